@@ -1,0 +1,18 @@
+/*
+** cli.h - the mqsim subcommands. Each takes the arguments after its own name
+** (argv[0] is the subcommand) and returns the process exit status:
+**   0 ok, 1 internal error (a broken invariant aborts instead), 2 bad input or
+**   usage, 3 risk budget exceeded, 4 regression found by compare.
+** Commands print results on stdout and errors on stderr; nothing below cli/
+** prints.
+*/
+#ifndef CLI_H
+#define CLI_H
+
+enum { CLI_OK = 0, CLI_INTERNAL = 1, CLI_USAGE = 2, CLI_BUDGET = 3, CLI_REGRESSION = 4 };
+
+int cli_check(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+** mq_scenario.c - releasing a scenario (see mq_scenario.h for ownership).
+*/
+#include "models/mq_scenario.h"
+
+#include <stdlib.h>
+
+void mq_scenario_free(mq_scenario *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->nclusters; i++) free(s->clusters[i].name);
+    for (size_t i = 0; i < s->nbrokers; i++) free(s->brokers[i].name);
+    for (size_t i = 0; i < s->nqueues; i++) free(s->queues[i].name);
+    for (size_t i = 0; i < s->nproducers; i++) {
+        free(s->producers[i].name);
+        free(s->producers[i].profile);
+        free(s->producers[i].rate.steps);
+    }
+    for (size_t i = 0; i < s->nconsumers; i++) {
+        free(s->consumers[i].name);
+        free(s->consumers[i].profile);
+    }
+    for (size_t i = 0; i < s->nevents; i++) {
+        free(s->events[i].groups);
+        free(s->events[i].label);
+    }
+    free(s->clusters);
+    free(s->brokers);
+    free(s->queues);
+    free(s->producers);
+    free(s->consumers);
+    free(s->backlogs);
+    free(s->scheduled);
+    free(s->events);
+    free(s->path);
+    free(s->name);
+    free(s->description);
+    *s = (mq_scenario){0};
+}

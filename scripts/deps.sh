@@ -1,0 +1,32 @@
+#!/bin/sh
+# scripts/deps.sh - make sure the Debian packages mqsim builds and tests with are present.
+#
+# Checks each package with dpkg-query and installs only the missing ones with
+# apt-get, non-interactively. Works as root on a fresh Debian 12 machine with no
+# input (CI); as another user it uses sudo when it can, and otherwise prints the
+# exact command to run and fails. Safe to run repeatedly: with nothing missing it
+# does nothing and touches no network.
+set -eu
+
+PACKAGES="build-essential pkg-config libgsl-dev libcsv-dev libplot-dev plotutils \
+libcmocka-dev libyaml-dev libcyaml-dev libjansson-dev"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing missing packages:$missing" >&2
+if [ "$(id -u)" = 0 ]; then SUDO=""
+elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
+else
+    echo "deps: not root and no sudo; run as root: apt-get install -y$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2

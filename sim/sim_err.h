@@ -1,0 +1,51 @@
+/*
+** sim_err.h - the two error conventions of mqsim, and nothing else.
+**
+** 1. Broken invariants (time going backwards, a count below zero, a message
+**    unaccounted for) are bugs or model errors. They never return: SIM_ASSERT
+**    and sim_fatal() print "file:line: func: message" with the values involved
+**    and abort(). A simulator's worst outcome is a plausible wrong answer, so
+**    these checks stay on in release builds (cimba's "draconian" stance).
+**
+** 2. Bad input (scenario files, CSV, command lines) is the user's problem to
+**    fix. Functions return int (0 ok, -1 error) and fill a caller-owned
+**    sim_err buffer with "path:line:col: what was wrong and what was
+**    expected". Library code never prints an error and carries on; only the
+**    CLI prints the buffer and picks the exit status.
+*/
+#ifndef SIM_ERR_H
+#define SIM_ERR_H
+
+#include <stdarg.h>
+
+#define SIM_ERR_LEN 1024
+
+typedef struct sim_err {
+    char msg[SIM_ERR_LEN];
+} sim_err;
+
+/* Fill e (may be NULL) with a printf-style message. Always returns -1, so
+** callers can write `return sim_err_set(e, "...")`. */
+int sim_err_set(sim_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Same, prefixed with "path:line:col: ". line and col are 1-based; a col of
+** 0 prints "path:line: ", a line of 0 prints "path: ". Returns -1. */
+int sim_err_at(sim_err *e, const char *path, int line, int col,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Print "file:line: func: " + message to stderr and abort(). */
+_Noreturn void sim_fatal(const char *file, int line, const char *func,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#define SIM_ASSERT(expr)                                                      \
+    ((expr) ? (void)0                                                         \
+            : sim_fatal(__FILE__, __LINE__, __func__,                         \
+                        "invariant violated: %s", #expr))
+
+/* Like SIM_ASSERT, with a message that shows the values involved. */
+#define SIM_ASSERTF(expr, ...)                                                \
+    ((expr) ? (void)0 : sim_fatal(__FILE__, __LINE__, __func__, __VA_ARGS__))
+
+#endif

@@ -1,0 +1,138 @@
+/*
+** sim_table.c - growable metric, series, band and string tables
+** (see sim_table.h). Arrays double in capacity; strings are strdup'ed.
+*/
+#include "sim/sim_table.h"
+#include "sim/sim_err.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Ensure room for one more element in *arr (elements of size `size`). */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, ncap * size);
+    if (!p) return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+int sim_metrics_add(sim_metrics *m, const char *name, double value,
+                    const char *unit, sim_better better)
+{
+    SIM_ASSERTF(!sim_metrics_find(m, name), "metric '%s' added twice", name);
+    if (grow((void **)&m->v, &m->cap, m->n, sizeof *m->v)) return -1;
+    char *n = strdup(name), *u = strdup(unit ? unit : "");
+    if (!n || !u) { free(n); free(u); return -1; }
+    m->v[m->n++] = (sim_metric){n, value, NAN, NAN, u, better};
+    return 0;
+}
+
+sim_metric *sim_metrics_find(const sim_metrics *m, const char *name)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].name, name) == 0) return &m->v[i];
+    return NULL;
+}
+
+void sim_metrics_free(sim_metrics *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->v[i].name);
+        free(m->v[i].unit);
+    }
+    free(m->v);
+    *m = (sim_metrics){0};
+}
+
+int sim_series_init(sim_series *s, size_t ncols, const char *const *names)
+{
+    *s = (sim_series){0};
+    s->cols = calloc(ncols, sizeof *s->cols);
+    if (!s->cols) return -1;
+    s->ncols = ncols;
+    for (size_t i = 0; i < ncols; i++)
+        if (!(s->cols[i] = strdup(names[i]))) { sim_series_free(s); return -1; }
+    return 0;
+}
+
+int sim_series_add_row(sim_series *s, const double *values, const char *label)
+{
+    if (s->nrows == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        double *d = realloc(s->data, ncap * s->ncols * sizeof *d);
+        if (!d) return -1;
+        s->data = d;
+        char **l = realloc(s->labels, ncap * sizeof *l);
+        if (!l) return -1;
+        s->labels = l;
+        s->cap = ncap;
+    }
+    char *lab = strdup(label ? label : "");
+    if (!lab) return -1;
+    memcpy(s->data + s->nrows * s->ncols, values, s->ncols * sizeof *values);
+    s->labels[s->nrows++] = lab;
+    return 0;
+}
+
+int sim_series_col(const sim_series *s, const char *name)
+{
+    for (size_t i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i], name) == 0) return (int)i;
+    return -1;
+}
+
+void sim_series_free(sim_series *s)
+{
+    for (size_t i = 0; i < s->ncols; i++) free(s->cols[i]);
+    for (size_t i = 0; i < s->nrows; i++) free(s->labels[i]);
+    free(s->cols);
+    free(s->labels);
+    free(s->data);
+    *s = (sim_series){0};
+}
+
+int sim_bands_add(sim_bands *b, double t0, double t1, const char *label)
+{
+    SIM_ASSERTF(t1 >= t0, "band '%s' ends (%g) before it starts (%g)",
+                label ? label : "", t1, t0);
+    if (grow((void **)&b->v, &b->cap, b->n, sizeof *b->v)) return -1;
+    char *l = strdup(label ? label : "");
+    if (!l) return -1;
+    b->v[b->n++] = (sim_band){t0, t1, l};
+    return 0;
+}
+
+void sim_bands_free(sim_bands *b)
+{
+    for (size_t i = 0; i < b->n; i++) free(b->v[i].label);
+    free(b->v);
+    *b = (sim_bands){0};
+}
+
+int sim_strs_add(sim_strs *l, const char *fmt, ...)
+{
+    if (grow((void **)&l->v, &l->cap, l->n, sizeof *l->v)) return -1;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *s = strdup(buf);
+    if (!s) return -1;
+    l->v[l->n++] = s;
+    return 0;
+}
+
+void sim_strs_free(sim_strs *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    *l = (sim_strs){0};
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# tests/run.sh BUILD_DIR - run every test binary BUILD_DIR/tests/test_* and print
+# one aggregate line "N passed, N failed" (the line CI counts).
+#
+# Each binary is a cmocka group run with TAP output, so every test is one
+# "ok"/"not ok" line. A binary that dies before reporting (abort, sanitizer
+# error) counts as one extra failure, so a crash can never look like a pass.
+# Test binaries find the mqsim executable through $MQSIM and the repository
+# root through $MQSIM_ROOT.
+set -u
+build=${1:?usage: tests/run.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export MQSIM_ROOT="$root" MQSIM="${MQSIM:-$root/$build/mqsim}" CMOCKA_MESSAGE_OUTPUT=TAP
+passed=0; failed=0
+for t in "$root/$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    out=$(cd "$root" && "$t" 2>&1); rc=$?
+    p=$(grep -cE '^ok [0-9]+' <<<"$out")
+    f=$(grep -cE '^not ok [0-9]+' <<<"$out")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -gt 0 ]; then
+        echo "== $name: $p passed, $f failed (exit $rc)"
+        grep -vE '^ok [0-9]+' <<<"$out" | tail -n 40
+    else
+        echo "== $name: $p passed"
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
