@@ -1,0 +1,29 @@
+/*
+** test_util.h - tiny helpers shared by the cmocka test files.
+**
+** cmocka 1.1.5 has no assert_double_equal and its assert_float_equal casts
+** to float, so it cannot compare doubles tighter than ~1e-7 relative.
+** assert_near(a, b, tol) compares doubles with an absolute tolerance and, on
+** failure, prints both values, the difference and the tolerance with 17
+** significant digits before failing the test through cmocka's fail_msg.
+** A NaN on either side always fails. Header-only (static inline) so each
+** test binary can include it without a separate object.
+**
+** Include after <cmocka.h>.
+*/
+#ifndef TEST_UTIL_H
+#define TEST_UTIL_H
+
+#include <math.h>
+
+#define assert_near(a, b, tol)                                                \
+    do {                                                                      \
+        double an_a_ = (double)(a), an_b_ = (double)(b);                      \
+        double an_t_ = (double)(tol);                                         \
+        if (!(fabs(an_a_ - an_b_) <= an_t_))                                  \
+            fail_msg("assert_near(%s, %s, %s): %.17g vs %.17g, "              \
+                     "|diff| %.3g > tol %.3g", #a, #b, #tol, an_a_, an_b_,    \
+                     fabs(an_a_ - an_b_), an_t_);                             \
+    } while (0)
+
+#endif
