@@ -7,7 +7,7 @@
 ** every other client's numbers unchanged, and a baseline run and a change run
 ** share common random numbers entity by entity.
 **
-** The generator is small (a few words of state, not Mersenne Twister's 5 KB)
+** The generator is small (xoshiro256**: 32 bytes, not Mersenne Twister's 5 KB)
 ** and is registered as a gsl_rng_type, so every gsl_ran_* distribution works
 ** on it. GSL's own seeding (gsl_rng_set, 32-bit seeds) is bypassed:
 ** sim_rng_new() writes the full 64-bit-derived state directly.
@@ -37,10 +37,12 @@ extern const gsl_rng_type *sim_rng_type;
 /* A new generator on the stream (master, replication, entity, purpose). */
 gsl_rng *sim_rng_new(uint64_t master_seed, uint64_t replication,
                      uint64_t entity, uint64_t purpose);
-/* Reset an existing sim_rng_type generator to the start of another stream. */
+/* Reset an existing sim_rng_type generator to the start of the stream with
+** this key (sim_stream_key(...)); a foreign generator type aborts. */
 void sim_rng_reseed(gsl_rng *r, uint64_t key);
 
-/* Fast paths for the hot loop (r must be a sim_rng_type generator). */
+/* Fast paths for the hot loop (r must be a sim_rng_type generator; any
+** other type is an invariant violation and aborts). */
 uint64_t sim_rng_u64(gsl_rng *r);
 /* Uniform on the open interval (0, 1), 53-bit resolution. */
 double sim_rng_uniform_pos(gsl_rng *r);
