@@ -1,0 +1,145 @@
+/*
+** out_file.c - atomic file replacement (temp + fsync + rename) and mkdir -p.
+** See out_file.h for the contract. The temp lives in the target's directory
+** because rename() is only atomic within one file system.
+*/
+#include "io/out_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static atomic_ulong tmp_counter;
+
+/* Directory part of path ("." when there is none). Caller frees. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return strdup(".");
+    if (slash == path) return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+int out_file_open(out_file *f, const char *path, sim_err *err)
+{
+    *f = (out_file){0};
+    if (!path || !*path) return sim_err_set(err, "output path is empty");
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!*base) return sim_err_set(err, "%s: output path names a directory", path);
+
+    size_t dirlen = (size_t)(base - path);
+    unsigned long n = atomic_fetch_add(&tmp_counter, 1);
+    size_t cap = strlen(path) + 64;
+    char *tmp = malloc(cap);
+    char *dup = strdup(path);
+    if (!tmp || !dup) {
+        free(tmp);
+        free(dup);
+        return sim_err_set(err, "%s: out of memory", path);
+    }
+    snprintf(tmp, cap, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path, base,
+             (long)getpid(), n);
+
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        free(dup);
+        return sim_err_set(err, "%s: cannot create file: %s", path, strerror(e));
+    }
+    FILE *fp = fdopen(fd, "wb");
+    if (!fp) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        free(dup);
+        return sim_err_set(err, "%s: cannot open stream: %s", path, strerror(e));
+    }
+    *f = (out_file){fp, tmp, dup};
+    return 0;
+}
+
+static void release(out_file *f)
+{
+    free(f->tmp_path);
+    free(f->path);
+    *f = (out_file){0};
+}
+
+int out_file_commit(out_file *f, sim_err *err)
+{
+    SIM_ASSERTF(f->fp, "out_file_commit on a file that is not open");
+    const char *what = NULL;
+    int e = 0;
+    if (fflush(f->fp) != 0) what = "write failed", e = errno;
+    else if (ferror(f->fp)) what = "write failed", e = EIO;
+    else if (fsync(fileno(f->fp)) != 0) what = "fsync failed", e = errno;
+    if (fclose(f->fp) != 0 && !what) what = "close failed", e = errno;
+    f->fp = NULL;
+    if (!what && rename(f->tmp_path, f->path) != 0) what = "rename failed", e = errno;
+    if (what) {
+        unlink(f->tmp_path);
+        sim_err_set(err, "%s: %s: %s", f->path, what, strerror(e));
+        release(f);
+        return -1;
+    }
+    /* Make the rename itself durable; failure here loses nothing. */
+    char *dir = dir_of(f->path);
+    if (dir) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+    }
+    release(f);
+    return 0;
+}
+
+void out_file_abort(out_file *f)
+{
+    if (!f) return;
+    if (f->fp) fclose(f->fp);
+    if (f->tmp_path) unlink(f->tmp_path);
+    release(f);
+}
+
+int out_mkdir_p(const char *dir, sim_err *err)
+{
+    if (!dir || !*dir) return sim_err_set(err, "directory path is empty");
+    char *p = strdup(dir);
+    if (!p) return sim_err_set(err, "%s: out of memory", dir);
+    size_t len = strlen(p);
+    while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
+    /* Walk the components: cut at each '/', mkdir the prefix, restore. */
+    for (char *s = p + 1;; s++) {
+        int last = (*s == '\0');
+        if (*s != '/' && !last) continue;
+        char saved = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            sim_err_set(err, "%s: cannot create directory: %s", p, strerror(e));
+            free(p);
+            return -1;
+        }
+        struct stat st;
+        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            sim_err_set(err, "%s: exists and is not a directory", p);
+            free(p);
+            return -1;
+        }
+        *s = saved;
+        if (last) break;
+    }
+    free(p);
+    return 0;
+}
