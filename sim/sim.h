@@ -42,6 +42,16 @@ typedef void (*sim_action)(sim *s, void *subject, uint64_t arg);
 /* Create an engine at time 0 with no events. NULL on out-of-memory.
 ** Caller frees with sim_free(). */
 sim *sim_new(void);
+/* Which pending-event structure an engine uses (sim/sim_evq.h). Both give
+** the same order; the ladder queue (the default, O(1) amortised) is faster
+** with many pending events, the 4-ary heap is the baseline for benchmarks
+** and cross-checks. */
+typedef enum sim_queue_kind {
+    SIM_QUEUE_LADDER = 0,
+    SIM_QUEUE_HEAP = 1
+} sim_queue_kind;
+/* Like sim_new() with an explicit structure. Caller frees with sim_free(). */
+sim *sim_new_queue(sim_queue_kind kind);
 /* Free the engine and every pending event record. Subjects are not touched.
 ** sim_free(NULL) is a no-op. */
 void sim_free(sim *s);
@@ -82,7 +92,10 @@ void sim_stop(sim *s);
 
 /* Execute events in order while their time is <= until. On SIM_STOP_TIME and
 ** SIM_STOP_EMPTY the clock is advanced to `until`. May be called again to
-** continue (until must not be before sim_now()). */
+** continue (until must not be before sim_now()). SIM_STOP_EMPTY means no
+** event is pending at all, SIM_STOP_TIME that the next one lies after
+** `until`. until = INFINITY runs until the queue empties and leaves the clock
+** at the last event's time. A NaN `until` aborts. */
 sim_stop_reason sim_run(sim *s, double until);
 
 /* Progress reporting: fn is called at most every `every_wall_s` seconds of
@@ -95,6 +108,7 @@ typedef struct sim_progress {
     double wall_s;       /* wall time since this sim_run started */
     double events_per_s; /* executed / wall_s over this sim_run */
     double eta_s;        /* estimated wall seconds to `until`; <0 unknown */
+    bool done;           /* true on the one call at the end of sim_run */
 } sim_progress;
 typedef void (*sim_progress_fn)(const sim_progress *p, void *ud);
 void sim_set_progress(sim *s, sim_progress_fn fn, void *ud,
@@ -108,5 +122,12 @@ uint64_t sim_events_executed(const sim *s);
 size_t sim_events_pending(const sim *s);
 /* Bytes of engine memory per pending event record (pool + index), for bench. */
 size_t sim_bytes_per_event(void);
+/* Bytes the engine's event structures hold now, at allocated capacity
+** (pool, index arrays, buckets); divide by pending for the real footprint. */
+size_t sim_mem_bytes(const sim *s);
+/* Events of this kind executed so far. Kinds >= SIM_KIND_COUNTED - 1 share
+** the last counter, which is returned for any of them. */
+#define SIM_KIND_COUNTED 64
+uint64_t sim_events_of_kind(const sim *s, uint32_t kind);
 
 #endif

@@ -1,0 +1,393 @@
+/*
+** test_loop.c - the engine's public API (sim/sim.h): clock, run loop, stop
+** reasons, cancel through the engine, progress, and the pinned fingerprint.
+**
+** Aborts (scheduling into the past, NaN times) are tested in a fork()ed
+** child whose stderr goes through a pipe: the parent checks that the child
+** died of SIGABRT and that the message names this file and both times.
+** Where the queue structure could matter, tests run on heap and ladder.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sim/sim.h"
+#include "tests/test_util.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const sim_queue_kind KINDS[] = {SIM_QUEUE_HEAP, SIM_QUEUE_LADDER};
+#define NKINDS 2
+
+/* ---- clock ---------------------------------------------------------------- */
+
+typedef struct clockwatch {
+    double last;
+    int calls;
+    bool backwards;
+} clockwatch;
+
+static void watch_action(sim *s, void *subject, uint64_t arg)
+{
+    clockwatch *w = subject;
+    if (sim_now(s) < w->last) w->backwards = true;
+    w->last = sim_now(s);
+    w->calls++;
+    if (arg > 0) /* fan out: two children at random-ish later times */
+        for (int i = 0; i < 2; i++)
+            sim_after(s, (double)((arg * 7 + (uint64_t)i * 3) % 5) * 0.5, 0,
+                      1, watch_action, w, arg - 1);
+}
+
+static void test_clock_monotonic_and_until(void **state)
+{
+    (void)state;
+    for (int k = 0; k < NKINDS; k++) {
+        sim *s = sim_new_queue(KINDS[k]);
+        clockwatch w = {0, 0, false};
+        sim_at(s, 1.0, 0, 1, watch_action, &w, 10);
+        assert_int_equal(sim_run(s, 5.0), SIM_STOP_TIME);
+        assert_near(sim_now(s), 5.0, 0.0); /* clock advanced to until */
+        assert_false(w.backwards);
+        assert_true(w.last <= 5.0);
+        assert_true(sim_events_pending(s) > 0);
+        int before = w.calls;
+        assert_int_equal(sim_run(s, 1e6), SIM_STOP_EMPTY);
+        assert_near(sim_now(s), 1e6, 0.0);
+        assert_false(w.backwards);
+        assert_int_equal(w.calls, (1 << 11) - 1); /* full binary tree */
+        assert_true(w.calls > before);
+        assert_int_equal(sim_events_executed(s), (uint64_t)w.calls);
+        assert_int_equal(sim_events_pending(s), 0);
+        sim_free(s);
+    }
+}
+
+static void count_action(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    (*(int *)subject)++;
+}
+
+static void test_until_is_inclusive_and_resumable(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    int n = 0;
+    for (int i = 1; i <= 4; i++) sim_at(s, (double)i, 0, 0, count_action, &n, 0);
+    assert_int_equal(sim_run(s, 2.0), SIM_STOP_TIME);
+    assert_int_equal(n, 2); /* the event at exactly 2.0 ran */
+    assert_int_equal(sim_events_pending(s), 2);
+    assert_int_equal(sim_run(s, 2.0), SIM_STOP_TIME); /* nothing new */
+    assert_int_equal(n, 2);
+    assert_int_equal(sim_run(s, INFINITY), SIM_STOP_EMPTY);
+    assert_int_equal(n, 4);
+    assert_near(sim_now(s), 4.0, 0.0); /* INFINITY leaves the last time */
+    sim_free(s);
+}
+
+/* ---- aborts ----------------------------------------------------------------- */
+
+static void abort_past(void)
+{
+    sim *s = sim_new();
+    int n = 0;
+    sim_at(s, 3.0, 0, 0, count_action, &n, 0);
+    sim_run(s, 10.0);
+    sim_at(s, 9.5, 0, 0, count_action, &n, 0); /* before now = 10 */
+}
+
+static void abort_nan(void)
+{
+    sim *s = sim_new();
+    int n = 0;
+    sim_at(s, NAN, 0, 0, count_action, &n, 0);
+}
+
+/* Run fn in a child; return its stderr text in buf and expect SIGABRT. */
+static void expect_abort(void (*fn)(void), char *buf, size_t cap)
+{
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 2);
+        fn();
+        _exit(0); /* not reached if fn aborts */
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < cap && (r = read(fd[0], buf + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    buf[n] = '\0';
+    close(fd[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+        fail_msg("child did not abort (status 0x%x), stderr: %s", status, buf);
+}
+
+static void test_schedule_into_past_aborts(void **state)
+{
+    (void)state;
+    char msg[1024];
+    expect_abort(abort_past, msg, sizeof msg);
+    if (!strstr(msg, "test_loop.c:") || !strstr(msg, "9.5") ||
+        !strstr(msg, "10"))
+        fail_msg("message lacks caller file:line or times: %s", msg);
+}
+
+static void test_nan_time_aborts(void **state)
+{
+    (void)state;
+    char msg[1024];
+    expect_abort(abort_nan, msg, sizeof msg);
+    if (!strstr(msg, "test_loop.c:") || !strstr(msg, "NaN"))
+        fail_msg("message lacks caller file:line or NaN: %s", msg);
+}
+
+/* ---- stopping -------------------------------------------------------------- */
+
+static void tick(sim *s, void *subject, uint64_t arg)
+{
+    int *n = subject;
+    (*n)++;
+    sim_after(s, 1.0, 0, 0, tick, n, arg);
+    if (arg && (uint64_t)*n == arg) sim_stop(s);
+}
+
+static bool stop_at_7(sim *s, void *ud)
+{
+    (void)ud;
+    return sim_now(s) >= 7.0;
+}
+
+static void test_stop_condition(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    int n = 0;
+    sim_at(s, 0.0, 0, 0, tick, &n, 0);
+    sim_set_stop_condition(s, stop_at_7, NULL);
+    assert_int_equal(sim_run(s, 100.0), SIM_STOP_CONDITION);
+    assert_near(sim_now(s), 7.0, 0.0); /* stays at the stopping event */
+    assert_int_equal(n, 8);            /* t = 0..7 */
+    sim_set_stop_condition(s, NULL, NULL);
+    assert_int_equal(sim_run(s, 10.5), SIM_STOP_TIME);
+    assert_int_equal(n, 11);
+    sim_free(s);
+}
+
+static void test_sim_stop(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    int n = 0;
+    sim_at(s, 0.0, 0, 0, tick, &n, 5); /* stops after its 5th run */
+    assert_int_equal(sim_run(s, 100.0), SIM_STOP_REQUESTED);
+    assert_int_equal(n, 5);
+    assert_near(sim_now(s), 4.0, 0.0);
+    assert_int_equal(sim_events_pending(s), 1);
+    /* The request is consumed: the next run continues normally. */
+    assert_int_equal(sim_run(s, 6.0), SIM_STOP_TIME);
+    assert_int_equal(n, 7);
+    sim_free(s);
+}
+
+/* ---- cancel through the engine -------------------------------------------- */
+
+typedef struct timer_world {
+    sim_handle timeout;
+    int fired, replies;
+} timer_world;
+
+static void on_timeout(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    ((timer_world *)subject)->fired++;
+}
+
+static void on_reply(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    timer_world *w = subject;
+    w->replies++;
+    assert_true(sim_cancel(s, w->timeout));
+    assert_false(sim_cancel(s, w->timeout));
+}
+
+static void test_cancel_in_run(void **state)
+{
+    (void)state;
+    for (int k = 0; k < NKINDS; k++) {
+        sim *s = sim_new_queue(KINDS[k]);
+        timer_world w = {SIM_HANDLE_NONE, 0, 0};
+        w.timeout = sim_at(s, 5.0, 0, 0, on_timeout, &w, 0);
+        assert_true(sim_is_pending(s, w.timeout));
+        sim_at(s, 2.0, 0, 0, on_reply, &w, 0);
+        assert_int_equal(sim_events_pending(s), 2);
+        assert_int_equal(sim_run(s, 10.0), SIM_STOP_EMPTY);
+        assert_int_equal(w.replies, 1);
+        assert_int_equal(w.fired, 0);
+        assert_false(sim_is_pending(s, w.timeout));
+        assert_int_equal(sim_events_executed(s), 1);
+        sim_free(s);
+    }
+}
+
+/* ---- progress --------------------------------------------------------------- */
+
+typedef struct progress_log {
+    int calls, done_calls;
+    sim_progress last;
+} progress_log;
+
+static void on_progress(const sim_progress *p, void *ud)
+{
+    progress_log *l = ud;
+    l->calls++;
+    l->done_calls += p->done;
+    l->last = *p;
+}
+
+static void test_progress_final_report(void **state)
+{
+    (void)state;
+    sim *s = sim_new();
+    int n = 0;
+    sim_at(s, 0.0, 0, 0, tick, &n, 0);
+    progress_log log = {0};
+    sim_set_progress(s, on_progress, &log, 0.0); /* every check */
+    assert_int_equal(sim_run(s, 20000.0), SIM_STOP_TIME);
+    assert_true(log.calls >= 2); /* 20001 events: at least one periodic */
+    assert_int_equal(log.done_calls, 1);
+    assert_true(log.last.done);
+    assert_int_equal(log.last.executed, 20001);
+    assert_int_equal(log.last.pending, 1);
+    assert_near(log.last.now, 20000.0, 0.0);
+    assert_near(log.last.until, 20000.0, 0.0);
+    assert_true(log.last.events_per_s > 0);
+    sim_free(s);
+}
+
+/* ---- fingerprint ------------------------------------------------------------ */
+
+/* A fixed pattern with ties: a poller every 0.25 s (kind 1), a batch every
+** 0.5 s (kind 2, prio -1, so it runs first at shared instants) that drops a
+** burst of three same-time events (kind 3), and a timer (kind 4) re-armed
+** by each batch and cancelled by the next. No RNG involved. */
+typedef struct fp_world {
+    sim_handle timer;
+    int polls, batches;
+} fp_world;
+
+static void fp_timer(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)subject;
+    (void)arg;
+}
+
+static void fp_burst(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)subject;
+    (void)arg;
+}
+
+static void fp_batch(sim *s, void *subject, uint64_t arg)
+{
+    fp_world *w = subject;
+    w->batches++;
+    sim_cancel(s, w->timer);
+    w->timer = sim_after(s, 0.75, 0, 4, fp_timer, w, 0);
+    for (uint64_t i = 0; i < 3; i++) sim_after(s, 0.125, 0, 3, fp_burst, w, i);
+    if (arg < 40) sim_after(s, 0.5, -1, 2, fp_batch, w, arg + 1);
+}
+
+static void fp_poll(sim *s, void *subject, uint64_t arg)
+{
+    fp_world *w = subject;
+    w->polls++;
+    if (arg < 80) sim_after(s, 0.25, 0, 1, fp_poll, w, arg + 1);
+}
+
+static uint64_t fingerprint_of_pattern(sim_queue_kind kind)
+{
+    sim *s = sim_new_queue(kind);
+    fp_world w = {SIM_HANDLE_NONE, 0, 0};
+    sim_at(s, 0.0, 0, 1, fp_poll, &w, 0);
+    sim_at(s, 0.0, -1, 2, fp_batch, &w, 0);
+    sim_run(s, INFINITY);
+    assert_int_equal(w.polls, 81);
+    assert_int_equal(w.batches, 41);
+    /* 81 polls + 41 batches + 123 bursts + 1 timer (the last one) */
+    assert_int_equal(sim_events_executed(s), 246);
+    assert_int_equal(sim_events_of_kind(s, 3), 123);
+    assert_int_equal(sim_events_of_kind(s, 4), 1);
+    uint64_t fp = sim_fingerprint(s);
+    sim_free(s);
+    return fp;
+}
+
+#define PINNED_FINGERPRINT 0xa850715630ab57c0ULL
+
+static void test_fingerprint_regression(void **state)
+{
+    (void)state;
+    uint64_t a = fingerprint_of_pattern(SIM_QUEUE_HEAP);
+    uint64_t b = fingerprint_of_pattern(SIM_QUEUE_LADDER);
+    assert_int_equal(a, b);
+    assert_int_equal(a, fingerprint_of_pattern(SIM_QUEUE_HEAP)); /* stable */
+    if (a != PINNED_FINGERPRINT)
+        fail_msg("fingerprint 0x%016llx, pinned 0x%016llx: event order or "
+                 "the fingerprint formula changed", (unsigned long long)a,
+                 (unsigned long long)PINNED_FINGERPRINT);
+    sim *s = sim_new();
+    assert_int_not_equal(sim_fingerprint(s), a); /* the pattern matters */
+    sim_free(s);
+}
+
+static void test_bytes_per_event(void **state)
+{
+    (void)state;
+    assert_true(sim_bytes_per_event() <= 64);
+    sim *s = sim_new();
+    int n = 0;
+    for (int i = 0; i < 100000; i++)
+        sim_at(s, (double)(i % 977), 0, 0, count_action, &n, 0);
+    double per = (double)sim_mem_bytes(s) / 100000.0;
+    if (per > 2.5 * 64)
+        fail_msg("%.1f bytes per pending event at allocated capacity", per);
+    sim_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clock_monotonic_and_until),
+        cmocka_unit_test(test_until_is_inclusive_and_resumable),
+        cmocka_unit_test(test_schedule_into_past_aborts),
+        cmocka_unit_test(test_nan_time_aborts),
+        cmocka_unit_test(test_stop_condition),
+        cmocka_unit_test(test_sim_stop),
+        cmocka_unit_test(test_cancel_in_run),
+        cmocka_unit_test(test_progress_final_report),
+        cmocka_unit_test(test_fingerprint_regression),
+        cmocka_unit_test(test_bytes_per_event),
+    };
+    return cmocka_run_group_tests_name("sim_loop", tests, NULL, NULL);
+}
