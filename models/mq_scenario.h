@@ -129,6 +129,7 @@ typedef struct mq_producer_group {
     double confirm_latency_s;
     mq_ondown ondown;
     mq_reconnect reconnect;
+    double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */
 } mq_producer_group;
 
 typedef struct mq_consumer_group {
@@ -146,6 +147,9 @@ typedef struct mq_consumer_group {
     bool idempotent;      /* the application de-duplicates */
     double commit_interval_s; /* RocketMQ offset commit period; 0 = per-ack */
     mq_reconnect reconnect;
+    double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */
+    double rebalance_s;     /* RocketMQ rebalance period; 0 = n/a */
+    double pull_backoff_s;  /* RocketMQ delay after a failed pull; 0 = n/a */
 } mq_consumer_group;
 
 typedef struct mq_backlog {

@@ -1,0 +1,312 @@
+/*
+** mq_profile.c - the client profile table (see mq_profile.h).
+**
+** Values trace to /work/shared/docs/model-reference.md rows ("#N"); anything
+** not in it says "assumption" and why the value was picked. docs/SCENARIO.md
+** reproduces this table for users; keep the two in step.
+**
+** Decisions worth knowing:
+** - prefetch must be >= 1 in a scenario, so the AMQP profiles whose library
+**   default is 0 = unlimited (raw Java client, pika, amqp091-go) use Spring's
+**   250 (#8), the middle of RabbitMQ's recommended 100-300.
+** - Silent-peer detection is 2 x heartbeat for every AMQP client: measured
+**   for Java (#5) and taken as the same rule for pika and Go (assumption).
+** - HTTP clients retry 3 times, 1 s apart, by default: HTTP access is what a
+**   RocketMQ spec change drops for < 1 min (#27), and an HTTP client with no
+**   retry would lose every send in that window; the doc recommends configuring
+**   retries, so the profile assumes the user did.
+*/
+#include "models/mq_profile.h"
+
+#include <string.h>
+
+#define NEVER (-1.0)
+
+static const mq_profile profiles[] = {
+    {
+        .name = "rocketmq-4",
+        .summary = "RocketMQ 4.x remoting client (DefaultMQProducer / DefaultMQPushConsumer)",
+        .kinds = MQ_PROFILE_ROCKETMQ,
+        .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
+        .send_timeout_s = 3.0, .retries = 2, .retry_backoff_s = 0.0,
+        .confirms = true, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_RETRY,
+        .prefetch = 1000, .concurrency = 20, .ack = MQ_ACK_MANUAL,
+        .commit_interval_s = 5.0,
+        .route_refresh_s = 30.0, .rebalance_s = 20.0, .pull_backoff_s = 3.0,
+        .reconnect = {
+            .automatic = true, .backoff = MQ_BACKOFF_FIXED,
+            .interval_s = 3.0, .max_interval_s = 3.0, .multiplier = 1.0,
+            .jitter = 0.0, .max_attempts = 0, .detect_silent_s = 30.0,
+            .app_restart_s = NEVER,
+        },
+        .src = {
+            .protocol = "model-reference #16 (remoting over TCP)",
+            .endpoint = "assumption: clients in the same VPC",
+            .send_timeout = "model-reference #16 (sendMsgTimeout 3000 ms)",
+            .retries = "model-reference #16 (retryTimesWhenSendFailed 2)",
+            .retry_backoff = "model-reference #16 (retry goes at once to another broker)",
+            .confirms = "model-reference #16 (sync send)",
+            .confirm_latency = "assumption: 5 ms store-and-reply",
+            .ondown = "model-reference #16 (failed sends are retried)",
+            .prefetch = "model-reference #21 (cache 1000 msgs per queue)",
+            .concurrency = "model-reference #22 (consumeThread 20)",
+            .ack = "model-reference #19 (offset committed after consume)",
+            .commit_interval = "model-reference #19 (persistConsumerOffsetInterval 5 s)",
+            .route_refresh = "model-reference #17 (pollNameServerInterval 30 s)",
+            .rebalance = "model-reference #20 (rebalance every 20 s)",
+            .pull_backoff = "model-reference #21 (3 s after a pull error)",
+            .automatic = "model-reference #21 (the client keeps pulling and reconnects)",
+            .backoff = "model-reference #21 (fixed 3 s pull-error delay)",
+            .interval = "model-reference #21 (3 s after a pull error)",
+            .max_interval = "model-reference #21 (fixed)",
+            .multiplier = "model-reference #21 (fixed)",
+            .jitter = "assumption: none",
+            .max_attempts = "model-reference #21 (unlimited)",
+            .detect_silent = "model-reference #21 (long-poll client timeout 30 s)",
+            .app_restart = "assumption: the application is not restarted",
+        },
+    },
+    {
+        .name = "rocketmq-5",
+        .summary = "RocketMQ 5.x gRPC client (rocketmq-clients)",
+        .kinds = MQ_PROFILE_ROCKETMQ,
+        .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
+        .send_timeout_s = 3.0, .retries = 2, .retry_backoff_s = 0.0,
+        .confirms = true, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_RETRY,
+        .prefetch = 1024, .concurrency = 20, .ack = MQ_ACK_MANUAL,
+        .commit_interval_s = 0.0,
+        .route_refresh_s = 30.0, .rebalance_s = 20.0, .pull_backoff_s = 1.0,
+        .reconnect = {
+            .automatic = true, .backoff = MQ_BACKOFF_EXPONENTIAL,
+            .interval_s = 1.0, .max_interval_s = 120.0, .multiplier = 1.6,
+            .jitter = 0.2, .max_attempts = 0, .detect_silent_s = 20.0,
+            .app_restart_s = NEVER,
+        },
+        .src = {
+            .protocol = "model-reference #26 (gRPC over TCP)",
+            .endpoint = "assumption: clients in the same VPC",
+            .send_timeout = "model-reference #26 (requestTimeout 3 s)",
+            .retries = "model-reference #26 (maxAttempts 3 = 2 retries)",
+            .retry_backoff = "model-reference #26 (immediate retry)",
+            .confirms = "model-reference #26 (send returns a receipt)",
+            .confirm_latency = "assumption: 5 ms store-and-reply",
+            .ondown = "model-reference #26 (failed sends are retried)",
+            .prefetch = "assumption: maxCacheMessageCount 1024",
+            .concurrency = "assumption: consumptionThreadCount 20, as 4.x (#22)",
+            .ack = "assumption: per-message ack to the server",
+            .commit_interval = "assumption: server-side acks, no offset commit (0 = per ack)",
+            .route_refresh = "model-reference #26 (route refresh 30 s)",
+            .rebalance = "assumption: as 4.x (#20)",
+            .pull_backoff = "assumption: 1 s receive retry",
+            .automatic = "model-reference #26 (gRPC channel reconnects)",
+            .backoff = "model-reference #26 (grpc-java backoff 1 s x1.6 to 120 s)",
+            .interval = "model-reference #26 (1 s)",
+            .max_interval = "model-reference #26 (120 s)",
+            .multiplier = "model-reference #26 (x1.6)",
+            .jitter = "assumption: grpc-java default jitter 0.2",
+            .max_attempts = "model-reference #26 (unlimited)",
+            .detect_silent = "assumption: 2 x heartbeat 10 s (#26)",
+            .app_restart = "assumption: the application is not restarted",
+        },
+    },
+    {
+        .name = "rabbitmq-java",
+        .summary = "RabbitMQ Java client >= 4.0 with automatic recovery (Spring-like prefetch)",
+        .kinds = MQ_PROFILE_RABBITMQ,
+        .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
+        .send_timeout_s = 5.0, .retries = 3, .retry_backoff_s = 2.0,
+        .confirms = true, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_RETRY,
+        .prefetch = 250, .concurrency = 1, .ack = MQ_ACK_MANUAL,
+        .commit_interval_s = 0.0,
+        .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 0.0,
+        .reconnect = {
+            .automatic = true, .backoff = MQ_BACKOFF_FIXED,
+            .interval_s = 5.0, .max_interval_s = 5.0, .multiplier = 1.0,
+            .jitter = 0.0, .max_attempts = 0, .detect_silent_s = 120.0,
+            .app_restart_s = NEVER,
+        },
+        .src = {
+            .protocol = "model-reference #1 (AMQP 0-9-1 over TCP)",
+            .endpoint = "assumption: clients in the same VPC",
+            .send_timeout = "assumption: app waits 5 s for a confirm",
+            .retries = "assumption: app republishes 3 times (#3: publishing during recovery throws)",
+            .retry_backoff = "assumption: 2 s between republish attempts",
+            .confirms = "model-reference #9 (publisher confirms on)",
+            .confirm_latency = "assumption: 5 ms (#9: persistent msgs can take a few hundred ms)",
+            .ondown = "model-reference #3 (publish throws; the app retries)",
+            .prefetch = "model-reference #8 (Spring default 250; raw Java client 0 = unlimited)",
+            .concurrency = "assumption: one delivery processed at a time per channel",
+            .ack = "model-reference #6 (manual acks)",
+            .commit_interval = "not applicable (AMQP acks per message)",
+            .route_refresh = "not applicable",
+            .rebalance = "not applicable",
+            .pull_backoff = "not applicable",
+            .automatic = "model-reference #1 (automaticRecovery on since 4.0.0)",
+            .backoff = "model-reference #2 (fixed)",
+            .interval = "model-reference #2 (networkRecoveryInterval 5000 ms)",
+            .max_interval = "model-reference #2 (fixed)",
+            .multiplier = "model-reference #2 (fixed)",
+            .jitter = "model-reference #2 (none)",
+            .max_attempts = "model-reference #2 (no limit)",
+            .detect_silent = "model-reference #5 (> 2 x hb 60 s = 120 s)",
+            .app_restart = "assumption: the application is not restarted",
+        },
+    },
+    {
+        .name = "pika",
+        .summary = "pika (Python AMQP 0-9-1), no automatic recovery",
+        .kinds = MQ_PROFILE_RABBITMQ,
+        .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
+        .send_timeout_s = 5.0, .retries = 0, .retry_backoff_s = 0.0,
+        .confirms = false, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_DROP,
+        .prefetch = 250, .concurrency = 1, .ack = MQ_ACK_MANUAL,
+        .commit_interval_s = 0.0,
+        .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 0.0,
+        .reconnect = {
+            .automatic = false, .backoff = MQ_BACKOFF_FIXED,
+            .interval_s = 2.0, .max_interval_s = 2.0, .multiplier = 1.0,
+            .jitter = 0.0, .max_attempts = 1, .detect_silent_s = 120.0,
+            .app_restart_s = NEVER,
+        },
+        .src = {
+            .protocol = "model-reference #12",
+            .endpoint = "assumption: clients in the same VPC",
+            .send_timeout = "assumption: 5 s",
+            .retries = "model-reference #12 (no recovery; publish raises)",
+            .retry_backoff = "model-reference #12 (nothing retries)",
+            .confirms = "assumption: confirm_delivery() not enabled",
+            .confirm_latency = "assumption: 5 ms",
+            .ondown = "model-reference #12 (publish on a closed channel raises; nothing retries)",
+            .prefetch = "assumption: 250 as Spring (#8); pika's own default 0 = unlimited",
+            .concurrency = "assumption: one delivery at a time (single-threaded callback)",
+            .ack = "assumption: manual acks",
+            .commit_interval = "not applicable",
+            .route_refresh = "not applicable",
+            .rebalance = "not applicable",
+            .pull_backoff = "not applicable",
+            .automatic = "model-reference #12 (no automatic recovery)",
+            .backoff = "model-reference #12 (fixed)",
+            .interval = "model-reference #12 (2 s retry delay, first connect only)",
+            .max_interval = "model-reference #12",
+            .multiplier = "model-reference #12",
+            .jitter = "assumption: none",
+            .max_attempts = "model-reference #12 (1 connect attempt)",
+            .detect_silent = "assumption: 2 x hb, hb = server's 60 s (#4, #12)",
+            .app_restart = "model-reference #12 (outage lasts until the app acts; default never)",
+        },
+    },
+    {
+        .name = "go-amqp091",
+        .summary = "amqp091-go (Go AMQP 0-9-1), no automatic recovery",
+        .kinds = MQ_PROFILE_RABBITMQ,
+        .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
+        .send_timeout_s = 5.0, .retries = 0, .retry_backoff_s = 0.0,
+        .confirms = false, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_DROP,
+        .prefetch = 250, .concurrency = 1, .ack = MQ_ACK_MANUAL,
+        .commit_interval_s = 0.0,
+        .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 0.0,
+        .reconnect = {
+            .automatic = false, .backoff = MQ_BACKOFF_FIXED,
+            .interval_s = 0.0, .max_interval_s = 0.0, .multiplier = 1.0,
+            .jitter = 0.0, .max_attempts = 1, .detect_silent_s = 20.0,
+            .app_restart_s = NEVER,
+        },
+        .src = {
+            .protocol = "model-reference #13",
+            .endpoint = "assumption: clients in the same VPC",
+            .send_timeout = "assumption: 5 s",
+            .retries = "model-reference #13 (no recovery; publish returns an error)",
+            .retry_backoff = "model-reference #13 (nothing retries)",
+            .confirms = "assumption: Confirm() not enabled",
+            .confirm_latency = "assumption: 5 ms",
+            .ondown = "model-reference #13 (nothing retries)",
+            .prefetch = "assumption: 250 as Spring (#8); library default 0 = unlimited",
+            .concurrency = "assumption: one delivery at a time per channel",
+            .ack = "assumption: manual acks",
+            .commit_interval = "not applicable",
+            .route_refresh = "not applicable",
+            .rebalance = "not applicable",
+            .pull_backoff = "not applicable",
+            .automatic = "model-reference #13 (no AR in classic releases)",
+            .backoff = "model-reference #13",
+            .interval = "model-reference #13 (none)",
+            .max_interval = "model-reference #13",
+            .multiplier = "model-reference #13",
+            .jitter = "assumption: none",
+            .max_attempts = "model-reference #13 (one dial)",
+            .detect_silent = "assumption: 2 x hb 10 s (#13)",
+            .app_restart = "assumption: the application is not restarted",
+        },
+    },
+    {
+        .name = "http",
+        .summary = "HTTP client (ApsaraMQ HTTP SDK); stateless requests over the public endpoint",
+        .kinds = MQ_PROFILE_ROCKETMQ | MQ_PROFILE_RABBITMQ,
+        .protocol = MQ_PROTO_HTTP, .endpoint = MQ_EP_PUBLIC,
+        .send_timeout_s = 5.0, .retries = 3, .retry_backoff_s = 1.0,
+        .confirms = true, .confirm_latency_s = 0.010, .ondown = MQ_ONDOWN_RETRY,
+        .prefetch = 16, .concurrency = 1, .ack = MQ_ACK_MANUAL,
+        .commit_interval_s = 0.0,
+        .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 1.0,
+        .reconnect = {
+            .automatic = true, .backoff = MQ_BACKOFF_FIXED,
+            .interval_s = 1.0, .max_interval_s = 1.0, .multiplier = 1.0,
+            .jitter = 0.0, .max_attempts = 0, .detect_silent_s = 5.0,
+            .app_restart_s = NEVER,
+        },
+        .src = {
+            .protocol = "model-reference #27 (HTTP access)",
+            .endpoint = "assumption: HTTP clients use the public endpoint",
+            .send_timeout = "assumption: 5 s request timeout",
+            .retries = "assumption: 3 retries; #27 drops HTTP access for < 1 min, so retry must be configured",
+            .retry_backoff = "assumption: 1 s between retries",
+            .confirms = "assumption: the HTTP response acknowledges the send",
+            .confirm_latency = "assumption: 10 ms request round trip",
+            .ondown = "assumption: failed requests are retried",
+            .prefetch = "assumption: 16 messages per consume request",
+            .concurrency = "assumption: one request at a time",
+            .ack = "assumption: explicit ack request",
+            .commit_interval = "not applicable",
+            .route_refresh = "not applicable",
+            .rebalance = "not applicable",
+            .pull_backoff = "assumption: 1 s after a failed consume request",
+            .automatic = "assumption: every request opens or reuses a connection",
+            .backoff = "assumption: fixed",
+            .interval = "assumption: 1 s",
+            .max_interval = "assumption: fixed",
+            .multiplier = "assumption: fixed",
+            .jitter = "assumption: none",
+            .max_attempts = "assumption: unlimited",
+            .detect_silent = "assumption: = request timeout 5 s",
+            .app_restart = "assumption: the application is not restarted",
+        },
+    },
+};
+
+#define NPROFILES (sizeof profiles / sizeof profiles[0])
+
+const mq_profile *mq_profile_find(const char *name)
+{
+    if (!name) return NULL;
+    for (size_t i = 0; i < NPROFILES; i++)
+        if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
+    return NULL;
+}
+
+size_t mq_profile_count(void) { return NPROFILES; }
+
+const mq_profile *mq_profile_at(size_t i)
+{
+    return i < NPROFILES ? &profiles[i] : NULL;
+}
+
+const mq_profile *mq_profile_default(mq_kind kind)
+{
+    return mq_profile_find(kind == MQ_KIND_ROCKETMQ ? "rocketmq-4" : "rabbitmq-java");
+}
+
+bool mq_profile_fits(const mq_profile *p, mq_kind kind)
+{
+    unsigned bit = kind == MQ_KIND_ROCKETMQ ? MQ_PROFILE_ROCKETMQ : MQ_PROFILE_RABBITMQ;
+    return p && (p->kinds & bit);
+}

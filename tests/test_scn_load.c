@@ -1,0 +1,302 @@
+/*
+** test_scn_load.c - the scenario loader end to end: the three bundled
+** scenarios load with the values their files and the client profiles imply
+** (durations in seconds, profile defaults applied, the file's overrides
+** winning, references resolved to indices), and in-memory scenarios cover
+** rate steps, RocketMQ profile knobs, event references and error cleanup.
+** Tests run with cwd = repository root.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tests/test_util.h"
+
+#include "io/scn_load.h"
+#include "models/mq_profile.h"
+
+#include <string.h>
+
+static void load(const char *path, mq_scenario *s)
+{
+    sim_err e = {{0}};
+    if (scn_load_file(path, s, &e) != 0) fail_msg("%s", e.msg);
+}
+
+static void load_text(const char *text, mq_scenario *s)
+{
+    sim_err e = {{0}};
+    if (scn_load_string("mem.yaml", text, strlen(text), s, &e) != 0)
+        fail_msg("%s", e.msg);
+}
+
+static void test_steady_state(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load("scenarios/steady-state.yaml", &s);
+    assert_string_equal(s.name, "steady-state");
+    assert_string_equal(s.path, "scenarios/steady-state.yaml");
+    assert_near(s.run.duration_s, 600, 0);
+    assert_near(s.run.warmup_s, 30, 0);
+    assert_near(s.run.sample_s, 1, 0);
+    assert_near(s.run.rtt_s, 0.001, 1e-15);    /* default */
+    assert_near(s.run.retention_s, 0, 0);
+    assert_true(s.run.seed == 42);
+    assert_int_equal(s.instance.kind, MQ_KIND_RABBITMQ);
+    assert_int_equal(s.instance.edition, MQ_EDITION_PROFESSIONAL);
+    assert_int_equal(s.instance.deployment, MQ_DEPLOY_SHARED);
+    assert_int_equal(s.nclusters, 1);
+    assert_int_equal(s.nbrokers, 1);
+    assert_string_equal(s.brokers[0].name, "b1");
+    assert_int_equal(s.brokers[0].cluster, 0);
+    assert_int_equal(s.nqueues, 1);
+    assert_int_equal(s.queues[0].broker, 0);
+
+    assert_int_equal(s.nproducers, 1);
+    const mq_producer_group *p = &s.producers[0];
+    assert_string_equal(p->profile, "rabbitmq-java");
+    assert_int_equal(p->count, 10);
+    assert_int_equal(p->queue, 0);
+    assert_int_equal(p->rate.nsteps, 1);
+    assert_near(p->rate.steps[0].rate, 200, 0);
+    assert_int_equal(p->rate.arrivals, MQ_ARRIVALS_POISSON);
+    assert_near(p->msg_size_bytes, 1024, 0);
+    /* profile defaults (model-reference #1, #2, #5) */
+    const mq_profile *java = mq_profile_find("rabbitmq-java");
+    assert_non_null(java);
+    assert_near(p->send_timeout_s, java->send_timeout_s, 0);
+    assert_int_equal(p->retries, java->retries);
+    assert_true(p->reconnect.automatic);
+    assert_near(p->reconnect.interval_s, 5, 0);
+    assert_near(p->reconnect.detect_silent_s, 120, 0);
+    assert_int_equal(p->reconnect.max_attempts, 0);
+    assert_true(p->reconnect.app_restart_s < 0);
+
+    assert_int_equal(s.nconsumers, 1);
+    const mq_consumer_group *c = &s.consumers[0];
+    assert_int_equal(c->count, 4);
+    assert_int_equal(c->prefetch, 50);     /* override beats profile's 250 */
+    assert_int_equal(java->prefetch, 250);
+    assert_int_equal(c->concurrency, 1);
+    assert_int_equal(c->processing.kind, SIM_DIST_EXPONENTIAL);
+    assert_near(sim_dist_mean(&c->processing), 0.010, 1e-15);
+    /* rho = lambda / (count * concurrency / mean) = 200 / 400 */
+    assert_near(200.0 / (c->count * c->concurrency / sim_dist_mean(&c->processing)),
+                0.5, 1e-12);
+    /* locations point into the file */
+    assert_true(p->loc.line > 0 && c->loc.line > p->loc.line);
+
+    char line[512];
+    scn_summary(&s, line, sizeof line);
+    assert_string_equal(line,
+        "steady-state: rabbitmq professional shared, 1 cluster, 1 broker, "
+        "1 queue, 1 producer group (10 clients, 200 msg/s), 1 consumer group "
+        "(4 clients), backlog 0, 0 events, 10m run");
+    mq_scenario_free(&s);
+    assert_null(s.producers);
+    mq_scenario_free(&s); /* freeing twice is harmless: the struct is zeroed */
+}
+
+static void test_backlog_drain(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load("scenarios/backlog-drain.yaml", &s);
+    assert_near(s.run.duration_s, 300, 0);
+    assert_near(s.run.drain_from_s, 0, 0);
+    assert_int_equal(s.nbacklogs, 1);
+    assert_true(s.backlogs[0].messages == 100000);
+    assert_int_equal(s.backlogs[0].queue, 0);
+    assert_int_equal(s.backlogs[0].age.kind, SIM_DIST_UNIFORM);
+    assert_near(s.backlogs[0].age.p1, 0, 0);
+    assert_near(s.backlogs[0].age.p2, 3600, 0);
+    const mq_consumer_group *c = &s.consumers[0];
+    assert_int_equal(c->concurrency, 5);
+    assert_int_equal(c->processing.kind, SIM_DIST_CONSTANT);
+    double mu = c->count * c->concurrency / sim_dist_mean(&c->processing);
+    double lambda = s.producers[0].rate.steps[0].rate;
+    assert_near(mu, 2000, 1e-9);
+    assert_near(lambda, 100, 0);
+    assert_near(100000 / (mu - lambda), 52.63, 0.01);
+    mq_scenario_free(&s);
+}
+
+static void test_broker_restart(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load("scenarios/broker-restart.yaml", &s);
+    assert_int_equal(s.nevents, 1);
+    const mq_event *ev = &s.events[0];
+    assert_int_equal(ev->type, MQ_EVENT_BROKER_RESTART);
+    assert_near(ev->at_s, 120, 0);
+    assert_near(ev->duration_s, 20, 0);
+    assert_int_equal(ev->broker, 0);
+    assert_false(ev->silent);
+    assert_int_equal(ev->ngroups, 0);
+    assert_string_equal(ev->label, "b1 restart");
+    assert_int_equal(s.nconsumers, 2);
+    const mq_consumer_group *java = &s.consumers[0], *pika = &s.consumers[1];
+    assert_string_equal(java->profile, "rabbitmq-java");
+    assert_true(java->reconnect.automatic);
+    assert_true(java->reconnect.app_restart_s < 0);
+    assert_string_equal(pika->profile, "pika");
+    assert_false(pika->reconnect.automatic);           /* model-reference #12 */
+    assert_near(pika->reconnect.app_restart_s, 60, 0); /* override */
+    assert_near(pika->reconnect.detect_silent_s, 120, 0);
+    assert_int_equal(pika->queue, 1);
+    assert_string_equal(s.queues[pika->queue].name, "reports");
+    mq_scenario_free(&s);
+}
+
+static const char rocket[] =
+    "name: rocket\n"
+    "run: {duration: 1h, start_at: \"09:30\", retention: 3d}\n"
+    "instance: {kind: rocketmq, edition: platinum, sub_category: cluster, spec_tps: 5000}\n"
+    "clusters:\n"
+    "  - name: c1\n"
+    "    brokers: [{name: b1, capacity_tps: 2500}, {name: b2}]\n"
+    "queues:\n"
+    "  - {name: t1, broker: b2}\n"
+    "producers:\n"
+    "  - name: app\n"
+    "    rate: {steps: [{at: 0s, rate: 100}, {at: 8h, rate: 300}], period: 24h}\n"
+    "    reconnect: {backoff: exponential, interval: 1s, max_interval: 1m, multiplier: 2, jitter: 10%}\n"
+    "consumers:\n"
+    "  - name: c\n"
+    "    processing: {dist: lognormal, median: 20ms, sigma: 0.5}\n"
+    "    commit_interval: 1s\n"
+    "events:\n"
+    "  - {at: 10m, type: disconnect, groups: [c, app], duration: until_reconnect, detection: silent}\n";
+
+static void test_rocketmq_defaults_and_refs(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load_text(rocket, &s);
+    assert_near(s.run.start_clock_s, 34200, 0);
+    assert_near(s.run.retention_s, 3 * 86400, 0);
+    assert_true(s.run.seed == 1);
+    assert_int_equal(s.instance.sub_category, MQ_SUBCAT_CLUSTER);
+    assert_near(s.instance.spec_tps, 5000, 0);
+    assert_int_equal(s.nbrokers, 2);
+    assert_near(s.brokers[0].capacity_tps, 2500, 0);
+    assert_int_equal(s.queues[0].broker, 1);  /* b2 */
+    /* default profile for rocketmq and its knobs (model-reference #16-#22) */
+    const mq_producer_group *p = &s.producers[0];
+    assert_string_equal(p->profile, "rocketmq-4");
+    assert_near(p->send_timeout_s, 3, 0);
+    assert_int_equal(p->retries, 2);
+    assert_near(p->route_refresh_s, 30, 0);
+    assert_int_equal(p->queue, 0);  /* only queue: may be omitted */
+    assert_int_equal(p->rate.nsteps, 2);
+    assert_near(p->rate.steps[1].at_s, 8 * 3600, 0);
+    assert_near(p->rate.steps[1].rate, 300, 0);
+    assert_near(p->rate.period_s, 86400, 0);
+    assert_int_equal(p->reconnect.backoff, MQ_BACKOFF_EXPONENTIAL);
+    assert_near(p->reconnect.max_interval_s, 60, 0);
+    assert_near(p->reconnect.multiplier, 2, 0);
+    assert_near(p->reconnect.jitter, 0.1, 1e-15);
+    const mq_consumer_group *c = &s.consumers[0];
+    assert_int_equal(c->prefetch, 1000);
+    assert_int_equal(c->concurrency, 20);
+    assert_near(c->commit_interval_s, 1, 0);   /* override of 5 s */
+    assert_near(c->rebalance_s, 20, 0);
+    assert_near(c->pull_backoff_s, 3, 0);
+    assert_near(c->route_refresh_s, 30, 0);
+    assert_int_equal(c->processing.kind, SIM_DIST_LOGNORMAL);
+    assert_near(c->processing.p1, log(0.020), 1e-12); /* zeta = ln(median) */
+    assert_near(c->processing.p2, 0.5, 0);
+    const mq_event *ev = &s.events[0];
+    assert_int_equal(ev->type, MQ_EVENT_DISCONNECT);
+    assert_int_equal(ev->broker, -1);
+    assert_true(ev->duration_s < 0);
+    assert_true(ev->silent);
+    assert_int_equal(ev->ngroups, 2);
+    assert_true(ev->groups[0].consumer && ev->groups[0].index == 0);
+    assert_true(!ev->groups[1].consumer && ev->groups[1].index == 0);
+    assert_string_equal(ev->label, "disconnect");
+    char line[512];
+    scn_summary(&s, line, sizeof line);
+    assert_non_null(strstr(line, "rocket: rocketmq platinum cluster shared, 1 cluster, 2 brokers"));
+    assert_non_null(strstr(line, "(1 clients, 100-300 msg/s)"));
+    assert_non_null(strstr(line, "1 event, 1h run"));
+    mq_scenario_free(&s);
+}
+
+static void test_error_leaves_empty(void **state)
+{
+    (void)state;
+    /* fails late (event reference), after much has been allocated */
+    char text[sizeof rocket + 16];
+    snprintf(text, sizeof text, "%s", rocket);
+    char *g = strstr(text, "groups: [c, app]");
+    assert_non_null(g);
+    memcpy(g, "groups: [c, apx]", 16);
+    mq_scenario s;
+    sim_err e = {{0}};
+    assert_int_equal(scn_load_string("mem.yaml", text, strlen(text), &s, &e), -1);
+    assert_null(s.producers);
+    assert_null(s.name);
+    assert_int_equal(s.nconsumers, 0);
+    assert_non_null(strstr(e.msg, "mem.yaml:18:"));
+    assert_non_null(strstr(e.msg, "unknown producer or consumer group 'apx'; did you mean 'app'?"));
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    sim_err e = {{0}};
+    assert_int_equal(scn_load_file("no/such/file.yaml", &s, &e), -1);
+    assert_non_null(strstr(e.msg, "no/such/file.yaml: cannot open"));
+    assert_int_equal(scn_load_file("scenarios", &s, &e), -1);
+    assert_non_null(strstr(e.msg, "scenarios: is a directory"));
+}
+
+static void test_profiles_table(void **state)
+{
+    (void)state;
+    assert_true(mq_profile_count() >= 6);
+    static const char *const want[] = {"rocketmq-4", "rocketmq-5", "rabbitmq-java",
+                                       "pika", "go-amqp091", "http"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_non_null(mq_profile_find(want[i]));
+    assert_null(mq_profile_find("pikka"));
+    /* every default has a source */
+    for (size_t i = 0; i < mq_profile_count(); i++) {
+        const mq_profile *p = mq_profile_at(i);
+        const char *const *src = (const char *const *)&p->src;
+        for (size_t k = 0; k < sizeof p->src / sizeof(char *); k++)
+            if (!src[k] || !*src[k]) fail_msg("%s: source %zu missing", p->name, k);
+    }
+    const mq_profile *r5 = mq_profile_find("rocketmq-5");
+    assert_near(r5->reconnect.multiplier, 1.6, 0);
+    assert_near(r5->reconnect.max_interval_s, 120, 0);
+    const mq_profile *h = mq_profile_find("http");
+    assert_int_equal(h->protocol, MQ_PROTO_HTTP);
+    assert_int_equal(h->endpoint, MQ_EP_PUBLIC);
+    assert_true(h->retries > 0);
+    assert_true(mq_profile_fits(h, MQ_KIND_ROCKETMQ) && mq_profile_fits(h, MQ_KIND_RABBITMQ));
+    assert_false(mq_profile_fits(mq_profile_find("pika"), MQ_KIND_ROCKETMQ));
+    assert_false(mq_profile_find("go-amqp091")->reconnect.automatic);
+    assert_near(mq_profile_find("go-amqp091")->reconnect.detect_silent_s, 20, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_steady_state),
+        cmocka_unit_test(test_backlog_drain),
+        cmocka_unit_test(test_broker_restart),
+        cmocka_unit_test(test_rocketmq_defaults_and_refs),
+        cmocka_unit_test(test_error_leaves_empty),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_profiles_table),
+    };
+    return cmocka_run_group_tests_name("scn_load", tests, NULL, NULL);
+}
