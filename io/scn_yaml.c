@@ -238,6 +238,10 @@ static int check_int(pass *ps, const char *path, const char *v, bool is_signed,
         return sim_err_at(ps->err, ps->name, line, col,
                           "%s: '%s' is not %s", path, v,
                           is_signed ? "an integer" : "a non-negative integer");
+    if (p[0] == '0' && p[1])
+        return sim_err_at(ps->err, ps->name, line, col,
+                          "%s: '%s' has a leading zero; write a plain decimal "
+                          "integer (YAML would read it as octal)", path, v);
     if (neg && !is_signed)
         return sim_err_at(ps->err, ps->name, line, col,
                           "%s: '%s' must not be negative", path, v);
