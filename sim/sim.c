@@ -204,7 +204,8 @@ void sim_progress_stderr(const sim_progress *p, void *ud)
     (void)ud;
     char eta[32];
     if (p->eta_s >= 0)
-        snprintf(eta, sizeof eta, "%.0f s", p->eta_s);
+        snprintf(eta, sizeof eta, p->eta_s < 10 ? "%.1f s" : "%.0f s",
+                 p->eta_s);
     else
         snprintf(eta, sizeof eta, "?");
     char pct[16] = "";
