@@ -1,0 +1,126 @@
+/*
+** out_run.c - the results folder of one run (see out_run.h).
+**
+** Plots read their columns from the timeseries by name, so a model that adds
+** columns keeps working; a missing column just leaves its line out.
+*/
+#include "io/out_run.h"
+#include "io/out_csv.h"
+#include "io/out_file.h"
+#include "io/out_json.h"
+#include "io/plot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINES 6
+
+/* Copy named columns of the series into plot lines. Returns lines made, or
+** -1 on out-of-memory. xs and ys are owned by the caller afterwards. */
+static int columns(const sim_series *s, const char *const *names, const char *const *labels,
+                   int n, plot_line *lines, double **xs, double **ys)
+{
+    int t = sim_series_col(s, "time_s"), made = 0;
+    if (t < 0) return 0;
+    for (int i = 0; i < n; i++) {
+        int c = sim_series_col(s, names[i]);
+        if (c < 0) continue;
+        double *x = malloc((s->nrows ? s->nrows : 1) * sizeof *x);
+        double *y = malloc((s->nrows ? s->nrows : 1) * sizeof *y);
+        if (!x || !y) {
+            free(x);
+            free(y);
+            return -1;
+        }
+        for (size_t r = 0; r < s->nrows; r++) {
+            x[r] = sim_series_at(s, r, (size_t)t);
+            y[r] = sim_series_at(s, r, (size_t)c);
+        }
+        xs[made] = x;
+        ys[made] = y;
+        lines[made] = (plot_line){labels[i], x, y, s->nrows};
+        made++;
+    }
+    return made;
+}
+
+static int plot_columns(const char *dir, const char *file, const mq_result *r,
+                        const char *title, const char *ylabel, int log_y,
+                        const char *const *names, const char *const *labels, int n,
+                        sim_err *err)
+{
+    plot_line lines[MAX_LINES];
+    double *xs[MAX_LINES] = {0}, *ys[MAX_LINES] = {0};
+    int made = columns(&r->series, names, labels, n, lines, xs, ys);
+    if (made < 0) return sim_err_set(err, "out of memory drawing %s", file);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    plot_spec spec = {title, "time (s)", ylabel, log_y, 0, 0};
+    int rc = plot_lines_png(path, &spec, lines, (size_t)made, &r->bands, err);
+    for (int i = 0; i < made; i++) {
+        free(xs[i]);
+        free(ys[i]);
+    }
+    return rc;
+}
+
+/* Longest cut-off per client group, as a bar chart. */
+static int plot_disruption(const char *dir, const mq_result *r, sim_err *err)
+{
+    const char **labels = calloc(r->noutages ? r->noutages : 1, sizeof *labels);
+    double *vals = calloc(r->noutages ? r->noutages : 1, sizeof *vals);
+    if (!labels || !vals) {
+        free(labels);
+        free(vals);
+        return sim_err_set(err, "out of memory drawing disruption.png");
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < r->noutages; i++) {
+        const mq_client_outage *o = &r->outages[i];
+        size_t k = 0;
+        while (k < n && strcmp(labels[k], o->group) != 0) k++;
+        if (k == n) {
+            labels[n] = o->group;
+            vals[n++] = 0;
+        }
+        if (o->max_s > vals[k]) vals[k] = o->max_s;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/disruption.png", dir);
+    plot_spec spec = {"Longest cut-off per client group", "client group",
+                      "longest cut-off (s)", 0, 0, 0};
+    int rc = plot_bars_png(path, &spec, labels, vals, n, err);
+    free(labels);
+    free(vals);
+    return rc;
+}
+
+int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *err)
+{
+    char path[4096];
+    if (out_mkdir_p(dir, err)) return -1;
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    if (out_summary_csv(path, &r->metrics, err)) return -1;
+    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    if (out_timeseries_csv(path, &r->series, "phase", err)) return -1;
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (out_summary_json(path, &r->metrics, meta, err)) return -1;
+
+    static const char *const delay_cols[] = {"delay_p50_s", "delay_p99_s", "delay_max_s"};
+    static const char *const delay_labels[] = {"p50", "p99", "max"};
+    if (plot_columns(dir, "delay.png", r, "End-to-end delay (from intended send time)",
+                     "delay (s)", 0, delay_cols, delay_labels, 3, err))
+        return -1;
+    static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
+    static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
+    if (plot_columns(dir, "backlog.png", r, "Messages waiting in the broker", "messages", 0,
+                     backlog_cols, backlog_labels, 3, err))
+        return -1;
+    static const char *const client_cols[] = {"producers_connected", "consumers_connected"};
+    static const char *const client_labels[] = {"producers", "consumers"};
+    if (plot_columns(dir, "clients.png", r, "Connected clients", "clients", 0, client_cols,
+                     client_labels, 2, err))
+        return -1;
+    return plot_disruption(dir, r, err);
+}

@@ -1,0 +1,224 @@
+/*
+** mq_consumer.c - consumer clients: prefetch window, processing slots, ack.
+**
+** A connected consumer keeps up to `prefetch` deliveries unacked. Each
+** delivery travels for one round trip (ack leg + delivery leg) before it can
+** be processed, which gives the classic prefetch/(RTT + t_proc) limit per
+** channel. Up to `concurrency` deliveries are processed at once; processing
+** time is drawn from the group's distribution on the client's own
+** "processing" stream. When processing ends the message counts as consumed
+** (first time) or as a duplicate (again), then it is acked.
+**
+** Manual ack: when the connection drops, every unacked delivery is requeued.
+** Deliveries still in the client's buffer were never processed: their
+** redelivery is not a duplicate. Deliveries being processed carry on (the
+** application finishes its work) but their ack is lost: one of the two
+** copies that result is a duplicate, cause "requeue".
+** Auto ack: deliveries are acked when sent, so on a drop the client buffer
+** is lost with the connection (cause "autoack_buffer").
+*/
+#include "models/mq_world.h"
+#include "sim/sim_dist.h"
+#include "sim/sim_err.h"
+#include "sim/sim_rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+
+static void on_done(sim *s, void *subject, uint64_t arg);
+static void on_wake(sim *s, void *subject, uint64_t arg);
+
+/* First consumption or duplicate, at processing end. */
+static void consume(mq_world *w, uint32_t msg)
+{
+    mq_msg *m = &w->msgs[msg];
+    double now = sim_now(w->sim);
+    if (m->fate == FATE_CONSUMED) {
+        w->duplicates++;
+        w->iv_duplicates++;
+        w->dup_by_cause[m->dup_cause]++;
+        return;
+    }
+    SIM_ASSERTF(m->fate == FATE_PENDING,
+                "message %u processed after it was %s", msg,
+                m->fate == FATE_LOST ? "reported lost" : "reported expired");
+    m->fate = FATE_CONSUMED;
+    w->consumed++;
+    w->iv_consumed++;
+    if (m->measured) {
+        double d = now - m->intended;
+        SIM_ASSERTF(d >= 0, "negative delay %g for message %u", d, msg);
+        sim_hist_add(w->delay, d);
+        sim_hist_add(w->delay_iv, d);
+        sim_welford_add(&w->delay_w, d);
+    }
+}
+
+static void start_processing(mq_world *w, mq_consumer *c)
+{
+    double now = sim_now(w->sim);
+    while (c->busy < c->g->concurrency && c->buffer.n > 0) {
+        mq_ent *h = mq_ring_at(&c->buffer, 0);
+        if (h->avail_at > now) {
+            if (!sim_is_pending(w->sim, c->wake))
+                c->wake = sim_at(w->sim, h->avail_at, PRIO_CLIENT, K_CONS_WAKE, on_wake, c, 0);
+            return;
+        }
+        mq_ent e = mq_ring_pop_front(&c->buffer);
+        int i = 0;
+        while (c->slots[i].busy) i++;
+        c->slots[i] = (mq_slot){e.msg, 1, 0, e.redelivered};
+        c->busy++;
+        double dt = sim_dist_sample(&c->g->processing, c->rng);
+        sim_after(w->sim, dt, PRIO_CLIENT, K_PROC_DONE, on_done, c, (uint64_t)i);
+    }
+}
+
+static void accept(mq_world *w, mq_consumer *c, mq_ent e)
+{
+    e.avail_at = sim_now(w->sim) + w->s->run.rtt_s;
+    OOM_CHECK(mq_ring_push_back(&c->buffer, e));
+    c->unacked++;
+    if (c->g->ack == MQ_ACK_MANUAL) {
+        w->queues[c->g->queue].unacked++;
+        w->unacked_total++;
+    }
+}
+
+/* Take deliveries while there is credit, then process what has arrived. */
+static void fill(mq_world *w, mq_consumer *c)
+{
+    mq_ent e;
+    while (c->conn.state == CONN_UP && c->unacked < c->g->prefetch &&
+           mq_queue_take(w, (uint32_t)c->g->queue, c, &e))
+        accept(w, c, e);
+    start_processing(w, c);
+}
+
+void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e)
+{
+    SIM_ASSERT(c->conn.state == CONN_UP && c->unacked < c->g->prefetch);
+    accept(w, c, e);
+    fill(w, c);
+}
+
+static void on_wake(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    mq_consumer *c = subject;
+    c->wake = SIM_HANDLE_NONE;
+    start_processing(c->w, c);
+}
+
+static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg)
+{
+    SIM_ASSERT(c->unacked > 0);
+    c->unacked--;
+    if (c->g->ack == MQ_ACK_MANUAL) {
+        mq_queue_rt *q = &w->queues[c->g->queue];
+        SIM_ASSERT(q->unacked > 0 && w->unacked_total > 0);
+        q->unacked--;
+        w->unacked_total--;
+    }
+    (void)msg;
+}
+
+static void on_done(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    mq_consumer *c = subject;
+    mq_world *w = c->w;
+    mq_slot *sl = &c->slots[arg];
+    SIM_ASSERT(sl->busy);
+    consume(w, sl->msg);
+    if (!sl->orphan) { /* ack: the broker forgets its copy */
+        release_unacked(w, c, sl->msg);
+        mq_msg_copy_drop(w, sl->msg);
+    }
+    sl->busy = 0;
+    c->busy--;
+    fill(w, c);
+}
+
+mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
+{
+    mq_consumer *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    const mq_consumer_group *g = &w->s->consumers[group];
+    c->w = w;
+    c->g = g;
+    c->slots = calloc((size_t)g->concurrency, sizeof *c->slots);
+    uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
+    c->rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("processing"));
+    c->conn = (mq_conn){
+        .w = w, .state = CONN_UP, .consumer = true, .group = group, .index = index,
+        .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
+        .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
+    };
+    if (!c->slots || !c->rng || !c->conn.rng) {
+        mq_consumer_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void mq_consumer_free(mq_consumer *c)
+{
+    if (!c) return;
+    gsl_rng_free(c->rng);
+    gsl_rng_free(c->conn.rng);
+    mq_ring_free(&c->buffer);
+    free(c->slots);
+    free(c);
+}
+
+void mq_consumer_start(mq_world *w, mq_consumer *c)
+{
+    w->connected_consumers++;
+    fill(w, c);
+}
+
+void mq_consumer_up(mq_world *w, mq_consumer *c) { fill(w, c); }
+
+void mq_consumer_down(mq_world *w, mq_consumer *c)
+{
+    uint32_t q = (uint32_t)c->g->queue;
+    mq_queue_unwait(w, q, c);
+    sim_cancel(w->sim, c->wake);
+    c->wake = SIM_HANDLE_NONE;
+    if (c->g->ack == MQ_ACK_AUTO) {
+        /* Already acked: what sat in the client buffer is gone. */
+        while (c->buffer.n > 0) {
+            mq_ent e = mq_ring_pop_front(&c->buffer);
+            release_unacked(w, c, e.msg);
+            mq_msg_copy_drop(w, e.msg);
+            if (w->msgs[e.msg].copies == 0) mq_msg_lose(w, e.msg, LOSS_AUTOACK_BUFFER);
+        }
+        return;
+    }
+    /* Requeue in reverse so the oldest delivery ends up at the head. */
+    while (c->buffer.n > 0) {
+        mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
+        c->buffer.n--;
+        release_unacked(w, c, e.msg);
+        mq_queue_requeue(w, q, e.msg);
+    }
+    for (int i = c->g->concurrency; i-- > 0;) {
+        mq_slot *sl = &c->slots[i];
+        if (!sl->busy || sl->orphan) continue;
+        sl->orphan = 1; /* the app finishes it; the ack will be lost */
+        release_unacked(w, c, sl->msg);
+        w->msgs[sl->msg].dup_cause = DUP_REQUEUE;
+        mq_queue_requeue(w, q, sl->msg);
+    }
+}
+
+void mq_consumer_each_held(mq_consumer *c, void (*fn)(uint32_t, void *), void *ud)
+{
+    for (size_t i = 0; i < c->buffer.n; i++) fn(mq_ring_at(&c->buffer, i)->msg, ud);
+    for (int i = 0; i < c->g->concurrency; i++)
+        if (c->slots[i].busy && !c->slots[i].orphan) fn(c->slots[i].msg, ud);
+}

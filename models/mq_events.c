@@ -1,0 +1,139 @@
+/*
+** mq_events.c - the scenario's timed events, applied to the world.
+**
+**   broker_restart  the broker is down for `duration`; every client on it
+**                   loses its connection (reset, or silent if asked) and
+**                   cannot reconnect until the broker is back;
+**   disconnect      the listed groups (all by default) are dropped from the
+**                   broker (all by default) and refused for `duration`
+**                   (or not refused at all: "until_reconnect");
+**   app_restart     the listed groups' applications restart: they drop their
+**                   connections and reconnect after `duration`, whatever
+**                   their recovery settings;
+**   resource_op     a topic/group operation: no effect on the flow here;
+**                   change models warn when it falls inside a change window.
+** Each event becomes a band on the plots and labels the timeseries rows it
+** overlaps.
+*/
+#include "models/mq_world.h"
+#include "sim/sim_err.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool selected(const mq_event *ev, bool consumer, int group)
+{
+    if (ev->ngroups == 0) return true;
+    for (size_t i = 0; i < ev->ngroups; i++)
+        if (ev->groups[i].consumer == consumer && ev->groups[i].index == group) return true;
+    return false;
+}
+
+static bool on_broker(const mq_event *ev, int broker)
+{
+    return ev->broker < 0 || ev->broker == broker;
+}
+
+static const char *type_name(mq_event_type t)
+{
+    switch (t) {
+    case MQ_EVENT_BROKER_RESTART: return "broker_restart";
+    case MQ_EVENT_DISCONNECT: return "disconnect";
+    case MQ_EVENT_APP_RESTART: return "app_restart";
+    case MQ_EVENT_RESOURCE_OP: return "resource_op";
+    }
+    return "event";
+}
+
+static const char *label_of(const mq_event *ev)
+{
+    return ev->label && *ev->label ? ev->label : type_name(ev->type);
+}
+
+/* Drop every client matched by fn(ev, conn). */
+static void drop_clients(mq_world *w, const mq_event *ev,
+                         bool (*match)(const mq_event *, const mq_conn *),
+                         double forced_restart_s)
+{
+    for (size_t i = 0; i < w->nprod; i++) {
+        mq_conn *c = &w->producers[i]->conn;
+        if (match(ev, c)) mq_conn_drop(w, c, ev->silent, forced_restart_s);
+    }
+    for (size_t i = 0; i < w->ncons; i++) {
+        mq_conn *c = &w->consumers[i]->conn;
+        if (match(ev, c)) mq_conn_drop(w, c, ev->silent, forced_restart_s);
+    }
+}
+
+static bool match_broker(const mq_event *ev, const mq_conn *c)
+{
+    return on_broker(ev, c->broker);
+}
+
+static bool match_broker_group(const mq_event *ev, const mq_conn *c)
+{
+    return on_broker(ev, c->broker) && selected(ev, c->consumer, c->group);
+}
+
+static bool match_group(const mq_event *ev, const mq_conn *c)
+{
+    return selected(ev, c->consumer, c->group);
+}
+
+static void on_end(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    mq_world *w = subject;
+    SIM_ASSERT(w->active_events > 0);
+    if (--w->active_events == 0) w->label[0] = '\0';
+}
+
+static void on_start(sim *s, void *subject, uint64_t arg)
+{
+    mq_world *w = subject;
+    const mq_scenario *sc = w->s;
+    const mq_event *ev = &sc->events[arg];
+    double now = sim_now(s);
+    double d = fmax(ev->duration_s, 0);
+    switch (ev->type) {
+    case MQ_EVENT_BROKER_RESTART:
+        for (size_t b = 0; b < sc->nbrokers; b++)
+            if (on_broker(ev, (int)b))
+                w->brokers[b].down_until = fmax(w->brokers[b].down_until, now + d);
+        drop_clients(w, ev, match_broker, -1);
+        break;
+    case MQ_EVENT_DISCONNECT:
+        for (size_t b = 0; b < sc->nbrokers; b++) {
+            if (!on_broker(ev, (int)b)) continue;
+            for (size_t g = 0; g < sc->nproducers; g++)
+                if (selected(ev, false, (int)g))
+                    w->brokers[b].blocked_until[mq_group_slot(sc, false, (int)g)] = now + d;
+            for (size_t g = 0; g < sc->nconsumers; g++)
+                if (selected(ev, true, (int)g))
+                    w->brokers[b].blocked_until[mq_group_slot(sc, true, (int)g)] = now + d;
+        }
+        drop_clients(w, ev, match_broker_group, -1);
+        break;
+    case MQ_EVENT_APP_RESTART:
+        drop_clients(w, ev, match_group, d);
+        break;
+    case MQ_EVENT_RESOURCE_OP:
+        break;
+    }
+    w->active_events++;
+    snprintf(w->label, sizeof w->label, "%s", label_of(ev));
+    sim_at(s, now + fmax(d, sc->run.sample_s), PRIO_EVENT, K_EVENT_END, on_end, w, arg);
+}
+
+void mq_events_schedule(mq_world *w)
+{
+    const mq_scenario *sc = w->s;
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const mq_event *ev = &sc->events[i];
+        sim_at(w->sim, ev->at_s, PRIO_EVENT, K_EVENT_START, on_start, w, i);
+        double end = ev->at_s + fmax(fmax(ev->duration_s, 0), sc->run.sample_s);
+        SIM_ASSERTF(sim_bands_add(w->bands, ev->at_s, end, label_of(ev)) == 0, "out of memory");
+    }
+}

@@ -1,0 +1,447 @@
+/*
+** mq_model.c - build the world from a scenario, run it, measure, and prove
+** the books balance.
+**
+** Order of work: preload the stacked backlog (oldest first) and the
+** scheduled messages, start every client, schedule the scenario's events,
+** the sampler (one timeseries row per sample interval) and the drain
+** marker, then run the engine to the end of the run. Afterwards every open
+** cut-off window is closed, the summary metrics are computed, and the
+** accounting is checked against the actual contents of every queue, client
+** and schedule (not against counters alone), so a message that silently
+** vanished fails the run.
+**
+** Random streams: one per (client, purpose) keyed by the group name and the
+** client index, plus one per backlog/scheduled entry; see sim_rng.h.
+*/
+#include "models/mq_world.h"
+#include "sim/sim_dist.h"
+#include "sim/sim_err.h"
+#include "sim/sim_rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+
+void mq_client_on_up(mq_world *w, mq_conn *c)
+{
+    if (c->consumer) mq_consumer_up(w, (mq_consumer *)c);
+    else mq_producer_up(w, (mq_producer *)c);
+}
+
+void mq_client_on_down(mq_world *w, mq_conn *c)
+{
+    if (c->consumer) mq_consumer_down(w, (mq_consumer *)c);
+    else mq_producer_down(w, (mq_producer *)c);
+}
+
+/* ---- preload ---------------------------------------------------------- */
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+static void preload_backlog(mq_world *w)
+{
+    const mq_scenario *s = w->s;
+    for (size_t i = 0; i < s->nbacklogs; i++) {
+        const mq_backlog *b = &s->backlogs[i];
+        if (b->messages == 0) continue;
+        gsl_rng *r = sim_rng_new(w->opts.seed, w->opts.replication,
+                                 sim_mix64(sim_hash_str("backlog") + i), sim_hash_str("age"));
+        double *age = malloc(b->messages * sizeof *age);
+        SIM_ASSERTF(r && age, "out of memory for a backlog of %llu", (unsigned long long)b->messages);
+        for (uint64_t k = 0; k < b->messages; k++) age[k] = fmax(0, sim_dist_sample(&b->age, r));
+        qsort(age, b->messages, sizeof *age, cmp_desc); /* oldest at the head */
+        mq_queue_rt *q = &w->queues[b->queue];
+        for (uint64_t k = 0; k < b->messages; k++) {
+            uint32_t id = mq_msg_new(w, (uint32_t)b->queue, -age[k]);
+            w->msgs[id].stored_at = -age[k];
+            mq_msg_copy_add(w, id);
+            OOM_CHECK(mq_ring_push_back(&q->ready, (mq_ent){id, 0, 0, 0}));
+        }
+        w->ready_total += b->messages;
+        w->published += b->messages;
+        w->preloaded += b->messages;
+        free(age);
+        gsl_rng_free(r);
+    }
+    mq_backlog_changed(w);
+}
+
+static void on_sched(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    mq_world *w = subject;
+    uint32_t id = (uint32_t)arg;
+    mq_msg *m = &w->msgs[id];
+    mq_queue_rt *q = &w->queues[m->queue];
+    SIM_ASSERT(q->scheduled_pending > 0);
+    q->scheduled_pending--;
+    m->scheduled = 0;
+    mq_msg_copy_drop(w, id);
+    if (sim_now(w->sim) >= m->expire_at) {
+        mq_msg_expire(w, id, EXP_TTL);
+        return;
+    }
+    mq_queue_store(w, m->queue, id, 0);
+}
+
+static void preload_scheduled(mq_world *w)
+{
+    const mq_scenario *s = w->s;
+    for (size_t i = 0; i < s->nscheduled; i++) {
+        const mq_scheduled *sc = &s->scheduled[i];
+        gsl_rng *r = sim_rng_new(w->opts.seed, w->opts.replication,
+                                 sim_mix64(sim_hash_str("scheduled") + i), sim_hash_str("deliver_at"));
+        SIM_ASSERTF(r != NULL, "out of memory");
+        for (uint64_t k = 0; k < sc->messages; k++) {
+            double due = fmax(0, sim_dist_sample(&sc->deliver_at, r));
+            uint32_t id = mq_msg_new(w, (uint32_t)sc->queue, due);
+            mq_msg *m = &w->msgs[id];
+            m->stored_at = 0;
+            if (sc->ttl_s > 0) m->expire_at = sc->ttl_s;
+            mq_msg_copy_add(w, id); /* held by the broker's schedule */
+            m->scheduled = 1;
+            w->queues[sc->queue].scheduled_pending++;
+            double t = fmin(due, m->expire_at);
+            sim_at(w->sim, t, PRIO_CLIENT, t < due ? K_SCHED_EXPIRE : K_SCHED_DUE, on_sched, w, id);
+        }
+        w->published += sc->messages;
+        w->preloaded += sc->messages;
+        gsl_rng_free(r);
+    }
+}
+
+/* ---- sampling --------------------------------------------------------- */
+
+enum { C_TIME, C_PUB, C_CONS, C_DUP, C_BACKLOG, C_UNACKED, C_SCHED, C_P50, C_P99,
+       C_MAX, C_PRODS, C_CONSS, NCOLS };
+static const char *const col_names[NCOLS] = {
+    "time_s", "published", "consumed", "duplicates", "backlog", "unacked", "scheduled",
+    "delay_p50_s", "delay_p99_s", "delay_max_s", "producers_connected", "consumers_connected"};
+
+static uint64_t scheduled_pending(const mq_world *w)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < w->s->nqueues; i++) n += w->queues[i].scheduled_pending;
+    return n;
+}
+
+static void take_sample(mq_world *w)
+{
+    double v[NCOLS];
+    v[C_TIME] = sim_now(w->sim);
+    v[C_PUB] = (double)w->iv_published;
+    v[C_CONS] = (double)w->iv_consumed;
+    v[C_DUP] = (double)w->iv_duplicates;
+    v[C_BACKLOG] = (double)w->ready_total;
+    v[C_UNACKED] = (double)w->unacked_total;
+    v[C_SCHED] = (double)scheduled_pending(w);
+    bool any = sim_hist_count(w->delay_iv) > 0;
+    v[C_P50] = any ? sim_hist_quantile(w->delay_iv, 0.5) : NAN;
+    v[C_P99] = any ? sim_hist_quantile(w->delay_iv, 0.99) : NAN;
+    v[C_MAX] = any ? sim_hist_max(w->delay_iv) : NAN;
+    v[C_PRODS] = (double)w->connected_producers;
+    v[C_CONSS] = (double)w->connected_consumers;
+    OOM_CHECK(sim_series_add_row(w->series, v, w->label));
+    w->iv_published = w->iv_consumed = w->iv_duplicates = 0;
+    sim_hist_reset(w->delay_iv);
+}
+
+static void on_sample(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    mq_world *w = subject;
+    take_sample(w);
+    double next = sim_now(s) + w->s->run.sample_s;
+    if (next <= w->s->run.duration_s + 1e-9)
+        sim_at(s, fmin(next, w->s->run.duration_s), PRIO_SAMPLE, K_SAMPLE, on_sample, w, 0);
+}
+
+static void on_drain_start(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    mq_world *w = subject;
+    w->backlog_at_drain_from = w->ready_total;
+    w->drain_armed = 1;
+    mq_backlog_changed(w); /* already empty: drained at once */
+}
+
+/* ---- metrics ---------------------------------------------------------- */
+
+/* Fluid drain estimate B/(mu - lambda) at drain_from. */
+static double fluid_drain(const mq_world *w, double *mu_out, double *lambda_out)
+{
+    const mq_scenario *s = w->s;
+    double mu = 0, lambda = 0;
+    for (size_t i = 0; i < s->nconsumers; i++) {
+        const mq_consumer_group *g = &s->consumers[i];
+        double t = sim_dist_mean(&g->processing);
+        double per = fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
+        mu += g->count * per;
+    }
+    for (size_t i = 0; i < s->nproducers; i++)
+        lambda += mq_rate_at(&s->producers[i].rate, s->run.drain_from_s);
+    *mu_out = mu;
+    *lambda_out = lambda;
+    double b = (double)w->backlog_at_drain_from;
+    if (b == 0) return 0;
+    return mu > lambda ? b / (mu - lambda) : INFINITY;
+}
+
+#define ADD(name, val, unit, better) \
+    OOM_CHECK(sim_metrics_add(m, name, (double)(val), unit, better))
+
+static void compute_metrics(mq_world *w, mq_result *out)
+{
+    sim_metrics *m = &out->metrics;
+    const sim_better LO = SIM_BETTER_LOWER, HI = SIM_BETTER_HIGHER, NO = SIM_BETTER_NONE;
+    uint64_t lost = 0, expired = 0, stored = 0, in_producers = 0;
+    for (int i = 0; i < LOSS_NCAUSES; i++) lost += w->lost_by_cause[i];
+    for (int i = 0; i < EXP_NCAUSES; i++) expired += w->expired_by_cause[i];
+    stored = w->published - w->consumed - lost - expired;
+    for (size_t i = 0; i < w->nprod; i++) {
+        mq_producer *p = w->producers[i];
+        in_producers += p->buffer.n + p->retry.n;
+    }
+    ADD("messages_published", w->published, "msgs", NO);
+    ADD("messages_preloaded", w->preloaded, "msgs", NO);
+    ADD("messages_consumed", w->consumed, "msgs", HI);
+    ADD("duplicates", w->duplicates, "msgs", LO);
+    ADD("duplicate_rate", w->consumed ? (double)w->duplicates / (double)w->consumed : 0, "ratio", LO);
+    ADD("duplicates_requeue", w->dup_by_cause[DUP_REQUEUE], "msgs", LO);
+    ADD("duplicates_republish", w->dup_by_cause[DUP_REPUBLISH], "msgs", LO);
+    ADD("duplicates_send_retry", w->dup_by_cause[DUP_SEND_RETRY], "msgs", LO);
+    ADD("redelivered", w->redelivered, "msgs", LO);
+    ADD("lost", lost, "msgs", LO);
+    ADD("lost_send_failed", w->lost_by_cause[LOSS_SEND_FAILED], "msgs", LO);
+    ADD("lost_autoack_buffer", w->lost_by_cause[LOSS_AUTOACK_BUFFER], "msgs", LO);
+    ADD("expired", expired, "msgs", LO);
+    ADD("expired_ttl", w->expired_by_cause[EXP_TTL], "msgs", LO);
+    ADD("expired_retention", w->expired_by_cause[EXP_RETENTION], "msgs", LO);
+    ADD("still_stored", stored, "msgs", NO);
+    ADD("still_in_producers", in_producers, "msgs", LO);
+
+    bool any = sim_hist_count(w->delay) > 0;
+    double nan = NAN;
+    ADD("delay_mean_s", any ? w->delay_w.mean : nan, "s", LO);
+    ADD("delay_p50_s", any ? sim_hist_quantile(w->delay, 0.50) : nan, "s", LO);
+    ADD("delay_p90_s", any ? sim_hist_quantile(w->delay, 0.90) : nan, "s", LO);
+    ADD("delay_p99_s", any ? sim_hist_quantile(w->delay, 0.99) : nan, "s", LO);
+    ADD("delay_p999_s", any ? sim_hist_quantile(w->delay, 0.999) : nan, "s", LO);
+    ADD("delay_p9999_s", any ? sim_hist_quantile(w->delay, 0.9999) : nan, "s", LO);
+    ADD("delay_max_s", any ? sim_hist_max(w->delay) : nan, "s", LO);
+
+    double dmax = 0, dsum = 0;
+    uint64_t disrupted = 0, cut_at_end = 0;
+    for (size_t i = 0; i < out->noutages; i++) {
+        const mq_client_outage *o = &out->outages[i];
+        dmax = fmax(dmax, o->max_s);
+        dsum += o->total_s;
+        disrupted += o->drops > 0;
+        cut_at_end += !o->connected_at_end;
+    }
+    ADD("disruption_max_s", dmax, "s", LO);
+    ADD("disruption_client_s", dsum, "s", LO);
+    ADD("clients_disrupted", disrupted, "clients", LO);
+    ADD("clients_cut_off_at_end", cut_at_end, "clients", LO);
+    ADD("reconnects", w->reconnects, "count", NO);
+    ADD("exceptions_logged", w->exceptions, "count", LO);
+    ADD("throttled_sends", w->throttled, "count", LO);
+
+    double mu, lambda;
+    double fluid = fluid_drain(w, &mu, &lambda);
+    double drain = w->drain_armed ? NAN : w->drain_done_at - w->s->run.drain_from_s;
+    if (isnan(drain))
+        OOM_CHECK(sim_strs_add(&out->warnings,
+                               "backlog of %llu did not drain within the run (fluid estimate %.1f s)",
+                               (unsigned long long)w->backlog_at_drain_from, fluid));
+    ADD("backlog_at_drain_start", w->backlog_at_drain_from, "msgs", NO);
+    ADD("drain_time_s", drain, "s", LO);
+    ADD("drain_time_fluid_s", fluid, "s", LO);
+    ADD("consume_capacity", mu, "msg/s", NO);
+    ADD("offered_rate_at_drain_start", lambda, "msg/s", NO);
+    ADD("backlog_max", w->backlog_max, "msgs", LO);
+    ADD("backlog_mean", sim_twavg_mean(&w->backlog_tw, sim_now(w->sim)), "msgs", LO);
+    ADD("sim_events", sim_events_executed(w->sim), "events", NO);
+}
+
+/* ---- accounting ------------------------------------------------------- */
+
+static void count_copy(uint32_t msg, void *ud)
+{
+    uint8_t *seen = ud;
+    if (seen[msg] < UINT8_MAX) seen[msg]++;
+}
+
+static int check_accounting(mq_world *w, sim_err *err)
+{
+    uint8_t *seen = calloc(w->nmsgs ? w->nmsgs : 1, 1);
+    SIM_ASSERTF(seen != NULL, "out of memory");
+    for (size_t q = 0; q < w->s->nqueues; q++) {
+        mq_ring *r = &w->queues[q].ready;
+        for (size_t i = 0; i < r->n; i++) count_copy(mq_ring_at(r, i)->msg, seen);
+    }
+    for (size_t i = 0; i < w->nprod; i++) mq_producer_each_held(w->producers[i], count_copy, seen);
+    for (size_t i = 0; i < w->ncons; i++) mq_consumer_each_held(w->consumers[i], count_copy, seen);
+    uint64_t fate[4] = {0};
+    uint64_t sched = 0, bad = 0, vanished = 0;
+    for (size_t i = 0; i < w->nmsgs; i++) {
+        const mq_msg *m = &w->msgs[i];
+        fate[m->fate]++;
+        unsigned held = seen[i] + m->scheduled; /* schedule holds one copy */
+        sched += m->scheduled;
+        if (held != m->copies) bad++;
+        if (m->fate == FATE_PENDING && m->copies == 0) vanished++;
+    }
+    free(seen);
+    uint64_t lost = 0, expired = 0;
+    for (int i = 0; i < LOSS_NCAUSES; i++) lost += w->lost_by_cause[i];
+    for (int i = 0; i < EXP_NCAUSES; i++) expired += w->expired_by_cause[i];
+    uint64_t sched_pending = scheduled_pending(w);
+    if (fate[FATE_CONSUMED] != w->consumed || fate[FATE_LOST] != lost ||
+        fate[FATE_EXPIRED] != expired || w->nmsgs != w->published || bad || vanished ||
+        sched != sched_pending ||
+        w->published != w->consumed + fate[FATE_PENDING] + expired + lost)
+        return sim_err_set(err,
+            "accounting violated: published %llu (records %zu) vs consumed %llu (records %llu) "
+            "+ still stored %llu + expired %llu (records %llu) + lost %llu (records %llu); "
+            "%llu messages with a copy count that does not match the queues and clients, "
+            "%llu pending messages found nowhere, scheduled %llu vs %llu",
+            (unsigned long long)w->published, w->nmsgs, (unsigned long long)w->consumed,
+            (unsigned long long)fate[FATE_CONSUMED], (unsigned long long)fate[FATE_PENDING],
+            (unsigned long long)expired, (unsigned long long)fate[FATE_EXPIRED],
+            (unsigned long long)lost, (unsigned long long)fate[FATE_LOST],
+            (unsigned long long)bad, (unsigned long long)vanished,
+            (unsigned long long)sched, (unsigned long long)sched_pending);
+    return 0;
+}
+
+/* ---- build, run, tear down -------------------------------------------- */
+
+static void world_free(mq_world *w)
+{
+    for (size_t i = 0; i < w->nprod; i++) mq_producer_free(w->producers[i]);
+    for (size_t i = 0; i < w->ncons; i++) mq_consumer_free(w->consumers[i]);
+    free(w->producers);
+    free(w->consumers);
+    if (w->queues)
+        for (size_t i = 0; i < w->s->nqueues; i++) {
+            mq_ring_free(&w->queues[i].ready);
+            free(w->queues[i].waiting);
+        }
+    if (w->brokers)
+        for (size_t i = 0; i < w->s->nbrokers; i++) free(w->brokers[i].blocked_until);
+    free(w->queues);
+    free(w->brokers);
+    free(w->msgs);
+    sim_hist_free(w->delay);
+    sim_hist_free(w->delay_iv);
+    sim_free(w->sim);
+}
+
+static int build(mq_world *w)
+{
+    const mq_scenario *s = w->s;
+    w->sim = sim_new();
+    w->delay = sim_hist_new();
+    w->delay_iv = sim_hist_new();
+    w->queues = calloc(s->nqueues, sizeof *w->queues);
+    w->brokers = calloc(s->nbrokers, sizeof *w->brokers);
+    if (!w->sim || !w->delay || !w->delay_iv || !w->queues || !w->brokers) return -1;
+    size_t ngroups = s->nproducers + s->nconsumers;
+    for (size_t b = 0; b < s->nbrokers; b++) {
+        w->brokers[b].blocked_until = calloc(ngroups ? ngroups : 1, sizeof(double));
+        if (!w->brokers[b].blocked_until) return -1;
+        w->brokers[b].tokens = fmax(1.0, s->brokers[b].capacity_tps * 0.1);
+        w->brokers[b].down_until = -INFINITY;
+        for (size_t g = 0; g < ngroups; g++) w->brokers[b].blocked_until[g] = -INFINITY;
+    }
+    for (size_t g = 0; g < s->nproducers; g++) w->nprod += (size_t)s->producers[g].count;
+    for (size_t g = 0; g < s->nconsumers; g++) w->ncons += (size_t)s->consumers[g].count;
+    w->producers = calloc(w->nprod ? w->nprod : 1, sizeof *w->producers);
+    w->consumers = calloc(w->ncons ? w->ncons : 1, sizeof *w->consumers);
+    if (!w->producers || !w->consumers) return -1;
+    size_t k = 0;
+    for (size_t g = 0; g < s->nproducers; g++)
+        for (int i = 0; i < s->producers[g].count; i++)
+            if (!(w->producers[k++] = mq_producer_new(w, (int)g, i))) return -1;
+    k = 0;
+    for (size_t g = 0; g < s->nconsumers; g++)
+        for (int i = 0; i < s->consumers[g].count; i++)
+            if (!(w->consumers[k++] = mq_consumer_new(w, (int)g, i))) return -1;
+    return 0;
+}
+
+static int collect_outages(mq_world *w, mq_result *out)
+{
+    out->noutages = w->nprod + w->ncons;
+    out->outages = calloc(out->noutages ? out->noutages : 1, sizeof *out->outages);
+    if (!out->outages) return -1;
+    for (size_t i = 0; i < out->noutages; i++) {
+        mq_conn *c = i < w->nprod ? &w->producers[i]->conn : &w->consumers[i - w->nprod]->conn;
+        mq_conn_finish(w, c);
+        const char *g = c->consumer ? w->s->consumers[c->group].name : w->s->producers[c->group].name;
+        out->outages[i] = (mq_client_outage){
+            .group = strdup(g), .index = c->index, .total_s = c->total_down_s,
+            .max_s = c->max_down_s, .drops = c->drops, .reconnects = c->reconnects,
+            .connected_at_end = c->state == CONN_UP};
+        if (!out->outages[i].group) return -1;
+    }
+    return 0;
+}
+
+int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim_err *err)
+{
+    *out = (mq_result){0};
+    mq_world w = {.s = s, .opts = *o, .err = err, .drain_done_at = NAN};
+    w.series = &out->series;
+    w.bands = &out->bands;
+    int rc = -1;
+    if (sim_series_init(&out->series, NCOLS, col_names) || build(&w)) {
+        sim_err_set(err, "out of memory building the model");
+        goto done;
+    }
+    sim_twavg_init(&w.backlog_tw, 0, 0);
+    preload_backlog(&w);
+    preload_scheduled(&w);
+    for (size_t i = 0; i < w.nprod; i++) mq_producer_start(&w, w.producers[i]);
+    for (size_t i = 0; i < w.ncons; i++) mq_consumer_start(&w, w.consumers[i]);
+    mq_events_schedule(&w);
+    sim_at(w.sim, s->run.drain_from_s, PRIO_EVENT, K_EVENT_START, on_drain_start, &w, 0);
+    sim_at(w.sim, fmin(s->run.sample_s, s->run.duration_s), PRIO_SAMPLE, K_SAMPLE, on_sample, &w, 0);
+    if (o->progress) sim_set_progress(w.sim, o->progress, o->progress_ud, 0.5);
+    sim_run(w.sim, s->run.duration_s);
+
+    if (collect_outages(&w, out)) {
+        sim_err_set(err, "out of memory collecting results");
+        goto done;
+    }
+    compute_metrics(&w, out);
+    out->fingerprint = sim_fingerprint(w.sim);
+    out->events = sim_events_executed(w.sim);
+    if (check_accounting(&w, err)) goto done;
+    rc = 0;
+done:
+    world_free(&w);
+    if (rc) mq_result_free(out);
+    return rc;
+}
+
+void mq_result_free(mq_result *r)
+{
+    if (!r) return;
+    sim_metrics_free(&r->metrics);
+    sim_series_free(&r->series);
+    sim_bands_free(&r->bands);
+    sim_strs_free(&r->warnings);
+    for (size_t i = 0; i < r->noutages; i++) free(r->outages[i].group);
+    free(r->outages);
+    *r = (mq_result){0};
+}

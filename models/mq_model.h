@@ -1,0 +1,67 @@
+/*
+** mq_model.h - the base message-flow model: build a world from a validated
+** scenario, run it on the engine, and return what it measured.
+**
+** What is modelled (details in each models/ file's header):
+**   - producers: open-loop arrivals from a piecewise rate schedule; each
+**     message carries its intended send time, so a send delayed by a
+**     disconnect still counts its delay from then (no coordinated omission);
+**     confirms, republish of unconfirmed sends, retry/buffer/drop while down;
+**   - brokers: per-queue FIFO of ready messages, scheduled messages that
+**     become visible at their due time, TTL expiry, retention, restarts;
+**   - consumers: prefetch window and processing concurrency, sampled
+**     processing time, ack; on a drop, unacked deliveries are requeued and the
+**     ones already being processed become duplicates when redelivered;
+**   - connections: the reconnect state machine (detection, backoff with
+**     jitter and cap, max attempts, application restart).
+**
+** Accounting is checked at the end of every run: every unique message is
+** consumed, still stored (broker or producer), expired or lost, and every
+** message the books call "stored" is found in some container. A violation is
+** reported through the error buffer and the run fails (exit 1 in the CLI).
+**
+** Ownership: mq_model_run fills *out, which the caller releases with
+** mq_result_free(). The scenario is borrowed for the duration of the call.
+*/
+#ifndef MQ_MODEL_H
+#define MQ_MODEL_H
+
+#include "models/mq_scenario.h"
+#include "sim/sim.h"
+#include "sim/sim_err.h"
+#include "sim/sim_table.h"
+
+#include <stdint.h>
+
+typedef struct mq_run_opts {
+    uint64_t seed;          /* master seed (the scenario's unless overridden) */
+    uint64_t replication;   /* replication index, 0 for a single run */
+    sim_progress_fn progress; /* optional */
+    void *progress_ud;
+} mq_run_opts;
+
+/* One client's cut-off windows, for plots and per-group tables. */
+typedef struct mq_client_outage {
+    char *group;            /* owned */
+    int index;              /* client index within the group */
+    double total_s, max_s;  /* time cut off, summed and longest */
+    int drops, reconnects;
+    int connected_at_end;
+} mq_client_outage;
+
+typedef struct mq_result {
+    sim_metrics metrics;    /* summary rows, in report order */
+    sim_series series;      /* timeseries, label column = phase/event */
+    sim_bands bands;        /* events and phases, for plots */
+    sim_strs warnings;
+    mq_client_outage *outages;
+    size_t noutages;
+    uint64_t fingerprint;   /* engine trace fingerprint */
+    uint64_t events;        /* events executed */
+} mq_result;
+
+int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out,
+                 sim_err *err);
+void mq_result_free(mq_result *r);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+** mq_producer.c - open-loop producer clients.
+**
+** Arrivals follow the group's piecewise-constant rate schedule split evenly
+** over its clients: Poisson arrivals by walking an Exp(1) "area" through the
+** rate segments (exact for any schedule), deterministic ones one unit of
+** area apart after a random phase. A message's intended send time is its
+** arrival time; nothing the client goes through later changes it, so
+** disconnects show up as delay instead of as missing load (no coordinated
+** omission).
+**
+** Every message the producer holds counts as a copy: in the send buffer
+** (waiting for the connection), in the retry ring (a failed or throttled
+** send), or unconfirmed after a send that never reached the broker (peer
+** silent). With confirms on, sends the broker has stored but not yet
+** confirmed are remembered for rtt + confirm_latency; if the connection
+** drops inside that window the client republishes them, and the broker ends
+** up with a second copy: a duplicate whose cause is "republish" (RabbitMQ)
+** or "send_retry" (RocketMQ: timeout after the broker stored it).
+*/
+#include "models/mq_world.h"
+#include "sim/sim_dist.h"
+#include "sim/sim_err.h"
+#include "sim/sim_rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+
+/* Group rate at t and the end of the segment that contains t. */
+static void rate_segment(const mq_rate *r, double t, double *rate, double *end)
+{
+    double base = 0, tt = t;
+    if (r->period_s > 0) {
+        base = floor(t / r->period_s) * r->period_s;
+        tt = t - base;
+    }
+    size_t i = r->nsteps;
+    while (i-- > 1)
+        if (r->steps[i].at_s <= tt) break;
+    *rate = r->steps[i].rate;
+    if (i + 1 < r->nsteps) *end = base + r->steps[i + 1].at_s;
+    else *end = r->period_s > 0 ? base + r->period_s : INFINITY;
+    if (*end <= t) *end = nextafter(t, INFINITY);
+}
+
+double mq_rate_at(const mq_rate *r, double t)
+{
+    double rate, end;
+    rate_segment(r, t, &rate, &end);
+    return rate;
+}
+
+/* The time at which `area` units of per-client rate have accumulated after t. */
+static double advance(const mq_producer *p, double t, double area)
+{
+    const mq_rate *r = &p->g->rate;
+    double horizon = p->w->s->run.duration_s;
+    for (int guard = 0; guard < 1000000 && t <= horizon; guard++) {
+        double rate, end;
+        rate_segment(r, t, &rate, &end);
+        double rc = rate / p->g->count;
+        if (rc > 0) {
+            double need = area / rc;
+            if (t + need <= end) return t + need;
+            area -= (end - t) * rc;
+        }
+        if (isinf(end)) return INFINITY;
+        t = end;
+    }
+    return INFINITY;
+}
+
+static void on_arrival(sim *s, void *subject, uint64_t arg);
+
+static void schedule_next(mq_world *w, mq_producer *p, double from, double area)
+{
+    double t = advance(p, from, area);
+    if (t <= w->s->run.duration_s)
+        p->arrival = sim_at(w->sim, t, PRIO_CLIENT, K_ARRIVAL, on_arrival, p, 0);
+}
+
+static double next_area(mq_producer *p)
+{
+    return p->g->rate.arrivals == MQ_ARRIVALS_POISSON ? sim_rng_exp(p->rng, 1.0) : 1.0;
+}
+
+/* Unconfirmed ring */
+static void unconf_push(mq_producer *p, uint32_t msg, double t, int stored)
+{
+    if (p->uc_n == p->uc_cap) {
+        size_t ncap = p->uc_cap ? p->uc_cap * 2 : 64;
+        mq_unconf *v = malloc(ncap * sizeof *v);
+        SIM_ASSERTF(v != NULL, "out of memory");
+        for (size_t i = 0; i < p->uc_n; i++) v[i] = p->unconf[(p->uc_head + i) % p->uc_cap];
+        free(p->unconf);
+        p->unconf = v;
+        p->uc_head = 0;
+        p->uc_cap = ncap;
+    }
+    p->unconf[(p->uc_head + p->uc_n) % p->uc_cap] = (mq_unconf){msg, t, (uint8_t)stored};
+    p->uc_n++;
+}
+
+static void unconf_prune(mq_world *w, mq_producer *p)
+{
+    double now = sim_now(w->sim);
+    double lat = w->s->run.rtt_s + p->g->confirm_latency_s;
+    while (p->uc_n > 0) {
+        mq_unconf *u = &p->unconf[p->uc_head];
+        if (!u->stored || u->sent_at + lat > now) break;
+        p->uc_head = (p->uc_head + 1) % p->uc_cap;
+        p->uc_n--;
+    }
+}
+
+/* The producer lets go of its copy; with no copy left the message is lost. */
+static void drop_held(mq_world *w, uint32_t msg, int cause)
+{
+    mq_msg_copy_drop(w, msg);
+    if (w->msgs[msg].copies == 0) mq_msg_lose(w, msg, cause);
+}
+
+/* Capacity token bucket of a broker (0 = unlimited). Burst: 100 ms. */
+static bool broker_admit(mq_world *w, int broker)
+{
+    double cap = w->s->brokers[broker].capacity_tps;
+    if (cap <= 0) return true;
+    mq_broker_rt *b = &w->brokers[broker];
+    double now = sim_now(w->sim), burst = fmax(1.0, cap * 0.1);
+    b->tokens = fmin(burst, b->tokens + (now - b->tokens_t) * cap);
+    b->tokens_t = now;
+    if (b->tokens < 1.0) return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
+static void on_retry(sim *s, void *subject, uint64_t arg);
+
+static void retry_push(mq_world *w, mq_producer *p, mq_ent e)
+{
+    OOM_CHECK(mq_ring_push_back(&p->retry, e));
+    if (!sim_is_pending(w->sim, p->retry_timer))
+        p->retry_timer = sim_at(w->sim, mq_ring_at(&p->retry, 0)->avail_at,
+                                PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+}
+
+/* One send attempt of a copy the producer holds. */
+static void send(mq_world *w, mq_producer *p, mq_ent e)
+{
+    const mq_producer_group *g = p->g;
+    double now = sim_now(w->sim);
+    switch (p->conn.state) {
+    case CONN_UP:
+        if (!broker_admit(w, p->conn.broker)) {
+            w->throttled++;
+            w->exceptions++;
+            /* throttled: back off and retry without using up an attempt */
+            e.avail_at = now + fmax(g->retry_backoff_s, 0.05);
+            retry_push(w, p, e);
+            return;
+        }
+        if (e.redelivered)
+            w->msgs[e.msg].dup_cause =
+                w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_SEND_RETRY : DUP_REPUBLISH;
+        mq_msg_copy_drop(w, e.msg);      /* the copy moves to the broker */
+        mq_queue_store(w, (uint32_t)g->queue, e.msg, 0);
+        if (g->confirms) {
+            unconf_prune(w, p);
+            unconf_push(p, e.msg, now, 1);
+        }
+        return;
+    case CONN_DETECTING: /* the client does not know yet: into the void */
+        if (g->confirms) unconf_push(p, e.msg, now, 0);
+        else drop_held(w, e.msg, LOSS_SEND_FAILED);
+        return;
+    case CONN_BACKOFF:
+    case CONN_CUT_OFF:
+        switch (g->ondown) {
+        case MQ_ONDOWN_BUFFER:
+            OOM_CHECK(mq_ring_push_back(&p->buffer, e));
+            return;
+        case MQ_ONDOWN_RETRY:
+            w->exceptions++;
+            if (e.attempts < g->retries) {
+                e.attempts++;
+                e.avail_at = now + g->retry_backoff_s;
+                retry_push(w, p, e);
+            } else {
+                drop_held(w, e.msg, LOSS_SEND_FAILED);
+            }
+            return;
+        case MQ_ONDOWN_DROP:
+            w->exceptions++;
+            drop_held(w, e.msg, LOSS_SEND_FAILED);
+            return;
+        }
+    }
+}
+
+static void on_retry(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    mq_producer *p = subject;
+    mq_world *w = p->w;
+    p->retry_timer = SIM_HANDLE_NONE;
+    double now = sim_now(s);
+    /* Sends that fail again land at the back with a later due time, so only
+    ** the entries due now are taken. */
+    size_t due = 0;
+    while (due < p->retry.n && mq_ring_at(&p->retry, due)->avail_at <= now) due++;
+    for (size_t i = 0; i < due; i++) send(w, p, mq_ring_pop_front(&p->retry));
+    if (p->retry.n > 0 && !sim_is_pending(s, p->retry_timer))
+        p->retry_timer = sim_at(s, mq_ring_at(&p->retry, 0)->avail_at, PRIO_CLIENT,
+                                K_SEND_RETRY, on_retry, p, 0);
+}
+
+static void on_arrival(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    mq_producer *p = subject;
+    mq_world *w = p->w;
+    double now = sim_now(s);
+    uint32_t msg = mq_msg_new(w, (uint32_t)p->g->queue, now);
+    mq_msg_copy_add(w, msg); /* held by the producer until sent */
+    w->published++;
+    w->iv_published++;
+    send(w, p, (mq_ent){msg, 0, 0, 0});
+    schedule_next(w, p, now, next_area(p));
+}
+
+mq_producer *mq_producer_new(mq_world *w, int group, int index)
+{
+    mq_producer *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    const mq_producer_group *g = &w->s->producers[group];
+    p->w = w;
+    p->g = g;
+    uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
+    p->rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("arrivals"));
+    p->conn = (mq_conn){
+        .w = w, .state = CONN_UP, .consumer = false, .group = group, .index = index,
+        .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
+        .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
+    };
+    if (!p->rng || !p->conn.rng) {
+        mq_producer_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void mq_producer_free(mq_producer *p)
+{
+    if (!p) return;
+    gsl_rng_free(p->rng);
+    gsl_rng_free(p->conn.rng);
+    mq_ring_free(&p->buffer);
+    mq_ring_free(&p->retry);
+    free(p->unconf);
+    free(p);
+}
+
+void mq_producer_start(mq_world *w, mq_producer *p)
+{
+    w->connected_producers++;
+    double area = p->g->rate.arrivals == MQ_ARRIVALS_POISSON
+                      ? sim_rng_exp(p->rng, 1.0)
+                      : gsl_rng_uniform_pos(p->rng); /* random phase */
+    schedule_next(w, p, 0.0, area);
+}
+
+void mq_producer_up(mq_world *w, mq_producer *p)
+{
+    size_t n = p->buffer.n; /* sends made while flushing may buffer again */
+    for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++)
+        send(w, p, mq_ring_pop_front(&p->buffer));
+}
+
+void mq_producer_down(mq_world *w, mq_producer *p)
+{
+    if (!p->g->confirms) return;
+    unconf_prune(w, p);
+    /* Unconfirmed sends are republished after recovery, oldest first. */
+    for (size_t i = p->uc_n; i-- > 0;) {
+        mq_unconf u = p->unconf[(p->uc_head + i) % p->uc_cap];
+        if (u.stored) mq_msg_copy_add(w, u.msg); /* a new copy to republish */
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u.msg, u.stored, 0, 0}));
+    }
+    p->uc_n = 0;
+}
+
+void mq_producer_each_held(mq_producer *p, void (*fn)(uint32_t, void *), void *ud)
+{
+    for (size_t i = 0; i < p->buffer.n; i++) fn(mq_ring_at(&p->buffer, i)->msg, ud);
+    for (size_t i = 0; i < p->retry.n; i++) fn(mq_ring_at(&p->retry, i)->msg, ud);
+    for (size_t i = 0; i < p->uc_n; i++) {
+        mq_unconf *u = &p->unconf[(p->uc_head + i) % p->uc_cap];
+        if (!u->stored) fn(u->msg, ud);
+    }
+}

@@ -1,0 +1,238 @@
+/*
+** mq_store.c - messages and broker queues.
+**
+** Messages live in one growable array indexed by a 32-bit id; everything
+** else refers to them by id. A message is a *unique* message (what the
+** application published once); the broker and clients hold *copies* of it.
+** A duplicate is a second copy that gets processed. Each message counts its
+** live copies, so the end-of-run accounting can prove that a message the
+** books call pending really is somewhere.
+**
+** A queue is a FIFO ring of ready copies plus a FIFO of consumers that have
+** free credit. A copy that arrives while a consumer waits goes straight to
+** it; otherwise it waits in the ring. Requeued copies go to the front, as
+** RabbitMQ requeues to the original position (near the head). TTL and
+** retention are applied at the head, lazily, when a copy is about to be
+** delivered (RabbitMQ expires at the head) and by the end-of-run sweep.
+*/
+#include "models/mq_world.h"
+#include "sim/sim_err.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int ring_grow(mq_ring *r)
+{
+    size_t ncap = r->cap ? r->cap * 2 : 64;
+    mq_ent *v = malloc(ncap * sizeof *v);
+    if (!v) return -1;
+    for (size_t i = 0; i < r->n; i++) v[i] = r->v[(r->head + i) % r->cap];
+    free(r->v);
+    r->v = v;
+    r->head = 0;
+    r->cap = ncap;
+    return 0;
+}
+
+int mq_ring_push_back(mq_ring *r, mq_ent e)
+{
+    if (r->n == r->cap && ring_grow(r)) return -1;
+    r->v[(r->head + r->n) % r->cap] = e;
+    r->n++;
+    return 0;
+}
+
+int mq_ring_push_front(mq_ring *r, mq_ent e)
+{
+    if (r->n == r->cap && ring_grow(r)) return -1;
+    r->head = (r->head + r->cap - 1) % r->cap;
+    r->v[r->head] = e;
+    r->n++;
+    return 0;
+}
+
+mq_ent mq_ring_pop_front(mq_ring *r)
+{
+    SIM_ASSERT(r->n > 0);
+    mq_ent e = r->v[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->n--;
+    return e;
+}
+
+void mq_ring_free(mq_ring *r)
+{
+    free(r->v);
+    *r = (mq_ring){0};
+}
+
+#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+
+uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
+{
+    if (w->nmsgs == w->msgs_cap) {
+        size_t ncap = w->msgs_cap ? w->msgs_cap * 2 : 4096;
+        SIM_ASSERTF(ncap <= UINT32_MAX, "more than 2^32 messages in one run");
+        mq_msg *m = realloc(w->msgs, ncap * sizeof *m);
+        SIM_ASSERTF(m != NULL, "out of memory for %zu messages", ncap);
+        w->msgs = m;
+        w->msgs_cap = ncap;
+    }
+    uint32_t id = (uint32_t)w->nmsgs++;
+    w->msgs[id] = (mq_msg){
+        .intended = intended,
+        .stored_at = NAN,
+        .expire_at = INFINITY,
+        .queue = queue,
+        .fate = FATE_PENDING,
+        .measured = intended >= w->s->run.warmup_s,
+    };
+    return id;
+}
+
+void mq_msg_copy_add(mq_world *w, uint32_t msg)
+{
+    mq_msg *m = &w->msgs[msg];
+    SIM_ASSERTF(m->copies < UINT8_MAX, "message %u has too many copies", msg);
+    m->copies++;
+}
+
+void mq_msg_copy_drop(mq_world *w, uint32_t msg)
+{
+    mq_msg *m = &w->msgs[msg];
+    SIM_ASSERTF(m->copies > 0, "message %u: copy count would go negative", msg);
+    m->copies--;
+}
+
+void mq_msg_lose(mq_world *w, uint32_t msg, int cause)
+{
+    mq_msg *m = &w->msgs[msg];
+    if (m->fate != FATE_PENDING) return; /* consumed or gone already */
+    m->fate = FATE_LOST;
+    w->lost_by_cause[cause]++;
+}
+
+void mq_msg_expire(mq_world *w, uint32_t msg, int cause)
+{
+    mq_msg *m = &w->msgs[msg];
+    if (m->fate != FATE_PENDING) return;
+    m->fate = FATE_EXPIRED;
+    w->expired_by_cause[cause]++;
+}
+
+void mq_backlog_changed(mq_world *w)
+{
+    double now = sim_now(w->sim);
+    double b = (double)w->ready_total;
+    sim_twavg_set(&w->backlog_tw, now, b);
+    if (b > w->backlog_max) w->backlog_max = b;
+    if (w->drain_armed && w->ready_total == 0 && now >= w->s->run.drain_from_s) {
+        w->drain_done_at = now;
+        w->drain_armed = 0;
+    }
+}
+
+static mq_consumer *wait_pop(mq_queue_rt *q)
+{
+    while (q->nwait > 0) {
+        mq_consumer *c = q->waiting[q->wait_head];
+        q->wait_head = (q->wait_head + 1) % q->wait_cap;
+        q->nwait--;
+        if (c && c->waiting) {
+            c->waiting = false;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
+{
+    mq_msg *m = &w->msgs[msg];
+    if (isnan(m->stored_at)) m->stored_at = sim_now(w->sim);
+    mq_msg_copy_add(w, msg);
+    mq_ent e = {.msg = msg, .redelivered = (uint8_t)redelivered};
+    mq_queue_rt *q = &w->queues[queue];
+    mq_consumer *c = wait_pop(q);
+    if (c) {
+        mq_consumer_deliver(w, c, e);
+        return;
+    }
+    OOM_CHECK(mq_ring_push_back(&q->ready, e));
+    w->ready_total++;
+    mq_backlog_changed(w);
+}
+
+void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
+{
+    /* The copy moves from the consumer back to the broker: its count is
+    ** unchanged. A waiting consumer gets it at once. */
+    w->redelivered++;
+    mq_ent e = {.msg = msg, .redelivered = 1};
+    mq_queue_rt *q = &w->queues[queue];
+    mq_consumer *c = wait_pop(q);
+    if (c) {
+        mq_consumer_deliver(w, c, e);
+        return;
+    }
+    OOM_CHECK(mq_ring_push_front(&q->ready, e));
+    w->ready_total++;
+    mq_backlog_changed(w);
+}
+
+/* Drop ready copies at the head that have expired (TTL) or outlived the
+** retention period. Messages with another copy elsewhere keep their fate. */
+static void expire_head(mq_world *w, mq_queue_rt *q)
+{
+    double now = sim_now(w->sim);
+    double ret = w->s->run.retention_s;
+    while (q->ready.n > 0) {
+        mq_ent *e = mq_ring_at(&q->ready, 0);
+        mq_msg *m = &w->msgs[e->msg];
+        int cause;
+        if (now >= m->expire_at) cause = EXP_TTL;
+        else if (ret > 0 && now - m->stored_at >= ret) cause = EXP_RETENTION;
+        else break;
+        mq_ent gone = mq_ring_pop_front(&q->ready);
+        w->ready_total--;
+        mq_msg_copy_drop(w, gone.msg);
+        if (m->copies == 0) mq_msg_expire(w, gone.msg, cause);
+    }
+}
+
+bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
+{
+    mq_queue_rt *q = &w->queues[queue];
+    expire_head(w, q);
+    if (q->ready.n > 0) {
+        *e = mq_ring_pop_front(&q->ready);
+        w->ready_total--;
+        mq_backlog_changed(w);
+        return true;
+    }
+    if (!c->waiting) {
+        if (q->nwait == q->wait_cap) {
+            size_t ncap = q->wait_cap ? q->wait_cap * 2 : 16;
+            mq_consumer **v = malloc(ncap * sizeof *v);
+            SIM_ASSERTF(v != NULL, "out of memory");
+            for (size_t i = 0; i < q->nwait; i++)
+                v[i] = q->waiting[(q->wait_head + i) % q->wait_cap];
+            free(q->waiting);
+            q->waiting = v;
+            q->wait_head = 0;
+            q->wait_cap = ncap;
+        }
+        q->waiting[(q->wait_head + q->nwait) % q->wait_cap] = c;
+        q->nwait++;
+        c->waiting = true;
+    }
+    return false;
+}
+
+void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c)
+{
+    (void)w;
+    (void)queue;
+    c->waiting = false; /* its slot in the FIFO is skipped when popped */
+}

@@ -1,0 +1,256 @@
+/*
+** mq_world.h - the base model's internal state, shared by the models/mq_*.c
+** files and by nothing else (cli/ and io/ see only mq_model.h).
+**
+** The world is plain arrays indexed by small integers: messages by id,
+** queues, brokers, clients. Engine events carry a pointer to the entity they
+** concern (subject) and an integer argument; `kind` values below name them
+** for the trace fingerprint. Everything is created in mq_model_run and freed
+** there, so no function here takes ownership of anything.
+*/
+#ifndef MQ_WORLD_H
+#define MQ_WORLD_H
+
+#include "models/mq_model.h"
+#include "sim/sim_stats.h"
+
+#include <gsl/gsl_rng.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Event kinds (fingerprint and profiling). Lower priority runs first at the
+** same instant: scenario events before client activity, sampling last. */
+enum {
+    K_ARRIVAL = 1, K_SEND_RETRY, K_PROC_DONE, K_CONS_WAKE, K_CONN_TIMER,
+    K_EVENT_START, K_EVENT_END, K_SCHED_DUE, K_SCHED_EXPIRE, K_SAMPLE
+};
+enum { PRIO_EVENT = 0, PRIO_CLIENT = 10, PRIO_SAMPLE = 100 };
+
+/* Where a message ended up. PENDING = still somewhere in the system. */
+enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST };
+/* Why a second copy of a message exists (duplicate causes). */
+enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_NCAUSES };
+/* Why a message was lost or expired. */
+enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
+enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
+
+typedef struct mq_msg {
+    double intended;   /* intended send time (backlog: minus its age) */
+    double stored_at;  /* when the broker first stored it */
+    double expire_at;  /* INFINITY when it never expires */
+    uint32_t queue;
+    uint8_t fate;
+    uint8_t dup_cause; /* cause of the latest extra copy */
+    uint8_t measured : 1;  /* counts toward delay metrics (after warm-up) */
+    uint8_t scheduled : 1; /* a copy waits in the broker's schedule */
+    uint8_t copies;    /* copies alive in queues, clients and schedules */
+} mq_msg;
+
+/* A queue or buffer entry: which message, and whether this copy is a
+** redelivery. */
+typedef struct mq_ent {
+    uint32_t msg;
+    uint8_t redelivered; /* queues/consumers: a redelivery; producers: a
+                            republish of a copy the broker already has */
+    uint8_t attempts;    /* producers: failed send attempts so far */
+    double avail_at;     /* consumers: when it reaches the client;
+                            producers: when the next retry is due */
+} mq_ent;
+
+/* Growable double-ended ring of entries. */
+typedef struct mq_ring {
+    mq_ent *v;
+    size_t head, n, cap;
+} mq_ring;
+
+int mq_ring_push_back(mq_ring *r, mq_ent e);
+int mq_ring_push_front(mq_ring *r, mq_ent e);
+mq_ent mq_ring_pop_front(mq_ring *r);
+static inline mq_ent *mq_ring_at(mq_ring *r, size_t i)
+{
+    return &r->v[(r->head + i) % r->cap];
+}
+void mq_ring_free(mq_ring *r);
+
+/* Connection states of the reconnect state machine (mq_conn.c). */
+typedef enum conn_state {
+    CONN_UP,        /* connected */
+    CONN_DETECTING, /* peer silent; the client has not noticed yet */
+    CONN_BACKOFF,   /* waiting before the next connection attempt */
+    CONN_CUT_OFF    /* no automatic recovery (or gave up): waits for the app */
+} conn_state;
+
+struct mq_world;
+
+typedef struct mq_conn {
+    struct mq_world *w;
+    conn_state state;
+    bool consumer;      /* which kind of client owns it */
+    int group;          /* index into producers[] or consumers[] */
+    int index;          /* client index within the group */
+    int broker;
+    const mq_reconnect *cfg;
+    gsl_rng *rng;       /* reconnect jitter stream */
+    sim_handle timer;   /* detection, backoff or app-restart timer */
+    double down_since;  /* start of the current cut-off window */
+    double wait_s;      /* current backoff wait */
+    int attempts;       /* failed attempts in this outage */
+    /* statistics */
+    double total_down_s, max_down_s;
+    int drops, reconnects;
+} mq_conn;
+
+typedef struct mq_unconf {
+    uint32_t msg;
+    double sent_at;
+    uint8_t stored;     /* the broker has a copy from this send */
+} mq_unconf;
+
+typedef struct mq_producer {
+    mq_conn conn;
+    struct mq_world *w;
+    const mq_producer_group *g;
+    gsl_rng *rng;       /* arrivals */
+    double rate_per_client_scale; /* 1/count */
+    size_t step;        /* current rate step */
+    mq_ring buffer;     /* sends waiting for the connection */
+    mq_ring retry;      /* failed sends waiting to be retried, by due time */
+    sim_handle retry_timer;
+    sim_handle arrival;
+    mq_unconf *unconf;  /* sends awaiting confirm, in send order (ring) */
+    size_t uc_head, uc_n, uc_cap;
+} mq_producer;
+
+typedef struct mq_slot {
+    uint32_t msg;
+    uint8_t busy;
+    uint8_t orphan;     /* its channel closed while processing */
+    uint8_t redelivered;
+} mq_slot;
+
+typedef struct mq_consumer {
+    mq_conn conn;
+    struct mq_world *w;
+    const mq_consumer_group *g;
+    gsl_rng *rng;       /* processing times */
+    mq_ring buffer;     /* delivered, not yet being processed */
+    mq_slot *slots;     /* concurrency slots */
+    int busy;           /* slots processing (incl. orphans) */
+    int unacked;        /* buffer + non-orphan busy slots */
+    bool waiting;       /* registered as wanting messages */
+    sim_handle wake;    /* pending wake for a buffer entry still in transit */
+} mq_consumer;
+
+typedef struct mq_queue_rt {
+    mq_ring ready;
+    uint64_t scheduled_pending; /* scheduled copies not yet due or expired */
+    uint64_t unacked;
+    mq_consumer **waiting;      /* consumers with free credit, FIFO */
+    size_t nwait, wait_cap, wait_head;
+} mq_queue_rt;
+
+typedef struct mq_broker_rt {
+    double down_until;          /* broker restarting until then */
+    double *blocked_until;      /* per group ref (producers, then consumers) */
+    double tokens, tokens_t;    /* capacity token bucket */
+} mq_broker_rt;
+
+typedef struct mq_world {
+    const mq_scenario *s;
+    sim *sim;
+    mq_run_opts opts;
+    sim_err *err;
+
+    mq_msg *msgs;
+    size_t nmsgs, msgs_cap;
+
+    mq_queue_rt *queues;
+    mq_broker_rt *brokers;
+    mq_producer **producers;    /* all producer clients */
+    size_t nprod;
+    mq_consumer **consumers;    /* all consumer clients */
+    size_t ncons;
+
+    /* counters */
+    uint64_t published, preloaded, consumed, duplicates, redelivered;
+    uint64_t dup_by_cause[DUP_NCAUSES], lost_by_cause[LOSS_NCAUSES];
+    uint64_t expired_by_cause[EXP_NCAUSES];
+    uint64_t exceptions, throttled, reconnects;
+    uint64_t connected_producers, connected_consumers;
+    uint64_t ready_total;       /* ready copies over all queues */
+    uint64_t unacked_total;
+
+    /* measurement */
+    sim_hist *delay;            /* first-consumption delay, whole run */
+    sim_hist *delay_iv;         /* the same, current sample interval */
+    sim_welford delay_w;
+    sim_twavg backlog_tw;
+    double backlog_max;
+    double drain_done_at;       /* first time ready hit 0 after drain_from */
+    uint64_t backlog_at_drain_from;
+    int drain_armed;
+    uint64_t iv_published, iv_consumed, iv_duplicates;
+    sim_series *series;
+    sim_bands *bands;
+    int active_events;          /* scenario events currently in effect */
+    char label[128];
+} mq_world;
+
+/* mq_store.c: messages and queues */
+uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended);
+void mq_msg_copy_add(mq_world *w, uint32_t msg);
+void mq_msg_copy_drop(mq_world *w, uint32_t msg);
+void mq_msg_lose(mq_world *w, uint32_t msg, int cause);
+void mq_msg_expire(mq_world *w, uint32_t msg, int cause);
+/* The broker stores a copy (a producer send or a due scheduled message). */
+void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered);
+/* A consumer with free credit asks for a message; registers as waiting when
+** none is ready. Returns true and fills *e when it got one. */
+bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e);
+void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c);
+/* Requeue an unacked copy at the front (redelivered). */
+void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
+void mq_backlog_changed(mq_world *w);
+
+/* mq_conn.c: reconnect state machine */
+bool mq_conn_reachable(const mq_world *w, const mq_conn *c);
+/* The connection breaks now. silent: the client notices only after
+** detect_silent_s. forced_restart_s >= 0: the application restarts and
+** reconnects after that long, whatever its recovery settings. */
+void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s);
+/* Called by the client when its connection comes back / goes down. */
+void mq_client_on_up(mq_world *w, mq_conn *c);
+void mq_client_on_down(mq_world *w, mq_conn *c);
+void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
+
+/* mq_producer.c */
+/* A group's total rate (msg/s) at time t. */
+double mq_rate_at(const mq_rate *r, double t);
+mq_producer *mq_producer_new(mq_world *w, int group, int index);
+void mq_producer_free(mq_producer *p);
+void mq_producer_start(mq_world *w, mq_producer *p);
+void mq_producer_up(mq_world *w, mq_producer *p);
+void mq_producer_down(mq_world *w, mq_producer *p);
+/* Visit every message the producer still holds (buffer, unconfirmed). */
+void mq_producer_each_held(mq_producer *p, void (*fn)(uint32_t, void *), void *ud);
+
+/* mq_consumer.c */
+mq_consumer *mq_consumer_new(mq_world *w, int group, int index);
+void mq_consumer_free(mq_consumer *c);
+void mq_consumer_start(mq_world *w, mq_consumer *c);
+void mq_consumer_up(mq_world *w, mq_consumer *c);
+void mq_consumer_down(mq_world *w, mq_consumer *c);
+/* The queue has a message for a waiting consumer. */
+void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
+void mq_consumer_each_held(mq_consumer *c, void (*fn)(uint32_t, void *), void *ud);
+
+/* mq_events.c: the scenario's timed events */
+void mq_events_schedule(mq_world *w);
+
+/* Group reference -> index into broker_rt.blocked_until. */
+static inline size_t mq_group_slot(const mq_scenario *s, bool consumer, int g)
+{
+    return consumer ? s->nproducers + (size_t)g : (size_t)g;
+}
+
+#endif
