@@ -31,6 +31,7 @@ TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test asan bench clean
+.SECONDARY:
 all: mqsim
 
 $(DEPS_OK): scripts/deps.sh

@@ -126,6 +126,7 @@ int cli_run(int argc, char **argv)
     json_object_set_new(meta, "trace_fingerprint", json_string(fp));
     json_object_set_new(meta, "scenario", out_scenario_json(&sc));
     json_t *warn = json_array();
+    for (size_t i = 0; i < sc.warnings.n; i++) json_array_append_new(warn, json_string(sc.warnings.v[i]));
     for (size_t i = 0; i < res.warnings.n; i++) json_array_append_new(warn, json_string(res.warnings.v[i]));
     json_object_set_new(meta, "warnings", warn);
 
@@ -147,6 +148,7 @@ int cli_run(int argc, char **argv)
                metric_text(m, "disruption_max_s", d, sizeof d),
                metric_text(m, "drain_time_s", e, sizeof e),
                metric_text(m, "drain_time_fluid_s", f, sizeof f));
+        for (size_t i = 0; i < sc.warnings.n; i++) printf("  warning: %s\n", sc.warnings.v[i]);
         for (size_t i = 0; i < res.warnings.n; i++) printf("  warning: %s\n", res.warnings.v[i]);
         printf("  results in %s/\n", dir);
     }

@@ -24,6 +24,7 @@ void mq_scenario_free(mq_scenario *s)
         free(s->events[i].groups);
         free(s->events[i].label);
     }
+    sim_strs_free(&s->warnings);
     free(s->clusters);
     free(s->brokers);
     free(s->queues);

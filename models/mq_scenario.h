@@ -17,6 +17,7 @@
 #define MQ_SCENARIO_H
 
 #include "sim/sim_dist.h"
+#include "sim/sim_table.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -204,6 +205,15 @@ typedef struct mq_run_cfg {
     uint64_t seed;
 } mq_run_cfg;
 
+/* Change models, each defined in its own header and owned by the scenario:
+**   models/mq_rocketmq.h - instance configuration change (RocketMQ seed)
+**   models/mq_rabbitmq.h - shared <-> dedicated conversion (RabbitMQ seed)
+** NULL when the scenario has no such change. */
+struct mq_rocketmq_change;
+struct mq_rabbitmq_conversion;
+/* Risk budget lines (issue 6): metric OP limit. */
+struct mq_budget;
+
 typedef struct mq_scenario {
     char *path;           /* the file it came from */
     char *name;
@@ -218,6 +228,12 @@ typedef struct mq_scenario {
     size_t nbacklogs;  mq_backlog *backlogs;
     size_t nscheduled; mq_scheduled *scheduled;
     size_t nevents;    mq_event *events;
+    struct mq_rocketmq_change *rocketmq_change;
+    struct mq_rabbitmq_conversion *rabbitmq_conversion;
+    struct mq_budget *budget;
+    /* Warnings found while loading and checking rules (exit 0, printed by
+    ** `check` and carried into the run's summary). */
+    sim_strs warnings;
 } mq_scenario;
 
 void mq_scenario_free(mq_scenario *s);
