@@ -65,6 +65,7 @@ int cli_check(int argc, char **argv)
     char line[1024];
     scn_summary(&s, line, sizeof line);
     printf("%s\n", line);
+    for (size_t i = 0; i < s.warnings.n; i++) printf("warning: %s\n", s.warnings.v[i]);
     mq_scenario_free(&s);
     return CLI_OK;
 }
