@@ -14,6 +14,9 @@
 ** redelivery is not a duplicate. Deliveries being processed carry on (the
 ** application finishes its work) but their ack is lost: one of the two
 ** copies that result is a duplicate, cause "requeue".
+** While the peer is silent (not yet detected) the broker keeps delivering
+** into the dead link and acks sent into it are lost: both stay unacked until
+** detection, then are requeued like the rest.
 ** Auto ack: deliveries are acked when sent, so on a drop the client buffer
 ** is lost with the connection (cause "autoack_buffer").
 */
@@ -59,6 +62,7 @@ static void consume(mq_world *w, uint32_t msg)
 static void start_processing(mq_world *w, mq_consumer *c)
 {
     double now = sim_now(w->sim);
+    if (c->conn.state != CONN_UP) return; /* a silent link delivers nothing */
     while (c->busy < c->g->concurrency && c->buffer.n > 0) {
         mq_ent *h = mq_ring_at(&c->buffer, 0);
         if (h->avail_at > now) {
@@ -99,7 +103,10 @@ static void fill(mq_world *w, mq_consumer *c)
 
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e)
 {
-    SIM_ASSERT(c->conn.state == CONN_UP && c->unacked < c->g->prefetch);
+    /* While the peer is silent the broker does not know and keeps pushing:
+    ** those deliveries sit unacked until the drop is detected. */
+    SIM_ASSERT((c->conn.state == CONN_UP || c->conn.state == CONN_DETECTING) &&
+               c->unacked < c->g->prefetch);
     accept(w, c, e);
     fill(w, c);
 }
@@ -134,7 +141,12 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     mq_slot *sl = &c->slots[arg];
     SIM_ASSERT(sl->busy);
     consume(w, sl->msg);
-    if (!sl->orphan) { /* ack: the broker forgets its copy */
+    if (!sl->orphan && c->conn.state == CONN_DETECTING && c->g->ack == MQ_ACK_MANUAL) {
+        /* The ack goes into the silent link: the broker still counts the
+        ** delivery as unacked and requeues it when the drop is detected. */
+        w->msgs[sl->msg].dup_cause = DUP_REQUEUE;
+        OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg, .redelivered = sl->redelivered}));
+    } else if (!sl->orphan) { /* ack: the broker forgets its copy */
         release_unacked(w, c, sl->msg);
         mq_msg_copy_drop(w, sl->msg);
     }

@@ -1,0 +1,377 @@
+/*
+** test_model.c - the base message-flow model, run in-process on small
+** scenarios built so that each mechanism has one predictable outcome:
+** accounting, open-loop delay (no coordinated omission), requeue and
+** republish duplicates, reconnect backoff, cut-off clients, scheduled
+** expiry, drain time against B/(mu-lambda), determinism, and the CLI's
+** byte-identical and atomic outputs.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "io/scn_load.h"
+#include "models/mq_model.h"
+#include "tests/test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A rabbitmq instance with one broker and one queue; `body` adds producers,
+** consumers, backlog, scheduled and events. */
+static char *scenario(const char *run, const char *body)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "name: t\n"
+             "run:\n%s"
+             "instance: { kind: rabbitmq, edition: professional }\n"
+             "clusters:\n  - name: main\n    brokers:\n      - name: b1\n"
+             "queues:\n  - name: q\n    broker: b1\n"
+             "%s",
+             run, body);
+    return buf;
+}
+
+static void run_text(const char *text, uint64_t seed, mq_result *r)
+{
+    mq_scenario s;
+    sim_err err = {{0}};
+    int rc = scn_load_string("test.yaml", text, strlen(text), &s, &err);
+    if (rc) fail_msg("load failed: %s", err.msg);
+    mq_run_opts o = {.seed = seed ? seed : s.run.seed};
+    rc = mq_model_run(&s, &o, r, &err);
+    mq_scenario_free(&s);
+    if (rc) fail_msg("run failed: %s", err.msg);
+}
+
+static double metric(const mq_result *r, const char *name)
+{
+    const sim_metric *m = sim_metrics_find(&r->metrics, name);
+    if (!m) fail_msg("no metric %s", name);
+    return m->value;
+}
+
+/* published = consumed + still stored + expired + lost, on a scenario that
+** exercises every path: backlog, scheduled with and without expiry,
+** retention, a broker restart, a silent disconnect, auto-ack loss. */
+static void test_accounting_identity(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: p, count: 3, rate: 300, profile: rabbitmq-java, reconnect: { heartbeat_detect: 10s } }\n"
+        "  - { name: pk, count: 2, rate: 50, profile: pika, on_disconnect: drop }\n"
+        "consumers:\n"
+        "  - { name: c, count: 2, prefetch: 20, concurrency: 2, processing: { dist: exponential, mean: 5ms },\n"
+        "      reconnect: { heartbeat_detect: 10s } }\n"
+        "  - { name: ca, count: 1, prefetch: 30, ack: auto, processing: { dist: exponential, mean: 5ms } }\n"
+        "backlog:\n  - { queue: q, messages: 5000, age: { dist: uniform, min: 0s, max: 2h } }\n"
+        "scheduled:\n"
+        "  - { queue: q, messages: 300, deliver_at: { dist: uniform, min: 10s, max: 200s }, ttl: 100s }\n"
+        "events:\n"
+        "  - { at: 20s, type: broker_restart, duration: 7s }\n"
+        "  - { at: 60s, type: disconnect, groups: [c, p], duration: 3s, detection: silent }\n";
+    const char *run = "  duration: 3m\n  retention: 1h\n  seed: 5\n";
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        mq_result r;
+        run_text(scenario(run, body), seed, &r);
+        double pub = metric(&r, "messages_published"), cons = metric(&r, "messages_consumed");
+        double st = metric(&r, "still_stored"), ex = metric(&r, "expired"), lo = metric(&r, "lost");
+        assert_near(pub, cons + st + ex + lo, 0);
+        assert_true(metric(&r, "expired_retention") > 0); /* ages beyond 1 h */
+        assert_true(metric(&r, "expired_ttl") > 0);       /* due after 100 s */
+        assert_true(metric(&r, "lost") > 0);              /* pika drop + auto-ack */
+        if (!(cons > 0.5 * pub)) fail_msg("seed %d: consumed %g of %g published (stored %g expired %g lost %g)", (int)seed, cons, pub, st, ex, lo);
+        mq_result_free(&r);
+    }
+}
+
+/* Producers buffer while the broker is down: the load keeps arriving on
+** schedule, and the delay of a message sent during the outage counts from
+** its intended time. */
+static void test_no_coordinated_omission(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: p, count: 1, rate: 100, arrivals: deterministic, on_disconnect: buffer,\n"
+        "      confirms: false, reconnect: { automatic: true, interval: 1s, jitter: 0 } }\n"
+        "consumers:\n"
+        "  - { name: c, count: 1, prefetch: 100, concurrency: 10, processing: { dist: constant, value: 1ms },\n"
+        "      reconnect: { automatic: true, interval: 1s, jitter: 0 } }\n"
+        "events:\n  - { at: 10s, type: broker_restart, duration: 5s }\n";
+    mq_result r;
+    run_text(scenario("  duration: 30s\n", body), 1, &r);
+    /* open loop: 100 msg/s for 30 s, outage or not */
+    assert_near(metric(&r, "messages_published"), 3000, 1);
+    assert_near(metric(&r, "lost"), 0, 0);
+    /* the first message buffered at 10 s waits until the reconnect at 15 s */
+    double mx = metric(&r, "delay_max_s");
+    assert_true(mx >= 4.99 && mx <= 5.1);
+    /* ~500 buffered messages with delays 0..5 s: the p90 is far above 1 ms */
+    assert_true(metric(&r, "delay_p99_s") > 4.0);
+    mq_result_free(&r);
+}
+
+/* Each consumer is mid-processing (constant 1 s) when its connection drops at
+** 10.5 s: exactly one duplicate per consumer, all of cause "requeue", and
+** every unacked delivery (prefetch 10 each) is redelivered. */
+static void test_requeue_duplicates(void **state)
+{
+    (void)state;
+    const char *body =
+        "consumers:\n"
+        "  - { name: c, count: 2, prefetch: 10, concurrency: 1, processing: { dist: constant, value: 1s },\n"
+        "      reconnect: { automatic: true, interval: 1s, jitter: 0 } }\n"
+        "backlog:\n  - { queue: q, messages: 1000, age: { dist: constant, value: 1m } }\n"
+        "events:\n  - { at: 10500ms, type: disconnect, groups: [c], duration: 0s }\n";
+    mq_result r;
+    run_text(scenario("  duration: 60s\n", body), 1, &r);
+    assert_near(metric(&r, "duplicates"), 2, 0);
+    assert_near(metric(&r, "duplicates_requeue"), 2, 0);
+    assert_near(metric(&r, "duplicates_republish"), 0, 0);
+    assert_near(metric(&r, "redelivered"), 20, 0);
+    assert_true(metric(&r, "duplicates") <= 2 * 10); /* bounded by prefetch */
+    mq_result_free(&r);
+}
+
+/* Confirms take 1 s; a drop at 5.5 s leaves the last ~1 s of sends (10 at
+** 10 msg/s, deterministic) unconfirmed: they are republished and each is a
+** duplicate of cause "republish". */
+static void test_republish_duplicates(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: p, count: 1, rate: 10, arrivals: deterministic, confirms: true, confirm_latency: 1s,\n"
+        "      on_disconnect: buffer, reconnect: { automatic: true, interval: 1s, jitter: 0 } }\n"
+        "consumers:\n"
+        "  - { name: c, count: 1, processing: { dist: constant, value: 1ms } }\n"
+        "events:\n  - { at: 5500ms, type: disconnect, groups: [p], duration: 0s }\n";
+    mq_result r;
+    run_text(scenario("  duration: 20s\n  rtt: 0s\n", body), 1, &r);
+    assert_near(metric(&r, "duplicates_republish"), 10, 0);
+    assert_near(metric(&r, "duplicates_requeue"), 0, 0);
+    assert_near(metric(&r, "duplicates"), 10, 0);
+    mq_result_free(&r);
+}
+
+/* Exponential backoff 1 s x2 capped at 4 s with the broker down for 10 s:
+** attempts at 1, 3, 7 fail, 11 succeeds -> an 11 s cut-off per client. */
+static void test_exponential_backoff_window(void **state)
+{
+    (void)state;
+    const char *body =
+        "consumers:\n"
+        "  - { name: c, count: 3, processing: { dist: constant, value: 1ms },\n"
+        "      reconnect: { automatic: true, backoff: exponential, interval: 1s, multiplier: 2,\n"
+        "                   max_interval: 4s, jitter: 0 } }\n"
+        "events:\n  - { at: 5s, type: broker_restart, duration: 10s }\n";
+    mq_result r;
+    run_text(scenario("  duration: 60s\n", body), 1, &r);
+    assert_near(metric(&r, "disruption_max_s"), 11, 1e-9);
+    assert_near(metric(&r, "disruption_client_s"), 33, 1e-9);
+    assert_near(metric(&r, "clients_disrupted"), 3, 0);
+    assert_near(metric(&r, "reconnects"), 3, 0);
+    mq_result_free(&r);
+}
+
+/* Without automatic recovery and no application restart, clients stay cut
+** off to the end of the run; with an app restart after 20 s they return. */
+static void test_cut_off_without_recovery(void **state)
+{
+    (void)state;
+    const char *body =
+        "consumers:\n"
+        "  - { name: never, count: 2, profile: pika, processing: { dist: constant, value: 1ms } }\n"
+        "  - { name: app, count: 1, profile: pika, processing: { dist: constant, value: 1ms },\n"
+        "      reconnect: { app_restart: 20s } }\n"
+        "events:\n  - { at: 10s, type: broker_restart, duration: 5s }\n";
+    mq_result r;
+    run_text(scenario("  duration: 100s\n", body), 1, &r);
+    assert_near(metric(&r, "clients_cut_off_at_end"), 2, 0);
+    assert_near(metric(&r, "disruption_max_s"), 90, 1e-9);
+    assert_near(metric(&r, "disruption_client_s"), 90 + 90 + 20, 1e-9);
+    mq_result_free(&r);
+}
+
+/* Scheduled messages: TTL before the due time expires them all; TTL after
+** it lets them through with small delay measured from the due time. */
+static void test_scheduled_expiry(void **state)
+{
+    (void)state;
+    char body[1024];
+    for (int late = 0; late <= 1; late++) {
+        snprintf(body, sizeof body,
+                 "consumers:\n  - { name: c, count: 1, processing: { dist: constant, value: 1ms } }\n"
+                 "scheduled:\n  - { queue: q, messages: 50, deliver_at: { dist: uniform, min: 60s, max: 70s }, ttl: %s }\n",
+                 late ? "2m" : "30s");
+        mq_result r;
+        run_text(scenario("  duration: 100s\n", body), 1, &r);
+        if (!late) {
+            assert_near(metric(&r, "expired_ttl"), 50, 0);
+            assert_near(metric(&r, "messages_consumed"), 0, 0);
+        } else {
+            assert_near(metric(&r, "expired_ttl"), 0, 0);
+            assert_near(metric(&r, "messages_consumed"), 50, 0);
+            assert_true(metric(&r, "delay_max_s") < 0.1);
+        }
+        mq_result_free(&r);
+    }
+}
+
+/* The bundled drain scenario drains within 1% of B/(mu - lambda). */
+static void test_drain_matches_fluid(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    sim_err err = {{0}};
+    assert_int_equal(scn_load_file("scenarios/backlog-drain.yaml", &s, &err), 0);
+    mq_run_opts o = {.seed = s.run.seed};
+    mq_result r;
+    assert_int_equal(mq_model_run(&s, &o, &r, &err), 0);
+    double simulated = metric(&r, "drain_time_s"), fluid = metric(&r, "drain_time_fluid_s");
+    /* B is what is still ready at drain_from, after the first deliveries */
+    assert_near(fluid, metric(&r, "backlog_at_drain_start") / (2000.0 - 100.0), 1e-6);
+    assert_true(metric(&r, "backlog_at_drain_start") > 99000);
+    assert_true(fabs(simulated - fluid) / fluid < 0.01);
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
+/* Same scenario and seed -> identical metrics and trace; another seed ->
+** different numbers. */
+static void test_determinism_in_process(void **state)
+{
+    (void)state;
+    const char *text = scenario("  duration: 60s\n",
+        "producers:\n  - { name: p, count: 4, rate: 200 }\n"
+        "consumers:\n  - { name: c, count: 2, processing: { dist: exponential, mean: 4ms } }\n"
+        "events:\n  - { at: 20s, type: broker_restart, duration: 3s }\n");
+    char copy[8192];
+    snprintf(copy, sizeof copy, "%s", text);
+    mq_result a, b, c;
+    run_text(copy, 11, &a);
+    run_text(copy, 11, &b);
+    run_text(copy, 12, &c);
+    assert_int_equal(a.fingerprint, b.fingerprint);
+    assert_true(a.fingerprint != c.fingerprint);
+    assert_int_equal(a.metrics.n, b.metrics.n);
+    for (size_t i = 0; i < a.metrics.n; i++) {
+        double x = a.metrics.v[i].value, y = b.metrics.v[i].value;
+        assert_true((isnan(x) && isnan(y)) || x == y);
+    }
+    assert_true(metric(&a, "delay_mean_s") != metric(&c, "delay_mean_s"));
+    mq_result_free(&a);
+    mq_result_free(&b);
+    mq_result_free(&c);
+}
+
+/* ---- CLI --------------------------------------------------------------- */
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+    return sh(cmd) == 0;
+}
+
+static void test_cli_same_bytes(void **state)
+{
+    (void)state;
+    const char *mq = getenv("MQSIM");
+    assert_non_null(mq);
+    char tmpl[] = "/tmp/mqsim-test-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char cmd[2048], p1[1100], p2[1100];
+    const char *runs[3][2] = {{"a", ""}, {"b", ""}, {"c", "--seed 99"}};
+    for (int i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --out %s/%s %s >/dev/null",
+                 mq, tmpl, runs[i][0], runs[i][1]);
+        assert_int_equal(sh(cmd), 0);
+    }
+    const char *files[] = {"summary.csv", "timeseries.csv", "summary.json", "delay.png"};
+    for (int f = 0; f < 4; f++) {
+        snprintf(p1, sizeof p1, "%s/a/%s", tmpl, files[f]);
+        snprintf(p2, sizeof p2, "%s/b/%s", tmpl, files[f]);
+        assert_true(same_file(p1, p2));
+    }
+    snprintf(p1, sizeof p1, "%s/a/summary.csv", tmpl);
+    snprintf(p2, sizeof p2, "%s/c/summary.csv", tmpl);
+    assert_false(same_file(p1, p2));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+    sh(cmd);
+}
+
+/* A run that fails (bad scenario) exits 2 and leaves an earlier run's
+** results untouched; no temp files are left behind. */
+static void test_cli_failed_run_keeps_results(void **state)
+{
+    (void)state;
+    const char *mq = getenv("MQSIM");
+    char tmpl[] = "/tmp/mqsim-test-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char cmd[2048], bad[1100], keep[1100];
+    snprintf(cmd, sizeof cmd, "'%s' run scenarios/steady-state.yaml --out %s/r >/dev/null", mq, tmpl);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(keep, sizeof keep, "cp %s/r/summary.csv %s/keep.csv", tmpl, tmpl);
+    assert_int_equal(sh(keep), 0);
+    snprintf(bad, sizeof bad, "%s/bad.yaml", tmpl);
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("name: x\nrun: { duration: 10 }\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' run %s --out %s/r 2>/dev/null", mq, bad, tmpl);
+    assert_int_equal(sh(cmd), 2);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/r/summary.csv %s/keep.csv && ! ls -a %s/r | grep -q tmp",
+             tmpl, tmpl, tmpl);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+    sh(cmd);
+}
+
+static void test_cli_usage_errors(void **state)
+{
+    (void)state;
+    const char *mq = getenv("MQSIM");
+    char cmd[1024];
+    const char *bad[] = {"run", "run --seed", "run --seed -3 scenarios/steady-state.yaml",
+                         "run scenarios/steady-state.yaml --bogus", "nosuchcommand"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>&1", mq, bad[i]);
+        assert_int_equal(sh(cmd), 2);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_accounting_identity),
+        cmocka_unit_test(test_no_coordinated_omission),
+        cmocka_unit_test(test_requeue_duplicates),
+        cmocka_unit_test(test_republish_duplicates),
+        cmocka_unit_test(test_exponential_backoff_window),
+        cmocka_unit_test(test_cut_off_without_recovery),
+        cmocka_unit_test(test_scheduled_expiry),
+        cmocka_unit_test(test_drain_matches_fluid),
+        cmocka_unit_test(test_determinism_in_process),
+        cmocka_unit_test(test_cli_same_bytes),
+        cmocka_unit_test(test_cli_failed_run_keeps_results),
+        cmocka_unit_test(test_cli_usage_errors),
+    };
+    return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
