@@ -88,6 +88,7 @@ static void accept(mq_world *w, mq_consumer *c, mq_ent e)
     if (c->g->ack == MQ_ACK_MANUAL) {
         w->queues[c->g->queue].unacked++;
         w->unacked_total++;
+        mq_backlog_changed(w);
     }
 }
 
@@ -129,6 +130,7 @@ static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg)
         SIM_ASSERT(q->unacked > 0 && w->unacked_total > 0);
         q->unacked--;
         w->unacked_total--;
+        mq_backlog_changed(w);
     }
     (void)msg;
 }

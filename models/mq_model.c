@@ -173,6 +173,16 @@ static void on_drain_start(sim *s, void *subject, uint64_t arg)
     mq_backlog_changed(w); /* already empty: drained at once */
 }
 
+/* Time averages cover the measured window only: restart them at warm-up. */
+static void on_warmup_end(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    mq_world *w = subject;
+    double now = sim_now(s);
+    sim_twavg_init(&w->backlog_tw, now, (double)w->ready_total);
+    sim_twavg_init(&w->insys_tw, now, (double)(w->ready_total + w->unacked_total));
+}
+
 /* ---- metrics ---------------------------------------------------------- */
 
 /* Fluid drain estimate B/(mu - lambda) at drain_from. */
@@ -269,6 +279,7 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("offered_rate_at_drain_start", lambda, "msg/s", NO);
     ADD("backlog_max", w->backlog_max, "msgs", LO);
     ADD("backlog_mean", sim_twavg_mean(&w->backlog_tw, sim_now(w->sim)), "msgs", LO);
+    ADD("in_system_mean", sim_twavg_mean(&w->insys_tw, sim_now(w->sim)), "msgs", LO);
     ADD("sim_events", sim_events_executed(w->sim), "events", NO);
 }
 
@@ -409,6 +420,9 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
         goto done;
     }
     sim_twavg_init(&w.backlog_tw, 0, 0);
+    sim_twavg_init(&w.insys_tw, 0, 0);
+    if (s->run.warmup_s > 0)
+        sim_at(w.sim, s->run.warmup_s, PRIO_EVENT, K_EVENT_START, on_warmup_end, &w, 0);
     preload_backlog(&w);
     preload_scheduled(&w);
     for (size_t i = 0; i < w.nprod; i++) mq_producer_start(&w, w.producers[i]);

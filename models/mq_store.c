@@ -126,6 +126,7 @@ void mq_backlog_changed(mq_world *w)
     double now = sim_now(w->sim);
     double b = (double)w->ready_total;
     sim_twavg_set(&w->backlog_tw, now, b);
+    sim_twavg_set(&w->insys_tw, now, b + (double)w->unacked_total);
     if (b > w->backlog_max) w->backlog_max = b;
     if (w->drain_armed && w->ready_total == 0 && now >= w->s->run.drain_from_s) {
         w->drain_done_at = now;

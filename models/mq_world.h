@@ -184,7 +184,8 @@ typedef struct mq_world {
     sim_hist *delay;            /* first-consumption delay, whole run */
     sim_hist *delay_iv;         /* the same, current sample interval */
     sim_welford delay_w;
-    sim_twavg backlog_tw;
+    sim_twavg backlog_tw;       /* ready copies, from warm-up on */
+    sim_twavg insys_tw;         /* ready + unacked, from warm-up on */
     double backlog_max;
     double drain_done_at;       /* first time ready hit 0 after drain_from */
     uint64_t backlog_at_drain_from;
@@ -210,6 +211,7 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e);
 void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c);
 /* Requeue an unacked copy at the front (redelivered). */
 void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
+/* Ready or unacked counts changed: update time averages, max, drain. */
 void mq_backlog_changed(mq_world *w);
 
 /* mq_conn.c: reconnect state machine */
