@@ -5,6 +5,7 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      engine and end-to-end benchmarks, figures printed
+#   make validate   closed-form queueing cases -> docs/VALIDATION.md
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
@@ -30,7 +31,7 @@ TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
-.PHONY: all deps demo test asan bench clean
+.PHONY: all deps demo test asan bench validate clean
 .SECONDARY:
 all: mqsim
 
@@ -68,6 +69,9 @@ bench: mqsim
 	./mqsim bench hold --pending 1000 --events 20000000
 	./mqsim bench hold --pending 1000000 --events 20000000
 	./mqsim bench cancel --pending 1000000
+
+validate: mqsim
+	./mqsim validate
 
 clean:
 	rm -rf build mqsim

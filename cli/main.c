@@ -24,6 +24,7 @@ static void usage(FILE *f)
         "                             simulate a scenario and write summary.csv,\n"
         "                             summary.json, timeseries.csv and plots\n"
         "  bench hold|cancel [...]    engine benchmarks (see `mqsim bench --help`)\n"
+        "  validate [--replications R] closed-form queueing cases -> docs/VALIDATION.md\n"
         "  version                    print the version\n"
         "\n"
         "exit status: 0 ok, 1 internal error, 2 bad input or usage, 3 budget exceeded\n",
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "validate")) return cli_validate(argc - 1, argv + 1);
     fprintf(stderr, "mqsim: unknown command '%s'\n", cmd);
     usage(stderr);
     return CLI_USAGE;
