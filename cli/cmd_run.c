@@ -1,23 +1,46 @@
 /*
-** cmd_run.c - `mqsim run FILE [--seed N] [--out DIR] [--progress]`.
+** cmd_run.c - `mqsim run FILE [options]`: simulate a scenario, with
+** replications, a paired baseline, the risk budget and the report.
 **
-** scenario file -> scn_load -> mq_model_run -> out_run_write. Outputs are
-** written only after the model has finished and its accounting check has
-** passed, and each file is replaced atomically, so a failed run leaves the
-** previous contents of the results folder intact.
+** scenario file -> scn_load -> R x mq_model_run (replication r uses streams
+** derived from (seed, r)) -> sim_rep (mean, t-based 95% CI) -> outputs.
+**   - Paired baseline: when the scenario has a change (timed events, a
+**     RocketMQ spec change, a RabbitMQ conversion) or --baseline is given,
+**     the same file is loaded a second time, the change is stripped
+**     (mq_scenario_strip_change) and replication r of the baseline runs on
+**     the same seed and replication index, i.e. on common random numbers.
+**     The per-pair differences (change - baseline) go to summary_delta.csv.
+**   - --precision X adds replications (at least 2) until every budgeted
+**     metric's relative CI half-width is <= X, or --max-replications.
+**   - The budget is evaluated on the aggregated metrics after all outputs
+**     are written; any failing line makes the exit status 3.
+** timeseries.csv, the plots and the timeline come from replication 0.
+** Outputs are written only after every run has finished and passed its
+** accounting check, each file atomically, so a failed run leaves the
+** previous results intact.
+**
+** Options are parsed by one loop over a small table-free if-chain in
+** parse_args(); add a new option there and a field in run_args.
 */
 #include "cli/cli.h"
+#include "io/out_csv.h"
 #include "io/out_json.h"
+#include "io/out_risk.h"
 #include "io/out_run.h"
+#include "io/report.h"
 #include "io/scn_load.h"
+#include "models/mq_budget.h"
 #include "models/mq_model.h"
+#include "sim/sim_rep.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MQSIM_VERSION
@@ -27,13 +50,24 @@
 static void run_usage(FILE *f)
 {
     fprintf(f,
-        "usage: mqsim run FILE [--seed N] [--out DIR] [--progress]\n"
+        "usage: mqsim run FILE [--seed N] [--out DIR] [--progress] [--replications R]\n"
+        "                      [--precision X [--max-replications N]] [--baseline|--no-baseline]\n"
+        "                      [--report]\n"
         "  FILE        scenario (YAML); see docs/SCENARIO.md\n"
         "  --seed N    master seed (default: the scenario's run.seed)\n"
         "  --out DIR   results folder (default: results/<scenario name>/)\n"
         "  --progress  show progress on stderr (default: when stderr is a terminal)\n"
+        "  --replications R  independent replications (default 1); the summary gets\n"
+        "              95%% t-intervals in ci95_low/ci95_high\n"
+        "  --precision X     add replications until every budgeted metric's relative\n"
+        "              CI half-width is <= X (e.g. 0.05), up to --max-replications (50)\n"
+        "  --baseline  also run the scenario without its change on common random\n"
+        "              numbers (default when it has events or a change) and write the\n"
+        "              paired deltas to summary_delta.csv; --no-baseline skips it\n"
+        "  --report    also write report.html and report.md (as `mqsim report DIR`)\n"
         "writes summary.csv, summary.json, timeseries.csv, delay.png, backlog.png,\n"
-        "clients.png and disruption.png\n");
+        "clients.png and disruption.png, plus budget.csv and summary_delta.csv when\n"
+        "they apply. exit 3 when a budget line fails.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -47,97 +81,319 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+typedef struct run_args {
+    const char *file, *out;
+    uint64_t seed;
+    int have_seed, progress;
+    uint64_t replications, max_replications;
+    double precision;       /* 0 = off */
+    int baseline;           /* -1 auto, 0 off, 1 on */
+    int report;
+} run_args;
+
+/* 0 ok, 1 help printed, -1 usage error (message printed). */
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    *a = (run_args){.progress = isatty(2), .replications = 1, .max_replications = 50,
+                    .baseline = -1};
+    int have_max = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+            run_usage(stdout);
+            return 1;
+        } else if (!strcmp(s, "--seed")) {
+            if (parse_u64(val, &a->seed)) goto bad_int;
+            a->have_seed = 1;
+            i++;
+        } else if (!strcmp(s, "--out")) {
+            if (!val || !*val) {
+                fprintf(stderr, "mqsim run: --out expects a folder\n");
+                return -1;
+            }
+            a->out = val;
+            i++;
+        } else if (!strcmp(s, "--progress")) {
+            a->progress = 1;
+        } else if (!strcmp(s, "--replications")) {
+            if (parse_u64(val, &a->replications) || a->replications < 1 ||
+                a->replications > 100000) {
+                fprintf(stderr, "mqsim run: --replications expects an integer 1..100000\n");
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(s, "--max-replications")) {
+            if (parse_u64(val, &a->max_replications) || a->max_replications < 2 ||
+                a->max_replications > 100000) {
+                fprintf(stderr, "mqsim run: --max-replications expects an integer 2..100000\n");
+                return -1;
+            }
+            have_max = 1;
+            i++;
+        } else if (!strcmp(s, "--precision")) {
+            char *end;
+            errno = 0;
+            a->precision = val ? strtod(val, &end) : 0;
+            if (!val || errno || *end || !(a->precision > 0 && a->precision < 1)) {
+                fprintf(stderr, "mqsim run: --precision expects a relative half-width "
+                                "between 0 and 1, e.g. 0.05\n");
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(s, "--baseline")) {
+            a->baseline = 1;
+        } else if (!strcmp(s, "--no-baseline")) {
+            a->baseline = 0;
+        } else if (!strcmp(s, "--report")) {
+            a->report = 1;
+        } else if (s[0] == '-' && s[1]) {
+            fprintf(stderr, "mqsim run: unknown option '%s'\n", s);
+            run_usage(stderr);
+            return -1;
+        } else if (!a->file) {
+            a->file = s;
+        } else {
+            fprintf(stderr, "mqsim run: more than one scenario file given ('%s')\n", s);
+            return -1;
+        }
+        continue;
+    bad_int:
+        fprintf(stderr, "mqsim run: %s expects a non-negative integer\n", s);
+        return -1;
+    }
+    if (!a->file) {
+        run_usage(stderr);
+        return -1;
+    }
+    if (have_max && a->precision == 0) {
+        fprintf(stderr, "mqsim run: --max-replications only applies with --precision\n");
+        return -1;
+    }
+    if (a->precision > 0 && a->max_replications < a->replications) {
+        fprintf(stderr, "mqsim run: --max-replications is below --replications\n");
+        return -1;
+    }
+    return 0;
+}
+
 static const char *metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
 {
     const sim_metric *x = sim_metrics_find(m, name);
     if (!x) snprintf(buf, n, "-");
+    else if (!isnan(x->ci_lo))
+        snprintf(buf, n, "%.6g%s%s [%.4g, %.4g]", x->value, *x->unit ? " " : "", x->unit,
+                 x->ci_lo, x->ci_hi);
     else snprintf(buf, n, "%.6g%s%s", x->value, *x->unit ? " " : "", x->unit);
     return buf;
 }
 
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Whether every budgeted metric has reached the precision target. Metrics
+** that are not finite (never measured) cannot improve with more runs and
+** are skipped. With no budget, every metric with better != none counts. */
+static int precise_enough(const sim_rep *rep, const mq_budget *b, const sim_metrics *names,
+                          double target, char *worst, size_t wlen, double *worst_rel)
+{
+    int ok = 1;
+    *worst_rel = 0;
+    snprintf(worst, wlen, "-");
+    size_t n = b ? b->n : names->n;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = b ? b->v[i].metric : names->v[i].name;
+        if (!b && names->v[i].better == SIM_BETTER_NONE) continue;
+        if (sim_rep_nonfinite(rep, name) > 0) continue;
+        double rel = sim_rep_rel_halfwidth(rep, name);
+        if (isnan(rel)) rel = INFINITY;
+        if (rel > *worst_rel || (i == 0 && rel >= *worst_rel)) {
+            *worst_rel = rel;
+            snprintf(worst, wlen, "%s", name);
+        }
+        if (rel > target) ok = 0;
+    }
+    return ok;
+}
+
 int cli_run(int argc, char **argv)
 {
-    const char *file = NULL, *out = NULL;
-    uint64_t seed = 0;
-    int have_seed = 0, progress = isatty(2);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            run_usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(a, "--seed")) {
-            if (i + 1 >= argc || parse_u64(argv[++i], &seed)) {
-                fprintf(stderr, "mqsim run: --seed expects a non-negative integer\n");
-                return CLI_USAGE;
-            }
-            have_seed = 1;
-        } else if (!strcmp(a, "--out")) {
-            if (i + 1 >= argc || !*argv[i + 1]) {
-                fprintf(stderr, "mqsim run: --out expects a folder\n");
-                return CLI_USAGE;
-            }
-            out = argv[++i];
-        } else if (!strcmp(a, "--progress")) {
-            progress = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "mqsim run: unknown option '%s'\n", a);
-            run_usage(stderr);
-            return CLI_USAGE;
-        } else if (!file) {
-            file = a;
-        } else {
-            fprintf(stderr, "mqsim run: more than one scenario file given ('%s')\n", a);
-            return CLI_USAGE;
-        }
-    }
-    if (!file) {
-        run_usage(stderr);
-        return CLI_USAGE;
-    }
+    run_args A;
+    int pr = parse_args(argc, argv, &A);
+    if (pr) return pr > 0 ? CLI_OK : CLI_USAGE;
 
     sim_err err = {{0}};
-    mq_scenario sc;
-    if (scn_load_file(file, &sc, &err)) {
+    mq_scenario sc, base = {0};
+    if (scn_load_file(A.file, &sc, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return CLI_USAGE;
     }
-    mq_run_opts opts = {
-        .seed = have_seed ? seed : sc.run.seed,
-        .progress = progress ? sim_progress_stderr : NULL,
-    };
-    mq_result res;
-    if (mq_model_run(&sc, &opts, &res, &err)) {
-        fprintf(stderr, "mqsim run: %s: %s\n", file, err.msg);
+    int with_base = A.baseline == 1 || (A.baseline == -1 && mq_scenario_has_change(&sc));
+    if (with_base) {
+        if (scn_load_file(A.file, &base, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            mq_scenario_free(&sc);
+            return CLI_USAGE;
+        }
+        mq_scenario_strip_change(&base);
+    }
+    uint64_t seed = A.have_seed ? A.seed : sc.run.seed;
+    int many = A.replications > 1 || A.precision > 0;
+    uint64_t cap = A.precision > 0 ? A.max_replications : A.replications;
+
+    sim_rep *rep = sim_rep_new(), *drep = with_base ? sim_rep_new() : NULL;
+    out_groups *groups = out_groups_new(&sc);
+    if (!rep || (with_base && !drep) || !groups) {
+        fprintf(stderr, "mqsim run: out of memory\n");
+        sim_rep_free(rep);
+        sim_rep_free(drep);
+        out_groups_free(groups);
         mq_scenario_free(&sc);
+        mq_scenario_free(&base);
         return CLI_INTERNAL;
     }
+    mq_result first = {0};
+    int rc = CLI_OK, reached = 0;
+    double t0 = wall_now(), worst_rel = NAN;
+    char worst[128] = "-";
+    uint64_t done = 0;
+    for (uint64_t r = 0; r < cap; r++) {
+        mq_run_opts opts = {
+            .seed = seed, .replication = r,
+            .progress = (A.progress && !many) ? sim_progress_stderr : NULL,
+        };
+        mq_result res, bres;
+        if (mq_model_run(&sc, &opts, &res, &err)) {
+            fprintf(stderr, "mqsim run: %s: replication %" PRIu64 ": %s\n", A.file, r, err.msg);
+            rc = CLI_INTERNAL;
+            break;
+        }
+        if (with_base) {
+            opts.progress = NULL;
+            if (mq_model_run(&base, &opts, &bres, &err)) {
+                fprintf(stderr, "mqsim run: %s: baseline replication %" PRIu64 ": %s\n",
+                        A.file, r, err.msg);
+                mq_result_free(&res);
+                rc = CLI_INTERNAL;
+                break;
+            }
+            if (sim_rep_add_delta(drep, &res.metrics, &bres.metrics)) rc = CLI_INTERNAL;
+            mq_result_free(&bres);
+        }
+        if (sim_rep_add(rep, &res.metrics)) rc = CLI_INTERNAL;
+        out_groups_add(groups, &res);
+        if (r == 0) first = res;
+        else mq_result_free(&res);
+        if (rc) {
+            fprintf(stderr, "mqsim run: out of memory\n");
+            break;
+        }
+        done = r + 1;
+        if (A.precision > 0 && done >= A.replications && done >= 2 &&
+            precise_enough(rep, sc.budget, &first.metrics, A.precision, worst, sizeof worst,
+                           &worst_rel)) {
+            reached = 1;
+        }
+        if (many && A.progress) {
+            double el = wall_now() - t0, eta = el / (double)done * (double)(cap - done);
+            fprintf(stderr, "\rmqsim run: %" PRIu64 "/%" PRIu64 " replications%s, %.1f s, ETA %s%.0f s ",
+                    done, cap, with_base ? " (+ baseline)" : "", el,
+                    A.precision > 0 ? "<= " : "", eta);
+            if (reached || done == cap) fputc('\n', stderr);
+        }
+        if (reached) break;
+    }
+    if (rc) {
+        mq_result_free(&first);
+        goto out;
+    }
+
+    /* aggregate: replication 0's result carries the means and CIs */
+    sim_metrics agg, delta = {0};
+    if (sim_rep_result(rep, &agg) || (with_base && sim_rep_result(drep, &delta))) {
+        fprintf(stderr, "mqsim run: out of memory\n");
+        sim_metrics_free(&agg);
+        mq_result_free(&first);
+        rc = CLI_INTERNAL;
+        goto out;
+    }
+    sim_metrics_free(&first.metrics);
+    first.metrics = agg;
+
+    size_t nb = sc.budget ? sc.budget->n : 0, nfail = 0;
+    mq_budget_verdict *verd = calloc(nb ? nb : 1, sizeof *verd);
+    SIM_ASSERTF(verd != NULL, "out of memory");
+    nfail = mq_budget_eval(sc.budget, &first.metrics, verd);
 
     char dir[4096];
-    if (out) snprintf(dir, sizeof dir, "%s", out);
+    if (A.out) snprintf(dir, sizeof dir, "%s", A.out);
     else snprintf(dir, sizeof dir, "results/%s", sc.name);
 
     json_t *meta = json_object();
     json_object_set_new(meta, "mqsim_version", json_string(MQSIM_VERSION));
     json_object_set_new(meta, "mode", json_string("sim"));
-    json_object_set_new(meta, "seed", json_integer((json_int_t)opts.seed));
-    json_object_set_new(meta, "replications", json_integer(1));
+    json_object_set_new(meta, "seed", json_integer((json_int_t)seed));
+    json_object_set_new(meta, "replications", json_integer((json_int_t)done));
+    if (A.precision > 0) {
+        json_t *p = json_object();
+        json_object_set_new(p, "target", json_real(A.precision));
+        json_object_set_new(p, "max_replications", json_integer((json_int_t)A.max_replications));
+        json_object_set_new(p, "reached", json_boolean(reached));
+        json_object_set_new(p, "widest_metric", json_string(worst));
+        json_object_set_new(p, "widest_relative_halfwidth",
+                            isfinite(worst_rel) ? json_real(worst_rel) : json_null());
+        json_object_set_new(meta, "precision", p);
+    }
     char fp[32];
-    snprintf(fp, sizeof fp, "%016" PRIx64, res.fingerprint);
+    snprintf(fp, sizeof fp, "%016" PRIx64, first.fingerprint);
     json_object_set_new(meta, "trace_fingerprint", json_string(fp));
     json_object_set_new(meta, "scenario", out_scenario_json(&sc));
     json_t *warn = json_array();
     for (size_t i = 0; i < sc.warnings.n; i++) json_array_append_new(warn, json_string(sc.warnings.v[i]));
-    for (size_t i = 0; i < res.warnings.n; i++) json_array_append_new(warn, json_string(res.warnings.v[i]));
+    for (size_t i = 0; i < first.warnings.n; i++) json_array_append_new(warn, json_string(first.warnings.v[i]));
     json_object_set_new(meta, "warnings", warn);
+    json_object_set_new(meta, "groups", out_groups_json(groups));
+    json_object_set_new(meta, "assumptions", out_assumptions_json(&sc));
+    json_object_set_new(meta, "timeline", out_timeline_json(&first.bands));
+    if (sc.budget) {
+        json_object_set_new(meta, "budget", out_budget_json(sc.budget, verd));
+        json_object_set_new(meta, "verdict", json_string(nfail ? "fail" : "pass"));
+    }
+    if (with_base) {
+        json_t *b = json_object();
+        json_object_set_new(b, "what", json_string("the same scenario without its events and "
+                                                   "change, on common random numbers"));
+        json_object_set_new(b, "deltas", out_metrics_json(&delta));
+        json_object_set_new(meta, "baseline", b);
+    }
 
-    int rc = CLI_OK;
-    if (out_run_write(dir, &res, meta, &err)) {
+    char path[4200];
+    if (out_run_write(dir, &first, meta, &err)) {
         fprintf(stderr, "mqsim run: writing results: %s\n", err.msg);
         rc = CLI_INTERNAL;
+    } else if (snprintf(path, sizeof path, "%s/budget.csv", dir),
+               sc.budget && out_budget_csv(path, sc.budget, verd, &err)) {
+        fprintf(stderr, "mqsim run: writing results: %s\n", err.msg);
+        rc = CLI_INTERNAL;
+    } else if (snprintf(path, sizeof path, "%s/summary_delta.csv", dir),
+               with_base && out_summary_csv(path, &delta, &err)) {
+        fprintf(stderr, "mqsim run: writing results: %s\n", err.msg);
+        rc = CLI_INTERNAL;
+    } else if (A.report && report_write(dir, &err)) {
+        fprintf(stderr, "mqsim run: writing the report: %s\n", err.msg);
+        rc = CLI_INTERNAL;
     } else {
-        char a[64], b[64], c[64], d[64], e[64], f[64];
-        const sim_metrics *m = &res.metrics;
-        printf("%s: seed %" PRIu64 ", %" PRIu64 " events\n", sc.name, opts.seed, res.events);
+        char a[96], b[96], c[96], d[96], e[96], f[96];
+        const sim_metrics *m = &first.metrics;
+        printf("%s: seed %" PRIu64 ", %" PRIu64 " replication%s, %" PRIu64 " events in replication 0\n",
+               sc.name, seed, done, done == 1 ? "" : "s", first.events);
+        if (A.precision > 0)
+            printf("  precision %g %s after %" PRIu64 " replications (widest: %s, %.3g)\n",
+                   A.precision, reached ? "reached" : "NOT reached (cap)", done, worst, worst_rel);
         printf("  published %s, consumed %s, duplicates %s, lost %s\n",
                metric_text(m, "messages_published", a, sizeof a),
                metric_text(m, "messages_consumed", b, sizeof b),
@@ -148,12 +404,32 @@ int cli_run(int argc, char **argv)
                metric_text(m, "disruption_max_s", d, sizeof d),
                metric_text(m, "drain_time_s", e, sizeof e),
                metric_text(m, "drain_time_fluid_s", f, sizeof f));
+        if (with_base)
+            printf("  change - baseline: delay p99 %s, longest cut-off %s, duplicates %s\n",
+                   metric_text(&delta, "delay_p99_s", a, sizeof a),
+                   metric_text(&delta, "disruption_max_s", b, sizeof b),
+                   metric_text(&delta, "duplicates", c, sizeof c));
+        for (size_t i = 0; i < nb; i++)
+            printf("  budget %s: %s (measured %.6g, CI [%.6g, %.6g])\n", verd[i].pass ? "pass" : "FAIL",
+                   sc.budget->v[i].text, verd[i].value, verd[i].lo, verd[i].hi);
         for (size_t i = 0; i < sc.warnings.n; i++) printf("  warning: %s\n", sc.warnings.v[i]);
-        for (size_t i = 0; i < res.warnings.n; i++) printf("  warning: %s\n", res.warnings.v[i]);
+        for (size_t i = 0; i < first.warnings.n; i++) printf("  warning: %s\n", first.warnings.v[i]);
         printf("  results in %s/\n", dir);
+        if (nfail) {
+            fprintf(stderr, "mqsim run: %zu of %zu budget line%s failed\n", nfail, nb,
+                    nb == 1 ? "" : "s");
+            rc = CLI_BUDGET;
+        }
     }
     json_decref(meta);
-    mq_result_free(&res);
+    free(verd);
+    sim_metrics_free(&delta);
+    mq_result_free(&first);
+out:
+    sim_rep_free(rep);
+    sim_rep_free(drep);
+    out_groups_free(groups);
     mq_scenario_free(&sc);
+    mq_scenario_free(&base);
     return rc;
 }

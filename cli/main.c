@@ -23,11 +23,15 @@ static void usage(FILE *f)
         "  run FILE [--seed N] [--out DIR] [--progress]\n"
         "                             simulate a scenario and write summary.csv,\n"
         "                             summary.json, timeseries.csv and plots\n"
+        "  report DIR                 write report.html and report.md from a results folder\n"
+        "  compare OLD NEW [--tolerance PCT]\n"
+        "                             CI regression check between two results folders\n"
         "  bench hold|cancel [...]    engine benchmarks (see `mqsim bench --help`)\n"
         "  validate [--replications R] closed-form queueing cases -> docs/VALIDATION.md\n"
         "  version                    print the version\n"
         "\n"
-        "exit status: 0 ok, 1 internal error, 2 bad input or usage, 3 budget exceeded\n",
+        "exit status: 0 ok, 1 internal error, 2 bad input or usage, 3 budget exceeded,\n"
+        "             4 regression found by compare\n",
         MQSIM_VERSION);
 }
 
@@ -47,6 +51,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare")) return cli_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cli_validate(argc - 1, argv + 1);
     fprintf(stderr, "mqsim: unknown command '%s'\n", cmd);
     usage(stderr);

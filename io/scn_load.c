@@ -24,6 +24,7 @@
 #include "io/scn_schema.h"
 #include "io/scn_yaml.h"
 #include "io/units.h"
+#include "models/mq_budget.h"
 #include "models/mq_profile.h"
 
 #include <errno.h>
@@ -943,6 +944,22 @@ static int load_events(ctx *c, const scn_raw *raw)
     return 0;
 }
 
+/* budget: each line parsed by models/mq_budget.c at its own line:col; the
+** metric names are checked against what the model produces for this very
+** scenario (a zero-length run, see mq_budget.h). */
+static int load_budget(ctx *c, const scn_raw *raw)
+{
+    if (!raw->budget_count) return 0;
+    if (!(c->s->budget = mq_budget_new())) return oom(c);
+    for (unsigned i = 0; i < raw->budget_count; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "budget[%u]", i);
+        if (mq_budget_add(c->s->budget, raw->budget[i], loc_of(c, path), c->file, c->err))
+            return -1;
+    }
+    return mq_budget_check_scenario(c->s, c->err);
+}
+
 /* Scenario name default: the file name without directory and .yaml/.yml. */
 static char *default_name(const char *path)
 {
@@ -970,7 +987,8 @@ static int convert(ctx *c, const scn_raw *raw)
     if (load_run(c, raw->run, &s->run) < 0 ||
         load_instance(c, raw->instance, &s->instance) < 0 ||
         load_topology(c, raw) < 0 || load_groups(c, raw) < 0 ||
-        load_backlogs(c, raw) < 0 || load_events(c, raw) < 0)
+        load_backlogs(c, raw) < 0 || load_events(c, raw) < 0 ||
+        load_budget(c, raw) < 0)
         return -1;
     return 0;
 }

@@ -259,6 +259,11 @@ static const cyaml_schema_value_t group_name_entry = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, SCN_NAME_MAX),
 };
 
+/* budget: ["metric OP limit", ...] (parsed by models/mq_budget.c) */
+static const cyaml_schema_value_t budget_line_entry = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, 256),
+};
+
 static const cyaml_schema_field_t event_fields[] = {
     CYAML_FIELD_STRING_PTR("at", CYAML_FLAG_POINTER, raw_event, at, 1, STR_MAX),
     CYAML_FIELD_ENUM("type", CYAML_FLAG_STRICT, raw_event, type, event_strs,
@@ -297,6 +302,8 @@ static const cyaml_schema_field_t top_fields[] = {
                          0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("events", OPT, scn_raw, events, &event_entry,
                          0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("budget", OPT, scn_raw, budget, &budget_line_entry,
+                         0, 1000),
     CYAML_FIELD_END
 };
 

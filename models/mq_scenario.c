@@ -2,6 +2,7 @@
 ** mq_scenario.c - releasing a scenario (see mq_scenario.h for ownership).
 */
 #include "models/mq_scenario.h"
+#include "models/mq_budget.h"
 
 #include <stdlib.h>
 
@@ -24,6 +25,7 @@ void mq_scenario_free(mq_scenario *s)
         free(s->events[i].groups);
         free(s->events[i].label);
     }
+    mq_budget_free(s->budget);
     sim_strs_free(&s->warnings);
     free(s->clusters);
     free(s->brokers);
@@ -37,4 +39,23 @@ void mq_scenario_free(mq_scenario *s)
     free(s->name);
     free(s->description);
     *s = (mq_scenario){0};
+}
+void mq_scenario_strip_change(mq_scenario *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->nevents; i++) {
+        free(s->events[i].groups);
+        free(s->events[i].label);
+    }
+    free(s->events);
+    s->events = NULL;
+    s->nevents = 0;
+    /* TODO(integrator): free and NULL s->rocketmq_change and
+    ** s->rabbitmq_conversion with their own free functions once
+    ** models/mq_rocketmq.h and models/mq_rabbitmq.h exist. */
+}
+
+bool mq_scenario_has_change(const mq_scenario *s)
+{
+    return s->nevents > 0 || s->rocketmq_change != NULL || s->rabbitmq_conversion != NULL;
 }

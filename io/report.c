@@ -1,0 +1,766 @@
+/*
+** report.c - report.md and report.html from a results folder (see report.h).
+**
+** Both formats are written in one pass through a tiny document writer
+** (`doc`): every section calls h2()/para()/table row helpers once and each
+** helper emits Markdown and HTML side by side, so the two files can never
+** disagree on content. Numbers are formatted once (fmt_val: 4 significant
+** digits plus unit, "[lo, hi]" when there is a CI).
+**
+** Recommendations are rules over the numbers in summary.json - each fires
+** only when its condition holds and quotes the figures that triggered it
+** (duplicates and their causes, clients still cut off per group, losses,
+** a backlog that does not drain in time with the consume capacity needed,
+** wide CIs) - so an uneventful run gets "no action needed", not boilerplate.
+**
+** Cost: linear in the size of summary.json plus the PNGs (base64 is 4/3 of
+** their size).
+*/
+#include "io/report.h"
+#include "io/out_csv.h"
+#include "io/out_file.h"
+#include "io/units.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *report_base64(const unsigned char *data, size_t n)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+    if (!out) return NULL;
+    size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8 | data[i + 2];
+        *o++ = tab[v >> 18];
+        *o++ = tab[(v >> 12) & 63];
+        *o++ = tab[(v >> 6) & 63];
+        *o++ = tab[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)data[i] << 16 | (i + 1 < n ? (unsigned)data[i + 1] << 8 : 0);
+        *o++ = tab[v >> 18];
+        *o++ = tab[(v >> 12) & 63];
+        *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- the two-format document writer ------------------------------------ */
+
+typedef struct doc {
+    FILE *md, *html;
+} doc;
+
+static void html_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void md_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|') fputs("\\|", f);
+        else if (*s == '\n') fputc(' ', f);
+        else fputc(*s, f);
+    }
+}
+
+static void h2(doc *d, const char *title)
+{
+    fprintf(d->md, "\n## %s\n\n", title);
+    fputs("<h2>", d->html);
+    html_esc(d->html, title);
+    fputs("</h2>\n", d->html);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void para(doc *d, const char *cls, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(d->md, "%s\n\n", buf);
+    fprintf(d->html, "<p%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+    html_esc(d->html, buf);
+    fputs("</p>\n", d->html);
+}
+
+static void list_begin(doc *d) { fputs("<ul>\n", d->html); }
+static void list_end(doc *d) { fputs("</ul>\n", d->html); fputc('\n', d->md); }
+
+__attribute__((format(printf, 2, 3)))
+static void item(doc *d, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(d->md, "- %s\n", buf);
+    fputs("<li>", d->html);
+    html_esc(d->html, buf);
+    fputs("</li>\n", d->html);
+}
+
+/* Tables: table_begin(header...), row(cells...) as NULL-terminated lists. */
+static void cells(doc *d, const char *const *c, size_t n, bool head)
+{
+    fputc('|', d->md);
+    fputs("<tr>", d->html);
+    for (size_t i = 0; i < n; i++) {
+        fputc(' ', d->md);
+        md_esc(d->md, c[i]);
+        fputs(" |", d->md);
+        const char *cls = !strcmp(c[i], "fail") || !strcmp(c[i], "FAIL") ? " class=\"fail\""
+                        : !strcmp(c[i], "pass") ? " class=\"pass\"" : "";
+        fprintf(d->html, "<%s%s>", head ? "th" : "td", cls);
+        html_esc(d->html, c[i]);
+        fprintf(d->html, "</%s>", head ? "th" : "td");
+    }
+    fputc('\n', d->md);
+    fputs("</tr>\n", d->html);
+    if (head) {
+        fputc('|', d->md);
+        for (size_t i = 0; i < n; i++) fputs(" --- |", d->md);
+        fputc('\n', d->md);
+    }
+}
+
+static void table_begin(doc *d, const char *const *head, size_t n)
+{
+    fputs("<table>\n", d->html);
+    cells(d, head, n, true);
+}
+
+static void table_end(doc *d)
+{
+    fputs("</table>\n", d->html);
+    fputc('\n', d->md);
+}
+
+/* ---- number formatting ------------------------------------------------- */
+
+static double jnum(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static char *fmt_num(char *buf, size_t n, double v, const char *unit)
+{
+    if (isnan(v)) snprintf(buf, n, "n/a");
+    else if (isinf(v)) snprintf(buf, n, "%s", v > 0 ? "inf" : "-inf");
+    else if (unit && !strcmp(unit, "s") && fabs(v) >= 120) {
+        char d[32];
+        units_format_duration(fabs(v), d, sizeof d);
+        snprintf(buf, n, "%s%s", v < 0 ? "-" : "", d);
+    } else if (unit && *unit && strcmp(unit, "ratio") != 0)
+        snprintf(buf, n, "%.4g %s", v, unit);
+    else snprintf(buf, n, "%.4g", v);
+    return buf;
+}
+
+/* "v unit [lo, hi]" */
+static char *fmt_val(char *buf, size_t n, double v, double lo, double hi, const char *unit)
+{
+    char a[64], b[64], c[64];
+    fmt_num(a, sizeof a, v, unit);
+    if (isnan(lo) || isnan(hi) || (lo == v && hi == v)) snprintf(buf, n, "%s", a);
+    else snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
+                  fmt_num(c, sizeof c, hi, unit));
+    return buf;
+}
+
+static json_t *metric(json_t *metrics, const char *name)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(metrics, i, m)
+        if (!strcmp(jstr(m, "metric"), name)) return m;
+    return NULL;
+}
+
+static double mval(json_t *metrics, const char *name)
+{
+    json_t *m = metric(metrics, name);
+    return m ? jnum(m, "value") : NAN;
+}
+
+static char *mtext(char *buf, size_t n, json_t *metrics, const char *name)
+{
+    json_t *m = metric(metrics, name);
+    if (!m) snprintf(buf, n, "n/a");
+    else fmt_val(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
+                 jstr(m, "unit"));
+    return buf;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static void sec_verdict(doc *d, json_t *root)
+{
+    json_t *budget = json_object_get(root, "budget");
+    h2(d, "Verdict");
+    if (!json_is_array(budget) || json_array_size(budget) == 0) {
+        para(d, "verdict none", "NO BUDGET: the scenario has no budget: section, so there is "
+             "no pass/fail verdict; the numbers below are for your judgement.");
+        return;
+    }
+    size_t n = json_array_size(budget), fails = 0, i;
+    json_t *b;
+    char list[1024] = "";
+    json_array_foreach(budget, i, b) {
+        if (strcmp(jstr(b, "verdict"), "pass") != 0) {
+            fails++;
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s'%s'", l ? ", " : "", jstr(b, "line"));
+        }
+    }
+    long reps = (long)jnum(root, "replications");
+    if (fails)
+        para(d, "verdict fail", "FAIL: %zu of %zu budget lines fail (%s). A line passes only "
+             "if its whole 95%% confidence interval is within the limit (%ld replication%s).",
+             fails, n, list, reps, reps == 1 ? ", so the interval is the single value" : "s");
+    else
+        para(d, "verdict pass", "PASS: all %zu budget lines hold at the bound of the 95%% "
+             "confidence interval (%ld replication%s).", n, reps,
+             reps == 1 ? "; with one replication the interval is the single value" : "s");
+}
+
+static void sec_budget(doc *d, json_t *root)
+{
+    json_t *budget = json_object_get(root, "budget");
+    if (!json_is_array(budget) || json_array_size(budget) == 0) return;
+    h2(d, "Risk budget");
+    static const char *const head[] = {"budget line", "measured [95% CI]", "limit", "verdict"};
+    table_begin(d, head, 4);
+    size_t i;
+    json_t *b;
+    json_t *metrics = json_object_get(root, "metrics");
+    json_array_foreach(budget, i, b) {
+        json_t *m = metric(metrics, jstr(b, "metric"));
+        const char *unit = m ? jstr(m, "unit") : "";
+        char v[160], l[64];
+        fmt_val(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
+        fmt_num(l, sizeof l, jnum(b, "limit"), unit);
+        const char *row[] = {jstr(b, "line"), v, l, jstr(b, "verdict")};
+        cells(d, row, 4, false);
+    }
+    table_end(d);
+}
+
+static void sec_deltas(doc *d, json_t *root)
+{
+    json_t *base = json_object_get(root, "baseline");
+    h2(d, "Effect of the change (paired with a baseline)");
+    if (!json_is_object(base)) {
+        para(d, NULL, "No baseline was run (the scenario has no change or events, or "
+             "--no-baseline was given): the figures below include what the workload does "
+             "anyway.");
+        return;
+    }
+    para(d, NULL, "Baseline: %s. Each value is the mean of (change - baseline) over the "
+         "replication pairs, with its 95%% CI; a CI that excludes 0 means the change itself "
+         "moves the metric.", jstr(base, "what"));
+    static const char *const head[] = {"metric", "change - baseline [95% CI]"};
+    table_begin(d, head, 2);
+    size_t i, shown = 0;
+    json_t *m;
+    json_array_foreach(json_object_get(base, "deltas"), i, m) {
+        double v = jnum(m, "value"), lo = jnum(m, "ci95_low"), hi = jnum(m, "ci95_high");
+        if (v == 0 && (isnan(lo) || (lo == 0 && hi == 0))) continue;
+        if (!strcmp(jstr(m, "metric"), "sim_events")) continue;
+        char t[160];
+        fmt_val(t, sizeof t, v, lo, hi, jstr(m, "unit"));
+        const char *row[] = {jstr(m, "metric"), t};
+        cells(d, row, 2, false);
+        shown++;
+    }
+    table_end(d);
+    if (!shown) para(d, NULL, "The change moved no metric in any replication pair.");
+}
+
+static void sec_timeline(doc *d, json_t *root)
+{
+    json_t *tl = json_object_get(root, "timeline");
+    h2(d, "Timeline (phases and events, replication 0)");
+    if (!json_is_array(tl) || json_array_size(tl) == 0) {
+        para(d, NULL, "No phases or events in this run.");
+        return;
+    }
+    static const char *const head[] = {"from", "to", "length", "phase / event"};
+    table_begin(d, head, 4);
+    size_t i;
+    json_t *b;
+    json_array_foreach(tl, i, b) {
+        char a[32], z[32], l[32];
+        double t0 = jnum(b, "t0_s"), t1 = jnum(b, "t1_s");
+        units_format_duration(t0, a, sizeof a);
+        units_format_duration(t1, z, sizeof z);
+        units_format_duration(t1 - t0, l, sizeof l);
+        const char *row[] = {a, z, l, jstr(b, "label")};
+        cells(d, row, 4, false);
+    }
+    table_end(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* PNG files of dir: the four standard plots first, then the others by name.
+** Fills names (owned strings) and returns how many (at most max). */
+static size_t list_pngs(const char *dir, char **names, size_t max)
+{
+    static const char *const std[] = {"delay.png", "backlog.png", "clients.png",
+                                      "disruption.png"};
+    size_t n = 0, nstd = 0;
+    DIR *dp = opendir(dir);
+    if (!dp) return 0;
+    struct dirent *e;
+    char *other[256];
+    size_t no = 0;
+    bool have[4] = {0};
+    while ((e = readdir(dp))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".png") || e->d_name[0] == '.') continue;
+        bool s = false;
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(e->d_name, std[k])) have[k] = s = true;
+        if (!s && no < 256) other[no++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    for (int k = 0; k < 4; k++)
+        if (have[k] && n < max) names[n++] = strdup(std[k]), nstd++;
+    qsort(other, no, sizeof *other, cmp_str);
+    for (size_t k = 0; k < no; k++) {
+        if (n < max && other[k]) names[n++] = other[k];
+        else free(other[k]);
+    }
+    return n;
+}
+
+static int sec_plots(doc *d, const char *dir, sim_err *err)
+{
+    h2(d, "Plots (replication 0)");
+    char *names[64];
+    size_t n = list_pngs(dir, names, 64);
+    if (!n) para(d, NULL, "No plots in this results folder.");
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i]) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        if (f) {
+            fseek(f, 0, SEEK_END);
+            long sz = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            if (sz > 0 && (buf = malloc((size_t)sz))) len = fread(buf, 1, (size_t)sz, f);
+            fclose(f);
+        }
+        char *b64 = len ? report_base64(buf, len) : NULL;
+        free(buf);
+        if (!b64) {
+            rc = sim_err_set(err, "%s: cannot read the plot", path);
+        } else {
+            fprintf(d->md, "![%s](%s)\n\n", names[i], names[i]);
+            fputs("<figure><img alt=\"", d->html);
+            html_esc(d->html, names[i]);
+            fprintf(d->html, "\" src=\"data:image/png;base64,%s\"><figcaption>", b64);
+            html_esc(d->html, names[i]);
+            fputs("</figcaption></figure>\n", d->html);
+            free(b64);
+        }
+        free(names[i]);
+        if (rc) {
+            for (size_t k = i + 1; k < n; k++) free(names[k]);
+            break;
+        }
+    }
+    return rc;
+}
+
+static void sec_causes(doc *d, json_t *metrics)
+{
+    h2(d, "Duplicates, losses and expiries by cause");
+    static const char *const rows[][2] = {
+        {"duplicates", "duplicates delivered (total)"},
+        {"duplicates_requeue", "  requeued after a consumer dropped mid-processing"},
+        {"duplicates_republish", "  republished by producers after an unconfirmed send"},
+        {"duplicates_send_retry", "  sent again by a producer retry"},
+        {"duplicate_rate", "duplicates per consumed message"},
+        {"lost", "messages lost (total)"},
+        {"lost_send_failed", "  sends that failed for good"},
+        {"lost_autoack_buffer", "  auto-acked deliveries in a dropped consumer's buffer"},
+        {"expired", "messages expired (total)"},
+        {"expired_ttl", "  TTL"},
+        {"expired_retention", "  retention"},
+    };
+    static const char *const head[] = {"cause", "metric", "value [95% CI]"};
+    table_begin(d, head, 3);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        if (!metric(metrics, rows[i][0])) continue;
+        char v[160];
+        const char *row[] = {rows[i][1], rows[i][0], mtext(v, sizeof v, metrics, rows[i][0])};
+        cells(d, row, 3, false);
+    }
+    table_end(d);
+}
+
+static void sec_groups(doc *d, json_t *root, json_t *metrics)
+{
+    json_t *groups = json_object_get(root, "groups");
+    h2(d, "Client groups");
+    if (!json_is_array(groups) || json_array_size(groups) == 0) {
+        para(d, NULL, "This results folder has no per-group table.");
+        return;
+    }
+    char dl[96], du[96];
+    para(d, NULL, "Means over the replications. Delay and duplicates are measured for the "
+         "whole run, not per group: delay p99 %s, duplicates %s.",
+         mtext(dl, sizeof dl, metrics, "delay_p99_s"), mtext(du, sizeof du, metrics, "duplicates"));
+    static const char *const head[] = {"group", "role", "profile", "clients",
+                                       "longest cut-off", "client-time cut off",
+                                       "clients disrupted", "still cut off at end"};
+    table_begin(d, head, 8);
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        char c[32], a[64], b[64], e[32], f[32];
+        snprintf(c, sizeof c, "%lld", (long long)json_integer_value(json_object_get(g, "clients")));
+        fmt_num(a, sizeof a, jnum(g, "disruption_max_s"), "s");
+        fmt_num(b, sizeof b, jnum(g, "disruption_client_s"), "s");
+        snprintf(e, sizeof e, "%.3g", jnum(g, "clients_disrupted"));
+        snprintf(f, sizeof f, "%.3g", jnum(g, "clients_cut_off_at_end"));
+        const char *row[] = {jstr(g, "group"), jstr(g, "role"), jstr(g, "profile"), c, a, b, e, f};
+        cells(d, row, 8, false);
+    }
+    table_end(d);
+}
+
+static void sec_billing(doc *d, json_t *metrics)
+{
+    h2(d, "Billing impact");
+    static const char *const head[] = {"metric", "value [95% CI]"};
+    size_t i, shown = 0;
+    json_t *m;
+    json_array_foreach(metrics, i, m) {
+        const char *name = jstr(m, "metric");
+        if (strncmp(name, "billing", 7) && !strstr(name, "cost")) continue;
+        if (!shown++) table_begin(d, head, 2);
+        char v[160];
+        const char *row[] = {name, mtext(v, sizeof v, metrics, name)};
+        cells(d, row, 2, false);
+    }
+    if (shown) table_end(d);
+    else para(d, NULL, "This run has no billing metric (no change with a price model), so the "
+              "billing impact is not estimated.");
+}
+
+static void sec_assumptions(doc *d, json_t *root)
+{
+    json_t *as = json_object_get(root, "assumptions");
+    h2(d, "Assumptions this run relied on");
+    if (!json_is_array(as) || json_array_size(as) == 0) {
+        para(d, NULL, "No profile default marked as an assumption was used (or the folder "
+             "does not record them).");
+        return;
+    }
+    para(d, NULL, "Client-profile defaults that are not backed by the model reference and "
+         "that the scenario did not override. Set them in the scenario if you know better.");
+    static const char *const head[] = {"profile", "setting", "value", "why", "groups"};
+    table_begin(d, head, 5);
+    size_t i;
+    json_t *a;
+    json_array_foreach(as, i, a) {
+        char *v = json_dumps(json_object_get(a, "value"), JSON_ENCODE_ANY);
+        char gl[512] = "";
+        size_t k;
+        json_t *g;
+        json_array_foreach(json_object_get(a, "groups"), k, g) {
+            size_t l = strlen(gl);
+            snprintf(gl + l, sizeof gl - l, "%s%s", l ? ", " : "", json_string_value(g));
+        }
+        const char *row[] = {jstr(a, "profile"), jstr(a, "key"), v ? v : "?", jstr(a, "source"), gl};
+        cells(d, row, 5, false);
+        free(v);
+    }
+    table_end(d);
+}
+
+static void sec_recommend(doc *d, json_t *root, json_t *metrics)
+{
+    h2(d, "Recommendations");
+    list_begin(d);
+    int n = 0;
+    double dup = mval(metrics, "duplicates");
+    json_t *groups = json_object_get(root, "groups");
+    size_t i;
+    json_t *g;
+    if (dup > 0) {
+        char names[512] = "";
+        json_array_foreach(groups, i, g) {
+            if (strcmp(jstr(g, "role"), "consumer") || json_is_true(json_object_get(g, "idempotent")))
+                continue;
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", jstr(g, "group"));
+        }
+        if (*names)
+            item(d, "Make consumers idempotent (%s): %.0f duplicates expected (requeue %.0f, "
+                 "republish %.0f, send retry %.0f).", names, dup, mval(metrics, "duplicates_requeue"),
+                 mval(metrics, "duplicates_republish"), mval(metrics, "duplicates_send_retry")),
+                n++;
+    }
+    json_array_foreach(groups, i, g) {
+        double cut = jnum(g, "clients_cut_off_at_end");
+        if (cut > 0)
+            item(d, "Restart group %s after the change: %.3g of its %lld clients would "
+                 "otherwise stay disconnected (still cut off at the end of the run).",
+                 jstr(g, "group"), cut, (long long)json_integer_value(json_object_get(g, "clients"))),
+                n++;
+    }
+    double lost = mval(metrics, "lost");
+    if (lost > 0)
+        item(d, "%.0f messages are lost (%.0f failed sends, %.0f auto-acked in a dropped "
+             "consumer): let producers buffer or retry while disconnected, and use manual acks.",
+             lost, mval(metrics, "lost_send_failed"), mval(metrics, "lost_autoack_buffer")),
+            n++;
+    double drain = mval(metrics, "drain_time_s"), bl = mval(metrics, "backlog_at_drain_start");
+    double mu = mval(metrics, "consume_capacity"), lam = mval(metrics, "offered_rate_at_drain_start");
+    json_t *budget = json_object_get(root, "budget"), *b;
+    double drain_limit = NAN;
+    json_array_foreach(budget, i, b)
+        if (!strcmp(jstr(b, "metric"), "drain_time_s") && strcmp(jstr(b, "verdict"), "pass"))
+            drain_limit = jnum(b, "limit");
+    if (bl > 0 && (isnan(drain) || !isnan(drain_limit))) {
+        char need[64] = "";
+        if (!isnan(drain_limit) && drain_limit > 0)
+            snprintf(need, sizeof need, "; about %.4g msg/s would drain it in the budget",
+                     bl / drain_limit + lam);
+        item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g msg/s "
+             "offered%s. Add consumers or concurrency before the change.", bl,
+             isnan(drain) ? "does not drain within the run" : "drains too slowly for the budget",
+             mu, lam, need),
+            n++;
+    }
+    json_array_foreach(budget, i, b) {
+        if (!strcmp(jstr(b, "verdict"), "pass") || !strcmp(jstr(b, "metric"), "drain_time_s"))
+            continue;
+        if (!strncmp(jstr(b, "metric"), "delay", 5)) {
+            char dm[64];
+            item(d, "'%s' fails: the longest client cut-off is %s; shorten reconnect intervals "
+                 "or detection (heartbeat) so clients come back sooner.", jstr(b, "line"),
+                 fmt_num(dm, sizeof dm, mval(metrics, "disruption_max_s"), "s")),
+                n++;
+        }
+    }
+    json_t *base = json_object_get(root, "baseline");
+    if (json_is_object(base)) {
+        json_t *dd = metric(json_object_get(base, "deltas"), "delay_p99_s");
+        if (dd && jnum(dd, "value") > 0) {
+            char t[128];
+            item(d, "The change itself adds %s to the p99 delay compared with the same "
+                 "workload without it; schedule it in a quiet hour.",
+                 fmt_val(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
+                         jnum(dd, "ci95_high"), "s")),
+                n++;
+        }
+    }
+    json_t *prec = json_object_get(root, "precision");
+    if (json_is_object(prec) && json_is_false(json_object_get(prec, "reached")))
+        item(d, "The precision target %.3g was not reached in %lld replications (widest: %s); "
+             "raise --max-replications before trusting close verdicts.", jnum(prec, "target"),
+             (long long)jnum(prec, "max_replications"), jstr(prec, "widest_metric")),
+            n++;
+    if (json_array_size(budget) > 0 && jnum(root, "replications") < 2)
+        item(d, "Verdicts rest on a single replication: rerun with --replications 10 or "
+             "--precision 0.05 to get confidence intervals."),
+            n++;
+    if (!n) item(d, "No action needed: no duplicates, no losses, every client reconnected and "
+                 "the backlog drained within its budget.");
+    list_end(d);
+}
+
+static void sec_metrics(doc *d, json_t *metrics)
+{
+    h2(d, "All metrics");
+    static const char *const head[] = {"metric", "value [95% CI]", "better"};
+    table_begin(d, head, 3);
+    size_t i;
+    json_t *m;
+    json_array_foreach(metrics, i, m) {
+        char v[160];
+        const char *row[] = {jstr(m, "metric"),
+                             fmt_val(v, sizeof v, jnum(m, "value"), jnum(m, "ci95_low"),
+                                     jnum(m, "ci95_high"), jstr(m, "unit")),
+                             jstr(m, "better")};
+        cells(d, row, 3, false);
+    }
+    table_end(d);
+}
+
+static const char *css =
+    "body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:3px 8px;"
+    "text-align:left;font-size:14px}th{background:#eee}.fail{background:#fdd;color:#900;"
+    "font-weight:bold}.pass{background:#dfd;color:#060}.verdict{font-size:20px;padding:8px;"
+    "border:2px solid #888}p.fail{border-color:#c00;background:#fee}p.pass{border-color:#080;"
+    "background:#efe}figure{margin:1em 0}img{max-width:100%;border:1px solid #ccc}";
+
+int report_write(const char *dir, sim_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        if (je.line > 0) return sim_err_at(err, path, je.line, je.column, "%s", je.text);
+        return sim_err_set(err, "%s: %s", path, je.text);
+    }
+    json_t *metrics = json_object_get(root, "metrics");
+    if (!json_is_object(root) || !json_is_array(metrics)) {
+        json_decref(root);
+        return sim_err_set(err, "%s: not an mqsim summary (no \"metrics\" list)", path);
+    }
+    out_file md, html;
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    if (out_file_open(&md, path, err)) {
+        json_decref(root);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    if (out_file_open(&html, path, err)) {
+        out_file_abort(&md);
+        json_decref(root);
+        return -1;
+    }
+    doc d = {md.fp, html.fp};
+    json_t *sc = json_object_get(root, "scenario");
+    const char *name = jstr(sc, "name");
+    if (!*name) name = jstr(root, "name");
+    fprintf(d.md, "# Pre-change risk report: %s\n\n", name);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>mqsim report: ", d.html);
+    html_esc(d.html, name);
+    fprintf(d.html, "</title><style>%s</style></head><body>\n<h1>Pre-change risk report: ", css);
+    html_esc(d.html, name);
+    fputs("</h1>\n", d.html);
+    if (*jstr(sc, "description")) para(&d, NULL, "%s", jstr(sc, "description"));
+    para(&d, "meta", "mode %s, seed %.0f, %.0f replication%s, mqsim %s. Values are means with "
+         "95%% t-intervals in brackets; plots and the timeline show replication 0.",
+         *jstr(root, "mode") ? jstr(root, "mode") : "?", jnum(root, "seed"),
+         jnum(root, "replications"), jnum(root, "replications") == 1 ? "" : "s",
+         jstr(root, "mqsim_version"));
+
+    sec_verdict(&d, root);
+    sec_budget(&d, root);
+    sec_recommend(&d, root, metrics);
+    sec_deltas(&d, root);
+    sec_timeline(&d, root);
+    int rc = sec_plots(&d, dir, err);
+    if (!rc) {
+        sec_causes(&d, metrics);
+        sec_groups(&d, root, metrics);
+        sec_billing(&d, metrics);
+        sec_assumptions(&d, root);
+        sec_metrics(&d, metrics);
+        json_t *w = json_object_get(root, "warnings");
+        if (json_array_size(w)) {
+            h2(&d, "Warnings");
+            list_begin(&d);
+            size_t i;
+            json_t *x;
+            json_array_foreach(w, i, x) item(&d, "%s", json_string_value(x));
+            list_end(&d);
+        }
+        fputs("</body></html>\n", d.html);
+    }
+    json_decref(root);
+    if (rc) {
+        out_file_abort(&md);
+        out_file_abort(&html);
+        return -1;
+    }
+    if (out_file_commit(&md, err)) {
+        out_file_abort(&html);
+        return -1;
+    }
+    return out_file_commit(&html, err);
+}
+
+int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen,
+                        sim_err *err)
+{
+    *m = (sim_metrics){0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        if (mode && mlen) snprintf(mode, mlen, "unknown");
+        snprintf(path, sizeof path, "%s/summary.csv", dir);
+        return out_read_summary_csv(path, m, err);
+    }
+    fclose(probe);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) return sim_err_at(err, path, je.line, je.column, "%s", je.text);
+    json_t *ms = json_object_get(root, "metrics");
+    if (!json_is_array(ms)) {
+        json_decref(root);
+        return sim_err_set(err, "%s: not an mqsim summary (no \"metrics\" list)", path);
+    }
+    if (mode && mlen) snprintf(mode, mlen, "%s", *jstr(root, "mode") ? jstr(root, "mode") : "unknown");
+    size_t i;
+    json_t *x;
+    json_array_foreach(ms, i, x) {
+        const char *name = jstr(x, "metric"), *b = jstr(x, "better");
+        if (!*name || sim_metrics_find(m, name)) {
+            sim_metrics_free(m);
+            json_decref(root);
+            return sim_err_set(err, "%s: metrics[%zu]: missing or repeated metric name", path, i);
+        }
+        sim_better bt = !strcmp(b, "lower") ? SIM_BETTER_LOWER
+                      : !strcmp(b, "higher") ? SIM_BETTER_HIGHER : SIM_BETTER_NONE;
+        json_t *v = json_object_get(x, "value");
+        double val = json_is_number(v) ? json_number_value(v) : NAN;
+        if (sim_metrics_add(m, name, val, jstr(x, "unit"), bt)) {
+            sim_metrics_free(m);
+            json_decref(root);
+            return sim_err_set(err, "out of memory");
+        }
+        m->v[m->n - 1].ci_lo = jnum(x, "ci95_low");
+        m->v[m->n - 1].ci_hi = jnum(x, "ci95_high");
+    }
+    json_decref(root);
+    return 0;
+}

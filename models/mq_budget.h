@@ -1,0 +1,94 @@
+/*
+** mq_budget.h - risk budgets: the user's limits on summary metrics, written
+** in a scenario as lines "metric OP limit" (issue 6), and their verdicts.
+**
+**   budget: ["duplicate_rate <= 0.001", "delay_p99_s <= 30", "lost == 0",
+**            "drain_time_s <= 2h"]
+**
+** OP is one of <= < >= > ==. The limit is a plain number ("0.001", "-5",
+** "1e6") or, for metrics measured in seconds, a duration with a unit ("2h",
+** "500ms"), converted to seconds.
+**
+** Verdict rule (deliberately conservative): a line passes only if the whole
+** 95% confidence interval satisfies it - the CI's upper bound for <= and <,
+** its lower bound for >= and >, both bounds for ==. Without an interval (one
+** replication) the interval is the value itself. A metric that was not
+** measured (NAN: e.g. a backlog that never drained) fails every line.
+**
+** Metric names are checked against the names the model itself produces for
+** the scenario (mq_budget_check_scenario runs the model for zero simulated
+** seconds and reads its metric table), so the list of known metrics is
+** never typed twice and metrics added by change models are known as soon as
+** the model emits them.
+**
+** Ownership: mq_budget_new() returns an empty budget the caller frees with
+** mq_budget_free() (NULL is a no-op); the scenario owns its budget.
+*/
+#ifndef MQ_BUDGET_H
+#define MQ_BUDGET_H
+
+#include "models/mq_scenario.h"
+#include "sim/sim_err.h"
+#include "sim/sim_table.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum mq_budget_op {
+    MQ_BUDGET_LE, MQ_BUDGET_LT, MQ_BUDGET_GE, MQ_BUDGET_GT, MQ_BUDGET_EQ
+} mq_budget_op;
+
+typedef struct mq_budget_line {
+    mq_loc loc;        /* where the line is in the scenario file */
+    char *text;        /* the line as written (owned) */
+    char *metric;      /* owned */
+    mq_budget_op op;
+    double limit;      /* seconds when is_duration */
+    bool is_duration;  /* the limit carried a time unit */
+} mq_budget_line;
+
+struct mq_budget {
+    size_t n, cap;
+    mq_budget_line *v;
+};
+typedef struct mq_budget mq_budget;
+
+/* A new empty budget, or NULL on out-of-memory. */
+mq_budget *mq_budget_new(void);
+void mq_budget_free(mq_budget *b);
+
+/* Parse `text` and append it. On a syntax error returns -1 with err =
+** "path:line:col: budget line '...': what was wrong" (loc is where the line
+** sits in the file). The text is copied. */
+int mq_budget_add(mq_budget *b, const char *text, mq_loc loc, const char *path,
+                  sim_err *err);
+
+/* Check every line's metric against `known` (the metric table of a run of
+** the same scenario): an unknown name fails with the nearest known name as a
+** suggestion, and a duration limit on a metric whose unit is not "s" fails.
+** Errors are "path:line:col: ...". */
+int mq_budget_check_names(const mq_budget *b, const sim_metrics *known,
+                          const char *path, sim_err *err);
+
+/* Run the model on s for zero simulated seconds (no backlog or scheduled
+** messages preloaded) and check s->budget's names against the metrics it
+** produces. A no-op returning 0 when s has no budget. */
+int mq_budget_check_scenario(const mq_scenario *s, sim_err *err);
+
+/* "<=", "<", ">=", ">", "==". */
+const char *mq_budget_op_str(mq_budget_op op);
+
+typedef struct mq_budget_verdict {
+    double value, lo, hi; /* lo = hi = value when there is no CI */
+    bool pass;
+    bool measured;        /* false: metric missing or NAN */
+} mq_budget_verdict;
+
+/* Evaluate line `l` against metrics m (see the verdict rule above). */
+mq_budget_verdict mq_budget_eval_line(const mq_budget_line *l, const sim_metrics *m);
+
+/* Evaluate every line into out[0..b->n-1] (caller-provided). Returns the
+** number of failing lines. b may be NULL (returns 0). */
+size_t mq_budget_eval(const mq_budget *b, const sim_metrics *m, mq_budget_verdict *out);
+
+#endif

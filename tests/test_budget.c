@@ -1,0 +1,188 @@
+/*
+** test_budget.c - risk budget lines: parsing, name checks against the
+** model's own metrics, the CI-bound verdict rule, loader errors at
+** file:line:col, and `mqsim run` exiting 3 with budget.csv written.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "tests/test_util.h"
+
+#include "io/scn_load.h"
+#include "models/mq_budget.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *mqsim(void)
+{
+    const char *m = getenv("MQSIM");
+    return m ? m : "./mqsim";
+}
+
+static void test_parse_ok(void **state)
+{
+    (void)state;
+    mq_budget *b = mq_budget_new();
+    sim_err e;
+    mq_loc l = {3, 5};
+    assert_int_equal(mq_budget_add(b, "delay_p99_s <= 30", l, "f.yaml", &e), 0);
+    assert_int_equal(mq_budget_add(b, "drain_time_s<2h", l, "f.yaml", &e), 0);
+    assert_int_equal(mq_budget_add(b, "  lost == 0 ", l, "f.yaml", &e), 0);
+    assert_int_equal(mq_budget_add(b, "messages_consumed >= 1e3", l, "f.yaml", &e), 0);
+    assert_int_equal(mq_budget_add(b, "billing_delta > -5", l, "f.yaml", &e), 0);
+    assert_int_equal(b->n, 5);
+    assert_string_equal(b->v[0].metric, "delay_p99_s");
+    assert_int_equal(b->v[0].op, MQ_BUDGET_LE);
+    assert_near(b->v[0].limit, 30, 0);
+    assert_false(b->v[0].is_duration);
+    assert_int_equal(b->v[1].op, MQ_BUDGET_LT);
+    assert_near(b->v[1].limit, 7200, 0);
+    assert_true(b->v[1].is_duration);
+    assert_string_equal(b->v[2].metric, "lost");
+    assert_int_equal(b->v[2].op, MQ_BUDGET_EQ);
+    assert_int_equal(b->v[3].op, MQ_BUDGET_GE);
+    assert_near(b->v[3].limit, 1000, 0);
+    assert_int_equal(b->v[4].op, MQ_BUDGET_GT);
+    assert_near(b->v[4].limit, -5, 0);
+    mq_budget_free(b);
+    mq_budget_free(NULL);
+}
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"delay_p99_s =< 30", "expected an operator"},
+        {"delay_p99_s <= ", "missing the limit"},
+        {"<= 30", "does not start with a metric name"},
+        {"delay_p99_s <= 3x", "neither a number nor a duration"},
+        {"delay_p99_s <= nan", "neither a number nor a duration"},
+        {"delay_p99_s <= 0x10", "neither a number nor a duration"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mq_budget *b = mq_budget_new();
+        sim_err e = {{0}};
+        assert_int_equal(mq_budget_add(b, bad[i][0], (mq_loc){7, 3}, "s.yaml", &e), -1);
+        if (!strstr(e.msg, bad[i][1]) || strncmp(e.msg, "s.yaml:7:3: ", 12))
+            fail_msg("'%s' -> '%s'", bad[i][0], e.msg);
+        assert_int_equal(b->n, 0);
+        mq_budget_free(b);
+    }
+}
+
+static void test_eval_ci_bound(void **state)
+{
+    (void)state;
+    sim_metrics m = {0};
+    assert_int_equal(sim_metrics_add(&m, "delay_p99_s", 25, "s", SIM_BETTER_LOWER), 0);
+    m.v[0].ci_lo = 20;
+    m.v[0].ci_hi = 31; /* value within the limit, CI upper bound not */
+    assert_int_equal(sim_metrics_add(&m, "consumed", 100, "msgs", SIM_BETTER_HIGHER), 0);
+    m.v[1].ci_lo = 90;
+    m.v[1].ci_hi = 110;
+    assert_int_equal(sim_metrics_add(&m, "lost", 0, "msgs", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_metrics_add(&m, "drain_time_s", NAN, "s", SIM_BETTER_LOWER), 0);
+    mq_budget *b = mq_budget_new();
+    sim_err e;
+    const char *lines[] = {"delay_p99_s <= 30", "delay_p99_s <= 31", "consumed >= 95",
+                           "consumed >= 90", "lost == 0", "drain_time_s <= 2h", "consumed > 90"};
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(mq_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
+    mq_budget_verdict v[7];
+    assert_int_equal(mq_budget_eval(b, &m, v), 4);
+    assert_false(v[0].pass);          /* hi 31 > 30 */
+    assert_near(v[0].hi, 31, 0);
+    assert_true(v[1].pass);
+    assert_false(v[2].pass);          /* lo 90 < 95 */
+    assert_true(v[3].pass);
+    assert_true(v[4].pass);           /* no CI: the value */
+    assert_false(v[5].pass);          /* not measured */
+    assert_false(v[5].measured);
+    assert_false(v[6].pass);          /* lo 90 is not > 90 */
+    mq_budget_free(b);
+    sim_metrics_free(&m);
+}
+
+static void test_names_from_model(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    sim_err e = {{0}};
+    char yaml[8192];
+    FILE *f = fopen("scenarios/broker-restart.yaml", "rb");
+    assert_non_null(f);
+    size_t n = fread(yaml, 1, sizeof yaml - 200, f);
+    fclose(f);
+    yaml[n] = '\0';
+    char good[8400], bad[8400], dur[8400];
+    snprintf(good, sizeof good, "%s\nbudget: [\"delay_p99_s <= 30s\", \"lost == 0\"]\n", yaml);
+    snprintf(bad, sizeof bad, "%s\nbudget:\n  - \"lost == 0\"\n  - \"dely_p99_s <= 30\"\n", yaml);
+    snprintf(dur, sizeof dur, "%s\nbudget: [\"duplicates <= 2h\"]\n", yaml);
+    assert_int_equal(scn_load_string("g.yaml", good, strlen(good), &s, &e), 0);
+    assert_non_null(s.budget);
+    assert_int_equal(s.budget->n, 2);
+    mq_scenario_free(&s);
+    assert_int_equal(scn_load_string("b.yaml", bad, strlen(bad), &s, &e), -1);
+    /* the second list entry, two lines below "budget:" */
+    int line = 0;
+    for (const char *p = bad; *p; p++) line += *p == '\n';
+    char want[64];
+    snprintf(want, sizeof want, "b.yaml:%d:5: ", line);
+    if (strncmp(e.msg, want, strlen(want)) || !strstr(e.msg, "did you mean 'delay_p99_s'"))
+        fail_msg("got '%s', want prefix '%s' and a suggestion", e.msg, want);
+    assert_int_equal(scn_load_string("d.yaml", dur, strlen(dur), &s, &e), -1);
+    assert_non_null(strstr(e.msg, "measured in 'msgs'"));
+}
+
+static void test_run_exit_3(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    sh("rm -rf build/test-budget && mkdir -p build/test-budget");
+    sh("(cat scenarios/broker-restart.yaml; printf '\\nbudget: [\"lost == 0\", "
+       "\"disruption_max_s <= 2m\"]\\n') > build/test-budget/fail.yaml");
+    sh("(cat scenarios/broker-restart.yaml; printf '\\nbudget: [\"disruption_max_s <= 2m\"]\\n')"
+       " > build/test-budget/pass.yaml");
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/fail.yaml --out build/test-budget/f "
+             ">/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 3);
+    /* outputs are written before the exit */
+    FILE *f = fopen("build/test-budget/f/budget.csv", "r");
+    assert_non_null(f);
+    char buf[1024] = {0};
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "line,metric,value,ci95_low,ci95_high,limit,verdict\n"));
+    assert_non_null(strstr(buf, "\"lost == 0\",\"lost\","));
+    assert_non_null(strstr(buf, ",0,fail\n"));
+    assert_non_null(strstr(buf, ",120,pass\n"));
+    assert_int_equal(sh("grep -q '\"verdict\": \"fail\"' build/test-budget/f/summary.json"), 0);
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/pass.yaml --out build/test-budget/p "
+             ">/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_eval_ci_bound),
+        cmocka_unit_test(test_names_from_model),
+        cmocka_unit_test(test_run_exit_3),
+    };
+    return cmocka_run_group_tests_name("budget", t, NULL, NULL);
+}
