@@ -18,9 +18,13 @@ OPT     ?= -O2 -g
 SAN     ?=
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN    = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
-CFLAGS  = $(CSTD) $(WARN) $(OPT) $(SAN) -I. -MMD -MP
+# OpenMPI (multi-host sweeps): flags from pkg-config, read when a recipe
+# runs, i.e. after scripts/deps.sh has installed it.
+MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
+CFLAGS  = $(CSTD) $(WARN) $(OPT) $(SAN) -I. $(MPI_CFLAGS) -MMD -MP
 LDFLAGS = $(SAN)
-LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas -lpthread -lm
+LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lpthread -lm
 TESTLIBS = -lcmocka
 
 LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard io/*.c) \

@@ -1,0 +1,183 @@
+/*
+** scn_override.c - KEY=VALUE settings on scenario YAML (see scn_override.h).
+**
+** The text is loaded with libyaml's document API (node tree with marks),
+** each path is walked and its scalar replaced or added, and the document is
+** emitted back to text with libyaml's emitter. Comments and layout are not
+** preserved (they do not matter to the loader); values and structure are.
+*/
+#include "io/scn_override.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static int write_handler(void *data, unsigned char *bytes, size_t size)
+{
+    buf *b = data;
+    if (b->n + size + 1 > b->cap) {
+        size_t ncap = (b->cap ? b->cap * 2 : 4096) + size;
+        char *p = realloc(b->p, ncap);
+        if (!p) return 0;
+        b->p = p;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->n, bytes, size);
+    b->n += size;
+    b->p[b->n] = '\0';
+    return 1;
+}
+
+static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map, const char *key,
+                            yaml_node_pair_t **pair_out)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(d, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key)) {
+            if (pair_out) *pair_out = p;
+            return yaml_document_get_node(d, p->value);
+        }
+    }
+    return NULL;
+}
+
+/* Resolve one segment against a node: mapping key, `[i]`, or a sequence
+** item's name. Returns the node id, 0 if absent. */
+static int child(yaml_document_t *d, int id, const char *seg)
+{
+    yaml_node_t *n = yaml_document_get_node(d, id);
+    if (!n) return 0;
+    if (n->type == YAML_MAPPING_NODE) {
+        yaml_node_pair_t *p = NULL;
+        return map_get(d, n, seg, &p) ? p->value : 0;
+    }
+    if (n->type != YAML_SEQUENCE_NODE) return 0;
+    yaml_node_item_t *items = n->data.sequence.items.start;
+    long count = n->data.sequence.items.top - items;
+    if (seg[0] == '[') {
+        char *end;
+        long i = strtol(seg + 1, &end, 10);
+        if (*end != ']' || end[1] || i < 0 || i >= count) return 0;
+        return items[i];
+    }
+    for (long i = 0; i < count; i++) {
+        yaml_node_t *it = yaml_document_get_node(d, items[i]);
+        if (!it || it->type != YAML_MAPPING_NODE) continue;
+        yaml_node_t *name = map_get(d, it, "name", NULL);
+        if (name && name->type == YAML_SCALAR_NODE && !strcmp((char *)name->data.scalar.value, seg))
+            return items[i];
+    }
+    return 0;
+}
+
+static int set_one(yaml_document_t *d, const char *key, const char *value, sim_err *err)
+{
+    char path[512];
+    if (strlen(key) >= sizeof path || !*key)
+        return sim_err_set(err, "--set: key '%s' is empty or too long", key);
+    /* split "a.b[0].c" into segments "a", "b", "[0]", "c" */
+    char segs[32][128];
+    int ns = 0;
+    const char *p = key;
+    while (*p) {
+        if (ns == 32) return sim_err_set(err, "--set: key '%s' is too deep", key);
+        size_t l = 0;
+        if (*p == '[') {
+            while (p[l] && p[l] != ']') l++;
+            if (p[l] == ']') l++;
+        } else {
+            while (p[l] && p[l] != '.' && p[l] != '[') l++;
+        }
+        if (l == 0 || l >= sizeof segs[0])
+            return sim_err_set(err, "--set: cannot read key '%s' (expected a.b.c or a[0].b)", key);
+        memcpy(segs[ns], p, l);
+        segs[ns++][l] = '\0';
+        p += l;
+        if (*p == '.') p++;
+    }
+    int id = 1; /* root */
+    path[0] = '\0';
+    for (int i = 0; i < ns - 1; i++) {
+        int next = child(d, id, segs[i]);
+        strncat(path, segs[i], sizeof path - strlen(path) - 1);
+        if (!next) return sim_err_set(err, "--set %s: the scenario has no '%s'", key, path);
+        id = next;
+        if (segs[i + 1][0] != '[') strncat(path, ".", sizeof path - strlen(path) - 1);
+    }
+    yaml_node_t *parent = yaml_document_get_node(d, id);
+    const char *last = segs[ns - 1];
+    int target = child(d, id, last);
+    if (target) {
+        yaml_node_t *t = yaml_document_get_node(d, target);
+        if (t->type != YAML_SCALAR_NODE)
+            return sim_err_set(err, "--set %s: that key holds a %s, not a single value", key,
+                               t->type == YAML_MAPPING_NODE ? "mapping" : "list");
+        yaml_char_t *v = (yaml_char_t *)strdup(value);
+        if (!v) return sim_err_set(err, "out of memory");
+        free(t->data.scalar.value);
+        t->data.scalar.value = v;
+        t->data.scalar.length = strlen(value);
+        t->data.scalar.style = YAML_ANY_SCALAR_STYLE;
+        return 0;
+    }
+    if (!parent || parent->type != YAML_MAPPING_NODE || last[0] == '[')
+        return sim_err_set(err, "--set %s: the scenario has no '%s%s'", key, path, last);
+    int k = yaml_document_add_scalar(d, NULL, (yaml_char_t *)last, -1, YAML_ANY_SCALAR_STYLE);
+    int v = yaml_document_add_scalar(d, NULL, (yaml_char_t *)value, -1, YAML_ANY_SCALAR_STYLE);
+    if (!k || !v || !yaml_document_append_mapping_pair(d, id, k, v))
+        return sim_err_set(err, "out of memory");
+    return 0;
+}
+
+int scn_override_apply(const char *text, size_t len, const char *const *keys,
+                       const char *const *values, size_t n, char **out,
+                       size_t *outlen, sim_err *err)
+{
+    *out = NULL;
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) return sim_err_set(err, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        sim_err_set(err, "--set: cannot parse the scenario: %s",
+                    parser.problem ? parser.problem : "unknown error");
+        yaml_parser_delete(&parser);
+        return -1;
+    }
+    yaml_parser_delete(&parser);
+    if (!yaml_document_get_root_node(&doc) ||
+        yaml_document_get_root_node(&doc)->type != YAML_MAPPING_NODE) {
+        yaml_document_delete(&doc);
+        return sim_err_set(err, "--set: the scenario is not a mapping");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (set_one(&doc, keys[i], values[i], err)) {
+            yaml_document_delete(&doc);
+            return -1;
+        }
+    yaml_emitter_t em;
+    buf b = {0};
+    if (!yaml_emitter_initialize(&em)) {
+        yaml_document_delete(&doc);
+        return sim_err_set(err, "out of memory");
+    }
+    yaml_emitter_set_output(&em, write_handler, &b);
+    yaml_emitter_set_unicode(&em, 1);
+    int ok = yaml_emitter_open(&em);
+    if (!ok) yaml_document_delete(&doc);
+    /* yaml_emitter_dump deletes the document, even on failure */
+    else ok = yaml_emitter_dump(&em, &doc) && yaml_emitter_close(&em);
+    yaml_emitter_delete(&em);
+    if (!ok || !b.p) {
+        free(b.p);
+        return sim_err_set(err, "--set: could not write the modified scenario");
+    }
+    *out = b.p;
+    *outlen = b.n;
+    return 0;
+}

@@ -1,0 +1,29 @@
+/*
+** scn_override.h - apply `KEY=VALUE` settings to a scenario's YAML text
+** before it is loaded, so sweeps and capacity searches can vary any key of
+** the scenario language and every check and rule still runs on the result.
+**
+** KEY is a dotted path. A segment names a mapping key; on a sequence it
+** selects the item whose `name:` equals the segment, or an index written
+** `[i]`:  consumers.workers.count, consumers[0].prefetch, run.start_at,
+** instance.spec_tps, producers.web.rate. A missing final key is added to
+** its mapping; a missing intermediate one is an error naming the path.
+** VALUE replaces the scalar as written (units included: `30s`, `2h`).
+**
+** Ownership: on success *out is a malloc'ed, NUL-terminated YAML text the
+** caller frees. The input text should already have passed scn_load (limits,
+** syntax), since this parses it with libyaml's document API.
+*/
+#ifndef SCN_OVERRIDE_H
+#define SCN_OVERRIDE_H
+
+#include "sim/sim_err.h"
+
+#include <stddef.h>
+
+/* One "KEY=VALUE" setting split into its parts (pointers into `spec`). */
+int scn_override_apply(const char *text, size_t len, const char *const *keys,
+                       const char *const *values, size_t n, char **out,
+                       size_t *outlen, sim_err *err);
+
+#endif
