@@ -35,7 +35,7 @@ TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
-.PHONY: all deps demo test asan bench validate clean
+.PHONY: all deps demo test asan bench validate clean baselines
 .SECONDARY:
 all: mqsim
 
@@ -76,6 +76,17 @@ bench: mqsim
 
 validate: mqsim
 	./mqsim validate
+
+# Regenerate results/baselines/<name>/ (summary.csv, summary.json and the
+# scenario path) for every bundled scenario; tests/test_compare.c compares a
+# fresh run of each against it. Commit the result when a change is deliberate.
+baselines: $(BUILD)/mqsim
+	@set -e; for f in $$(find scenarios -name '*.yaml' -not -path 'scenarios/invalid/*' | sort); do \
+	    n=$$(echo $${f#scenarios/} | sed 's|\.yaml$$||; s|/|-|g'); d=results/baselines/$$n; \
+	    rm -rf $$d; r=0; $(BUILD)/mqsim run $$f --out $$d >/dev/null || r=$$?; \
+	    if [ $$r -ne 0 ] && [ $$r -ne 3 ]; then echo "baselines: $$f failed ($$r)"; exit 1; fi; \
+	    rm -f $$d/*.png $$d/timeseries.csv; echo $$f > $$d/scenario.txt; echo "baseline $$d"; \
+	done
 
 clean:
 	rm -rf build mqsim

@@ -1,0 +1,164 @@
+/*
+** test_compare.c - `mqsim compare` exit codes (worse beyond tolerance with
+** disjoint CIs -> 4; within tolerance, overlapping CIs, better -> 0), the
+** summary.csv-only and mode=real folders, and every checked-in baseline
+** under results/baselines/ against a fresh run of its scenario.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *mqsim(void)
+{
+    const char *m = getenv("MQSIM");
+    return m ? m : "./mqsim";
+}
+
+/* A results folder with one lower-is-better metric and one higher-is-better. */
+static void folder(const char *dir, const char *mode, double p99, double lo, double hi,
+                   double consumed)
+{
+    char cmd[256], path[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"mode\": \"%s\", \"metrics\": [\n"
+               " {\"metric\": \"delay_p99_s\", \"value\": %g, \"ci95_low\": %g, \"ci95_high\": %g,"
+               "  \"unit\": \"s\", \"better\": \"lower\"},\n"
+               " {\"metric\": \"messages_consumed\", \"value\": %g, \"ci95_low\": null,"
+               "  \"ci95_high\": null, \"unit\": \"msgs\", \"better\": \"higher\"},\n"
+               " {\"metric\": \"reconnects\", \"value\": 7, \"ci95_low\": null, \"ci95_high\": null,"
+               "  \"unit\": \"count\", \"better\": \"none\"}]}\n", mode, p99, lo, hi, consumed);
+    fclose(f);
+}
+
+static int compare(const char *a, const char *b, const char *extra)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' compare %s %s %s > build/test-cmp/out.txt 2>&1", mqsim(), a,
+             b, extra);
+    return sh(cmd);
+}
+
+static void test_worse_is_4(void **state)
+{
+    (void)state;
+    sh("mkdir -p build/test-cmp");
+    folder("build/test-cmp/old", "sim", 10, 9.5, 10.5, 1000);
+    folder("build/test-cmp/new", "sim", 13, 12.5, 13.5, 1000);
+    assert_int_equal(compare("build/test-cmp/old", "build/test-cmp/new", ""), 4);
+    assert_int_equal(sh("grep -q 'delay_p99_s.*REGRESSION' build/test-cmp/out.txt"), 0);
+    /* a drop in a higher-is-better metric without CIs also regresses */
+    folder("build/test-cmp/new2", "sim", 10, 9.5, 10.5, 800);
+    assert_int_equal(compare("build/test-cmp/old", "build/test-cmp/new2", ""), 4);
+    assert_int_equal(sh("grep -q 'messages_consumed.*REGRESSION' build/test-cmp/out.txt"), 0);
+}
+
+static void test_within_tolerance_or_overlap_is_0(void **state)
+{
+    (void)state;
+    sh("mkdir -p build/test-cmp");
+    folder("build/test-cmp/old", "sim", 10, 9.5, 10.5, 1000);
+    folder("build/test-cmp/tol", "sim", 10.3, 10.25, 10.35, 1000); /* +3% < 5% */
+    assert_int_equal(compare("build/test-cmp/old", "build/test-cmp/tol", ""), 0);
+    assert_int_equal(sh("grep -q 'worse (within tolerance)' build/test-cmp/out.txt"), 0);
+    /* the same +3% is a regression with a 1% tolerance (CIs disjoint) */
+    folder("build/test-cmp/narrow", "sim", 10, 9.95, 10.05, 1000);
+    assert_int_equal(compare("build/test-cmp/narrow", "build/test-cmp/tol", "--tolerance 1"), 4);
+    folder("build/test-cmp/ovl", "sim", 12, 10, 14, 1000); /* +20%, CIs overlap */
+    assert_int_equal(compare("build/test-cmp/old", "build/test-cmp/ovl", ""), 0);
+    assert_int_equal(sh("grep -q 'CIs overlap' build/test-cmp/out.txt"), 0);
+}
+
+static void test_better_is_0_and_real_mode(void **state)
+{
+    (void)state;
+    sh("mkdir -p build/test-cmp");
+    folder("build/test-cmp/old", "sim", 10, 9.5, 10.5, 1000);
+    folder("build/test-cmp/real", "real", 5, 4.5, 5.5, 1200);
+    assert_int_equal(compare("build/test-cmp/old", "build/test-cmp/real", ""), 0);
+    assert_int_equal(sh("grep -q 'mode real' build/test-cmp/out.txt"), 0);
+    assert_int_equal(sh("grep -q 'delay_p99_s.*better' build/test-cmp/out.txt"), 0);
+    /* usage errors */
+    assert_int_equal(compare("build/test-cmp/old", "build/test-cmp/missing", ""), 2);
+    assert_int_equal(compare("build/test-cmp/old", "", ""), 2);
+}
+
+static void test_csv_only_folder(void **state)
+{
+    (void)state;
+    char cmd[512];
+    sh("rm -rf build/test-cmp/run && mkdir -p build/test-cmp/csv");
+    snprintf(cmd, sizeof cmd, "'%s' run scenarios/steady-state.yaml --out build/test-cmp/run "
+             ">/dev/null 2>&1 && cp build/test-cmp/run/summary.csv build/test-cmp/csv/", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    /* direction comes from the folder that has summary.json */
+    assert_int_equal(compare("build/test-cmp/csv", "build/test-cmp/run", ""), 0);
+    assert_int_equal(sh("grep -q 'delay_p99_s .* same' build/test-cmp/out.txt"), 0);
+}
+
+/* Every results/baselines/NAME/ holds scenario.txt (the scenario's path);
+** a fresh run of that scenario must not regress against the baseline. */
+static void test_baselines(void **state)
+{
+    (void)state;
+    DIR *d = opendir("results/baselines");
+    assert_non_null(d);
+    struct dirent *e;
+    int checked = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[512], scn[512] = {0};
+        snprintf(p, sizeof p, "results/baselines/%s/scenario.txt", e->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f) continue;
+        if (!fgets(scn, sizeof scn, f)) scn[0] = '\0';
+        fclose(f);
+        scn[strcspn(scn, "\n")] = '\0';
+        struct stat st;
+        if (stat(scn, &st) != 0) continue; /* scenario removed: nothing to run */
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "rm -rf build/test-cmp/b && '%s' run '%s' --out build/test-cmp/b "
+                 ">/dev/null 2>&1; r=$?; [ $r -eq 0 ] || [ $r -eq 3 ]", mqsim(), scn);
+        assert_int_equal(sh(cmd), 0);
+        snprintf(p, sizeof p, "results/baselines/%s", e->d_name);
+        int rc = compare(p, "build/test-cmp/b", "");
+        if (rc != 0) {
+            sh("cat build/test-cmp/out.txt | grep -E 'REGRESSION|old:|new:'");
+            fail_msg("%s regressed against its baseline (exit %d); if the change is deliberate, "
+                     "run `make baselines` and commit", scn, rc);
+        }
+        checked++;
+    }
+    closedir(d);
+    assert_true(checked > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_worse_is_4),
+        cmocka_unit_test(test_within_tolerance_or_overlap_is_0),
+        cmocka_unit_test(test_better_is_0_and_real_mode),
+        cmocka_unit_test(test_csv_only_folder),
+        cmocka_unit_test(test_baselines),
+    };
+    return cmocka_run_group_tests_name("compare", t, NULL, NULL);
+}

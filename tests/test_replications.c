@@ -1,0 +1,169 @@
+/*
+** test_replications.c - sim_rep (mean, t-interval, non-finite rows, paired
+** deltas, relative half-width) and `mqsim run --replications/--precision`
+** with the paired baseline on a bundled scenario.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "tests/test_util.h"
+
+#include "io/out_csv.h"
+#include "sim/sim_rep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *mqsim(void)
+{
+    const char *m = getenv("MQSIM");
+    return m ? m : "./mqsim";
+}
+
+static void one(sim_metrics *m, double a, double b)
+{
+    *m = (sim_metrics){0};
+    assert_int_equal(sim_metrics_add(m, "a", a, "s", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_metrics_add(m, "b", b, "msgs", SIM_BETTER_NONE), 0);
+}
+
+static void test_rep_mean_ci(void **state)
+{
+    (void)state;
+    sim_rep *r = sim_rep_new();
+    double xs[] = {1, 2, 3, 4};
+    for (int i = 0; i < 4; i++) {
+        sim_metrics m;
+        one(&m, xs[i], i == 2 ? NAN : 5);
+        assert_int_equal(sim_rep_add(r, &m), 0);
+        sim_metrics_free(&m);
+    }
+    assert_int_equal(sim_rep_count(r), 4);
+    sim_metrics out;
+    assert_int_equal(sim_rep_result(r, &out), 0);
+    /* mean 2.5, sd sqrt(5/3), t(0.975, 3) = 3.182446305 */
+    double h = 3.182446305284263 * sqrt(5.0 / 3.0) / 2.0;
+    assert_near(out.v[0].value, 2.5, 1e-12);
+    assert_near(out.v[0].ci_lo, 2.5 - h, 1e-9);
+    assert_near(out.v[0].ci_hi, 2.5 + h, 1e-9);
+    assert_string_equal(out.v[0].unit, "s");
+    assert_true(isnan(out.v[1].value)); /* not measured in one replication */
+    assert_int_equal(sim_rep_nonfinite(r, "b"), 1);
+    assert_near(sim_rep_rel_halfwidth(r, "a"), h / 2.5, 1e-9);
+    sim_metrics_free(&out);
+    sim_rep_free(r);
+    sim_rep_free(NULL);
+}
+
+static void test_rep_single_and_delta(void **state)
+{
+    (void)state;
+    sim_rep *r = sim_rep_new(), *d = sim_rep_new();
+    sim_metrics a, b;
+    one(&a, 10, 3);
+    one(&b, 7, 3);
+    assert_int_equal(sim_rep_add(r, &a), 0);
+    assert_int_equal(sim_rep_add_delta(d, &a, &b), 0);
+    sim_metrics out;
+    assert_int_equal(sim_rep_result(r, &out), 0);
+    assert_near(out.v[0].value, 10, 0);
+    assert_true(isnan(out.v[0].ci_lo)); /* one replication: no interval */
+    sim_metrics_free(&out);
+    sim_metrics_free(&a);
+    sim_metrics_free(&b);
+    one(&a, 12, 3);
+    one(&b, 8, 3);
+    assert_int_equal(sim_rep_add_delta(d, &a, &b), 0);
+    assert_int_equal(sim_rep_result(d, &out), 0);
+    assert_near(out.v[0].value, 3.5, 1e-12); /* (10-7 + 12-8) / 2 */
+    assert_near(out.v[1].value, 0, 0);
+    assert_near(out.v[1].ci_lo, 0, 0);
+    assert_near(sim_rep_rel_halfwidth(d, "b"), 0, 0);
+    assert_true(isnan(sim_rep_rel_halfwidth(d, "zzz")));
+    sim_metrics_free(&out);
+    sim_metrics_free(&a);
+    sim_metrics_free(&b);
+    sim_rep_free(r);
+    sim_rep_free(d);
+}
+
+static const sim_metric *get(const sim_metrics *m, const char *name)
+{
+    const sim_metric *x = sim_metrics_find(m, name);
+    if (!x) fail_msg("metric %s missing", name);
+    return x;
+}
+
+static void test_cli_ci_columns_and_deltas(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    sh("rm -rf build/test-rep");
+    snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --replications 4 "
+             "--out build/test-rep >/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    sim_metrics m = {0}, d = {0};
+    sim_err e;
+    assert_int_equal(out_read_summary_csv("build/test-rep/summary.csv", &m, &e), 0);
+    const sim_metric *p99 = get(&m, "delay_p99_s");
+    assert_false(isnan(p99->ci_lo));
+    assert_true(p99->ci_lo < p99->value && p99->value < p99->ci_hi);
+    /* the change (a broker restart) against its baseline on common random
+    ** numbers: the cut-off it adds is positive with a CI */
+    assert_int_equal(out_read_summary_csv("build/test-rep/summary_delta.csv", &d, &e), 0);
+    const sim_metric *dis = get(&d, "disruption_max_s");
+    assert_true(dis->value > 0);
+    assert_false(isnan(dis->ci_lo));
+    assert_true(dis->ci_lo > 0);
+    const sim_metric *dp = get(&d, "delay_p99_s");
+    assert_true(dp->ci_lo > 0);
+    /* published counts are identical on common random numbers */
+    assert_near(get(&d, "messages_published")->value, 0, 0);
+    sim_metrics_free(&m);
+    sim_metrics_free(&d);
+    assert_int_equal(sh("grep -q '\"replications\": 4' build/test-rep/summary.json"), 0);
+}
+
+static void test_cli_precision(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    sh("rm -rf build/test-prec && mkdir -p build/test-prec");
+    sh("(cat scenarios/broker-restart.yaml; printf '\\nbudget: [\"delay_max_s <= 10m\"]\\n') "
+       "> build/test-prec/s.yaml");
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-prec/s.yaml --precision 0.2 "
+             "--max-replications 6 --out build/test-prec/o > build/test-prec/out.txt 2>&1",
+             mqsim());
+    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(sh("grep -q '\"reached\": true' build/test-prec/o/summary.json"), 0);
+    assert_int_equal(sh("grep -q 'precision 0.2 reached' build/test-prec/out.txt"), 0);
+    /* a target that cannot be met stops at the cap and says so */
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-prec/s.yaml --precision 0.00001 "
+             "--max-replications 3 --out build/test-prec/o2 > build/test-prec/out2.txt 2>&1",
+             mqsim());
+    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(sh("grep -q '\"reached\": false' build/test-prec/o2/summary.json"), 0);
+    assert_int_equal(sh("grep -q '\"replications\": 3' build/test-prec/o2/summary.json"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_rep_mean_ci),
+        cmocka_unit_test(test_rep_single_and_delta),
+        cmocka_unit_test(test_cli_ci_columns_and_deltas),
+        cmocka_unit_test(test_cli_precision),
+    };
+    return cmocka_run_group_tests_name("replications", t, NULL, NULL);
+}
