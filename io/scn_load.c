@@ -21,6 +21,7 @@
 */
 #include "io/scn_load.h"
 
+#include "io/scn_rocketmq.h"
 #include "io/scn_schema.h"
 #include "io/scn_yaml.h"
 #include "io/units.h"
@@ -988,6 +989,8 @@ static int convert(ctx *c, const scn_raw *raw)
         load_instance(c, raw->instance, &s->instance) < 0 ||
         load_topology(c, raw) < 0 || load_groups(c, raw) < 0 ||
         load_backlogs(c, raw) < 0 || load_events(c, raw) < 0 ||
+        (raw->rocketmq_change &&
+         scn_rocketmq_load(c->file, c->idx, raw->rocketmq_change, s, c->err) < 0) ||
         load_budget(c, raw) < 0)
         return -1;
     return 0;

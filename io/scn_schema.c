@@ -18,6 +18,8 @@
 */
 #include "io/scn_schema.h"
 
+#include "io/scn_rocketmq.h"
+
 #include "models/mq_scenario.h"
 #include "sim/sim_dist.h"
 
@@ -302,6 +304,8 @@ static const cyaml_schema_field_t top_fields[] = {
                          0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("events", OPT, scn_raw, events, &event_entry,
                          0, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("rocketmq_change", OPT, scn_raw, rocketmq_change,
+                            scn_rocketmq_fields),
     CYAML_FIELD_SEQUENCE("budget", OPT, scn_raw, budget, &budget_line_entry,
                          0, 1000),
     CYAML_FIELD_END

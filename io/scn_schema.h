@@ -129,6 +129,7 @@ typedef struct scn_raw {
     raw_backlog *backlog;    unsigned backlog_count;
     raw_scheduled *scheduled; unsigned scheduled_count;
     raw_event *events;       unsigned events_count;
+    struct scn_raw_rocketmq *rocketmq_change; /* io/scn_rocketmq.h */
     char **budget;           unsigned budget_count; /* "metric OP limit" */
 } scn_raw;
 

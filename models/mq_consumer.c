@@ -135,6 +135,13 @@ static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg)
     (void)msg;
 }
 
+/* Cause of the duplicate when an unacked copy comes back: RocketMQ calls it
+** a redelivery, RabbitMQ a requeue. */
+static int requeue_cause(const mq_world *w)
+{
+    return w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_REDELIVERY : DUP_REQUEUE;
+}
+
 static void on_done(sim *s, void *subject, uint64_t arg)
 {
     (void)s;
@@ -146,11 +153,12 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     if (!sl->orphan && c->conn.state == CONN_DETECTING && c->g->ack == MQ_ACK_MANUAL) {
         /* The ack goes into the silent link: the broker still counts the
         ** delivery as unacked and requeues it when the drop is detected. */
-        w->msgs[sl->msg].dup_cause = DUP_REQUEUE;
+        w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg, .redelivered = sl->redelivered}));
     } else if (!sl->orphan) { /* ack: the broker forgets its copy */
         release_unacked(w, c, sl->msg);
         mq_msg_copy_drop(w, sl->msg);
+        if (w->on_ack) w->on_ack(w, c, sl->msg);
     }
     sl->busy = 0;
     c->busy--;
@@ -211,6 +219,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
             mq_msg_copy_drop(w, e.msg);
             if (w->msgs[e.msg].copies == 0) mq_msg_lose(w, e.msg, LOSS_AUTOACK_BUFFER);
         }
+        if (w->on_consumer_down) w->on_consumer_down(w, c);
         return;
     }
     /* Requeue in reverse so the oldest delivery ends up at the head. */
@@ -225,9 +234,10 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         if (!sl->busy || sl->orphan) continue;
         sl->orphan = 1; /* the app finishes it; the ack will be lost */
         release_unacked(w, c, sl->msg);
-        w->msgs[sl->msg].dup_cause = DUP_REQUEUE;
+        w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         mq_queue_requeue(w, q, sl->msg);
     }
+    if (w->on_consumer_down) w->on_consumer_down(w, c);
 }
 
 void mq_consumer_each_held(mq_consumer *c, void (*fn)(uint32_t, void *), void *ud)

@@ -14,6 +14,7 @@
 ** Random streams: one per (client, purpose) keyed by the group name and the
 ** client index, plus one per backlog/scheduled entry; see sim_rng.h.
 */
+#include "models/mq_rocketmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -281,6 +282,7 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("backlog_mean", sim_twavg_mean(&w->backlog_tw, sim_now(w->sim)), "msgs", LO);
     ADD("in_system_mean", sim_twavg_mean(&w->insys_tw, sim_now(w->sim)), "msgs", LO);
     ADD("sim_events", sim_events_executed(w->sim), "events", NO);
+    if (w->s->rocketmq_change) mq_rocketmq_metrics(w, out);
 }
 
 /* ---- accounting ------------------------------------------------------- */
@@ -354,6 +356,7 @@ static void world_free(mq_world *w)
     free(w->msgs);
     sim_hist_free(w->delay);
     sim_hist_free(w->delay_iv);
+    mq_rocketmq_free(w);
     sim_free(w->sim);
 }
 
@@ -371,6 +374,7 @@ static int build(mq_world *w)
         w->brokers[b].blocked_until = calloc(ngroups ? ngroups : 1, sizeof(double));
         if (!w->brokers[b].blocked_until) return -1;
         w->brokers[b].tokens = fmax(1.0, s->brokers[b].capacity_tps * 0.1);
+        w->brokers[b].capacity_tps = s->brokers[b].capacity_tps;
         w->brokers[b].down_until = -INFINITY;
         for (size_t g = 0; g < ngroups; g++) w->brokers[b].blocked_until[g] = -INFINITY;
     }
@@ -428,6 +432,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     for (size_t i = 0; i < w.nprod; i++) mq_producer_start(&w, w.producers[i]);
     for (size_t i = 0; i < w.ncons; i++) mq_consumer_start(&w, w.consumers[i]);
     mq_events_schedule(&w);
+    if (s->rocketmq_change) mq_rocketmq_schedule(&w);
     sim_at(w.sim, s->run.drain_from_s, PRIO_EVENT, K_EVENT_START, on_drain_start, &w, 0);
     sim_at(w.sim, fmin(s->run.sample_s, s->run.duration_s), PRIO_SAMPLE, K_SAMPLE, on_sample, &w, 0);
     if (o->progress) sim_set_progress(w.sim, o->progress, o->progress_ud, 0.5);

@@ -125,9 +125,9 @@ static void drop_held(mq_world *w, uint32_t msg, int cause)
 /* Capacity token bucket of a broker (0 = unlimited). Burst: 100 ms. */
 static bool broker_admit(mq_world *w, int broker)
 {
-    double cap = w->s->brokers[broker].capacity_tps;
-    if (cap <= 0) return true;
     mq_broker_rt *b = &w->brokers[broker];
+    double cap = b->capacity_tps;
+    if (cap <= 0) return true;
     double now = sim_now(w->sim), burst = fmax(1.0, cap * 0.1);
     b->tokens = fmin(burst, b->tokens + (now - b->tokens_t) * cap);
     b->tokens_t = now;
@@ -153,7 +153,7 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
     double now = sim_now(w->sim);
     switch (p->conn.state) {
     case CONN_UP:
-        if (!broker_admit(w, p->conn.broker)) {
+        if (!broker_admit(w, p->conn.broker) || (w->send_admit && !w->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;
             /* throttled: back off and retry without using up an attempt */

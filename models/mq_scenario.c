@@ -3,6 +3,7 @@
 */
 #include "models/mq_scenario.h"
 #include "models/mq_budget.h"
+#include "models/mq_rocketmq.h"
 
 #include <stdlib.h>
 
@@ -26,6 +27,7 @@ void mq_scenario_free(mq_scenario *s)
         free(s->events[i].label);
     }
     mq_budget_free(s->budget);
+    mq_rocketmq_change_free(s->rocketmq_change);
     sim_strs_free(&s->warnings);
     free(s->clusters);
     free(s->brokers);

@@ -29,7 +29,11 @@ enum { PRIO_EVENT = 0, PRIO_CLIENT = 10, PRIO_SAMPLE = 100 };
 /* Where a message ended up. PENDING = still somewhere in the system. */
 enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST };
 /* Why a second copy of a message exists (duplicate causes). */
-enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_NCAUSES };
+/* REQUEUE: RabbitMQ unacked copy requeued; REDELIVERY: its RocketMQ
+** counterpart (in-flight message redelivered); OFFSET_ROLLBACK: RocketMQ
+** consumer re-reads from its last committed offset (mq_rocketmq.c). */
+enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
+       DUP_REDELIVERY, DUP_NCAUSES };
 /* Why a message was lost or expired. */
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
@@ -153,6 +157,8 @@ typedef struct mq_broker_rt {
     double down_until;          /* broker restarting until then */
     double *blocked_until;      /* per group ref (producers, then consumers) */
     double tokens, tokens_t;    /* capacity token bucket */
+    double capacity_tps;        /* current capacity, msg/s (0 = unlimited);
+                                   the scenario's, changed by change models */
 } mq_broker_rt;
 
 typedef struct mq_world {
@@ -195,6 +201,14 @@ typedef struct mq_world {
     sim_bands *bands;
     int active_events;          /* scenario events currently in effect */
     char label[128];
+    /* Optional hooks of change models (NULL = none), see mq_rocketmq.c:
+    ** send_admit: extra admission of a send after broker capacity (false =
+    ** throttled); on_ack: a consumer acked msg; on_consumer_down: after the
+    ** consumer's requeue on a drop. ext: the change model's own state. */
+    bool (*send_admit)(struct mq_world *w, mq_producer *p);
+    void (*on_ack)(struct mq_world *w, mq_consumer *c, uint32_t msg);
+    void (*on_consumer_down)(struct mq_world *w, mq_consumer *c);
+    void *ext;
 } mq_world;
 
 /* mq_store.c: messages and queues */

@@ -1,0 +1,246 @@
+/*
+** scn_rocketmq.c - load and check a scenario's `rocketmq_change:` section
+** (see scn_rocketmq.h; keys in docs/SCENARIO.md).
+**
+** Order of checks: shape and key names (done earlier by the pre-pass from
+** scn_rocketmq_fields), then the instance kind, then each value's unit and
+** range at its own line:col, then the seed's change rules
+** (mq_rocketmq_check, reported at the offending key), then warnings.
+** Every position comes from the pre-pass index: O(log n) per lookup.
+*/
+#include "io/scn_rocketmq.h"
+
+#include "io/units.h"
+#include "models/mq_rocketmq.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+#define QTY(key, st, m) CYAML_FIELD_STRING_PTR(key, OPT, st, m, 1, 64)
+#define ENUM_OPT(key, st, m, tab) \
+    CYAML_FIELD_ENUM_PTR(key, OPT | CYAML_FLAG_STRICT, st, m, tab, CYAML_ARRAY_LEN(tab))
+
+/* RocketMQ spellings only: the target of a RocketMQ change. */
+static const cyaml_strval_t edition_strs[] = {
+    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
+    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
+};
+static const cyaml_strval_t subcat_strs[] = {
+    {"standalone", MQ_SUBCAT_STANDALONE}, {"cluster", MQ_SUBCAT_CLUSTER},
+};
+
+static const cyaml_schema_field_t to_fields[] = {
+    ENUM_OPT("edition", scn_raw_rmq_to, edition, edition_strs),
+    ENUM_OPT("sub_category", scn_raw_rmq_to, sub_category, subcat_strs),
+    QTY("spec_tps", scn_raw_rmq_to, spec_tps),
+    CYAML_FIELD_BOOL_PTR("internet", OPT, scn_raw_rmq_to, internet),
+    QTY("bandwidth", scn_raw_rmq_to, bandwidth),
+    QTY("storage", scn_raw_rmq_to, storage),
+    CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t rolling_fields[] = {
+    CYAML_FIELD_INT_PTR("batch_size", OPT, scn_raw_rmq_rolling, batch_size),
+    QTY("node_downtime", scn_raw_rmq_rolling, node_downtime),
+    QTY("batch_interval", scn_raw_rmq_rolling, batch_interval),
+    CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t price_fields[] = {
+    CYAML_FIELD_STRING_PTR("from", CYAML_FLAG_POINTER, scn_raw_rmq_price, from, 1, 64),
+    CYAML_FIELD_STRING_PTR("to", CYAML_FLAG_POINTER, scn_raw_rmq_price, to, 1, 64),
+    CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t billing_fields[] = {
+    CYAML_FIELD_STRING_PTR("currency", CYAML_FLAG_POINTER, scn_raw_rmq_billing, currency, 1, 15),
+    CYAML_FIELD_MAPPING_PTR("price_per_month", CYAML_FLAG_POINTER, scn_raw_rmq_billing,
+                            price_per_month, price_fields),
+    QTY("cycle_months", scn_raw_rmq_billing, cycle_months),
+    QTY("elapsed_months", scn_raw_rmq_billing, elapsed_months),
+    CYAML_FIELD_END
+};
+
+const cyaml_schema_field_t scn_rocketmq_fields[] = {
+    CYAML_FIELD_STRING_PTR("at", CYAML_FLAG_POINTER, scn_raw_rocketmq, at, 1, 64),
+    CYAML_FIELD_MAPPING_PTR("to", CYAML_FLAG_POINTER, scn_raw_rocketmq, to, to_fields),
+    CYAML_FIELD_MAPPING_PTR("rolling", OPT, scn_raw_rocketmq, rolling, rolling_fields),
+    QTY("http_disruption", scn_raw_rocketmq, http_disruption),
+    CYAML_FIELD_MAPPING_PTR("billing", OPT, scn_raw_rocketmq, billing, billing_fields),
+    CYAML_FIELD_END
+};
+
+/* ------------------------------------------------------------------ */
+
+typedef struct rctx {
+    const char *file;
+    const scn_index *idx;
+    sim_err *err;
+} rctx;
+
+#define ROOT "rocketmq_change"
+
+/* Position of a key's value (scalars) or key (collections), or of the
+** nearest enclosing node when the key is absent. */
+static mq_loc where(const rctx *c, const char *key)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s%s%s", ROOT, *key ? "." : "", key);
+    for (;;) {
+        const scn_node *nd = scn_index_get(c->idx, path);
+        if (nd)
+            return nd->kind == SCN_SCALAR ? (mq_loc){nd->line, nd->col}
+                                          : (mq_loc){nd->kline, nd->kcol};
+        char *dot = strrchr(path, '.');
+        if (!dot) return (mq_loc){1, 1};
+        *dot = '\0';
+    }
+}
+
+__attribute__((format(printf, 3, 4)))
+static int bad(const rctx *c, const char *key, const char *fmt, ...)
+{
+    mq_loc l = where(c, key);
+    char msg[SIM_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sim_err_at(c->err, c->file, l.line, l.col, "%s%s%s: %s", ROOT, *key ? "." : "",
+                      key, msg);
+}
+
+/* Duration at key in [lo, hi] (lo excluded when lo_open). */
+static int dur(const rctx *c, const char *key, const char *text, double lo, bool lo_open,
+               double hi, double *out)
+{
+    if (!text) return 0;
+    sim_err e;
+    if (units_duration(text, out, &e) < 0) return bad(c, key, "%s", e.msg);
+    if (*out < lo || (lo_open && *out <= lo) || *out > hi) {
+        char a[32], b[32];
+        units_format_duration(lo, a, sizeof a);
+        units_format_duration(hi, b, sizeof b);
+        return bad(c, key, "%s is out of range; expected %s %s and at most %s", text,
+                   lo_open ? ">" : ">=", a, b);
+    }
+    return 0;
+}
+
+static int num(const rctx *c, const char *key, const char *text, double hi, double *out)
+{
+    if (!text) return 0;
+    sim_err e;
+    if (units_number(text, out, &e) < 0) return bad(c, key, "%s", e.msg);
+    if (*out > hi) return bad(c, key, "%s is out of range; expected at most %g", text, hi);
+    return 0;
+}
+
+static int load_to(const rctx *c, const scn_raw_rmq_to *r, mq_rocketmq_change *ch)
+{
+    if (r->edition) {
+        ch->has_edition = true;
+        ch->edition = (mq_edition)*r->edition;
+        ch->edition_loc = where(c, "to.edition");
+    }
+    if (r->sub_category) {
+        ch->has_sub_category = true;
+        ch->sub_category = (mq_subcat)*r->sub_category;
+        ch->sub_category_loc = where(c, "to.sub_category");
+    }
+    if (r->spec_tps) {
+        ch->has_spec_tps = true;
+        ch->spec_tps_loc = where(c, "to.spec_tps");
+        if (num(c, "to.spec_tps", r->spec_tps, 1e9, &ch->spec_tps) < 0) return -1;
+        if (ch->spec_tps <= 0)
+            return bad(c, "to.spec_tps", "%s is out of range; expected a number > 0 "
+                       "(msg/s for the whole instance)", r->spec_tps);
+    }
+    if (r->internet) {
+        ch->has_internet = true;
+        ch->internet = *r->internet;
+        ch->internet_loc = where(c, "to.internet");
+    }
+    if (r->bandwidth) {
+        sim_err e;
+        ch->has_bandwidth = true;
+        ch->bandwidth_loc = where(c, "to.bandwidth");
+        if (units_bandwidth(r->bandwidth, &ch->bandwidth_mbps, &e) < 0)
+            return bad(c, "to.bandwidth", "%s", e.msg);
+    }
+    if (r->storage) {
+        ch->has_storage = true;
+        ch->storage_loc = where(c, "to.storage");
+    }
+    if (!ch->has_edition && !ch->has_sub_category && !ch->has_spec_tps && !ch->has_internet &&
+        !ch->has_bandwidth && !ch->has_storage)
+        return bad(c, "to", "the change changes nothing; give at least one of edition, "
+                   "spec_tps, internet, bandwidth");
+    return 0;
+}
+
+static int load_billing(const rctx *c, const scn_raw_rmq_billing *r, mq_rocketmq_billing *b)
+{
+    b->present = true;
+    b->loc = where(c, "billing");
+    snprintf(b->currency, sizeof b->currency, "%s", r->currency);
+    b->cycle_months = 1;
+    b->elapsed_months = 0;
+    if (num(c, "billing.price_per_month.from", r->price_per_month->from, 1e12, &b->price_from) < 0 ||
+        num(c, "billing.price_per_month.to", r->price_per_month->to, 1e12, &b->price_to) < 0 ||
+        num(c, "billing.cycle_months", r->cycle_months, 1200, &b->cycle_months) < 0 ||
+        num(c, "billing.elapsed_months", r->elapsed_months, 1200, &b->elapsed_months) < 0)
+        return -1;
+    if (b->cycle_months <= 0)
+        return bad(c, "billing.cycle_months", "%s is out of range; expected a number > 0",
+                   r->cycle_months);
+    if (b->elapsed_months > b->cycle_months)
+        return bad(c, "billing.elapsed_months", "%g months elapsed is longer than the "
+                   "billing cycle (%g months)", b->elapsed_months, b->cycle_months);
+    return 0;
+}
+
+int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rocketmq *raw,
+                      mq_scenario *s, sim_err *err)
+{
+    rctx c = {file, idx, err};
+    if (s->instance.kind != MQ_KIND_ROCKETMQ)
+        return bad(&c, "", "a rocketmq_change needs instance.kind: rocketmq (this instance "
+                   "is rabbitmq)");
+    mq_rocketmq_change *ch = malloc(sizeof *ch);
+    if (!ch) return sim_err_at(err, file, 0, 0, "out of memory");
+    mq_rocketmq_change_init(ch);
+    s->rocketmq_change = ch;
+    ch->loc = where(&c, "");
+    if (dur(&c, "at", raw->at, 0, false, s->run.duration_s, &ch->at_s) < 0 ||
+        load_to(&c, raw->to, ch) < 0 ||
+        dur(&c, "http_disruption", raw->http_disruption, 0, true, 86400, &ch->http_disruption_s) < 0)
+        return -1;
+    if (raw->rolling) {
+        const scn_raw_rmq_rolling *r = raw->rolling;
+        if (r->batch_size) {
+            if (*r->batch_size < 1 || *r->batch_size > 100000)
+                return bad(&c, "rolling.batch_size", "%d is out of range; expected 1..100000",
+                           *r->batch_size);
+            ch->batch_size = *r->batch_size;
+        }
+        if (dur(&c, "rolling.node_downtime", r->node_downtime, 0, true, 86400,
+                &ch->node_downtime_s) < 0 ||
+            dur(&c, "rolling.batch_interval", r->batch_interval, 0, false, 86400,
+                &ch->batch_interval_s) < 0)
+            return -1;
+    }
+    if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
+
+    char msg[512];
+    mq_loc at;
+    if (mq_rocketmq_check(&s->instance, ch, msg, sizeof msg, &at) != MQ_RMQ_OK)
+        return sim_err_at(err, file, at.line, at.col, "%s", msg);
+    if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
+        return sim_err_at(err, file, 0, 0, "out of memory");
+    return 0;
+}

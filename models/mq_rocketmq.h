@@ -1,0 +1,138 @@
+/*
+** mq_rocketmq.h - a RocketMQ-style instance configuration change (seed
+** rocketmq-modify-instance-configurations): the change itself, the rules
+** that decide whether it is allowed, what it does to clients in virtual
+** time, and what it costs.
+**
+** Three layers, all in models/mq_rocketmq.c:
+**   - rules (mq_rocketmq_check): pure functions of the current instance and
+**     the requested target; the loader (io/scn_rocketmq.c) turns a broken
+**     rule into "FILE:LINE:COL: <rule in plain words>" at the offending key;
+**   - warnings (mq_rocketmq_warnings): allowed but risky (resource operations
+**     inside the change window, no idempotence, HTTP clients without retry,
+**     Internet disabled under public-endpoint clients, a spec below load);
+**   - the model (mq_rocketmq_schedule / mq_rocketmq_metrics), hooked into
+**     models/mq_model.c with one call each: brokers restart in rolling
+**     batches, TCP producers fail over to another broker after a send
+**     timeout (republishing what was stored but unconfirmed), consumers see
+**     pull errors, wait for the next rebalance and roll back to their last
+**     committed offset, HTTP clients lose access for `http_disruption`, and
+**     capacity (TPS per broker, Internet bandwidth, Internet access) follows
+**     the new spec. Details and simplifications in docs/MODEL.md.
+**
+** Billing (mq_rocketmq_billing_delta) follows the seed's table; prices are
+** scenario inputs, never built in.
+**
+** Ownership: a change belongs to its mq_scenario and is released by
+** mq_scenario_free() through mq_rocketmq_change_free(). It owns no pointers.
+*/
+#ifndef MQ_ROCKETMQ_H
+#define MQ_ROCKETMQ_H
+
+#include "models/mq_scenario.h"
+#include "sim/sim_table.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Defaults (each with its source; see docs/SCENARIO.md). */
+#define MQ_RMQ_BATCH_SIZE 1          /* assumption: one node at a time (#27 "batches") */
+#define MQ_RMQ_NODE_DOWNTIME_S 5.0   /* assumption within #27 "disconnects of seconds" */
+#define MQ_RMQ_BATCH_INTERVAL_S 60.0 /* assumption: whole change well under #27's 30 min */
+#define MQ_RMQ_HTTP_DISRUPTION_S 30.0/* assumption within the seed's "< 1 min" (#27) */
+
+/* Prices and the billing cycle; all optional as a block. */
+typedef struct mq_rocketmq_billing {
+    bool present;
+    mq_loc loc;
+    char currency[16];     /* unit of billing_delta, e.g. "CNY" */
+    double price_from;     /* price per month of the current configuration */
+    double price_to;       /* price per month of the target configuration */
+    double cycle_months;   /* length of the current billing cycle */
+    double elapsed_months; /* part of the cycle already used at the change */
+} mq_rocketmq_billing;
+
+typedef struct mq_rocketmq_change {
+    mq_loc loc;
+    double at_s;           /* the change starts (first batch restarts) */
+    /* Target configuration: has_* false = unchanged. */
+    bool has_edition, has_sub_category, has_spec_tps, has_internet,
+        has_bandwidth, has_storage;
+    mq_edition edition;
+    mq_subcat sub_category;
+    double spec_tps;       /* msg/s for the whole instance; 0 = unlimited */
+    bool internet;
+    double bandwidth_mbps; /* 0 = unlimited */
+    double storage_bytes;  /* only ever rejected (not changeable) */
+    mq_loc edition_loc, sub_category_loc, spec_tps_loc, internet_loc,
+        bandwidth_loc, storage_loc;
+    /* Rolling restart of the brokers (service nodes). */
+    int batch_size;        /* brokers restarted together */
+    double node_downtime_s;/* how long each restarted broker is down */
+    double batch_interval_s; /* from one batch's start to the next one's */
+    double http_disruption_s; /* HTTP access lost from the change's start */
+    mq_rocketmq_billing billing;
+} mq_rocketmq_change;
+
+/* A change with every default and nothing changed (at_s = 0). */
+void mq_rocketmq_change_init(mq_rocketmq_change *ch);
+/* Release a heap-allocated change; NULL is a no-op. */
+void mq_rocketmq_change_free(mq_rocketmq_change *ch);
+
+/* Which rule a change breaks. */
+typedef enum mq_rmq_rule {
+    MQ_RMQ_OK = 0,
+    MQ_RMQ_EDITION_DOWNGRADE,   /* primary edition: upgrade only */
+    MQ_RMQ_SUBCATEGORY,         /* sub-category may not change */
+    MQ_RMQ_STORAGE,             /* storage is not changeable */
+    MQ_RMQ_SERVERLESS_ONLY_EDITION, /* serverless: only the edition */
+    MQ_RMQ_SERVERLESS_EDITION,  /* serverless: Standard <-> Professional only */
+    MQ_RMQ_BANDWIDTH_NO_INTERNET /* bandwidth without Internet access */
+} mq_rmq_rule;
+
+/* Check `ch` against the seed's rules for an instance currently configured
+** as `from`. Returns MQ_RMQ_OK, or the first rule broken with a one-line
+** message in msg (e.g. "primary edition cannot be downgraded (Professional
+** -> Standard)") and the offending key's location in *where (ch->loc if the
+** rule concerns the whole change). O(1). */
+mq_rmq_rule mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
+                              char *msg, size_t len, mq_loc *where);
+
+/* Whether the instance bills as serverless (series or billing method). */
+bool mq_rocketmq_serverless(const mq_instance *in);
+
+/* Number of restart batches (ceil(brokers / batch_size)), and the change's
+** length: from at_s to the last batch's broker back up, or to the end of the
+** HTTP disruption when that is later (HTTP clients present). */
+int mq_rocketmq_batches(const mq_scenario *s, const mq_rocketmq_change *ch);
+double mq_rocketmq_duration(const mq_scenario *s, const mq_rocketmq_change *ch);
+
+/* Append warnings for an allowed change (see the list in the file header)
+** to *out. 0, or -1 on out-of-memory. */
+int mq_rocketmq_warnings(const mq_scenario *s, const mq_rocketmq_change *ch,
+                         sim_strs *out);
+
+/* One-off amount paid (> 0) or refunded (< 0) at the change, in the
+** billing currency, for billing method `method` (serverless instances use
+** MQ_BILL_SERVERLESS whatever their billing key says):
+**   subscription  (price_to - price_from) x (cycle - elapsed) months;
+**   payg          0: no difference or refund, the new price applies from
+**                 the change on;
+**   serverless    the current cycle is charged at the highest price used:
+**                 (max(from, to) - from) x cycle months; the new price
+**                 applies from the next cycle.
+** NAN when b->present is false. */
+double mq_rocketmq_billing_delta(mq_billing method, const mq_rocketmq_billing *b);
+
+/* Model hooks, called from models/mq_model.c (the world type is internal,
+** declared in models/mq_world.h). schedule: after the scenario's events are
+** scheduled, when s->rocketmq_change is set; metrics: at the end of the
+** summary, adds the change's rows; free: when the world is torn down
+** (no-op when schedule never ran). */
+struct mq_world;
+struct mq_result;
+void mq_rocketmq_schedule(struct mq_world *w);
+void mq_rocketmq_metrics(struct mq_world *w, struct mq_result *out);
+void mq_rocketmq_free(struct mq_world *w);
+
+#endif

@@ -1,0 +1,547 @@
+/*
+** test_rocketmq.c - the RocketMQ instance configuration change (issue 4):
+** each change rule accepted or rejected with its message and line:col, the
+** warnings, the seed's billing example, each duplicate cause isolated by a
+** scenario in which only that cause can fire, the HTTP disruption bound,
+** throttling after a downgrade below load, Internet disable, the rolling
+** batches, and every bundled scenario (scenarios/rocketmq/ runs,
+** scenarios/invalid/rocketmq-*.yaml is rejected with the rule in its first
+** line "# expect: LINE:COL: text").
+**
+** Everything runs in-process (scn_load_string / scn_load_file and
+** mq_model_run); cwd = repository root.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "io/scn_load.h"
+#include "models/mq_model.h"
+#include "models/mq_rocketmq.h"
+#include "tests/test_util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A RocketMQ instance (instance keys in `inst`) with two brokers, a queue on
+** each, `body` for groups and events, and `change` as the rocketmq_change
+** section's body (indented 2). */
+static const char *scn(const char *inst, const char *body, const char *change)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "name: t\n"
+             "run: { duration: 3m, sample_interval: 1s, rtt: 1ms }\n"
+             "instance: { kind: rocketmq, %s }\n"
+             "clusters:\n  - name: main\n    brokers:\n      - name: a\n      - name: b\n"
+             "queues:\n  - { name: qa, broker: a }\n  - { name: qb, broker: b }\n"
+             "%s"
+             "rocketmq_change:\n%s",
+             inst, body, change);
+    return buf;
+}
+
+static const char *const BASIC_BODY =
+    "producers:\n  - { name: p, queue: qa, rate: 50 }\n"
+    "consumers:\n  - { name: c, queue: qa, idempotent: true, processing: { dist: constant, value: 1ms } }\n";
+
+static int load(const char *text, mq_scenario *s, sim_err *err)
+{
+    return scn_load_string("t.yaml", text, strlen(text), s, err);
+}
+
+static void must_load(const char *text, mq_scenario *s)
+{
+    sim_err err = {{0}};
+    if (load(text, s, &err)) fail_msg("load failed: %s", err.msg);
+}
+
+/* Rejected, with `want` in the message (which starts "t.yaml:"). */
+static void must_reject(const char *text, const char *want)
+{
+    mq_scenario s;
+    sim_err err = {{0}};
+    int rc = load(text, &s, &err);
+    if (rc == 0) {
+        mq_scenario_free(&s);
+        fail_msg("accepted; expected an error containing '%s'", want);
+    }
+    if (!strstr(err.msg, want) || strncmp(err.msg, "t.yaml:", 7) != 0)
+        fail_msg("error '%s' does not contain '%s'", err.msg, want);
+}
+
+static bool has_warning(const mq_scenario *s, const char *want)
+{
+    for (size_t i = 0; i < s->warnings.n; i++)
+        if (strstr(s->warnings.v[i], want)) return true;
+    return false;
+}
+
+static void run_scn(const mq_scenario *s, mq_result *r)
+{
+    sim_err err = {{0}};
+    mq_run_opts o = {.seed = s->run.seed};
+    if (mq_model_run(s, &o, r, &err)) fail_msg("run failed: %s", err.msg);
+}
+
+static void run_text(const char *text, mq_result *r)
+{
+    mq_scenario s;
+    must_load(text, &s);
+    run_scn(&s, r);
+    mq_scenario_free(&s);
+}
+
+static double metric(const mq_result *r, const char *name)
+{
+    const sim_metric *m = sim_metrics_find(&r->metrics, name);
+    if (!m) fail_msg("no metric %s", name);
+    return m->value;
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+static void test_edition_upgrade_allowed(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    must_load(scn("edition: standard, sub_category: standalone", BASIC_BODY,
+                  "  at: 1m\n  to: { edition: professional, sub_category: standalone }\n"),
+              &s);
+    assert_non_null(s.rocketmq_change);
+    assert_true(s.rocketmq_change->has_edition);
+    assert_int_equal(s.rocketmq_change->edition, MQ_EDITION_PROFESSIONAL);
+    assert_near(s.rocketmq_change->at_s, 60, 0);
+    mq_scenario_free(&s);
+    must_load(scn("edition: professional", BASIC_BODY, "  at: 1m\n  to: { edition: platinum }\n"), &s);
+    mq_scenario_free(&s);
+}
+
+static void test_edition_downgrade_rejected(void **state)
+{
+    (void)state;
+    /* line 18 = "  to: ...", the edition value at column 18 */
+    must_reject(scn("edition: professional", BASIC_BODY, "  at: 1m\n  to: { edition: standard }\n"),
+                "t.yaml:18:18: primary edition cannot be downgraded (Professional → Standard)");
+    must_reject(scn("edition: platinum", BASIC_BODY, "  at: 1m\n  to: { edition: professional }\n"),
+                "primary edition cannot be downgraded (Enterprise Platinum → Professional)");
+}
+
+static void test_subcategory_rule(void **state)
+{
+    (void)state;
+    must_reject(scn("edition: standard, sub_category: standalone", BASIC_BODY,
+                    "  at: 1m\n  to: { sub_category: cluster }\n"),
+                "sub-category edition cannot change (Standalone → Cluster)");
+    mq_scenario s;
+    must_load(scn("edition: standard, sub_category: cluster", BASIC_BODY,
+                  "  at: 1m\n  to: { edition: professional, sub_category: cluster }\n"),
+              &s);
+    mq_scenario_free(&s);
+}
+
+static void test_storage_rejected(void **state)
+{
+    (void)state;
+    must_reject(scn("edition: professional", BASIC_BODY,
+                    "  at: 1m\n  to: { spec_tps: 2000, storage: 500GB }\n"),
+                "storage space cannot be changed: it is billed pay-as-you-go; adjust the "
+                "message storage duration");
+}
+
+static void test_spec_internet_bandwidth_both_ways(void **state)
+{
+    (void)state;
+    const char *changes[] = {
+        "  at: 1m\n  to: { spec_tps: 4000 }\n",
+        "  at: 1m\n  to: { spec_tps: 200 }\n",
+        "  at: 1m\n  to: { internet: false }\n",
+        "  at: 1m\n  to: { bandwidth: 50Mbps }\n",
+        "  at: 1m\n  to: { bandwidth: 1Mbps }\n",
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
+        mq_scenario s;
+        must_load(scn("edition: professional, spec_tps: 1000, internet: true, bandwidth: 10Mbps",
+                      BASIC_BODY, changes[i]),
+                  &s);
+        mq_scenario_free(&s);
+    }
+    mq_scenario s;
+    must_load(scn("edition: professional, internet: false", BASIC_BODY,
+                  "  at: 1m\n  to: { internet: true, bandwidth: 5Mbps }\n"),
+              &s);
+    mq_scenario_free(&s);
+    must_reject(scn("edition: professional, internet: false", BASIC_BODY,
+                    "  at: 1m\n  to: { bandwidth: 5Mbps }\n"),
+                "Internet bandwidth needs Internet access");
+}
+
+static void test_serverless_rules(void **state)
+{
+    (void)state;
+    const char *inst_pro = "edition: professional, series: serverless";
+    mq_scenario s;
+    must_load(scn(inst_pro, BASIC_BODY, "  at: 1m\n  to: { edition: standard }\n"), &s);
+    mq_scenario_free(&s);
+    must_load(scn("edition: standard, billing: serverless", BASIC_BODY,
+                  "  at: 1m\n  to: { edition: professional }\n"),
+              &s);
+    mq_scenario_free(&s);
+    must_reject(scn(inst_pro, BASIC_BODY, "  at: 1m\n  to: { spec_tps: 5000 }\n"),
+                "serverless instances can only change the primary edition; the computing "
+                "specification cannot be changed");
+    must_reject(scn(inst_pro, BASIC_BODY, "  at: 1m\n  to: { edition: platinum }\n"),
+                "serverless instances can only change between the Standard and Professional "
+                "editions (Professional → Enterprise Platinum)");
+}
+
+static void test_input_errors(void **state)
+{
+    (void)state;
+    /* not a rocketmq instance */
+    char text[8192];
+    snprintf(text, sizeof text, "%s", scn("edition: professional", BASIC_BODY,
+                                         "  at: 1m\n  to: { spec_tps: 10 }\n"));
+    char *k = strstr(text, "kind: rocketmq");
+    memcpy(k, "kind: rabbitmq", 14);
+    must_reject(text, "a rocketmq_change needs instance.kind: rocketmq");
+    must_reject(scn("edition: professional", BASIC_BODY, "  at: 1m\n  to: { spec_tsp: 10 }\n"),
+                "spec_tsp");
+    must_reject(scn("edition: professional", BASIC_BODY, "  at: 10m\n  to: { spec_tps: 10 }\n"),
+                "rocketmq_change.at: 10m is out of range");
+    must_reject(scn("edition: professional", BASIC_BODY, "  at: 1m\n  to: {}\n"),
+                "the change changes nothing");
+    must_reject(scn("edition: professional", BASIC_BODY,
+                    "  at: 1m\n  to: { spec_tps: 10 }\n  billing: { currency: CNY, "
+                    "price_per_month: { from: 1, to: 2 }, cycle_months: 1, elapsed_months: 2 }\n"),
+                "longer than the billing cycle");
+}
+
+/* ---- warnings ---------------------------------------------------------- */
+
+static void test_warnings(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: p, queue: qa, rate: 10 }\n"
+        "  - { name: hp, queue: qb, profile: http, rate: 5, on_disconnect: drop }\n"
+        "consumers:\n"
+        "  - { name: c, queue: qa, processing: { dist: constant, value: 1ms } }\n"
+        "  - { name: pub, queue: qb, count: 3, endpoint: public, idempotent: true,\n"
+        "      processing: { dist: constant, value: 1ms } }\n"
+        "events:\n"
+        "  - { at: 70s, type: resource_op, label: create topic }\n"
+        "  - { at: 170s, type: resource_op, label: outside }\n";
+    mq_scenario s;
+    must_load(scn("edition: professional, internet: true", body,
+                  "  at: 1m\n  to: { internet: false, spec_tps: 2 }\n"),
+              &s);
+    assert_true(has_warning(&s, "'create topic' at 70 s falls inside the change window"));
+    assert_false(has_warning(&s, "'outside'"));
+    assert_true(has_warning(&s, "consumer groups 'c' have no message idempotence"));
+    assert_true(has_warning(&s, "HTTP client groups 'hp' have no retry configured"));
+    /* 1 HTTP producer (public by profile) + 3 public consumers */
+    assert_true(has_warning(&s, "SEVERE RISK: disabling Internet access cuts off 4 clients"));
+    assert_true(has_warning(&s, "below the offered peak load (15 msg/s)"));
+    mq_scenario_free(&s);
+}
+
+/* ---- billing ----------------------------------------------------------- */
+
+static void test_billing_seed_example(void **state)
+{
+    (void)state;
+    /* The seed: 1,000 TPS bought for two months, upgraded to 2,000 TPS after
+    ** one month: pays the difference for the remaining month. */
+    mq_scenario s;
+    must_load(scn("edition: professional, billing: subscription, spec_tps: 1000", BASIC_BODY,
+                  "  at: 1m\n  to: { spec_tps: 2000 }\n"
+                  "  billing: { currency: CNY, price_per_month: { from: 1000, to: 2000 },\n"
+                  "             cycle_months: 2, elapsed_months: 1 }\n"),
+              &s);
+    const mq_rocketmq_billing *b = &s.rocketmq_change->billing;
+    assert_near(mq_rocketmq_billing_delta(MQ_BILL_SUBSCRIPTION, b), 1000, 1e-9);
+    /* a downgrade refunds the difference for the time left */
+    mq_rocketmq_billing down = *b;
+    down.price_from = 2000, down.price_to = 1000, down.elapsed_months = 0.5;
+    assert_near(mq_rocketmq_billing_delta(MQ_BILL_SUBSCRIPTION, &down), -1500, 1e-9);
+    assert_near(mq_rocketmq_billing_delta(MQ_BILL_PAYG, b), 0, 0);
+    /* serverless: the current cycle at the highest price used */
+    assert_near(mq_rocketmq_billing_delta(MQ_BILL_SERVERLESS, b), 2000, 1e-9);
+    assert_near(mq_rocketmq_billing_delta(MQ_BILL_SERVERLESS, &down), 0, 0);
+    mq_result r;
+    run_scn(&s, &r);
+    const sim_metric *m = sim_metrics_find(&r.metrics, "billing_delta");
+    assert_non_null(m);
+    assert_near(m->value, 1000, 1e-9);
+    assert_string_equal(m->unit, "CNY");
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
+/* ---- duplicate causes, one at a time ------------------------------------ */
+
+static const char *const CHANGE_AT_60 =
+    "  at: 60s\n  to: { spec_tps: 5000 }\n"
+    "  rolling: { batch_size: 1, node_downtime: 5s, batch_interval: 30s }\n";
+
+static void dup_counts(const mq_result *r, double *sr, double *rb, double *rd)
+{
+    *sr = metric(r, "duplicates_send_retry");
+    *rb = metric(r, "duplicates_offset_rollback");
+    *rd = metric(r, "duplicates_redelivery");
+    assert_near(metric(r, "duplicates_requeue"), 0, 0);
+    assert_near(metric(r, "duplicates_republish"), 0, 0);
+    assert_near(metric(r, "duplicates"), *sr + *rb + *rd, 0);
+}
+
+/* Producers with a 1 s confirm window; consumers commit per ack and process
+** in zero time: only the send-timeout retry can duplicate. */
+static void test_dup_send_retry_only(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: pa, queue: qa, count: 2, rate: 20, arrivals: deterministic, confirm_latency: 1s }\n"
+        "  - { name: pb, queue: qb, count: 2, rate: 20, arrivals: deterministic, confirm_latency: 1s }\n"
+        "consumers:\n"
+        "  - { name: ca, queue: qa, idempotent: true, commit_interval: 0s,\n"
+        "      processing: { dist: constant, value: 0s } }\n"
+        "  - { name: cb, queue: qb, idempotent: true, commit_interval: 0s,\n"
+        "      processing: { dist: constant, value: 0s } }\n";
+    mq_result r;
+    run_text(scn("edition: professional", body, CHANGE_AT_60), &r);
+    double sr, rb, rd;
+    dup_counts(&r, &sr, &rb, &rd);
+    assert_true(sr >= 10); /* ~20 msg/s x 1 s unconfirmed per restarted broker */
+    assert_near(rb, 0, 0);
+    assert_near(rd, 0, 0);
+    assert_near(metric(&r, "lost"), 0, 0);
+    mq_result_free(&r);
+}
+
+/* No confirms (nothing to resend), zero processing time (nothing in
+** flight), commits every 5 s: only the offset rollback can duplicate. */
+static void test_dup_offset_rollback_only(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: pa, queue: qa, count: 2, rate: 20, confirms: false }\n"
+        "  - { name: pb, queue: qb, count: 2, rate: 20, confirms: false }\n"
+        "consumers:\n"
+        "  - { name: ca, queue: qa, idempotent: true, commit_interval: 5s,\n"
+        "      processing: { dist: constant, value: 0s } }\n"
+        "  - { name: cb, queue: qb, idempotent: true, commit_interval: 5s,\n"
+        "      processing: { dist: constant, value: 0s } }\n";
+    mq_result r;
+    run_text(scn("edition: professional", body, CHANGE_AT_60), &r);
+    double sr, rb, rd;
+    dup_counts(&r, &sr, &rb, &rd);
+    assert_near(sr, 0, 0);
+    assert_true(rb > 0);
+    assert_true(rb <= 2 * 5.5 * 20 * 1.5); /* at most ~5 s of progress per broker */
+    assert_near(rd, 0, 0);
+    mq_result_free(&r);
+}
+
+/* No confirms, offsets committed per ack, 1 s processing with 4 slots:
+** only the in-flight redelivery can duplicate, at most 4 per consumer. */
+static void test_dup_redelivery_only(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: pa, queue: qa, count: 2, rate: 20, confirms: false }\n"
+        "  - { name: pb, queue: qb, count: 2, rate: 20, confirms: false }\n"
+        "consumers:\n"
+        "  - { name: ca, queue: qa, count: 2, idempotent: true, commit_interval: 0s,\n"
+        "      concurrency: 4, prefetch: 32, processing: { dist: constant, value: 1s } }\n"
+        "  - { name: cb, queue: qb, count: 2, idempotent: true, commit_interval: 0s,\n"
+        "      concurrency: 4, prefetch: 32, processing: { dist: constant, value: 1s } }\n";
+    mq_result r;
+    run_text(scn("edition: professional", body, CHANGE_AT_60), &r);
+    double sr, rb, rd;
+    dup_counts(&r, &sr, &rb, &rd);
+    assert_near(sr, 0, 0);
+    assert_near(rb, 0, 0);
+    assert_true(rd > 0);
+    assert_true(rd <= 4 * 4); /* concurrency x consumers */
+    mq_result_free(&r);
+}
+
+/* ---- effects ----------------------------------------------------------- */
+
+static void test_http_disruption_bundled(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    sim_err err = {{0}};
+    if (scn_load_file("scenarios/rocketmq/http-clients.yaml", &s, &err)) fail_msg("%s", err.msg);
+    mq_result r;
+    run_scn(&s, &r);
+    double d = metric(&r, "http_disruption_max_s");
+    assert_true(d > 0);
+    assert_true(d < 60);
+    /* the fire-and-forget group (10 msg/s, no retry) loses its sends in the
+    ** 30 s window; the retrying group loses none */
+    double lost = metric(&r, "lost_during_http_disruption");
+    assert_true(lost > 200 && lost < 400);
+    assert_near(metric(&r, "lost"), lost, 0);
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
+static void test_throttling_after_downgrade(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: pa, queue: qa, rate: 150, retry_backoff: 200ms }\n"
+        "  - { name: pb, queue: qb, rate: 150, retry_backoff: 200ms }\n"
+        "consumers:\n"
+        "  - { name: ca, queue: qa, idempotent: true, processing: { dist: constant, value: 1ms } }\n"
+        "  - { name: cb, queue: qb, idempotent: true, processing: { dist: constant, value: 1ms } }\n";
+    const char *down = "  at: 60s\n  to: { spec_tps: 200 }\n  rolling: { batch_interval: 10s }\n";
+    const char *up = "  at: 60s\n  to: { spec_tps: 2000 }\n  rolling: { batch_interval: 10s }\n";
+    mq_result rd, ru;
+    run_text(scn("edition: professional, spec_tps: 1000", body, down), &rd);
+    run_text(scn("edition: professional, spec_tps: 1000", body, up), &ru);
+    assert_near(metric(&ru, "throttled_sends"), 0, 0);
+    assert_true(metric(&rd, "throttled_sends") > 1000);
+    assert_true(metric(&rd, "delay_p99_s") > metric(&ru, "delay_p99_s") + 10);
+    assert_true(metric(&rd, "still_in_producers") > 1000); /* the backlog that built */
+    mq_result_free(&rd);
+    mq_result_free(&ru);
+}
+
+static void test_internet_disable_cuts_public_clients(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: vpc, queue: qa, count: 2, rate: 20 }\n"
+        "  - { name: pub, queue: qb, count: 3, endpoint: public, rate: 20 }\n"
+        "consumers:\n"
+        "  - { name: cv, queue: qa, idempotent: true, processing: { dist: constant, value: 1ms } }\n"
+        "  - { name: cp, queue: qb, count: 2, endpoint: public, idempotent: true,\n"
+        "      processing: { dist: constant, value: 1ms } }\n";
+    mq_result r;
+    run_text(scn("edition: professional, internet: true", body,
+                 "  at: 60s\n  to: { internet: false }\n"), &r);
+    assert_near(metric(&r, "clients_cut_off_internet"), 5, 0);
+    assert_near(metric(&r, "clients_cut_off_at_end"), 5, 0);
+    assert_true(metric(&r, "lost") > 0); /* public sends after their retries */
+    bool severe = false;
+    for (size_t i = 0; i < r.warnings.n; i++)
+        if (strstr(r.warnings.v[i], "SEVERE RISK")) severe = true;
+    assert_true(severe);
+    mq_result_free(&r);
+}
+
+static void test_rolling_batches(void **state)
+{
+    (void)state;
+    mq_result r;
+    run_text(scn("edition: professional", BASIC_BODY,
+                 "  at: 30s\n  to: { spec_tps: 3000 }\n"
+                 "  rolling: { batch_size: 1, node_downtime: 4s, batch_interval: 50s }\n"),
+             &r);
+    assert_near(metric(&r, "restart_batches"), 2, 0);
+    assert_near(metric(&r, "change_duration_s"), 50 + 4, 1e-9);
+    size_t nb = 0;
+    for (size_t i = 0; i < r.bands.n; i++)
+        if (strstr(r.bands.v[i].label, "restart batch")) {
+            assert_near(r.bands.v[i].t0, 30 + 50.0 * (double)nb, 1e-9);
+            nb++;
+        }
+    assert_int_equal(nb, 2);
+    assert_true(metric(&r, "exceptions_logged") > 0);
+    mq_result_free(&r);
+}
+
+/* ---- bundled scenarios ------------------------------------------------- */
+
+static void test_bundled_scenarios_run(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "spec-upgrade", "spec-downgrade-below-load", "edition-upgrade", "internet-disable",
+        "bandwidth-downgrade", "serverless-edition-change", "http-clients"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "scenarios/rocketmq/%s.yaml", names[i]);
+        mq_scenario s;
+        sim_err err = {{0}};
+        if (scn_load_file(path, &s, &err)) fail_msg("%s", err.msg);
+        assert_non_null(s.rocketmq_change);
+        mq_result r;
+        run_scn(&s, &r); /* includes the accounting check */
+        assert_true(metric(&r, "change_duration_s") > 0);
+        mq_result_free(&r);
+        mq_scenario_free(&s);
+    }
+}
+
+static void test_invalid_scenarios_rejected(void **state)
+{
+    (void)state;
+    DIR *d = opendir("scenarios/invalid");
+    assert_non_null(d);
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "rocketmq-", 9) != 0) continue;
+        char path[512], line[512];
+        snprintf(path, sizeof path, "scenarios/invalid/%s", e->d_name);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "# expect: ", 10) != 0) fail_msg("%s: no '# expect:' line", path);
+        char want[1024];
+        snprintf(want, sizeof want, "%s:%s", path, line + 10);
+        mq_scenario s;
+        sim_err err = {{0}};
+        if (scn_load_file(path, &s, &err) == 0) {
+            mq_scenario_free(&s);
+            fail_msg("%s was accepted", path);
+        }
+        if (!strstr(err.msg, want)) fail_msg("%s: '%s' does not contain '%s'", path, err.msg, want);
+        seen++;
+    }
+    closedir(d);
+    assert_int_equal(seen, 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_edition_upgrade_allowed),
+        cmocka_unit_test(test_edition_downgrade_rejected),
+        cmocka_unit_test(test_subcategory_rule),
+        cmocka_unit_test(test_storage_rejected),
+        cmocka_unit_test(test_spec_internet_bandwidth_both_ways),
+        cmocka_unit_test(test_serverless_rules),
+        cmocka_unit_test(test_input_errors),
+        cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_billing_seed_example),
+        cmocka_unit_test(test_dup_send_retry_only),
+        cmocka_unit_test(test_dup_offset_rollback_only),
+        cmocka_unit_test(test_dup_redelivery_only),
+        cmocka_unit_test(test_http_disruption_bundled),
+        cmocka_unit_test(test_throttling_after_downgrade),
+        cmocka_unit_test(test_internet_disable_cuts_public_clients),
+        cmocka_unit_test(test_rolling_batches),
+        cmocka_unit_test(test_bundled_scenarios_run),
+        cmocka_unit_test(test_invalid_scenarios_rejected),
+    };
+    return cmocka_run_group_tests_name("rocketmq", tests, NULL, NULL);
+}
