@@ -52,9 +52,10 @@ void mq_scenario_strip_change(mq_scenario *s)
     free(s->events);
     s->events = NULL;
     s->nevents = 0;
-    /* TODO(integrator): free and NULL s->rocketmq_change and
-    ** s->rabbitmq_conversion with their own free functions once
-    ** models/mq_rocketmq.h and models/mq_rabbitmq.h exist. */
+    mq_rocketmq_change_free(s->rocketmq_change);
+    s->rocketmq_change = NULL;
+    /* TODO(integrator): free and NULL s->rabbitmq_conversion with
+    ** mq_rabbitmq_conversion_free() once models/mq_rabbitmq.h is committed. */
 }
 
 bool mq_scenario_has_change(const mq_scenario *s)
