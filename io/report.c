@@ -540,7 +540,17 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  "republish %.0f, send retry %.0f).", names, dup, mval(metrics, "duplicates_requeue"),
                  mval(metrics, "duplicates_republish"), mval(metrics, "duplicates_send_retry")),
                 n++;
+        else
+            item(d, "Keep the consumers' de-duplication on: every consumer group is idempotent and "
+                 "absorbs the %.0f duplicates this change delivers.", dup),
+                n++;
     }
+    double thr = mval(metrics, "throttled_sends"), held = mval(metrics, "still_in_producers");
+    if (thr > 0 || held > 0)
+        item(d, "The instance cannot take the offered load: %.0f send attempts were throttled and %.0f "
+             "messages are still waiting in producers at the end. Choose a specification at or "
+             "above the peak send rate, or spread the load.", fmax(thr, 0), fmax(held, 0)),
+            n++;
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");
         if (cut > 0)
