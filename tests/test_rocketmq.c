@@ -463,6 +463,15 @@ static void test_rolling_batches(void **state)
         }
     assert_int_equal(nb, 2);
     assert_true(metric(&r, "exceptions_logged") > 0);
+    /* the timeseries rows inside each batch carry its label */
+    size_t labelled = 0;
+    for (size_t i = 0; i < r.series.nrows; i++)
+        if (strcmp(r.series.labels[i], "restart batch 2/2") == 0) {
+            double t = sim_series_at(&r.series, i, 0);
+            assert_true(t >= 80 && t <= 85);
+            labelled++;
+        }
+    assert_true(labelled >= 4);
     mq_result_free(&r);
 }
 
