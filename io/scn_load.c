@@ -22,6 +22,7 @@
 #include "io/scn_load.h"
 
 #include "io/scn_rocketmq.h"
+#include "io/scn_rabbitmq.h"
 #include "io/scn_schema.h"
 #include "io/scn_yaml.h"
 #include "io/units.h"
@@ -941,6 +942,12 @@ static int load_events(ctx *c, const scn_raw *raw)
             return -1;
         }
         ev->silent = ENUM_OR(r->detection, 0) == 1;
+        if (r->rolling && ev->type != MQ_EVENT_APP_RESTART)
+            return fail(c, join(path, sizeof path, base, "rolling"), "'rolling' "
+                        "applies to app_restart events only");
+        if (get_dur(c, base, "rolling", r->rolling, 0, false, DAY, 0,
+                    &ev->rolling_s) < 0)
+            return -1;
     }
     return 0;
 }
@@ -989,6 +996,8 @@ static int convert(ctx *c, const scn_raw *raw)
         load_instance(c, raw->instance, &s->instance) < 0 ||
         load_topology(c, raw) < 0 || load_groups(c, raw) < 0 ||
         load_backlogs(c, raw) < 0 || load_events(c, raw) < 0 ||
+        (raw->rabbitmq_conversion &&
+         scn_rabbitmq_load(c->file, c->idx, raw->rabbitmq_conversion, s, c->err) < 0) ||
         (raw->rocketmq_change &&
          scn_rocketmq_load(c->file, c->idx, raw->rocketmq_change, s, c->err) < 0) ||
         load_budget(c, raw) < 0)

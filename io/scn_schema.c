@@ -20,6 +20,7 @@
 
 #include "io/scn_rocketmq.h"
 
+#include "io/scn_rabbitmq.h"
 #include "models/mq_scenario.h"
 #include "sim/sim_dist.h"
 
@@ -276,6 +277,7 @@ static const cyaml_schema_field_t event_fields[] = {
     QTY("duration", raw_event, duration),
     ENUM_OPT("detection", raw_event, detection, detection_strs),
     CYAML_FIELD_STRING_PTR("label", OPT, raw_event, label, 0, 256),
+    QTY("rolling", raw_event, rolling),
     CYAML_FIELD_END
 };
 static const cyaml_schema_value_t event_entry = {
@@ -304,6 +306,8 @@ static const cyaml_schema_field_t top_fields[] = {
                          0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("events", OPT, scn_raw, events, &event_entry,
                          0, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("rabbitmq_conversion", OPT, scn_raw, rabbitmq_conversion,
+                            scn_rabbitmq_fields),
     CYAML_FIELD_MAPPING_PTR("rocketmq_change", OPT, scn_raw, rocketmq_change,
                             scn_rocketmq_fields),
     CYAML_FIELD_SEQUENCE("budget", OPT, scn_raw, budget, &budget_line_entry,

@@ -116,6 +116,7 @@ typedef struct raw_event {
     char *duration;
     int *detection;       /* 0 reset, 1 silent */
     char *label;
+    char *rolling;        /* app_restart: gap between clients (duration) */
 } raw_event;
 
 typedef struct scn_raw {
@@ -129,6 +130,7 @@ typedef struct scn_raw {
     raw_backlog *backlog;    unsigned backlog_count;
     raw_scheduled *scheduled; unsigned scheduled_count;
     raw_event *events;       unsigned events_count;
+    struct scn_raw_rabbitmq *rabbitmq_conversion; /* io/scn_rabbitmq.h */
     struct scn_raw_rocketmq *rocketmq_change; /* io/scn_rocketmq.h */
     char **budget;           unsigned budget_count; /* "metric OP limit" */
 } scn_raw;

@@ -95,6 +95,7 @@ static void attempt(sim *s, void *subject, uint64_t arg)
         return;
     }
     SIM_ASSERT(c->state == CONN_BACKOFF || c->state == CONN_CUT_OFF);
+    if (w->conn_route) w->conn_route(w, c); /* a migration may move it */
     if (mq_conn_reachable(w, c)) {
         set_up(w, c);
         return;

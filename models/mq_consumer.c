@@ -227,7 +227,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
         c->buffer.n--;
         release_unacked(w, c, e.msg);
-        mq_queue_requeue(w, q, e.msg);
+        mq_queue_requeue(w, w->msgs[e.msg].queue, e.msg); /* back where it came from */
     }
     for (int i = c->g->concurrency; i-- > 0;) {
         mq_slot *sl = &c->slots[i];
@@ -235,7 +235,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         sl->orphan = 1; /* the app finishes it; the ack will be lost */
         release_unacked(w, c, sl->msg);
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
-        mq_queue_requeue(w, q, sl->msg);
+        mq_queue_requeue(w, w->msgs[sl->msg].queue, sl->msg);
     }
     if (w->on_consumer_down) w->on_consumer_down(w, c);
 }

@@ -87,7 +87,34 @@ static void on_end(sim *s, void *subject, uint64_t arg)
     (void)arg;
     mq_world *w = subject;
     SIM_ASSERT(w->active_events > 0);
-    if (--w->active_events == 0) w->label[0] = '\0';
+    if (--w->active_events == 0) snprintf(w->label, sizeof w->label, "%s", w->phase);
+}
+
+/* Rolling app restart: one client restarts (subject = its connection). */
+static void on_restart_one(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    mq_conn *c = subject;
+    const mq_event *ev = &c->w->s->events[arg];
+    mq_conn_drop(c->w, c, ev->silent, fmax(ev->duration_s, 0));
+}
+
+/* Start times of a rolling restart: the k-th matching client (producers,
+** then consumers, in group order) restarts at at + k * rolling. Returns how
+** many clients it scheduled (or would schedule, when sched is false). */
+static size_t rolling(mq_world *w, size_t evi, bool sched)
+{
+    const mq_event *ev = &w->s->events[evi];
+    size_t k = 0;
+    for (size_t i = 0; i < w->nprod + w->ncons; i++) {
+        mq_conn *c = i < w->nprod ? &w->producers[i]->conn : &w->consumers[i - w->nprod]->conn;
+        if (!match_group(ev, c)) continue;
+        if (sched)
+            sim_at(w->sim, ev->at_s + (double)k * ev->rolling_s, PRIO_EVENT, K_EVENT_START,
+                   on_restart_one, c, evi);
+        k++;
+    }
+    return k;
 }
 
 static void on_start(sim *s, void *subject, uint64_t arg)
@@ -117,7 +144,12 @@ static void on_start(sim *s, void *subject, uint64_t arg)
         drop_clients(w, ev, match_broker_group, -1);
         break;
     case MQ_EVENT_APP_RESTART:
-        drop_clients(w, ev, match_group, d);
+        if (ev->rolling_s > 0) {
+            size_t n = rolling(w, arg, true);
+            d += n > 0 ? (double)(n - 1) * ev->rolling_s : 0; /* label spans all */
+        } else {
+            drop_clients(w, ev, match_group, d);
+        }
         break;
     case MQ_EVENT_RESOURCE_OP:
         break;
@@ -133,7 +165,12 @@ void mq_events_schedule(mq_world *w)
     for (size_t i = 0; i < sc->nevents; i++) {
         const mq_event *ev = &sc->events[i];
         sim_at(w->sim, ev->at_s, PRIO_EVENT, K_EVENT_START, on_start, w, i);
-        double end = ev->at_s + fmax(fmax(ev->duration_s, 0), sc->run.sample_s);
+        double span = fmax(ev->duration_s, 0);
+        if (ev->type == MQ_EVENT_APP_RESTART && ev->rolling_s > 0) {
+            size_t n = rolling(w, i, false);
+            span += n > 0 ? (double)(n - 1) * ev->rolling_s : 0;
+        }
+        double end = ev->at_s + fmax(span, sc->run.sample_s);
         SIM_ASSERTF(sim_bands_add(w->bands, ev->at_s, end, label_of(ev)) == 0, "out of memory");
     }
 }

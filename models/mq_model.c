@@ -15,6 +15,7 @@
 ** client index, plus one per backlog/scheduled entry; see sim_rng.h.
 */
 #include "models/mq_rocketmq.h"
+#include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -85,11 +86,9 @@ static void on_sched(sim *s, void *subject, uint64_t arg)
     q->scheduled_pending--;
     m->scheduled = 0;
     mq_msg_copy_drop(w, id);
-    if (sim_now(w->sim) >= m->expire_at) {
-        mq_msg_expire(w, id, EXP_TTL);
-        return;
-    }
-    mq_queue_store(w, m->queue, id, 0);
+    if (sim_now(w->sim) >= m->expire_at) mq_msg_expire(w, id, EXP_TTL);
+    else mq_queue_store(w, m->queue, id, 0);
+    mq_backlog_changed(w); /* the schedule changed (change models watch it) */
 }
 
 static void preload_scheduled(mq_world *w)
@@ -129,7 +128,7 @@ static const char *const col_names[NCOLS] = {
 static uint64_t scheduled_pending(const mq_world *w)
 {
     uint64_t n = 0;
-    for (size_t i = 0; i < w->s->nqueues; i++) n += w->queues[i].scheduled_pending;
+    for (size_t i = 0; i < w->nq; i++) n += w->queues[i].scheduled_pending;
     return n;
 }
 
@@ -198,7 +197,7 @@ static double fluid_drain(const mq_world *w, double *mu_out, double *lambda_out)
         mu += g->count * per;
     }
     for (size_t i = 0; i < s->nproducers; i++)
-        lambda += mq_rate_at(&s->producers[i].rate, s->run.drain_from_s);
+        lambda += mq_rate_at_run(s, &s->producers[i].rate, s->run.drain_from_s);
     *mu_out = mu;
     *lambda_out = lambda;
     double b = (double)w->backlog_at_drain_from;
@@ -282,6 +281,7 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("backlog_mean", sim_twavg_mean(&w->backlog_tw, sim_now(w->sim)), "msgs", LO);
     ADD("in_system_mean", sim_twavg_mean(&w->insys_tw, sim_now(w->sim)), "msgs", LO);
     ADD("sim_events", sim_events_executed(w->sim), "events", NO);
+    if (w->s->rabbitmq_conversion) mq_rabbitmq_metrics(w, out);
     if (w->s->rocketmq_change) mq_rocketmq_metrics(w, out);
 }
 
@@ -297,7 +297,7 @@ static int check_accounting(mq_world *w, sim_err *err)
 {
     uint8_t *seen = calloc(w->nmsgs ? w->nmsgs : 1, 1);
     SIM_ASSERTF(seen != NULL, "out of memory");
-    for (size_t q = 0; q < w->s->nqueues; q++) {
+    for (size_t q = 0; q < w->nq; q++) {
         mq_ring *r = &w->queues[q].ready;
         for (size_t i = 0; i < r->n; i++) count_copy(mq_ring_at(r, i)->msg, seen);
     }
@@ -345,15 +345,16 @@ static void world_free(mq_world *w)
     free(w->producers);
     free(w->consumers);
     if (w->queues)
-        for (size_t i = 0; i < w->s->nqueues; i++) {
+        for (size_t i = 0; i < w->nq; i++) {
             mq_ring_free(&w->queues[i].ready);
             free(w->queues[i].waiting);
         }
     if (w->brokers)
-        for (size_t i = 0; i < w->s->nbrokers; i++) free(w->brokers[i].blocked_until);
+        for (size_t i = 0; i < w->nbrk; i++) free(w->brokers[i].blocked_until);
     free(w->queues);
     free(w->brokers);
     free(w->msgs);
+    mq_rabbitmq_free(w);
     sim_hist_free(w->delay);
     sim_hist_free(w->delay_iv);
     mq_rocketmq_free(w);
@@ -369,6 +370,8 @@ static int build(mq_world *w)
     w->queues = calloc(s->nqueues, sizeof *w->queues);
     w->brokers = calloc(s->nbrokers, sizeof *w->brokers);
     if (!w->sim || !w->delay || !w->delay_iv || !w->queues || !w->brokers) return -1;
+    w->nq = s->nqueues;
+    w->nbrk = s->nbrokers;
     size_t ngroups = s->nproducers + s->nconsumers;
     for (size_t b = 0; b < s->nbrokers; b++) {
         w->brokers[b].blocked_until = calloc(ngroups ? ngroups : 1, sizeof(double));
@@ -419,7 +422,8 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;
-    if (sim_series_init(&out->series, NCOLS, col_names) || build(&w)) {
+    if (sim_series_init(&out->series, NCOLS, col_names) || build(&w) ||
+        mq_rabbitmq_setup(&w)) {
         sim_err_set(err, "out of memory building the model");
         goto done;
     }
@@ -432,6 +436,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     for (size_t i = 0; i < w.nprod; i++) mq_producer_start(&w, w.producers[i]);
     for (size_t i = 0; i < w.ncons; i++) mq_consumer_start(&w, w.consumers[i]);
     mq_events_schedule(&w);
+    if (s->rabbitmq_conversion) mq_rabbitmq_schedule(&w);
     if (s->rocketmq_change) mq_rocketmq_schedule(&w);
     sim_at(w.sim, s->run.drain_from_s, PRIO_EVENT, K_EVENT_START, on_drain_start, &w, 0);
     sim_at(w.sim, fmin(s->run.sample_s, s->run.duration_s), PRIO_SAMPLE, K_SAMPLE, on_sample, &w, 0);

@@ -52,11 +52,23 @@ double mq_rate_at(const mq_rate *r, double t)
     return rate;
 }
 
-/* The time at which `area` units of per-client rate have accumulated after t. */
-static double advance(const mq_producer *p, double t, double area)
+/* A periodic schedule is a clock profile: run time t is schedule time
+** start_clock + t. A one-off schedule counts from t = 0. */
+static double clock_offset(const mq_scenario *s, const mq_rate *r)
+{
+    return r->period_s > 0 ? s->run.start_clock_s : 0;
+}
+
+double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t)
+{
+    return mq_rate_at(r, t + clock_offset(s, r));
+}
+
+/* The schedule time at which `area` units of per-client rate have
+** accumulated after schedule time t. */
+static double advance_sched(const mq_producer *p, double t, double area, double horizon)
 {
     const mq_rate *r = &p->g->rate;
-    double horizon = p->w->s->run.duration_s;
     for (int guard = 0; guard < 1000000 && t <= horizon; guard++) {
         double rate, end;
         rate_segment(r, t, &rate, &end);
@@ -70,6 +82,13 @@ static double advance(const mq_producer *p, double t, double area)
         t = end;
     }
     return INFINITY;
+}
+
+/* The same in run time. */
+static double advance(const mq_producer *p, double t, double area)
+{
+    double off = clock_offset(p->w->s, &p->g->rate);
+    return advance_sched(p, t + off, area, p->w->s->run.duration_s + off) - off;
 }
 
 static void on_arrival(sim *s, void *subject, uint64_t arg);
@@ -165,7 +184,7 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             w->msgs[e.msg].dup_cause =
                 w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_SEND_RETRY : DUP_REPUBLISH;
         mq_msg_copy_drop(w, e.msg);      /* the copy moves to the broker */
-        mq_queue_store(w, (uint32_t)g->queue, e.msg, 0);
+        mq_queue_store(w, mq_queue_route(w, &p->conn, (uint32_t)g->queue), e.msg, 0);
         if (g->confirms) {
             unconf_prune(w, p);
             unconf_push(p, e.msg, now, 1);

@@ -2,6 +2,7 @@
 ** mq_scenario.c - releasing a scenario (see mq_scenario.h for ownership).
 */
 #include "models/mq_scenario.h"
+#include "models/mq_rabbitmq.h"
 #include "models/mq_budget.h"
 #include "models/mq_rocketmq.h"
 
@@ -28,6 +29,7 @@ void mq_scenario_free(mq_scenario *s)
     }
     mq_budget_free(s->budget);
     mq_rocketmq_change_free(s->rocketmq_change);
+    mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
     sim_strs_free(&s->warnings);
     free(s->clusters);
     free(s->brokers);
@@ -54,8 +56,8 @@ void mq_scenario_strip_change(mq_scenario *s)
     s->nevents = 0;
     mq_rocketmq_change_free(s->rocketmq_change);
     s->rocketmq_change = NULL;
-    /* TODO(integrator): free and NULL s->rabbitmq_conversion with
-    ** mq_rabbitmq_conversion_free() once models/mq_rabbitmq.h is committed. */
+    mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
+    s->rabbitmq_conversion = NULL;
 }
 
 bool mq_scenario_has_change(const mq_scenario *s)

@@ -192,6 +192,8 @@ typedef struct mq_event {
     double duration_s;    /* outage length; < 0 = until the client reconnects */
     bool silent;          /* peer goes silent (heartbeat detection) vs reset */
     char *label;
+    double rolling_s;     /* app_restart: > 0 restarts the selected clients
+                             one at a time, this far apart; 0 = all at once */
 } mq_event;
 
 typedef struct mq_run_cfg {

@@ -132,6 +132,25 @@ void mq_backlog_changed(mq_world *w)
         w->drain_done_at = now;
         w->drain_armed = 0;
     }
+    if (w->backlog_hook) w->backlog_hook(w);
+}
+
+uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue)
+{
+    const mq_queue_rt *q = &w->queues[queue];
+    if (!q->paired) return queue;
+    if (c->cluster) { /* on the destination: its own copy of the queue */
+        queue = q->twin;
+        q = &w->queues[queue];
+    }
+    return q->paired && (q->writes_to_twin || q->read_closed) ? q->twin : queue;
+}
+
+/* Consumers waiting for this queue's messages (a paired queue may hand
+** them to its twin's FIFO). */
+static mq_queue_rt *waiters_of(mq_world *w, mq_queue_rt *q)
+{
+    return q->paired && q->waits_on_twin ? &w->queues[q->twin] : q;
 }
 
 static mq_consumer *wait_pop(mq_queue_rt *q)
@@ -154,8 +173,10 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     if (isnan(m->stored_at)) m->stored_at = sim_now(w->sim);
     mq_msg_copy_add(w, msg);
     mq_ent e = {.msg = msg, .redelivered = (uint8_t)redelivered};
+    if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
+    m->queue = queue; /* where its latest copy lives (requeues go back there) */
     mq_queue_rt *q = &w->queues[queue];
-    mq_consumer *c = wait_pop(q);
+    mq_consumer *c = wait_pop(waiters_of(w, q));
     if (c) {
         mq_consumer_deliver(w, c, e);
         return;
@@ -171,8 +192,10 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     ** unchanged. A waiting consumer gets it at once. */
     w->redelivered++;
     mq_ent e = {.msg = msg, .redelivered = 1};
+    if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
+    w->msgs[msg].queue = queue;
     mq_queue_rt *q = &w->queues[queue];
-    mq_consumer *c = wait_pop(q);
+    mq_consumer *c = wait_pop(waiters_of(w, q));
     if (c) {
         mq_consumer_deliver(w, c, e);
         return;
@@ -202,16 +225,26 @@ static void expire_head(mq_world *w, mq_queue_rt *q)
     }
 }
 
+static bool take_ready(mq_world *w, mq_queue_rt *q, mq_ent *e)
+{
+    size_t before = q->ready.n;
+    expire_head(w, q);
+    if (q->ready.n == 0) {
+        if (before) mq_backlog_changed(w); /* expiry emptied it */
+        return false;
+    }
+    *e = mq_ring_pop_front(&q->ready);
+    w->ready_total--;
+    mq_backlog_changed(w);
+    return true;
+}
+
 bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
 {
     mq_queue_rt *q = &w->queues[queue];
-    expire_head(w, q);
-    if (q->ready.n > 0) {
-        *e = mq_ring_pop_front(&q->ready);
-        w->ready_total--;
-        mq_backlog_changed(w);
-        return true;
-    }
+    /* dual read: the twin first (fresh messages), then this queue's own */
+    if (q->paired && q->read_twin && take_ready(w, &w->queues[q->twin], e)) return true;
+    if (!(q->paired && q->read_closed) && take_ready(w, q, e)) return true;
     if (!c->waiting) {
         if (q->nwait == q->wait_cap) {
             size_t ncap = q->wait_cap ? q->wait_cap * 2 : 16;

@@ -97,6 +97,8 @@ typedef struct mq_conn {
     gsl_rng *rng;       /* reconnect jitter stream */
     sim_handle timer;   /* detection, backoff or app-restart timer */
     double down_since;  /* start of the current cut-off window */
+    uint8_t cluster;    /* 0 = the scenario's cluster; 1 = a migration's
+                           destination (set by world.conn_route) */
     double wait_s;      /* current backoff wait */
     int attempts;       /* failed attempts in this outage */
     /* statistics */
@@ -151,6 +153,17 @@ typedef struct mq_queue_rt {
     uint64_t unacked;
     mq_consumer **waiting;      /* consumers with free credit, FIFO */
     size_t nwait, wait_cap, wait_head;
+    /* Pairing with the same queue on another cluster, set by a change model
+    ** (models/mq_rabbitmq.c: a migration's destination). All false/0 in
+    ** the base model. */
+    bool paired;                /* twin is valid */
+    bool writes_to_twin;        /* sends are stored on the twin (read-only) */
+    bool read_twin;             /* its consumers take from the twin first */
+    bool read_closed;           /* its consumers no longer take from it;
+                                   stores and requeues go to the twin */
+    bool waits_on_twin;         /* consumers wanting its messages wait in the
+                                   twin's FIFO (the twin owns the consumers) */
+    uint32_t twin;
 } mq_queue_rt;
 
 typedef struct mq_broker_rt {
@@ -201,6 +214,16 @@ typedef struct mq_world {
     sim_bands *bands;
     int active_events;          /* scenario events currently in effect */
     char label[128];
+    /* Change-model hooks (NULL/empty in the base model). Runtime queues and
+    ** brokers are the scenario's, then any the change model adds (nq, nbrk
+    ** count them all). */
+    size_t nq, nbrk;
+    char phase[64];             /* label when no event is in effect */
+    void *change;               /* the change model's state (it owns it) */
+    /* Before every connection attempt: may move c to another broker. */
+    void (*conn_route)(struct mq_world *w, mq_conn *c);
+    /* After every change of a queue's ready or scheduled contents. */
+    void (*backlog_hook)(struct mq_world *w);
     /* Optional hooks of change models (NULL = none), see mq_rocketmq.c:
     ** send_admit: extra admission of a send after broker capacity (false =
     ** throttled); on_ack: a consumer acked msg; on_consumer_down: after the
@@ -225,6 +248,9 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e);
 void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c);
 /* Requeue an unacked copy at the front (redelivered). */
 void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
+/* The queue a send from connection c to `queue` is stored in: the twin when
+** c is on the destination cluster or the queue is read-only. */
+uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue);
 /* Ready or unacked counts changed: update time averages, max, drain. */
 void mq_backlog_changed(mq_world *w);
 
@@ -240,8 +266,11 @@ void mq_client_on_down(mq_world *w, mq_conn *c);
 void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 
 /* mq_producer.c */
-/* A group's total rate (msg/s) at time t. */
+/* A group's total rate (msg/s) at schedule time t. */
 double mq_rate_at(const mq_rate *r, double t);
+/* The same at run time t: a periodic schedule (a day profile) is read at
+** the time of day run.start_clock_s + t. */
+double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t);
 mq_producer *mq_producer_new(mq_world *w, int group, int index);
 void mq_producer_free(mq_producer *p);
 void mq_producer_start(mq_world *w, mq_producer *p);

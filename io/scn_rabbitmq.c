@@ -1,0 +1,375 @@
+/*
+** scn_rabbitmq.c - load and check the `rabbitmq_conversion:` section (see
+** scn_rabbitmq.h).
+**
+** The rules, in the seed's words (rabbitmq-shared-dedicated-conversion.txt):
+**   - series: subscription = professional, enterprise (shared) and platinum
+**     (dedicated); serverless = shared and dedicated;
+**   - no conversion across series (subscription <-> serverless);
+**   - the target must be the other deployment (same deployment = a plain
+**     spec change, not a conversion);
+**   - only an instance that is in service can be converted;
+**   - older subscription instances may fail the change: a warning.
+** Every error names the key at fault with its line:col. The few numbers the
+** seed does not give (creation time, phase lengths, PrivateLink outage)
+** have defaults marked as assumptions in docs/SCENARIO.md.
+*/
+#include "io/scn_rabbitmq.h"
+
+#include "io/units.h"
+#include "models/mq_rabbitmq.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+#define QTY(key, st, m) CYAML_FIELD_STRING_PTR(key, OPT, st, m, 1, 64)
+#define ENUM_OPT(key, st, m, tab) \
+    CYAML_FIELD_ENUM_PTR(key, OPT | CYAML_FLAG_STRICT, st, m, tab, CYAML_ARRAY_LEN(tab))
+
+#define DAY 86400.0
+#define SEC "rabbitmq_conversion"
+
+/* ---- schema ------------------------------------------------------------ */
+
+static const cyaml_strval_t edition_strs[] = {
+    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
+    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
+};
+static const cyaml_strval_t series_strs[] = {
+    {"subscription", MQ_SERIES_SUBSCRIPTION}, {"serverless", MQ_SERIES_SERVERLESS},
+};
+static const cyaml_strval_t deploy_strs[] = {
+    {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
+};
+static const cyaml_strval_t age_strs[] = {{"new", 0}, {"old", 1}};
+static const cyaml_strval_t stop_strs[] = {
+    {"reset", MQ_RB_STOP_RESET}, {"silent", MQ_RB_STOP_SILENT}, {"serve", MQ_RB_STOP_SERVE},
+};
+static const cyaml_strval_t when_strs[] = {
+    {"start", MQ_RB_WHEN_START}, {"source_stop", MQ_RB_WHEN_SOURCE_STOP},
+};
+static const cyaml_strval_t dist_strs[] = {
+    {"constant", SIM_DIST_CONSTANT}, {"uniform", SIM_DIST_UNIFORM},
+    {"exponential", SIM_DIST_EXPONENTIAL},
+};
+
+static const cyaml_schema_field_t to_fields[] = {
+    ENUM_OPT("edition", scn_raw_rb_to, edition, edition_strs),
+    ENUM_OPT("series", scn_raw_rb_to, series, series_strs),
+    ENUM_OPT("deployment", scn_raw_rb_to, deployment, deploy_strs),
+    CYAML_FIELD_END
+};
+static const cyaml_schema_field_t dest_fields[] = {
+    QTY("create_time", scn_raw_rb_dest, create_time),
+    QTY("capacity_tps", scn_raw_rb_dest, capacity_tps),
+    QTY("other_tenants_tps", scn_raw_rb_dest, other_tenants_tps),
+    CYAML_FIELD_END
+};
+static const cyaml_schema_field_t phases_fields[] = {
+    QTY("dual_write", scn_raw_rb_phases, dual_write),
+    QTY("single_write", scn_raw_rb_phases, single_write),
+    CYAML_FIELD_END
+};
+static const cyaml_schema_field_t dist_fields[] = {
+    CYAML_FIELD_ENUM("dist", CYAML_FLAG_STRICT, scn_raw_rb_dist, dist, dist_strs,
+                     CYAML_ARRAY_LEN(dist_strs)),
+    QTY("value", scn_raw_rb_dist, value),
+    QTY("min", scn_raw_rb_dist, min),
+    QTY("max", scn_raw_rb_dist, max),
+    QTY("mean", scn_raw_rb_dist, mean),
+    CYAML_FIELD_END
+};
+static const cyaml_schema_field_t at_fields[] = {
+    CYAML_FIELD_STRING_PTR("at", CYAML_FLAG_POINTER, scn_raw_rb_at, at, 1, 64),
+    CYAML_FIELD_END
+};
+
+const cyaml_schema_field_t scn_rabbitmq_fields[] = {
+    CYAML_FIELD_STRING_PTR("at", CYAML_FLAG_POINTER, scn_raw_rabbitmq, at, 1, 64),
+    CYAML_FIELD_MAPPING_PTR("to", CYAML_FLAG_POINTER, scn_raw_rabbitmq, to, to_fields),
+    ENUM_OPT("instance_age", scn_raw_rabbitmq, instance_age, age_strs),
+    CYAML_FIELD_MAPPING_PTR("destination", OPT, scn_raw_rabbitmq, destination, dest_fields),
+    CYAML_FIELD_MAPPING_PTR("phases", OPT, scn_raw_rabbitmq, phases, phases_fields),
+    CYAML_FIELD_MAPPING_PTR("privatelink_outage", OPT, scn_raw_rabbitmq, privatelink_outage,
+                            dist_fields),
+    ENUM_OPT("source_stop", scn_raw_rabbitmq, source_stop, stop_strs),
+    ENUM_OPT("server_disconnect", scn_raw_rabbitmq, server_disconnect, when_strs),
+    CYAML_FIELD_MAPPING_PTR("source_upgrade_disconnect", OPT, scn_raw_rabbitmq,
+                            source_upgrade_disconnect, at_fields),
+    CYAML_FIELD_END
+};
+
+/* ---- error helpers ----------------------------------------------------- */
+
+typedef struct rctx {
+    const char *file;
+    const scn_index *idx;
+    sim_err *err;
+} rctx;
+
+/* Report at path (its value for scalars, its key for collections; the
+** nearest enclosing node when absent). */
+__attribute__((format(printf, 3, 4)))
+static int fail(const rctx *c, const char *path, const char *fmt, ...)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const scn_node *nd = NULL;
+    for (;;) {
+        nd = scn_index_get(c->idx, buf);
+        if (nd || !*buf) break;
+        char *cut = strrchr(buf, '.');
+        if (!cut) cut = buf;
+        *cut = '\0';
+    }
+    int line = 1, col = 1;
+    if (nd) {
+        line = nd->kind == SCN_SCALAR ? nd->line : nd->kline;
+        col = nd->kind == SCN_SCALAR ? nd->col : nd->kcol;
+    }
+    char msg[SIM_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sim_err_at(c->err, c->file, line, col, "%s: %s", path, msg);
+}
+
+static int dur(const rctx *c, const char *path, const char *text, double lo, double hi,
+               double dflt, double *out)
+{
+    if (!text) {
+        *out = dflt;
+        return 0;
+    }
+    sim_err e;
+    if (units_duration(text, out, &e) < 0) return fail(c, path, "%s", e.msg);
+    if (*out < lo || *out > hi) {
+        char a[32], b[32];
+        units_format_duration(lo, a, sizeof a);
+        units_format_duration(hi, b, sizeof b);
+        return fail(c, path, "%s is out of range; expected %s..%s", text, a, b);
+    }
+    return 0;
+}
+
+static int num(const rctx *c, const char *path, const char *text, double dflt, double *out)
+{
+    if (!text) {
+        *out = dflt;
+        return 0;
+    }
+    sim_err e;
+    if (units_number(text, out, &e) < 0) return fail(c, path, "%s", e.msg);
+    if (*out < 0 || *out > 1e9)
+        return fail(c, path, "%s is out of range; expected 0..1e9 msg/s", text);
+    return 0;
+}
+
+static const char *edition_name(mq_edition e)
+{
+    return edition_strs[e].str;
+}
+
+static const char *deploy_name(mq_deploy d) { return d == MQ_DEPLOY_SHARED ? "shared" : "dedicated"; }
+static const char *series_name(mq_series s)
+{
+    return s == MQ_SERIES_SERVERLESS ? "serverless" : "subscription";
+}
+
+/* Deployment of a subscription edition (seed: Professional and Enterprise
+** are shared, Platinum is dedicated). */
+static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_deploy *out)
+{
+    switch (e) {
+    case MQ_EDITION_PROFESSIONAL:
+    case MQ_EDITION_ENTERPRISE: *out = MQ_DEPLOY_SHARED; return 0;
+    case MQ_EDITION_PLATINUM: *out = MQ_DEPLOY_DEDICATED; return 0;
+    case MQ_EDITION_STANDARD: break;
+    }
+    return fail(c, path, "'standard' is not a RabbitMQ subscription edition: the series has "
+                "professional and enterprise (shared) and platinum (dedicated)");
+}
+
+/* ---- the rules ---------------------------------------------------------- */
+
+static int source_side(const rctx *c, const mq_scenario *s, mq_deploy *from)
+{
+    const mq_instance *in = &s->instance;
+    if (in->kind != MQ_KIND_RABBITMQ)
+        return fail(c, SEC, "a shared <-> dedicated conversion applies to rabbitmq "
+                    "instances only; instance.kind is rocketmq");
+    if (in->state != MQ_STATE_IN_SERVICE) {
+        const scn_node *nd = scn_index_get(c->idx, "instance.state");
+        return fail(c, "instance.state", "only an instance that is in service can be "
+                    "converted; the instance is '%s'", nd && nd->value ? nd->value : "other");
+    }
+    if (in->series == MQ_SERIES_SERVERLESS) {
+        *from = in->deployment;
+        return 0;
+    }
+    if (edition_deploy(c, "instance.edition", in->edition, from) < 0) return -1;
+    if (scn_index_get(c->idx, "instance.deployment") && in->deployment != *from)
+        return fail(c, "instance.deployment", "a subscription %s instance is %s "
+                    "(professional and enterprise are shared, platinum is dedicated), "
+                    "not %s", edition_name(in->edition), deploy_name(*from),
+                    deploy_name(in->deployment));
+    return 0;
+}
+
+static int target_side(const rctx *c, const mq_scenario *s, const scn_raw_rb_to *to,
+                       mq_deploy from, mq_rabbitmq_conversion *cv)
+{
+    mq_series series = s->instance.series;
+    if (to->series && (mq_series)*to->series != series)
+        return fail(c, SEC ".to.series", "cross-series conversion is not supported: the "
+                    "instance is %s and the target %s; only shared <-> dedicated within "
+                    "one series (different specifications within a series change smoothly)",
+                    series_name(series), series_name((mq_series)*to->series));
+    cv->series = series;
+    mq_deploy target = MQ_DEPLOY_SHARED;
+    if (series == MQ_SERIES_SUBSCRIPTION) {
+        if (!to->edition && !to->deployment)
+            return fail(c, SEC ".to", "a subscription target needs 'edition' "
+                        "(professional, enterprise: shared; platinum: dedicated)");
+        if (to->edition) {
+            cv->to_edition = (mq_edition)*to->edition;
+            if (edition_deploy(c, SEC ".to.edition", cv->to_edition, &target) < 0) return -1;
+            if (to->deployment && (mq_deploy)*to->deployment != target)
+                return fail(c, SEC ".to.deployment", "the %s edition is %s, not %s",
+                            edition_name(cv->to_edition), deploy_name(target),
+                            deploy_name((mq_deploy)*to->deployment));
+        } else {
+            target = (mq_deploy)*to->deployment;
+            cv->to_edition = target == MQ_DEPLOY_DEDICATED ? MQ_EDITION_PLATINUM
+                                                           : MQ_EDITION_PROFESSIONAL;
+        }
+    } else {
+        if (to->edition)
+            return fail(c, SEC ".to.edition", "editions belong to the subscription series; "
+                        "a serverless target names its deployment (shared or dedicated)");
+        if (!to->deployment)
+            return fail(c, SEC ".to", "a serverless target needs 'deployment' "
+                        "(shared or dedicated)");
+        target = (mq_deploy)*to->deployment;
+        cv->to_edition = s->instance.edition;
+    }
+    if (target == from)
+        return fail(c, SEC ".to", "the target is %s like the instance: that is a "
+                    "specification change within one deployment, not a shared <-> "
+                    "dedicated conversion", deploy_name(target));
+    cv->from = from;
+    cv->to = target;
+    return 0;
+}
+
+static int outage_dist(const rctx *c, const scn_raw_rb_dist *d, sim_dist *out)
+{
+    const char *b = SEC ".privatelink_outage";
+    char p[128];
+    double a = 0, z = 0;
+    switch ((sim_dist_kind)d->dist) {
+    case SIM_DIST_CONSTANT:
+        if (!d->value) return fail(c, b, "a constant distribution needs 'value'");
+        snprintf(p, sizeof p, "%s.value", b);
+        if (dur(c, p, d->value, 0, DAY, 0, &a) < 0) return -1;
+        *out = sim_dist_constant(a);
+        return 0;
+    case SIM_DIST_EXPONENTIAL:
+        if (!d->mean) return fail(c, b, "an exponential distribution needs 'mean'");
+        snprintf(p, sizeof p, "%s.mean", b);
+        if (dur(c, p, d->mean, 1e-3, DAY, 0, &a) < 0) return -1;
+        *out = sim_dist_exponential(a);
+        return 0;
+    case SIM_DIST_UNIFORM:
+        if (!d->min || !d->max) return fail(c, b, "a uniform distribution needs 'min' and 'max'");
+        snprintf(p, sizeof p, "%s.min", b);
+        if (dur(c, p, d->min, 0, DAY, 0, &a) < 0) return -1;
+        snprintf(p, sizeof p, "%s.max", b);
+        if (dur(c, p, d->max, 0, DAY, 0, &z) < 0) return -1;
+        if (z < a) return fail(c, p, "max (%s) is below min (%s)", d->max, d->min);
+        *out = sim_dist_uniform(a, z);
+        return 0;
+    default:
+        return fail(c, b, "unsupported distribution (constant, uniform or exponential)");
+    }
+}
+
+int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabbitmq *raw,
+                      mq_scenario *s, sim_err *err)
+{
+    rctx c = {file, idx, err};
+    mq_rabbitmq_conversion *cv = calloc(1, sizeof *cv);
+    if (!cv) return sim_err_at(err, file, 0, 0, "out of memory");
+    s->rabbitmq_conversion = cv; /* owned by s from here, even on error */
+    cv->loc = (mq_loc){0, 0};
+    const scn_node *nd = scn_index_get(idx, SEC);
+    if (nd) cv->loc = (mq_loc){nd->kline, nd->kcol};
+
+    mq_deploy from = MQ_DEPLOY_SHARED;
+    if (source_side(&c, s, &from) < 0 || target_side(&c, s, raw->to, from, cv) < 0) return -1;
+    bool upgrade = from == MQ_DEPLOY_SHARED;
+
+    if (dur(&c, SEC ".at", raw->at, 0, s->run.duration_s, 0, &cv->at_s) < 0) return -1;
+    cv->old_instance = raw->instance_age && *raw->instance_age == 1;
+    if (cv->old_instance && cv->series == MQ_SERIES_SUBSCRIPTION &&
+        sim_strs_add(&s->warnings, "%s:%d:%d: %s.instance_age: older subscription instances "
+                     "might encounter errors during the conversion; if it cannot be "
+                     "performed, a ticket is needed (the simulated timeline assumes it runs)",
+                     file, cv->loc.line, cv->loc.col, SEC) < 0)
+        return sim_err_at(err, file, 0, 0, "out of memory");
+
+    const scn_raw_rb_dest *d = raw->destination;
+    static const scn_raw_rb_dest none = {0};
+    if (!d) d = &none;
+    if (!upgrade && d->create_time)
+        return fail(&c, SEC ".destination.create_time", "a downgrade moves into the existing "
+                    "shared cluster; only an upgrade creates a new (dedicated) cluster");
+    if (upgrade && d->other_tenants_tps)
+        return fail(&c, SEC ".destination.other_tenants_tps", "an upgrade gets a new "
+                    "dedicated cluster; other tenants share the destination only in a downgrade");
+    if (dur(&c, SEC ".destination.create_time", d->create_time, 0, DAY, 600, &cv->create_s) < 0 ||
+        num(&c, SEC ".destination.capacity_tps", d->capacity_tps,
+            upgrade ? s->instance.spec_tps : 0, &cv->capacity_tps) < 0 ||
+        num(&c, SEC ".destination.other_tenants_tps", d->other_tenants_tps, 0,
+            &cv->other_tenants_tps) < 0)
+        return -1;
+    if (!upgrade) cv->create_s = 0;
+    if (cv->other_tenants_tps > 0 && cv->capacity_tps <= 0)
+        return fail(&c, SEC ".destination.other_tenants_tps", "other tenants take capacity "
+                    "from a limited cluster: set destination.capacity_tps (the shared "
+                    "cluster's capacity available to this instance)");
+    if (cv->capacity_tps > 0 && cv->other_tenants_tps >= cv->capacity_tps)
+        return fail(&c, SEC ".destination.other_tenants_tps", "other tenants (%g msg/s) take "
+                    "all of the destination's capacity (%g msg/s)", cv->other_tenants_tps,
+                    cv->capacity_tps);
+
+    const scn_raw_rb_phases *ph = raw->phases;
+    static const scn_raw_rb_phases noph = {0};
+    if (!ph) ph = &noph;
+    if (dur(&c, SEC ".phases.dual_write", ph->dual_write, 0, 30 * DAY, 120, &cv->dual_write_s) < 0 ||
+        dur(&c, SEC ".phases.single_write", ph->single_write, 0, 30 * DAY, 60,
+            &cv->single_write_s) < 0)
+        return -1;
+
+    cv->privatelink_outage = sim_dist_uniform(120, 300);
+    if (raw->privatelink_outage && outage_dist(&c, raw->privatelink_outage,
+                                               &cv->privatelink_outage) < 0)
+        return -1;
+    cv->source_stop = raw->source_stop ? (mq_rb_stop)*raw->source_stop : MQ_RB_STOP_RESET;
+    if (raw->server_disconnect && upgrade)
+        return fail(&c, SEC ".server_disconnect", "applies to a downgrade (dedicated -> "
+                    "shared); in an upgrade the server does not move existing connections");
+    cv->server_disconnect =
+        raw->server_disconnect ? (mq_rb_when)*raw->server_disconnect : MQ_RB_WHEN_START;
+    cv->source_upgrade_at_s = -1;
+    if (raw->source_upgrade_disconnect &&
+        dur(&c, SEC ".source_upgrade_disconnect.at", raw->source_upgrade_disconnect->at, 0,
+            s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
+        return -1;
+    return 0;
+}

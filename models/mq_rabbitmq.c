@@ -1,0 +1,418 @@
+/*
+** mq_rabbitmq.c - the shared <-> dedicated conversion: migration phases,
+** storage routing, connection migration and its metrics (see mq_rabbitmq.h).
+**
+** Destination cluster. mq_rabbitmq_setup() grows the world by one broker
+** (the destination, capacity = capacity_tps - other_tenants_tps) and by a
+** twin of every scenario queue on it (queue q's twin is q + nqueues). The
+** pairing flags in mq_queue_rt (mq_world.h) do the routing, so producers,
+** consumers and the store need no knowledge of migrations:
+**   phase 1  source.read_twin, dest.waits_on_twin: consumers of q take from
+**            the destination first, then the source (dual read); sends go
+**            to the cluster the producer is connected to (dual write);
+**   phase 2  source.writes_to_twin: every send lands on the destination;
+**   phase 3  nothing changes; the backlog hook watches the source and,
+**            once it has no ready and no pending scheduled message, ends
+**            the phase (through a zero-delay event, never re-entrantly);
+**   phase 4  source.read_closed: stores and requeues that would land on
+**            the source go to the destination.
+** Consumers read destination-first, so the destination stays near empty
+** and the source drains at mu - lambda: phase 3 is close to the fluid
+** estimate max(B/(mu - lambda), last pending scheduled time) computed at
+** its start (B = source backlog then; a scheduled message pends until it
+** is due or expires, whichever is first).
+** Assumption (documented): whichever cluster a client is connected to, the
+** routing layer gives it the dual read/write view above; the cluster only
+** decides which connections the migration breaks and whose capacity a send
+** uses.
+**
+** Connection migration (mq_conn.cluster, world.conn_route):
+**   - from phase 1 on, every connection attempt goes to the destination;
+**   - VPC/public, shared -> dedicated: existing connections stay on the
+**     source until they drop (app restart events, a source upgrade
+**     disconnect); at phase 4 the ones still there get source_stop;
+**   - VPC/public, dedicated -> shared: the server resets every source
+**     connection (server_disconnect: start of phase 1, or of phase 4);
+**     auto-recovering clients come back on the destination, the others stay
+**     cut off until their application reconnects (profile app_restart);
+**   - PrivateLink (either direction): at phase 1 every PrivateLink client is
+**     reset and refused by every broker for one sampled outage.
+** Duplicates come from the base model's mechanisms (requeue of unacked,
+** republish of unconfirmed). duplicates_bound adds, for every connection
+** this model drops, the consumer's prefetch or the producer's unconfirmed
+** sends: the issue's bound.
+**
+** Cost: O(source queues) per backlog change during phase 3 only; one pass
+** over the messages at phase 3 start (scheduled hold).
+*/
+#include "models/mq_rabbitmq.h"
+#include "models/mq_world.h"
+#include "sim/sim_err.h"
+#include "sim/sim_rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define DAY 86400.0
+
+enum { PH_CREATE = 0, PH_DUAL, PH_SINGLE, PH_DRAIN, PH_DEST, NPH };
+static const char *const ph_label[NPH] = {
+    "creating destination", "phase 1 dual-write", "phase 2 single-write",
+    "phase 3 source drain", "phase 4 destination only"};
+
+typedef struct rb_state {
+    const mq_rabbitmq_conversion *cv;
+    size_t nsrc;            /* source queues (scenario queues) */
+    int dst_broker;
+    int phase;              /* -1 = not started */
+    double t[NPH];          /* phase start times (NAN = not reached) */
+    int on_source[NPH];     /* clients connected to the source at the start */
+    bool end_pending;       /* phase 3 end scheduled */
+    uint64_t backlog_p3;    /* source ready copies at phase 3 start */
+    double fluid_p3, sched_hold_p3, mu, lambda;
+    uint64_t bound_requeue, bound_republish;
+    uint64_t dropped;       /* connections this model dropped */
+    double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
+} rb_state;
+
+void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c)
+{
+    free(c);
+}
+
+int mq_rabbitmq_start_at_clock(mq_scenario *s, double clock_s, sim_err *err)
+{
+    if (!s->rabbitmq_conversion)
+        return sim_err_set(err, "%s: --at needs a rabbitmq_conversion section",
+                           s->path ? s->path : "scenario");
+    double at = fmod(clock_s - s->run.start_clock_s + DAY, DAY);
+    if (at > s->run.duration_s)
+        return sim_err_set(err, "%s: --at starts the conversion %.0f s after "
+                           "run.start_at, after the end of the run (%.0f s)",
+                           s->path ? s->path : "scenario", at, s->run.duration_s);
+    s->rabbitmq_conversion->at_s = at;
+    return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static rb_state *state(mq_world *w) { return w->change; }
+
+static mq_conn *conn_at(mq_world *w, size_t i)
+{
+    return i < w->nprod ? &w->producers[i]->conn : &w->consumers[i - w->nprod]->conn;
+}
+
+static mq_endpoint endpoint_of(const mq_world *w, const mq_conn *c)
+{
+    return c->consumer ? w->s->consumers[c->group].endpoint
+                       : w->s->producers[c->group].endpoint;
+}
+
+static int count_on_source(mq_world *w)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->nprod + w->ncons; i++) {
+        mq_conn *c = conn_at(w, i);
+        n += c->state == CONN_UP && c->cluster == 0;
+    }
+    return n;
+}
+
+/* Drop a connection on the migration's behalf, adding its share of the
+** duplicate bound. */
+static void migration_drop(mq_world *w, mq_conn *c, bool silent)
+{
+    rb_state *st = state(w);
+    if (c->state != CONN_UP) return;
+    if (c->consumer) {
+        mq_consumer *k = (mq_consumer *)c;
+        if (k->g->ack == MQ_ACK_MANUAL) st->bound_requeue += (uint64_t)k->g->prefetch;
+    } else {
+        mq_producer *p = (mq_producer *)c;
+        for (size_t i = 0; i < p->uc_n; i++)
+            st->bound_republish += p->unconf[(p->uc_head + i) % p->uc_cap].stored;
+    }
+    st->dropped++;
+    mq_conn_drop(w, c, silent, -1);
+}
+
+static bool source_drained(mq_world *w)
+{
+    rb_state *st = state(w);
+    for (size_t q = 0; q < st->nsrc; q++)
+        if (w->queues[q].ready.n > 0 || w->queues[q].scheduled_pending > 0) return false;
+    return true;
+}
+
+static void set_label(mq_world *w, const char *text)
+{
+    snprintf(w->phase, sizeof w->phase, "%s", text);
+    if (w->active_events == 0) snprintf(w->label, sizeof w->label, "%s", text);
+}
+
+/* ---- routing hooks ---------------------------------------------------- */
+
+static void conn_route(mq_world *w, mq_conn *c)
+{
+    rb_state *st = state(w);
+    if (st->phase < PH_DUAL || c->cluster) return;
+    c->cluster = 1; /* a new connection goes to the destination */
+    c->broker = st->dst_broker;
+}
+
+static void on_phase(sim *s, void *subject, uint64_t arg);
+
+static void backlog_hook(mq_world *w)
+{
+    rb_state *st = state(w);
+    if (st->phase != PH_DRAIN || st->end_pending || !source_drained(w)) return;
+    st->end_pending = true; /* not re-entrantly: as an event at this instant */
+    sim_at(w->sim, sim_now(w->sim), PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DEST);
+}
+
+/* ---- phases ------------------------------------------------------------ */
+
+static void fluid_at_drain(mq_world *w, rb_state *st)
+{
+    const mq_scenario *s = w->s;
+    double now = sim_now(w->sim);
+    st->backlog_p3 = 0;
+    for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
+    st->mu = st->lambda = 0;
+    for (size_t i = 0; i < s->nconsumers; i++) {
+        const mq_consumer_group *g = &s->consumers[i];
+        double t = sim_dist_mean(&g->processing);
+        st->mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
+    }
+    for (size_t i = 0; i < s->nproducers; i++)
+        st->lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
+    double hold = 0;
+    for (size_t i = 0; i < w->nmsgs; i++) {
+        const mq_msg *m = &w->msgs[i];
+        if (m->scheduled && m->queue < st->nsrc)
+            hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
+    }
+    st->sched_hold_p3 = hold;
+    double b = (double)st->backlog_p3;
+    double drain = b == 0 ? 0 : st->mu > st->lambda ? b / (st->mu - st->lambda) : INFINITY;
+    st->fluid_p3 = fmax(drain, hold);
+}
+
+static void privatelink_cut(mq_world *w, rb_state *st)
+{
+    const mq_scenario *s = w->s;
+    bool any = false;
+    for (size_t i = 0; i < w->nprod + w->ncons; i++)
+        any |= endpoint_of(w, conn_at(w, i)) == MQ_EP_PRIVATELINK;
+    if (!any) return;
+    gsl_rng *r = sim_rng_new(w->opts.seed, w->opts.replication, sim_hash_str("rabbitmq_conversion"),
+                             sim_hash_str("privatelink_outage"));
+    SIM_ASSERTF(r != NULL, "out of memory");
+    double d = fmax(0, sim_dist_sample(&st->cv->privatelink_outage, r));
+    gsl_rng_free(r);
+    st->privatelink_s = d;
+    double until = sim_now(w->sim) + d;
+    for (size_t g = 0; g < s->nproducers + s->nconsumers; g++) {
+        bool cons = g >= s->nproducers;
+        int gi = (int)(cons ? g - s->nproducers : g);
+        mq_endpoint ep = cons ? s->consumers[gi].endpoint : s->producers[gi].endpoint;
+        if (ep != MQ_EP_PRIVATELINK) continue;
+        for (size_t b = 0; b < w->nbrk; b++) {
+            double *bu = &w->brokers[b].blocked_until[mq_group_slot(s, cons, gi)];
+            *bu = fmax(*bu, until);
+        }
+    }
+    for (size_t i = 0; i < w->nprod + w->ncons; i++) {
+        mq_conn *c = conn_at(w, i);
+        if (endpoint_of(w, c) == MQ_EP_PRIVATELINK) migration_drop(w, c, false);
+    }
+    OOM_CHECK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
+}
+
+/* Server-side reset of every VPC/public connection still on the source. */
+static void source_disconnect(mq_world *w, bool silent)
+{
+    for (size_t i = 0; i < w->nprod + w->ncons; i++) {
+        mq_conn *c = conn_at(w, i);
+        if (c->cluster == 0 && endpoint_of(w, c) != MQ_EP_PRIVATELINK) migration_drop(w, c, silent);
+    }
+}
+
+static void enter(mq_world *w, rb_state *st, int ph)
+{
+    double now = sim_now(w->sim);
+    if (st->phase >= 0)
+        OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], now, ph_label[st->phase]));
+    st->phase = ph;
+    st->t[ph] = now;
+    st->on_source[ph] = count_on_source(w);
+    set_label(w, ph_label[ph]);
+}
+
+static void on_phase(sim *s, void *subject, uint64_t arg)
+{
+    mq_world *w = subject;
+    rb_state *st = state(w);
+    const mq_rabbitmq_conversion *cv = st->cv;
+    bool downgrade = cv->from == MQ_DEPLOY_DEDICATED;
+    int ph = (int)arg;
+    enter(w, st, ph);
+    switch (ph) {
+    case PH_CREATE:
+        break;
+    case PH_DUAL:
+        for (size_t q = 0; q < st->nsrc; q++) {
+            w->queues[q].read_twin = true;
+            w->queues[q + st->nsrc].waits_on_twin = true;
+        }
+        privatelink_cut(w, st);
+        if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) source_disconnect(w, false);
+        /* consumers waiting in the source FIFO now also see the destination */
+        sim_at(s, sim_now(s) + cv->dual_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_SINGLE);
+        break;
+    case PH_SINGLE:
+        for (size_t q = 0; q < st->nsrc; q++) w->queues[q].writes_to_twin = true;
+        sim_at(s, sim_now(s) + cv->single_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DRAIN);
+        break;
+    case PH_DRAIN:
+        fluid_at_drain(w, st);
+        backlog_hook(w); /* already drained: phase 4 at once */
+        break;
+    case PH_DEST:
+        for (size_t q = 0; q < st->nsrc; q++) w->queues[q].read_closed = true;
+        if (cv->source_stop != MQ_RB_STOP_SERVE || (downgrade && cv->server_disconnect ==
+                                                     MQ_RB_WHEN_SOURCE_STOP))
+            source_disconnect(w, cv->source_stop == MQ_RB_STOP_SILENT);
+        break;
+    }
+}
+
+static void on_source_upgrade(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    mq_world *w = subject;
+    source_disconnect(w, false);
+    OOM_CHECK(sim_bands_add(w->bands, sim_now(w->sim), sim_now(w->sim) + w->s->run.sample_s,
+                            "source upgrade disconnect"));
+}
+
+/* ---- hooks called by mq_model.c ---------------------------------------- */
+
+int mq_rabbitmq_setup(mq_world *w)
+{
+    const mq_scenario *s = w->s;
+    const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
+    if (!cv) return 0;
+    rb_state *st = calloc(1, sizeof *st);
+    if (!st) return -1;
+    w->change = st;
+    st->cv = cv;
+    st->phase = -1;
+    st->nsrc = s->nqueues;
+    st->privatelink_s = NAN;
+    for (int i = 0; i < NPH; i++) st->t[i] = NAN;
+
+    mq_queue_rt *q = realloc(w->queues, 2 * st->nsrc * sizeof *q);
+    if (!q) return -1;
+    w->queues = q;
+    memset(q + st->nsrc, 0, st->nsrc * sizeof *q);
+    w->nq = 2 * st->nsrc;
+    for (size_t i = 0; i < st->nsrc; i++) {
+        q[i].paired = q[i + st->nsrc].paired = true;
+        q[i].twin = (uint32_t)(i + st->nsrc);
+        q[i + st->nsrc].twin = (uint32_t)i;
+    }
+
+    mq_broker_rt *b = realloc(w->brokers, (w->nbrk + 1) * sizeof *b);
+    if (!b) return -1;
+    w->brokers = b;
+    mq_broker_rt *d = &b[w->nbrk];
+    *d = (mq_broker_rt){0};
+    size_t ngroups = s->nproducers + s->nconsumers;
+    d->blocked_until = calloc(ngroups ? ngroups : 1, sizeof(double));
+    if (!d->blocked_until) return -1;
+    for (size_t g = 0; g < ngroups; g++) d->blocked_until[g] = -INFINITY;
+    d->down_until = -INFINITY;
+    d->capacity_tps = cv->capacity_tps > 0 ? fmax(1.0, cv->capacity_tps - cv->other_tenants_tps) : 0;
+    d->tokens = fmax(1.0, d->capacity_tps * 0.1);
+    st->dst_broker = (int)w->nbrk;
+    w->nbrk++;
+
+    w->conn_route = conn_route;
+    w->backlog_hook = backlog_hook;
+    return 0;
+}
+
+void mq_rabbitmq_schedule(mq_world *w)
+{
+    rb_state *st = state(w);
+    const mq_rabbitmq_conversion *cv = st->cv;
+    bool upgrade = cv->from == MQ_DEPLOY_SHARED;
+    if (upgrade) {
+        sim_at(w->sim, cv->at_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_CREATE);
+        sim_at(w->sim, cv->at_s + cv->create_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DUAL);
+    } else {
+        sim_at(w->sim, cv->at_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DUAL);
+    }
+    if (cv->source_upgrade_at_s >= 0)
+        sim_at(w->sim, cv->source_upgrade_at_s, PRIO_EVENT, K_EVENT_START, on_source_upgrade, w, 0);
+}
+
+#define ADD(name, val, unit, better) \
+    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+
+void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
+{
+    rb_state *st = state(w);
+    const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
+    double end = sim_now(w->sim);
+    if (st->phase >= 0) /* close the open phase's band at the end of the run */
+        OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], end, ph_label[st->phase]));
+    double t1 = st->t[PH_DUAL], t2 = st->t[PH_SINGLE], t3 = st->t[PH_DRAIN], t4 = st->t[PH_DEST];
+    double nan = NAN;
+    ADD("conversion_at_s", st->cv->at_s, "s", NO);
+    ADD("destination_create_s", st->cv->from == MQ_DEPLOY_SHARED ? st->cv->create_s : 0, "s", NO);
+    ADD("phase1_s", isnan(t2) ? (isnan(t1) ? nan : end - t1) : t2 - t1, "s", LO);
+    ADD("phase2_s", isnan(t3) ? (isnan(t2) ? nan : end - t2) : t3 - t2, "s", LO);
+    ADD("phase3_s", isnan(t4) ? nan : t4 - t3, "s", LO);
+    ADD("phase4_start_s", t4, "s", NO);
+    ADD("migration_total_s", isnan(t4) ? nan : t4 - st->cv->at_s, "s", LO);
+    ADD("source_drain_fluid_s", isnan(t3) ? nan : st->fluid_p3, "s", LO);
+    ADD("source_backlog_at_phase3", isnan(t3) ? nan : (double)st->backlog_p3, "msgs", NO);
+    ADD("source_scheduled_hold_s", isnan(t3) ? nan : st->sched_hold_p3, "s", NO);
+    static const char *const on_src[NPH] = {
+        "clients_on_source_create", "clients_on_source_phase1", "clients_on_source_phase2",
+        "clients_on_source_phase3", "clients_on_source_phase4"};
+    for (int i = 0; i < NPH; i++)
+        ADD(on_src[i], isnan(st->t[i]) ? nan : (double)st->on_source[i], "clients", LO);
+    ADD("clients_left_on_source", isnan(t4) ? count_on_source(w) : st->on_source[PH_DEST],
+        "clients", LO);
+    static const char *const ep_metric[] = {"disruption_vpc_max_s", "disruption_public_max_s",
+                                            "disruption_privatelink_max_s"};
+    double ep_max[3] = {nan, nan, nan};
+    for (size_t i = 0; i < w->nprod + w->ncons; i++) {
+        mq_conn *c = conn_at(w, i);
+        int e = (int)endpoint_of(w, c);
+        ep_max[e] = isnan(ep_max[e]) ? c->max_down_s : fmax(ep_max[e], c->max_down_s);
+    }
+    for (int e = 0; e < 3; e++) ADD(ep_metric[e], ep_max[e], "s", LO);
+    ADD("privatelink_outage_s", st->privatelink_s, "s", NO);
+    ADD("connections_dropped_by_migration", st->dropped, "count", LO);
+    ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
+    if (isnan(t4))
+        OOM_CHECK(sim_strs_add(&out->warnings,
+                               "the conversion did not reach phase 4 within the run (%s at the end)",
+                               st->phase >= 0 ? ph_label[st->phase] : "not started"));
+}
+
+void mq_rabbitmq_free(mq_world *w)
+{
+    if (!w || !w->s || !w->s->rabbitmq_conversion) return;
+    free(w->change);
+    w->change = NULL;
+}

@@ -1,0 +1,89 @@
+/*
+** mq_rabbitmq.h - RabbitMQ-style shared <-> dedicated cluster conversion
+** (seed: rabbitmq-shared-dedicated-conversion.txt; model-reference #28, #29).
+**
+** The conversion is an explicit state machine driven by timed engine events:
+**   [upgrade only] creating the destination cluster (create_s)
+**   phase 1  dual-write, dual-read            (dual_write_s)
+**   phase 2  single-write (source read-only)  (single_write_s)
+**   phase 3  wait for the source to drain     (emerges from the model: ends
+**            when the source holds no ready message and no scheduled message
+**            that is neither due nor expired)
+**   phase 4  destination only (source stops serving)
+** The destination is modelled as a twin of every scenario queue on one extra
+** runtime broker, created inside the world by mq_rabbitmq_setup(); the user
+** declares nothing. Connection migration per endpoint type and direction is
+** applied at the phase boundaries (see models/mq_rabbitmq.c and
+** docs/MODEL.md, "RabbitMQ shared <-> dedicated conversion").
+**
+** Ownership: the loader (io/scn_rabbitmq.c) allocates the struct and hangs
+** it on mq_scenario.rabbitmq_conversion; mq_scenario_free() releases it with
+** mq_rabbitmq_conversion_free(). The model's run-time state is owned by the
+** world (world.change) and released by mq_rabbitmq_free().
+*/
+#ifndef MQ_RABBITMQ_H
+#define MQ_RABBITMQ_H
+
+#include "models/mq_scenario.h"
+#include "sim/sim_dist.h"
+#include "sim/sim_err.h"
+
+#include <stdbool.h>
+
+/* What happens to connections still on the source when it stops serving
+** (phase 4). An assumption: the seed only says they must reconnect. */
+typedef enum mq_rb_stop {
+    MQ_RB_STOP_RESET,  /* the server closes them; clients notice at once */
+    MQ_RB_STOP_SILENT, /* the source goes silent; heartbeat detection */
+    MQ_RB_STOP_SERVE   /* they keep working (optimistic bound) */
+} mq_rb_stop;
+
+/* When a downgrade's server-side disconnect of source connections happens. */
+typedef enum mq_rb_when {
+    MQ_RB_WHEN_START,       /* at the start of phase 1 (default) */
+    MQ_RB_WHEN_SOURCE_STOP  /* at the start of phase 4 */
+} mq_rb_when;
+
+typedef struct mq_rabbitmq_conversion {
+    mq_loc loc;
+    double at_s;              /* conversion requested (run time, s) */
+    mq_series series;         /* the instance's series (no cross-series) */
+    mq_deploy from, to;       /* shared -> dedicated = upgrade */
+    mq_edition to_edition;    /* subscription target edition */
+    bool old_instance;        /* older subscription instance (warning) */
+    double create_s;          /* upgrade: creating the dedicated cluster */
+    double capacity_tps;      /* destination capacity for this instance,
+                                 msg/s; 0 = unlimited */
+    double other_tenants_tps; /* downgrade: taken by other tenants, msg/s */
+    double dual_write_s;      /* phase 1 length */
+    double single_write_s;    /* phase 2 length */
+    sim_dist privatelink_outage; /* PrivateLink cut-off length (U, #28) */
+    mq_rb_stop source_stop;
+    mq_rb_when server_disconnect; /* downgrade only */
+    double source_upgrade_at_s;   /* unexpected disconnect of clients still
+                                     on the source; < 0 = none */
+} mq_rabbitmq_conversion;
+
+/* NULL is a no-op. */
+void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c);
+
+/* `mqsim run --at HH:MM`: make the conversion start at time of day clock_s
+** (seconds after 00:00), counted from run.start_at and wrapping at 24 h.
+** 0 ok; -1 (err filled) when the scenario has no conversion or the start
+** falls after the end of the run. */
+int mq_rabbitmq_start_at_clock(mq_scenario *s, double clock_s, sim_err *err);
+
+/* Model hooks, called by models/mq_model.c only. */
+struct mq_world;
+struct mq_result;
+/* After build(): add the destination queues and broker. 0 ok, -1 OOM.
+** No-op without a conversion. */
+int mq_rabbitmq_setup(struct mq_world *w);
+/* After the scenario's events are scheduled: schedule the phases. */
+void mq_rabbitmq_schedule(struct mq_world *w);
+/* At the end of compute_metrics: phase and connection metrics, bands. */
+void mq_rabbitmq_metrics(struct mq_world *w, struct mq_result *out);
+/* Release world.change (NULL-safe). */
+void mq_rabbitmq_free(struct mq_world *w);
+
+#endif
