@@ -31,6 +31,7 @@
 #include "io/scn_load.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
+#include "models/mq_world.h" /* mq_rate_at_run, for the start-time search */
 #include "sim/sim_rep.h"
 
 #include <errno.h>
@@ -65,6 +66,9 @@ static void run_usage(FILE *f)
         "              numbers (default when it has events or a change) and write the\n"
         "              paired deltas to summary_delta.csv; --no-baseline skips it\n"
         "  --report    also write report.html and report.md (as `mqsim report DIR`)\n"
+        "  --suggest-start   with a day-profile load and a change: also run the window at\n"
+        "              the quietest start hour and report its p99 delay (default with\n"
+        "              --report; --no-suggest-start skips it)\n"
         "writes summary.csv, summary.json, timeseries.csv, delay.png, backlog.png,\n"
         "clients.png and disruption.png, plus budget.csv and summary_delta.csv when\n"
         "they apply. exit 3 when a budget line fails.\n");
@@ -89,13 +93,14 @@ typedef struct run_args {
     double precision;       /* 0 = off */
     int baseline;           /* -1 auto, 0 off, 1 on */
     int report;
+    int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
 } run_args;
 
 /* 0 ok, 1 help printed, -1 usage error (message printed). */
 static int parse_args(int argc, char **argv, run_args *a)
 {
     *a = (run_args){.progress = isatty(2), .replications = 1, .max_replications = 50,
-                    .baseline = -1};
+                    .baseline = -1, .suggest_start = -1};
     int have_max = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -147,6 +152,10 @@ static int parse_args(int argc, char **argv, run_args *a)
             a->baseline = 0;
         } else if (!strcmp(s, "--report")) {
             a->report = 1;
+        } else if (!strcmp(s, "--suggest-start")) {
+            a->suggest_start = 1;
+        } else if (!strcmp(s, "--no-suggest-start")) {
+            a->suggest_start = 0;
         } else if (s[0] == '-' && s[1]) {
             fprintf(stderr, "mqsim run: unknown option '%s'\n", s);
             run_usage(stderr);
@@ -218,6 +227,81 @@ static int precise_enough(const sim_rep *rep, const mq_budget *b, const sim_metr
         if (rel > target) ok = 0;
     }
     return ok;
+}
+
+/* Mean offered rate (msg/s, all producers) over the run window when the
+** run starts at time of day `clock_s`. Sampled at 1000 points. */
+static double window_rate(const mq_scenario *s, double clock_s)
+{
+    mq_scenario alt = *s; /* shallow: only run.start_clock_s differs */
+    alt.run.start_clock_s = clock_s;
+    double sum = 0;
+    for (int k = 0; k < 1000; k++) {
+        double t = s->run.duration_s * (k + 0.5) / 1000.0;
+        for (size_t i = 0; i < s->nproducers; i++)
+            sum += mq_rate_at_run(&alt, &s->producers[i].rate, t);
+    }
+    return sum / 1000.0;
+}
+
+static int has_day_profile(const mq_scenario *s)
+{
+    for (size_t i = 0; i < s->nproducers; i++)
+        if (s->producers[i].rate.period_s > 0) return 1;
+    return 0;
+}
+
+/* The start-time search: the whole hour whose run window carries the least
+** offered load; if it is at most 80% of the current window's, run the same
+** replications (same seeds) starting there and return the comparison as
+** JSON, else NULL. Errors return NULL with *failed set. */
+static json_t *suggest_start(const mq_scenario *s, uint64_t seed, uint64_t reps,
+                             const sim_metrics *cur, int *failed, sim_err *err)
+{
+    double cur_rate = window_rate(s, s->run.start_clock_s), best = INFINITY, best_at = 0;
+    for (int h = 0; h < 24; h++) {
+        double r = window_rate(s, h * 3600.0);
+        if (r < best - 1e-9) best = r, best_at = h * 3600.0;
+    }
+    if (!(best <= 0.8 * cur_rate)) return NULL;
+    mq_scenario alt = *s;
+    alt.run.start_clock_s = best_at;
+    sim_rep *rep = sim_rep_new();
+    SIM_ASSERTF(rep != NULL, "out of memory");
+    for (uint64_t r = 0; r < reps; r++) {
+        mq_run_opts o = {.seed = seed, .replication = r};
+        mq_result res;
+        if (mq_model_run(&alt, &o, &res, err)) {
+            *failed = 1;
+            sim_rep_free(rep);
+            return NULL;
+        }
+        SIM_ASSERTF(sim_rep_add(rep, &res.metrics) == 0, "out of memory");
+        mq_result_free(&res);
+    }
+    sim_metrics m;
+    SIM_ASSERTF(sim_rep_result(rep, &m) == 0, "out of memory");
+    sim_rep_free(rep);
+    json_t *o = json_object();
+    char a[16], b[16];
+    snprintf(a, sizeof a, "%02d:%02d", (int)(s->run.start_clock_s / 3600) % 24,
+             (int)fmod(s->run.start_clock_s / 60, 60));
+    snprintf(b, sizeof b, "%02d:00", (int)(best_at / 3600));
+    json_object_set_new(o, "current_start", json_string(a));
+    json_object_set_new(o, "suggested_start", json_string(b));
+    json_object_set_new(o, "offered_rate_current", json_real(cur_rate));
+    json_object_set_new(o, "offered_rate_suggested", json_real(best));
+    json_t *cm = json_object(), *sm = json_object();
+    static const char *const keys[] = {"delay_p99_s", "duplicates", "lost", "disruption_max_s"};
+    for (size_t k = 0; k < 4; k++) {
+        const sim_metric *x = sim_metrics_find(cur, keys[k]), *y = sim_metrics_find(&m, keys[k]);
+        if (x && isfinite(x->value)) json_object_set_new(cm, keys[k], json_real(x->value));
+        if (y && isfinite(y->value)) json_object_set_new(sm, keys[k], json_real(y->value));
+    }
+    json_object_set_new(o, "current", cm);
+    json_object_set_new(o, "suggested", sm);
+    sim_metrics_free(&m);
+    return o;
 }
 
 int cli_run(int argc, char **argv)
@@ -369,6 +453,22 @@ int cli_run(int argc, char **argv)
                                                    "change, on common random numbers"));
         json_object_set_new(b, "deltas", out_metrics_json(&delta));
         json_object_set_new(meta, "baseline", b);
+    }
+
+    int want_alt = A.suggest_start == 1 || (A.suggest_start == -1 && A.report);
+    if (want_alt && with_base && has_day_profile(&sc)) {
+        int failed = 0;
+        json_t *alt = suggest_start(&sc, seed, done, &first.metrics, &failed, &err);
+        if (failed) {
+            fprintf(stderr, "mqsim run: %s: start-time search: %s\n", A.file, err.msg);
+            json_decref(meta);
+            free(verd);
+            sim_metrics_free(&delta);
+            mq_result_free(&first);
+            rc = CLI_INTERNAL;
+            goto out;
+        }
+        if (alt) json_object_set_new(meta, "alternative_start", alt);
     }
 
     char path[4200];

@@ -597,12 +597,28 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_t *base = json_object_get(root, "baseline");
     if (json_is_object(base)) {
         json_t *dd = metric(json_object_get(base, "deltas"), "delay_p99_s");
-        if (dd && jnum(dd, "value") > 0) {
+        if (dd && jnum(dd, "value") > 0 && !(jnum(dd, "ci95_low") <= 0)) {
             char t[128];
             item(d, "The change itself adds %s to the p99 delay compared with the same "
                  "workload without it; schedule it in a quiet hour.",
                  fmt_val(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
                          jnum(dd, "ci95_high"), "s")),
+                n++;
+        }
+    }
+    json_t *alt = json_object_get(root, "alternative_start");
+    if (json_is_object(alt)) {
+        json_t *c = json_object_get(alt, "current"), *sg = json_object_get(alt, "suggested");
+        double a = jnum(c, "delay_p99_s"), bq = jnum(sg, "delay_p99_s");
+        double da = jnum(c, "duplicates"), db = jnum(sg, "duplicates");
+        double la = jnum(c, "lost"), lb = jnum(sg, "lost");
+        if (bq < 0.95 * a || db < 0.95 * da || lb < 0.95 * la) {
+            char x[64], y[64];
+            item(d, "Start at %s instead of %s: p99 delay goes from %s to %s, duplicates from "
+                 "%.0f to %.0f, lost from %.0f to %.0f (offered load %.4g -> %.4g msg/s over "
+                 "the run window).", jstr(alt, "suggested_start"), jstr(alt, "current_start"),
+                 fmt_num(x, sizeof x, a, "s"), fmt_num(y, sizeof y, bq, "s"), da, db, la, lb,
+                 jnum(alt, "offered_rate_current"), jnum(alt, "offered_rate_suggested")),
                 n++;
         }
     }

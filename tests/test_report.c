@@ -96,11 +96,43 @@ static void test_report_contents(void **state)
     assert_int_equal(sh(cmd), 2);
 }
 
+/* A day-profile load with a change: the report recommends the quietest
+** start hour, with the figures of a run that starts there. */
+static void test_start_suggestion(void **state)
+{
+    (void)state;
+    sh("rm -rf build/test-report-day && mkdir -p build/test-report-day");
+    FILE *f = fopen("build/test-report-day/s.yaml", "w");
+    assert_non_null(f);
+    fputs("name: day\nrun: { duration: 9h, start_at: \"02:00\", sample_interval: 1m, seed: 5 }\n"
+          "instance: { kind: rabbitmq, edition: professional }\n"
+          "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+          "queues: [ { name: q, broker: b1 } ]\n"
+          "producers:\n  - name: web\n    count: 4\n    rate:\n"
+          "      steps: [ {at: 0s, rate: 10}, {at: 8h, rate: 80}, {at: 20h, rate: 10} ]\n"
+          "      period: 24h\n"
+          "consumers: [ { name: w, count: 2, prefetch: 20, processing: { dist: exponential, mean: 5ms } } ]\n"
+          "events: [ { at: 7h, type: broker_restart, broker: b1, duration: 30s } ]\n", f);
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-report-day/s.yaml --replications 2 --report "
+             "--out build/test-report-day/o >/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    char *md = slurp("build/test-report-day/o/report.md");
+    assert_non_null(md);
+    /* night rate 10 msg/s from 20:00; the window 02:00-11:00 averages more */
+    if (!strstr(md, "Start at 20:00 instead of 02:00: p99 delay goes from"))
+        fail_msg("no start-time recommendation in report.md");
+    free(md);
+    assert_int_equal(sh("grep -q '\"suggested_start\": \"20:00\"' build/test-report-day/o/summary.json"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_report_contents),
+        cmocka_unit_test(test_start_suggestion),
     };
     return cmocka_run_group_tests_name("report", t, NULL, NULL);
 }
