@@ -96,6 +96,31 @@ static int plot_disruption(const char *dir, const mq_result *r, sim_err *err)
     return rc;
 }
 
+/* Longest cut-off per endpoint type, from the metrics a change model reports
+** as disruption_<endpoint>_max_s (e.g. the RabbitMQ conversion); endpoint
+** types without clients (NaN) are left out. No such metric: no chart. */
+static int plot_endpoint_disruption(const char *dir, const mq_result *r, sim_err *err)
+{
+    static const char *const eps[] = {"vpc", "public", "privatelink"};
+    const char *labels[3];
+    double vals[3];
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "disruption_%s_max_s", eps[i]);
+        const sim_metric *m = sim_metrics_find(&r->metrics, name);
+        if (!m || m->value != m->value) continue; /* absent or NaN */
+        labels[n] = eps[i];
+        vals[n++] = m->value;
+    }
+    if (n == 0) return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/disruption_endpoint.png", dir);
+    plot_spec spec = {"Longest cut-off per endpoint type", "endpoint",
+                      "longest cut-off (s)", 0, 0, 0};
+    return plot_bars_png(path, &spec, labels, vals, n, err);
+}
+
 int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *err)
 {
     char path[4096];
@@ -122,5 +147,6 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
     if (plot_columns(dir, "clients.png", r, "Connected clients", "clients", 0, client_cols,
                      client_labels, 2, err))
         return -1;
+    if (plot_endpoint_disruption(dir, r, err)) return -1;
     return plot_disruption(dir, r, err);
 }
