@@ -29,6 +29,8 @@
 #include "io/out_run.h"
 #include "io/report.h"
 #include "io/scn_load.h"
+#include "io/units.h"
+#include "models/mq_rabbitmq.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
 #include "models/mq_world.h" /* mq_rate_at_run, for the start-time search */
@@ -58,6 +60,8 @@ static void run_usage(FILE *f)
         "  --seed N    master seed (default: the scenario's run.seed)\n"
         "  --out DIR   results folder (default: results/<scenario name>/)\n"
         "  --progress  show progress on stderr (default: when stderr is a terminal)\n"
+        "  --at HH:MM  start the rabbitmq_conversion at this time of day (counted\n"
+        "              from run.start_at, wrapping at 24h)\n"
         "  --replications R  independent replications (default 1); the summary gets\n"
         "              95%% t-intervals in ci95_low/ci95_high\n"
         "  --precision X     add replications until every budgeted metric's relative\n"
@@ -93,6 +97,7 @@ typedef struct run_args {
     double precision;       /* 0 = off */
     int baseline;           /* -1 auto, 0 off, 1 on */
     int report;
+    const char *at;         /* --at HH:MM: the conversion starts then */
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
 } run_args;
 
@@ -152,6 +157,13 @@ static int parse_args(int argc, char **argv, run_args *a)
             a->baseline = 0;
         } else if (!strcmp(s, "--report")) {
             a->report = 1;
+        } else if (!strcmp(s, "--at")) {
+            if (!val || !*val) {
+                fprintf(stderr, "mqsim run: --at expects a time of day HH:MM\n");
+                return -1;
+            }
+            a->at = val;
+            i++;
         } else if (!strcmp(s, "--suggest-start")) {
             a->suggest_start = 1;
         } else if (!strcmp(s, "--no-suggest-start")) {
@@ -324,6 +336,16 @@ int cli_run(int argc, char **argv)
             return CLI_USAGE;
         }
         mq_scenario_strip_change(&base);
+    }
+    if (A.at) { /* the change's start as a time of day (after run.start_at) */
+        double clock;
+        if (units_time_of_day(A.at, &clock, &err) < 0 ||
+            mq_rabbitmq_start_at_clock(&sc, clock, &err) < 0) {
+            fprintf(stderr, "mqsim run: --at: %s\n", err.msg);
+            mq_scenario_free(&sc);
+            mq_scenario_free(&base);
+            return CLI_USAGE;
+        }
     }
     uint64_t seed = A.have_seed ? A.seed : sc.run.seed;
     int many = A.replications > 1 || A.precision > 0;
