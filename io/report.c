@@ -597,7 +597,10 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_t *base = json_object_get(root, "baseline");
     if (json_is_object(base)) {
         json_t *dd = metric(json_object_get(base, "deltas"), "delay_p99_s");
-        if (dd && jnum(dd, "value") > 0 && !(jnum(dd, "ci95_low") <= 0)) {
+        /* only an effect that is both real (CI above 0) and material (at
+        ** least 1 ms and 5% of the p99 with the change) */
+        double dv = dd ? jnum(dd, "value") : NAN, p99 = mval(metrics, "delay_p99_s");
+        if (dd && dv > 0.001 && dv >= 0.05 * p99 && !(jnum(dd, "ci95_low") <= 0)) {
             char t[128];
             item(d, "The change itself adds %s to the p99 delay compared with the same "
                  "workload without it; schedule it in a quiet hour.",
