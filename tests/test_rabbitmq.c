@@ -310,6 +310,53 @@ static void test_vpc_upgrade_stays_on_source(void **state)
     mq_result_free(&r);
 }
 
+/* The optional source-upgrade disconnect moves everybody during phase 1
+** (Java in 5 s, pika after its 60 s); source_stop: serve leaves them all on
+** the source, uncut. */
+static void test_vpc_upgrade_source_events(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    mq_result r;
+    load_file("scenarios/rabbitmq/shared-to-dedicated-vpc.yaml", &s);
+    s.rabbitmq_conversion->source_upgrade_at_s = 930; /* phase 1: 900..1020 */
+    run_scn(&s, &r);
+    assert_near(metric(&r, "clients_on_source_phase1"), 16, 0);
+    assert_near(metric(&r, "clients_on_source_phase2"), 0, 0);
+    assert_near(metric(&r, "clients_left_on_source"), 0, 0);
+    assert_near(metric(&r, "connections_dropped_by_migration"), 16, 0);
+    assert_near(metric(&r, "disruption_vpc_max_s"), 60, 1e-6);
+    mq_result_free(&r);
+    s.rabbitmq_conversion->source_upgrade_at_s = -1;
+    s.rabbitmq_conversion->source_stop = MQ_RB_STOP_SERVE;
+    run_scn(&s, &r);
+    assert_near(metric(&r, "clients_left_on_source"), 16, 0);
+    assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
+    assert_near(metric(&r, "disruption_vpc_max_s"), 0, 0);
+    assert_near(metric(&r, "lost"), 0, 0);
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
+/* A public endpoint behaves like VPC: a downgrade resets it, Java AR is back
+** in 5 s; nothing is reported for endpoint types nobody uses. */
+static void test_public_endpoint(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n  - { name: p, count: 2, rate: 100, endpoint: public }\n"
+        "consumers:\n  - { name: c, count: 2, prefetch: 20, endpoint: public,"
+        " processing: { dist: exponential, mean: 5ms } }\n"
+        "rabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n";
+    mq_result r;
+    run_text(scenario("{duration: 10m}", "edition: platinum", body), &r);
+    assert_near(metric(&r, "disruption_public_max_s"), 5, 1e-6);
+    assert_near(metric(&r, "connections_dropped_by_migration"), 4, 0);
+    assert_true(isnan(metric(&r, "disruption_vpc_max_s")));
+    assert_true(isnan(metric(&r, "disruption_privatelink_max_s")));
+    mq_result_free(&r);
+}
+
 /* With a rolling app restart after phase 1 began, every client reconnects to
 ** the destination; none is left for phase 4 and the migration drops nobody. */
 static void test_vpc_upgrade_rolling_restart(void **state)
@@ -458,6 +505,8 @@ int main(void)
         cmocka_unit_test(test_stacked_fluid),
         cmocka_unit_test(test_vpc_upgrade_stays_on_source),
         cmocka_unit_test(test_vpc_upgrade_rolling_restart),
+        cmocka_unit_test(test_vpc_upgrade_source_events),
+        cmocka_unit_test(test_public_endpoint),
         cmocka_unit_test(test_downgrade_disconnects),
         cmocka_unit_test(test_privatelink),
         cmocka_unit_test(test_duplicate_bound),
