@@ -168,6 +168,9 @@ sim_stop_reason sim_run(sim *s, double until)
             if (isfinite(until)) s->now = until;
             break;
         }
+        SIM_ASSERTF(it.t >= s->now,
+                    "event list returned t %.17g s before now %.17g s (kind %u)",
+                    it.t, s->now, it.kind);
         s->now = it.t;
         s->executed++;
         s->kind_count[it.kind < SIM_KIND_COUNTED ? it.kind

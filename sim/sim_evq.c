@@ -343,23 +343,6 @@ static void bottom_insert(sim_evq *q, sim_event e)
     lq->bot_n++;
 }
 
-/* e lies inside the bucket of rung k-1 that rung k subdivides, but after
-** every entry of rung k and of the rungs below it. The last container of
-** that region that is not consumed yet is the right place: the last bucket
-** of the first rung j >= k that still has one, else the bottom's tail. */
-static void push_after_rungs(sim_evq *q, int k, sim_event e)
-{
-    ladder *lq = &q->lq;
-    for (int j = k; j < lq->nrungs; j++) {
-        rung *r = &lq->rungs[j];
-        if (r->cur < r->nb) {
-            bucket_push(lq, &r->b[r->nb - 1], e);
-            return;
-        }
-    }
-    bottom_insert(q, e);
-}
-
 static void ladder_push(sim_evq *q, sim_event e)
 {
     ladder *lq = &q->lq;
@@ -374,18 +357,29 @@ static void ladder_push(sim_evq *q, sim_event e)
         rung *r = &lq->rungs[k];
         double d = rung_pos(r, e.t);
         if (d >= (double)r->nb) {
-            if (k == 0)
+            /* Past this rung's nominal range. For rung 0 that is the top.
+            ** A deeper rung lies inside its parent's current bucket, and its
+            ** last bucket collects what falls after its range while that
+            ** bucket is unconsumed. Once consumed, the last bucket lives on
+            ** as rung k+1 (which may span past rung k's range, since it was
+            ** spawned from the catch-all's contents) or as the bottom: route
+            ** there by the same rules, never by appending blindly. */
+            if (k == 0) {
                 top_push(lq, e);
-            else
-                push_after_rungs(q, k, e);
-            return;
+                return;
+            }
+            if (r->cur < r->nb) {
+                bucket_push(lq, &r->b[r->nb - 1], e);
+                return;
+            }
+            continue;
         }
         if (d >= (double)r->cur) {
             bucket_push(lq, &r->b[(uint32_t)d], e);
             return;
         }
         /* Inside the bucket that rung k+1 subdivides? Then look there. */
-        if (!(d >= (double)r->cur - 1.0) || k + 1 == lq->nrungs) break;
+        if (!(d >= (double)r->cur - 1.0)) break;
     }
     bottom_insert(q, e);
 }

@@ -301,6 +301,48 @@ static void test_heap_and_ladder_agree_at_scale(void **state)
     }
 }
 
+/* A hold model whose increments (Exp, mean 14 ms) are short against the
+** initial spread (uniform over 2.4 s): late events pile into a rung's
+** catch-all last bucket, which later becomes a finer rung spanning past its
+** parent's range. Found in the field: an insert past the parent's range was
+** appended to the finer rung's last bucket although an earlier bucket held
+** a later event, so the ladder popped out of order. The parameters are the
+** first case a random search found against the broken version (which fails
+** at step 7817); both structures must pop the same sequence. */
+static void test_catchall_subrung_order(void **state)
+{
+    (void)state;
+    uint64_t st = 88172645463325252ULL + 41u * 7919u; /* the search's trial 41 */
+#define XS() (st ^= st << 13, st ^= st >> 7, st ^= st << 17, st)
+#define UNIT() ((double)(XS() >> 11) * 0x1.0p-53)
+    int n = 50 + (int)(XS() % 3000);
+    double spread = 0.5 + UNIT() * 20, inc = 0.01 + UNIT() * 0.5;
+    assert_int_equal(n, 624);
+    sim_evq *q[NKINDS];
+    for (int k = 0; k < NKINDS; k++) q[k] = sim_evq_new(KINDS[k]);
+    for (int i = 0; i < n; i++) {
+        double t = UNIT() * spread;
+        for (int k = 0; k < NKINDS; k++) push(q[k], t, 0, (uint64_t)i);
+    }
+    for (int step = 0; step < 20000; step++) {
+        sim_evq_item it[NKINDS];
+        for (int k = 0; k < NKINDS; k++) assert_true(sim_evq_pop(q[k], INFINITY, &it[k]));
+        if (it[0].arg != it[1].arg || it[0].t != it[1].t)
+            fail_msg("step %d: heap popped %llu at %.17g, ladder %llu at %.17g", step,
+                     (unsigned long long)it[0].arg, it[0].t,
+                     (unsigned long long)it[1].arg, it[1].t);
+        double t = it[0].t - log(1.0 - UNIT()) * inc;
+        for (int k = 0; k < NKINDS; k++) push(q[k], t, 0, it[0].arg);
+        if (step % 500 == 0) sim_evq_check(q[1]);
+    }
+#undef XS
+#undef UNIT
+    for (int k = 0; k < NKINDS; k++) {
+        sim_evq_check(q[k]);
+        sim_evq_free(q[k]);
+    }
+}
+
 /* Many events at one instant, each pushing another at the same instant:
 ** FIFO must hold and the ladder must not degrade into re-sorting. */
 static void test_equal_time_burst(void **state)
@@ -396,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_random_ops_match_reference_ties),
         cmocka_unit_test(test_random_ops_match_reference_continuous),
         cmocka_unit_test(test_heap_and_ladder_agree_at_scale),
+        cmocka_unit_test(test_catchall_subrung_order),
         cmocka_unit_test(test_equal_time_burst),
         cmocka_unit_test(test_pending_count_and_peek),
         cmocka_unit_test(test_bytes_per_event),
