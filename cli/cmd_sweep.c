@@ -1,0 +1,410 @@
+/*
+** cmd_sweep.c - `mqsim sweep FILE --set KEY=V1,V2,... [--set ...]
+**                [--replications R] [--jobs N] [--seed N] [--out DIR]
+**                [--metrics m1,m2,...]`
+**
+** Runs the grid of every combination of the --set values, R replications
+** per point (streams from (seed, replication): the same replication index
+** sees the same random numbers at every point, so differences between
+** points are not noise between seeds), on N threads and, under mpirun, on
+** every rank (cli_par.h). Writes, from rank 0 only:
+**   sweep.csv   one row per (point, metric): point, the swept keys, metric,
+**               mean, ci95_low, ci95_high, unit;
+**   sweep_<metric>.png  each plotted metric against the first swept key,
+**               one line per combination of the other keys.
+** Output bytes do not depend on --jobs or the number of MPI ranks.
+*/
+#include "cli/cli.h"
+#include "cli/cli_par.h"
+#include "io/out_csv.h"
+#include "io/out_file.h"
+#include "io/plot.h"
+#include "io/scn_load.h"
+#include "io/scn_override.h"
+#include "io/units.h"
+#include "models/mq_model.h"
+#include "sim/sim_rep.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KEYS 8
+#define MAX_POINTS 100000
+#define MAX_FILE (4u << 20)
+
+typedef struct sweep_key {
+    char *key;
+    char **vals;
+    size_t nvals;
+} sweep_key;
+
+typedef struct sweep {
+    const char *file;
+    sweep_key keys[MAX_KEYS];
+    size_t nkeys, npoints;
+    int reps;
+    uint64_t seed;
+    int have_seed;
+    mq_scenario *scn; /* one per point */
+} sweep;
+
+static void sweep_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: mqsim sweep FILE --set KEY=V1,V2,... [--set KEY=...]... [options]\n"
+        "  --set KEY=VALUES  a scenario key (consumers.workers.count, instance.spec_tps,\n"
+        "                    run.start_at, producers[0].rate, ...) and its values;\n"
+        "                    several --set give the full grid\n"
+        "  --replications R  replications per point (default 5)\n"
+        "  --jobs N          worker threads (default: the number of cores)\n"
+        "  --seed N          master seed (default: the scenario's)\n"
+        "  --out DIR         results folder (default results/<name>-sweep/)\n"
+        "  --metrics LIST    metrics to plot (default delay_p99_s,duplicates,\n"
+        "                    disruption_max_s,drain_time_s,lost)\n"
+        "Under `mpirun -n K mqsim sweep ...` the points are split over the ranks;\n"
+        "the output is byte-identical for any K and N.\n");
+}
+
+/* Point p -> index of its value for key k (first key varies slowest). */
+static size_t val_index(const sweep *sw, size_t p, size_t k)
+{
+    size_t stride = 1;
+    for (size_t j = sw->nkeys; j-- > k + 1;) stride *= sw->keys[j].nvals;
+    return (p / stride) % sw->keys[k].nvals;
+}
+
+static int job(size_t j, void *ctx, sim_metrics *out, sim_err *err)
+{
+    sweep *sw = ctx;
+    const mq_scenario *s = &sw->scn[j / (size_t)sw->reps];
+    mq_run_opts o = {.seed = sw->have_seed ? sw->seed : s->run.seed,
+                     .replication = j % (size_t)sw->reps};
+    mq_result r;
+    if (mq_model_run(s, &o, &r, err)) return -1;
+    *out = r.metrics;
+    r.metrics = (sim_metrics){0};
+    mq_result_free(&r);
+    return 0;
+}
+
+static char *read_text(const char *path, size_t *len, sim_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *b = malloc(MAX_FILE + 1);
+    size_t n = b ? fread(b, 1, MAX_FILE + 1, f) : 0;
+    fclose(f);
+    if (!b || n > MAX_FILE) {
+        free(b);
+        sim_err_at(err, path, 0, 0, "larger than %u bytes", MAX_FILE);
+        return NULL;
+    }
+    b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+static int load_points(sweep *sw, sim_err *err)
+{
+    size_t len;
+    char *text = read_text(sw->file, &len, err);
+    if (!text) return -1;
+    sw->scn = calloc(sw->npoints, sizeof *sw->scn);
+    if (!sw->scn) {
+        free(text);
+        return sim_err_set(err, "out of memory");
+    }
+    int rc = 0;
+    for (size_t p = 0; p < sw->npoints && rc == 0; p++) {
+        const char *keys[MAX_KEYS], *vals[MAX_KEYS];
+        char name[1024];
+        int off = snprintf(name, sizeof name, "%s [", sw->file);
+        for (size_t k = 0; k < sw->nkeys; k++) {
+            keys[k] = sw->keys[k].key;
+            vals[k] = sw->keys[k].vals[val_index(sw, p, k)];
+            if (off < (int)sizeof name)
+                off += snprintf(name + off, sizeof name - (size_t)off, "%s%s=%s",
+                                k ? ", " : "", keys[k], vals[k]);
+        }
+        if (off < (int)sizeof name) snprintf(name + off, sizeof name - (size_t)off, "]");
+        char *mod;
+        size_t mlen;
+        rc = scn_override_apply(text, len, keys, vals, sw->nkeys, &mod, &mlen, err);
+        if (rc == 0) {
+            rc = scn_load_string(name, mod, mlen, &sw->scn[p], err);
+            free(mod);
+        }
+    }
+    free(text);
+    return rc;
+}
+
+/* Numeric x of a value: a duration, a time of day, a plain number, or the
+** value's position when it is none of these. */
+static double x_of(const char *v, size_t index)
+{
+    double x;
+    if (units_number(v, &x, NULL) == 0) return x;
+    if (units_duration(v, &x, NULL) == 0) return x;
+    if (units_time_of_day(v, &x, NULL) == 0) return x / 3600.0; /* hours */
+    return (double)index;
+}
+
+static int write_csv(const char *dir, const sweep *sw, const sim_metrics *agg, sim_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    out_file f;
+    if (out_file_open(&f, path, err)) return -1;
+    fputs("point", f.fp);
+    for (size_t k = 0; k < sw->nkeys; k++) {
+        fputc(',', f.fp);
+        csv_fwrite(f.fp, sw->keys[k].key, strlen(sw->keys[k].key));
+    }
+    fputs(",metric,value,ci95_low,ci95_high,unit\n", f.fp);
+    char a[40], b[40], c[40];
+    for (size_t p = 0; p < sw->npoints; p++)
+        for (size_t i = 0; i < agg[p].n; i++) {
+            const sim_metric *m = &agg[p].v[i];
+            fprintf(f.fp, "%zu", p);
+            for (size_t k = 0; k < sw->nkeys; k++) {
+                const char *v = sw->keys[k].vals[val_index(sw, p, k)];
+                fputc(',', f.fp);
+                csv_fwrite(f.fp, v, strlen(v));
+            }
+            fprintf(f.fp, ",%s,%s,%s,%s,%s\n", m->name, out_fmt_double(a, m->value, 0),
+                    isnan(m->ci_lo) ? "" : out_fmt_double(b, m->ci_lo, 0),
+                    isnan(m->ci_hi) ? "" : out_fmt_double(c, m->ci_hi, 0), m->unit);
+        }
+    return out_file_commit(&f, err);
+}
+
+static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
+                       char **metrics, size_t nmetrics, sim_err *err)
+{
+    const sweep_key *k0 = &sw->keys[0];
+    size_t nlines = sw->npoints / k0->nvals;
+    double *x = malloc(k0->nvals * sizeof *x), *y = malloc(sw->npoints * sizeof *y);
+    plot_line *lines = calloc(nlines, sizeof *lines);
+    char (*labels)[256] = calloc(nlines, sizeof *labels);
+    int rc = 0;
+    if (!x || !y || !lines || !labels) rc = sim_err_set(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < k0->nvals; i++) x[i] = x_of(k0->vals[i], i);
+    for (size_t mi = 0; rc == 0 && mi < nmetrics; mi++) {
+        const char *unit = "";
+        for (size_t l = 0; l < nlines; l++) {
+            /* line l: the l-th combination of the other keys */
+            int off = 0;
+            labels[l][0] = '\0';
+            for (size_t k = 1; k < sw->nkeys; k++)
+                off += snprintf(labels[l] + off, sizeof labels[l] - (size_t)off, "%s%s=%s",
+                                k > 1 ? ", " : "", sw->keys[k].key,
+                                sw->keys[k].vals[val_index(sw, l, k)]);
+            if (sw->nkeys == 1) snprintf(labels[l], sizeof labels[l], "%s (mean)", metrics[mi]);
+            for (size_t i = 0; i < k0->nvals; i++) {
+                const sim_metric *m = sim_metrics_find(&agg[i * nlines + l], metrics[mi]);
+                y[l * k0->nvals + i] = m ? m->value : NAN;
+                if (m) unit = m->unit;
+            }
+            lines[l] = (plot_line){labels[l], x, y + l * k0->nvals, k0->nvals};
+        }
+        char title[256], ylabel[256], path[4400];
+        snprintf(title, sizeof title, "%s against %s (mean of %d replications)", metrics[mi],
+                 k0->key, sw->reps);
+        snprintf(ylabel, sizeof ylabel, "%s%s%s%s", metrics[mi], *unit ? " (" : "", unit,
+                 *unit ? ")" : "");
+        snprintf(path, sizeof path, "%s/sweep_%s.png", dir, metrics[mi]);
+        plot_spec spec = {title, k0->key, ylabel, 0, 0, 0};
+        rc = plot_lines_png(path, &spec, lines, nlines, NULL, err);
+    }
+    free(x);
+    free(y);
+    free(lines);
+    free(labels);
+    return rc;
+}
+
+static size_t split(char *s, char **out, size_t max)
+{
+    size_t n = 0;
+    for (char *t = strtok(s, ","); t && n < max; t = strtok(NULL, ",")) out[n++] = t;
+    return n;
+}
+
+int cli_sweep(int argc, char **argv)
+{
+    sweep sw = {.reps = 5};
+    const char *out = NULL;
+    int threads = par_default_threads();
+    char *metric_list = NULL, *metrics[64];
+    size_t nmetrics = 0;
+    int rc = CLI_USAGE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            sweep_usage(stdout);
+            rc = CLI_OK;
+            goto done;
+        } else if (!strcmp(a, "--set") && v) {
+            i++;
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || !eq[1] || sw.nkeys == MAX_KEYS) {
+                fprintf(stderr, "mqsim sweep: --set expects KEY=V1,V2,... (at most %d keys)\n", MAX_KEYS);
+                goto done;
+            }
+            sweep_key *k = &sw.keys[sw.nkeys++];
+            k->key = strndup(v, (size_t)(eq - v));
+            char *list = strdup(eq + 1);
+            k->vals = calloc(strlen(list) + 1, sizeof *k->vals);
+            if (!k->key || !list || !k->vals) { free(list); goto done; }
+            size_t n = 0;
+            for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) k->vals[n++] = strdup(t);
+            k->nvals = n;
+            free(list);
+            if (n == 0) {
+                fprintf(stderr, "mqsim sweep: --set %s has no values\n", k->key);
+                goto done;
+            }
+        } else if (!strcmp(a, "--replications") && v) {
+            i++;
+            sw.reps = atoi(v);
+            if (sw.reps < 1 || sw.reps > 100000) {
+                fprintf(stderr, "mqsim sweep: --replications expects 1..100000\n");
+                goto done;
+            }
+        } else if (!strcmp(a, "--jobs") && v) {
+            i++;
+            threads = atoi(v);
+            if (threads < 1 || threads > 1024) {
+                fprintf(stderr, "mqsim sweep: --jobs expects 1..1024\n");
+                goto done;
+            }
+        } else if (!strcmp(a, "--seed") && v) {
+            i++;
+            char *end;
+            errno = 0;
+            sw.seed = strtoull(v, &end, 10);
+            if (errno || *end || *v == '-') {
+                fprintf(stderr, "mqsim sweep: --seed expects a non-negative integer\n");
+                goto done;
+            }
+            sw.have_seed = 1;
+        } else if (!strcmp(a, "--out") && v) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--metrics") && v) {
+            i++;
+            free(metric_list);
+            metric_list = strdup(v);
+        } else if (a[0] == '-') {
+            fprintf(stderr, "mqsim sweep: unknown or incomplete option '%s'\n", a);
+            sweep_usage(stderr);
+            goto done;
+        } else if (!sw.file) {
+            sw.file = a;
+        } else {
+            fprintf(stderr, "mqsim sweep: more than one scenario file ('%s')\n", a);
+            goto done;
+        }
+    }
+    if (!sw.file || sw.nkeys == 0) {
+        sweep_usage(stderr);
+        goto done;
+    }
+    sw.npoints = 1;
+    for (size_t k = 0; k < sw.nkeys; k++) {
+        sw.npoints *= sw.keys[k].nvals;
+        if (sw.npoints > MAX_POINTS) {
+            fprintf(stderr, "mqsim sweep: more than %d grid points\n", MAX_POINTS);
+            goto done;
+        }
+    }
+    if (!metric_list) metric_list = strdup("delay_p99_s,duplicates,disruption_max_s,drain_time_s,lost");
+    nmetrics = split(metric_list, metrics, 64);
+
+    sim_err err = {{0}};
+    mq_scenario base;
+    if (scn_load_file(sw.file, &base, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto done;
+    }
+    char dir[4096];
+    if (out) snprintf(dir, sizeof dir, "%s", out);
+    else snprintf(dir, sizeof dir, "results/%s-sweep", base.name);
+    mq_scenario_free(&base);
+    if (load_points(&sw, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto done;
+    }
+
+    size_t njobs = sw.npoints * (size_t)sw.reps;
+    sim_metrics *res = calloc(njobs, sizeof *res);
+    sim_metrics *agg = calloc(sw.npoints, sizeof *agg);
+    if (!res || !agg) {
+        fprintf(stderr, "mqsim sweep: out of memory\n");
+        rc = CLI_INTERNAL;
+        goto free_res;
+    }
+    int pr = par_run(njobs, threads, job, &sw, res, "sweep", &err);
+    if (pr == 1) { /* another rank's share is sent; rank 0 writes */
+        rc = CLI_OK;
+        goto free_res;
+    }
+    if (pr < 0) {
+        fprintf(stderr, "mqsim sweep: %s\n", err.msg);
+        rc = CLI_INTERNAL;
+        goto free_res;
+    }
+    for (size_t p = 0; p < sw.npoints; p++) {
+        sim_rep *r = sim_rep_new();
+        for (int k = 0; r && k < sw.reps; k++) sim_rep_add(r, &res[p * (size_t)sw.reps + (size_t)k]);
+        if (!r || sim_rep_result(r, &agg[p])) {
+            sim_rep_free(r);
+            fprintf(stderr, "mqsim sweep: out of memory\n");
+            rc = CLI_INTERNAL;
+            goto free_res;
+        }
+        sim_rep_free(r);
+    }
+    if (out_mkdir_p(dir, &err) || write_csv(dir, &sw, agg, &err) ||
+        write_plots(dir, &sw, agg, metrics, nmetrics, &err)) {
+        fprintf(stderr, "mqsim sweep: %s\n", err.msg);
+        rc = CLI_INTERNAL;
+        goto free_res;
+    }
+    printf("sweep: %zu points x %d replications = %zu runs; results in %s/\n", sw.npoints,
+           sw.reps, njobs, dir);
+    for (size_t p = 0; p < sw.npoints; p++) {
+        printf("  ");
+        for (size_t k = 0; k < sw.nkeys; k++)
+            printf("%s=%s ", sw.keys[k].key, sw.keys[k].vals[val_index(&sw, p, k)]);
+        for (size_t mi = 0; mi < nmetrics; mi++) {
+            const sim_metric *m = sim_metrics_find(&agg[p], metrics[mi]);
+            if (m) printf(" %s=%.4g", m->name, m->value);
+        }
+        printf("\n");
+    }
+    rc = CLI_OK;
+free_res:
+    for (size_t j = 0; res && j < njobs; j++) sim_metrics_free(&res[j]);
+    for (size_t p = 0; agg && p < sw.npoints; p++) sim_metrics_free(&agg[p]);
+    free(res);
+    free(agg);
+done:
+    for (size_t k = 0; k < sw.nkeys; k++) {
+        for (size_t i = 0; i < sw.keys[k].nvals; i++) free(sw.keys[k].vals[i]);
+        free(sw.keys[k].vals);
+        free(sw.keys[k].key);
+    }
+    for (size_t p = 0; sw.scn && p < sw.npoints; p++) mq_scenario_free(&sw.scn[p]);
+    free(sw.scn);
+    free(metric_list);
+    return rc;
+}

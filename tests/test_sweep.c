@@ -1,0 +1,126 @@
+/*
+** test_sweep.c - `mqsim sweep`: the grid's results are byte-identical for
+** --jobs 1 and --jobs 2 and under `mpirun -n 2` on loopback; a swept key
+** really changes the scenario (more consumers -> lower delay); bad keys are
+** refused with exit 2 and a message naming the key.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mqsim-sweep-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return sh(cmd) == 0 ? 0 : -1;
+}
+
+#define GRID "scenarios/broker-restart.yaml --set consumers.workers.count=2,8 " \
+             "--set events[0].duration=10s,30s --replications 3"
+
+static void sweep_to(const char *out, const char *extra, const char *launcher)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s '%s' sweep " GRID " --out %s/%s %s >/dev/null 2>%s/%s.err",
+             launcher, getenv("MQSIM"), dir, out, extra, dir, out);
+    assert_int_equal(sh(cmd), 0);
+}
+
+static int same(const char *a, const char *b, const char *file)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cmp -s %s/%s/%s %s/%s/%s", dir, a, file, dir, b, file);
+    return sh(cmd) == 0;
+}
+
+static void test_jobs_same_bytes(void **state)
+{
+    (void)state;
+    sweep_to("j1", "--jobs 1", "");
+    sweep_to("j2", "--jobs 2", "");
+    assert_true(same("j1", "j2", "sweep.csv"));
+    assert_true(same("j1", "j2", "sweep_delay_p99_s.png"));
+}
+
+static void test_mpi_same_bytes(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("command -v mpirun >/dev/null"), 0);
+    /* LeakSanitizer reports OpenMPI's own allocations; not ours to fix. */
+    sweep_to("mpi", "--jobs 1",
+             "ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -n 2");
+    assert_true(same("j1", "mpi", "sweep.csv"));
+    assert_true(same("j1", "mpi", "sweep_duplicates.png"));
+}
+
+/* Rows for point 0 (2 consumers) and point 2 (8 consumers): the delay p99
+** mean must fall with more consumers. */
+static void test_swept_key_takes_effect(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "awk -F, '$4==\"delay_p99_s\" && ($1==0 || $1==2) {v[$1]=$5} "
+             "END {exit !(v[0] > v[2] && v[2] > 0)}' %s/j1/sweep.csv", dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "grep -c ',delay_p99_s,' %s/j1/sweep.csv | grep -qx 4", dir);
+    assert_int_equal(sh(cmd), 0);
+}
+
+static void test_bad_keys(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    const char *bad[][2] = {
+        {"--set consumers.nosuch.count=2", "no 'consumers.nosuch'"},
+        {"--set consumers.workers=2", "holds a mapping"},
+        {"--set consumers.workers.count=0", "count"},
+        {"--set novalue", "KEY=V1"},
+    };
+    for (int i = 0; i < 4; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' sweep scenarios/broker-restart.yaml %s --out %s/bad "
+                 "2>%s/bad.err >/dev/null", getenv("MQSIM"), bad[i][0], dir, dir);
+        assert_int_equal(sh(cmd), 2);
+        snprintf(cmd, sizeof cmd, "grep -q -- \"%s\" %s/bad.err", bad[i][1], dir);
+        if (sh(cmd) != 0) {
+            snprintf(cmd, sizeof cmd, "cat %s/bad.err >&2", dir);
+            sh(cmd);
+            fail_msg("expected '%s' for %s", bad[i][1], bad[i][0]);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jobs_same_bytes),
+        cmocka_unit_test(test_mpi_same_bytes),
+        cmocka_unit_test(test_swept_key_takes_effect),
+        cmocka_unit_test(test_bad_keys),
+    };
+    return cmocka_run_group_tests_name("sweep", tests, setup, teardown);
+}
