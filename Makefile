@@ -24,10 +24,10 @@ MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
 CFLAGS  = $(CSTD) $(WARN) $(OPT) $(SAN) -I. $(MPI_CFLAGS) -MMD -MP
 LDFLAGS = $(SAN)
-LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lpthread -lm
+LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lpthread -lm
 TESTLIBS = -lcmocka
 
-LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard io/*.c) \
+LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard io/*.c) $(wildcard load/*.c) \
            $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/cli/main.o

@@ -26,6 +26,8 @@ static void usage(FILE *f)
         "  report DIR                 write report.html and report.md from a results folder\n"
         "  compare OLD NEW [--tolerance PCT]\n"
         "                             CI regression check between two results folders\n"
+        "  load FILE --broker URL | --start-broker [--duration T] [--out DIR]\n"
+        "                             run the scenario against a real RabbitMQ broker\n"
         "  bench hold|cancel [...]    engine benchmarks (see `mqsim bench --help`)\n"
         "  validate [--replications R] closed-form queueing cases -> docs/VALIDATION.md\n"
         "  sweep FILE --set KEY=V1,V2 [--replications R] [--jobs N]\n"
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "load")) return cli_load(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare")) return cli_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cli_validate(argc - 1, argv + 1);

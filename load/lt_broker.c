@@ -1,0 +1,354 @@
+/*
+** lt_broker.c - start, query and stop a private rabbitmq-server on loopback.
+**
+** Why fork/exec and not system(): the node must live in a process group we
+** own, so that stopping it (normally, on error, from atexit or from a signal
+** handler) is one kill(-pgid) and nothing survives, and so that every
+** rabbitmqctl call can be killed after its time limit. The signal handler
+** only uses async-signal-safe calls (kill, fork, execve, waitpid, _exit).
+** Readiness = the AMQP port accepts a TCP connection and `rabbitmqctl
+** await_startup` exits 0; both bounded by the caller's timeout. Startup on
+** this machine takes about 3 s (measured), so the default budget of 60 s is
+** generous yet bounded.
+*/
+#include "load/lt_broker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RMQ_BIN "/usr/lib/rabbitmq/bin/"
+#define MAX_GUARDED 4
+
+/* Registry read by the signal handler: plain arrays of process groups and
+** temp folders (written before the signal could need them). */
+static volatile pid_t guarded_pgid[MAX_GUARDED];
+static char guarded_dir[MAX_GUARDED][256];
+static int guards_installed;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void rm_tree_sync(const char *dir)
+{
+    if (!dir[0]) return;
+    pid_t p = fork();
+    if (p == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
+        _exit(127);
+    }
+    if (p > 0) waitpid(p, NULL, 0);
+}
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < MAX_GUARDED; i++)
+        if (guarded_pgid[i] > 0) kill(-guarded_pgid[i], SIGKILL);
+    for (int i = 0; i < MAX_GUARDED; i++)
+        if (guarded_pgid[i] > 0) rm_tree_sync(guarded_dir[i]);
+    _exit(128 + sig);
+}
+
+static void at_exit_hook(void)
+{
+    for (int i = 0; i < MAX_GUARDED; i++)
+        if (guarded_pgid[i] > 0) {
+            kill(-guarded_pgid[i], SIGKILL);
+            rm_tree_sync(guarded_dir[i]);
+            guarded_pgid[i] = 0;
+        }
+}
+
+void lt_broker_install_guards(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (guards_installed) return;
+    guards_installed = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    atexit(at_exit_hook);
+}
+
+static void guard_add(const lt_broker *b)
+{
+    for (int i = 0; i < MAX_GUARDED; i++)
+        if (guarded_pgid[i] == 0) {
+            snprintf(guarded_dir[i], sizeof guarded_dir[i], "%s", b->dir);
+            guarded_pgid[i] = b->pgid;
+            return;
+        }
+}
+
+static void guard_remove(pid_t pgid)
+{
+    for (int i = 0; i < MAX_GUARDED; i++)
+        if (guarded_pgid[i] == pgid) guarded_pgid[i] = 0;
+}
+
+/* A free TCP port on 127.0.0.1 (bound then released: a tiny race with other
+** programs picking the same port is accepted; startup then fails cleanly). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t n = sizeof a;
+    int port = -1;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &n) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static int port_open(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+static void set_node_env(const lt_broker *b)
+{
+    char buf[512];
+    setenv("HOME", b->dir, 1);
+    setenv("RABBITMQ_NODENAME", b->node, 1);
+    snprintf(buf, sizeof buf, "%d", b->amqp_port);
+    setenv("RABBITMQ_NODE_PORT", buf, 1);
+    snprintf(buf, sizeof buf, "%s/mnesia", b->dir);
+    setenv("RABBITMQ_MNESIA_BASE", buf, 1);
+    snprintf(buf, sizeof buf, "%s/log", b->dir);
+    setenv("RABBITMQ_LOG_BASE", buf, 1);
+    snprintf(buf, sizeof buf, "%s/enabled_plugins", b->dir);
+    setenv("RABBITMQ_ENABLED_PLUGINS_FILE", buf, 1);
+    snprintf(buf, sizeof buf, "%s/rabbitmq", b->dir);
+    setenv("RABBITMQ_CONFIG_FILE", buf, 1);
+    snprintf(buf, sizeof buf, "%s/advanced.config", b->dir);
+    setenv("RABBITMQ_ADVANCED_CONFIG_FILE", buf, 1);
+    snprintf(buf, sizeof buf, "%s/env.conf", b->dir);
+    setenv("RABBITMQ_CONF_ENV_FILE", buf, 1);
+}
+
+static void redirect_out(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); close(fd); }
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0) { dup2(nul, 0); close(nul); }
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_err *err,
+           const char *const *args)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)RMQ_BIN "rabbitmqctl";
+    if (b && b->node[0]) {
+        argv[n++] = (char *)"-n";
+        argv[n++] = (char *)b->node;
+    }
+    for (int i = 0; args[i] && n < 30; i++) argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    int pfd[2];
+    if (pipe(pfd)) return sim_err_set(err, "pipe: %s", strerror(errno));
+    pid_t p = fork();
+    if (p < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return sim_err_set(err, "fork: %s", strerror(errno));
+    }
+    if (p == 0) {
+        setpgid(0, 0);
+        dup2(pfd[1], 1);
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        close(pfd[1]);
+        if (b && b->dir[0]) setenv("HOME", b->dir, 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    setpgid(p, p);
+    close(pfd[1]);
+    size_t len = 0;
+    char sink[512];
+    double end = now_s() + timeout_s;
+    int timed_out = 0;
+    for (;;) {
+        double left = end - now_s();
+        if (left <= 0) { timed_out = 1; break; }
+        struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+        int r = poll(&pf, 1, (int)(left * 1000) + 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) continue;
+        char *dst = sink;
+        size_t room = sizeof sink;
+        if (out && len + 1 < outsz) { dst = out + len; room = outsz - 1 - len; }
+        ssize_t k = read(pfd[0], dst, room);
+        if (k <= 0) break;
+        if (dst != sink) len += (size_t)k;
+    }
+    close(pfd[0]);
+    if (out && outsz) out[len < outsz ? len : outsz - 1] = '\0';
+    if (timed_out) kill(-p, SIGKILL);
+    int st = 0;
+    while (waitpid(p, &st, 0) < 0 && errno == EINTR) {}
+    if (timed_out)
+        return sim_err_set(err, "rabbitmqctl %s timed out after %.0f s", args[0], timeout_s);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return sim_err_set(err, "rabbitmqctl %s failed (exit %d)%s%s", args[0],
+                           WIFEXITED(st) ? WEXITSTATUS(st) : -1, out && *out ? ": " : "",
+                           out ? out : "");
+    return 0;
+}
+
+int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
+{
+    memset(b, 0, sizeof *b);
+    lt_broker_install_guards();
+    char tmpl[] = "/tmp/mqsim-broker-XXXXXX";
+    if (!mkdtemp(tmpl)) return sim_err_set(err, "cannot create a temp folder: %s", strerror(errno));
+    snprintf(b->dir, sizeof b->dir, "%s", tmpl);
+    snprintf(b->node, sizeof b->node, "mqsim%ld@localhost", (long)getpid());
+    int epmd_port = free_port(), dist_port = free_port();
+    b->amqp_port = free_port();
+    if (epmd_port < 0 || dist_port < 0 || b->amqp_port < 0) {
+        lt_broker_stop(b);
+        return sim_err_set(err, "cannot find free ports on 127.0.0.1");
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d", epmd_port);
+    setenv("ERL_EPMD_PORT", buf, 1); /* inherited by the node and rabbitmqctl */
+    /* Listen on loopback only; no plugins. */
+    char conf[256];
+    snprintf(conf, sizeof conf, "listeners.tcp.1 = 127.0.0.1:%d\nloopback_users = none\n",
+             b->amqp_port);
+    if (write_file(b->dir, "rabbitmq.conf", conf) || write_file(b->dir, "enabled_plugins", "[].\n") ||
+        write_file(b->dir, "env.conf", "")) {
+        lt_broker_stop(b);
+        return sim_err_set(err, "cannot write the broker's config in %s", b->dir);
+    }
+    double t0 = now_s();
+    pid_t epmd = fork();
+    if (epmd == 0) {
+        setpgid(0, 0);
+        redirect_out(b->dir, "epmd.log");
+        execlp("epmd", "epmd", "-port", buf, (char *)NULL);
+        _exit(127);
+    }
+    if (epmd < 0) {
+        lt_broker_stop(b);
+        return sim_err_set(err, "fork: %s", strerror(errno));
+    }
+    setpgid(epmd, epmd);
+    b->pgid = epmd;
+    guard_add(b);
+    pid_t srv = fork();
+    if (srv == 0) {
+        setpgid(0, epmd);
+        set_node_env(b);
+        char d[16];
+        snprintf(d, sizeof d, "%d", dist_port);
+        setenv("RABBITMQ_DIST_PORT", d, 1);
+        redirect_out(b->dir, "server.log");
+        execl(RMQ_BIN "rabbitmq-server", "rabbitmq-server", (char *)NULL);
+        _exit(127);
+    }
+    if (srv < 0) {
+        lt_broker_stop(b);
+        return sim_err_set(err, "fork: %s", strerror(errno));
+    }
+    setpgid(srv, epmd);
+    b->server_pid = srv;
+    double end = t0 + timeout_s;
+    while (!port_open(b->amqp_port)) {
+        int st;
+        if (waitpid(srv, &st, WNOHANG) == srv) {
+            b->server_pid = 0;
+            lt_broker_stop(b);
+            return sim_err_set(err, "rabbitmq-server exited during startup (is rabbitmq-server "
+                               "installed? run scripts/deps.sh)");
+        }
+        if (now_s() > end) {
+            lt_broker_stop(b);
+            return sim_err_set(err, "rabbitmq-server did not open port %d within %.0f s",
+                               b->amqp_port, timeout_s);
+        }
+        usleep(100000);
+    }
+    const char *args[] = {"await_startup", NULL};
+    double left = end - now_s();
+    if (lt_ctl(b, left > 5 ? left : 5, NULL, 0, err, args)) {
+        lt_broker_stop(b);
+        return -1;
+    }
+    b->startup_s = now_s() - t0;
+    return 0;
+}
+
+void lt_broker_stop(lt_broker *b)
+{
+    if (!b) return;
+    if (b->pgid > 0) {
+        if (b->server_pid > 0) {
+            const char *args[] = {"stop", NULL};
+            if (lt_ctl(b, 15, NULL, 0, NULL, args) == 0) {
+                for (int i = 0; i < 100; i++) { /* up to 10 s for the VM to exit */
+                    if (waitpid(b->server_pid, NULL, WNOHANG) == b->server_pid) {
+                        b->server_pid = 0;
+                        break;
+                    }
+                    usleep(100000);
+                }
+            }
+        }
+        kill(-b->pgid, SIGTERM);
+        usleep(200000);
+        kill(-b->pgid, SIGKILL);
+        while (waitpid(-b->pgid, NULL, 0) > 0 || errno == EINTR) {}
+        guard_remove(b->pgid);
+        b->pgid = 0;
+        b->server_pid = 0;
+    }
+    if (b->dir[0]) {
+        rm_tree_sync(b->dir);
+        b->dir[0] = '\0';
+    }
+}

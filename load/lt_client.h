@@ -1,0 +1,121 @@
+/*
+** lt_client.h - real AMQP 0-9-1 clients (rabbitmq-c) for the load tester:
+** broker URL parsing and the loopback rule, a connect helper where every
+** step has a time limit, and the producer / consumer threads.
+**
+** Design: one pthread per client (scenarios for `mqsim load` are small:
+** at most LT_MAX_CLIENTS), each owning its own amqp connection, so no
+** connection is ever shared between threads. What the threads measure goes
+** into one lt_track (message records by id, histograms, counters) behind a
+** single mutex: at the few hundred msg/s a validation scenario runs, one
+** lock per message is negligible and keeps the accounting exact.
+**
+** Every loop is bounded: producers stop at the run's end or when the
+** tracker is full (LT message cap), consumers when told to stop, and every
+** wait is sliced into <= 100 ms steps that re-check the stop flag. Every
+** socket operation has a time limit (open, handshake, RPC, consume, confirm).
+**
+** Ownership: lt_track_init/lt_track_free bracket a tracker; lt_client
+** structs are owned by the caller (lt_run.c), which starts and joins the
+** threads; the tracker and run context are borrowed by every thread until
+** it is joined.
+*/
+#ifndef LT_CLIENT_H
+#define LT_CLIENT_H
+
+#include "models/mq_scenario.h"
+#include "sim/sim_err.h"
+#include "sim/sim_stats.h"
+
+#include <amqp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LT_MAX_CLIENTS 64
+#define LT_MAX_MESSAGES 2000000u
+
+typedef struct lt_url {
+    char host[256];
+    int port;
+    char user[64], pass[64], vhost[128];
+} lt_url;
+
+/* Parse amqp://[user[:pass]@]host[:port][/vhost] (defaults guest/guest,
+** port 5672, vhost "/"; "%2f" in the vhost is "/"). 0 ok, -1 with a message.
+** No name is resolved: nothing touches the network. */
+int lt_url_parse(const char *s, lt_url *u, sim_err *err);
+
+/* True for a loopback address given literally: "localhost", 127.0.0.0/8,
+** "::1" (bracketed or not). Any other name or address, even one that would
+** resolve to loopback, counts as remote (it is never resolved). */
+bool lt_host_is_loopback(const char *host);
+
+/* Open a connection and log in, each step bounded by timeout_s
+** (amqp_socket_open_noblock, handshake and RPC timeouts). conn_name is sent
+** as the connection_name client property (shown by rabbitmqctl). On success
+** returns a connection the caller closes with lt_disconnect; on failure NULL
+** and a message (refused, timeout, auth refused, not an AMQP server). */
+amqp_connection_state_t lt_connect(const lt_url *u, double timeout_s, const char *conn_name,
+                                   sim_err *err);
+/* Close politely (bounded by the RPC timeout) and free. NULL is a no-op. */
+void lt_disconnect(amqp_connection_state_t c, bool polite);
+/* Text for a failed rabbitmq-c reply. */
+const char *lt_reply_text(amqp_rpc_reply_t r, char *buf, size_t n);
+
+/* What every thread records into, by message id. */
+typedef struct lt_track {
+    pthread_mutex_t mu;
+    uint32_t cap, n;          /* ids 0..n-1 handed out */
+    double *intended;         /* intended send time, s after t0 */
+    uint8_t *consumed;        /* processing completions (saturating) */
+    uint8_t *confirmed;       /* broker confirmed at least once */
+    uint8_t *drained;         /* found by the final drain */
+    double warmup_s;
+    sim_hist *delay, *delay_iv;
+    sim_welford delay_w;
+    uint64_t consumed_unique, duplicates, redelivered, confirms, lost_send_failed;
+    uint64_t iv_published, iv_consumed, iv_duplicates;
+    uint64_t exceptions;
+} lt_track;
+
+int lt_track_init(lt_track *t, uint32_t cap, double warmup_s);
+void lt_track_free(lt_track *t);
+
+/* Shared run context every client reads. */
+typedef struct lt_ctx {
+    const mq_scenario *s;
+    lt_url url;
+    lt_track *track;
+    double t0;                 /* CLOCK_MONOTONIC at run start */
+    double duration_s;
+    volatile int stop_producers, stop_consumers;
+    pthread_mutex_t mu;        /* guards blocked_until and client state below */
+    double *blocked_until;     /* per group slot (producers, then consumers) */
+} lt_ctx;
+
+/* One client and its connection window bookkeeping (guarded by ctx->mu
+** where noted; the rest is private to its thread). */
+typedef struct lt_client {
+    lt_ctx *ctx;
+    bool consumer;
+    int group, index, slot;
+    pthread_t th;
+    bool started;
+    uint64_t seed;
+    /* guarded by ctx->mu */
+    bool up;
+    int local_port;            /* of the current connection, 0 when down */
+    double down_since, total_down_s, max_down_s;
+    int drops, reconnects;
+    double restart_at;         /* app restart requested: reconnect at this time; <0 none */
+    bool restart_req;
+    int in_flight;             /* consumer: deliveries being processed */
+    uint64_t held;             /* producer: sends waiting (retry/buffer) */
+} lt_client;
+
+double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */
+void *lt_producer_main(void *arg);
+void *lt_consumer_main(void *arg);
+
+#endif
