@@ -19,5 +19,6 @@ int cli_report(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_plan(int argc, char **argv);
 
 #endif

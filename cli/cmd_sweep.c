@@ -34,7 +34,6 @@
 
 #define MAX_KEYS 8
 #define MAX_POINTS 100000
-#define MAX_FILE (4u << 20)
 
 typedef struct sweep_key {
     char *key;
@@ -81,69 +80,23 @@ static int job(size_t j, void *ctx, sim_metrics *out, sim_err *err)
 {
     sweep *sw = ctx;
     const mq_scenario *s = &sw->scn[j / (size_t)sw->reps];
-    mq_run_opts o = {.seed = sw->have_seed ? sw->seed : s->run.seed,
-                     .replication = j % (size_t)sw->reps};
-    mq_result r;
-    if (mq_model_run(s, &o, &r, err)) return -1;
-    *out = r.metrics;
-    r.metrics = (sim_metrics){0};
-    mq_result_free(&r);
-    return 0;
-}
-
-static char *read_text(const char *path, size_t *len, sim_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *b = malloc(MAX_FILE + 1);
-    size_t n = b ? fread(b, 1, MAX_FILE + 1, f) : 0;
-    fclose(f);
-    if (!b || n > MAX_FILE) {
-        free(b);
-        sim_err_at(err, path, 0, 0, "larger than %u bytes", MAX_FILE);
-        return NULL;
-    }
-    b[n] = '\0';
-    *len = n;
-    return b;
+    return mq_model_run_metrics(s, sw->have_seed ? sw->seed : s->run.seed,
+                                j % (size_t)sw->reps, out, err);
 }
 
 static int load_points(sweep *sw, sim_err *err)
 {
-    size_t len;
-    char *text = read_text(sw->file, &len, err);
-    if (!text) return -1;
     sw->scn = calloc(sw->npoints, sizeof *sw->scn);
-    if (!sw->scn) {
-        free(text);
-        return sim_err_set(err, "out of memory");
-    }
-    int rc = 0;
-    for (size_t p = 0; p < sw->npoints && rc == 0; p++) {
+    if (!sw->scn) return sim_err_set(err, "out of memory");
+    for (size_t p = 0; p < sw->npoints; p++) {
         const char *keys[MAX_KEYS], *vals[MAX_KEYS];
-        char name[1024];
-        int off = snprintf(name, sizeof name, "%s [", sw->file);
         for (size_t k = 0; k < sw->nkeys; k++) {
             keys[k] = sw->keys[k].key;
             vals[k] = sw->keys[k].vals[val_index(sw, p, k)];
-            if (off < (int)sizeof name)
-                off += snprintf(name + off, sizeof name - (size_t)off, "%s%s=%s",
-                                k ? ", " : "", keys[k], vals[k]);
         }
-        if (off < (int)sizeof name) snprintf(name + off, sizeof name - (size_t)off, "]");
-        char *mod;
-        size_t mlen;
-        rc = scn_override_apply(text, len, keys, vals, sw->nkeys, &mod, &mlen, err);
-        if (rc == 0) {
-            rc = scn_load_string(name, mod, mlen, &sw->scn[p], err);
-            free(mod);
-        }
+        if (scn_load_with(sw->file, keys, vals, sw->nkeys, &sw->scn[p], err)) return -1;
     }
-    free(text);
-    return rc;
+    return 0;
 }
 
 /* Numeric x of a value: a duration, a time of day, a plain number, or the

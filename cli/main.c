@@ -32,6 +32,8 @@ static void usage(FILE *f)
         "  validate [--replications R] closed-form queueing cases -> docs/VALIDATION.md\n"
         "  sweep FILE --set KEY=V1,V2 [--replications R] [--jobs N]\n"
         "                             grid of runs; mpirun -n K splits it over ranks\n"
+        "  plan FILE --vary KEY --range LO..HI\n"
+        "                             smallest KEY at which the budget passes (bisection)\n"
         "  version                    print the version\n"
         "\n"
         "exit status: 0 ok, 1 internal error, 2 bad input or usage, 3 budget exceeded,\n"
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "compare")) return cli_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cli_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plan")) return cli_plan(argc - 1, argv + 1);
     fprintf(stderr, "mqsim: unknown command '%s'\n", cmd);
     usage(stderr);
     return CLI_USAGE;

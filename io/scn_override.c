@@ -7,6 +7,10 @@
 ** preserved (they do not matter to the loader); values and structure are.
 */
 #include "io/scn_override.h"
+#include "io/scn_load.h"
+
+#include <errno.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -180,4 +184,37 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
     *out = b.p;
     *outlen = b.n;
     return 0;
+}
+
+#define MAX_FILE (4u << 20) /* the loader's own limit */
+
+int scn_load_with(const char *path, const char *const *keys, const char *const *values,
+                  size_t n, mq_scenario *out, sim_err *err)
+{
+    if (scn_load_file(path, out, err)) return -1;
+    if (n == 0) return 0;
+    mq_scenario_free(out);
+    FILE *f = fopen(path, "rb");
+    if (!f) return sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
+    char *text = malloc(MAX_FILE + 1);
+    size_t len = text ? fread(text, 1, MAX_FILE + 1, f) : 0;
+    fclose(f);
+    if (!text || len > MAX_FILE) {
+        free(text);
+        return sim_err_at(err, path, 0, 0, "larger than %u bytes", MAX_FILE);
+    }
+    char name[1024];
+    int off = snprintf(name, sizeof name, "%s [", path);
+    for (size_t i = 0; i < n && off < (int)sizeof name; i++)
+        off += snprintf(name + off, sizeof name - (size_t)off, "%s%s=%s", i ? ", " : "",
+                        keys[i], values[i]);
+    if (off < (int)sizeof name) snprintf(name + off, sizeof name - (size_t)off, "]");
+    char *mod;
+    size_t mlen;
+    int rc = scn_override_apply(text, len, keys, values, n, &mod, &mlen, err);
+    free(text);
+    if (rc) return -1;
+    rc = scn_load_string(name, mod, mlen, out, err);
+    free(mod);
+    return rc;
 }

@@ -26,4 +26,12 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
                        const char *const *values, size_t n, char **out,
                        size_t *outlen, sim_err *err);
 
+/* Load the scenario at `path` with n settings applied (n may be 0), after
+** checking the unmodified file first so that its own errors are reported
+** against its own lines. Messages about the modified text name it
+** "path [k=v, ...]". 0 ok; -1 with err filled (*out left empty). */
+struct mq_scenario;
+int scn_load_with(const char *path, const char *const *keys, const char *const *values,
+                  size_t n, struct mq_scenario *out, sim_err *err);
+
 #endif

@@ -469,3 +469,15 @@ void mq_result_free(mq_result *r)
     free(r->outages);
     *r = (mq_result){0};
 }
+
+int mq_model_run_metrics(const mq_scenario *s, uint64_t seed, uint64_t replication,
+                         sim_metrics *out, sim_err *err)
+{
+    mq_run_opts o = {.seed = seed, .replication = replication};
+    mq_result r;
+    if (mq_model_run(s, &o, &r, err)) return -1;
+    *out = r.metrics; /* take the table; free the rest */
+    r.metrics = (sim_metrics){0};
+    mq_result_free(&r);
+    return 0;
+}

@@ -64,4 +64,10 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out,
                  sim_err *err);
 void mq_result_free(mq_result *r);
 
+/* Run one replication and keep only its summary metrics (for replications,
+** sweeps and searches that need nothing else). *out must be empty; the
+** caller frees it with sim_metrics_free(). */
+int mq_model_run_metrics(const mq_scenario *s, uint64_t seed, uint64_t replication,
+                         sim_metrics *out, sim_err *err);
+
 #endif

@@ -1,0 +1,251 @@
+/*
+** cmd_plan.c - `mqsim plan FILE --vary KEY --range LO..HI [--step S]
+**              [--goal budget] [--replications R] [--jobs N] [--out DIR]`
+**
+** Capacity search: the smallest value of KEY in [LO, HI] (on the grid
+** LO, LO+S, ...) at which every line of the scenario's budget passes with
+** confidence (mq_budget's rule: the whole 95% CI within the limit). It
+** assumes the budget's verdict is monotone in KEY - failing below some value,
+** passing from there on, as with more consumers or a larger spec - and
+** bisects, so it needs about log2(grid points) + 2 evaluations instead of
+** the whole grid. The assumption is checked where it matters: the answer's
+** lower neighbour is evaluated and must fail, and HI must pass (otherwise
+** "no value in range passes" is reported). Each evaluation runs R
+** replications (in parallel, cli_par.h) on common random numbers.
+**
+** Values may carry a unit suffix (`--range 1s..60s`, `--range 1000..8000`):
+** the numeric part is searched, the suffix is appended back.
+** Output: plan.csv (every evaluated value, its budget lines with CIs and the
+** verdict) and the answer with the number of runs used, on stdout.
+*/
+#include "cli/cli.h"
+#include "cli/cli_par.h"
+#include "io/out_csv.h"
+#include "io/out_file.h"
+#include "io/scn_load.h"
+#include "io/scn_override.h"
+#include "models/mq_budget.h"
+#include "models/mq_model.h"
+#include "sim/sim_rep.h"
+
+#include <csv.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_EVALS 64
+
+typedef struct probe {
+    double value;
+    int pass;
+    sim_metrics agg;
+} probe;
+
+typedef struct plan {
+    const char *file, *key;
+    char suffix[32];
+    int reps, threads;
+    mq_scenario scn; /* the scenario at the value being evaluated */
+    probe evals[MAX_EVALS];
+    int nevals;
+    size_t runs;
+} plan;
+
+static void plan_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: mqsim plan FILE --vary KEY --range LO..HI [--step S] [--goal budget]\n"
+        "                  [--replications R] [--jobs N] [--out DIR]\n"
+        "  finds the smallest KEY in [LO, HI] at which every budget line passes with\n"
+        "  confidence, by bisection (the verdict must be monotone in KEY: failing below\n"
+        "  some value, passing above). KEY is a scenario path as in `mqsim sweep`.\n"
+        "  --step S        grid step (default 1)\n"
+        "  --replications  per evaluated value (default 5)\n"
+        "examples:\n"
+        "  mqsim plan scenarios/backlog-drain.yaml --vary consumers.workers.count --range 1..16\n"
+        "  mqsim plan FILE --vary rocketmq_change.to.spec_tps --range 1000..10000 --step 500\n");
+}
+
+/* "12.5s" -> 12.5 and suffix "s". */
+static int split_value(const char *text, double *v, char *suffix, size_t n)
+{
+    char *end;
+    *v = strtod(text, &end);
+    if (end == text || !isfinite(*v) || strlen(end) >= n) return -1;
+    snprintf(suffix, n, "%s", end);
+    return 0;
+}
+
+static int job(size_t j, void *ctx, sim_metrics *out, sim_err *err)
+{
+    plan *p = ctx;
+    return mq_model_run_metrics(&p->scn, p->scn.run.seed, j, out, err);
+}
+
+/* Evaluate the budget at value v (cached). Returns the probe, or NULL with
+** err filled. */
+static probe *evaluate(plan *p, double v, sim_err *err)
+{
+    for (int i = 0; i < p->nevals; i++)
+        if (p->evals[i].value == v) return &p->evals[i];
+    if (p->nevals == MAX_EVALS) {
+        sim_err_set(err, "more than %d evaluations", MAX_EVALS);
+        return NULL;
+    }
+    char val[64];
+    snprintf(val, sizeof val, "%.15g%s", v, p->suffix);
+    const char *keys[1] = {p->key}, *vals[1] = {val};
+    if (scn_load_with(p->file, keys, vals, 1, &p->scn, err)) return NULL;
+    sim_metrics *res = calloc((size_t)p->reps, sizeof *res);
+    probe *pr = &p->evals[p->nevals];
+    *pr = (probe){.value = v};
+    int rc = res ? par_run((size_t)p->reps, p->threads, job, p, res, NULL, err) : -1;
+    if (!res) sim_err_set(err, "out of memory");
+    sim_rep *agg = rc == 0 ? sim_rep_new() : NULL;
+    for (int r = 0; agg && r < p->reps; r++) sim_rep_add(agg, &res[r]);
+    if (rc == 0 && (!agg || sim_rep_result(agg, &pr->agg))) rc = sim_err_set(err, "out of memory");
+    sim_rep_free(agg);
+    for (int r = 0; res && r < p->reps; r++) sim_metrics_free(&res[r]);
+    free(res);
+    if (rc == 0) {
+        mq_budget_verdict vd[256];
+        const mq_budget *b = p->scn.budget;
+        pr->pass = b && b->n <= 256 && mq_budget_eval(b, &pr->agg, vd) == 0;
+        p->runs += (size_t)p->reps;
+        p->nevals++;
+        fprintf(stderr, "plan: %s = %s -> %s\n", p->key, val, pr->pass ? "passes" : "fails");
+    }
+    mq_scenario_free(&p->scn);
+    return rc == 0 ? pr : NULL;
+}
+
+static int write_csv(const char *dir, const plan *p, const mq_budget *b, sim_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/plan.csv", dir);
+    out_file f;
+    if (out_file_open(&f, path, err)) return -1;
+    fprintf(f.fp, "value,budget_line,measured,ci95_low,ci95_high,line_verdict,value_verdict\n");
+    char a[40], c[40], d[40];
+    for (int i = 0; i < p->nevals; i++) {
+        const probe *pr = &p->evals[i];
+        for (size_t l = 0; l < b->n; l++) {
+            mq_budget_verdict v = mq_budget_eval_line(&b->v[l], &pr->agg);
+            fprintf(f.fp, "%.15g%s,", pr->value, p->suffix);
+            csv_fwrite(f.fp, b->v[l].text, strlen(b->v[l].text));
+            fprintf(f.fp, ",%s,%s,%s,%s,%s\n", out_fmt_double(a, v.value, 0),
+                    out_fmt_double(c, v.lo, 0), out_fmt_double(d, v.hi, 0),
+                    v.pass ? "pass" : "fail", pr->pass ? "pass" : "fail");
+        }
+    }
+    return out_file_commit(&f, err);
+}
+
+int cli_plan(int argc, char **argv)
+{
+    plan p = {.reps = 5, .threads = par_default_threads()};
+    const char *range = NULL, *out = NULL, *goal = "budget";
+    double step = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            plan_usage(stdout);
+            return CLI_OK;
+        }
+        if (!strcmp(a, "--vary") && v) p.key = argv[++i];
+        else if (!strcmp(a, "--range") && v) range = argv[++i];
+        else if (!strcmp(a, "--goal") && v) goal = argv[++i];
+        else if (!strcmp(a, "--out") && v) out = argv[++i];
+        else if (!strcmp(a, "--step") && v) step = atof(argv[++i]);
+        else if (!strcmp(a, "--replications") && v) p.reps = atoi(argv[++i]);
+        else if (!strcmp(a, "--jobs") && v) p.threads = atoi(argv[++i]);
+        else if (a[0] != '-' && !p.file) p.file = a;
+        else {
+            fprintf(stderr, "mqsim plan: unknown or incomplete argument '%s'\n", a);
+            plan_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (!p.file || !p.key || !range) {
+        plan_usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(goal, "budget") != 0) {
+        fprintf(stderr, "mqsim plan: --goal must be 'budget' (the scenario's budget: section)\n");
+        return CLI_USAGE;
+    }
+    if (p.reps < 2 || p.reps > 10000 || p.threads < 1 || !(step > 0)) {
+        fprintf(stderr, "mqsim plan: need --replications 2..10000 (a CI needs two), "
+                        "--jobs >= 1 and --step > 0\n");
+        return CLI_USAGE;
+    }
+    const char *dots = strstr(range, "..");
+    char lo_s[64], sfx2[32];
+    double lo, hi;
+    if (!dots || (size_t)(dots - range) >= sizeof lo_s) {
+        fprintf(stderr, "mqsim plan: --range expects LO..HI, e.g. 1..16 or 1s..60s\n");
+        return CLI_USAGE;
+    }
+    memcpy(lo_s, range, (size_t)(dots - range));
+    lo_s[dots - range] = '\0';
+    if (split_value(lo_s, &lo, p.suffix, sizeof p.suffix) ||
+        split_value(dots + 2, &hi, sfx2, sizeof sfx2) || strcmp(p.suffix, sfx2) || !(hi > lo)) {
+        fprintf(stderr, "mqsim plan: --range expects LO..HI with LO < HI and the same unit\n");
+        return CLI_USAGE;
+    }
+
+    sim_err err = {{0}};
+    mq_scenario base;
+    if (scn_load_file(p.file, &base, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return CLI_USAGE;
+    }
+    if (!base.budget || base.budget->n == 0) {
+        fprintf(stderr, "%s: no budget: section; plan searches for the value where the "
+                        "budget passes (see docs/SCENARIO.md)\n", p.file);
+        mq_scenario_free(&base);
+        return CLI_USAGE;
+    }
+    char dir[4096];
+    if (out) snprintf(dir, sizeof dir, "%s", out);
+    else snprintf(dir, sizeof dir, "results/%s-plan", base.name);
+
+    /* Bisection on grid indices [0, n-1]: invariant fail(lo_i-1), pass(hi_i). */
+    size_t n = (size_t)floor((hi - lo) / step + 1e-9) + 1;
+    int rc = CLI_OK;
+    double answer = NAN;
+    probe *top = evaluate(&p, lo + (double)(n - 1) * step, &err);
+    if (!top) goto fail;
+    if (top->pass) {
+        size_t a = 0, b = n - 1;
+        probe *first = evaluate(&p, lo, &err);
+        if (!first) goto fail;
+        if (first->pass) b = 0;
+        while (b > a + 1 && !first->pass) {
+            size_t m = a + (b - a) / 2;
+            probe *pm = evaluate(&p, lo + (double)m * step, &err);
+            if (!pm) goto fail;
+            if (pm->pass) b = m;
+            else a = m;
+        }
+        answer = lo + (double)b * step;
+    }
+    if (out_mkdir_p(dir, &err) || write_csv(dir, &p, base.budget, &err)) goto fail;
+    if (isnan(answer))
+        printf("plan: no %s in %s passes the budget (the largest, %.15g%s, fails)\n", p.key,
+               range, lo + (double)(n - 1) * step, p.suffix);
+    else
+        printf("plan: smallest %s that passes the budget: %.15g%s\n", p.key, answer, p.suffix);
+    printf("plan: %d values evaluated x %d replications = %zu runs (the full grid: %zu values, "
+           "%zu runs); details in %s/plan.csv\n", p.nevals, p.reps, p.runs, n,
+           n * (size_t)p.reps, dir);
+    goto done;
+fail:
+    fprintf(stderr, "mqsim plan: %s\n", err.msg);
+    rc = CLI_USAGE;
+done:
+    for (int i = 0; i < p.nevals; i++) sim_metrics_free(&p.evals[i].agg);
+    mq_scenario_free(&base);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/*
+** test_plan.c - `mqsim plan`: on scenarios/capacity-drain.yaml the smallest
+** consumer count that drains 100k messages within 20 min is 7 (the fluid
+** answer: 7 x 20 - 50 = 90 msg/s -> 1111 s; 6 gives 1429 s), found with
+** fewer runs than the grid; plan.csv records every evaluated value; bad
+** requests exit 2.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_finds_fewest_consumers(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mqsim-plan-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' plan scenarios/capacity-drain.yaml --vary consumers.workers.count "
+             "--range 1..16 --replications 4 --out %s > %s/out.txt 2>/dev/null",
+             getenv("MQSIM"), dir, dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "grep -q 'passes the budget: 7$' %s/out.txt", dir);
+    assert_int_equal(sh(cmd), 0);
+    /* bisection: at most log2(16) + 2 values, not 16 */
+    snprintf(cmd, sizeof cmd,
+             "n=$(cut -d, -f1 %s/plan.csv | tail -n +2 | sort -u | wc -l); "
+             "[ $n -ge 3 ] && [ $n -le 6 ] && grep -q '^6,.*,fail$' %s/plan.csv && "
+             "grep -q '^7,.*,pass$' %s/plan.csv", dir, dir, dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    sh(cmd);
+}
+
+static void test_bad_requests(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "scenarios/steady-state.yaml --vary consumers[0].count --range 1..4", /* no budget */
+        "scenarios/capacity-drain.yaml --vary consumers.workers.count --range 4..1",
+        "scenarios/capacity-drain.yaml --vary consumers.workers.count --range 1s..4",
+        "scenarios/capacity-drain.yaml --vary consumers.nosuch.count --range 1..4",
+        "scenarios/capacity-drain.yaml --range 1..4",
+    };
+    char cmd[1024];
+    for (int i = 0; i < 5; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' plan %s --out /tmp/mqsim-plan-bad >/dev/null 2>&1",
+                 getenv("MQSIM"), bad[i]);
+        if (sh(cmd) != 2) fail_msg("expected exit 2 for: %s", bad[i]);
+    }
+    sh("rm -rf /tmp/mqsim-plan-bad");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_finds_fewest_consumers),
+        cmocka_unit_test(test_bad_requests),
+    };
+    return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
+}
