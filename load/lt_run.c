@@ -13,7 +13,8 @@
 ** Metrics use the simulation's names and meanings (models/mq_model.c), so
 ** `compare` and the validation test line them up; lost = messages intended
 ** and neither consumed, nor found by the final drain, nor still waiting in a
-** producer. Real-only figures: broker_startup_s, disruption_apply_s.
+** producer. Real-only figures: broker_startup_s, disruption_lag_s (how far from the
+** scenario's time the worst server-side action completed), ctl_latency_s.
 */
 #include "load/lt_run.h"
 #include "load/lt_broker.h"
@@ -86,7 +87,8 @@ typedef struct run {
     lt_client *clients;
     size_t nclients, nprod;
     volatile int events_stop;
-    double apply_max_s;      /* longest rabbitmqctl disruption call */
+    double lead_s;           /* measured rabbitmqctl latency (s) */
+    double lag_max_s;        /* worst |server-side action done - scenario time| */
     sim_strs *warnings;
     char label[128];
     pthread_mutex_t label_mu;
@@ -139,34 +141,31 @@ static void *close_one(void *arg)
     return NULL;
 }
 
-/* Close the connections of the selected groups, server side. */
-static void close_groups(run *r, const mq_event *ev)
+/* The server-side pids of the selected groups' current connections, found
+** by matching each client's local port with `list_connections peer_port
+** pid`. Returns how many were found (<= LT_MAX_CLIENTS); *wanted = how many
+** connected clients were selected. */
+static size_t resolve_groups(run *r, const mq_event *ev, close_job *jobs, size_t *wanted)
 {
-    if (ev->ngroups == 0) {
-        const char *args[] = {"close_all_connections", "mqsim: disconnect event", NULL};
-        sim_err e;
-        if (lt_ctl(r->broker, 15, NULL, 0, &e, args))
-            sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, e.msg);
-        return;
-    }
     int ports[LT_MAX_CLIENTS];
-    size_t np = 0;
+    size_t np = 0, nj = 0;
     pthread_mutex_lock(&r->ctx.mu);
     for (size_t i = 0; i < r->nclients; i++) {
         lt_client *c = &r->clients[i];
         if (c->up && c->local_port && selected(ev, c->consumer, c->group)) ports[np++] = c->local_port;
     }
     pthread_mutex_unlock(&r->ctx.mu);
-    static char out[65536];
+    *wanted = np;
+    static char out[65536]; /* only the event thread calls this */
     const char *largs[] = {"list_connections", "-q", "--no-table-headers", "peer_port", "pid", NULL};
     sim_err e;
     if (lt_ctl(r->broker, 15, out, sizeof out, &e, largs)) {
         sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, e.msg);
-        return;
+        return 0;
     }
-    close_job jobs[LT_MAX_CLIENTS];
-    size_t nj = 0;
-    for (char *line = strtok(out, "\n"); line && nj < LT_MAX_CLIENTS; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line && nj < LT_MAX_CLIENTS;
+         line = strtok_r(NULL, "\n", &save)) {
         char *tab = strchr(line, '\t');
         if (!tab) continue;
         int port = atoi(line);
@@ -174,65 +173,108 @@ static void close_groups(run *r, const mq_event *ev)
             if (ports[k] == port) {
                 jobs[nj].b = r->broker;
                 snprintf(jobs[nj].pid, sizeof jobs[nj].pid, "%s", tab + 1);
-                if (pthread_create(&jobs[nj].th, NULL, close_one, &jobs[nj]) == 0) nj++;
+                nj++;
                 break;
             }
     }
-    for (size_t k = 0; k < nj; k++) {
+    return nj;
+}
+
+/* Run the prepared closes in parallel and wait for them. */
+static void close_jobs(run *r, const mq_event *ev, close_job *jobs, size_t nj, size_t wanted)
+{
+    size_t started = 0;
+    for (size_t k = 0; k < nj; k++)
+        if (pthread_create(&jobs[k].th, NULL, close_one, &jobs[k]) == 0) jobs[started++] = jobs[k];
+    for (size_t k = 0; k < started; k++) {
         pthread_join(jobs[k].th, NULL);
         if (jobs[k].rc) sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, jobs[k].err.msg);
     }
-    if (nj < np)
+    if (nj < wanted)
         sim_strs_add(r->warnings, "disconnect at %.0f s: %zu of %zu connections found on the broker",
-                     ev->at_s, nj, np);
+                     ev->at_s, nj, wanted);
 }
 
+static void set_label(run *r, const mq_event *ev)
+{
+    pthread_mutex_lock(&r->label_mu);
+    snprintf(r->label, sizeof r->label, "%s", ev_label(ev));
+    pthread_mutex_unlock(&r->label_mu);
+}
+
+/* Record how far from the scenario's time a server-side action landed. */
+static void note_lag(run *r, const mq_event *ev)
+{
+    r->lag_max_s = fmax(r->lag_max_s, fabs(lt_now(&r->ctx) - ev->at_s));
+}
+
+/* Apply one event. rabbitmqctl needs ~lead_s to act (an Erlang VM starts
+** for every call), so server-side actions are launched lead_s early and land
+** close to the scenario's time; a group close resolves its connections
+** another lead_s before that. */
 static void apply_event(run *r, const mq_event *ev)
 {
     lt_ctx *x = &r->ctx;
     const mq_scenario *s = r->s;
-    double now = lt_now(x), d = fmax(ev->duration_s, 0);
-    double t0 = now;
-    pthread_mutex_lock(&r->label_mu);
-    snprintf(r->label, sizeof r->label, "%s", ev_label(ev));
-    pthread_mutex_unlock(&r->label_mu);
+    double d = fmax(ev->duration_s, 0), lead = r->lead_s;
+    sim_err e;
     switch (ev->type) {
     case MQ_EVENT_BROKER_RESTART: {
         const char *stop[] = {"stop_app", NULL}, *start[] = {"start_app", NULL};
-        sim_err e;
-        if (lt_ctl(r->broker, 30, NULL, 0, &e, stop)) {
+        sleep_until(r, ev->at_s - lead);
+        set_label(r, ev);
+        int rc = lt_ctl(r->broker, 30, NULL, 0, &e, stop);
+        note_lag(r, ev);
+        if (rc) {
             sim_strs_add(r->warnings, "broker_restart at %.0f s: %s", ev->at_s, e.msg);
-            break;
+            return;
         }
-        r->apply_max_s = fmax(r->apply_max_s, lt_now(x) - t0);
-        double back = ev->at_s + d;
-        while (lt_now(x) < back && !r->events_stop) sleep_until(r, back);
+        sleep_until(r, ev->at_s + d - lead); /* returns at once when stopping */
         if (lt_ctl(r->broker, 60, NULL, 0, &e, start))
             sim_strs_add(r->warnings, "broker_restart at %.0f s: %s", ev->at_s, e.msg);
         return;
     }
-    case MQ_EVENT_DISCONNECT:
+    case MQ_EVENT_DISCONNECT: {
+        close_job jobs[LT_MAX_CLIENTS];
+        size_t nj = 0, wanted = 0;
+        if (ev->ngroups) {
+            sleep_until(r, ev->at_s - 2 * lead - 0.2);
+            nj = resolve_groups(r, ev, jobs, &wanted);
+        }
+        sleep_until(r, ev->at_s - lead);
         pthread_mutex_lock(&x->mu);
         for (size_t g = 0; g < s->nproducers; g++)
-            if (selected(ev, false, (int)g)) x->blocked_until[g] = now + d;
+            if (selected(ev, false, (int)g)) x->blocked_until[g] = ev->at_s + d;
         for (size_t g = 0; g < s->nconsumers; g++)
-            if (selected(ev, true, (int)g)) x->blocked_until[s->nproducers + g] = now + d;
+            if (selected(ev, true, (int)g)) x->blocked_until[s->nproducers + g] = ev->at_s + d;
         pthread_mutex_unlock(&x->mu);
-        close_groups(r, ev);
-        r->apply_max_s = fmax(r->apply_max_s, lt_now(x) - t0);
-        break;
+        set_label(r, ev);
+        if (ev->ngroups) {
+            close_jobs(r, ev, jobs, nj, wanted);
+        } else {
+            const char *args[] = {"close_all_connections", "mqsim: disconnect event", NULL};
+            if (lt_ctl(r->broker, 15, NULL, 0, &e, args))
+                sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, e.msg);
+        }
+        note_lag(r, ev);
+        return;
+    }
     case MQ_EVENT_APP_RESTART:
+        sleep_until(r, ev->at_s);
+        set_label(r, ev);
         pthread_mutex_lock(&x->mu);
         for (size_t i = 0; i < r->nclients; i++) {
             lt_client *c = &r->clients[i];
             if (!selected(ev, c->consumer, c->group)) continue;
             c->restart_req = true;
-            c->restart_at = now + d;
+            c->restart_at = ev->at_s + d;
         }
         pthread_mutex_unlock(&x->mu);
-        break;
+        return;
     case MQ_EVENT_RESOURCE_OP:
-        break;
+        sleep_until(r, ev->at_s);
+        set_label(r, ev);
+        return;
     }
 }
 
@@ -251,11 +293,19 @@ static void *event_main(void *arg)
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
+    bool ctl = false;
+    for (size_t i = 0; i < n; i++)
+        ctl |= s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART;
+    if (ctl) { /* measure one rabbitmqctl call: the lead for server-side actions */
+        const char *args[] = {"list_connections", "-q", "--no-table-headers", "pid", NULL};
+        double t0 = lt_now(&r->ctx);
+        char out[4096];
+        if (lt_ctl(r->broker, 15, out, sizeof out, NULL, args) == 0)
+            r->lead_s = fmin(lt_now(&r->ctx) - t0, 3.0);
+    }
     for (size_t i = 0; i < n && !r->events_stop; i++) {
         const mq_event *ev = &s->events[order[i]];
         if (ev->at_s >= r->ctx.duration_s) break;
-        sleep_until(r, ev->at_s);
-        if (r->events_stop) break;
         apply_event(r, ev);
     }
     free(order);
@@ -403,7 +453,8 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("backlog_max", sm->backlog_max, "msgs", LO);
     ADD("backlog_mean", end_t > 0 ? sm->backlog_area / end_t : 0, "msgs", LO);
     ADD("broker_startup_s", startup_s, "s", NO);
-    ADD("disruption_apply_s", r->apply_max_s, "s", NO);
+    ADD("disruption_lag_s", r->lag_max_s, "s", NO);
+    ADD("ctl_latency_s", r->lead_s, "s", NO);
 }
 
 static int collect_outages(run *r, mq_result *out, double end_t)
