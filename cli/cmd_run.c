@@ -23,6 +23,7 @@
 ** parse_args(); add a new option there and a field in run_args.
 */
 #include "cli/cli.h"
+#include "cli/cli_par.h"
 #include "io/out_csv.h"
 #include "io/out_json.h"
 #include "io/out_risk.h"
@@ -66,6 +67,8 @@ static void run_usage(FILE *f)
         "              95%% t-intervals in ci95_low/ci95_high\n"
         "  --precision X     add replications until every budgeted metric's relative\n"
         "              CI half-width is <= X (e.g. 0.05), up to --max-replications (50)\n"
+        "  --jobs N    threads for the replications (default: the number of cores);\n"
+        "              the output does not depend on N\n"
         "  --baseline  also run the scenario without its change on common random\n"
         "              numbers (default when it has events or a change) and write the\n"
         "              paired deltas to summary_delta.csv; --no-baseline skips it\n"
@@ -99,13 +102,14 @@ typedef struct run_args {
     int report;
     const char *at;         /* --at HH:MM: the conversion starts then */
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
+    int jobs;               /* threads for replications 1.. */
 } run_args;
 
 /* 0 ok, 1 help printed, -1 usage error (message printed). */
 static int parse_args(int argc, char **argv, run_args *a)
 {
     *a = (run_args){.progress = isatty(2), .replications = 1, .max_replications = 50,
-                    .baseline = -1, .suggest_start = -1};
+                    .baseline = -1, .suggest_start = -1, .jobs = par_default_threads()};
     int have_max = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -150,6 +154,14 @@ static int parse_args(int argc, char **argv, run_args *a)
                                 "between 0 and 1, e.g. 0.05\n");
                 return -1;
             }
+            i++;
+        } else if (!strcmp(s, "--jobs")) {
+            uint64_t j;
+            if (parse_u64(val, &j) || j < 1 || j > 1024) {
+                fprintf(stderr, "mqsim run: --jobs expects an integer 1..1024\n");
+                return -1;
+            }
+            a->jobs = (int)j;
             i++;
         } else if (!strcmp(s, "--baseline")) {
             a->baseline = 1;
@@ -316,6 +328,74 @@ static json_t *suggest_start(const mq_scenario *s, uint64_t seed, uint64_t reps,
     return o;
 }
 
+/* ---- replications as jobs ------------------------------------------ */
+
+/* A replication's table carries, after its metrics, its per-group figures
+** ("group:<i>:<field>", out_groups_rows) and, with a baseline, the
+** baseline's metrics prefixed "baseline:", so it can run on any thread or
+** MPI rank and be taken apart in replication order. */
+#define BASE_PREFIX "baseline:"
+
+typedef struct rep_ctx {
+    const mq_scenario *sc, *base;
+    uint64_t seed;
+    out_groups *groups; /* read-only in jobs */
+    uint64_t first;     /* replication index of job 0 */
+} rep_ctx;
+
+static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim_metrics *out,
+                         sim_err *err)
+{
+    sim_metrics b = {0};
+    if (mq_model_run_metrics(base, seed, r, &b, err)) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < b.n && rc == 0; i++) {
+        char name[256];
+        snprintf(name, sizeof name, BASE_PREFIX "%s", b.v[i].name);
+        rc = sim_metrics_add(out, name, b.v[i].value, b.v[i].unit, b.v[i].better);
+    }
+    sim_metrics_free(&b);
+    return rc ? sim_err_set(err, "out of memory") : 0;
+}
+
+static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
+{
+    const rep_ctx *c = vctx;
+    uint64_t r = c->first + j;
+    mq_run_opts o = {.seed = c->seed, .replication = r};
+    mq_result res;
+    if (mq_model_run(c->sc, &o, &res, err)) return -1;
+    *out = res.metrics;
+    res.metrics = (sim_metrics){0};
+    int rc = out_groups_rows(c->groups, &res, out);
+    mq_result_free(&res);
+    if (rc) return sim_err_set(err, "out of memory");
+    return c->base ? baseline_rows(c->base, c->seed, r, out, err) : 0;
+}
+
+/* Split one replication's table and add it to the aggregates. */
+static int consume_replication(sim_rep *rep, sim_rep *drep, out_groups *groups,
+                               const sim_metrics *tab)
+{
+    sim_metrics main = {0}, base = {0};
+    int rc = 0;
+    size_t plen = strlen(BASE_PREFIX);
+    for (size_t i = 0; i < tab->n && rc == 0; i++) {
+        const sim_metric *m = &tab->v[i];
+        if (!strncmp(m->name, "group:", 6)) continue;
+        if (!strncmp(m->name, BASE_PREFIX, plen))
+            rc = sim_metrics_add(&base, m->name + plen, m->value, m->unit, m->better);
+        else
+            rc = sim_metrics_add(&main, m->name, m->value, m->unit, m->better);
+    }
+    if (rc == 0) rc = sim_rep_add(rep, &main);
+    if (rc == 0 && drep) rc = sim_rep_add_delta(drep, &main, &base);
+    if (rc == 0) out_groups_add_rows(groups, tab);
+    sim_metrics_free(&main);
+    sim_metrics_free(&base);
+    return rc;
+}
+
 int cli_run(int argc, char **argv)
 {
     run_args A;
@@ -367,51 +447,80 @@ int cli_run(int argc, char **argv)
     double t0 = wall_now(), worst_rel = NAN;
     char worst[128] = "-";
     uint64_t done = 0;
-    for (uint64_t r = 0; r < cap; r++) {
-        mq_run_opts opts = {
-            .seed = seed, .replication = r,
-            .progress = (A.progress && !many) ? sim_progress_stderr : NULL,
-        };
-        mq_result res, bres;
-        if (mq_model_run(&sc, &opts, &res, &err)) {
-            fprintf(stderr, "mqsim run: %s: replication %" PRIu64 ": %s\n", A.file, r, err.msg);
-            rc = CLI_INTERNAL;
-            break;
+    /* Replication 0 runs here and keeps its whole result (timeseries,
+    ** plots, timeline). The others run as jobs on --jobs threads (and MPI
+    ** ranks; cli_par.h) in chunks, and their tables are consumed in
+    ** replication order, so the --precision stopping point and every output
+    ** byte are the same for any --jobs. */
+    rep_ctx ctx = {&sc, with_base ? &base : NULL, seed, groups, 1};
+    for (uint64_t r = 0; r < cap && !reached && rc == CLI_OK;) {
+        sim_metrics *tabs = NULL;
+        size_t n = 1;
+        if (r == 0) {
+            mq_run_opts opts = {
+                .seed = seed, .replication = 0,
+                .progress = (A.progress && !many) ? sim_progress_stderr : NULL,
+            };
+            tabs = calloc(1, sizeof *tabs);
+            if (!tabs || mq_model_run(&sc, &opts, &first, &err) ||
+                out_groups_rows(groups, &first, tabs) ||
+                (with_base && baseline_rows(&base, seed, 0, tabs, &err))) {
+                fprintf(stderr, "mqsim run: %s: replication 0: %s\n", A.file,
+                        tabs ? err.msg : "out of memory");
+                rc = CLI_INTERNAL;
+                free(tabs);
+                break;
+            }
+            /* the metrics themselves go first, as in every other table */
+            sim_metrics joined = {0};
+            for (size_t i = 0; i < first.metrics.n && rc == CLI_OK; i++) {
+                const sim_metric *m = &first.metrics.v[i];
+                if (sim_metrics_add(&joined, m->name, m->value, m->unit, m->better)) rc = CLI_INTERNAL;
+            }
+            for (size_t i = 0; i < tabs[0].n && rc == CLI_OK; i++) {
+                const sim_metric *m = &tabs[0].v[i];
+                if (sim_metrics_add(&joined, m->name, m->value, m->unit, m->better)) rc = CLI_INTERNAL;
+            }
+            sim_metrics_free(&tabs[0]);
+            tabs[0] = joined;
+        } else {
+            n = (size_t)(cap - r);
+            if (A.precision > 0 && n > (size_t)A.jobs * 2) n = (size_t)A.jobs * 2;
+            tabs = calloc(n, sizeof *tabs);
+            ctx.first = r;
+            int par = tabs ? par_run(n, A.jobs, rep_job, &ctx, tabs, NULL, &err) : -1;
+            if (par == 1) { /* another MPI rank: rank 0 writes */
+                free(tabs);
+                mq_result_free(&first);
+                rc = CLI_OK;
+                goto out;
+            }
+            if (par) {
+                fprintf(stderr, "mqsim run: %s: %s\n", A.file, tabs ? err.msg : "out of memory");
+                rc = CLI_INTERNAL;
+            }
         }
-        if (with_base) {
-            opts.progress = NULL;
-            if (mq_model_run(&base, &opts, &bres, &err)) {
-                fprintf(stderr, "mqsim run: %s: baseline replication %" PRIu64 ": %s\n",
-                        A.file, r, err.msg);
-                mq_result_free(&res);
+        for (size_t i = 0; i < n && rc == CLI_OK && !reached; i++) {
+            if (consume_replication(rep, drep, groups, &tabs[i])) {
+                fprintf(stderr, "mqsim run: out of memory\n");
                 rc = CLI_INTERNAL;
                 break;
             }
-            if (sim_rep_add_delta(drep, &res.metrics, &bres.metrics)) rc = CLI_INTERNAL;
-            mq_result_free(&bres);
+            done = ++r;
+            if (A.precision > 0 && done >= A.replications && done >= 2 &&
+                precise_enough(rep, sc.budget, &first.metrics, A.precision, worst, sizeof worst,
+                               &worst_rel))
+                reached = 1;
+            if (many && A.progress) {
+                double el = wall_now() - t0, eta = el / (double)done * (double)(cap - done);
+                fprintf(stderr, "\rmqsim run: %" PRIu64 "/%" PRIu64 " replications%s, %.1f s, ETA %s%.0f s ",
+                        done, cap, with_base ? " (+ baseline)" : "", el,
+                        A.precision > 0 ? "<= " : "", eta);
+                if (reached || done == cap) fputc('\n', stderr);
+            }
         }
-        if (sim_rep_add(rep, &res.metrics)) rc = CLI_INTERNAL;
-        out_groups_add(groups, &res);
-        if (r == 0) first = res;
-        else mq_result_free(&res);
-        if (rc) {
-            fprintf(stderr, "mqsim run: out of memory\n");
-            break;
-        }
-        done = r + 1;
-        if (A.precision > 0 && done >= A.replications && done >= 2 &&
-            precise_enough(rep, sc.budget, &first.metrics, A.precision, worst, sizeof worst,
-                           &worst_rel)) {
-            reached = 1;
-        }
-        if (many && A.progress) {
-            double el = wall_now() - t0, eta = el / (double)done * (double)(cap - done);
-            fprintf(stderr, "\rmqsim run: %" PRIu64 "/%" PRIu64 " replications%s, %.1f s, ETA %s%.0f s ",
-                    done, cap, with_base ? " (+ baseline)" : "", el,
-                    A.precision > 0 ? "<= " : "", eta);
-            if (reached || done == cap) fputc('\n', stderr);
-        }
-        if (reached) break;
+        for (size_t i = 0; tabs && i < n; i++) sim_metrics_free(&tabs[i]);
+        free(tabs);
     }
     if (rc) {
         mq_result_free(&first);

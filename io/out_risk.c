@@ -125,33 +125,67 @@ static const char *group_name(const out_groups *g, size_t i)
                                 : g->s->consumers[i - g->s->nproducers].name;
 }
 
-void out_groups_add(out_groups *g, const mq_result *r)
+/* One replication's per-group figures travel as metric rows named
+** "group:<index>:<field>" so that replications run elsewhere (threads, MPI
+** ranks; cli_par.h) can carry them in their metric table. */
+static const char *const grp_fields[] = {"dmax", "dsum", "disrupted", "cut", "reconnects"};
+#define GRP_NFIELDS 5
+
+int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows)
 {
-    grp_acc *one = calloc(g->n ? g->n : 1, sizeof *one);
-    SIM_ASSERTF(one != NULL, "out of memory");
+    double (*one)[GRP_NFIELDS] = calloc(g->n ? g->n : 1, sizeof *one);
+    if (!one) return -1;
     for (size_t k = 0; k < r->noutages; k++) {
         const mq_client_outage *o = &r->outages[k];
         /* outages list producers first, then consumers, in group order;
         ** names are unique across both kinds */
         for (size_t i = 0; i < g->n; i++) {
             if (strcmp(group_name(g, i), o->group) != 0) continue;
-            one[i].dmax = fmax(one[i].dmax, o->max_s);
-            one[i].dsum += o->total_s;
-            one[i].disrupted += o->drops > 0;
-            one[i].cut += !o->connected_at_end;
-            one[i].reconnects += o->reconnects;
+            one[i][0] = fmax(one[i][0], o->max_s);
+            one[i][1] += o->total_s;
+            one[i][2] += o->drops > 0;
+            one[i][3] += !o->connected_at_end;
+            one[i][4] += o->reconnects;
             break;
         }
     }
-    for (size_t i = 0; i < g->n; i++) {
-        g->acc[i].dmax += one[i].dmax;
-        g->acc[i].dsum += one[i].dsum;
-        g->acc[i].disrupted += one[i].disrupted;
-        g->acc[i].cut += one[i].cut;
-        g->acc[i].reconnects += one[i].reconnects;
-    }
+    int rc = 0;
+    for (size_t i = 0; i < g->n && rc == 0; i++)
+        for (int f = 0; f < GRP_NFIELDS && rc == 0; f++) {
+            char name[64];
+            snprintf(name, sizeof name, "group:%zu:%s", i, grp_fields[f]);
+            rc = sim_metrics_add(rows, name, one[i][f], "", SIM_BETTER_NONE);
+        }
     free(one);
+    return rc;
+}
+
+void out_groups_add_rows(out_groups *g, const sim_metrics *rows)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        double v[GRP_NFIELDS] = {0};
+        for (int f = 0; f < GRP_NFIELDS; f++) {
+            char name[64];
+            snprintf(name, sizeof name, "group:%zu:%s", i, grp_fields[f]);
+            const sim_metric *m = sim_metrics_find(rows, name);
+            SIM_ASSERTF(m != NULL, "replication table lacks %s", name);
+            v[f] = m->value;
+        }
+        g->acc[i].dmax += v[0];
+        g->acc[i].dsum += v[1];
+        g->acc[i].disrupted += v[2];
+        g->acc[i].cut += v[3];
+        g->acc[i].reconnects += v[4];
+    }
     g->reps++;
+}
+
+void out_groups_add(out_groups *g, const mq_result *r)
+{
+    sim_metrics rows = {0};
+    SIM_ASSERTF(out_groups_rows(g, r, &rows) == 0, "out of memory");
+    out_groups_add_rows(g, &rows);
+    sim_metrics_free(&rows);
 }
 
 json_t *out_groups_json(const out_groups *g)

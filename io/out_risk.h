@@ -35,6 +35,11 @@ typedef struct out_groups out_groups;
 /* NULL on out-of-memory. s is borrowed until out_groups_free. */
 out_groups *out_groups_new(const mq_scenario *s);
 void out_groups_add(out_groups *g, const mq_result *r);
+/* The same in two steps, for replications run on other threads or ranks:
+** append one replication's per-group figures to `rows` as metric rows
+** ("group:<i>:<field>"; 0, or -1 on out-of-memory), then add such rows. */
+int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows);
+void out_groups_add_rows(out_groups *g, const sim_metrics *rows);
 /* [{"group","role","profile","clients","disruption_max_s",
 **   "disruption_client_s","clients_disrupted","clients_cut_off_at_end",
 **   "reconnects","idempotent"(consumers)}], means over replications. */

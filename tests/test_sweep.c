@@ -2,7 +2,8 @@
 ** test_sweep.c - `mqsim sweep`: the grid's results are byte-identical for
 ** --jobs 1 and --jobs 2 and under `mpirun -n 2` on loopback; a swept key
 ** really changes the scenario (more consumers -> lower delay); bad keys are
-** refused with exit 2 and a message naming the key.
+** refused with exit 2 and a message naming the key. Also `run
+** --replications` under --jobs 1 and 2.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,6 +92,22 @@ static void test_swept_key_takes_effect(void **state)
     assert_int_equal(sh(cmd), 0);
 }
 
+/* `run --replications` uses the same runner: --jobs 1 and 2 give the same
+** summary, paired deltas and group table. */
+static void test_run_replications_jobs_same_bytes(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    for (int j = 1; j <= 2; j++) {
+        snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --replications 5 "
+                 "--jobs %d --out %s/run%d >/dev/null 2>&1", getenv("MQSIM"), j, dir, j);
+        assert_int_equal(sh(cmd), 0);
+    }
+    assert_true(same("run1", "run2", "summary.csv"));
+    assert_true(same("run1", "run2", "summary_delta.csv"));
+    assert_true(same("run1", "run2", "summary.json"));
+}
+
 static void test_bad_keys(void **state)
 {
     (void)state;
@@ -120,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_jobs_same_bytes),
         cmocka_unit_test(test_mpi_same_bytes),
         cmocka_unit_test(test_swept_key_takes_effect),
+        cmocka_unit_test(test_run_replications_jobs_same_bytes),
         cmocka_unit_test(test_bad_keys),
     };
     return cmocka_run_group_tests_name("sweep", tests, setup, teardown);
