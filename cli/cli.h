@@ -14,6 +14,7 @@ enum { CLI_OK = 0, CLI_INTERNAL = 1, CLI_USAGE = 2, CLI_BUDGET = 3, CLI_REGRESSI
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_bench(int argc, char **argv);
+int cli_bench_e2e(int argc, char **argv); /* bench_e2e.c */
 int cli_load(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_compare(int argc, char **argv);

@@ -44,6 +44,7 @@ static void usage(FILE *f)
         "                        [--queue heap|ladder|both] [--reps R]\n"
         "       mqsim bench cancel --pending N [--ops M] [--seed S]\n"
         "                        [--queue heap|ladder|both] [--reps R]\n"
+        "       mqsim bench e2e [--scale F] [--file FILE]\n"
         "\n"
         "hold    keep N events pending; each step pops the earliest and\n"
         "        reschedules it at now + Exp(1). Runs the engine (public\n"
@@ -51,6 +52,9 @@ static void usage(FILE *f)
         "        and prints events_per_s, bytes_per_event and their ratio.\n"
         "cancel  N pending, then M x (cancel a random handle + schedule a\n"
         "        replacement): prints cancel_ns (per pair) and cancel_only_ns.\n"
+        "e2e     the end-to-end run of scenarios/bench/e2e-conversion.yaml (10k msg/s,\n"
+        "        1000 clients, 5M backlog, 1 h) with duration and backlog scaled by F:\n"
+        "        prints wall time, events/s, messages/s and peak RSS.\n"
         "\n"
         "defaults: --seed 1 --queue both --reps 3 --ops 1000000\n");
 }
@@ -426,10 +430,11 @@ int cli_bench(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         }
+    if (!strcmp(what, "e2e")) return cli_bench_e2e(argc, argv);
     bool hold = !strcmp(what, "hold");
     if (!hold && strcmp(what, "cancel")) {
-        fprintf(stderr, "mqsim bench: unknown benchmark '%s' (hold or "
-                "cancel)\n", what);
+        fprintf(stderr, "mqsim bench: unknown benchmark '%s' (hold, "
+                "cancel or e2e)\n", what);
         usage(stderr);
         return CLI_USAGE;
     }

@@ -44,6 +44,7 @@ void mq_scenario_free(mq_scenario *s)
     free(s->description);
     *s = (mq_scenario){0};
 }
+
 void mq_scenario_strip_change(mq_scenario *s)
 {
     if (!s) return;
