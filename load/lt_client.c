@@ -447,7 +447,8 @@ static int publish_confirmed(prod *p, uint32_t id)
     intended = x->track->intended[id];
     pthread_mutex_unlock(&x->track->mu);
     int len = snprintf(body, sizeof body, "%u %.9f", id, intended);
-    amqp_basic_properties_t props = {._flags = AMQP_BASIC_DELIVERY_MODE_FLAG, .delivery_mode = 1};
+    amqp_basic_properties_t props = {._flags = AMQP_BASIC_DELIVERY_MODE_FLAG,
+                                     .delivery_mode = 2}; /* persistent: survives a restart */
     amqp_bytes_t b = {.len = (size_t)len, .bytes = body};
     int st = amqp_basic_publish(p->conn, 1, amqp_empty_bytes,
                                 amqp_cstring_bytes(s->queues[p->g->queue].name), 0, 0, &props, b);

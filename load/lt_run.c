@@ -483,12 +483,13 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
 {
     const mq_scenario *s = r->s;
     lt_ctx *x = &r->ctx;
-    /* declare and purge the queues: a clean start */
+    /* declare (durable: a broker restart keeps them) and purge the queues:
+    ** a clean start */
     amqp_connection_state_t ctl = lt_connect(&x->url, 5, "mqsim/control", err);
     if (!ctl) return -1;
     for (size_t q = 0; q < s->nqueues; q++) {
         amqp_bytes_t name = amqp_cstring_bytes(s->queues[q].name);
-        amqp_queue_declare(ctl, 1, name, 0, 0, 0, 0, amqp_empty_table);
+        amqp_queue_declare(ctl, 1, name, 0, 1, 0, 0, amqp_empty_table); /* durable */
         amqp_rpc_reply_t rep = amqp_get_rpc_reply(ctl);
         if (rep.reply_type == AMQP_RESPONSE_NORMAL) {
             amqp_queue_purge(ctl, 1, name);
