@@ -238,29 +238,9 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("still_stored", stored, "msgs", NO);
     ADD("still_in_producers", in_producers, "msgs", LO);
 
-    bool any = sim_hist_count(w->delay) > 0;
-    double nan = NAN;
-    ADD("delay_mean_s", any ? w->delay_w.mean : nan, "s", LO);
-    ADD("delay_p50_s", any ? sim_hist_quantile(w->delay, 0.50) : nan, "s", LO);
-    ADD("delay_p90_s", any ? sim_hist_quantile(w->delay, 0.90) : nan, "s", LO);
-    ADD("delay_p99_s", any ? sim_hist_quantile(w->delay, 0.99) : nan, "s", LO);
-    ADD("delay_p999_s", any ? sim_hist_quantile(w->delay, 0.999) : nan, "s", LO);
-    ADD("delay_p9999_s", any ? sim_hist_quantile(w->delay, 0.9999) : nan, "s", LO);
-    ADD("delay_max_s", any ? sim_hist_max(w->delay) : nan, "s", LO);
+    OOM_CHECK(mq_metrics_add_delay(m, w->delay, w->delay_w.mean));
 
-    double dmax = 0, dsum = 0;
-    uint64_t disrupted = 0, cut_at_end = 0;
-    for (size_t i = 0; i < out->noutages; i++) {
-        const mq_client_outage *o = &out->outages[i];
-        dmax = fmax(dmax, o->max_s);
-        dsum += o->total_s;
-        disrupted += o->drops > 0;
-        cut_at_end += !o->connected_at_end;
-    }
-    ADD("disruption_max_s", dmax, "s", LO);
-    ADD("disruption_client_s", dsum, "s", LO);
-    ADD("clients_disrupted", disrupted, "clients", LO);
-    ADD("clients_cut_off_at_end", cut_at_end, "clients", LO);
+    OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     ADD("reconnects", w->reconnects, "count", NO);
     ADD("exceptions_logged", w->exceptions, "count", LO);
     ADD("throttled_sends", w->throttled, "count", LO);
@@ -283,6 +263,44 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("sim_events", sim_events_executed(w->sim), "events", NO);
     if (w->s->rabbitmq_conversion) mq_rabbitmq_metrics(w, out);
     if (w->s->rocketmq_change) mq_rocketmq_metrics(w, out);
+}
+
+/* The delay and disruption rows, shared with the load tester so that
+** simulated and measured runs have one schema (see mq_model.h). */
+int mq_metrics_add_delay(sim_metrics *m, const sim_hist *delay, double mean)
+{
+    static const struct { const char *name; double q; } rows[] = {
+        {"delay_p50_s", 0.50}, {"delay_p90_s", 0.90}, {"delay_p99_s", 0.99},
+        {"delay_p999_s", 0.999}, {"delay_p9999_s", 0.9999}};
+    bool any = sim_hist_count(delay) > 0;
+    int rc = sim_metrics_add(m, "delay_mean_s", any ? mean : NAN, "s", SIM_BETTER_LOWER);
+    for (size_t i = 0; rc == 0 && i < sizeof rows / sizeof rows[0]; i++)
+        rc = sim_metrics_add(m, rows[i].name, any ? sim_hist_quantile(delay, rows[i].q) : NAN,
+                             "s", SIM_BETTER_LOWER);
+    if (rc == 0)
+        rc = sim_metrics_add(m, "delay_max_s", any ? sim_hist_max(delay) : NAN, "s",
+                             SIM_BETTER_LOWER);
+    return rc;
+}
+
+int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t n)
+{
+    double dmax = 0, dsum = 0;
+    uint64_t disrupted = 0, cut_at_end = 0;
+    for (size_t i = 0; i < n; i++) {
+        dmax = fmax(dmax, o[i].max_s);
+        dsum += o[i].total_s;
+        disrupted += o[i].drops > 0;
+        cut_at_end += !o[i].connected_at_end;
+    }
+    int rc = sim_metrics_add(m, "disruption_max_s", dmax, "s", SIM_BETTER_LOWER);
+    if (rc == 0) rc = sim_metrics_add(m, "disruption_client_s", dsum, "s", SIM_BETTER_LOWER);
+    if (rc == 0)
+        rc = sim_metrics_add(m, "clients_disrupted", (double)disrupted, "clients", SIM_BETTER_LOWER);
+    if (rc == 0)
+        rc = sim_metrics_add(m, "clients_cut_off_at_end", (double)cut_at_end, "clients",
+                             SIM_BETTER_LOWER);
+    return rc;
 }
 
 /* ---- accounting ------------------------------------------------------- */

@@ -29,6 +29,7 @@
 #include "models/mq_scenario.h"
 #include "sim/sim.h"
 #include "sim/sim_err.h"
+#include "sim/sim_stats.h"
 #include "sim/sim_table.h"
 
 #include <stdint.h>
@@ -67,6 +68,15 @@ void mq_result_free(mq_result *r);
 /* Run one replication and keep only its summary metrics (for replications,
 ** sweeps and searches that need nothing else). *out must be empty; the
 ** caller frees it with sim_metrics_free(). */
+/* Summary rows every run writes, simulated or measured (the load tester
+** uses them too): delay_mean_s, delay_p50/p90/p99/p999/p9999_s and
+** delay_max_s from a delay histogram and its exact mean (NAN rows when it
+** is empty); disruption_max_s, disruption_client_s, clients_disrupted and
+** clients_cut_off_at_end from the clients' outage windows. 0, or -1 on
+** out-of-memory. */
+int mq_metrics_add_delay(sim_metrics *m, const sim_hist *delay, double mean);
+int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t n);
+
 int mq_model_run_metrics(const mq_scenario *s, uint64_t seed, uint64_t replication,
                          sim_metrics *out, sim_err *err);
 
