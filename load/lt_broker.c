@@ -280,6 +280,14 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
     setpgid(epmd, epmd);
     b->pgid = epmd;
     guard_add(b);
+    /* the node must find our epmd listening, or erl starts its own daemon */
+    while (!port_open(epmd_port)) {
+        if (now_s() > t0 + 10) {
+            lt_broker_stop(b);
+            return sim_err_set(err, "epmd did not listen on port %d within 10 s", epmd_port);
+        }
+        usleep(20000);
+    }
     pid_t srv = fork();
     if (srv == 0) {
         setpgid(0, epmd);
@@ -313,11 +321,24 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
         }
         usleep(100000);
     }
+    /* await_startup can fail while the node is still registering with epmd
+    ** (seen on a loaded machine): retry until the deadline. */
     const char *args[] = {"await_startup", NULL};
-    double left = end - now_s();
-    if (lt_ctl(b, left > 5 ? left : 5, NULL, 0, err, args)) {
-        lt_broker_stop(b);
-        return -1;
+    char out[1024];
+    for (;;) {
+        double left = end - now_s();
+        if (lt_ctl(b, left > 5 ? left : 5, out, sizeof out, err, args) == 0) break;
+        int st;
+        if (waitpid(srv, &st, WNOHANG) == srv) {
+            b->server_pid = 0;
+            lt_broker_stop(b);
+            return sim_err_set(err, "rabbitmq-server exited during startup");
+        }
+        if (now_s() > end) {
+            lt_broker_stop(b);
+            return -1; /* err holds the last rabbitmqctl failure */
+        }
+        usleep(500000);
     }
     b->startup_s = now_s() - t0;
     return 0;

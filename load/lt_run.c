@@ -596,6 +596,14 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     }
     int rc = -1;
     if (lt_check_target(info->broker, o->allow_remote || o->start_broker, &r.ctx.url, err)) goto done;
+    if (!o->start_broker && !getenv("RABBITMQ_NODENAME"))
+        for (size_t i = 0; i < s->nevents; i++)
+            if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART) {
+                sim_err_set(err, "the scenario closes connections or restarts the broker, which needs "
+                            "rabbitmqctl on the broker's node: set RABBITMQ_NODENAME (and HOME with "
+                            "its Erlang cookie), or use --start-broker");
+                goto done;
+            }
     double maxrate = 0;
     for (size_t i = 0; i < s->nproducers; i++)
         for (size_t k = 0; k < s->producers[i].rate.nsteps; k++)

@@ -17,7 +17,10 @@
 ** concurrency 1, no backlog or scheduled messages, no conversion, at most
 ** LT_MAX_CLIENTS clients and LT_MAX_MESSAGES messages. Silent-peer events
 ** are applied as resets (with a warning): a server-side close cannot be
-** silent.
+** silent. With a broker not started here, disconnect / broker_restart
+** events need rabbitmqctl to reach that node: RABBITMQ_NODENAME must be set
+** (and HOME must hold its Erlang cookie), otherwise the run is refused
+** before it starts (so rabbitmqctl never spawns a stray epmd daemon).
 **
 ** Ownership: lt_run fills *out (caller frees with mq_result_free); the
 ** scenario and options are borrowed for the call.

@@ -42,6 +42,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A private scratch folder: other checkouts may run this test at the same
+** time, so no fixed /tmp names. */
+static char scratch[64];
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", scratch, name);
+    return buf[k];
+}
+
 static const char *mqsim(void)
 {
     const char *m = getenv("MQSIM");
@@ -130,12 +143,11 @@ static void test_cli_refuses_remote(void **state)
     (void)state;
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s load scenarios/validation/steady.yaml --broker "
-             "amqp://192.0.2.10:5672 > /tmp/mqsim-tl-remote.txt 2>&1", mqsim());
+             "amqp://192.0.2.10:5672 > %s 2>&1", mqsim(), tmp_path("remote.txt"));
     double t0 = mono();
     assert_int_equal(sh(cmd), 2);
     assert_true(mono() - t0 < 5); /* refused before any connection */
-    assert_non_null(strstr(slurp("/tmp/mqsim-tl-remote.txt"), "refusing broker host '192.0.2.10'"));
-    unlink("/tmp/mqsim-tl-remote.txt");
+    assert_non_null(strstr(slurp(tmp_path("remote.txt")), "refusing broker host '192.0.2.10'"));
 }
 
 static void test_scenario_limits(void **state)
@@ -218,18 +230,17 @@ static void expect_exit2(int port, const char *msg, double max_s)
 {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s load scenarios/validation/steady.yaml --broker "
-             "amqp://127.0.0.1:%d --out /tmp/mqsim-tl-none > /tmp/mqsim-tl-err.txt 2>&1",
-             mqsim(), port);
+             "amqp://127.0.0.1:%d --out %s > %s 2>&1", mqsim(), port, tmp_path("none"),
+             tmp_path("err.txt"));
     double t0 = mono();
     int rc = sh(cmd);
     double took = mono() - t0;
-    const char *out = slurp("/tmp/mqsim-tl-err.txt");
+    const char *out = slurp(tmp_path("err.txt"));
     if (rc != 2 || !strstr(out, msg) || took > max_s)
         fail_msg("exit %d after %.1f s (want 2 within %.0f s, message '%s'): %s", rc, took,
                  max_s, msg, out);
     struct stat st;
-    assert_int_not_equal(stat("/tmp/mqsim-tl-none", &st), 0); /* nothing written */
-    unlink("/tmp/mqsim-tl-err.txt");
+    assert_int_not_equal(stat(tmp_path("none"), &st), 0); /* nothing written */
 }
 
 static void test_broker_down(void **state)
@@ -310,8 +321,7 @@ static double metric(const sim_metrics *m, const char *name)
 static void test_sim_vs_real(void **state)
 {
     (void)state;
-    char tmpl[] = "/tmp/mqsim-tl-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
+    const char *tmpl = scratch;
     char cmd[4096];
     int n = 0;
     for (int i = 0; i < 3; i++)
@@ -356,8 +366,21 @@ static void test_sim_vs_real(void **state)
         sim_metrics_free(&sm);
         sim_metrics_free(&rl);
     }
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpl);
-    assert_int_equal(sh(cmd), 0);
+}
+
+static int scratch_setup(void **state)
+{
+    (void)state;
+    snprintf(scratch, sizeof scratch, "/tmp/mqsim-tl-XXXXXX");
+    return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int scratch_teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
+    return sh(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)
@@ -374,5 +397,5 @@ int main(void)
         cmocka_unit_test(test_private_broker),
         cmocka_unit_test(test_sim_vs_real),
     };
-    return cmocka_run_group_tests_name("load", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("load", tests, scratch_setup, scratch_teardown);
 }
