@@ -10,7 +10,8 @@
 ** its local port, `rabbitmqctl list_connections peer_port name` maps ports
 ** to server-side connection pids.
 **
-** Metrics use the simulation's names and meanings (models/mq_model.c), so
+** Metrics use the simulation's names and meanings (models/mq_model.c; the
+** delay and disruption rows through its shared mq_metrics_add_* builders), so
 ** `compare` and the validation test line them up; lost = messages intended
 ** and neither consumed, nor found by the final drain, nor still waiting in a
 ** producer. Real-only figures: broker_startup_s, disruption_lag_s (how far from the
@@ -425,29 +426,10 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("lost_send_failed", k->lost_send_failed, "msgs", LO);
     ADD("still_stored", stored, "msgs", NO);
     ADD("still_in_producers", held, "msgs", LO);
-    bool any = sim_hist_count(k->delay) > 0;
-    double nan = NAN;
-    ADD("delay_mean_s", any ? k->delay_w.mean : nan, "s", LO);
-    ADD("delay_p50_s", any ? sim_hist_quantile(k->delay, 0.50) : nan, "s", LO);
-    ADD("delay_p90_s", any ? sim_hist_quantile(k->delay, 0.90) : nan, "s", LO);
-    ADD("delay_p99_s", any ? sim_hist_quantile(k->delay, 0.99) : nan, "s", LO);
-    ADD("delay_p999_s", any ? sim_hist_quantile(k->delay, 0.999) : nan, "s", LO);
-    ADD("delay_p9999_s", any ? sim_hist_quantile(k->delay, 0.9999) : nan, "s", LO);
-    ADD("delay_max_s", any ? sim_hist_max(k->delay) : nan, "s", LO);
-    double dmax = 0, dsum = 0;
-    uint64_t disrupted = 0, cut = 0, reconnects = 0;
-    for (size_t i = 0; i < out->noutages; i++) {
-        const mq_client_outage *o = &out->outages[i];
-        dmax = fmax(dmax, o->max_s);
-        dsum += o->total_s;
-        disrupted += o->drops > 0;
-        cut += !o->connected_at_end;
-        reconnects += (uint64_t)o->reconnects;
-    }
-    ADD("disruption_max_s", dmax, "s", LO);
-    ADD("disruption_client_s", dsum, "s", LO);
-    ADD("clients_disrupted", disrupted, "clients", LO);
-    ADD("clients_cut_off_at_end", cut, "clients", LO);
+    OOM_CHECK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
+    OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
+    uint64_t reconnects = 0;
+    for (size_t i = 0; i < out->noutages; i++) reconnects += (uint64_t)out->outages[i].reconnects;
     ADD("reconnects", reconnects, "count", NO);
     ADD("exceptions_logged", k->exceptions, "count", LO);
     ADD("backlog_max", sm->backlog_max, "msgs", LO);
