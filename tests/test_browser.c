@@ -11,18 +11,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/test_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void test_render(void **state)
 {

@@ -19,12 +19,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static const char *mqsim(void)
 {
     const char *m = getenv("MQSIM");

@@ -277,12 +277,6 @@ static void test_determinism_in_process(void **state)
 
 /* ---- CLI --------------------------------------------------------------- */
 
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int same_file(const char *a, const char *b)
 {
     char cmd[2400];

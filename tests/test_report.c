@@ -10,18 +10,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/test_util.h"
+
 #include "io/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static const char *mqsim(void)
 {

@@ -15,6 +15,8 @@
 #define TEST_UTIL_H
 
 #include <math.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 
 #define assert_near(a, b, tol)                                                \
     do {                                                                      \
@@ -25,5 +27,13 @@
                      "|diff| %.3g > tol %.3g", #a, #b, #tol, an_a_, an_b_,    \
                      fabs(an_a_ - an_b_), an_t_);                             \
     } while (0)
+
+/* Run a shell command; its exit status, or -1 if it did not exit normally
+** (killed by a signal). Tests use it to drive the mqsim binary. */
+static inline int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
 
 #endif
