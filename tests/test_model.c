@@ -14,6 +14,7 @@
 
 #include "io/scn_load.h"
 #include "models/mq_model.h"
+#include "tests/test_run.h"
 #include "tests/test_util.h"
 
 #include <math.h>
@@ -50,13 +51,6 @@ static void run_text(const char *text, uint64_t seed, mq_result *r)
     rc = mq_model_run(&s, &o, r, &err);
     mq_scenario_free(&s);
     if (rc) fail_msg("run failed: %s", err.msg);
-}
-
-static double metric(const mq_result *r, const char *name)
-{
-    const sim_metric *m = sim_metrics_find(&r->metrics, name);
-    if (!m) fail_msg("no metric %s", name);
-    return m->value;
 }
 
 /* published = consumed + still stored + expired + lost, on a scenario that

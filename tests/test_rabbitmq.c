@@ -15,6 +15,7 @@
 #include "models/mq_model.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
+#include "tests/test_run.h"
 #include "tests/test_util.h"
 
 #include <dirent.h>
@@ -31,26 +32,12 @@ static void load_file(const char *path, mq_scenario *s)
     if (scn_load_file(path, s, &err)) fail_msg("load %s failed: %s", path, err.msg);
 }
 
-static void run_scn(const mq_scenario *s, mq_result *r)
-{
-    sim_err err = {{0}};
-    mq_run_opts o = {.seed = s->run.seed};
-    if (mq_model_run(s, &o, r, &err)) fail_msg("run %s failed: %s", s->path, err.msg);
-}
-
 static void run_file(const char *path, mq_result *r)
 {
     mq_scenario s;
     load_file(path, &s);
     run_scn(&s, r);
     mq_scenario_free(&s);
-}
-
-static double metric(const mq_result *r, const char *name)
-{
-    const sim_metric *m = sim_metrics_find(&r->metrics, name);
-    if (!m) fail_msg("no metric %s", name);
-    return m->value;
 }
 
 /* A one-queue rabbitmq scenario: `inst` is the instance mapping's body,

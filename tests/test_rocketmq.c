@@ -20,6 +20,7 @@
 #include "io/scn_load.h"
 #include "models/mq_model.h"
 #include "models/mq_rocketmq.h"
+#include "tests/test_run.h"
 #include "tests/test_util.h"
 
 #include <dirent.h>
@@ -82,26 +83,12 @@ static bool has_warning(const mq_scenario *s, const char *want)
     return false;
 }
 
-static void run_scn(const mq_scenario *s, mq_result *r)
-{
-    sim_err err = {{0}};
-    mq_run_opts o = {.seed = s->run.seed};
-    if (mq_model_run(s, &o, r, &err)) fail_msg("run failed: %s", err.msg);
-}
-
 static void run_text(const char *text, mq_result *r)
 {
     mq_scenario s;
     must_load(text, &s);
     run_scn(&s, r);
     mq_scenario_free(&s);
-}
-
-static double metric(const mq_result *r, const char *name)
-{
-    const sim_metric *m = sim_metrics_find(&r->metrics, name);
-    if (!m) fail_msg("no metric %s", name);
-    return m->value;
 }
 
 /* ---- rules ------------------------------------------------------------ */
