@@ -44,10 +44,7 @@ static void consume(mq_world *w, uint32_t msg)
         w->dup_by_cause[m->dup_cause]++;
         return;
     }
-    SIM_ASSERTF(m->fate == FATE_PENDING,
-                "message %u processed after it was %s", msg,
-                m->fate == FATE_LOST ? "reported lost" : "reported expired");
-    m->fate = FATE_CONSUMED;
+    mq_msg_consume(w, msg);
     w->consumed++;
     w->iv_consumed++;
     if (m->measured) {
@@ -150,15 +147,17 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     mq_slot *sl = &c->slots[arg];
     SIM_ASSERT(sl->busy);
     consume(w, sl->msg);
-    if (!sl->orphan && c->conn.state == CONN_DETECTING && c->g->ack == MQ_ACK_MANUAL) {
+    if (sl->orphan) {
+        mq_msg_unpin(w, sl->msg); /* its requeued copy lives on */
+    } else if (c->conn.state == CONN_DETECTING && c->g->ack == MQ_ACK_MANUAL) {
         /* The ack goes into the silent link: the broker still counts the
         ** delivery as unacked and requeues it when the drop is detected. */
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg, .redelivered = sl->redelivered}));
-    } else if (!sl->orphan) { /* ack: the broker forgets its copy */
+    } else { /* ack: the broker forgets its copy */
         release_unacked(w, c, sl->msg);
-        mq_msg_copy_drop(w, sl->msg);
         if (w->on_ack) w->on_ack(w, c, sl->msg);
+        mq_msg_copy_drop(w, sl->msg); /* may recycle the record */
     }
     sl->busy = 0;
     c->busy--;
@@ -216,8 +215,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         while (c->buffer.n > 0) {
             mq_ent e = mq_ring_pop_front(&c->buffer);
             release_unacked(w, c, e.msg);
-            mq_msg_copy_drop(w, e.msg);
-            if (w->msgs[e.msg].copies == 0) mq_msg_lose(w, e.msg, LOSS_AUTOACK_BUFFER);
+            mq_msg_copy_drop_lost(w, e.msg, LOSS_AUTOACK_BUFFER);
         }
         if (w->on_consumer_down) w->on_consumer_down(w, c);
         return;
@@ -233,6 +231,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         mq_slot *sl = &c->slots[i];
         if (!sl->busy || sl->orphan) continue;
         sl->orphan = 1; /* the app finishes it; the ack will be lost */
+        mq_msg_pin(w, sl->msg); /* its copy goes back to the queue */
         release_unacked(w, c, sl->msg);
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         mq_queue_requeue(w, w->msgs[sl->msg].queue, sl->msg);
@@ -240,9 +239,9 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
     if (w->on_consumer_down) w->on_consumer_down(w, c);
 }
 
-void mq_consumer_each_held(mq_consumer *c, void (*fn)(uint32_t, void *), void *ud)
+void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud)
 {
-    for (size_t i = 0; i < c->buffer.n; i++) fn(mq_ring_at(&c->buffer, i)->msg, ud);
+    for (size_t i = 0; i < c->buffer.n; i++) fn(mq_ring_at(&c->buffer, i)->msg, false, ud);
     for (int i = 0; i < c->g->concurrency; i++)
-        if (c->slots[i].busy && !c->slots[i].orphan) fn(c->slots[i].msg, ud);
+        if (c->slots[i].busy) fn(c->slots[i].msg, c->slots[i].orphan, ud);
 }

@@ -85,9 +85,12 @@ static void on_sched(sim *s, void *subject, uint64_t arg)
     SIM_ASSERT(q->scheduled_pending > 0);
     q->scheduled_pending--;
     m->scheduled = 0;
-    mq_msg_copy_drop(w, id);
-    if (sim_now(w->sim) >= m->expire_at) mq_msg_expire(w, id, EXP_TTL);
-    else mq_queue_store(w, m->queue, id, 0);
+    if (sim_now(w->sim) >= m->expire_at) {
+        mq_msg_copy_drop_expired(w, id, EXP_TTL);
+    } else { /* the copy moves from the schedule into the queue */
+        mq_queue_store(w, m->queue, id, 0);
+        mq_msg_copy_drop(w, id);
+    }
     mq_backlog_changed(w); /* the schedule changed (change models watch it) */
 }
 
@@ -305,50 +308,71 @@ int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t 
 
 /* ---- accounting ------------------------------------------------------- */
 
-static void count_copy(uint32_t msg, void *ud)
+/* What the walk over every container found, per record id. */
+typedef struct seen_refs {
+    uint8_t *copies, *pins;
+} seen_refs;
+
+static void count_ref(uint32_t msg, bool pin, void *ud)
 {
-    uint8_t *seen = ud;
-    if (seen[msg] < UINT8_MAX) seen[msg]++;
+    seen_refs *sr = ud;
+    uint8_t *v = pin ? sr->pins : sr->copies;
+    if (v[msg] < UINT8_MAX) v[msg]++;
 }
 
 static int check_accounting(mq_world *w, sim_err *err)
 {
-    uint8_t *seen = calloc(w->nmsgs ? w->nmsgs : 1, 1);
-    SIM_ASSERTF(seen != NULL, "out of memory");
+    size_t n = w->nmsgs ? w->nmsgs : 1;
+    seen_refs sr = {calloc(n, 1), calloc(n, 1)};
+    SIM_ASSERTF(sr.copies && sr.pins, "out of memory");
     for (size_t q = 0; q < w->nq; q++) {
         mq_ring *r = &w->queues[q].ready;
-        for (size_t i = 0; i < r->n; i++) count_copy(mq_ring_at(r, i)->msg, seen);
+        for (size_t i = 0; i < r->n; i++) count_ref(mq_ring_at(r, i)->msg, false, &sr);
     }
-    for (size_t i = 0; i < w->nprod; i++) mq_producer_each_held(w->producers[i], count_copy, seen);
-    for (size_t i = 0; i < w->ncons; i++) mq_consumer_each_held(w->consumers[i], count_copy, seen);
-    uint64_t fate[4] = {0};
+    for (size_t i = 0; i < w->nprod; i++) mq_producer_each_held(w->producers[i], count_ref, &sr);
+    for (size_t i = 0; i < w->ncons; i++) mq_consumer_each_held(w->consumers[i], count_ref, &sr);
+    uint64_t fate[FATE_NSTATES] = {0};
     uint64_t sched = 0, bad = 0, vanished = 0;
     for (size_t i = 0; i < w->nmsgs; i++) {
         const mq_msg *m = &w->msgs[i];
         fate[m->fate]++;
-        unsigned held = seen[i] + m->scheduled; /* schedule holds one copy */
+        unsigned held = sr.copies[i] + m->scheduled; /* schedule holds one copy */
         sched += m->scheduled;
-        if (held != m->copies) bad++;
+        if (held != m->copies || sr.pins[i] != m->pins) bad++;
         if (m->fate == FATE_PENDING && m->copies == 0) vanished++;
+        /* a settled message with nothing left should have been recycled */
+        if (!w->keep_records && m->fate != FATE_PENDING && m->fate != FATE_FREE &&
+            m->copies == 0 && m->pins == 0)
+            bad++;
     }
-    free(seen);
+    free(sr.copies);
+    free(sr.pins);
     uint64_t lost = 0, expired = 0;
     for (int i = 0; i < LOSS_NCAUSES; i++) lost += w->lost_by_cause[i];
     for (int i = 0; i < EXP_NCAUSES; i++) expired += w->expired_by_cause[i];
     uint64_t sched_pending = scheduled_pending(w);
-    if (fate[FATE_CONSUMED] != w->consumed || fate[FATE_LOST] != lost ||
-        fate[FATE_EXPIRED] != expired || w->nmsgs != w->published || bad || vanished ||
+    /* settled messages: the live records plus the recycled ones */
+    uint64_t consumed_n = fate[FATE_CONSUMED] + w->freed_by_fate[FATE_CONSUMED];
+    uint64_t lost_n = fate[FATE_LOST] + w->freed_by_fate[FATE_LOST];
+    uint64_t expired_n = fate[FATE_EXPIRED] + w->freed_by_fate[FATE_EXPIRED];
+    uint64_t freed = w->freed_by_fate[FATE_CONSUMED] + w->freed_by_fate[FATE_LOST] +
+                     w->freed_by_fate[FATE_EXPIRED];
+    if (consumed_n != w->consumed || lost_n != lost || expired_n != expired ||
+        w->created != w->published || fate[FATE_FREE] != w->nfree ||
+        freed != w->created - (w->nmsgs - w->nfree) || bad || vanished ||
         sched != sched_pending ||
         w->published != w->consumed + fate[FATE_PENDING] + expired + lost)
         return sim_err_set(err,
-            "accounting violated: published %llu (records %zu) vs consumed %llu (records %llu) "
-            "+ still stored %llu + expired %llu (records %llu) + lost %llu (records %llu); "
-            "%llu messages with a copy count that does not match the queues and clients, "
-            "%llu pending messages found nowhere, scheduled %llu vs %llu",
-            (unsigned long long)w->published, w->nmsgs, (unsigned long long)w->consumed,
-            (unsigned long long)fate[FATE_CONSUMED], (unsigned long long)fate[FATE_PENDING],
-            (unsigned long long)expired, (unsigned long long)fate[FATE_EXPIRED],
-            (unsigned long long)lost, (unsigned long long)fate[FATE_LOST],
+            "accounting violated: published %llu (records made %llu, %zu held, %zu free, "
+            "%llu recycled) vs consumed %llu (records %llu) + still stored %llu + expired %llu "
+            "(records %llu) + lost %llu (records %llu); %llu messages with a copy or pin "
+            "count that does not match the queues and clients, %llu pending messages found "
+            "nowhere, scheduled %llu vs %llu",
+            (unsigned long long)w->published, (unsigned long long)w->created, w->nmsgs,
+            w->nfree, (unsigned long long)freed, (unsigned long long)w->consumed,
+            (unsigned long long)consumed_n, (unsigned long long)fate[FATE_PENDING],
+            (unsigned long long)expired, (unsigned long long)expired_n,
+            (unsigned long long)lost, (unsigned long long)lost_n,
             (unsigned long long)bad, (unsigned long long)vanished,
             (unsigned long long)sched, (unsigned long long)sched_pending);
     return 0;
@@ -436,7 +460,8 @@ static int collect_outages(mq_world *w, mq_result *out)
 int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim_err *err)
 {
     *out = (mq_result){0};
-    mq_world w = {.s = s, .opts = *o, .err = err, .drain_done_at = NAN};
+    mq_world w = {.s = s, .opts = *o, .err = err, .drain_done_at = NAN,
+                  .free_head = MQ_MSG_NONE};
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;

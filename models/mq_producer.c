@@ -105,9 +105,11 @@ static double next_area(mq_producer *p)
     return p->g->rate.arrivals == MQ_ARRIVALS_POISSON ? sim_rng_exp(p->rng, 1.0) : 1.0;
 }
 
-/* Unconfirmed ring */
-static void unconf_push(mq_producer *p, uint32_t msg, double t, int stored)
+/* Unconfirmed ring. A stored entry pins its message (a drop would
+** republish it); an entry never stored holds the producer's copy. */
+static void unconf_push(mq_world *w, mq_producer *p, uint32_t msg, double t, int stored)
 {
+    if (stored) mq_msg_pin(w, msg);
     if (p->uc_n == p->uc_cap) {
         size_t ncap = p->uc_cap ? p->uc_cap * 2 : 64;
         mq_unconf *v = malloc(ncap * sizeof *v);
@@ -129,16 +131,17 @@ static void unconf_prune(mq_world *w, mq_producer *p)
     while (p->uc_n > 0) {
         mq_unconf *u = &p->unconf[p->uc_head];
         if (!u->stored || u->sent_at + lat > now) break;
+        uint32_t msg = u->msg;
         p->uc_head = (p->uc_head + 1) % p->uc_cap;
         p->uc_n--;
+        mq_msg_unpin(w, msg);
     }
 }
 
 /* The producer lets go of its copy; with no copy left the message is lost. */
 static void drop_held(mq_world *w, uint32_t msg, int cause)
 {
-    mq_msg_copy_drop(w, msg);
-    if (w->msgs[msg].copies == 0) mq_msg_lose(w, msg, cause);
+    mq_msg_copy_drop_lost(w, msg, cause);
 }
 
 /* Capacity token bucket of a broker (0 = unlimited). Burst: 100 ms. */
@@ -183,15 +186,17 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         if (e.redelivered)
             w->msgs[e.msg].dup_cause =
                 w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_SEND_RETRY : DUP_REPUBLISH;
-        mq_msg_copy_drop(w, e.msg);      /* the copy moves to the broker */
+        /* The copy moves to the broker (stored before the producer's copy
+        ** is dropped, so the record stays live throughout). */
         mq_queue_store(w, mq_queue_route(w, &p->conn, (uint32_t)g->queue), e.msg, 0);
         if (g->confirms) {
             unconf_prune(w, p);
-            unconf_push(p, e.msg, now, 1);
+            unconf_push(w, p, e.msg, now, 1);
         }
+        mq_msg_copy_drop(w, e.msg);
         return;
     case CONN_DETECTING: /* the client does not know yet: into the void */
-        if (g->confirms) unconf_push(p, e.msg, now, 0);
+        if (g->confirms) unconf_push(w, p, e.msg, now, 0);
         else drop_held(w, e.msg, LOSS_SEND_FAILED);
         return;
     case CONN_BACKOFF:
@@ -304,18 +309,21 @@ void mq_producer_down(mq_world *w, mq_producer *p)
     /* Unconfirmed sends are republished after recovery, oldest first. */
     for (size_t i = p->uc_n; i-- > 0;) {
         mq_unconf u = p->unconf[(p->uc_head + i) % p->uc_cap];
-        if (u.stored) mq_msg_copy_add(w, u.msg); /* a new copy to republish */
+        if (u.stored) {
+            mq_msg_copy_add(w, u.msg); /* a new copy to republish */
+            mq_msg_unpin(w, u.msg);
+        }
         OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u.msg, u.stored, 0, 0}));
     }
     p->uc_n = 0;
 }
 
-void mq_producer_each_held(mq_producer *p, void (*fn)(uint32_t, void *), void *ud)
+void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud)
 {
-    for (size_t i = 0; i < p->buffer.n; i++) fn(mq_ring_at(&p->buffer, i)->msg, ud);
-    for (size_t i = 0; i < p->retry.n; i++) fn(mq_ring_at(&p->retry, i)->msg, ud);
+    for (size_t i = 0; i < p->buffer.n; i++) fn(mq_ring_at(&p->buffer, i)->msg, false, ud);
+    for (size_t i = 0; i < p->retry.n; i++) fn(mq_ring_at(&p->retry, i)->msg, false, ud);
     for (size_t i = 0; i < p->uc_n; i++) {
         mq_unconf *u = &p->unconf[(p->uc_head + i) % p->uc_cap];
-        if (!u->stored) fn(u->msg, ud);
+        fn(u->msg, u->stored, ud);
     }
 }

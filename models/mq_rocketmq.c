@@ -629,6 +629,10 @@ void mq_rocketmq_schedule(mq_world *w)
     for (size_t g = 0; g < s->nconsumers; g++)
         rt->cons_base[g + 1] = rt->cons_base[g] + (size_t)s->consumers[g].count;
     w->ext = rt;
+    /* The acked lists keep ids of consumed messages and compare them as
+    ** offsets: records must never be recycled (none has been yet). */
+    SIM_ASSERT(w->nfree == 0 && w->created == w->nmsgs);
+    w->keep_records = true;
     w->send_admit = send_admit;
     w->on_ack = on_ack;
     w->on_consumer_down = on_consumer_down;

@@ -14,6 +14,20 @@
 ** RabbitMQ requeues to the original position (near the head). TTL and
 ** retention are applied at the head, lazily, when a copy is about to be
 ** delivered (RabbitMQ expires at the head) and by the end-of-run sweep.
+**
+** Record lifetime. A record is needed while something may still act on its
+** message: a copy (queue, client buffer or slot, producer, schedule) or a
+** pin (an orphaned processing slot that will still count a consumption, a
+** stored send whose confirm is outstanding and that a drop would
+** republish). Once the message is settled (consumed, lost or expired) and
+** has neither, nothing can reach its id again, so the record goes on a LIFO
+** free list and the next mq_msg_new reuses it. Memory then follows the
+** messages in the system (a 5 M backlog plus what is in flight), not every
+** message ever published, and the records in use stay hot in cache. Ids are
+** handles, never compared or ordered by the base model, so recycling
+** changes no result; a change model that keeps ids of settled messages
+** (RocketMQ offsets, mq_rocketmq.c) sets keep_records. The end-of-run
+** accounting counts recycled records by the fate they had.
 */
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
@@ -71,6 +85,15 @@ void mq_ring_free(mq_ring *r)
 
 uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
 {
+    w->created++;
+    uint32_t id;
+    if (w->nfree > 0) {
+        id = w->free_head;
+        SIM_ASSERT(id < w->nmsgs && w->msgs[id].fate == FATE_FREE);
+        w->free_head = w->msgs[id].queue;
+        w->nfree--;
+        goto init;
+    }
     if (w->nmsgs == w->msgs_cap) {
         size_t ncap = w->msgs_cap ? w->msgs_cap * 2 : 4096;
         SIM_ASSERTF(ncap <= UINT32_MAX, "more than 2^32 messages in one run");
@@ -79,7 +102,8 @@ uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
         w->msgs = m;
         w->msgs_cap = ncap;
     }
-    uint32_t id = (uint32_t)w->nmsgs++;
+    id = (uint32_t)w->nmsgs++;
+init:
     w->msgs[id] = (mq_msg){
         .intended = intended,
         .stored_at = NAN,
@@ -91,34 +115,87 @@ uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
     return id;
 }
 
-void mq_msg_copy_add(mq_world *w, uint32_t msg)
+/* Recycle the record if its message is settled and nothing refers to it. */
+static void msg_release_if_done(mq_world *w, uint32_t msg)
 {
     mq_msg *m = &w->msgs[msg];
+    if (w->keep_records || m->fate == FATE_PENDING || m->copies || m->pins) return;
+    SIM_ASSERTF(m->fate != FATE_FREE && !m->scheduled, "message %u released twice", msg);
+    w->freed_by_fate[m->fate]++;
+    m->fate = FATE_FREE;
+    m->queue = w->free_head;
+    w->free_head = msg;
+    w->nfree++;
+}
+
+static mq_msg *live_msg(mq_world *w, uint32_t msg)
+{
+    SIM_ASSERTF(msg < w->nmsgs && w->msgs[msg].fate != FATE_FREE,
+                "message %u used after its record was recycled", msg);
+    return &w->msgs[msg];
+}
+
+void mq_msg_copy_add(mq_world *w, uint32_t msg)
+{
+    mq_msg *m = live_msg(w, msg);
     SIM_ASSERTF(m->copies < UINT8_MAX, "message %u has too many copies", msg);
     m->copies++;
 }
 
 void mq_msg_copy_drop(mq_world *w, uint32_t msg)
 {
-    mq_msg *m = &w->msgs[msg];
+    mq_msg *m = live_msg(w, msg);
     SIM_ASSERTF(m->copies > 0, "message %u: copy count would go negative", msg);
     m->copies--;
+    msg_release_if_done(w, msg);
 }
 
-void mq_msg_lose(mq_world *w, uint32_t msg, int cause)
+void mq_msg_pin(mq_world *w, uint32_t msg)
 {
-    mq_msg *m = &w->msgs[msg];
-    if (m->fate != FATE_PENDING) return; /* consumed or gone already */
-    m->fate = FATE_LOST;
-    w->lost_by_cause[cause]++;
+    mq_msg *m = live_msg(w, msg);
+    SIM_ASSERTF(m->pins < MQ_MSG_PINS_MAX, "message %u has too many pins", msg);
+    m->pins++;
 }
 
-void mq_msg_expire(mq_world *w, uint32_t msg, int cause)
+void mq_msg_unpin(mq_world *w, uint32_t msg)
 {
-    mq_msg *m = &w->msgs[msg];
-    if (m->fate != FATE_PENDING) return;
-    m->fate = FATE_EXPIRED;
-    w->expired_by_cause[cause]++;
+    mq_msg *m = live_msg(w, msg);
+    SIM_ASSERTF(m->pins > 0, "message %u: pin count would go negative", msg);
+    m->pins--;
+    msg_release_if_done(w, msg);
+}
+
+void mq_msg_consume(mq_world *w, uint32_t msg)
+{
+    mq_msg *m = live_msg(w, msg);
+    SIM_ASSERTF(m->fate == FATE_PENDING, "message %u processed after it was %s", msg,
+                m->fate == FATE_LOST ? "reported lost" : "reported expired");
+    SIM_ASSERTF(m->copies || m->pins, "message %u consumed with nothing holding it", msg);
+    m->fate = FATE_CONSUMED;
+}
+
+/* Drop a copy; if it was the last one of a pending message, the message is
+** settled with `fate` and counted under `cause`. */
+static void drop_settle(mq_world *w, uint32_t msg, uint8_t fate, uint64_t *cause_count)
+{
+    mq_msg *m = live_msg(w, msg);
+    SIM_ASSERTF(m->copies > 0, "message %u: copy count would go negative", msg);
+    m->copies--;
+    if (m->copies == 0 && m->fate == FATE_PENDING) {
+        m->fate = fate;
+        (*cause_count)++;
+    }
+    msg_release_if_done(w, msg);
+}
+
+void mq_msg_copy_drop_lost(mq_world *w, uint32_t msg, int cause)
+{
+    drop_settle(w, msg, FATE_LOST, &w->lost_by_cause[cause]);
+}
+
+void mq_msg_copy_drop_expired(mq_world *w, uint32_t msg, int cause)
+{
+    drop_settle(w, msg, FATE_EXPIRED, &w->expired_by_cause[cause]);
 }
 
 void mq_backlog_changed(mq_world *w)
@@ -220,8 +297,7 @@ static void expire_head(mq_world *w, mq_queue_rt *q)
         else break;
         mq_ent gone = mq_ring_pop_front(&q->ready);
         w->ready_total--;
-        mq_msg_copy_drop(w, gone.msg);
-        if (m->copies == 0) mq_msg_expire(w, gone.msg, cause);
+        mq_msg_copy_drop_expired(w, gone.msg, cause);
     }
 }
 

@@ -26,8 +26,9 @@ enum {
 };
 enum { PRIO_EVENT = 0, PRIO_CLIENT = 10, PRIO_SAMPLE = 100 };
 
-/* Where a message ended up. PENDING = still somewhere in the system. */
-enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST };
+/* Where a message ended up. PENDING = still somewhere in the system.
+** FREE = the record was recycled (mq_store.c) and its id awaits reuse. */
+enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE_NSTATES };
 /* Why a second copy of a message exists (duplicate causes). */
 /* REQUEUE: RabbitMQ unacked copy requeued; REDELIVERY: its RocketMQ
 ** counterpart (in-flight message redelivered); OFFSET_ROLLBACK: RocketMQ
@@ -38,17 +39,25 @@ enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
 
+/* A message record (32 bytes). Its id is reused once the message is
+** settled and nothing refers to it (mq_store.c: record lifetime). */
 typedef struct mq_msg {
     double intended;   /* intended send time (backlog: minus its age) */
     double stored_at;  /* when the broker first stored it */
     double expire_at;  /* INFINITY when it never expires */
-    uint32_t queue;
+    uint32_t queue;    /* FREE: the next free id (free list link) */
     uint8_t fate;
     uint8_t dup_cause; /* cause of the latest extra copy */
     uint8_t measured : 1;  /* counts toward delay metrics (after warm-up) */
     uint8_t scheduled : 1; /* a copy waits in the broker's schedule */
+    uint8_t pins : 6;  /* references that are not copies but may act on the
+                          message later: an orphaned processing slot, a
+                          stored send awaiting its confirm */
     uint8_t copies;    /* copies alive in queues, clients and schedules */
 } mq_msg;
+_Static_assert(sizeof(mq_msg) == 32, "message record must stay 32 bytes");
+#define MQ_MSG_PINS_MAX 63
+#define MQ_MSG_NONE UINT32_MAX
 
 /* A queue or buffer entry: which message, and whether this copy is a
 ** redelivery. */
@@ -181,7 +190,13 @@ typedef struct mq_world {
     sim_err *err;
 
     mq_msg *msgs;
-    size_t nmsgs, msgs_cap;
+    size_t nmsgs, msgs_cap;     /* records in use or free; allocated */
+    uint32_t free_head;         /* recycled ids, LIFO (MQ_MSG_NONE = none) */
+    size_t nfree;
+    bool keep_records;          /* never recycle: a change model keeps ids of
+                                   settled messages (RocketMQ offsets) */
+    uint64_t created;           /* mq_msg_new calls */
+    uint64_t freed_by_fate[FATE_NSTATES]; /* settled records recycled */
 
     mq_queue_rt *queues;
     mq_broker_rt *brokers;
@@ -235,11 +250,22 @@ typedef struct mq_world {
 } mq_world;
 
 /* mq_store.c: messages and queues */
+/* Record ids are only valid while the record is live: a record whose
+** message is settled (consumed, lost or expired) with no copy and no pin
+** left is recycled at once, inside the call that dropped the last one. */
 uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended);
 void mq_msg_copy_add(mq_world *w, uint32_t msg);
 void mq_msg_copy_drop(mq_world *w, uint32_t msg);
-void mq_msg_lose(mq_world *w, uint32_t msg, int cause);
-void mq_msg_expire(mq_world *w, uint32_t msg, int cause);
+/* A reference that is not a copy (see mq_msg.pins): keeps the id valid. */
+void mq_msg_pin(mq_world *w, uint32_t msg);
+void mq_msg_unpin(mq_world *w, uint32_t msg);
+/* First processing of the message ends: it is consumed (the caller holds
+** a copy or a pin, so the record stays live). */
+void mq_msg_consume(mq_world *w, uint32_t msg);
+/* Drop a copy; when it was the last one of a message not yet settled, the
+** message is lost (expired) for that cause. */
+void mq_msg_copy_drop_lost(mq_world *w, uint32_t msg, int cause);
+void mq_msg_copy_drop_expired(mq_world *w, uint32_t msg, int cause);
 /* The broker stores a copy (a producer send or a due scheduled message). */
 void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered);
 /* A consumer with free credit asks for a message; registers as waiting when
@@ -276,8 +302,11 @@ void mq_producer_free(mq_producer *p);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);
-/* Visit every message the producer still holds (buffer, unconfirmed). */
-void mq_producer_each_held(mq_producer *p, void (*fn)(uint32_t, void *), void *ud);
+/* Visit every message the producer still holds (buffer, retry, unconfirmed
+** sends that never reached the broker: pin = false) and every stored send
+** awaiting its confirm (pin = true). */
+typedef void (*mq_held_fn)(uint32_t msg, bool pin, void *ud);
+void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud);
 
 /* mq_consumer.c */
 mq_consumer *mq_consumer_new(mq_world *w, int group, int index);
@@ -287,7 +316,8 @@ void mq_consumer_up(mq_world *w, mq_consumer *c);
 void mq_consumer_down(mq_world *w, mq_consumer *c);
 /* The queue has a message for a waiting consumer. */
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
-void mq_consumer_each_held(mq_consumer *c, void (*fn)(uint32_t, void *), void *ud);
+/* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */
+void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud);
 
 /* mq_events.c: the scenario's timed events */
 void mq_events_schedule(mq_world *w);
