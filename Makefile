@@ -15,6 +15,11 @@
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -g
+# Link-time optimisation: the hot paths cross module boundaries (sim_now,
+# the random streams, statistics, the event queue), and inlining them across
+# files took the end-to-end benchmark from 2.92 to 2.40 s (scale 0.1). The
+# sanitizer build turns it off.
+LTO     ?= -flto=auto
 SAN     ?=
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN    = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
@@ -22,8 +27,8 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
 # runs, i.e. after scripts/deps.sh has installed it.
 MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
-CFLAGS  = $(CSTD) $(WARN) $(OPT) $(SAN) -I. $(MPI_CFLAGS) -MMD -MP
-LDFLAGS = $(SAN)
+CFLAGS  = $(CSTD) $(WARN) $(OPT) $(LTO) $(SAN) -I. $(MPI_CFLAGS) -MMD -MP
+LDFLAGS = $(OPT) $(LTO) $(SAN)
 LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lpthread -lm
 TESTLIBS = -lcmocka
 
@@ -66,7 +71,7 @@ test: $(BUILD)/mqsim $(TEST_BIN)
 	@bash tests/run.sh $(BUILD)
 
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" LTO= \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
 bench: mqsim
