@@ -128,6 +128,7 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
         }
         if (silent && forced_restart_s < 0) {
             c->state = CONN_DETECTING;
+            mq_client_on_silent(w, c);
             arm(w, c, c->cfg->detect_silent_s);
             return;
         }

@@ -39,6 +39,11 @@ void mq_client_on_down(mq_world *w, mq_conn *c)
     else mq_producer_down(w, (mq_producer *)c);
 }
 
+void mq_client_on_silent(mq_world *w, mq_conn *c)
+{
+    if (c->consumer) mq_consumer_silent(w, (mq_consumer *)c);
+}
+
 /* ---- preload ---------------------------------------------------------- */
 
 static int cmp_desc(const void *a, const void *b)
@@ -330,6 +335,7 @@ static int check_accounting(mq_world *w, sim_err *err)
         for (size_t i = 0; i < r->n; i++) count_ref(mq_ring_at(r, i)->msg, false, &sr);
     }
     for (size_t i = 0; i < w->nprod; i++) mq_producer_each_held(w->producers[i], count_ref, &sr);
+    mq_producers_each_unconfirmed(w, count_ref, &sr);
     for (size_t i = 0; i < w->ncons; i++) mq_consumer_each_held(w->consumers[i], count_ref, &sr);
     uint64_t fate[FATE_NSTATES] = {0};
     uint64_t sched = 0, bad = 0, vanished = 0;
@@ -386,10 +392,13 @@ static void world_free(mq_world *w)
     for (size_t i = 0; i < w->ncons; i++) mq_consumer_free(w->consumers[i]);
     free(w->producers);
     free(w->consumers);
+    if (w->unconf)
+        for (size_t g = 0; g < w->s->nproducers; g++) mq_unconf_ring_free(&w->unconf[g]);
+    free(w->unconf);
     if (w->queues)
         for (size_t i = 0; i < w->nq; i++) {
             mq_ring_free(&w->queues[i].ready);
-            free(w->queues[i].waiting);
+            mq_cons_ring_free(&w->queues[i].waiting);
         }
     if (w->brokers)
         for (size_t i = 0; i < w->nbrk; i++) free(w->brokers[i].blocked_until);
@@ -427,11 +436,16 @@ static int build(mq_world *w)
     for (size_t g = 0; g < s->nconsumers; g++) w->ncons += (size_t)s->consumers[g].count;
     w->producers = calloc(w->nprod ? w->nprod : 1, sizeof *w->producers);
     w->consumers = calloc(w->ncons ? w->ncons : 1, sizeof *w->consumers);
-    if (!w->producers || !w->consumers) return -1;
+    w->unconf = calloc(s->nproducers ? s->nproducers : 1, sizeof *w->unconf);
+    if (!w->producers || !w->consumers || !w->unconf) return -1;
+    SIM_ASSERTF(w->nprod < MQ_NONE, "too many producer clients");
     size_t k = 0;
     for (size_t g = 0; g < s->nproducers; g++)
-        for (int i = 0; i < s->producers[g].count; i++)
-            if (!(w->producers[k++] = mq_producer_new(w, (int)g, i))) return -1;
+        for (int i = 0; i < s->producers[g].count; i++) {
+            if (!(w->producers[k] = mq_producer_new(w, (int)g, i))) return -1;
+            w->producers[k]->id = (uint32_t)k;
+            k++;
+        }
     k = 0;
     for (size_t g = 0; g < s->nconsumers; g++)
         for (int i = 0; i < s->consumers[g].count; i++)
@@ -461,7 +475,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
 {
     *out = (mq_result){0};
     mq_world w = {.s = s, .opts = *o, .err = err, .drain_done_at = NAN,
-                  .free_head = MQ_MSG_NONE};
+                  .free_head = MQ_NONE};
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;

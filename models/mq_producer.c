@@ -17,6 +17,12 @@
 ** drops inside that window the client republishes them, and the broker ends
 ** up with a second copy: a duplicate whose cause is "republish" (RabbitMQ)
 ** or "send_retry" (RocketMQ: timeout after the broker stored it).
+**
+** The stored-but-unconfirmed sends of all clients of a group live in one
+** ring per group (world.unconf), in send order, pruned at every send of the
+** group: a window of a few milliseconds of the group's traffic, always in
+** cache, where a ring per client was a cold cache line per send. A drop
+** scans the window for the client's own entries (rare, O(window)).
 */
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
@@ -105,37 +111,59 @@ static double next_area(mq_producer *p)
     return p->g->rate.arrivals == MQ_ARRIVALS_POISSON ? sim_rng_exp(p->rng, 1.0) : 1.0;
 }
 
-/* Unconfirmed ring. A stored entry pins its message (a drop would
-** republish it); an entry never stored holds the producer's copy. */
-static void unconf_push(mq_world *w, mq_producer *p, uint32_t msg, double t, int stored)
+/* Confirm window: a stored send awaits its confirm for rtt + latency. */
+static double confirm_window(const mq_world *w, const mq_producer_group *g)
 {
-    if (stored) mq_msg_pin(w, msg);
-    if (p->uc_n == p->uc_cap) {
-        size_t ncap = p->uc_cap ? p->uc_cap * 2 : 64;
-        mq_unconf *v = malloc(ncap * sizeof *v);
-        SIM_ASSERTF(v != NULL, "out of memory");
-        for (size_t i = 0; i < p->uc_n; i++) v[i] = p->unconf[(p->uc_head + i) % p->uc_cap];
-        free(p->unconf);
-        p->unconf = v;
-        p->uc_head = 0;
-        p->uc_cap = ncap;
-    }
-    p->unconf[(p->uc_head + p->uc_n) % p->uc_cap] = (mq_unconf){msg, t, (uint8_t)stored};
-    p->uc_n++;
+    return w->s->run.rtt_s + g->confirm_latency_s;
 }
 
-static void unconf_prune(mq_world *w, mq_producer *p)
+static mq_unconf_ring *unconf_of(mq_world *w, const mq_producer *p)
 {
-    double now = sim_now(w->sim);
-    double lat = w->s->run.rtt_s + p->g->confirm_latency_s;
-    while (p->uc_n > 0) {
-        mq_unconf *u = &p->unconf[p->uc_head];
-        if (!u->stored || u->sent_at + lat > now) break;
-        uint32_t msg = u->msg;
-        p->uc_head = (p->uc_head + 1) % p->uc_cap;
-        p->uc_n--;
-        mq_msg_unpin(w, msg);
+    return &w->unconf[p->conn.group];
+}
+
+/* Drop the group's entries whose confirm has arrived by now (and dead ones
+** at the head); each releases its pin. */
+static void unconf_prune(mq_world *w, const mq_producer *p)
+{
+    mq_unconf_ring *r = unconf_of(w, p);
+    double now = sim_now(w->sim), lat = confirm_window(w, p->g);
+    while (r->n > 0) {
+        mq_unconf *u = mq_unconf_ring_at(r, 0);
+        if (u->producer != MQ_NONE) {
+            if (u->sent_at + lat > now) break;
+            mq_producer *owner = w->producers[u->producer];
+            SIM_ASSERT(owner->unconfirmed > 0);
+            owner->unconfirmed--;
+            mq_msg_unpin(w, u->msg);
+        }
+        mq_unconf_ring_pop_front(r);
     }
+}
+
+/* A stored send: remember it (and pin its message) until its confirm. */
+static void unconf_push(mq_world *w, mq_producer *p, uint32_t msg, double t)
+{
+    unconf_prune(w, p);
+    mq_msg_pin(w, msg);
+    OOM_CHECK(mq_unconf_ring_push_back(unconf_of(w, p), (mq_unconf){msg, p->id, t}));
+    p->unconfirmed++;
+}
+
+uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p)
+{
+    if (!p->g->confirms) return 0;
+    unconf_prune(w, p);
+    return p->unconfirmed;
+}
+
+void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud)
+{
+    for (size_t g = 0; g < w->s->nproducers; g++)
+        for (size_t i = 0; i < w->unconf[g].n; i++) {
+            const mq_unconf *u = mq_unconf_ring_at(&w->unconf[g], i);
+            if (u->producer != MQ_NONE) fn(u->msg, true, ud);
+        }
 }
 
 /* The producer lets go of its copy; with no copy left the message is lost. */
@@ -189,14 +217,11 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         /* The copy moves to the broker (stored before the producer's copy
         ** is dropped, so the record stays live throughout). */
         mq_queue_store(w, mq_queue_route(w, &p->conn, (uint32_t)g->queue), e.msg, 0);
-        if (g->confirms) {
-            unconf_prune(w, p);
-            unconf_push(w, p, e.msg, now, 1);
-        }
+        if (g->confirms) unconf_push(w, p, e.msg, now);
         mq_msg_copy_drop(w, e.msg);
         return;
     case CONN_DETECTING: /* the client does not know yet: into the void */
-        if (g->confirms) unconf_push(w, p, e.msg, now, 0);
+        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){e.msg, 0, 0, now}));
         else drop_held(w, e.msg, LOSS_SEND_FAILED);
         return;
     case CONN_BACKOFF:
@@ -282,7 +307,7 @@ void mq_producer_free(mq_producer *p)
     gsl_rng_free(p->conn.rng);
     mq_ring_free(&p->buffer);
     mq_ring_free(&p->retry);
-    free(p->unconf);
+    mq_ring_free(&p->unsent);
     free(p);
 }
 
@@ -305,25 +330,31 @@ void mq_producer_up(mq_world *w, mq_producer *p)
 void mq_producer_down(mq_world *w, mq_producer *p)
 {
     if (!p->g->confirms) return;
-    unconf_prune(w, p);
-    /* Unconfirmed sends are republished after recovery, oldest first. */
-    for (size_t i = p->uc_n; i-- > 0;) {
-        mq_unconf u = p->unconf[(p->uc_head + i) % p->uc_cap];
-        if (u.stored) {
-            mq_msg_copy_add(w, u.msg); /* a new copy to republish */
-            mq_msg_unpin(w, u.msg);
-        }
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u.msg, u.stored, 0, 0}));
+    /* Unconfirmed sends are republished after recovery, oldest first: the
+    ** stored ones (each a new copy) before the ones sent into the silence,
+    ** which are all later. */
+    while (p->unsent.n > 0) {
+        mq_ent e = *mq_ring_at(&p->unsent, p->unsent.n - 1);
+        p->unsent.n--;
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){e.msg, 0, 0, 0}));
     }
-    p->uc_n = 0;
+    unconf_prune(w, p);
+    mq_unconf_ring *r = unconf_of(w, p);
+    for (size_t i = r->n; i-- > 0 && p->unconfirmed > 0;) {
+        mq_unconf *u = mq_unconf_ring_at(r, i);
+        if (u->producer != p->id) continue;
+        mq_msg_copy_add(w, u->msg); /* a new copy to republish */
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u->msg, 1, 0, 0}));
+        mq_msg_unpin(w, u->msg);
+        u->producer = MQ_NONE;
+        p->unconfirmed--;
+    }
+    SIM_ASSERT(p->unconfirmed == 0);
 }
 
 void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud)
 {
     for (size_t i = 0; i < p->buffer.n; i++) fn(mq_ring_at(&p->buffer, i)->msg, false, ud);
     for (size_t i = 0; i < p->retry.n; i++) fn(mq_ring_at(&p->retry, i)->msg, false, ud);
-    for (size_t i = 0; i < p->uc_n; i++) {
-        mq_unconf *u = &p->unconf[(p->uc_head + i) % p->uc_cap];
-        fn(u->msg, u->stored, ud);
-    }
+    for (size_t i = 0; i < p->unsent.n; i++) fn(mq_ring_at(&p->unsent, i)->msg, false, ud);
 }

@@ -132,9 +132,7 @@ static void migration_drop(mq_world *w, mq_conn *c, bool silent)
         mq_consumer *k = (mq_consumer *)c;
         if (k->g->ack == MQ_ACK_MANUAL) st->bound_requeue += (uint64_t)k->g->prefetch;
     } else {
-        mq_producer *p = (mq_producer *)c;
-        for (size_t i = 0; i < p->uc_n; i++)
-            st->bound_republish += p->unconf[(p->uc_head + i) % p->uc_cap].stored;
+        st->bound_republish += mq_producer_unconfirmed(w, (mq_producer *)c);
     }
     st->dropped++;
     mq_conn_drop(w, c, silent, -1);

@@ -36,51 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int ring_grow(mq_ring *r)
-{
-    size_t ncap = r->cap ? r->cap * 2 : 64;
-    mq_ent *v = malloc(ncap * sizeof *v);
-    if (!v) return -1;
-    for (size_t i = 0; i < r->n; i++) v[i] = r->v[(r->head + i) % r->cap];
-    free(r->v);
-    r->v = v;
-    r->head = 0;
-    r->cap = ncap;
-    return 0;
-}
-
-int mq_ring_push_back(mq_ring *r, mq_ent e)
-{
-    if (r->n == r->cap && ring_grow(r)) return -1;
-    r->v[(r->head + r->n) % r->cap] = e;
-    r->n++;
-    return 0;
-}
-
-int mq_ring_push_front(mq_ring *r, mq_ent e)
-{
-    if (r->n == r->cap && ring_grow(r)) return -1;
-    r->head = (r->head + r->cap - 1) % r->cap;
-    r->v[r->head] = e;
-    r->n++;
-    return 0;
-}
-
-mq_ent mq_ring_pop_front(mq_ring *r)
-{
-    SIM_ASSERT(r->n > 0);
-    mq_ent e = r->v[r->head];
-    r->head = (r->head + 1) % r->cap;
-    r->n--;
-    return e;
-}
-
-void mq_ring_free(mq_ring *r)
-{
-    free(r->v);
-    *r = (mq_ring){0};
-}
-
 #define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
 
 uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
@@ -232,11 +187,9 @@ static mq_queue_rt *waiters_of(mq_world *w, mq_queue_rt *q)
 
 static mq_consumer *wait_pop(mq_queue_rt *q)
 {
-    while (q->nwait > 0) {
-        mq_consumer *c = q->waiting[q->wait_head];
-        q->wait_head = (q->wait_head + 1) % q->wait_cap;
-        q->nwait--;
-        if (c && c->waiting) {
+    while (q->waiting.n > 0) {
+        mq_consumer *c = mq_cons_ring_pop_front(&q->waiting);
+        if (c->waiting) {
             c->waiting = false;
             return c;
         }
@@ -322,19 +275,7 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
     if (q->paired && q->read_twin && take_ready(w, &w->queues[q->twin], e)) return true;
     if (!(q->paired && q->read_closed) && take_ready(w, q, e)) return true;
     if (!c->waiting) {
-        if (q->nwait == q->wait_cap) {
-            size_t ncap = q->wait_cap ? q->wait_cap * 2 : 16;
-            mq_consumer **v = malloc(ncap * sizeof *v);
-            SIM_ASSERTF(v != NULL, "out of memory");
-            for (size_t i = 0; i < q->nwait; i++)
-                v[i] = q->waiting[(q->wait_head + i) % q->wait_cap];
-            free(q->waiting);
-            q->waiting = v;
-            q->wait_head = 0;
-            q->wait_cap = ncap;
-        }
-        q->waiting[(q->wait_head + q->nwait) % q->wait_cap] = c;
-        q->nwait++;
+        OOM_CHECK(mq_cons_ring_push_back(&q->waiting, c));
         c->waiting = true;
     }
     return false;

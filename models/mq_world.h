@@ -12,6 +12,8 @@
 #define MQ_WORLD_H
 
 #include "models/mq_model.h"
+#include "models/mq_ring.h"
+#include "sim/sim_rng.h"
 #include "sim/sim_stats.h"
 
 #include <gsl/gsl_rng.h>
@@ -57,7 +59,6 @@ typedef struct mq_msg {
 } mq_msg;
 _Static_assert(sizeof(mq_msg) == 32, "message record must stay 32 bytes");
 #define MQ_MSG_PINS_MAX 63
-#define MQ_MSG_NONE UINT32_MAX
 
 /* A queue or buffer entry: which message, and whether this copy is a
 ** redelivery. */
@@ -70,20 +71,24 @@ typedef struct mq_ent {
                             producers: when the next retry is due */
 } mq_ent;
 
-/* Growable double-ended ring of entries. */
-typedef struct mq_ring {
-    mq_ent *v;
-    size_t head, n, cap;
-} mq_ring;
+/* Rings of entries (queues, client buffers), of stored sends awaiting a
+** confirm, and of waiting consumers (mq_ring.h). */
+MQ_RING_DEFINE(mq_ring, mq_ent)
 
-int mq_ring_push_back(mq_ring *r, mq_ent e);
-int mq_ring_push_front(mq_ring *r, mq_ent e);
-mq_ent mq_ring_pop_front(mq_ring *r);
-static inline mq_ent *mq_ring_at(mq_ring *r, size_t i)
-{
-    return &r->v[(r->head + i) % r->cap];
-}
-void mq_ring_free(mq_ring *r);
+/* A stored send whose confirm has not arrived yet: the producer would
+** republish it after a drop. One ring per producer group, in send order
+** (all its clients share the confirm latency, so the head expires first);
+** entries of a producer that dropped are marked dead in place. */
+typedef struct mq_unconf {
+    uint32_t msg;
+    uint32_t producer; /* index into world.producers; MQ_NONE once dead */
+    double sent_at;
+} mq_unconf;
+MQ_RING_DEFINE(mq_unconf_ring, mq_unconf)
+
+struct mq_consumer;
+MQ_RING_DEFINE(mq_cons_ring, struct mq_consumer *)
+#define MQ_NONE UINT32_MAX
 
 /* Connection states of the reconnect state machine (mq_conn.c). */
 typedef enum conn_state {
@@ -115,32 +120,33 @@ typedef struct mq_conn {
     int drops, reconnects;
 } mq_conn;
 
-typedef struct mq_unconf {
-    uint32_t msg;
-    double sent_at;
-    uint8_t stored;     /* the broker has a copy from this send */
-} mq_unconf;
-
 typedef struct mq_producer {
     mq_conn conn;
     struct mq_world *w;
     const mq_producer_group *g;
     gsl_rng *rng;       /* arrivals */
-    double rate_per_client_scale; /* 1/count */
-    size_t step;        /* current rate step */
+    uint32_t id;        /* index into world.producers */
+    uint32_t unconfirmed; /* its live entries in the group's unconf ring */
     mq_ring buffer;     /* sends waiting for the connection */
     mq_ring retry;      /* failed sends waiting to be retried, by due time */
+    mq_ring unsent;     /* confirmed sends made into a silent link: they hold
+                           the producer's copy and are republished at the drop */
     sim_handle retry_timer;
     sim_handle arrival;
-    mq_unconf *unconf;  /* sends awaiting confirm, in send order (ring) */
-    size_t uc_head, uc_n, uc_cap;
 } mq_producer;
 
+/* A processing slot. A delivery still in transit when a slot is free gets
+** the slot at once, with its start set to its arrival (mq_consumer.c). */
 typedef struct mq_slot {
+    double start_at;    /* when processing starts */
+    double dt;          /* its processing time */
+    sim_handle done;    /* the K_PROC_DONE event */
+    uint32_t seq;       /* start order (undoing starts keeps FIFO order) */
     uint32_t msg;
     uint8_t busy;
     uint8_t orphan;     /* its channel closed while processing */
     uint8_t redelivered;
+    uint8_t in_transit; /* started before its delivery arrived */
 } mq_slot;
 
 typedef struct mq_consumer {
@@ -153,15 +159,18 @@ typedef struct mq_consumer {
     int busy;           /* slots processing (incl. orphans) */
     int unacked;        /* buffer + non-orphan busy slots */
     bool waiting;       /* registered as wanting messages */
-    sim_handle wake;    /* pending wake for a buffer entry still in transit */
+    uint32_t starts;    /* slot starts so far (mq_slot.seq) */
+    double *stash;      /* processing times drawn for starts that were undone,
+                           next first: the next starts use them (<= concurrency) */
+    int nstash;
 } mq_consumer;
 
 typedef struct mq_queue_rt {
     mq_ring ready;
     uint64_t scheduled_pending; /* scheduled copies not yet due or expired */
     uint64_t unacked;
-    mq_consumer **waiting;      /* consumers with free credit, FIFO */
-    size_t nwait, wait_cap, wait_head;
+    mq_cons_ring waiting;       /* consumers with free credit, FIFO; entries
+                                   whose consumer left are skipped */
     /* Pairing with the same queue on another cluster, set by a change model
     ** (models/mq_rabbitmq.c: a migration's destination). All false/0 in
     ** the base model. */
@@ -191,7 +200,7 @@ typedef struct mq_world {
 
     mq_msg *msgs;
     size_t nmsgs, msgs_cap;     /* records in use or free; allocated */
-    uint32_t free_head;         /* recycled ids, LIFO (MQ_MSG_NONE = none) */
+    uint32_t free_head;         /* recycled ids, LIFO (MQ_NONE = none) */
     size_t nfree;
     bool keep_records;          /* never recycle: a change model keeps ids of
                                    settled messages (RocketMQ offsets) */
@@ -202,6 +211,7 @@ typedef struct mq_world {
     mq_broker_rt *brokers;
     mq_producer **producers;    /* all producer clients */
     size_t nprod;
+    mq_unconf_ring *unconf;     /* per producer group (mq_producer.c) */
     mq_consumer **consumers;    /* all consumer clients */
     size_t ncons;
 
@@ -289,6 +299,7 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
 /* Called by the client when its connection comes back / goes down. */
 void mq_client_on_up(mq_world *w, mq_conn *c);
 void mq_client_on_down(mq_world *w, mq_conn *c);
+void mq_client_on_silent(mq_world *w, mq_conn *c);
 void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 
 /* mq_producer.c */
@@ -302,11 +313,14 @@ void mq_producer_free(mq_producer *p);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);
-/* Visit every message the producer still holds (buffer, retry, unconfirmed
-** sends that never reached the broker: pin = false) and every stored send
-** awaiting its confirm (pin = true). */
+/* Visit every message the producer still holds (buffer, retry, sends into a
+** silent link), pin = false. */
 typedef void (*mq_held_fn)(uint32_t msg, bool pin, void *ud);
 void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud);
+/* Visit every stored send awaiting its confirm, of every producer (pin). */
+void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud);
+/* Stored sends of p whose confirm is still outstanding now. */
+uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p);
 
 /* mq_consumer.c */
 mq_consumer *mq_consumer_new(mq_world *w, int group, int index);
@@ -314,6 +328,8 @@ void mq_consumer_free(mq_consumer *c);
 void mq_consumer_start(mq_world *w, mq_consumer *c);
 void mq_consumer_up(mq_world *w, mq_consumer *c);
 void mq_consumer_down(mq_world *w, mq_consumer *c);
+/* The link went silent (not yet detected): deliveries in transit never arrive. */
+void mq_consumer_silent(mq_world *w, mq_consumer *c);
 /* The queue has a message for a waiting consumer. */
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
 /* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */
