@@ -211,13 +211,14 @@ mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
     c->slots = calloc((size_t)g->concurrency, sizeof *c->slots);
     c->stash = calloc((size_t)g->concurrency, sizeof *c->stash);
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
-    c->rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("processing"));
+    c->rng = sim_rng_embed(&c->rng_store, w->opts.seed, w->opts.replication, entity,
+                           sim_hash_str("processing"));
     c->conn = (mq_conn){
         .w = w, .state = CONN_UP, .consumer = true, .group = group, .index = index,
         .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
         .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
     };
-    if (!c->slots || !c->stash || !c->rng || !c->conn.rng) {
+    if (!c->slots || !c->stash || !c->conn.rng) {
         mq_consumer_free(c);
         return NULL;
     }
@@ -227,7 +228,6 @@ mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
 void mq_consumer_free(mq_consumer *c)
 {
     if (!c) return;
-    gsl_rng_free(c->rng);
     gsl_rng_free(c->conn.rng);
     mq_ring_free(&c->buffer);
     free(c->slots);

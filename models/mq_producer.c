@@ -287,13 +287,14 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
     p->w = w;
     p->g = g;
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
-    p->rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("arrivals"));
+    p->rng = sim_rng_embed(&p->rng_store, w->opts.seed, w->opts.replication, entity,
+                           sim_hash_str("arrivals"));
     p->conn = (mq_conn){
         .w = w, .state = CONN_UP, .consumer = false, .group = group, .index = index,
         .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
         .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
     };
-    if (!p->rng || !p->conn.rng) {
+    if (!p->conn.rng) {
         mq_producer_free(p);
         return NULL;
     }
@@ -303,7 +304,6 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
 void mq_producer_free(mq_producer *p)
 {
     if (!p) return;
-    gsl_rng_free(p->rng);
     gsl_rng_free(p->conn.rng);
     mq_ring_free(&p->buffer);
     mq_ring_free(&p->retry);

@@ -124,7 +124,8 @@ typedef struct mq_producer {
     mq_conn conn;
     struct mq_world *w;
     const mq_producer_group *g;
-    gsl_rng *rng;       /* arrivals */
+    gsl_rng *rng;       /* arrivals: points into rng_store */
+    sim_rng_embedded rng_store;
     uint32_t id;        /* index into world.producers */
     uint32_t unconfirmed; /* its live entries in the group's unconf ring */
     mq_ring buffer;     /* sends waiting for the connection */
@@ -153,7 +154,8 @@ typedef struct mq_consumer {
     mq_conn conn;
     struct mq_world *w;
     const mq_consumer_group *g;
-    gsl_rng *rng;       /* processing times */
+    gsl_rng *rng;       /* processing times: points into rng_store */
+    sim_rng_embedded rng_store;
     mq_ring buffer;     /* delivered, not yet being processed */
     mq_slot *slots;     /* concurrency slots */
     int busy;           /* slots processing (incl. orphans) */

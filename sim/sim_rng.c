@@ -185,6 +185,17 @@ gsl_rng *sim_rng_new(uint64_t master_seed, uint64_t replication,
     return r;
 }
 
+gsl_rng *sim_rng_embed(sim_rng_embedded *slot, uint64_t master_seed, uint64_t replication,
+                       uint64_t entity, uint64_t purpose)
+{
+    _Static_assert(sizeof slot->state == sizeof(xoshiro), "embedded state size");
+    pthread_once(&zig_once, zig_init);
+    slot->gen.type = sim_rng_type;
+    slot->gen.state = slot->state;
+    seed_state(slot->gen.state, sim_stream_key(master_seed, replication, entity, purpose));
+    return &slot->gen;
+}
+
 void sim_rng_reseed(gsl_rng *r, uint64_t key)
 {
     seed_state(state_of(r), key);
