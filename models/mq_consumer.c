@@ -61,8 +61,7 @@ static void consume(mq_world *w, uint32_t msg)
     if (m->measured) {
         double d = now - m->intended;
         SIM_ASSERTF(d >= 0, "negative delay %g for message %u", d, msg);
-        sim_hist_add(w->delay, d);
-        sim_hist_add(w->delay_iv, d);
+        sim_hist_add(w->delay_iv, d); /* merged into w->delay per sample */
         sim_welford_add(&w->delay_w, d);
     }
 }

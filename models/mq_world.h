@@ -227,7 +227,8 @@ typedef struct mq_world {
     uint64_t unacked_total;
 
     /* measurement */
-    sim_hist *delay;            /* first-consumption delay, whole run */
+    sim_hist *delay;            /* first-consumption delay, whole run, up to the
+                                   last sample (delay_iv holds the rest) */
     sim_hist *delay_iv;         /* the same, current sample interval */
     sim_welford delay_w;
     sim_twavg backlog_tw;       /* ready copies, from warm-up on */

@@ -86,6 +86,8 @@ struct sim_hist {
     double min, max;
     int64_t base;     /* raw index of SIM_HIST_MIN */
     size_t nbuckets;  /* bucket 0 (<= MIN) .. top (holds MAX and above) */
+    size_t lo, hi;    /* buckets lo..hi may be non-zero (lo > hi: none), so
+                         reset, merge and quantiles skip the empty rest */
     uint64_t counts[];
 };
 
@@ -112,6 +114,8 @@ sim_hist *sim_hist_new(void)
     if (!h) return NULL;
     h->base = base;
     h->nbuckets = nb;
+    h->lo = nb;
+    h->hi = 0;
     h->min = INFINITY;
     h->max = -INFINITY;
     return h;
@@ -133,7 +137,10 @@ static inline size_t bucket_of(const sim_hist *h, double x)
 void sim_hist_add_n(sim_hist *h, double x, uint64_t n)
 {
     SIM_ASSERTF(x == x, "NaN added to a histogram");
-    h->counts[bucket_of(h, x)] += n;
+    size_t b = bucket_of(h, x);
+    h->counts[b] += n;
+    if (b < h->lo) h->lo = b;
+    if (b > h->hi) h->hi = b;
     h->n += n;
     double y = x * (double)n - h->comp;
     double t = h->sum + y;
@@ -171,12 +178,12 @@ double sim_hist_quantile(const sim_hist *h, double q)
     if (q == 1.0) return h->max;
     uint64_t rank = (uint64_t)floor(q * (double)(h->n - 1)); /* 0-based */
     uint64_t cum = 0;
-    size_t i = 0;
-    for (; i < h->nbuckets; i++) {
+    size_t i = h->lo;
+    for (; i <= h->hi; i++) {
         cum += h->counts[i];
         if (cum > rank) break;
     }
-    SIM_ASSERTF(i < h->nbuckets, "histogram counts sum to %llu, not %llu",
+    SIM_ASSERTF(i <= h->hi, "histogram counts sum to %llu, not %llu",
                 (unsigned long long)cum, (unsigned long long)h->n);
     double v;
     if (i == 0) {
@@ -192,7 +199,9 @@ double sim_hist_quantile(const sim_hist *h, double q)
 
 void sim_hist_reset(sim_hist *h)
 {
-    memset(h->counts, 0, h->nbuckets * sizeof h->counts[0]);
+    if (h->lo <= h->hi) memset(h->counts + h->lo, 0, (h->hi - h->lo + 1) * sizeof h->counts[0]);
+    h->lo = h->nbuckets;
+    h->hi = 0;
     h->n = 0;
     h->sum = h->comp = 0.0;
     h->min = INFINITY;
@@ -202,7 +211,9 @@ void sim_hist_reset(sim_hist *h)
 void sim_hist_merge(sim_hist *a, const sim_hist *b)
 {
     SIM_ASSERT(a->nbuckets == b->nbuckets && a->base == b->base);
-    for (size_t i = 0; i < a->nbuckets; i++) a->counts[i] += b->counts[i];
+    for (size_t i = b->lo; i <= b->hi; i++) a->counts[i] += b->counts[i];
+    if (b->lo < a->lo) a->lo = b->lo;
+    if (b->hi > a->hi) a->hi = b->hi;
     a->n += b->n;
     double y = b->sum - (a->comp + b->comp);
     double t = a->sum + y;
