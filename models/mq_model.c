@@ -20,6 +20,7 @@
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
 #include "sim/sim_rng.h"
+#include "sim/sim_sort.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,12 +47,6 @@ void mq_client_on_silent(mq_world *w, mq_conn *c)
 
 /* ---- preload ---------------------------------------------------------- */
 
-static int cmp_desc(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x < y) - (x > y);
-}
-
 static void preload_backlog(mq_world *w)
 {
     const mq_scenario *s = w->s;
@@ -63,7 +58,8 @@ static void preload_backlog(mq_world *w)
         double *age = malloc(b->messages * sizeof *age);
         SIM_ASSERTF(r && age, "out of memory for a backlog of %llu", (unsigned long long)b->messages);
         for (uint64_t k = 0; k < b->messages; k++) age[k] = fmax(0, sim_dist_sample(&b->age, r));
-        qsort(age, b->messages, sizeof *age, cmp_desc); /* oldest at the head */
+        SIM_ASSERTF(sim_sort_desc(age, b->messages) == 0, /* oldest at the head */
+                    "out of memory sorting a backlog of %llu", (unsigned long long)b->messages);
         mq_queue_rt *q = &w->queues[b->queue];
         for (uint64_t k = 0; k < b->messages; k++) {
             uint32_t id = mq_msg_new(w, (uint32_t)b->queue, -age[k]);

@@ -35,6 +35,31 @@ static double paired_correlation(gsl_rng *a, gsl_rng *b, int n)
     return cov / sqrt(vx * vy);
 }
 
+/* An embedded generator draws exactly what an allocated one on the same
+** stream draws, through the GSL interface and the fast paths alike. */
+static void test_embedded_matches_allocated(void **st)
+{
+    (void)st;
+    sim_rng_embedded slot;
+    gsl_rng *e = sim_rng_embed(&slot, 42, 3, 77, 5);
+    gsl_rng *a = sim_rng_new(42, 3, 77, 5);
+    assert_non_null(a);
+    assert_ptr_equal(e, &slot.gen);
+    assert_string_equal(gsl_rng_name(e), "mqsim");
+    for (int i = 0; i < 1000; i++) {
+        assert_true(sim_rng_u64(e) == sim_rng_u64(a));
+        assert_true(sim_rng_exp(e, 2.0) == sim_rng_exp(a, 2.0));
+        assert_true(gsl_rng_uniform(e) == gsl_rng_uniform(a));
+    }
+    gsl_rng *other = sim_rng_embed(&slot, 42, 3, 77, 6); /* another purpose */
+    gsl_rng *ref = sim_rng_new(42, 3, 77, 5);
+    int same = 0;
+    for (int i = 0; i < 100; i++) same += sim_rng_u64(other) == sim_rng_u64(ref);
+    assert_true(same < 2);
+    gsl_rng_free(a);
+    gsl_rng_free(ref);
+}
+
 static void test_mix_and_hash_reference_values(void **st)
 {
     (void)st;
@@ -262,6 +287,7 @@ int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_mix_and_hash_reference_values),
+        cmocka_unit_test(test_embedded_matches_allocated),
         cmocka_unit_test(test_stream_key_order_and_zero),
         cmocka_unit_test(test_xoshiro_reference_vector),
         cmocka_unit_test(test_same_key_reproduces),
