@@ -202,12 +202,11 @@ static void on_done(sim *s, void *subject, uint64_t arg)
 
 mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
 {
-    mq_consumer *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
     const mq_consumer_group *g = &w->s->consumers[group];
+    mq_consumer *c = calloc(1, sizeof *c + (size_t)g->concurrency * sizeof c->slots[0]);
+    if (!c) return NULL;
     c->w = w;
     c->g = g;
-    c->slots = calloc((size_t)g->concurrency, sizeof *c->slots);
     c->stash = calloc((size_t)g->concurrency, sizeof *c->stash);
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
     c->rng = sim_rng_embed(&c->rng_store, w->opts.seed, w->opts.replication, entity,
@@ -217,7 +216,7 @@ mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
         .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
         .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
     };
-    if (!c->slots || !c->stash || !c->conn.rng) {
+    if (!c->stash || !c->conn.rng) {
         mq_consumer_free(c);
         return NULL;
     }
@@ -229,7 +228,6 @@ void mq_consumer_free(mq_consumer *c)
     if (!c) return;
     gsl_rng_free(c->conn.rng);
     mq_ring_free(&c->buffer);
-    free(c->slots);
     free(c->stash);
     free(c);
 }

@@ -61,6 +61,7 @@ static void preload_backlog(mq_world *w)
         SIM_ASSERTF(sim_sort_desc(age, b->messages) == 0, /* oldest at the head */
                     "out of memory sorting a backlog of %llu", (unsigned long long)b->messages);
         mq_queue_rt *q = &w->queues[b->queue];
+        mq_msg_reserve(w, b->messages);
         for (uint64_t k = 0; k < b->messages; k++) {
             uint32_t id = mq_msg_new(w, (uint32_t)b->queue, -age[k]);
             w->msgs[id].stored_at = -age[k];

@@ -38,6 +38,22 @@
 
 #define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
 
+void mq_msg_reserve(mq_world *w, size_t more)
+{
+    size_t need = w->nmsgs + more;
+    if (need <= w->msgs_cap) return;
+    SIM_ASSERTF(need <= UINT32_MAX, "more than 2^32 messages in one run");
+    /* 64-byte aligned, so no 32-byte record straddles two cache lines
+    ** (malloc's 16-byte alignment put every other one across a line). */
+    size_t ncap = (need + 1) & ~(size_t)1;
+    mq_msg *m = aligned_alloc(64, ncap * sizeof *m);
+    SIM_ASSERTF(m != NULL, "out of memory for %zu messages", ncap);
+    if (w->nmsgs) memcpy(m, w->msgs, w->nmsgs * sizeof *m);
+    free(w->msgs);
+    w->msgs = m;
+    w->msgs_cap = ncap;
+}
+
 uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
 {
     w->created++;
@@ -49,14 +65,7 @@ uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
         w->nfree--;
         goto init;
     }
-    if (w->nmsgs == w->msgs_cap) {
-        size_t ncap = w->msgs_cap ? w->msgs_cap * 2 : 4096;
-        SIM_ASSERTF(ncap <= UINT32_MAX, "more than 2^32 messages in one run");
-        mq_msg *m = realloc(w->msgs, ncap * sizeof *m);
-        SIM_ASSERTF(m != NULL, "out of memory for %zu messages", ncap);
-        w->msgs = m;
-        w->msgs_cap = ncap;
-    }
+    if (w->nmsgs == w->msgs_cap) mq_msg_reserve(w, w->msgs_cap ? w->msgs_cap : 4096);
     id = (uint32_t)w->nmsgs++;
 init:
     w->msgs[id] = (mq_msg){

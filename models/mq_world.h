@@ -157,7 +157,6 @@ typedef struct mq_consumer {
     gsl_rng *rng;       /* processing times: points into rng_store */
     sim_rng_embedded rng_store;
     mq_ring buffer;     /* delivered, not yet being processed */
-    mq_slot *slots;     /* concurrency slots */
     int busy;           /* slots processing (incl. orphans) */
     int unacked;        /* buffer + non-orphan busy slots */
     bool waiting;       /* registered as wanting messages */
@@ -165,6 +164,8 @@ typedef struct mq_consumer {
     double *stash;      /* processing times drawn for starts that were undone,
                            next first: the next starts use them (<= concurrency) */
     int nstash;
+    mq_slot slots[];    /* concurrency slots, inline: one allocation, and the
+                           slots share cache lines with the fields above */
 } mq_consumer;
 
 typedef struct mq_queue_rt {
@@ -267,6 +268,9 @@ typedef struct mq_world {
 ** message is settled (consumed, lost or expired) with no copy and no pin
 ** left is recycled at once, inside the call that dropped the last one. */
 uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended);
+/* Room for `more` records beyond those in use (the array doubles by
+** itself; a preload of known size reserves once). */
+void mq_msg_reserve(mq_world *w, size_t more);
 void mq_msg_copy_add(mq_world *w, uint32_t msg);
 void mq_msg_copy_drop(mq_world *w, uint32_t msg);
 /* A reference that is not a copy (see mq_msg.pins): keeps the id valid. */
