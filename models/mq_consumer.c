@@ -89,7 +89,8 @@ static void start_processing(mq_world *w, mq_consumer *c)
         c->slots[i] = (mq_slot){
             .start_at = start, .dt = dt, .seq = c->starts++, .msg = e.msg, .busy = 1,
             .redelivered = e.redelivered, .in_transit = start > now,
-            .done = sim_at(w->sim, start + dt, PRIO_CLIENT, K_PROC_DONE, on_done, c, (uint64_t)i)};
+            .done = sim_at(w->sim, start + dt, PRIO_CLIENT, K_PROC_DONE, on_done, c,
+                           mq_done_arg(e.msg, i))};
         c->busy++;
     }
 }
@@ -180,7 +181,7 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     (void)s;
     mq_consumer *c = subject;
     mq_world *w = c->w;
-    mq_slot *sl = &c->slots[arg];
+    mq_slot *sl = &c->slots[mq_done_slot(arg)];
     SIM_ASSERT(sl->busy);
     consume(w, sl->msg);
     if (sl->orphan) {

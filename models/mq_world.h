@@ -330,6 +330,14 @@ void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud);
 uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p);
 
 /* mq_consumer.c */
+/* The end-of-processing event's argument: the slot, and the message (a
+** hint for the lookahead prefetch, mq_model.c; the slot is authoritative). */
+static inline uint64_t mq_done_arg(uint32_t msg, int slot)
+{
+    return (uint64_t)msg << 32 | (uint32_t)slot;
+}
+static inline int mq_done_slot(uint64_t arg) { return (int)(uint32_t)arg; }
+static inline uint32_t mq_done_msg(uint64_t arg) { return (uint32_t)(arg >> 32); }
 mq_consumer *mq_consumer_new(mq_world *w, int group, int index);
 void mq_consumer_free(mq_consumer *c);
 void mq_consumer_start(mq_world *w, mq_consumer *c);

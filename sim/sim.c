@@ -40,6 +40,8 @@ struct sim {
     sim_progress_fn prog_fn;
     void *prog_ud;
     double prog_every;
+    sim_lookahead_fn ahead_fn;
+    void *ahead_ud;
     uint64_t kind_count[SIM_KIND_COUNTED];
 };
 
@@ -102,6 +104,12 @@ void sim_set_stop_condition(sim *s, sim_stop_fn fn, void *ud)
 }
 
 void sim_stop(sim *s) { s->stop_requested = true; }
+
+void sim_set_lookahead(sim *s, sim_lookahead_fn fn, void *ud)
+{
+    s->ahead_fn = fn;
+    s->ahead_ud = ud;
+}
 
 void sim_set_progress(sim *s, sim_progress_fn fn, void *ud,
                       double every_wall_s)
@@ -180,6 +188,13 @@ sim_stop_reason sim_run(sim *s, double until)
         memcpy(&tb, &tt, sizeof tb);
         fp = fp_step(fp_step(fp, tb), it.kind);
         s->fp = fp; /* actions may read sim_fingerprint() */
+        if (s->ahead_fn) {
+            uint32_t ak;
+            void *asub;
+            uint64_t aarg;
+            if (sim_evq_ahead(q, SIM_LOOKAHEAD - 1, &ak, &asub, &aarg))
+                s->ahead_fn(s->ahead_ud, ak, asub, aarg);
+        }
         it.fn(s, it.subject, it.arg);
         if (s->stop_requested) {
             why = SIM_STOP_REQUESTED;

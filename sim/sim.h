@@ -116,6 +116,17 @@ void sim_set_progress(sim *s, sim_progress_fn fn, void *ud,
 /* A ready-made progress printer: one carriage-returned line on stderr. */
 void sim_progress_stderr(const sim_progress *p, void *ud);
 
+/* Lookahead hint: before running an event, the engine calls
+** fn(ud, kind, subject, arg) for an event SIM_LOOKAHEAD places later in
+** the order when it already holds that event's record in cache (the
+** ladder's sorted bottom), so a model can prefetch what that event will
+** touch. A hint only: fn must not change any state, may be called for a
+** cancelled event, and is not called at all near bucket boundaries or
+** with the heap; results never depend on it. NULL turns it off. */
+#define SIM_LOOKAHEAD 4
+typedef void (*sim_lookahead_fn)(void *ud, uint32_t kind, void *subject, uint64_t arg);
+void sim_set_lookahead(sim *s, sim_lookahead_fn fn, void *ud);
+
 /* 64-bit hash over (time bits, kind) of every executed event, in order. */
 uint64_t sim_fingerprint(const sim *s);
 uint64_t sim_events_executed(const sim *s);

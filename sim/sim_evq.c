@@ -692,6 +692,17 @@ bool sim_evq_pop(sim_evq *q, double limit, sim_evq_item *out)
     return false;
 }
 
+bool sim_evq_ahead(const sim_evq *q, size_t k, uint32_t *kind, void **subject, uint64_t *arg)
+{
+    const ladder *lq = &q->lq;
+    if (q->kind != SIM_QUEUE_LADDER || lq->bot_head + k >= lq->bot_n) return false;
+    const sim_evrec *r = &q->rec[lq->bot[lq->bot_head + k].slot];
+    *kind = r->kind;
+    *subject = r->subject;
+    *arg = r->arg;
+    return true;
+}
+
 double sim_evq_peek_time(sim_evq *q)
 {
     sim_event e;

@@ -82,6 +82,11 @@ sim_handle sim_evq_push(sim_evq *q, double t, int32_t prio, uint32_t kind,
 ** empty or the earliest event lies after limit. */
 bool sim_evq_pop(sim_evq *q, double limit, sim_evq_item *out);
 
+/* The record of the entry k places behind the front, when the structure
+** has it at hand (ladder bottom); false otherwise. For lookahead hints:
+** the entry may be cancelled. */
+bool sim_evq_ahead(const sim_evq *q, size_t k, uint32_t *kind, void **subject, uint64_t *arg);
+
 /* Time of the earliest pending event, INFINITY if none. */
 double sim_evq_peek_time(sim_evq *q);
 
