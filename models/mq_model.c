@@ -97,7 +97,8 @@ static void preload_backlog(mq_world *w)
             uint32_t id = mq_msg_new(w, (uint32_t)b->queue, -age[k]);
             w->msgs[id].stored_at = -age[k];
             mq_msg_copy_add(w, id);
-            OOM_CHECK(mq_ring_push_back(&q->ready, (mq_ent){id, 0, 0, 0}));
+            OOM_CHECK(mq_ring_push_back(&q->ready,
+                                        (mq_ent){id, 0, 0, mq_msg_no_expiry_before(w, id)}));
         }
         w->ready_total += b->messages;
         w->published += b->messages;

@@ -117,7 +117,7 @@ static double confirm_window(const mq_world *w, const mq_producer_group *g)
     return w->s->run.rtt_s + g->confirm_latency_s;
 }
 
-static mq_unconf_ring *unconf_of(mq_world *w, const mq_producer *p)
+static mq_unconf_ring *unconf_of(const mq_world *w, const mq_producer *p)
 {
     return &w->unconf[p->conn.group];
 }
@@ -132,9 +132,6 @@ static void unconf_prune(mq_world *w, const mq_producer *p)
         mq_unconf *u = mq_unconf_ring_at(r, 0);
         if (u->producer != MQ_NONE) {
             if (u->sent_at + lat > now) break;
-            mq_producer *owner = w->producers[u->producer];
-            SIM_ASSERT(owner->unconfirmed > 0);
-            owner->unconfirmed--;
             mq_msg_unpin(w, u->msg);
         }
         mq_unconf_ring_pop_front(r);
@@ -147,14 +144,16 @@ static void unconf_push(mq_world *w, mq_producer *p, uint32_t msg, double t)
     unconf_prune(w, p);
     mq_msg_pin(w, msg);
     OOM_CHECK(mq_unconf_ring_push_back(unconf_of(w, p), (mq_unconf){msg, p->id, t}));
-    p->unconfirmed++;
 }
 
 uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p)
 {
     if (!p->g->confirms) return 0;
     unconf_prune(w, p);
-    return p->unconfirmed;
+    const mq_unconf_ring *r = unconf_of(w, p);
+    uint32_t n = 0;
+    for (size_t i = 0; i < r->n; i++) n += mq_unconf_ring_at(r, i)->producer == p->id;
+    return n;
 }
 
 void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud)
@@ -340,16 +339,14 @@ void mq_producer_down(mq_world *w, mq_producer *p)
     }
     unconf_prune(w, p);
     mq_unconf_ring *r = unconf_of(w, p);
-    for (size_t i = r->n; i-- > 0 && p->unconfirmed > 0;) {
+    for (size_t i = r->n; i-- > 0;) { /* the window: a few ms of the group's sends */
         mq_unconf *u = mq_unconf_ring_at(r, i);
         if (u->producer != p->id) continue;
         mq_msg_copy_add(w, u->msg); /* a new copy to republish */
         OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u->msg, 1, 0, 0}));
         mq_msg_unpin(w, u->msg);
         u->producer = MQ_NONE;
-        p->unconfirmed--;
     }
-    SIM_ASSERT(p->unconfirmed == 0);
 }
 
 void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud)

@@ -206,12 +206,24 @@ static mq_consumer *wait_pop(mq_queue_rt *q)
     return NULL;
 }
 
+double mq_msg_no_expiry_before(const mq_world *w, uint32_t msg)
+{
+    const mq_msg *m = &w->msgs[msg];
+    double ret = w->s->run.retention_s, d = m->expire_at;
+    if (ret > 0) {
+        double r = m->stored_at + ret;
+        d = fmin(d, r - (1e-6 + 1e-12 * fabs(r))); /* margin >> rounding */
+    }
+    return d;
+}
+
 void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
 {
     mq_msg *m = &w->msgs[msg];
     if (isnan(m->stored_at)) m->stored_at = sim_now(w->sim);
     mq_msg_copy_add(w, msg);
-    mq_ent e = {.msg = msg, .redelivered = (uint8_t)redelivered};
+    mq_ent e = {.msg = msg, .redelivered = (uint8_t)redelivered,
+                .avail_at = mq_msg_no_expiry_before(w, msg)};
     if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
     m->queue = queue; /* where its latest copy lives (requeues go back there) */
     mq_queue_rt *q = &w->queues[queue];
@@ -230,7 +242,7 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     /* The copy moves from the consumer back to the broker: its count is
     ** unchanged. A waiting consumer gets it at once. */
     w->redelivered++;
-    mq_ent e = {.msg = msg, .redelivered = 1};
+    mq_ent e = {.msg = msg, .redelivered = 1, .avail_at = mq_msg_no_expiry_before(w, msg)};
     if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
     w->msgs[msg].queue = queue;
     mq_queue_rt *q = &w->queues[queue];
@@ -252,6 +264,7 @@ static void expire_head(mq_world *w, mq_queue_rt *q)
     double ret = w->s->run.retention_s;
     while (q->ready.n > 0) {
         mq_ent *e = mq_ring_at(&q->ready, 0);
+        if (now < e->avail_at) break; /* cannot have expired: skip the record */
         mq_msg *m = &w->msgs[e->msg];
         int cause;
         if (now >= m->expire_at) cause = EXP_TTL;

@@ -68,7 +68,10 @@ typedef struct mq_ent {
                             republish of a copy the broker already has */
     uint8_t attempts;    /* producers: failed send attempts so far */
     double avail_at;     /* consumers: when it reaches the client;
-                            producers: when the next retry is due */
+                            producers: when the next retry is due;
+                            queues: no TTL or retention expiry before this
+                            (mq_msg_no_expiry_before), so the head can be
+                            checked without touching the record */
 } mq_ent;
 
 /* Rings of entries (queues, client buffers), of stored sends awaiting a
@@ -127,7 +130,6 @@ typedef struct mq_producer {
     gsl_rng *rng;       /* arrivals: points into rng_store */
     sim_rng_embedded rng_store;
     uint32_t id;        /* index into world.producers */
-    uint32_t unconfirmed; /* its live entries in the group's unconf ring */
     mq_ring buffer;     /* sends waiting for the connection */
     mq_ring retry;      /* failed sends waiting to be retried, by due time */
     mq_ring unsent;     /* confirmed sends made into a silent link: they hold
@@ -283,6 +285,10 @@ void mq_msg_consume(mq_world *w, uint32_t msg);
 ** message is lost (expired) for that cause. */
 void mq_msg_copy_drop_lost(mq_world *w, uint32_t msg, int cause);
 void mq_msg_copy_drop_expired(mq_world *w, uint32_t msg, int cause);
+/* A time before which the message can expire neither by TTL nor by
+** retention (a microsecond short of the exact threshold, so the exact test
+** on the record decides near it). */
+double mq_msg_no_expiry_before(const mq_world *w, uint32_t msg);
 /* The broker stores a copy (a producer send or a due scheduled message). */
 void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered);
 /* A consumer with free credit asks for a message; registers as waiting when
