@@ -63,8 +63,9 @@ static void set_up(mq_world *w, mq_conn *c)
 
 /* The client knows it is disconnected: pick the way back, then let the
 ** client react (requeue, republish) in its new state. */
-static void went_down(mq_world *w, mq_conn *c, double forced_restart_s)
+static void went_down(mq_world *w, mq_conn *c, double forced_restart_s, conn_down_cause cause)
 {
+    c->down_cause = forced_restart_s >= 0 ? DOWN_APP_RESTART : cause;
     w->exceptions++;
     c->attempts = 0;
     double delay;
@@ -91,7 +92,7 @@ static void attempt(sim *s, void *subject, uint64_t arg)
     mq_world *w = c->w;
     c->timer = SIM_HANDLE_NONE;
     if (c->state == CONN_DETECTING) { /* the silence is noticed now */
-        went_down(w, c, -1);
+        went_down(w, c, -1, DOWN_SILENCE_DETECTED);
         return;
     }
     SIM_ASSERT(c->state == CONN_BACKOFF || c->state == CONN_CUT_OFF);
@@ -132,13 +133,13 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
             arm(w, c, c->cfg->detect_silent_s);
             return;
         }
-        went_down(w, c, forced_restart_s);
+        went_down(w, c, forced_restart_s, DOWN_RESET);
         return;
     }
     /* Already down. An application restart still brings it back. */
     if (forced_restart_s >= 0) {
         if (c->state == CONN_DETECTING) {
-            went_down(w, c, forced_restart_s);
+            went_down(w, c, forced_restart_s, DOWN_APP_RESTART);
         } else {
             c->state = CONN_CUT_OFF;
             arm(w, c, forced_restart_s);

@@ -10,10 +10,17 @@
 ** (first time) or as a duplicate (again), then it is acked.
 **
 ** Manual ack: when the connection drops, every unacked delivery is requeued.
-** Deliveries still in the client's buffer were never processed: their
-** redelivery is not a duplicate. Deliveries being processed carry on (the
-** application finishes its work) but their ack is lost: one of the two
-** copies that result is a duplicate, cause "requeue".
+** Deliveries being processed carry on (the application finishes its work)
+** but their ack is lost: one of the two copies that result is a duplicate,
+** cause "requeue". When the server closes the connection (a reset: a
+** rabbitmqctl close, a migration's disconnect), the RabbitMQ client reads
+** the frames that arrived before the close first, so deliveries already in
+** its buffer are processed too, as orphans (ack lost, copy requeued): more
+** duplicates of the same cause, up to the prefetch. Measured with the load
+** tester (docs/VALIDATION.md): the real client produced these duplicates
+** where the model without this had none. Deliveries still in transit, and
+** every buffered delivery when the link went silent or the application
+** restarts, were never processed: their redelivery is not a duplicate.
 ** While the peer is silent (not yet detected) the broker keeps delivering
 ** into the dead link and acks sent into it are lost: both stay unacked until
 ** detection, then are requeued like the rest.
@@ -76,9 +83,29 @@ static double next_processing_time(mq_consumer *c)
     return dt;
 }
 
+/* Orphans first: the application works through the deliveries it already
+** had before anything new, whatever the state of the connection. */
+static void start_orphans(mq_world *w, mq_consumer *c)
+{
+    double now = sim_now(w->sim);
+    while (c->busy < c->g->concurrency && c->orphans.n > 0) {
+        mq_ent e = mq_ring_pop_front(&c->orphans);
+        int i = 0;
+        while (c->slots[i].busy) i++;
+        double dt = next_processing_time(c);
+        c->slots[i] = (mq_slot){
+            .start_at = now, .dt = dt, .seq = c->starts++, .msg = e.msg, .busy = 1,
+            .orphan = 1, .redelivered = e.redelivered,
+            .done = sim_at(w->sim, now + dt, PRIO_CLIENT, K_PROC_DONE, on_done, c,
+                           mq_done_arg(e.msg, i))};
+        c->busy++;
+    }
+}
+
 static void start_processing(mq_world *w, mq_consumer *c)
 {
     double now = sim_now(w->sim);
+    if (c->orphans.n > 0) start_orphans(w, c);
     if (c->conn.state != CONN_UP) return; /* a silent link delivers nothing */
     while (c->busy < c->g->concurrency && c->buffer.n > 0) {
         mq_ent e = mq_ring_pop_front(&c->buffer);
@@ -198,6 +225,7 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     }
     sl->busy = 0;
     c->busy--;
+    if (c->orphans.n > 0) start_orphans(w, c);
     fill(w, c);
 }
 
@@ -229,6 +257,7 @@ void mq_consumer_free(mq_consumer *c)
     if (!c) return;
     gsl_rng_free(c->conn.rng);
     mq_ring_free(&c->buffer);
+    mq_ring_free(&c->orphans);
     free(c->stash);
     free(c);
 }
@@ -256,11 +285,20 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         if (w->on_consumer_down) w->on_consumer_down(w, c);
         return;
     }
-    /* Requeue in reverse so the oldest delivery ends up at the head. */
+    /* Requeue in reverse so the oldest delivery ends up at the head. After
+    ** a reset the client still processes the ones that had arrived. */
+    bool read_before_close = c->conn.down_cause == DOWN_RESET &&
+                             w->s->instance.kind == MQ_KIND_RABBITMQ;
+    double now = sim_now(w->sim);
     while (c->buffer.n > 0) {
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
         c->buffer.n--;
         release_unacked(w, c, e.msg);
+        if (read_before_close && e.avail_at <= now) {
+            mq_msg_pin(w, e.msg);
+            w->msgs[e.msg].dup_cause = (uint8_t)requeue_cause(w);
+            OOM_CHECK(mq_ring_push_front(&c->orphans, e));
+        }
         mq_queue_requeue(w, w->msgs[e.msg].queue, e.msg); /* back where it came from */
     }
     for (int i = c->g->concurrency; i-- > 0;) {
@@ -272,6 +310,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         mq_queue_requeue(w, w->msgs[sl->msg].queue, sl->msg);
     }
+    if (c->orphans.n > 0) start_orphans(w, c);
     if (w->on_consumer_down) w->on_consumer_down(w, c);
 }
 
@@ -280,6 +319,7 @@ void mq_consumer_silent(mq_world *w, mq_consumer *c) { undo_transit_starts(w, c)
 void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud)
 {
     for (size_t i = 0; i < c->buffer.n; i++) fn(mq_ring_at(&c->buffer, i)->msg, false, ud);
+    for (size_t i = 0; i < c->orphans.n; i++) fn(mq_ring_at(&c->orphans, i)->msg, true, ud);
     for (int i = 0; i < c->g->concurrency; i++)
         if (c->slots[i].busy) fn(c->slots[i].msg, c->slots[i].orphan, ud);
 }

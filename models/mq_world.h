@@ -101,6 +101,16 @@ typedef enum conn_state {
     CONN_CUT_OFF    /* no automatic recovery (or gave up): waits for the app */
 } conn_state;
 
+/* Why the client saw its connection go down (set before the client's
+** on_down): the server reset it (a close, a broker stop: the client reads
+** the close after the frames before it), the silence was detected, or the
+** application itself restarts (its process and buffers are gone). */
+typedef enum conn_down_cause {
+    DOWN_RESET,
+    DOWN_SILENCE_DETECTED,
+    DOWN_APP_RESTART
+} conn_down_cause;
+
 struct mq_world;
 
 typedef struct mq_conn {
@@ -118,6 +128,7 @@ typedef struct mq_conn {
                            destination (set by world.conn_route) */
     double wait_s;      /* current backoff wait */
     int attempts;       /* failed attempts in this outage */
+    conn_down_cause down_cause; /* of the latest drop */
     /* statistics */
     double total_down_s, max_down_s;
     int drops, reconnects;
@@ -159,6 +170,9 @@ typedef struct mq_consumer {
     gsl_rng *rng;       /* processing times: points into rng_store */
     sim_rng_embedded rng_store;
     mq_ring buffer;     /* delivered, not yet being processed */
+    mq_ring orphans;    /* deliveries that had arrived when the server closed
+                           the channel: the application still processes them
+                           (ack lost, copy requeued); each pins its message */
     int busy;           /* slots processing (incl. orphans) */
     int unacked;        /* buffer + non-orphan busy slots */
     bool waiting;       /* registered as wanting messages */
