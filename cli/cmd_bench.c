@@ -44,7 +44,7 @@ static void usage(FILE *f)
         "                        [--queue heap|ladder|both] [--reps R]\n"
         "       mqsim bench cancel --pending N [--ops M] [--seed S]\n"
         "                        [--queue heap|ladder|both] [--reps R]\n"
-        "       mqsim bench e2e [--scale F] [--file FILE]\n"
+        "       mqsim bench e2e [--scale F | --curve] [--file FILE]\n"
         "\n"
         "hold    keep N events pending; each step pops the earliest and\n"
         "        reschedules it at now + Exp(1). Runs the engine (public\n"
@@ -54,7 +54,9 @@ static void usage(FILE *f)
         "        replacement): prints cancel_ns (per pair) and cancel_only_ns.\n"
         "e2e     the end-to-end run of scenarios/bench/e2e-conversion.yaml (10k msg/s,\n"
         "        1000 clients, 5M backlog, 1 h) with duration and backlog scaled by F:\n"
-        "        prints wall time, events/s, messages/s and peak RSS.\n"
+        "        prints wall and CPU time, events/s, messages/s and peak RSS.\n"
+        "        --curve: F = 0.01, 0.1, 1 in child processes, then the scaling table\n"
+        "        (ns per message at 1x, 10x, 100x) and the target verdict.\n"
         "\n"
         "defaults: --seed 1 --queue both --reps 3 --ops 1000000\n");
 }
