@@ -62,7 +62,10 @@ static void on_signal(int sig)
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] > 0) kill(-guarded_pgid[i], SIGKILL);
     for (int i = 0; i < MAX_GUARDED; i++)
-        if (guarded_pgid[i] > 0) rm_tree_sync(guarded_dir[i]);
+        if (guarded_pgid[i] > 0) {
+            while (waitpid(-guarded_pgid[i], NULL, 0) > 0) {} /* our children in it */
+            rm_tree_sync(guarded_dir[i]);
+        }
     _exit(128 + sig);
 }
 
@@ -71,6 +74,7 @@ static void at_exit_hook(void)
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] > 0) {
             kill(-guarded_pgid[i], SIGKILL);
+            while (waitpid(-guarded_pgid[i], NULL, 0) > 0) {}
             rm_tree_sync(guarded_dir[i]);
             guarded_pgid[i] = 0;
         }

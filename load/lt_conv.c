@@ -274,17 +274,30 @@ static mq_endpoint endpoint_of(const lt_conv *c, const lt_client *k)
     return k->consumer ? c->s->consumers[k->group].endpoint : c->s->producers[k->group].endpoint;
 }
 
+static int count_on_source(lt_conv *c)
+{
+    int n = 0;
+    pthread_mutex_lock(&c->x->mu);
+    for (size_t i = 0; i < c->nclients; i++) n += c->clients[i].up && c->clients[i].home == LT_SRC;
+    pthread_mutex_unlock(&c->x->mu);
+    return n;
+}
+
+/* Enter phase ph now; on_source = clients on the source at its start
+** (before its own migration steps act, as the model counts them). */
+static void enter_counted(lt_conv *c, lt_phase ph, int on_source)
+{
+    pthread_mutex_lock(&c->x->mu);
+    c->x->phase = ph;
+    pthread_mutex_unlock(&c->x->mu);
+    c->t[ph] = now_of(c);
+    c->on_source[ph] = on_source;
+    c->last = ph;
+}
+
 static void enter(lt_conv *c, lt_phase ph)
 {
-    lt_ctx *x = c->x;
-    int n = 0;
-    pthread_mutex_lock(&x->mu);
-    x->phase = ph;
-    for (size_t i = 0; i < c->nclients; i++) n += c->clients[i].up && c->clients[i].home == LT_SRC;
-    pthread_mutex_unlock(&x->mu);
-    c->t[ph] = now_of(c);
-    c->on_source[ph] = n;
-    c->last = ph;
+    enter_counted(c, ph, count_on_source(c));
 }
 
 /* Which clients a migration step resets. */
@@ -384,9 +397,10 @@ static bool run_phase1(lt_conv *c, double t1)
                     fmax(x->blocked_until[c->s->nproducers + g], t1 + c->privatelink_s);
         pthread_mutex_unlock(&x->mu);
     }
+    int on_source = count_on_source(c);
     cut_launch(c, &k, CUT_PHASE1, "conversion phase 1", t1);
     bool on_time = wait_until(c, t1);
-    if (on_time) enter(c, LT_PH_DUAL);
+    if (on_time) enter_counted(c, LT_PH_DUAL, on_source);
     cut_join(&k);
     return on_time;
 }
@@ -427,14 +441,16 @@ static uint64_t source_ready(lt_conv *c, amqp_connection_state_t *ctl)
 }
 
 /* The model's fluid estimate at phase 3 start (mq_rabbitmq.c
-** fluid_at_drain): B / (mu - lambda), scheduled messages aside. */
-static double fluid(const lt_conv *c, uint64_t backlog, double now)
+** fluid_at_drain): B / (mu - lambda), scheduled messages aside; with
+** overhead_s > 0, mu from the mean processing time plus that much client
+** work per message (the measured capacity). */
+static double fluid(const lt_conv *c, uint64_t backlog, double now, double overhead_s)
 {
     const mq_scenario *s = c->s;
     double mu = 0, lambda = 0;
     for (size_t i = 0; i < s->nconsumers; i++) {
         const mq_consumer_group *g = &s->consumers[i];
-        double t = sim_dist_mean(&g->processing);
+        double t = sim_dist_mean(&g->processing) + overhead_s;
         mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
     }
     for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
@@ -452,7 +468,10 @@ static void run_phase4(lt_conv *c)
     bool reset = cv->source_stop != MQ_RB_STOP_SERVE ||
                  (downgrade && cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP);
     double t4 = c->t[LT_PH_DEST];
-    if (reset) cut_launch(c, &k, CUT_SOURCE, "conversion phase 4", t4);
+    if (reset) { /* first: phase 4 is not known ahead, so this lands late */
+        cut_launch(c, &k, CUT_SOURCE, "conversion phase 4", t4);
+        cut_join(&k);
+    }
     for (size_t q = 0; q < c->s->nqueues; q++) {
         char name[300];
         sim_err e;
@@ -461,7 +480,6 @@ static void run_phase4(lt_conv *c)
             lt_warn(c->x, "phase 4: the source queue '%s' could not be closed: %s",
                     c->s->queues[q].name, e.msg);
     }
-    if (reset) cut_join(&k);
 }
 
 static void measure_lead(lt_conv *c)
@@ -494,7 +512,7 @@ static void *timeline_main(void *arg)
     enter(c, LT_PH_DRAIN);
     uint64_t b = source_ready(c, &ctl);
     c->backlog_p3 = b == UINT64_MAX ? 0 : b;
-    c->fluid_p3 = fluid(c, c->backlog_p3, c->t[LT_PH_DRAIN]);
+    c->fluid_p3 = fluid(c, c->backlog_p3, c->t[LT_PH_DRAIN], 0);
     if (b == UINT64_MAX) lt_warn(c->x, "phase 3: the source's queues cannot be read");
     /* bounded by the run's end (wait_until) */
     while (b != 0) {
@@ -549,7 +567,7 @@ void lt_conv_stop(lt_conv *c)
 #define ADD(name, val, unit, better) \
     do { if (sim_metrics_add(m, name, (double)(val), unit, better)) return -1; } while (0)
 
-int lt_conv_results(lt_conv *c, mq_result *out, double end_s)
+int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
 {
     sim_metrics *m = &out->metrics;
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
@@ -579,6 +597,8 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s)
     ADD("phase4_start_s", t4, "s", NO);
     ADD("migration_total_s", isnan(t4) ? nan : t4 - cv->at_s, "s", LO);
     ADD("source_drain_fluid_s", isnan(t3) ? nan : c->fluid_p3, "s", LO);
+    ADD("source_drain_fluid_measured_s", isnan(t3) || isnan(overhead_s) ? nan :
+        fluid(c, c->backlog_p3, t3, overhead_s), "s", NO);
     ADD("source_backlog_at_phase3", isnan(t3) ? nan : (double)c->backlog_p3, "msgs", NO);
     ADD("source_scheduled_hold_s", isnan(t3) ? nan : 0, "s", NO);
     static const char *const on_src[LT_NPH] = {

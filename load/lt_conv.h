@@ -85,9 +85,12 @@ const char *lt_conv_phase_label(lt_phase p);
 
 /* After lt_conv_stop: the model's conversion rows (phase lengths, fluid
 ** estimate, clients left on the source, per-endpoint windows, ...), the
-** phase bands, and a warning when phase 4 was not reached. end_s = the
-** run's end. 0 ok, -1 out of memory. */
-int lt_conv_results(lt_conv *c, mq_result *out, double end_s);
+** phase bands, and a warning when phase 4 was not reached; plus the
+** real-only source_drain_fluid_measured_s (the fluid estimate with the
+** consumers' measured per-message overhead_s added, NAN: unknown) and
+** conversion_lag_s. end_s = the run's end; out->outages must be filled.
+** 0 ok, -1 out of memory. */
+int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s);
 
 /* Stop both nodes and free (NULL is a no-op). */
 void lt_conv_free(lt_conv *c);

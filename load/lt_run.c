@@ -105,7 +105,8 @@ typedef struct run {
     volatile int events_stop;
     double lead_s;           /* measured rabbitmqctl latency (s) */
     double lag_max_s;        /* worst |server-side action done - scenario time| */
-    char label[128];
+    char label[128];         /* the latest event's label ... */
+    double label_from, label_until; /* ... names the rows sampled in [from, until) */
     pthread_mutex_t label_mu;
 } run;
 
@@ -160,10 +161,27 @@ static void close_groups(run *r, const mq_event *ev)
                 ev->at_s, nc, np);
 }
 
+/* How long an event is "in effect" for labels and bands, as the model
+** (mq_events.c): its duration (a rolling restart: until the last client),
+** at least one sample interval. */
+static double ev_span(const run *r, const mq_event *ev)
+{
+    double span = fmax(ev->duration_s, 0);
+    if (ev->type == MQ_EVENT_APP_RESTART && ev->rolling_s > 0) {
+        size_t n = 0;
+        for (size_t i = 0; i < r->nclients; i++)
+            n += selected(ev, r->clients[i].consumer, r->clients[i].group);
+        span += n > 0 ? (double)(n - 1) * ev->rolling_s : 0;
+    }
+    return fmax(span, r->s->run.sample_s);
+}
+
 static void set_label(run *r, const mq_event *ev)
 {
     pthread_mutex_lock(&r->label_mu);
     snprintf(r->label, sizeof r->label, "%s", ev_label(ev));
+    r->label_from = ev->at_s;
+    r->label_until = ev->at_s + ev_span(r, ev);
     pthread_mutex_unlock(&r->label_mu);
 }
 
@@ -318,11 +336,11 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     pthread_mutex_unlock(&k->mu);
     v[C_PRODS] = prods;
     v[C_CONSS] = conss;
-    /* an event started in this interval names the row, else the phase */
+    /* an event in effect names the row, else the conversion's phase */
     const char *phase = lt_conv_phase_label(lt_phase_now(&r->ctx));
     pthread_mutex_lock(&r->label_mu);
-    OOM_CHECK(sim_series_add_row(&out->series, v, r->label[0] ? r->label : phase));
-    r->label[0] = '\0';
+    bool ev_on = r->label[0] && t >= r->label_from && t < r->label_until;
+    OOM_CHECK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
     pthread_mutex_unlock(&r->label_mu);
     sm->backlog_area += sm->last_backlog * (t - sm->last_t);
     sm->last_t = t;
@@ -346,6 +364,21 @@ static int drain(run *r, double timeout_s, sim_err *err)
         if (lt_admin_drain(&r->ctx, &r->ctx.nodes[n], names, k, end, err)) return -1;
     }
     return 0;
+}
+
+/* What a real consumer spends per message beyond its processing time
+** (the ack's send, reads, wake-up), from service times measured back to
+** back; NAN when fewer than 100 were. */
+static double consumer_overhead(const run *r)
+{
+    double busy_s = 0, drawn_s = 0;
+    uint64_t busy_n = 0;
+    for (size_t i = r->nprod; i < r->nclients; i++) {
+        busy_s += r->clients[i].busy_s;
+        drawn_s += r->clients[i].busy_drawn_s;
+        busy_n += r->clients[i].busy_n;
+    }
+    return busy_n >= 100 ? (busy_s - drawn_s) / (double)busy_n : NAN;
 }
 
 #define ADD(name, val, unit, better) \
@@ -380,17 +413,7 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("exceptions_logged", k->exceptions, "count", LO);
     ADD("backlog_max", sm->backlog_max, "msgs", LO);
     ADD("backlog_mean", end_t > 0 ? sm->backlog_area / end_t : 0, "msgs", LO);
-    /* what a real consumer spends per message beyond its processing time
-    ** (ack, reads, wake-up), from service times measured back to back;
-    ** NAN when fewer than 100 were */
-    double busy_s = 0, drawn_s = 0;
-    uint64_t busy_n = 0;
-    for (size_t i = r->nprod; i < r->nclients; i++) {
-        busy_s += r->clients[i].busy_s;
-        drawn_s += r->clients[i].busy_drawn_s;
-        busy_n += r->clients[i].busy_n;
-    }
-    ADD("consumer_overhead_s", busy_n >= 100 ? (busy_s - drawn_s) / (double)busy_n : NAN, "s", NO);
+    ADD("consumer_overhead_s", consumer_overhead(r), "s", NO);
     ADD("broker_startup_s", startup_s, "s", NO);
     ADD("disruption_lag_s", r->lag_max_s, "s", NO);
     ADD("ctl_latency_s", r->lead_s, "s", NO);
@@ -498,12 +521,12 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     if (drain(r, o->drain_timeout_s > 0 ? o->drain_timeout_s : 60, err)) return -1;
     info->drain_s = lt_now(x) - d0;
     compute(r, out, &sm, dur, info->broker_startup_s);
-    if (r->conv && lt_conv_results(r->conv, out, dur)) return sim_err_set(err, "out of memory");
+    if (r->conv && lt_conv_results(r->conv, out, dur, consumer_overhead(r)))
+        return sim_err_set(err, "out of memory");
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
         if (ev->at_s >= dur) continue;
-        OOM_CHECK(sim_bands_add(&out->bands, ev->at_s,
-                                fmin(dur, ev->at_s + fmax(fmax(ev->duration_s, 0), s->run.sample_s)),
+        OOM_CHECK(sim_bands_add(&out->bands, ev->at_s, fmin(dur, ev->at_s + ev_span(r, ev)),
                                 ev_label(ev)));
     }
     return 0;

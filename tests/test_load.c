@@ -28,7 +28,9 @@
 #include "load/lt_run.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -362,6 +364,284 @@ static void test_sim_vs_real(void **state)
     }
 }
 
+/* ---- conversions between two real nodes ------------------------------------ */
+
+static const char *const conv_yaml_head =
+    "name: cv\nrun: { duration: 30s }\n"
+    "instance: { kind: rabbitmq, edition: platinum, deployment: dedicated }\n"
+    "clusters: [ { name: m, brokers: [ { name: b1 } ] } ]\nqueues: [ { name: q } ]\n"
+    "producers: [ { name: p, rate: 100 } ]\n"
+    "consumers: [ { name: w, prefetch: 10, processing: { dist: constant, value: 1ms } } ]\n";
+
+/* lt_check_scenario on conv_yaml_head + tail: 0, or -1 with msg in e. */
+static int check_conv(const char *tail, sim_err *e)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%s%s", conv_yaml_head, tail);
+    mq_scenario s;
+    if (scn_load_string("cv.yaml", yaml, strlen(yaml), &s, e)) fail_msg("%s", e->msg);
+    sim_strs w = {0};
+    int rc = lt_check_scenario(&s, &w, e);
+    sim_strs_free(&w);
+    mq_scenario_free(&s);
+    return rc;
+}
+
+static void test_conversion_limits(void **state)
+{
+    (void)state;
+    sim_err e = {{0}};
+    const char *cv = "rabbitmq_conversion: { at: 5s, to: { edition: professional } }\n";
+    char tail[1024];
+    assert_int_equal(check_conv(cv, &e), 0);
+    snprintf(tail, sizeof tail, "%sscheduled: [ { messages: 10, deliver_at: { dist: constant, "
+             "value: 20s } } ]\n", cv);
+    assert_int_equal(check_conv(tail, &e), -1);
+    assert_non_null(strstr(e.msg, "delayed-message plugin"));
+    snprintf(tail, sizeof tail, "%sevents: [ { at: 8s, type: disconnect, duration: 5s } ]\n", cv);
+    assert_int_equal(check_conv(tail, &e), -1);
+    assert_non_null(strstr(e.msg, "app_restart and resource_op events only"));
+    assert_int_equal(check_conv("rabbitmq_conversion: { at: 5s, to: { edition: professional }, "
+                                "destination: { capacity_tps: 120 } }\n", &e), -1);
+    assert_non_null(strstr(e.msg, "throttling"));
+    assert_int_equal(check_conv("backlog: [ { messages: 300000 } ]\n", &e), -1);
+    assert_non_null(strstr(e.msg, "at most 200000 stacked"));
+    for (int i = 0; i < 2; i++) {
+        mq_scenario v;
+        sim_strs w = {0};
+        const char *f = i ? "scenarios/validation/conversion-upgrade.yaml"
+                          : "scenarios/validation/conversion-downgrade.yaml";
+        assert_int_equal(scn_load_file(f, &v, &e), 0);
+        if (lt_check_scenario(&v, &w, &e)) fail_msg("%s: %s", f, e.msg);
+        mq_scenario_free(&v);
+        sim_strs_free(&w);
+    }
+    /* two private nodes are needed: refused before anything connects */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s load scenarios/validation/conversion-downgrade.yaml --broker "
+             "amqp://127.0.0.1:1 --out %s > %s 2>&1", mqsim(), tmp_path("none"),
+             tmp_path("conv.txt"));
+    double t0 = mono();
+    assert_int_equal(sh(cmd), 2);
+    assert_true(mono() - t0 < 5);
+    assert_non_null(strstr(slurp(tmp_path("conv.txt")), "--start-broker"));
+    struct stat st;
+    assert_int_not_equal(stat(tmp_path("none"), &st), 0);
+}
+
+/* Two nodes at once: own names, ports, epmd and cookie each; rabbitmqctl
+** reaches each one (a plugin command on the one with the plugin); both
+** stop completely. */
+static void test_two_nodes(void **state)
+{
+    (void)state;
+    lt_broker b[2];
+    sim_err e = {{0}};
+    const lt_node_opts o[2] = {{.tag = "s", .plugins = "rabbitmq_shovel"}, {.tag = "d"}};
+    for (int i = 0; i < 2; i++)
+        if (lt_broker_launch(&b[i], &o[i], &e)) fail_msg("%s", e.msg);
+    for (int i = 0; i < 2; i++)
+        if (lt_broker_await(&b[i], 90, &e)) fail_msg("%s", e.msg);
+    assert_string_not_equal(b[0].node, b[1].node);
+    assert_int_not_equal(b[0].amqp_port, b[1].amqp_port);
+    assert_int_not_equal(b[0].epmd_port, b[1].epmd_port);
+    const char *status[] = {"shovel_status", NULL}, *ping[] = {"ping", NULL};
+    assert_int_equal(lt_ctl(&b[0], 20, NULL, 0, &e, status), 0);
+    assert_int_equal(lt_ctl(&b[1], 20, NULL, 0, &e, ping), 0);
+    assert_int_equal(lt_ctl(&b[1], 20, NULL, 0, &e, status), -1); /* no plugin there */
+    pid_t pg[2] = {b[0].pgid, b[1].pgid};
+    for (int i = 0; i < 2; i++) lt_broker_stop(&b[i]);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(kill(-pg[i], 0), -1);
+        assert_int_equal(errno, ESRCH);
+    }
+}
+
+/* The process group of the server whose environment names node `name`
+** (RABBITMQ_NODENAME=name), or 0. */
+static pid_t node_pgid(const char *name)
+{
+    static char env[65536];
+    char want[128], path[300];
+    snprintf(want, sizeof want, "RABBITMQ_NODENAME=%s", name);
+    pid_t found = 0;
+    DIR *d = opendir("/proc");
+    if (!d) return 0;
+    for (struct dirent *de; !found && (de = readdir(d));) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(env, 1, sizeof env - 1, f);
+        fclose(f);
+        env[n] = '\0';
+        for (size_t i = 0; i < n; i += strlen(env + i) + 1)
+            if (!strcmp(env + i, want)) {
+                found = getpgid((pid_t)atoi(de->d_name));
+                break;
+            }
+    }
+    closedir(d);
+    return found > 0 ? found : 0;
+}
+
+/* Processes of process group pg that are not zombies. */
+static int live_in_group(pid_t pg)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d) return 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        char path[300], buf[1024];
+        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *rp = strrchr(buf, ')'); /* "pid (comm) state ppid pgrp ..." */
+        char state;
+        int ppid, pgrp;
+        if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pg && state != 'Z')
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Ctrl-C in the middle of a conversion stops both nodes and writes
+** nothing. */
+static void test_conversion_interrupted(void **state)
+{
+    (void)state;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int fd = open(tmp_path("intr.log"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execl(mqsim(), mqsim(), "load", "scenarios/validation/conversion-downgrade.yaml",
+              "--start-broker", "--out", tmp_path("intr"), (char *)NULL);
+        _exit(127);
+    }
+    char src[64], dst[64];
+    snprintf(src, sizeof src, "mqsim%ds@localhost", (int)child);
+    snprintf(dst, sizeof dst, "mqsim%dd@localhost", (int)child);
+    pid_t pg[2] = {0, 0};
+    double end = mono() + 90;
+    while ((!pg[0] || !pg[1]) && mono() < end) {
+        if (!pg[0]) pg[0] = node_pgid(src);
+        if (!pg[1]) pg[1] = node_pgid(dst);
+        usleep(200000);
+    }
+    if (!pg[0] || !pg[1]) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        fail_msg("the two nodes did not come up: %s", slurp(tmp_path("intr.log")));
+    }
+    sleep(8); /* the run is going: nodes up, clients connected */
+    assert_int_equal(kill(child, SIGINT), 0);
+    int st = 0;
+    end = mono() + 30;
+    while (waitpid(child, &st, WNOHANG) == 0 && mono() < end) usleep(100000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    /* both process groups are gone (their orphans may linger as zombies
+    ** until init reaps them: dead, so not counted) */
+    usleep(500000);
+    for (int i = 0; i < 2; i++) {
+        int live = live_in_group(pg[i]);
+        if (live) fail_msg("%d live processes left in the group of node %d", live, i);
+    }
+    struct stat sb;
+    assert_int_not_equal(stat(tmp_path("intr"), &sb), 0); /* nothing written */
+}
+
+/* The two conversion scenarios, run both ways. Tolerances: docs/VALIDATION.md,
+** "Conversions on two real nodes". */
+static const char *const conv_scen[2] = {"conversion-downgrade", "conversion-upgrade"};
+/* consumers whose connections the conversion closes (duplicate floor) */
+static const int conv_closed_consumers[2] = {2, 3};
+
+static bool has_label(const char *series_path, const char *label)
+{
+    char quoted[160];
+    snprintf(quoted, sizeof quoted, "\"%s\"", label);
+    return strstr(slurp(series_path), quoted) != NULL;
+}
+
+static void test_conversion_sim_vs_real(void **state)
+{
+    (void)state;
+    static const char *const phase_labels[] = {"phase 1 dual-write", "phase 2 single-write",
+                                               "phase 3 source drain", "phase 4 destination only"};
+    static const char *const exact[] = {"clients_on_source_phase1", "clients_on_source_phase2",
+                                        "clients_on_source_phase3", "clients_on_source_phase4",
+                                        "clients_left_on_source", "connections_dropped_by_migration",
+                                        "messages_preloaded", "lost"};
+    for (int i = 0; i < 2; i++) {
+        char cmd[1024], path[512];
+        double t0 = mono();
+        snprintf(cmd, sizeof cmd, "%s load scenarios/validation/%s.yaml --start-broker --out %s/%s-real "
+                 "> %s/%s-real.log 2>&1", mqsim(), conv_scen[i], scratch, conv_scen[i], scratch,
+                 conv_scen[i]);
+        if (sh(cmd) != 0) {
+            snprintf(path, sizeof path, "%s/%s-real.log", scratch, conv_scen[i]);
+            fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(path));
+        }
+        print_message("# %s: real run took %.1f s\n", conv_scen[i], mono() - t0);
+        snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
+                 mqsim(), conv_scen[i], scratch, conv_scen[i]);
+        assert_int_equal(sh(cmd), 0);
+        sim_metrics sm = {0}, rl = {0};
+        sim_err e = {{0}};
+        snprintf(path, sizeof path, "%s/%s-sim/summary.csv", scratch, conv_scen[i]);
+        if (out_read_summary_csv(path, &sm, &e)) fail_msg("%s", e.msg);
+        snprintf(path, sizeof path, "%s/%s-real/summary.csv", scratch, conv_scen[i]);
+        if (out_read_summary_csv(path, &rl, &e)) fail_msg("%s", e.msg);
+        double p3s = metric(&sm, "phase3_s"), p3r = metric(&rl, "phase3_s");
+        double bs = metric(&sm, "source_backlog_at_phase3"), br = metric(&rl, "source_backlog_at_phase3");
+        double fr = metric(&rl, "source_drain_fluid_s"), fs = metric(&sm, "source_drain_fluid_s");
+        double fm = metric(&rl, "source_drain_fluid_measured_s");
+        double ps = metric(&sm, "delay_p99_s"), pr = metric(&rl, "delay_p99_s");
+        double ds = metric(&sm, "duplicates"), dr = metric(&rl, "duplicates");
+        double bound = metric(&rl, "duplicates_bound");
+        print_message("# %s phase3 sim %.2f real %.2f s (fluid sim %.2f real %.2f measured %.2f) | backlog at "
+                      "phase 3 sim %g real %g | p99 sim %.3f real %.3f | duplicates sim %g real %g "
+                      "(bound %g) | overhead %.0f us | lag %.2f s\n",
+                      conv_scen[i], p3s, p3r, fs, fr, fm, bs, br, ps, pr, ds, dr, bound,
+                      metric(&rl, "consumer_overhead_s") * 1e6, metric(&rl, "conversion_lag_s"));
+        for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++)
+            assert_near(metric(&rl, exact[k]), metric(&sm, exact[k]), 0);
+        /* the timed phases follow the scenario (timeline precision) */
+        assert_near(metric(&rl, "phase1_s"), metric(&sm, "phase1_s"), 0.1);
+        assert_near(metric(&rl, "phase2_s"), metric(&sm, "phase2_s"), 0.1);
+        /* phase 3 drains the source at mu - lambda (destination read
+        ** first): real against its own fluid estimate with the measured
+        ** consumer capacity, then against the simulation */
+        assert_near(p3r, fm, 0.05 * fm + 0.5);
+        assert_near(br, bs, 0.10 * bs + 50);
+        assert_near(p3r, p3s, 0.15 * p3s + 0.5);
+        assert_near(metric(&rl, "phase4_start_s"), metric(&sm, "phase4_start_s"),
+                    0.15 * p3s + 0.5);
+        assert_near(metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_vpc_max_s"), 0.5);
+        if (!isnan(metric(&sm, "disruption_privatelink_max_s")))
+            assert_near(metric(&rl, "disruption_privatelink_max_s"),
+                        metric(&sm, "disruption_privatelink_max_s"), 0.5);
+        assert_near(pr, ps, 0.10 * ps + 0.005);
+        /* duplicates: the model's bound holds for real; agreement is not
+        ** asserted (the model does not yet count the deliveries a closed
+        ** client still processes, docs/VALIDATION.md) */
+        assert_true(dr <= bound);
+        assert_true(dr >= ds - 3.0 * conv_closed_consumers[i]);
+        snprintf(path, sizeof path, "%s/%s-real/timeseries.csv", scratch, conv_scen[i]);
+        for (size_t k = 0; k < sizeof phase_labels / sizeof phase_labels[0]; k++)
+            if (!has_label(path, phase_labels[k])) fail_msg("%s: no '%s' rows", path, phase_labels[k]);
+        sim_metrics_free(&sm);
+        sim_metrics_free(&rl);
+    }
+}
+
 static int scratch_setup(void **state)
 {
     (void)state;
@@ -380,6 +660,8 @@ static int scratch_teardown(void **state)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
+    /* TEST_FILTER=test_two_nodes (a cmocka pattern) runs only matching tests */
+    if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_loopback_rule),
@@ -389,7 +671,11 @@ int main(void)
         cmocka_unit_test(test_broker_silent),
         cmocka_unit_test(test_broker_garbage),
         cmocka_unit_test(test_private_broker),
+        cmocka_unit_test(test_conversion_limits),
+        cmocka_unit_test(test_two_nodes),
+        cmocka_unit_test(test_conversion_interrupted),
         cmocka_unit_test(test_sim_vs_real),
+        cmocka_unit_test(test_conversion_sim_vs_real),
     };
     return cmocka_run_group_tests_name("load", tests, scratch_setup, scratch_teardown);
 }
