@@ -321,6 +321,18 @@ lt_phase lt_phase_now(lt_ctx *x)
     return p;
 }
 
+double lt_peak_rate(const mq_scenario *s)
+{
+    double peak = 0;
+    for (size_t i = 0; i < s->nproducers; i++) {
+        double mx = 0;
+        for (size_t k = 0; k < s->producers[i].rate.nsteps; k++)
+            mx = fmax(mx, s->producers[i].rate.steps[k].rate);
+        peak += mx;
+    }
+    return peak;
+}
+
 int lt_route_node(lt_ctx *x)
 {
     return x->nnodes > 1 && lt_phase_now(x) >= LT_PH_DUAL ? LT_DST : LT_SRC;
@@ -415,6 +427,15 @@ void lt_failed_attempt(lt_recon *r, double now)
     else if (k->backoff == MQ_BACKOFF_EXPONENTIAL)
         r->wait_s = fmin(r->wait_s * k->multiplier, k->max_interval_s);
     r->next_try = now + jitter(r, r->wait_s);
+}
+
+void lt_start_cut_off(lt_client *c, lt_recon *r)
+{
+    pthread_mutex_lock(&c->ctx->mu);
+    c->down_since = 0;
+    c->drops++;
+    pthread_mutex_unlock(&c->ctx->mu);
+    lt_went_down(c, r, lt_now(c->ctx));
 }
 
 bool lt_blocked(lt_client *c, double now)

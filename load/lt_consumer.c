@@ -403,13 +403,7 @@ void *lt_consumer_main(void *arg)
     k.r = (lt_recon){.cfg = &g->reconnect, .rng = sim_rng_new(c->seed, 0, entity, sim_hash_str("reconnect"))};
     k.fifo = malloc(k.cap * sizeof *k.fifo);
     if (!k.proc || !k.r.rng || !k.fifo) goto out;
-    if (cons_connect(&k, lt_now(x), true)) {
-        pthread_mutex_lock(&x->mu);
-        c->down_since = 0;
-        c->drops++;
-        pthread_mutex_unlock(&x->mu);
-        lt_went_down(c, &k.r, lt_now(x));
-    }
+    if (cons_connect(&k, lt_now(x), true)) lt_start_cut_off(c, &k.r);
     while (!x->stop_consumers) {
         double now = lt_now(x);
         if (lt_take_restart(c, &k.r) && k.home >= 0) cons_down(&k, now);

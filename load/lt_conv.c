@@ -87,13 +87,7 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART)
             return sim_err_set(err, "event at %.0f s: load mode replays a conversion with "
                                "app_restart and resource_op events only", s->events[i].at_s);
-    double peak = 0;
-    for (size_t i = 0; i < s->nproducers; i++) {
-        double mx = 0;
-        for (size_t k = 0; k < s->producers[i].rate.nsteps; k++)
-            mx = fmax(mx, s->producers[i].rate.steps[k].rate);
-        peak += mx;
-    }
+    double peak = lt_peak_rate(s);
     double cap = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
     if (cap > 0 && cap < 1.5 * peak)
         return sim_err_set(err, "the destination's capacity for this instance (%.0f msg/s) is "

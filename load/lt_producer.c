@@ -172,13 +172,7 @@ void *lt_producer_main(void *arg)
     /* random phase so deterministic senders do not fire together */
     double t_next = next_gap(&p, arr, 0) * (p.g->rate.arrivals == MQ_ARRIVALS_POISSON ? 1.0
                                               : gsl_rng_uniform(arr));
-    if (prod_connect(&p, lt_now(x), true)) {
-        pthread_mutex_lock(&x->mu);
-        c->down_since = 0;
-        c->drops++;
-        pthread_mutex_unlock(&x->mu);
-        lt_went_down(c, &p.r, lt_now(x));
-    }
+    if (prod_connect(&p, lt_now(x), true)) lt_start_cut_off(c, &p.r);
     while (!x->stop_producers) {
         double now = lt_now(x);
         if (now >= x->duration_s) break;

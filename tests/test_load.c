@@ -314,6 +314,23 @@ static double metric(const sim_metrics *m, const char *name)
     return x->value;
 }
 
+/* Run scenarios/validation/NAME.yaml in the simulation into DIR/NAME-sim
+** and read both summaries (the real one from DIR/NAME-real). */
+static void sim_and_read(const char *dir, const char *name, sim_metrics *sm, sim_metrics *rl)
+{
+    char cmd[1024], path[512];
+    snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
+             mqsim(), name, dir, name);
+    assert_int_equal(sh(cmd), 0);
+    sim_err e = {{0}};
+    snprintf(path, sizeof path, "%s/%s-sim/summary.csv", dir, name);
+    if (out_read_summary_csv(path, sm, &e)) fail_msg("%s", e.msg);
+    snprintf(path, sizeof path, "%s/%s-real/summary.csv", dir, name);
+    if (out_read_summary_csv(path, rl, &e)) fail_msg("%s", e.msg);
+    snprintf(path, sizeof path, "%s/%s-real/summary.json", dir, name);
+    assert_non_null(strstr(slurp(path), "\"mode\": \"real\""));
+}
+
 static void test_sim_vs_real(void **state)
 {
     (void)state;
@@ -337,17 +354,8 @@ static void test_sim_vs_real(void **state)
             snprintf(path, sizeof path, "%s/%s-real.log", tmpl, scen[i]);
             fail_msg("mqsim load %s failed: %s", scen[i], slurp(path));
         }
-        snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
-                 mqsim(), scen[i], tmpl, scen[i]);
-        assert_int_equal(sh(cmd), 0);
         sim_metrics sm = {0}, rl = {0};
-        sim_err e = {{0}};
-        snprintf(path, sizeof path, "%s/%s-sim/summary.csv", tmpl, scen[i]);
-        if (out_read_summary_csv(path, &sm, &e)) fail_msg("%s", e.msg);
-        snprintf(path, sizeof path, "%s/%s-real/summary.csv", tmpl, scen[i]);
-        if (out_read_summary_csv(path, &rl, &e)) fail_msg("%s", e.msg);
-        snprintf(path, sizeof path, "%s/%s-real/summary.json", tmpl, scen[i]);
-        assert_non_null(strstr(slurp(path), "\"mode\": \"real\""));
+        sim_and_read(tmpl, scen[i], &sm, &rl);
         double ds = metric(&sm, "duplicates"), dr = metric(&rl, "duplicates");
         double ws = metric(&sm, "disruption_max_s"), wr = metric(&rl, "disruption_max_s");
         double ps = metric(&sm, "delay_p99_s"), pr = metric(&rl, "delay_p99_s");
@@ -457,57 +465,71 @@ static void test_two_nodes(void **state)
     }
 }
 
+/* Call fn(pid, text, len, ud) with /proc/PID/<file> of every process
+** (text NUL-terminated, at most 64 KiB) until fn returns nonzero. */
+static void each_proc(const char *file, int (*fn)(int, const char *, size_t, void *), void *ud)
+{
+    static char buf[65536];
+    DIR *d = opendir("/proc");
+    if (!d) return;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/%s/%s", de->d_name, file);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        if (fn(atoi(de->d_name), buf, n, ud)) break;
+    }
+    closedir(d);
+}
+
+typedef struct env_find { char want[128]; pid_t pgid; } env_find;
+
+static int env_has(int pid, const char *env, size_t n, void *ud)
+{
+    env_find *q = ud;
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1)
+        if (!strcmp(env + i, q->want)) {
+            q->pgid = getpgid((pid_t)pid);
+            return 1;
+        }
+    return 0;
+}
+
 /* The process group of the server whose environment names node `name`
 ** (RABBITMQ_NODENAME=name), or 0. */
 static pid_t node_pgid(const char *name)
 {
-    static char env[65536];
-    char want[128], path[300];
-    snprintf(want, sizeof want, "RABBITMQ_NODENAME=%s", name);
-    pid_t found = 0;
-    DIR *d = opendir("/proc");
-    if (!d) return 0;
-    for (struct dirent *de; !found && (de = readdir(d));) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
-        snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(env, 1, sizeof env - 1, f);
-        fclose(f);
-        env[n] = '\0';
-        for (size_t i = 0; i < n; i += strlen(env + i) + 1)
-            if (!strcmp(env + i, want)) {
-                found = getpgid((pid_t)atoi(de->d_name));
-                break;
-            }
-    }
-    closedir(d);
-    return found > 0 ? found : 0;
+    env_find q = {.pgid = 0};
+    snprintf(q.want, sizeof q.want, "RABBITMQ_NODENAME=%s", name);
+    each_proc("environ", env_has, &q);
+    return q.pgid > 0 ? q.pgid : 0;
+}
+
+typedef struct group_count { pid_t pg; int live; } group_count;
+
+static int count_live(int pid, const char *stat, size_t n, void *ud)
+{
+    (void)pid;
+    (void)n;
+    group_count *q = ud;
+    const char *rp = strrchr(stat, ')'); /* "pid (comm) state ppid pgrp ..." */
+    char state;
+    int ppid, pgrp;
+    if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == q->pg && state != 'Z')
+        q->live++;
+    return 0;
 }
 
 /* Processes of process group pg that are not zombies. */
 static int live_in_group(pid_t pg)
 {
-    int n = 0;
-    DIR *d = opendir("/proc");
-    if (!d) return 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
-        char path[300], buf[1024];
-        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        char *rp = strrchr(buf, ')'); /* "pid (comm) state ppid pgrp ..." */
-        char state;
-        int ppid, pgrp;
-        if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pg && state != 'Z')
-            n++;
-    }
-    closedir(d);
-    return n;
+    group_count q = {pg, 0};
+    each_proc("stat", count_live, &q);
+    return q.live;
 }
 
 /* Ctrl-C in the middle of a conversion stops both nodes and writes
@@ -590,15 +612,8 @@ static void test_conversion_sim_vs_real(void **state)
             fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(path));
         }
         print_message("# %s: real run took %.1f s\n", conv_scen[i], mono() - t0);
-        snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
-                 mqsim(), conv_scen[i], scratch, conv_scen[i]);
-        assert_int_equal(sh(cmd), 0);
         sim_metrics sm = {0}, rl = {0};
-        sim_err e = {{0}};
-        snprintf(path, sizeof path, "%s/%s-sim/summary.csv", scratch, conv_scen[i]);
-        if (out_read_summary_csv(path, &sm, &e)) fail_msg("%s", e.msg);
-        snprintf(path, sizeof path, "%s/%s-real/summary.csv", scratch, conv_scen[i]);
-        if (out_read_summary_csv(path, &rl, &e)) fail_msg("%s", e.msg);
+        sim_and_read(scratch, conv_scen[i], &sm, &rl);
         double p3s = metric(&sm, "phase3_s"), p3r = metric(&rl, "phase3_s");
         double bs = metric(&sm, "source_backlog_at_phase3"), br = metric(&rl, "source_backlog_at_phase3");
         double fr = metric(&rl, "source_drain_fluid_s"), fs = metric(&sm, "source_drain_fluid_s");
