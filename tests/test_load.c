@@ -3,14 +3,19 @@
 ** the loopback rule (checked on the parsed address, nothing is connected),
 ** clear exit-2 errors for a broker that is absent, silent or answering
 ** garbage (fake servers on 127.0.0.1 inside this process), authentication
-** refusal and clean start/stop of a private rabbitmq-server, and the three
-** validation scenarios run both ways (`mqsim run` and `mqsim load
-** --start-broker`) with duplicates, disruption windows and p99 delay
-** compared within the tolerances justified in docs/VALIDATION.md.
+** refusal and clean start/stop of one and of two private rabbitmq-server
+** nodes, Ctrl-C in the middle of a conversion (both nodes stopped, nothing
+** written), what load mode refuses, and the validation scenarios run both
+** ways (`mqsim run` and `mqsim load --start-broker`): the three plain ones
+** (duplicates, disruption windows, p99 delay) and the two conversions
+** (phase timeline, source backlog and phase-3 drain, who is moved when,
+** windows per endpoint, p99, duplicates within the model's bound), within
+** the tolerances justified in docs/VALIDATION.md.
 **
-** Every address used is loopback. The three real runs go one after the
-** other (about 3.5 minutes): run in parallel they finish in ~90 s, but
-** three Erlang VMs competing for the CPU inflate delays and duplicates.
+** Every address used is loopback. The real runs go one after the other
+** (about 3.5 minutes for the three plain ones, 2.7 for the conversions):
+** run in parallel, Erlang VMs competing for the two cores inflate delays
+** and duplicates. TEST_FILTER=<cmocka pattern> runs only matching tests.
 ** Tests run with cwd = repository root; MQSIM names the binary.
 */
 #include <setjmp.h>
@@ -561,7 +566,7 @@ static void test_conversion_interrupted(void **state)
         waitpid(child, NULL, 0);
         fail_msg("the two nodes did not come up: %s", slurp(tmp_path("intr.log")));
     }
-    sleep(8); /* the run is going: nodes up, clients connected */
+    sleep(3); /* the run is going: nodes up, clients connected */
     assert_int_equal(kill(child, SIGINT), 0);
     int st = 0;
     end = mono() + 30;
