@@ -22,7 +22,8 @@
 ** (HOME, RABBITMQ_NODENAME) and may fail: the caller reports it.
 **
 ** Ownership: lt_broker_start fills a caller-owned struct; lt_broker_stop
-** stops the node and removes the temp folder (idempotent).
+** stops the node and removes the temp folder (idempotent; two different
+** nodes may be stopped from two threads at once).
 */
 #ifndef LT_BROKER_H
 #define LT_BROKER_H

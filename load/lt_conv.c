@@ -623,11 +623,22 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
     return 0;
 }
 
+static void *stop_node(void *arg)
+{
+    lt_broker_stop(arg);
+    return NULL;
+}
+
 void lt_conv_free(lt_conv *c)
 {
     if (!c) return;
     lt_conv_stop(c);
-    for (int n = 0; n < LT_NODES; n++) lt_broker_stop(&c->node[n]);
+    /* both at once: a graceful stop takes seconds, mostly waiting */
+    pthread_t th;
+    bool par = pthread_create(&th, NULL, stop_node, &c->node[LT_DST]) == 0;
+    lt_broker_stop(&c->node[LT_SRC]);
+    if (par) pthread_join(th, NULL);
+    else lt_broker_stop(&c->node[LT_DST]);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

@@ -3,9 +3,10 @@
 ** the loopback rule (checked on the parsed address, nothing is connected),
 ** clear exit-2 errors for a broker that is absent, silent or answering
 ** garbage (fake servers on 127.0.0.1 inside this process), authentication
-** refusal and clean start/stop of one and of two private rabbitmq-server
-** nodes, Ctrl-C in the middle of a conversion (both nodes stopped, nothing
-** written), what load mode refuses, and the validation scenarios run both
+** refusal and clean start/stop of a private rabbitmq-server, a
+** conversion's two nodes stopped after a normal run and after Ctrl-C
+** (nothing written then), what load mode refuses, and the validation
+** scenarios run both
 ** ways (`mqsim run` and `mqsim load --start-broker`): the three plain ones
 ** (duplicates, disruption windows, p99 delay) and the two conversions
 ** (phase timeline, source backlog and phase-3 drain, who is moved when,
@@ -442,34 +443,6 @@ static void test_conversion_limits(void **state)
     assert_int_not_equal(stat(tmp_path("none"), &st), 0);
 }
 
-/* Two nodes at once: own names, ports, epmd and cookie each; rabbitmqctl
-** reaches each one (a plugin command on the one with the plugin); both
-** stop completely. */
-static void test_two_nodes(void **state)
-{
-    (void)state;
-    lt_broker b[2];
-    sim_err e = {{0}};
-    const lt_node_opts o[2] = {{.tag = "s", .plugins = "rabbitmq_shovel"}, {.tag = "d"}};
-    for (int i = 0; i < 2; i++)
-        if (lt_broker_launch(&b[i], &o[i], &e)) fail_msg("%s", e.msg);
-    for (int i = 0; i < 2; i++)
-        if (lt_broker_await(&b[i], 90, &e)) fail_msg("%s", e.msg);
-    assert_string_not_equal(b[0].node, b[1].node);
-    assert_int_not_equal(b[0].amqp_port, b[1].amqp_port);
-    assert_int_not_equal(b[0].epmd_port, b[1].epmd_port);
-    const char *status[] = {"shovel_status", NULL}, *ping[] = {"ping", NULL};
-    assert_int_equal(lt_ctl(&b[0], 20, NULL, 0, &e, status), 0);
-    assert_int_equal(lt_ctl(&b[1], 20, NULL, 0, &e, ping), 0);
-    assert_int_equal(lt_ctl(&b[1], 20, NULL, 0, &e, status), -1); /* no plugin there */
-    pid_t pg[2] = {b[0].pgid, b[1].pgid};
-    for (int i = 0; i < 2; i++) lt_broker_stop(&b[i]);
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(kill(-pg[i], 0), -1);
-        assert_int_equal(errno, ESRCH);
-    }
-}
-
 /* Call fn(pid, text, len, ud) with /proc/PID/<file> of every process
 ** (text NUL-terminated, at most 64 KiB) until fn returns nonzero. */
 static void each_proc(const char *file, int (*fn)(int, const char *, size_t, void *), void *ud)
@@ -491,7 +464,7 @@ static void each_proc(const char *file, int (*fn)(int, const char *, size_t, voi
     closedir(d);
 }
 
-typedef struct env_find { char want[128]; pid_t pgid; } env_find;
+typedef struct env_find { char want[256]; pid_t pgid; } env_find;
 
 static int env_has(int pid, const char *env, size_t n, void *ud)
 {
@@ -537,49 +510,71 @@ static int live_in_group(pid_t pg)
     return q.live;
 }
 
-/* Ctrl-C in the middle of a conversion stops both nodes and writes
-** nothing. */
-static void test_conversion_interrupted(void **state)
+/* `mqsim load scenarios/validation/NAME.yaml --start-broker --out OUT`
+** as a child (output to LOG), once both of its nodes run: their process
+** groups in pg[] (found by node name, which embeds the child's pid). */
+static pid_t start_conversion(const char *name, const char *out, const char *log, pid_t pg[2])
 {
-    (void)state;
+    char file[256];
+    snprintf(file, sizeof file, "scenarios/validation/%s.yaml", name);
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
-        int fd = open(tmp_path("intr.log"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execl(mqsim(), mqsim(), "load", "scenarios/validation/conversion-downgrade.yaml",
-              "--start-broker", "--out", tmp_path("intr"), (char *)NULL);
+        execl(mqsim(), mqsim(), "load", file, "--start-broker", "--out", out, (char *)NULL);
         _exit(127);
     }
-    char src[64], dst[64];
-    snprintf(src, sizeof src, "mqsim%ds@localhost", (int)child);
-    snprintf(dst, sizeof dst, "mqsim%dd@localhost", (int)child);
-    pid_t pg[2] = {0, 0};
+    char node[2][64];
+    snprintf(node[0], sizeof node[0], "mqsim%ds@localhost", (int)child);
+    snprintf(node[1], sizeof node[1], "mqsim%dd@localhost", (int)child);
+    pg[0] = pg[1] = 0;
     double end = mono() + 90;
-    while ((!pg[0] || !pg[1]) && mono() < end) {
-        if (!pg[0]) pg[0] = node_pgid(src);
-        if (!pg[1]) pg[1] = node_pgid(dst);
+    while ((!pg[0] || !pg[1]) && mono() < end && waitpid(child, NULL, WNOHANG) == 0) {
+        for (int i = 0; i < 2; i++)
+            if (!pg[i]) pg[i] = node_pgid(node[i]);
         usleep(200000);
     }
     if (!pg[0] || !pg[1]) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
-        fail_msg("the two nodes did not come up: %s", slurp(tmp_path("intr.log")));
+        fail_msg("the two nodes of %s did not come up: %s", name, slurp(log));
     }
-    sleep(3); /* the run is going: nodes up, clients connected */
-    assert_int_equal(kill(child, SIGINT), 0);
+    return child;
+}
+
+/* Wait (<= timeout_s) for the child; its exit status, or -1. Then both
+** node groups must be gone (orphans may linger as zombies until init reaps
+** them: dead, so not counted). */
+static int finish_conversion(pid_t child, const pid_t pg[2], double timeout_s)
+{
     int st = 0;
-    end = mono() + 30;
-    while (waitpid(child, &st, WNOHANG) == 0 && mono() < end) usleep(100000);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 130);
-    /* both process groups are gone (their orphans may linger as zombies
-    ** until init reaps them: dead, so not counted) */
+    double end = mono() + timeout_s;
+    pid_t w;
+    while ((w = waitpid(child, &st, WNOHANG)) == 0 && mono() < end) usleep(100000);
+    if (w != child) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        return -1;
+    }
     usleep(500000);
     for (int i = 0; i < 2; i++) {
         int live = live_in_group(pg[i]);
         if (live) fail_msg("%d live processes left in the group of node %d", live, i);
     }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Ctrl-C in the middle of a conversion stops both nodes and writes
+** nothing. */
+static void test_conversion_interrupted(void **state)
+{
+    (void)state;
+    pid_t pg[2];
+    pid_t child = start_conversion("conversion-downgrade", tmp_path("intr"), tmp_path("intr.log"), pg);
+    sleep(3); /* the run is going: nodes up, clients connected */
+    assert_int_equal(kill(child, SIGINT), 0);
+    assert_int_equal(finish_conversion(child, pg, 30), 130);
     struct stat sb;
     assert_int_not_equal(stat(tmp_path("intr"), &sb), 0); /* nothing written */
 }
@@ -607,15 +602,15 @@ static void test_conversion_sim_vs_real(void **state)
                                         "clients_left_on_source", "connections_dropped_by_migration",
                                         "messages_preloaded", "lost"};
     for (int i = 0; i < 2; i++) {
-        char cmd[1024], path[512];
+        char out[512], log[512], path[512];
         double t0 = mono();
-        snprintf(cmd, sizeof cmd, "%s load scenarios/validation/%s.yaml --start-broker --out %s/%s-real "
-                 "> %s/%s-real.log 2>&1", mqsim(), conv_scen[i], scratch, conv_scen[i], scratch,
-                 conv_scen[i]);
-        if (sh(cmd) != 0) {
-            snprintf(path, sizeof path, "%s/%s-real.log", scratch, conv_scen[i]);
-            fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(path));
-        }
+        snprintf(out, sizeof out, "%s/%s-real", scratch, conv_scen[i]);
+        snprintf(log, sizeof log, "%s/%s-real.log", scratch, conv_scen[i]);
+        pid_t pg[2];
+        pid_t child = start_conversion(conv_scen[i], out, log, pg);
+        /* ends by itself; both nodes stopped after a normal run too */
+        if (finish_conversion(child, pg, 300) != 0)
+            fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(log));
         print_message("# %s: real run took %.1f s\n", conv_scen[i], mono() - t0);
         sim_metrics sm = {0}, rl = {0};
         sim_and_read(scratch, conv_scen[i], &sm, &rl);
@@ -692,7 +687,6 @@ int main(void)
         cmocka_unit_test(test_broker_garbage),
         cmocka_unit_test(test_private_broker),
         cmocka_unit_test(test_conversion_limits),
-        cmocka_unit_test(test_two_nodes),
         cmocka_unit_test(test_conversion_interrupted),
         cmocka_unit_test(test_sim_vs_real),
         cmocka_unit_test(test_conversion_sim_vs_real),
