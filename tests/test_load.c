@@ -626,6 +626,13 @@ static void test_conversion_sim_vs_real(void **state)
                       "(bound %g) | overhead %.0f us | lag %.2f s\n",
                       conv_scen[i], p3s, p3r, fs, fr, fm, bs, br, ps, pr, ds, dr, bound,
                       metric(&rl, "consumer_overhead_s") * 1e6, metric(&rl, "conversion_lag_s"));
+        print_message("# %s phase1 %.3f/%.3f phase2 %.3f/%.3f phase4 at %.2f/%.2f s | vpc window "
+                      "%.3f/%.3f privatelink %.3f/%.3f s (sim/real)\n", conv_scen[i],
+                      metric(&sm, "phase1_s"), metric(&rl, "phase1_s"), metric(&sm, "phase2_s"),
+                      metric(&rl, "phase2_s"), metric(&sm, "phase4_start_s"),
+                      metric(&rl, "phase4_start_s"), metric(&sm, "disruption_vpc_max_s"),
+                      metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_privatelink_max_s"),
+                      metric(&rl, "disruption_privatelink_max_s"));
         for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++)
             assert_near(metric(&rl, exact[k]), metric(&sm, exact[k]), 0);
         /* the timed phases follow the scenario (timeline precision) */
