@@ -79,10 +79,7 @@ const lt_broker *lt_conv_node(const lt_conv *c, int node)
 int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
 {
     const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
-    if (s->nscheduled)
-        return sim_err_set(err, "load mode cannot hold scheduled messages: the delayed-message "
-                           "plugin does not ship with Debian's rabbitmq-server (run the scenario "
-                           "without `scheduled:` or simulate it)");
+    /* scheduled messages are refused for every scenario (lt_check_scenario) */
     for (size_t i = 0; i < s->nevents; i++)
         if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART)
             return sim_err_set(err, "event at %.0f s: load mode replays a conversion with "

@@ -59,8 +59,8 @@
 
 typedef struct lt_conv lt_conv;
 
-/* Can this scenario's conversion be replayed? 0 ok (warnings appended);
-** -1 with why. */
+/* Can this scenario's conversion be replayed (lt_check_scenario has
+** checked the rest)? 0 ok (warnings appended); -1 with why. */
 int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err);
 
 /* Start the two nodes (in parallel), declare the queues and routing on both
