@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,37 @@ static void rm_tree_sync(const char *dir)
     if (p > 0) waitpid(p, NULL, 0);
 }
 
+/* rabbitmqctl calls in flight (their process groups): a stop from the
+** signal handler kills them too, or one would outlive us with its node's
+** HOME deleted (it then crashes writing erl_crash.dump into the cwd).
+** Slots are claimed and released with compare-and-swap, no lock, so the
+** handler can read them. */
+#define MAX_CTL 32
+static volatile pid_t ctl_pgid[MAX_CTL];
+
+static void ctl_track(pid_t p)
+{
+    for (int i = 0; i < MAX_CTL; i++)
+        if (__sync_bool_compare_and_swap(&ctl_pgid[i], 0, p)) return;
+}
+
+static void ctl_untrack(pid_t p)
+{
+    for (int i = 0; i < MAX_CTL; i++)
+        if (__sync_bool_compare_and_swap(&ctl_pgid[i], p, 0)) return;
+}
+
+static void kill_ctls(void)
+{
+    for (int i = 0; i < MAX_CTL; i++) {
+        pid_t p = ctl_pgid[i];
+        if (p > 0) kill(-p, SIGKILL);
+    }
+}
+
 static void on_signal(int sig)
 {
+    kill_ctls();
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] > 0) kill(-guarded_pgid[i], SIGKILL);
     for (int i = 0; i < MAX_GUARDED; i++)
@@ -71,6 +101,7 @@ static void on_signal(int sig)
 
 static void at_exit_hook(void)
 {
+    kill_ctls();
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] > 0) {
             kill(-guarded_pgid[i], SIGKILL);
@@ -150,6 +181,8 @@ static void set_ctl_env(const lt_broker *b)
         setenv("HOME", b->dir, 1);
         snprintf(buf, sizeof buf, "%s/enabled_plugins", b->dir);
         setenv("RABBITMQ_ENABLED_PLUGINS_FILE", buf, 1);
+        snprintf(buf, sizeof buf, "%s/erl_crash.dump", b->dir); /* never in the user's cwd */
+        setenv("ERL_CRASH_DUMP", buf, 1);
     }
     if (b->epmd_port > 0) {
         snprintf(buf, sizeof buf, "%d", b->epmd_port);
@@ -212,13 +245,22 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     argv[n] = NULL;
     int pfd[2];
     if (pipe(pfd)) return sim_err_set(err, "pipe: %s", strerror(errno));
+    /* no stop signal between the fork and the registration of the child */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
     pid_t p = fork();
     if (p < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(pfd[0]);
         close(pfd[1]);
         return sim_err_set(err, "fork: %s", strerror(errno));
     }
     if (p == 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         setpgid(0, 0);
         dup2(pfd[1], 1);
         dup2(pfd[1], 2);
@@ -229,6 +271,8 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
         _exit(127);
     }
     setpgid(p, p);
+    ctl_track(p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(pfd[1]);
     size_t len = 0;
     char sink[512];
@@ -253,6 +297,7 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     if (timed_out) kill(-p, SIGKILL);
     int st = 0;
     while (waitpid(p, &st, 0) < 0 && errno == EINTR) {}
+    ctl_untrack(p);
     if (timed_out)
         return sim_err_set(err, "rabbitmqctl %s timed out after %.0f s", args[0], timeout_s);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)

@@ -464,56 +464,114 @@ static void each_proc(const char *file, int (*fn)(int, const char *, size_t, voi
     closedir(d);
 }
 
-typedef struct env_find { char want[256]; pid_t pgid; } env_find;
+typedef struct env_find {
+    char want[320];   /* an environment entry to look for */
+    const char *cmd;  /* only processes whose command line has this (NULL: any) */
+    pid_t pgid;       /* the first process with it: its group ... */
+    char home[256];   /* ... and its HOME */
+    int live;         /* live (non-zombie) processes with it */
+} env_find;
+
+static bool is_zombie(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return true; /* gone */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return !rp || rp[2] == 'Z';
+}
+
+static bool cmdline_has(int pid, const char *what)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!buf[i]) buf[i] = ' ';
+    buf[n] = '\0';
+    return strstr(buf, what) != NULL;
+}
 
 static int env_has(int pid, const char *env, size_t n, void *ud)
 {
     env_find *q = ud;
-    for (size_t i = 0; i < n; i += strlen(env + i) + 1)
-        if (!strcmp(env + i, q->want)) {
-            q->pgid = getpgid((pid_t)pid);
-            return 1;
-        }
+    bool hit = false;
+    const char *home = "";
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1) {
+        hit |= !strcmp(env + i, q->want);
+        if (!strncmp(env + i, "HOME=", 5)) home = env + i + 5;
+    }
+    if (!hit || is_zombie(pid) || (q->cmd && !cmdline_has(pid, q->cmd)))
+        return 0;
+    if (!q->live++) {
+        q->pgid = getpgid((pid_t)pid);
+        snprintf(q->home, sizeof q->home, "%s", home);
+    }
     return 0;
 }
 
-/* The process group of the server whose environment names node `name`
-** (RABBITMQ_NODENAME=name), or 0. */
-static pid_t node_pgid(const char *name)
+/* The process group and HOME of the server whose environment names node
+** `name` (RABBITMQ_NODENAME=name); pgid 0 when none runs. */
+static pid_t node_pgid(const char *name, char *home, size_t n)
 {
     env_find q = {.pgid = 0};
     snprintf(q.want, sizeof q.want, "RABBITMQ_NODENAME=%s", name);
     each_proc("environ", env_has, &q);
-    return q.pgid > 0 ? q.pgid : 0;
+    snprintf(home, n, "%s", q.home);
+    return q.live && q.pgid > 0 ? q.pgid : 0;
 }
 
-typedef struct group_count { pid_t pg; int live; } group_count;
+typedef struct group_find { pid_t pg; int live; } group_find;
 
-static int count_live(int pid, const char *stat, size_t n, void *ud)
+static int in_group(int pid, const char *stat, size_t n, void *ud)
 {
-    (void)pid;
     (void)n;
-    group_count *q = ud;
+    group_find *q = ud;
     const char *rp = strrchr(stat, ')'); /* "pid (comm) state ppid pgrp ..." */
     char state;
     int ppid, pgrp;
-    if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == q->pg && state != 'Z')
+    if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == q->pg &&
+        state != 'Z' && pid > 0)
         q->live++;
     return 0;
 }
 
-/* Processes of process group pg that are not zombies. */
-static int live_in_group(pid_t pg)
+/* Whether process group pg has a live (non-zombie) member (epmd has no
+** HOME of its own to find it by). */
+static bool group_has_live(pid_t pg)
 {
-    group_count q = {pg, 0};
-    each_proc("stat", count_live, &q);
+    group_find q = {pg, 0};
+    each_proc("stat", in_group, &q);
+    return q.live > 0;
+}
+
+/* Live processes whose HOME is home (a node, or rabbitmqctl for it; cmd
+** non-NULL: only those whose command line has cmd). */
+static int live_with_home(const char *home, const char *cmd)
+{
+    env_find q = {.cmd = cmd};
+    snprintf(q.want, sizeof q.want, "HOME=%s", home);
+    each_proc("environ", env_has, &q);
     return q.live;
 }
 
+/* A conversion run's two nodes, found by node name (which embeds the
+** pid of the mqsim process). */
+typedef struct conv_nodes {
+    pid_t pg[2];
+    char home[2][256];
+} conv_nodes;
+
 /* `mqsim load scenarios/validation/NAME.yaml --start-broker --out OUT`
-** as a child (output to LOG), once both of its nodes run: their process
-** groups in pg[] (found by node name, which embeds the child's pid). */
-static pid_t start_conversion(const char *name, const char *out, const char *log, pid_t pg[2])
+** as a child (output to LOG), once both of its nodes run. */
+static pid_t start_conversion(const char *name, const char *out, const char *log, conv_nodes *cn)
 {
     char file[256];
     snprintf(file, sizeof file, "scenarios/validation/%s.yaml", name);
@@ -528,14 +586,15 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
     char node[2][64];
     snprintf(node[0], sizeof node[0], "mqsim%ds@localhost", (int)child);
     snprintf(node[1], sizeof node[1], "mqsim%dd@localhost", (int)child);
+    pid_t *pg = cn->pg;
     pg[0] = pg[1] = 0;
     double end = mono() + 90;
     while ((!pg[0] || !pg[1]) && mono() < end && waitpid(child, NULL, WNOHANG) == 0) {
         for (int i = 0; i < 2; i++)
-            if (!pg[i]) pg[i] = node_pgid(node[i]);
+            if (!pg[i]) pg[i] = node_pgid(node[i], cn->home[i], sizeof cn->home[i]);
         usleep(200000);
     }
-    if (!pg[0] || !pg[1]) {
+    if (!pg[0] || !pg[1] || !cn->home[0][0] || !cn->home[1][0]) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
         fail_msg("the two nodes of %s did not come up: %s", name, slurp(log));
@@ -543,10 +602,12 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
     return child;
 }
 
-/* Wait (<= timeout_s) for the child; its exit status, or -1. Then both
-** node groups must be gone (orphans may linger as zombies until init reaps
-** them: dead, so not counted). */
-static int finish_conversion(pid_t child, const pid_t pg[2], double timeout_s)
+/* Wait (<= timeout_s) for the child; its exit status, or -1. Then nothing
+** of either node may be alive: no process with its HOME (the node, epmd's
+** group aside, and every rabbitmqctl call for it), no live process in its
+** group (orphans may linger as zombies until init reaps them: dead, so not
+** counted). */
+static int finish_conversion(pid_t child, const conv_nodes *cn, double timeout_s)
 {
     int st = 0;
     double end = mono() + timeout_s;
@@ -557,25 +618,32 @@ static int finish_conversion(pid_t child, const pid_t pg[2], double timeout_s)
         waitpid(child, NULL, 0);
         return -1;
     }
-    usleep(500000);
+    /* the nodes were SIGKILLed or stopped: give the kernel 0.2 s to finish
+    ** them; a rabbitmqctl left running would still be there */
+    usleep(200000);
     for (int i = 0; i < 2; i++) {
-        int live = live_in_group(pg[i]);
-        if (live) fail_msg("%d live processes left in the group of node %d", live, i);
+        int live = live_with_home(cn->home[i], NULL);
+        if (live) fail_msg("%d processes of node %d (HOME %s) outlived the run", live, i, cn->home[i]);
+        if (kill(-cn->pg[i], 0) == 0 && group_has_live(cn->pg[i]))
+            fail_msg("node %d's process group is still alive", i);
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Ctrl-C in the middle of a conversion stops both nodes and writes
-** nothing. */
+/* Ctrl-C in the middle of a conversion stops both nodes and every
+** rabbitmqctl call in flight, and writes nothing. */
 static void test_conversion_interrupted(void **state)
 {
     (void)state;
-    pid_t pg[2];
-    pid_t child = start_conversion("conversion-downgrade", tmp_path("intr"), tmp_path("intr.log"), pg);
-    sleep(3); /* the run is going: nodes up, clients connected */
-    assert_int_equal(kill(child, SIGINT), 0);
-    assert_int_equal(finish_conversion(child, pg, 30), 130);
     struct stat sb;
+    conv_nodes cn;
+    pid_t child = start_conversion("conversion-downgrade", tmp_path("intr"), tmp_path("intr.log"), &cn);
+    /* interrupt while a rabbitmqctl call for the source is in flight (the
+    ** start-up's await_startup, the routing Shovel's set-up, ...) */
+    double end = mono() + 60;
+    while (!live_with_home(cn.home[0], "rabbitmqctl") && mono() < end) usleep(20000);
+    assert_int_equal(kill(child, SIGINT), 0);
+    assert_int_equal(finish_conversion(child, &cn, 30), 130);
     assert_int_not_equal(stat(tmp_path("intr"), &sb), 0); /* nothing written */
 }
 
@@ -606,10 +674,10 @@ static void test_conversion_sim_vs_real(void **state)
         double t0 = mono();
         snprintf(out, sizeof out, "%s/%s-real", scratch, conv_scen[i]);
         snprintf(log, sizeof log, "%s/%s-real.log", scratch, conv_scen[i]);
-        pid_t pg[2];
-        pid_t child = start_conversion(conv_scen[i], out, log, pg);
+        conv_nodes cn;
+        pid_t child = start_conversion(conv_scen[i], out, log, &cn);
         /* ends by itself; both nodes stopped after a normal run too */
-        if (finish_conversion(child, pg, 300) != 0)
+        if (finish_conversion(child, &cn, 300) != 0)
             fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(log));
         print_message("# %s: real run took %.1f s\n", conv_scen[i], mono() - t0);
         sim_metrics sm = {0}, rl = {0};
