@@ -11,9 +11,9 @@
 ** Starting is split into launch (spawn, no wait) and await (readiness), so
 ** two nodes boot in parallel. epmd is started in the foreground in the same process group (never
 ** as a daemon), so killing the group leaves nothing behind. Every started
-** broker is registered for an atexit hook and SIGINT/SIGTERM/SIGHUP
-** handlers that kill its process group, so a failure or Ctrl-C never leaves
-** it running. rabbitmqctl is always /usr/lib/rabbitmq/bin/rabbitmqctl with
+** broker, and every rabbitmqctl call in flight, is registered for an atexit
+** hook and SIGINT/SIGTERM/SIGHUP handlers that kill its process group, so a
+** failure or Ctrl-C never leaves it running. rabbitmqctl is always /usr/lib/rabbitmq/bin/rabbitmqctl with
 ** the node's HOME (the /usr/sbin wrapper switches user and cookie), run with
 ** a time limit.
 **
