@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,20 +58,54 @@ static void rm_tree_sync(const char *dir)
     if (p > 0) waitpid(p, NULL, 0);
 }
 
+/* rabbitmqctl calls in flight (their process groups): a stop from the
+** signal handler kills them too, or one would outlive us with its node's
+** HOME deleted (it then crashes writing erl_crash.dump into the cwd).
+** Slots are claimed and released with compare-and-swap, no lock, so the
+** handler can read them. */
+#define MAX_CTL 32
+static volatile pid_t ctl_pgid[MAX_CTL];
+
+static void ctl_track(pid_t p)
+{
+    for (int i = 0; i < MAX_CTL; i++)
+        if (__sync_bool_compare_and_swap(&ctl_pgid[i], 0, p)) return;
+}
+
+static void ctl_untrack(pid_t p)
+{
+    for (int i = 0; i < MAX_CTL; i++)
+        if (__sync_bool_compare_and_swap(&ctl_pgid[i], p, 0)) return;
+}
+
+static void kill_ctls(void)
+{
+    for (int i = 0; i < MAX_CTL; i++) {
+        pid_t p = ctl_pgid[i];
+        if (p > 0) kill(-p, SIGKILL);
+    }
+}
+
 static void on_signal(int sig)
 {
+    kill_ctls();
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] > 0) kill(-guarded_pgid[i], SIGKILL);
     for (int i = 0; i < MAX_GUARDED; i++)
-        if (guarded_pgid[i] > 0) rm_tree_sync(guarded_dir[i]);
+        if (guarded_pgid[i] > 0) {
+            while (waitpid(-guarded_pgid[i], NULL, 0) > 0) {} /* our children in it */
+            rm_tree_sync(guarded_dir[i]);
+        }
     _exit(128 + sig);
 }
 
 static void at_exit_hook(void)
 {
+    kill_ctls();
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] > 0) {
             kill(-guarded_pgid[i], SIGKILL);
+            while (waitpid(-guarded_pgid[i], NULL, 0) > 0) {}
             rm_tree_sync(guarded_dir[i]);
             guarded_pgid[i] = 0;
         }
@@ -91,14 +126,16 @@ void lt_broker_install_guards(void)
     atexit(at_exit_hook);
 }
 
-static void guard_add(const lt_broker *b)
+/* Register a started node; -1 when MAX_GUARDED nodes already run. */
+static int guard_add(const lt_broker *b)
 {
     for (int i = 0; i < MAX_GUARDED; i++)
         if (guarded_pgid[i] == 0) {
             snprintf(guarded_dir[i], sizeof guarded_dir[i], "%s", b->dir);
             guarded_pgid[i] = b->pgid;
-            return;
+            return 0;
         }
+    return -1;
 }
 
 static void guard_remove(pid_t pgid)
@@ -134,10 +171,29 @@ static int port_open(int port)
     return ok;
 }
 
+/* The environment rabbitmqctl needs for b (called in the child only): the
+** node's HOME (Erlang cookie), its epmd, and its plugins file (so plugin
+** commands such as shovel_status exist). */
+static void set_ctl_env(const lt_broker *b)
+{
+    char buf[512];
+    if (b->dir[0]) {
+        setenv("HOME", b->dir, 1);
+        snprintf(buf, sizeof buf, "%s/enabled_plugins", b->dir);
+        setenv("RABBITMQ_ENABLED_PLUGINS_FILE", buf, 1);
+        snprintf(buf, sizeof buf, "%s/erl_crash.dump", b->dir); /* never in the user's cwd */
+        setenv("ERL_CRASH_DUMP", buf, 1);
+    }
+    if (b->epmd_port > 0) {
+        snprintf(buf, sizeof buf, "%d", b->epmd_port);
+        setenv("ERL_EPMD_PORT", buf, 1);
+    }
+}
+
 static void set_node_env(const lt_broker *b)
 {
     char buf[512];
-    setenv("HOME", b->dir, 1);
+    set_ctl_env(b);
     setenv("RABBITMQ_NODENAME", b->node, 1);
     snprintf(buf, sizeof buf, "%d", b->amqp_port);
     setenv("RABBITMQ_NODE_PORT", buf, 1);
@@ -189,23 +245,34 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     argv[n] = NULL;
     int pfd[2];
     if (pipe(pfd)) return sim_err_set(err, "pipe: %s", strerror(errno));
+    /* no stop signal between the fork and the registration of the child */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
     pid_t p = fork();
     if (p < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(pfd[0]);
         close(pfd[1]);
         return sim_err_set(err, "fork: %s", strerror(errno));
     }
     if (p == 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         setpgid(0, 0);
         dup2(pfd[1], 1);
         dup2(pfd[1], 2);
         close(pfd[0]);
         close(pfd[1]);
-        if (b && b->dir[0]) setenv("HOME", b->dir, 1);
+        if (b) set_ctl_env(b);
         execv(argv[0], argv);
         _exit(127);
     }
     setpgid(p, p);
+    ctl_track(p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(pfd[1]);
     size_t len = 0;
     char sink[512];
@@ -230,6 +297,7 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     if (timed_out) kill(-p, SIGKILL);
     int st = 0;
     while (waitpid(p, &st, 0) < 0 && errno == EINTR) {}
+    ctl_untrack(p);
     if (timed_out)
         return sim_err_set(err, "rabbitmqctl %s timed out after %.0f s", args[0], timeout_s);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -239,38 +307,52 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     return 0;
 }
 
-int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
+/* Letters only: the tag goes into an Erlang node name. */
+static int tag_ok(const char *t)
+{
+    for (; *t; t++)
+        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z'))) return 0;
+    return 1;
+}
+
+int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
 {
     memset(b, 0, sizeof *b);
     lt_broker_install_guards();
+    const char *tag = o && o->tag ? o->tag : "";
+    const char *plugins = o && o->plugins ? o->plugins : "";
+    if (!tag_ok(tag) || strlen(tag) > 16 || strlen(plugins) > 200)
+        return sim_err_set(err, "node tag '%s' must be up to 16 letters; plugin list up to 200 "
+                           "characters", tag);
     char tmpl[] = "/tmp/mqsim-broker-XXXXXX";
     if (!mkdtemp(tmpl)) return sim_err_set(err, "cannot create a temp folder: %s", strerror(errno));
     snprintf(b->dir, sizeof b->dir, "%s", tmpl);
-    snprintf(b->node, sizeof b->node, "mqsim%ld@localhost", (long)getpid());
-    int epmd_port = free_port(), dist_port = free_port();
+    snprintf(b->node, sizeof b->node, "mqsim%ld%s@localhost", (long)getpid(), tag);
+    b->epmd_port = free_port();
+    int dist_port = free_port();
     b->amqp_port = free_port();
-    if (epmd_port < 0 || dist_port < 0 || b->amqp_port < 0) {
+    if (b->epmd_port < 0 || dist_port < 0 || b->amqp_port < 0) {
         lt_broker_stop(b);
         return sim_err_set(err, "cannot find free ports on 127.0.0.1");
     }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%d", epmd_port);
-    setenv("ERL_EPMD_PORT", buf, 1); /* inherited by the node and rabbitmqctl */
-    /* Listen on loopback only; no plugins. */
-    char conf[256];
+    /* Listen on loopback only; only the plugins asked for. */
+    char conf[256], enabled[256];
     snprintf(conf, sizeof conf, "listeners.tcp.1 = 127.0.0.1:%d\nloopback_users = none\n",
              b->amqp_port);
-    if (write_file(b->dir, "rabbitmq.conf", conf) || write_file(b->dir, "enabled_plugins", "[].\n") ||
+    snprintf(enabled, sizeof enabled, "[%s].\n", plugins);
+    if (write_file(b->dir, "rabbitmq.conf", conf) || write_file(b->dir, "enabled_plugins", enabled) ||
         write_file(b->dir, "env.conf", "")) {
         lt_broker_stop(b);
         return sim_err_set(err, "cannot write the broker's config in %s", b->dir);
     }
-    double t0 = now_s();
+    b->launched_at = now_s();
+    char port[16];
+    snprintf(port, sizeof port, "%d", b->epmd_port);
     pid_t epmd = fork();
     if (epmd == 0) {
         setpgid(0, 0);
         redirect_out(b->dir, "epmd.log");
-        execlp("epmd", "epmd", "-port", buf, (char *)NULL);
+        execlp("epmd", "epmd", "-port", port, (char *)NULL);
         _exit(127);
     }
     if (epmd < 0) {
@@ -279,12 +361,15 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
     }
     setpgid(epmd, epmd);
     b->pgid = epmd;
-    guard_add(b);
+    if (guard_add(b)) {
+        lt_broker_stop(b);
+        return sim_err_set(err, "more than %d private nodes at once", MAX_GUARDED);
+    }
     /* the node must find our epmd listening, or erl starts its own daemon */
-    while (!port_open(epmd_port)) {
-        if (now_s() > t0 + 10) {
+    while (!port_open(b->epmd_port)) {
+        if (now_s() > b->launched_at + 10) {
             lt_broker_stop(b);
-            return sim_err_set(err, "epmd did not listen on port %d within 10 s", epmd_port);
+            return sim_err_set(err, "epmd did not listen on port %s within 10 s", port);
         }
         usleep(20000);
     }
@@ -305,7 +390,13 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
     }
     setpgid(srv, epmd);
     b->server_pid = srv;
-    double end = t0 + timeout_s;
+    return 0;
+}
+
+int lt_broker_await(lt_broker *b, double timeout_s, sim_err *err)
+{
+    double end = b->launched_at + timeout_s;
+    pid_t srv = b->server_pid;
     while (!port_open(b->amqp_port)) {
         int st;
         if (waitpid(srv, &st, WNOHANG) == srv) {
@@ -340,8 +431,14 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
         }
         usleep(500000);
     }
-    b->startup_s = now_s() - t0;
+    b->startup_s = now_s() - b->launched_at;
     return 0;
+}
+
+int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
+{
+    if (lt_broker_launch(b, NULL, err)) return -1;
+    return lt_broker_await(b, timeout_s, err);
 }
 
 void lt_broker_stop(lt_broker *b)

@@ -5,11 +5,15 @@
 ** The node runs as a child process in its own process group: its own node
 ** name, AMQP / distribution / epmd ports (picked free on 127.0.0.1) and a
 ** temp folder holding HOME (the Erlang cookie), the Mnesia data and the
-** logs. epmd is started in the foreground in the same process group (never
+** logs. Several nodes can run at once (a conversion runs a source and a
+** destination): each has its own epmd, and every rabbitmqctl call gets its
+** node's ERL_EPMD_PORT and HOME in its own environment, never in ours.
+** Starting is split into launch (spawn, no wait) and await (readiness), so
+** two nodes boot in parallel. epmd is started in the foreground in the same process group (never
 ** as a daemon), so killing the group leaves nothing behind. Every started
-** broker is registered for an atexit hook and SIGINT/SIGTERM/SIGHUP
-** handlers that kill its process group, so a failure or Ctrl-C never leaves
-** it running. rabbitmqctl is always /usr/lib/rabbitmq/bin/rabbitmqctl with
+** broker, and every rabbitmqctl call in flight, is registered for an atexit
+** hook and SIGINT/SIGTERM/SIGHUP handlers that kill its process group, so a
+** failure or Ctrl-C never leaves it running. rabbitmqctl is always /usr/lib/rabbitmq/bin/rabbitmqctl with
 ** the node's HOME (the /usr/sbin wrapper switches user and cookie), run with
 ** a time limit.
 **
@@ -18,7 +22,8 @@
 ** (HOME, RABBITMQ_NODENAME) and may fail: the caller reports it.
 **
 ** Ownership: lt_broker_start fills a caller-owned struct; lt_broker_stop
-** stops the node and removes the temp folder (idempotent).
+** stops the node and removes the temp folder (idempotent; two different
+** nodes may be stopped from two threads at once).
 */
 #ifndef LT_BROKER_H
 #define LT_BROKER_H
@@ -31,14 +36,27 @@ typedef struct lt_broker {
     pid_t pgid;           /* process group of epmd + server; 0 = not ours */
     pid_t server_pid;
     int amqp_port;
-    char node[64];        /* e.g. mqsim12345@localhost */
+    int epmd_port;        /* 0 = the environment's (a node not started here) */
+    char node[64];        /* e.g. mqsim12345@localhost, mqsim12345d@localhost */
     char dir[256];        /* temp folder (HOME, data, logs); "" = none */
+    double launched_at;   /* CLOCK_MONOTONIC at launch */
     double startup_s;     /* measured time to readiness */
 } lt_broker;
 
-/* Start a private node and wait (up to timeout_s) until it accepts AMQP and
-** `rabbitmqctl await_startup` succeeds. 0 ok; -1 with a message (the node
-** is already stopped and cleaned up on failure). */
+/* What makes one private node differ from another started by this process. */
+typedef struct lt_node_opts {
+    const char *tag;      /* node name suffix, letters only ("" or NULL: none) */
+    const char *plugins;  /* comma-separated plugins to enable (NULL: none) */
+} lt_node_opts;
+
+/* Spawn a private node (o may be NULL: no tag, no plugins) without waiting
+** for it. 0 ok; -1 with a message (nothing left running). */
+int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err);
+/* Wait, up to timeout_s after the launch, until a launched node accepts
+** AMQP and `rabbitmqctl await_startup` succeeds. 0 ok; -1 with a message
+** (the node is then stopped and cleaned up). */
+int lt_broker_await(lt_broker *b, double timeout_s, sim_err *err);
+/* Launch (no tag, no plugins) and await. */
 int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err);
 
 /* Stop the node: `rabbitmqctl stop`, then SIGTERM/SIGKILL to its process

@@ -1,14 +1,24 @@
 /*
 ** lt_client.h - real AMQP 0-9-1 clients (rabbitmq-c) for the load tester:
 ** broker URL parsing and the loopback rule, a connect helper where every
-** step has a time limit, and the producer / consumer threads.
+** step has a time limit, the message tracker, the shared run context and
+** the producer / consumer thread entry points (load/lt_producer.c,
+** load/lt_consumer.c; helpers they share: load/lt_client_int.h).
 **
 ** Design: one pthread per client (scenarios for `mqsim load` are small:
-** at most LT_MAX_CLIENTS), each owning its own amqp connection, so no
+** at most LT_MAX_CLIENTS), each owning its own amqp connections, so no
 ** connection is ever shared between threads. What the threads measure goes
 ** into one lt_track (message records by id, histograms, counters) behind a
 ** single mutex: at the few hundred msg/s a validation scenario runs, one
 ** lock per message is negligible and keeps the accounting exact.
+**
+** Conversions (load/lt_conv.c) run two nodes, source and destination. The
+** run context then carries both addresses and the phase, and the clients
+** follow the emulated routing layer: a new connection goes to the
+** destination from phase 1 on; producers publish through an exchange whose
+** routing the conversion changes on the server; consumers read the
+** destination first, then the source, during the dual-read phases (see
+** lt_consumer.c).
 **
 ** Every loop is bounded: producers stop at the run's end or when the
 ** tracker is full (LT message cap), consumers when told to stop, and every
@@ -81,18 +91,50 @@ typedef struct lt_track {
 
 int lt_track_init(lt_track *t, uint32_t cap, double warmup_s);
 void lt_track_free(lt_track *t);
+/* A new id for a message intended at `intended` (s after t0, negative for
+** a stacked backlog); counted in the current sample interval's published
+** unless preloaded. UINT32_MAX when the tracker is full. */
+uint32_t lt_track_new(lt_track *t, double intended, bool preloaded);
+/* The broker confirmed id. */
+void lt_track_confirmed(lt_track *t, uint32_t id);
+/* A message body is "ID INTENDED_S": write one into buf (returns its
+** length), or parse one (the id, or UINT32_MAX if it is not one). */
+int lt_body_format(char *buf, size_t n, uint32_t id, double intended);
+uint32_t lt_body_id(const void *bytes, size_t len);
+
+/* Nodes of a run: one, or a conversion's source and destination. */
+enum { LT_SRC = 0, LT_DST = 1, LT_NODES = 2 };
+
+/* A conversion's phases, as models/mq_rabbitmq.c numbers them; NONE
+** outside a conversion (and before it starts). */
+typedef enum lt_phase {
+    LT_PH_NONE = -1, LT_PH_CREATE, LT_PH_DUAL, LT_PH_SINGLE, LT_PH_DRAIN, LT_PH_DEST, LT_NPH
+} lt_phase;
 
 /* Shared run context every client reads. */
 typedef struct lt_ctx {
     const mq_scenario *s;
-    lt_url url;
+    lt_url nodes[LT_NODES];    /* [LT_SRC] is the broker of a plain run */
+    int nnodes;                /* 1, or 2 for a conversion */
+    const char *exchange;      /* producers publish here ("" = default) */
     lt_track *track;
     double t0;                 /* CLOCK_MONOTONIC at run start */
     double duration_s;
     volatile int stop_producers, stop_consumers;
-    pthread_mutex_t mu;        /* guards blocked_until and client state below */
+    pthread_mutex_t mu;        /* guards phase, blocked_until and client state */
+    lt_phase phase;
     double *blocked_until;     /* per group slot (producers, then consumers) */
+    pthread_mutex_t warn_mu;   /* guards warnings */
+    sim_strs *warnings;        /* the run's warnings (the result's) */
 } lt_ctx;
+
+/* Add a run warning from any thread (out of memory: the warning is lost). */
+void lt_warn(lt_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The conversion phase now (LT_PH_NONE outside a conversion). */
+lt_phase lt_phase_now(lt_ctx *x);
+/* The producers' offered peak: the sum over groups of each group's
+** highest rate step, msg/s. */
+double lt_peak_rate(const mq_scenario *s);
 
 /* One client and its connection window bookkeeping (guarded by ctx->mu
 ** where noted; the rest is private to its thread). */
@@ -105,6 +147,7 @@ typedef struct lt_client {
     uint64_t seed;
     /* guarded by ctx->mu */
     bool up;
+    int home;                  /* node of the client's own connection; -1 down */
     int local_port;            /* of the current connection, 0 when down */
     double down_since, total_down_s, max_down_s;
     int drops, reconnects;
@@ -112,6 +155,11 @@ typedef struct lt_client {
     bool restart_req;
     int in_flight;             /* consumer: deliveries being processed */
     uint64_t held;             /* producer: sends waiting (retry/buffer) */
+    /* consumer, its thread only (read after the join): service times
+    ** measured back to back (processing + the client's own per-message
+    ** work), the processing times drawn for them, and their count */
+    double busy_s, busy_drawn_s;
+    uint64_t busy_n;
 } lt_client;
 
 double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */

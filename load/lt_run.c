@@ -3,12 +3,12 @@
 **
 ** Threads: the caller's thread samples the timeseries; one event thread
 ** applies disruptions (a rabbitmqctl call takes ~0.3-0.8 s, so it must not
-** hold up sampling); one thread per client. Per-group closes run one
-** rabbitmqctl close_connection per connection, in parallel threads, so a
-** group of N clients is cut off within one call's latency, not N.
-** A connection belongs to a group by its client port: each client publishes
-** its local port, `rabbitmqctl list_connections peer_port name` maps ports
-** to server-side connection pids.
+** hold up sampling); one thread per client; a conversion adds its own
+** timeline thread (lt_conv.c). A per-group close is one server-side close
+** of the group's connections, chosen by the local ports the clients
+** publish (lt_close.h). Before the clock starts: the queues are declared
+** and purged (lt_admin.h) and the stacked backlog is put in
+** (lt_preload.h).
 **
 ** Metrics use the simulation's names and meanings (models/mq_model.c; the
 ** delay and disruption rows through its shared mq_metrics_add_* builders), so
@@ -18,7 +18,11 @@
 ** scenario's time the worst server-side action completed), ctl_latency_s.
 */
 #include "load/lt_run.h"
+#include "load/lt_admin.h"
 #include "load/lt_broker.h"
+#include "load/lt_close.h"
+#include "load/lt_conv.h"
+#include "load/lt_preload.h"
 #include "models/mq_world.h"
 
 #include <math.h>
@@ -45,19 +49,21 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         return sim_err_set(err, "load mode drives RabbitMQ only (instance.kind is rocketmq)");
     if (s->nbrokers != 1)
         return sim_err_set(err, "load mode runs one broker node; the scenario has %zu", s->nbrokers);
-    if (s->rabbitmq_conversion || s->rocketmq_change)
-        return sim_err_set(err, "load mode does not replay instance changes/conversions yet");
-    if (s->nbacklogs || s->nscheduled)
-        return sim_err_set(err, "load mode does not preload backlog or scheduled messages");
+    if (s->rocketmq_change)
+        return sim_err_set(err, "load mode does not replay RocketMQ instance changes");
+    if (s->nscheduled)
+        return sim_err_set(err, "load mode cannot hold scheduled messages: the delayed-message "
+                           "plugin does not ship with Debian's rabbitmq-server (run the scenario "
+                           "without `scheduled:`, or simulate it)");
+    uint64_t stacked = 0;
+    for (size_t i = 0; i < s->nbacklogs; i++) stacked += s->backlogs[i].messages;
+    if (stacked > LT_MAX_BACKLOG)
+        return sim_err_set(err, "load mode preloads at most %u stacked messages (scenario: %llu)",
+                           LT_MAX_BACKLOG, (unsigned long long)stacked);
+    if (s->rabbitmq_conversion && lt_conv_check(s, warnings, err)) return -1;
     size_t clients = 0;
-    double msgs = 0;
-    for (size_t i = 0; i < s->nproducers; i++) {
-        const mq_producer_group *g = &s->producers[i];
-        clients += (size_t)g->count;
-        double mx = 0;
-        for (size_t k = 0; k < g->rate.nsteps; k++) mx = fmax(mx, g->rate.steps[k].rate);
-        msgs += mx * s->run.duration_s;
-    }
+    double msgs = lt_peak_rate(s) * s->run.duration_s;
+    for (size_t i = 0; i < s->nproducers; i++) clients += (size_t)s->producers[i].count;
     for (size_t i = 0; i < s->nconsumers; i++) {
         clients += (size_t)s->consumers[i].count;
         if (s->consumers[i].concurrency != 1)
@@ -67,7 +73,7 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
     }
     if (clients > LT_MAX_CLIENTS)
         return sim_err_set(err, "load mode runs at most %d clients (scenario: %zu)", LT_MAX_CLIENTS, clients);
-    if (msgs * 1.2 + 1000 > LT_MAX_MESSAGES)
+    if (msgs * 1.2 + 1000 + (double)stacked > LT_MAX_MESSAGES)
         return sim_err_set(err, "load mode sends at most %u messages (scenario: about %.0f)",
                            LT_MAX_MESSAGES, msgs);
     for (size_t i = 0; i < s->nevents; i++)
@@ -84,14 +90,17 @@ typedef struct run {
     const mq_scenario *s;
     lt_ctx ctx;
     lt_track track;
-    lt_broker *broker;       /* NULL when not ours (ctl uses the env's node) */
+    const lt_broker *broker; /* NULL when not ours (ctl uses the env's node);
+                                a conversion: its source node */
+    lt_conv *conv;           /* NULL unless the scenario has a conversion */
+    uint64_t preloaded;      /* stacked messages put in before t0 */
     lt_client *clients;
     size_t nclients, nprod;
     volatile int events_stop;
     double lead_s;           /* measured rabbitmqctl latency (s) */
     double lag_max_s;        /* worst |server-side action done - scenario time| */
-    sim_strs *warnings;
-    char label[128];
+    char label[128];         /* the latest event's label ... */
+    double label_from, label_until; /* ... names the rows sampled in [from, until) */
     pthread_mutex_t label_mu;
 } run;
 
@@ -126,80 +135,47 @@ static void sleep_until(run *r, double t)
     }
 }
 
-typedef struct close_job {
-    const lt_broker *b;
-    char pid[256];
-    pthread_t th;
-    int rc;
-    sim_err err;
-} close_job;
-
-static void *close_one(void *arg)
+/* Close the selected groups' current connections on the broker, server
+** side (by the ports the clients publish, lt_close.h). */
+static void close_groups(run *r, const mq_event *ev)
 {
-    close_job *j = arg;
-    const char *args[] = {"close_connection", j->pid, "mqsim: disconnect event", NULL};
-    j->rc = lt_ctl(j->b, 15, NULL, 0, &j->err, args);
-    return NULL;
-}
-
-/* The server-side pids of the selected groups' current connections, found
-** by matching each client's local port with `list_connections peer_port
-** pid`. Returns how many were found (<= LT_MAX_CLIENTS); *wanted = how many
-** connected clients were selected. */
-static size_t resolve_groups(run *r, const mq_event *ev, close_job *jobs, size_t *wanted)
-{
-    int ports[LT_MAX_CLIENTS];
-    size_t np = 0, nj = 0;
+    int ports[LT_MAX_CLIENTS], closed[LT_MAX_CLIENTS];
+    size_t np = 0, nc = 0;
     pthread_mutex_lock(&r->ctx.mu);
     for (size_t i = 0; i < r->nclients; i++) {
         lt_client *c = &r->clients[i];
         if (c->up && c->local_port && selected(ev, c->consumer, c->group)) ports[np++] = c->local_port;
     }
     pthread_mutex_unlock(&r->ctx.mu);
-    *wanted = np;
-    static char out[65536]; /* only the event thread calls this */
-    const char *largs[] = {"list_connections", "-q", "--no-table-headers", "peer_port", "pid", NULL};
     sim_err e;
-    if (lt_ctl(r->broker, 15, out, sizeof out, &e, largs)) {
-        sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, e.msg);
-        return 0;
-    }
-    char *save = NULL;
-    for (char *line = strtok_r(out, "\n", &save); line && nj < LT_MAX_CLIENTS;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *tab = strchr(line, '\t');
-        if (!tab) continue;
-        int port = atoi(line);
-        for (size_t k = 0; k < np; k++)
-            if (ports[k] == port) {
-                jobs[nj].b = r->broker;
-                snprintf(jobs[nj].pid, sizeof jobs[nj].pid, "%s", tab + 1);
-                nj++;
-                break;
-            }
-    }
-    return nj;
+    if (lt_close_ports(r->broker, ports, np, "mqsim: disconnect event", closed, &nc, &e))
+        lt_warn(&r->ctx, "disconnect at %.0f s: %s", ev->at_s, e.msg);
+    else if (nc < np)
+        lt_warn(&r->ctx, "disconnect at %.0f s: %zu of %zu connections found on the broker",
+                ev->at_s, nc, np);
 }
 
-/* Run the prepared closes in parallel and wait for them. */
-static void close_jobs(run *r, const mq_event *ev, close_job *jobs, size_t nj, size_t wanted)
+/* How long an event is "in effect" for labels and bands, as the model
+** (mq_events.c): its duration (a rolling restart: until the last client),
+** at least one sample interval. */
+static double ev_span(const run *r, const mq_event *ev)
 {
-    size_t started = 0;
-    for (size_t k = 0; k < nj; k++)
-        if (pthread_create(&jobs[k].th, NULL, close_one, &jobs[k]) == 0) jobs[started++] = jobs[k];
-    for (size_t k = 0; k < started; k++) {
-        pthread_join(jobs[k].th, NULL);
-        if (jobs[k].rc) sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, jobs[k].err.msg);
+    double span = fmax(ev->duration_s, 0);
+    if (ev->type == MQ_EVENT_APP_RESTART && ev->rolling_s > 0) {
+        size_t n = 0;
+        for (size_t i = 0; i < r->nclients; i++)
+            n += selected(ev, r->clients[i].consumer, r->clients[i].group);
+        span += n > 0 ? (double)(n - 1) * ev->rolling_s : 0;
     }
-    if (nj < wanted)
-        sim_strs_add(r->warnings, "disconnect at %.0f s: %zu of %zu connections found on the broker",
-                     ev->at_s, nj, wanted);
+    return fmax(span, r->s->run.sample_s);
 }
 
 static void set_label(run *r, const mq_event *ev)
 {
     pthread_mutex_lock(&r->label_mu);
     snprintf(r->label, sizeof r->label, "%s", ev_label(ev));
+    r->label_from = ev->at_s;
+    r->label_until = ev->at_s + ev_span(r, ev);
     pthread_mutex_unlock(&r->label_mu);
 }
 
@@ -211,8 +187,7 @@ static void note_lag(run *r, const mq_event *ev)
 
 /* Apply one event. rabbitmqctl needs ~lead_s to act (an Erlang VM starts
 ** for every call), so server-side actions are launched lead_s early and land
-** close to the scenario's time; a group close resolves its connections
-** another lead_s before that. */
+** close to the scenario's time. */
 static void apply_event(run *r, const mq_event *ev)
 {
     lt_ctx *x = &r->ctx;
@@ -227,21 +202,15 @@ static void apply_event(run *r, const mq_event *ev)
         int rc = lt_ctl(r->broker, 30, NULL, 0, &e, stop);
         note_lag(r, ev);
         if (rc) {
-            sim_strs_add(r->warnings, "broker_restart at %.0f s: %s", ev->at_s, e.msg);
+            lt_warn(x, "broker_restart at %.0f s: %s", ev->at_s, e.msg);
             return;
         }
         sleep_until(r, ev->at_s + d - lead); /* returns at once when stopping */
         if (lt_ctl(r->broker, 60, NULL, 0, &e, start))
-            sim_strs_add(r->warnings, "broker_restart at %.0f s: %s", ev->at_s, e.msg);
+            lt_warn(x, "broker_restart at %.0f s: %s", ev->at_s, e.msg);
         return;
     }
     case MQ_EVENT_DISCONNECT: {
-        close_job jobs[LT_MAX_CLIENTS];
-        size_t nj = 0, wanted = 0;
-        if (ev->ngroups) {
-            sleep_until(r, ev->at_s - 2 * lead - 0.2);
-            nj = resolve_groups(r, ev, jobs, &wanted);
-        }
         sleep_until(r, ev->at_s - lead);
         pthread_mutex_lock(&x->mu);
         for (size_t g = 0; g < s->nproducers; g++)
@@ -251,27 +220,33 @@ static void apply_event(run *r, const mq_event *ev)
         pthread_mutex_unlock(&x->mu);
         set_label(r, ev);
         if (ev->ngroups) {
-            close_jobs(r, ev, jobs, nj, wanted);
+            close_groups(r, ev);
         } else {
             const char *args[] = {"close_all_connections", "mqsim: disconnect event", NULL};
             if (lt_ctl(r->broker, 15, NULL, 0, &e, args))
-                sim_strs_add(r->warnings, "disconnect at %.0f s: %s", ev->at_s, e.msg);
+                lt_warn(x, "disconnect at %.0f s: %s", ev->at_s, e.msg);
         }
         note_lag(r, ev);
         return;
     }
-    case MQ_EVENT_APP_RESTART:
+    case MQ_EVENT_APP_RESTART: {
+        /* all at once, or (rolling) the k-th selected client - producers,
+        ** then consumers, in group order, as the model - at at + k * rolling */
         sleep_until(r, ev->at_s);
         set_label(r, ev);
-        pthread_mutex_lock(&x->mu);
-        for (size_t i = 0; i < r->nclients; i++) {
+        size_t k = 0;
+        for (size_t i = 0; i < r->nclients && !r->events_stop; i++) {
             lt_client *c = &r->clients[i];
             if (!selected(ev, c->consumer, c->group)) continue;
+            double at = ev->at_s + (double)k++ * fmax(ev->rolling_s, 0);
+            sleep_until(r, at);
+            pthread_mutex_lock(&x->mu);
             c->restart_req = true;
-            c->restart_at = ev->at_s + d;
+            c->restart_at = at + d;
+            pthread_mutex_unlock(&x->mu);
         }
-        pthread_mutex_unlock(&x->mu);
         return;
+    }
     case MQ_EVENT_RESOURCE_OP:
         sleep_until(r, ev->at_s);
         set_label(r, ev);
@@ -355,9 +330,11 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     pthread_mutex_unlock(&k->mu);
     v[C_PRODS] = prods;
     v[C_CONSS] = conss;
+    /* an event in effect names the row, else the conversion's phase */
+    const char *phase = lt_conv_phase_label(lt_phase_now(&r->ctx));
     pthread_mutex_lock(&r->label_mu);
-    OOM_CHECK(sim_series_add_row(&out->series, v, r->label));
-    r->label[0] = '\0';
+    bool ev_on = r->label[0] && t >= r->label_from && t < r->label_until;
+    OOM_CHECK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
     pthread_mutex_unlock(&r->label_mu);
     sm->backlog_area += sm->last_backlog * (t - sm->last_t);
     sm->last_t = t;
@@ -365,41 +342,37 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     sm->backlog_max = fmax(sm->backlog_max, backlog);
 }
 
-/* basic.get every queue until empty (bounded), marking ids found. */
+/* Drain every queue (a conversion: the source's first, then the
+** destination's, so nothing a shovel moves meanwhile is missed). */
 static int drain(run *r, double timeout_s, sim_err *err)
 {
-    amqp_connection_state_t c = lt_connect(&r->ctx.url, 5, "mqsim/drain", err);
-    if (!c) return -1;
     double end = lt_now(&r->ctx) + timeout_s;
-    uint64_t limit = (uint64_t)r->track.n * 4 + 1000;
-    for (size_t q = 0; q < r->s->nqueues; q++) {
-        for (uint64_t k = 0; k < limit && lt_now(&r->ctx) < end; k++) {
-            amqp_maybe_release_buffers(c);
-            amqp_rpc_reply_t rep = amqp_basic_get(c, 1, amqp_cstring_bytes(r->s->queues[q].name), 1);
-            if (rep.reply_type != AMQP_RESPONSE_NORMAL) {
-                char b[256];
-                sim_err_set(err, "final drain: %s", lt_reply_text(rep, b, sizeof b));
-                lt_disconnect(c, false);
-                return -1;
-            }
-            if (rep.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) break;
-            amqp_message_t msg;
-            rep = amqp_read_message(c, 1, &msg, 0);
-            if (rep.reply_type != AMQP_RESPONSE_NORMAL) {
-                lt_disconnect(c, false);
-                return sim_err_set(err, "final drain: cannot read a message");
-            }
-            char body[64];
-            size_t n = msg.body.len < sizeof body - 1 ? msg.body.len : sizeof body - 1;
-            memcpy(body, msg.body.bytes, n);
-            body[n] = '\0';
-            unsigned long id = strtoul(body, NULL, 10);
-            amqp_destroy_message(&msg);
-            if (id < r->track.n) r->track.drained[id] = 1;
+    for (int n = 0; n < r->ctx.nnodes; n++) {
+        const char *names[64];
+        size_t k = 0;
+        if (r->conv) {
+            k = lt_conv_drain_queues(r->conv, n, names, 64);
+        } else {
+            for (size_t q = 0; q < r->s->nqueues && k < 64; q++) names[k++] = r->s->queues[q].name;
         }
+        if (lt_admin_drain(&r->ctx, &r->ctx.nodes[n], names, k, end, err)) return -1;
     }
-    lt_disconnect(c, true);
     return 0;
+}
+
+/* What a real consumer spends per message beyond its processing time
+** (the ack's send, reads, wake-up), from service times measured back to
+** back; NAN when fewer than 100 were. */
+static double consumer_overhead(const run *r)
+{
+    double busy_s = 0, drawn_s = 0;
+    uint64_t busy_n = 0;
+    for (size_t i = r->nprod; i < r->nclients; i++) {
+        busy_s += r->clients[i].busy_s;
+        drawn_s += r->clients[i].busy_drawn_s;
+        busy_n += r->clients[i].busy_n;
+    }
+    return busy_n >= 100 ? (busy_s - drawn_s) / (double)busy_n : NAN;
 }
 
 #define ADD(name, val, unit, better) \
@@ -416,7 +389,7 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     uint64_t lost = k->n - k->consumed_unique - stored;
     lost = lost > held ? lost - held : 0;
     ADD("messages_published", k->n, "msgs", NO);
-    ADD("messages_preloaded", 0, "msgs", NO);
+    ADD("messages_preloaded", r->preloaded, "msgs", NO);
     ADD("messages_consumed", k->consumed_unique, "msgs", HI);
     ADD("duplicates", k->duplicates, "msgs", LO);
     ADD("duplicate_rate", k->consumed_unique ? (double)k->duplicates / (double)k->consumed_unique : 0,
@@ -434,6 +407,7 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("exceptions_logged", k->exceptions, "count", LO);
     ADD("backlog_max", sm->backlog_max, "msgs", LO);
     ADD("backlog_mean", end_t > 0 ? sm->backlog_area / end_t : 0, "msgs", LO);
+    ADD("consumer_overhead_s", consumer_overhead(r), "s", NO);
     ADD("broker_startup_s", startup_s, "s", NO);
     ADD("disruption_lag_s", r->lag_max_s, "s", NO);
     ADD("ctl_latency_s", r->lead_s, "s", NO);
@@ -466,25 +440,22 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     const mq_scenario *s = r->s;
     lt_ctx *x = &r->ctx;
     /* declare (durable: a broker restart keeps them) and purge the queues:
-    ** a clean start */
-    amqp_connection_state_t ctl = lt_connect(&x->url, 5, "mqsim/control", err);
-    if (!ctl) return -1;
-    for (size_t q = 0; q < s->nqueues; q++) {
-        amqp_bytes_t name = amqp_cstring_bytes(s->queues[q].name);
-        amqp_queue_declare(ctl, 1, name, 0, 1, 0, 0, amqp_empty_table); /* durable */
-        amqp_rpc_reply_t rep = amqp_get_rpc_reply(ctl);
-        if (rep.reply_type == AMQP_RESPONSE_NORMAL) {
-            amqp_queue_purge(ctl, 1, name);
-            rep = amqp_get_rpc_reply(ctl);
-        }
-        if (rep.reply_type != AMQP_RESPONSE_NORMAL) {
-            char b[256];
-            sim_err_set(err, "declaring queue '%s': %s", s->queues[q].name, lt_reply_text(rep, b, sizeof b));
-            lt_disconnect(ctl, false);
-            return -1;
-        }
+    ** a clean start (a conversion's two nodes were set up by lt_conv) */
+    if (!r->conv) {
+        amqp_connection_state_t ctl = lt_connect(&x->nodes[LT_SRC], 5, "mqsim/control", err);
+        if (!ctl) return -1;
+        for (size_t q = 0; q < s->nqueues; q++)
+            if (lt_admin_queue(ctl, s->queues[q].name, NULL, err)) {
+                lt_disconnect(ctl, false);
+                return -1;
+            }
+        lt_disconnect(ctl, true);
     }
-    lt_disconnect(ctl, true);
+    /* the stacked backlog, before the clock starts (the model's t = 0) */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x->t0 = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    if (lt_preload(x, &x->nodes[LT_SRC], x->exchange, 120, &r->preloaded, err)) return -1;
 
     r->nclients = 0;
     for (size_t g = 0; g < s->nproducers; g++) r->nclients += (size_t)s->producers[g].count;
@@ -502,7 +473,6 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
             r->clients[k] = (lt_client){.ctx = x, .consumer = true, .group = (int)g, .index = i,
                                         .slot = (int)(s->nproducers + g), .seed = s->run.seed,
                                         .restart_at = -1};
-    struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     x->t0 = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
     int rc = 0;
@@ -515,6 +485,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     bool evt_ok = pthread_create(&evt, NULL, event_main, r) == 0;
     for (size_t i = 0; i < r->nclients; i++)
         if (!r->clients[i].started) rc = sim_err_set(err, "cannot start a client thread");
+    if (rc == 0 && r->conv) rc = lt_conv_start(r->conv, r->clients, r->nclients, err);
     sampler sm = {0};
     double dur = x->duration_s;
     for (double t = fmin(s->run.sample_s, dur); rc == 0; ) {
@@ -533,23 +504,23 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     x->stop_consumers = 1;
     for (size_t i = r->nprod; i < r->nclients; i++)
         if (r->clients[i].started) pthread_join(r->clients[i].th, NULL);
-    double end_t = fmin(lt_now(x), dur);
     if (evt_ok) {
         r->events_stop = 1; /* a pending start_app still runs: the drain needs the broker */
         pthread_join(evt, NULL);
     }
+    lt_conv_stop(r->conv);
     if (rc) return rc;
     if (collect_outages(r, out, dur)) return sim_err_set(err, "out of memory");
     double d0 = lt_now(x);
     if (drain(r, o->drain_timeout_s > 0 ? o->drain_timeout_s : 60, err)) return -1;
     info->drain_s = lt_now(x) - d0;
-    (void)end_t;
     compute(r, out, &sm, dur, info->broker_startup_s);
+    if (r->conv && lt_conv_results(r->conv, out, dur, consumer_overhead(r)))
+        return sim_err_set(err, "out of memory");
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
         if (ev->at_s >= dur) continue;
-        OOM_CHECK(sim_bands_add(&out->bands, ev->at_s,
-                                fmin(dur, ev->at_s + fmax(fmax(ev->duration_s, 0), s->run.sample_s)),
+        OOM_CHECK(sim_bands_add(&out->bands, ev->at_s, fmin(dur, ev->at_s + ev_span(r, ev)),
                                 ev_label(ev)));
     }
     return 0;
@@ -563,21 +534,39 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     lt_broker_install_guards();
     if (lt_check_scenario(s, &out->warnings, err)) return -1;
     run r = {.s = s};
-    r.warnings = &out->warnings;
     r.ctx.s = s;
+    r.ctx.nnodes = 1;
+    r.ctx.exchange = "";
+    r.ctx.phase = LT_PH_NONE;
+    r.ctx.warnings = &out->warnings;
+    pthread_mutex_init(&r.ctx.mu, NULL);
+    pthread_mutex_init(&r.ctx.warn_mu, NULL);
+    pthread_mutex_init(&r.label_mu, NULL);
     r.ctx.duration_s = o->duration_s > 0 ? fmin(o->duration_s, s->run.duration_s) : s->run.duration_s;
     info->duration_s = r.ctx.duration_s;
     lt_broker broker = {0};
-    if (o->start_broker) {
-        if (lt_broker_start(&broker, 60, err)) return -1;
+    int rc = -1;
+    if (s->rabbitmq_conversion) {
+        if (!o->start_broker) {
+            sim_err_set(err, "a conversion runs between two private nodes: use --start-broker");
+            goto done;
+        }
+        if (lt_conv_setup(s, &r.ctx, &r.conv, err)) goto done;
+        const lt_broker *src = lt_conv_node(r.conv, LT_SRC), *dst = lt_conv_node(r.conv, LT_DST);
+        info->broker_startup_s = fmax(src->startup_s, dst->startup_s);
+        snprintf(info->broker, sizeof info->broker, "amqp://127.0.0.1:%d (source), "
+                 "amqp://127.0.0.1:%d (destination)", src->amqp_port, dst->amqp_port);
+        r.broker = src;
+    } else if (o->start_broker) {
+        if (lt_broker_start(&broker, 60, err)) goto done;
         info->broker_startup_s = broker.startup_s;
         snprintf(info->broker, sizeof info->broker, "amqp://127.0.0.1:%d", broker.amqp_port);
         r.broker = &broker;
+        if (lt_check_target(info->broker, true, &r.ctx.nodes[LT_SRC], err)) goto done;
     } else {
         snprintf(info->broker, sizeof info->broker, "%s", o->broker_url ? o->broker_url : "");
+        if (lt_check_target(info->broker, o->allow_remote, &r.ctx.nodes[LT_SRC], err)) goto done;
     }
-    int rc = -1;
-    if (lt_check_target(info->broker, o->allow_remote || o->start_broker, &r.ctx.url, err)) goto done;
     if (!o->start_broker && !getenv("RABBITMQ_NODENAME"))
         for (size_t i = 0; i < s->nevents; i++)
             if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART) {
@@ -586,11 +575,8 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
                             "its Erlang cookie), or use --start-broker");
                 goto done;
             }
-    double maxrate = 0;
-    for (size_t i = 0; i < s->nproducers; i++)
-        for (size_t k = 0; k < s->producers[i].rate.nsteps; k++)
-            maxrate += s->producers[i].rate.steps[k].rate;
-    double cap = maxrate * r.ctx.duration_s * 1.2 + 1000;
+    double cap = lt_peak_rate(s) * r.ctx.duration_s * 1.2 + 1000;
+    for (size_t i = 0; i < s->nbacklogs; i++) cap += (double)s->backlogs[i].messages;
     if (cap > LT_MAX_MESSAGES) cap = LT_MAX_MESSAGES;
     r.ctx.blocked_until = calloc(s->nproducers + s->nconsumers + 1, sizeof(double));
     if (!r.ctx.blocked_until || lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) ||
@@ -599,16 +585,16 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
         goto done;
     }
     r.ctx.track = &r.track;
-    pthread_mutex_init(&r.ctx.mu, NULL);
-    pthread_mutex_init(&r.label_mu, NULL);
     rc = run_clients(&r, o, out, info, err);
-    pthread_mutex_destroy(&r.ctx.mu);
-    pthread_mutex_destroy(&r.label_mu);
 done:
+    lt_conv_free(r.conv); /* stops its two nodes */
+    lt_broker_stop(&broker);
     free(r.clients);
     free(r.ctx.blocked_until);
     lt_track_free(&r.track);
-    lt_broker_stop(&broker);
+    pthread_mutex_destroy(&r.ctx.mu);
+    pthread_mutex_destroy(&r.ctx.warn_mu);
+    pthread_mutex_destroy(&r.label_mu);
     if (rc) mq_result_free(out);
     return rc;
 }

@@ -3,19 +3,24 @@
 ** into the same mq_result the simulation produces (so io/out_run.c writes
 ** the same summary.csv, timeseries.csv, summary.json and plots).
 **
-** Flow: [start a private broker] -> declare and purge the queues -> start
-** one thread per client -> apply the scenario's events at their times from
-** an event thread (rabbitmqctl close_all_connections / close_connection per
-** group / stop_app + start_app for a broker restart; app restarts and
-** per-group refusal windows are emulated in the clients) -> sample the
-** timeseries every sample_interval -> at the end stop producers, then
-** consumers -> drain every queue with basic.get to tell "still stored" from
-** "lost" -> build the result -> [stop the broker].
+** Flow: [start a private broker, or a conversion's two nodes (lt_conv.h)]
+** -> declare and purge the queues -> put in the stacked backlog
+** (lt_preload.h) -> start one thread per client -> apply the scenario's
+** events at their times from an event thread (rabbitmqctl
+** close_all_connections / a server-side close of a group's connections /
+** stop_app + start_app for a broker restart; app restarts and per-group
+** refusal windows are emulated in the clients) and a conversion's phases
+** from its own thread -> sample the timeseries every sample_interval -> at
+** the end stop producers, then consumers -> drain every queue with
+** basic.get to tell "still stored" from "lost" -> build the result ->
+** [stop the broker(s)].
 **
 ** What a scenario may use in load mode (checked by lt_check_scenario before
 ** anything starts): a rabbitmq instance with one broker, consumers with
-** concurrency 1, no backlog or scheduled messages, no conversion, at most
-** LT_MAX_CLIENTS clients and LT_MAX_MESSAGES messages. Silent-peer events
+** concurrency 1, at most LT_MAX_BACKLOG stacked messages and no scheduled
+** ones, a conversion only with --start-broker (and the limits of
+** lt_conv_check), at most LT_MAX_CLIENTS clients and LT_MAX_MESSAGES
+** messages. Silent-peer events
 ** are applied as resets (with a warning): a server-side close cannot be
 ** silent. With a broker not started here, disconnect / broker_restart
 ** events need rabbitmqctl to reach that node: RABBITMQ_NODENAME must be set

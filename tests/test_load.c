@@ -3,14 +3,20 @@
 ** the loopback rule (checked on the parsed address, nothing is connected),
 ** clear exit-2 errors for a broker that is absent, silent or answering
 ** garbage (fake servers on 127.0.0.1 inside this process), authentication
-** refusal and clean start/stop of a private rabbitmq-server, and the three
-** validation scenarios run both ways (`mqsim run` and `mqsim load
-** --start-broker`) with duplicates, disruption windows and p99 delay
-** compared within the tolerances justified in docs/VALIDATION.md.
+** refusal and clean start/stop of a private rabbitmq-server, a
+** conversion's two nodes stopped after a normal run and after Ctrl-C
+** (nothing written then), what load mode refuses, and the validation
+** scenarios run both
+** ways (`mqsim run` and `mqsim load --start-broker`): the three plain ones
+** (duplicates, disruption windows, p99 delay) and the two conversions
+** (phase timeline, source backlog and phase-3 drain, who is moved when,
+** windows per endpoint, p99, duplicates within the model's bound), within
+** the tolerances justified in docs/VALIDATION.md.
 **
-** Every address used is loopback. The three real runs go one after the
-** other (about 3.5 minutes): run in parallel they finish in ~90 s, but
-** three Erlang VMs competing for the CPU inflate delays and duplicates.
+** Every address used is loopback. The real runs go one after the other
+** (about 3.5 minutes for the three plain ones, 2.7 for the conversions):
+** run in parallel, Erlang VMs competing for the two cores inflate delays
+** and duplicates. TEST_FILTER=<cmocka pattern> runs only matching tests.
 ** Tests run with cwd = repository root; MQSIM names the binary.
 */
 #include <setjmp.h>
@@ -28,7 +34,9 @@
 #include "load/lt_run.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -312,6 +320,23 @@ static double metric(const sim_metrics *m, const char *name)
     return x->value;
 }
 
+/* Run scenarios/validation/NAME.yaml in the simulation into DIR/NAME-sim
+** and read both summaries (the real one from DIR/NAME-real). */
+static void sim_and_read(const char *dir, const char *name, sim_metrics *sm, sim_metrics *rl)
+{
+    char cmd[1024], path[512];
+    snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
+             mqsim(), name, dir, name);
+    assert_int_equal(sh(cmd), 0);
+    sim_err e = {{0}};
+    snprintf(path, sizeof path, "%s/%s-sim/summary.csv", dir, name);
+    if (out_read_summary_csv(path, sm, &e)) fail_msg("%s", e.msg);
+    snprintf(path, sizeof path, "%s/%s-real/summary.csv", dir, name);
+    if (out_read_summary_csv(path, rl, &e)) fail_msg("%s", e.msg);
+    snprintf(path, sizeof path, "%s/%s-real/summary.json", dir, name);
+    assert_non_null(strstr(slurp(path), "\"mode\": \"real\""));
+}
+
 static void test_sim_vs_real(void **state)
 {
     (void)state;
@@ -335,17 +360,8 @@ static void test_sim_vs_real(void **state)
             snprintf(path, sizeof path, "%s/%s-real.log", tmpl, scen[i]);
             fail_msg("mqsim load %s failed: %s", scen[i], slurp(path));
         }
-        snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
-                 mqsim(), scen[i], tmpl, scen[i]);
-        assert_int_equal(sh(cmd), 0);
         sim_metrics sm = {0}, rl = {0};
-        sim_err e = {{0}};
-        snprintf(path, sizeof path, "%s/%s-sim/summary.csv", tmpl, scen[i]);
-        if (out_read_summary_csv(path, &sm, &e)) fail_msg("%s", e.msg);
-        snprintf(path, sizeof path, "%s/%s-real/summary.csv", tmpl, scen[i]);
-        if (out_read_summary_csv(path, &rl, &e)) fail_msg("%s", e.msg);
-        snprintf(path, sizeof path, "%s/%s-real/summary.json", tmpl, scen[i]);
-        assert_non_null(strstr(slurp(path), "\"mode\": \"real\""));
+        sim_and_read(tmpl, scen[i], &sm, &rl);
         double ds = metric(&sm, "duplicates"), dr = metric(&rl, "duplicates");
         double ws = metric(&sm, "disruption_max_s"), wr = metric(&rl, "disruption_max_s");
         double ps = metric(&sm, "delay_p99_s"), pr = metric(&rl, "delay_p99_s");
@@ -357,6 +373,360 @@ static void test_sim_vs_real(void **state)
         assert_near(wr, ws, 0.5);
         assert_near(pr, ps, 0.25 * ps + 0.005);
         assert_near(metric(&rl, "lost"), metric(&sm, "lost"), 0);
+        sim_metrics_free(&sm);
+        sim_metrics_free(&rl);
+    }
+}
+
+/* ---- conversions between two real nodes ------------------------------------ */
+
+static const char *const conv_yaml_head =
+    "name: cv\nrun: { duration: 30s }\n"
+    "instance: { kind: rabbitmq, edition: platinum, deployment: dedicated }\n"
+    "clusters: [ { name: m, brokers: [ { name: b1 } ] } ]\nqueues: [ { name: q } ]\n"
+    "producers: [ { name: p, rate: 100 } ]\n"
+    "consumers: [ { name: w, prefetch: 10, processing: { dist: constant, value: 1ms } } ]\n";
+
+/* lt_check_scenario on conv_yaml_head + tail: 0, or -1 with msg in e. */
+static int check_conv(const char *tail, sim_err *e)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%s%s", conv_yaml_head, tail);
+    mq_scenario s;
+    if (scn_load_string("cv.yaml", yaml, strlen(yaml), &s, e)) fail_msg("%s", e->msg);
+    sim_strs w = {0};
+    int rc = lt_check_scenario(&s, &w, e);
+    sim_strs_free(&w);
+    mq_scenario_free(&s);
+    return rc;
+}
+
+static void test_conversion_limits(void **state)
+{
+    (void)state;
+    sim_err e = {{0}};
+    const char *cv = "rabbitmq_conversion: { at: 5s, to: { edition: professional } }\n";
+    char tail[1024];
+    assert_int_equal(check_conv(cv, &e), 0);
+    snprintf(tail, sizeof tail, "%sscheduled: [ { messages: 10, deliver_at: { dist: constant, "
+             "value: 20s } } ]\n", cv);
+    assert_int_equal(check_conv(tail, &e), -1);
+    assert_non_null(strstr(e.msg, "delayed-message plugin"));
+    snprintf(tail, sizeof tail, "%sevents: [ { at: 8s, type: disconnect, duration: 5s } ]\n", cv);
+    assert_int_equal(check_conv(tail, &e), -1);
+    assert_non_null(strstr(e.msg, "app_restart and resource_op events only"));
+    assert_int_equal(check_conv("rabbitmq_conversion: { at: 5s, to: { edition: professional }, "
+                                "destination: { capacity_tps: 120 } }\n", &e), -1);
+    assert_non_null(strstr(e.msg, "throttling"));
+    assert_int_equal(check_conv("backlog: [ { messages: 300000 } ]\n", &e), -1);
+    assert_non_null(strstr(e.msg, "at most 200000 stacked"));
+    for (int i = 0; i < 2; i++) {
+        mq_scenario v;
+        sim_strs w = {0};
+        const char *f = i ? "scenarios/validation/conversion-upgrade.yaml"
+                          : "scenarios/validation/conversion-downgrade.yaml";
+        assert_int_equal(scn_load_file(f, &v, &e), 0);
+        if (lt_check_scenario(&v, &w, &e)) fail_msg("%s: %s", f, e.msg);
+        mq_scenario_free(&v);
+        sim_strs_free(&w);
+    }
+    /* two private nodes are needed: refused before anything connects */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s load scenarios/validation/conversion-downgrade.yaml --broker "
+             "amqp://127.0.0.1:1 --out %s > %s 2>&1", mqsim(), tmp_path("none"),
+             tmp_path("conv.txt"));
+    double t0 = mono();
+    assert_int_equal(sh(cmd), 2);
+    assert_true(mono() - t0 < 5);
+    assert_non_null(strstr(slurp(tmp_path("conv.txt")), "--start-broker"));
+    struct stat st;
+    assert_int_not_equal(stat(tmp_path("none"), &st), 0);
+}
+
+/* Call fn(pid, text, len, ud) with /proc/PID/<file> of every process
+** (text NUL-terminated, at most 64 KiB) until fn returns nonzero. */
+static void each_proc(const char *file, int (*fn)(int, const char *, size_t, void *), void *ud)
+{
+    static char buf[65536];
+    DIR *d = opendir("/proc");
+    if (!d) return;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/%s/%s", de->d_name, file);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        if (fn(atoi(de->d_name), buf, n, ud)) break;
+    }
+    closedir(d);
+}
+
+typedef struct env_find {
+    char want[320];   /* an environment entry to look for */
+    const char *cmd;  /* only processes whose command line has this (NULL: any) */
+    pid_t pgid;       /* the first process with it: its group ... */
+    char home[256];   /* ... and its HOME */
+    int live;         /* live (non-zombie) processes with it */
+} env_find;
+
+static bool is_zombie(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return true; /* gone */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return !rp || rp[2] == 'Z';
+}
+
+static bool cmdline_has(int pid, const char *what)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!buf[i]) buf[i] = ' ';
+    buf[n] = '\0';
+    return strstr(buf, what) != NULL;
+}
+
+static int env_has(int pid, const char *env, size_t n, void *ud)
+{
+    env_find *q = ud;
+    bool hit = false;
+    const char *home = "";
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1) {
+        hit |= !strcmp(env + i, q->want);
+        if (!strncmp(env + i, "HOME=", 5)) home = env + i + 5;
+    }
+    if (!hit || is_zombie(pid) || (q->cmd && !cmdline_has(pid, q->cmd)))
+        return 0;
+    if (!q->live++) {
+        q->pgid = getpgid((pid_t)pid);
+        snprintf(q->home, sizeof q->home, "%s", home);
+    }
+    return 0;
+}
+
+/* The process group and HOME of the server whose environment names node
+** `name` (RABBITMQ_NODENAME=name); pgid 0 when none runs. */
+static pid_t node_pgid(const char *name, char *home, size_t n)
+{
+    env_find q = {.pgid = 0};
+    snprintf(q.want, sizeof q.want, "RABBITMQ_NODENAME=%s", name);
+    each_proc("environ", env_has, &q);
+    snprintf(home, n, "%s", q.home);
+    return q.live && q.pgid > 0 ? q.pgid : 0;
+}
+
+typedef struct group_find { pid_t pg; int live; } group_find;
+
+static int in_group(int pid, const char *stat, size_t n, void *ud)
+{
+    (void)n;
+    group_find *q = ud;
+    const char *rp = strrchr(stat, ')'); /* "pid (comm) state ppid pgrp ..." */
+    char state;
+    int ppid, pgrp;
+    if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == q->pg &&
+        state != 'Z' && pid > 0)
+        q->live++;
+    return 0;
+}
+
+/* Whether process group pg has a live (non-zombie) member (epmd has no
+** HOME of its own to find it by). */
+static bool group_has_live(pid_t pg)
+{
+    group_find q = {pg, 0};
+    each_proc("stat", in_group, &q);
+    return q.live > 0;
+}
+
+/* Live processes whose HOME is home (a node, or rabbitmqctl for it; cmd
+** non-NULL: only those whose command line has cmd). */
+static int live_with_home(const char *home, const char *cmd)
+{
+    env_find q = {.cmd = cmd};
+    snprintf(q.want, sizeof q.want, "HOME=%s", home);
+    each_proc("environ", env_has, &q);
+    return q.live;
+}
+
+/* A conversion run's two nodes, found by node name (which embeds the
+** pid of the mqsim process). */
+typedef struct conv_nodes {
+    pid_t pg[2];
+    char home[2][256];
+} conv_nodes;
+
+/* `mqsim load scenarios/validation/NAME.yaml --start-broker --out OUT`
+** as a child (output to LOG), once both of its nodes run. */
+static pid_t start_conversion(const char *name, const char *out, const char *log, conv_nodes *cn)
+{
+    char file[256];
+    snprintf(file, sizeof file, "scenarios/validation/%s.yaml", name);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execl(mqsim(), mqsim(), "load", file, "--start-broker", "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    char node[2][64];
+    snprintf(node[0], sizeof node[0], "mqsim%ds@localhost", (int)child);
+    snprintf(node[1], sizeof node[1], "mqsim%dd@localhost", (int)child);
+    pid_t *pg = cn->pg;
+    pg[0] = pg[1] = 0;
+    double end = mono() + 90;
+    while ((!pg[0] || !pg[1]) && mono() < end && waitpid(child, NULL, WNOHANG) == 0) {
+        for (int i = 0; i < 2; i++)
+            if (!pg[i]) pg[i] = node_pgid(node[i], cn->home[i], sizeof cn->home[i]);
+        usleep(200000);
+    }
+    if (!pg[0] || !pg[1] || !cn->home[0][0] || !cn->home[1][0]) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        fail_msg("the two nodes of %s did not come up: %s", name, slurp(log));
+    }
+    return child;
+}
+
+/* Wait (<= timeout_s) for the child; its exit status, or -1. Then nothing
+** of either node may be alive: no process with its HOME (the node, epmd's
+** group aside, and every rabbitmqctl call for it), no live process in its
+** group (orphans may linger as zombies until init reaps them: dead, so not
+** counted). */
+static int finish_conversion(pid_t child, const conv_nodes *cn, double timeout_s)
+{
+    int st = 0;
+    double end = mono() + timeout_s;
+    pid_t w;
+    while ((w = waitpid(child, &st, WNOHANG)) == 0 && mono() < end) usleep(100000);
+    if (w != child) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        return -1;
+    }
+    /* the nodes were SIGKILLed or stopped: give the kernel 0.2 s to finish
+    ** them; a rabbitmqctl left running would still be there */
+    usleep(200000);
+    for (int i = 0; i < 2; i++) {
+        int live = live_with_home(cn->home[i], NULL);
+        if (live) fail_msg("%d processes of node %d (HOME %s) outlived the run", live, i, cn->home[i]);
+        if (kill(-cn->pg[i], 0) == 0 && group_has_live(cn->pg[i]))
+            fail_msg("node %d's process group is still alive", i);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Ctrl-C in the middle of a conversion stops both nodes and every
+** rabbitmqctl call in flight, and writes nothing. */
+static void test_conversion_interrupted(void **state)
+{
+    (void)state;
+    struct stat sb;
+    conv_nodes cn;
+    pid_t child = start_conversion("conversion-downgrade", tmp_path("intr"), tmp_path("intr.log"), &cn);
+    /* interrupt while a rabbitmqctl call for the source is in flight (the
+    ** start-up's await_startup, the routing Shovel's set-up, ...) */
+    double end = mono() + 60;
+    while (!live_with_home(cn.home[0], "rabbitmqctl") && mono() < end) usleep(20000);
+    assert_int_equal(kill(child, SIGINT), 0);
+    assert_int_equal(finish_conversion(child, &cn, 30), 130);
+    assert_int_not_equal(stat(tmp_path("intr"), &sb), 0); /* nothing written */
+}
+
+/* The two conversion scenarios, run both ways. Tolerances: docs/VALIDATION.md,
+** "Conversions on two real nodes". */
+static const char *const conv_scen[2] = {"conversion-downgrade", "conversion-upgrade"};
+/* consumers whose connections the conversion closes (duplicate floor) */
+static const int conv_closed_consumers[2] = {2, 3};
+
+static bool has_label(const char *series_path, const char *label)
+{
+    char quoted[160];
+    snprintf(quoted, sizeof quoted, "\"%s\"", label);
+    return strstr(slurp(series_path), quoted) != NULL;
+}
+
+static void test_conversion_sim_vs_real(void **state)
+{
+    (void)state;
+    static const char *const phase_labels[] = {"phase 1 dual-write", "phase 2 single-write",
+                                               "phase 3 source drain", "phase 4 destination only"};
+    static const char *const exact[] = {"clients_on_source_phase1", "clients_on_source_phase2",
+                                        "clients_on_source_phase3", "clients_on_source_phase4",
+                                        "clients_left_on_source", "connections_dropped_by_migration",
+                                        "messages_preloaded", "lost"};
+    for (int i = 0; i < 2; i++) {
+        char out[512], log[512], path[512];
+        double t0 = mono();
+        snprintf(out, sizeof out, "%s/%s-real", scratch, conv_scen[i]);
+        snprintf(log, sizeof log, "%s/%s-real.log", scratch, conv_scen[i]);
+        conv_nodes cn;
+        pid_t child = start_conversion(conv_scen[i], out, log, &cn);
+        /* ends by itself; both nodes stopped after a normal run too */
+        if (finish_conversion(child, &cn, 300) != 0)
+            fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(log));
+        print_message("# %s: real run took %.1f s\n", conv_scen[i], mono() - t0);
+        sim_metrics sm = {0}, rl = {0};
+        sim_and_read(scratch, conv_scen[i], &sm, &rl);
+        double p3s = metric(&sm, "phase3_s"), p3r = metric(&rl, "phase3_s");
+        double bs = metric(&sm, "source_backlog_at_phase3"), br = metric(&rl, "source_backlog_at_phase3");
+        double fr = metric(&rl, "source_drain_fluid_s"), fs = metric(&sm, "source_drain_fluid_s");
+        double fm = metric(&rl, "source_drain_fluid_measured_s");
+        double ps = metric(&sm, "delay_p99_s"), pr = metric(&rl, "delay_p99_s");
+        double ds = metric(&sm, "duplicates"), dr = metric(&rl, "duplicates");
+        double bound = metric(&rl, "duplicates_bound");
+        print_message("# %s phase3 sim %.2f real %.2f s (fluid sim %.2f real %.2f measured %.2f) | backlog at "
+                      "phase 3 sim %g real %g | p99 sim %.3f real %.3f | duplicates sim %g real %g "
+                      "(bound %g) | overhead %.0f us | lag %.2f s\n",
+                      conv_scen[i], p3s, p3r, fs, fr, fm, bs, br, ps, pr, ds, dr, bound,
+                      metric(&rl, "consumer_overhead_s") * 1e6, metric(&rl, "conversion_lag_s"));
+        print_message("# %s phase1 %.3f/%.3f phase2 %.3f/%.3f phase4 at %.2f/%.2f s | vpc window "
+                      "%.3f/%.3f privatelink %.3f/%.3f s (sim/real)\n", conv_scen[i],
+                      metric(&sm, "phase1_s"), metric(&rl, "phase1_s"), metric(&sm, "phase2_s"),
+                      metric(&rl, "phase2_s"), metric(&sm, "phase4_start_s"),
+                      metric(&rl, "phase4_start_s"), metric(&sm, "disruption_vpc_max_s"),
+                      metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_privatelink_max_s"),
+                      metric(&rl, "disruption_privatelink_max_s"));
+        for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++)
+            assert_near(metric(&rl, exact[k]), metric(&sm, exact[k]), 0);
+        /* the timed phases follow the scenario (timeline precision) */
+        assert_near(metric(&rl, "phase1_s"), metric(&sm, "phase1_s"), 0.1);
+        assert_near(metric(&rl, "phase2_s"), metric(&sm, "phase2_s"), 0.1);
+        /* phase 3 drains the source at mu - lambda (destination read
+        ** first): real against its own fluid estimate with the measured
+        ** consumer capacity, then against the simulation */
+        assert_near(p3r, fm, 0.05 * fm + 0.5);
+        assert_near(br, bs, 0.10 * bs + 50);
+        assert_near(p3r, p3s, 0.15 * p3s + 0.5);
+        assert_near(metric(&rl, "phase4_start_s"), metric(&sm, "phase4_start_s"),
+                    0.15 * p3s + 0.5);
+        assert_near(metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_vpc_max_s"), 0.5);
+        if (!isnan(metric(&sm, "disruption_privatelink_max_s")))
+            assert_near(metric(&rl, "disruption_privatelink_max_s"),
+                        metric(&sm, "disruption_privatelink_max_s"), 0.5);
+        assert_near(pr, ps, 0.10 * ps + 0.005);
+        /* duplicates: the model's bound holds for real; agreement is not
+        ** asserted (the model does not yet count the deliveries a closed
+        ** client still processes, docs/VALIDATION.md) */
+        assert_true(dr <= bound);
+        assert_true(dr >= ds - 3.0 * conv_closed_consumers[i]);
+        snprintf(path, sizeof path, "%s/%s-real/timeseries.csv", scratch, conv_scen[i]);
+        for (size_t k = 0; k < sizeof phase_labels / sizeof phase_labels[0]; k++)
+            if (!has_label(path, phase_labels[k])) fail_msg("%s: no '%s' rows", path, phase_labels[k]);
         sim_metrics_free(&sm);
         sim_metrics_free(&rl);
     }
@@ -380,6 +750,8 @@ static int scratch_teardown(void **state)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
+    /* TEST_FILTER=test_two_nodes (a cmocka pattern) runs only matching tests */
+    if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_loopback_rule),
@@ -389,7 +761,10 @@ int main(void)
         cmocka_unit_test(test_broker_silent),
         cmocka_unit_test(test_broker_garbage),
         cmocka_unit_test(test_private_broker),
+        cmocka_unit_test(test_conversion_limits),
+        cmocka_unit_test(test_conversion_interrupted),
         cmocka_unit_test(test_sim_vs_real),
+        cmocka_unit_test(test_conversion_sim_vs_real),
     };
     return cmocka_run_group_tests_name("load", tests, scratch_setup, scratch_teardown);
 }

@@ -1,0 +1,439 @@
+/*
+** lt_consumer.c - the load tester's consumer thread.
+**
+** A consumer processes one delivery at a time (concurrency 1): it sleeps
+** the sampled processing time, records the completion by id (a second
+** completion is a duplicate), then acks (unless ack: auto). Deliveries are
+** read from the socket(s) as they arrive into the client's own FIFO and
+** processed in arrival order, as a client library's dispatch queue does; a
+** connection the server closed is noticed when its close frame is read,
+** and the deliveries already received before it are still processed (their
+** ack cannot be sent: the broker has requeued them, so they come back as
+** duplicates - the behaviour docs/VALIDATION.md measures).
+**
+** Legs. In a plain run the consumer has one connection (its "home"): qos
+** prefetch, basic.consume, push deliveries. In a conversion the emulated
+** routing layer decides what it reads (the model's mq_queue_take):
+**   - before phase 1 (and in a plain run): the queue on its home node;
+**   - phases 1-3 (dual read): the destination first, then the source: the
+**     destination's queue is consumed by push (prefetch P) and the
+**     source's is pulled with basic.get whenever the client holds fewer
+**     than P deliveries, so one prefetch window spans both clusters and
+**     the source only gets the credit the destination leaves, as in the
+**     model; the get is pipelined (sent, answered while the consumer
+**     processes) and an empty one is retried every PULL_IDLE_S;
+**   - phase 4: the destination only (the source is closed for reads).
+** A consumer whose home is one node holds a second connection (a "leg") to
+** the other while it must read there: it stands for the routing layer's
+** path, not for a client connection, so the conversion never closes it and
+** its loss only re-opens it. Losing the home connection drops every leg
+** (the client is down), and reconnects follow the scenario's plan.
+**
+** Bounds: the FIFO holds at most FIFO_CAP(prefetch) entries (reading stops
+** when full: TCP back-pressure), one basic.get is outstanding at most,
+** every wait is <= LT_SLICE_S, every socket call has a timeout.
+*/
+#include "load/lt_client_int.h"
+#include "models/mq_world.h"
+#include "sim/sim_rng.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PULL_IDLE_S 0.005     /* re-poll an empty source queue this often */
+#define LEG_RETRY_S 0.5       /* re-open a lost routing leg after this */
+#define PUSH_CH 1             /* channel of basic.consume */
+#define PULL_CH 2             /* channel of basic.get */
+#define MAX_SLEEP_DEBT_S 0.05 /* a stall longer than this is not made up */
+
+typedef struct delivery {
+    uint32_t id;
+    uint32_t gen;             /* the leg's generation when it arrived */
+    uint64_t tag;
+    uint8_t node, channel, redelivered;
+} delivery;
+
+typedef struct leg {
+    amqp_connection_state_t conn; /* NULL = closed */
+    uint32_t gen;             /* bumped at every open: stale acks are skipped */
+    bool pushing;             /* basic.consume active on PUSH_CH */
+    bool pull_open;           /* PULL_CH open */
+    bool get_pending;         /* a basic.get sent, its answer not read yet */
+    char ctag[128];           /* consumer tag of the push */
+    double next_open;         /* routing leg: earliest re-open */
+    double next_get;          /* pull: earliest next basic.get */
+} leg;
+
+typedef struct cons {
+    lt_client *c;
+    lt_ctx *x;
+    const mq_consumer_group *g;
+    leg legs[LT_NODES];
+    int home;                 /* node of the client's own connection; -1 down */
+    bool pull_src;            /* the plan reads the source by basic.get */
+    delivery *fifo;
+    size_t head, n, cap;
+    uint32_t gen_seq;
+    lt_recon r;
+    gsl_rng *proc;
+    double sleep_debt;        /* processing slept too long by this much so far */
+    double busy_since;        /* end of the last processing if more was waiting */
+} cons;
+
+/* The deliveries a client may hold: one prefetch window per pushing leg,
+** plus stale entries of a leg just lost. */
+static size_t fifo_cap(int prefetch)
+{
+    return 4 * (size_t)prefetch + 64;
+}
+
+/* What the routing layer lets this consumer read in phase ph. */
+static void read_plan(const cons *k, lt_phase ph, bool push[LT_NODES], bool *pull_src)
+{
+    push[LT_SRC] = push[LT_DST] = false;
+    *pull_src = false;
+    if (k->x->nnodes < 2 || ph < LT_PH_DUAL) {
+        push[k->home] = true;
+    } else {
+        push[LT_DST] = true;
+        *pull_src = ph <= LT_PH_DRAIN;
+    }
+}
+
+static const char *queue_name(const cons *k)
+{
+    return k->x->s->queues[k->g->queue].name;
+}
+
+/* ---- legs ------------------------------------------------------------------ */
+
+static bool fifo_has_leg(const cons *k, int node)
+{
+    for (size_t i = 0; i < k->n; i++) {
+        const delivery *d = &k->fifo[(k->head + i) % k->cap];
+        if (d->node == node && d->gen == k->legs[node].gen) return true;
+    }
+    return false;
+}
+
+static void leg_close(cons *k, int node, bool polite)
+{
+    leg *l = &k->legs[node];
+    lt_disconnect(l->conn, polite);
+    l->conn = NULL;
+    l->pushing = l->pull_open = l->get_pending = false;
+}
+
+static int leg_open(cons *k, int node, double now)
+{
+    char name[160];
+    lt_conn_name(k->c, node == k->home ? NULL : "/routing", name, sizeof name);
+    leg *l = &k->legs[node];
+    l->conn = lt_connect(&k->x->nodes[node], LT_CONNECT_TIMEOUT_S, name, NULL);
+    if (!l->conn) {
+        l->next_open = now + LEG_RETRY_S;
+        return -1;
+    }
+    l->gen = ++k->gen_seq;
+    l->pushing = l->pull_open = l->get_pending = false;
+    l->next_get = now;
+    return 0;
+}
+
+static int push_start(cons *k, int node)
+{
+    leg *l = &k->legs[node];
+    int pf = k->g->prefetch > 65535 ? 65535 : k->g->prefetch;
+    amqp_basic_qos(l->conn, PUSH_CH, 0, (uint16_t)pf, 0);
+    if (amqp_get_rpc_reply(l->conn).reply_type != AMQP_RESPONSE_NORMAL) return -1;
+    amqp_basic_consume_ok_t *ok =
+        amqp_basic_consume(l->conn, PUSH_CH, amqp_cstring_bytes(queue_name(k)), amqp_empty_bytes, 0,
+                           k->g->ack == MQ_ACK_AUTO, 0, amqp_empty_table);
+    if (!ok || amqp_get_rpc_reply(l->conn).reply_type != AMQP_RESPONSE_NORMAL) return -1;
+    size_t n = ok->consumer_tag.len < sizeof l->ctag - 1 ? ok->consumer_tag.len : sizeof l->ctag - 1;
+    memcpy(l->ctag, ok->consumer_tag.bytes, n);
+    l->ctag[n] = '\0';
+    l->pushing = true;
+    return 0;
+}
+
+/* basic.cancel: deliveries already sent stay queued in rabbitmq-c and are
+** still read and processed. */
+static int push_stop(cons *k, int node)
+{
+    leg *l = &k->legs[node];
+    if (!amqp_basic_cancel(l->conn, PUSH_CH, amqp_cstring_bytes(l->ctag))) return -1;
+    l->pushing = false;
+    return 0;
+}
+
+static int pull_start(cons *k, int node)
+{
+    leg *l = &k->legs[node];
+    if (!amqp_channel_open(l->conn, PULL_CH)) return -1;
+    l->pull_open = true;
+    return 0;
+}
+
+/* The client's own connection is gone: every leg with it. */
+static void cons_down(cons *k, double now)
+{
+    for (int n = 0; n < LT_NODES; n++) leg_close(k, n, false);
+    k->home = -1;
+    lt_went_down(k->c, &k->r, now);
+}
+
+static void leg_failed(cons *k, int node, double now)
+{
+    if (node == k->home) {
+        cons_down(k, now);
+    } else {
+        leg_close(k, node, false);
+        k->legs[node].next_open = now + LEG_RETRY_S;
+    }
+}
+
+/* Open the home connection on the node the routing layer picks. */
+static int cons_connect(cons *k, double now, bool first)
+{
+    if (!first && lt_blocked(k->c, now)) return -1;
+    int node = lt_route_node(k->x);
+    k->home = node;
+    if (leg_open(k, node, now)) {
+        k->home = -1;
+        return -1;
+    }
+    lt_went_up(k->c, k->legs[node].conn, node, lt_now(k->x), first);
+    return 0;
+}
+
+/* Make the legs match the read plan of the current phase. */
+static void reconcile(cons *k, double now)
+{
+    bool push[LT_NODES];
+    read_plan(k, lt_phase_now(k->x), push, &k->pull_src);
+    for (int n = 0; n < LT_NODES && k->home >= 0; n++) {
+        leg *l = &k->legs[n];
+        bool pull = n == LT_SRC && k->pull_src;
+        bool need = push[n] || pull || n == k->home;
+        if (!l->conn) {
+            if (!need || now < l->next_open || leg_open(k, n, now)) continue;
+        } else if (!need) {
+            if (!fifo_has_leg(k, n)) leg_close(k, n, true);
+            continue;
+        }
+        int rc = 0;
+        if (push[n] && !l->pushing) rc = push_start(k, n);
+        else if (!push[n] && l->pushing) rc = push_stop(k, n);
+        if (rc == 0 && pull && !l->pull_open) rc = pull_start(k, n);
+        if (rc) leg_failed(k, n, now);
+    }
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static void fifo_push(cons *k, delivery d)
+{
+    SIM_ASSERT(k->n < k->cap);
+    k->fifo[(k->head + k->n) % k->cap] = d;
+    k->n++;
+}
+
+static bool readable(amqp_connection_state_t c, int timeout_ms)
+{
+    if (amqp_frames_enqueued(c) || amqp_data_in_buffer(c)) return true;
+    struct pollfd p = {.fd = amqp_get_sockfd(c), .events = POLLIN};
+    return poll(&p, 1, timeout_ms) > 0;
+}
+
+/* A frame other than a delivery is waiting on leg node: the answer to our
+** basic.get, or the server closing the channel or connection. 0 when the
+** leg is still usable. */
+static int read_method(cons *k, int node, double now)
+{
+    leg *l = &k->legs[node];
+    amqp_frame_t f;
+    struct timeval tv = lt_tv(LT_SLICE_S);
+    if (amqp_simple_wait_frame_noblock(l->conn, &f, &tv) != AMQP_STATUS_OK ||
+        (f.frame_type == AMQP_FRAME_METHOD && (f.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
+                                               f.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD))) {
+        leg_failed(k, node, now);
+        return -1;
+    }
+    if (f.frame_type != AMQP_FRAME_METHOD) return 0;
+    if (f.payload.method.id == AMQP_BASIC_GET_EMPTY_METHOD) {
+        l->get_pending = false;
+        l->next_get = now + PULL_IDLE_S;
+        return 0;
+    }
+    if (f.payload.method.id != AMQP_BASIC_GET_OK_METHOD) return 0;
+    amqp_basic_get_ok_t *ok = f.payload.method.decoded;
+    delivery d = {.gen = l->gen, .tag = ok->delivery_tag, .node = (uint8_t)node,
+                  .channel = (uint8_t)f.channel, .redelivered = ok->redelivered};
+    l->get_pending = false;
+    amqp_message_t msg;
+    if (amqp_read_message(l->conn, f.channel, &msg, 0).reply_type != AMQP_RESPONSE_NORMAL) {
+        leg_failed(k, node, now);
+        return -1;
+    }
+    d.id = lt_body_id(msg.body.bytes, msg.body.len);
+    amqp_destroy_message(&msg);
+    fifo_push(k, d);
+    return 0;
+}
+
+/* Read every delivery that has arrived, destination first. A read error
+** (the server's close, a reset) takes the leg down. */
+static void pump(cons *k, double now)
+{
+    static const int order[LT_NODES] = {LT_DST, LT_SRC};
+    for (int i = 0; i < LT_NODES; i++) {
+        int n = order[i];
+        leg *l = &k->legs[n];
+        for (size_t guard = 0; l->conn && k->n < k->cap && guard < k->cap; guard++) {
+            if (!readable(l->conn, 0)) break;
+            amqp_envelope_t env;
+            struct timeval tv = lt_tv(LT_SLICE_S);
+            amqp_rpc_reply_t rep = amqp_consume_message(l->conn, &env, &tv, 0);
+            if (rep.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+                rep.library_error == AMQP_STATUS_TIMEOUT)
+                break;
+            if (rep.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+                rep.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
+                if (read_method(k, n, now)) break; /* the leg is gone */
+                continue;
+            }
+            if (rep.reply_type != AMQP_RESPONSE_NORMAL) {
+                leg_failed(k, n, now);
+                break;
+            }
+            fifo_push(k, (delivery){.id = lt_body_id(env.message.body.bytes, env.message.body.len),
+                                    .gen = l->gen, .tag = env.delivery_tag, .node = (uint8_t)n,
+                                    .channel = PUSH_CH, .redelivered = env.redelivered});
+            amqp_destroy_envelope(&env);
+        }
+        if (l->conn) amqp_maybe_release_buffers(l->conn);
+    }
+}
+
+/* Dual read: while the window has room, ask the source for one message.
+** The basic.get is sent without waiting (its answer is read by pump), so
+** processing never waits for the round trip; one is outstanding at most. */
+static void pull(cons *k, double now)
+{
+    leg *l = &k->legs[LT_SRC];
+    if (!k->pull_src || !l->conn || !l->pull_open || l->get_pending || now < l->next_get ||
+        k->n >= (size_t)k->g->prefetch)
+        return;
+    amqp_basic_get_t req = {.queue = amqp_cstring_bytes(queue_name(k)),
+                            .no_ack = k->g->ack == MQ_ACK_AUTO};
+    if (amqp_send_method(l->conn, PULL_CH, AMQP_BASIC_GET_METHOD, &req) != AMQP_STATUS_OK) {
+        leg_failed(k, LT_SRC, now);
+        return;
+    }
+    l->get_pending = true;
+}
+
+/* Wait (<= until) for something to read on any open leg. */
+static void wait_input(cons *k, double until)
+{
+    struct pollfd p[LT_NODES];
+    int np = 0;
+    for (int n = 0; n < LT_NODES; n++) {
+        amqp_connection_state_t c = k->legs[n].conn;
+        if (!c) continue;
+        if (amqp_frames_enqueued(c) || amqp_data_in_buffer(c)) return;
+        p[np++] = (struct pollfd){.fd = amqp_get_sockfd(c), .events = POLLIN};
+    }
+    double left = fmin(until - lt_now(k->x), LT_SLICE_S);
+    if (left <= 0) return;
+    if (np == 0) {
+        lt_sleep(left);
+        return;
+    }
+    while (poll(p, (nfds_t)np, (int)(left * 1000) + 1) < 0 && errno == EINTR) {}
+}
+
+/* ---- processing ------------------------------------------------------------ */
+
+static void process_one(cons *k)
+{
+    lt_ctx *x = k->x;
+    delivery d = k->fifo[k->head];
+    k->head = (k->head + 1) % k->cap;
+    k->n--;
+    pthread_mutex_lock(&x->mu);
+    k->c->in_flight = 1;
+    pthread_mutex_unlock(&x->mu);
+    /* Processing is emulated by a sleep, which wakes ~0.1 ms late on this
+    ** kind of machine (timer slack plus wake-up): carry the excess over to
+    ** the next sleeps so that the mean processing time is the scenario's. */
+    double want = fmax(0, sim_dist_sample(&k->g->processing, k->proc));
+    double t0 = lt_now(x);
+    lt_sleep(want - k->sleep_debt);
+    double now = lt_now(x);
+    k->sleep_debt = fmin(fmax(k->sleep_debt + (now - t0) - want, 0), MAX_SLEEP_DEBT_S);
+    if (k->busy_since > 0) { /* back to back: one whole service time */
+        k->c->busy_s += now - k->busy_since;
+        k->c->busy_drawn_s += want;
+        k->c->busy_n++;
+    }
+    k->busy_since = k->n > 0 ? now : 0;
+    if (d.id != UINT32_MAX) lt_track_consumed(x->track, d.id, now, d.redelivered);
+    pthread_mutex_lock(&x->mu);
+    k->c->in_flight = 0;
+    pthread_mutex_unlock(&x->mu);
+    leg *l = &k->legs[d.node];
+    if (k->g->ack != MQ_ACK_MANUAL || !l->conn || l->gen != d.gen) return; /* stale: requeued */
+    if (amqp_basic_ack(l->conn, d.channel, d.tag, 0) != AMQP_STATUS_OK) leg_failed(k, d.node, now);
+}
+
+void *lt_consumer_main(void *arg)
+{
+    lt_client *c = arg;
+    lt_ctx *x = c->ctx;
+    const mq_consumer_group *g = &x->s->consumers[c->group];
+    uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)c->index);
+    cons k = {.c = c, .x = x, .g = g, .home = -1, .cap = fifo_cap(g->prefetch)};
+    k.proc = sim_rng_new(c->seed, 0, entity, sim_hash_str("processing"));
+    k.r = (lt_recon){.cfg = &g->reconnect, .rng = sim_rng_new(c->seed, 0, entity, sim_hash_str("reconnect"))};
+    k.fifo = malloc(k.cap * sizeof *k.fifo);
+    if (!k.proc || !k.r.rng || !k.fifo) goto out;
+    if (cons_connect(&k, lt_now(x), true)) lt_start_cut_off(c, &k.r);
+    while (!x->stop_consumers) {
+        double now = lt_now(x);
+        if (lt_take_restart(c, &k.r) && k.home >= 0) cons_down(&k, now);
+        if (k.home < 0) {
+            if (now >= k.r.next_try) {
+                if (cons_connect(&k, now, false)) lt_failed_attempt(&k.r, now);
+            } else if (k.n > 0) {
+                process_one(&k); /* received before the loss: the app finishes them */
+            } else {
+                lt_sleep(fmin(LT_SLICE_S, k.r.next_try - now));
+            }
+            continue;
+        }
+        reconcile(&k, now);
+        if (k.home < 0) continue;
+        pump(&k, now);
+        if (k.home < 0) continue;
+        pull(&k, lt_now(x));
+        if (k.n > 0) {
+            process_one(&k);
+            continue;
+        }
+        leg *src = &k.legs[LT_SRC];
+        bool will_pull = k.pull_src && src->conn && src->pull_open && !src->get_pending;
+        wait_input(&k, will_pull ? src->next_get : now + LT_SLICE_S);
+    }
+out:
+    for (int n = 0; n < LT_NODES; n++) leg_close(&k, n, true);
+    free(k.fifo);
+    gsl_rng_free(k.proc);
+    gsl_rng_free(k.r.rng);
+    return NULL;
+}
