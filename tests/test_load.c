@@ -650,8 +650,26 @@ static void test_conversion_interrupted(void **state)
 /* The two conversion scenarios, run both ways. Tolerances: docs/VALIDATION.md,
 ** "Conversions on two real nodes". */
 static const char *const conv_scen[2] = {"conversion-downgrade", "conversion-upgrade"};
-/* consumers whose connections the conversion closes (duplicate floor) */
+/* consumers whose connections the conversion closes, and of those the ones
+** closed at the end of the drain (source_stop), which the real run can only
+** do once it has seen the drain end, conversion_lag_s late */
 static const int conv_closed_consumers[2] = {2, 3};
+static const int conv_late_closed[2] = {0, 2};
+
+/* The largest consumer prefetch of scenarios/validation/NAME.yaml. */
+static int s_prefetch(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "scenarios/validation/%s.yaml", name);
+    mq_scenario v;
+    sim_err e = {{0}};
+    assert_int_equal(scn_load_file(path, &v, &e), 0);
+    int pf = 0;
+    for (size_t i = 0; i < v.nconsumers; i++)
+        if (v.consumers[i].prefetch > pf) pf = v.consumers[i].prefetch;
+    mq_scenario_free(&v);
+    return pf;
+}
 
 static bool has_label(const char *series_path, const char *label)
 {
@@ -719,11 +737,15 @@ static void test_conversion_sim_vs_real(void **state)
             assert_near(metric(&rl, "disruption_privatelink_max_s"),
                         metric(&sm, "disruption_privatelink_max_s"), 0.5);
         assert_near(pr, ps, 0.10 * ps + 0.005);
-        /* duplicates: the model's bound holds for real; agreement is not
-        ** asserted (the model does not yet count the deliveries a closed
-        ** client still processes, docs/VALIDATION.md) */
+        /* duplicates: within 3 per closed consumer of the model, which counts
+        ** the deliveries a closed client still processes; a close made late
+        ** (after the drain was seen) finds that consumer's window partly
+        ** worked off, at most a whole prefetch fewer (docs/VALIDATION.md) */
+        double tol = 3.0 * conv_closed_consumers[i];
+        double late = conv_late_closed[i] * (double)s_prefetch(conv_scen[i]);
         assert_true(dr <= bound);
-        assert_true(dr >= ds - 3.0 * conv_closed_consumers[i]);
+        assert_true(dr <= ds + tol);
+        assert_true(dr >= ds - tol - late);
         snprintf(path, sizeof path, "%s/%s-real/timeseries.csv", scratch, conv_scen[i]);
         for (size_t k = 0; k < sizeof phase_labels / sizeof phase_labels[0]; k++)
             if (!has_label(path, phase_labels[k])) fail_msg("%s: no '%s' rows", path, phase_labels[k]);
