@@ -321,18 +321,6 @@ lt_phase lt_phase_now(lt_ctx *x)
     return p;
 }
 
-double lt_peak_rate(const mq_scenario *s)
-{
-    double peak = 0;
-    for (size_t i = 0; i < s->nproducers; i++) {
-        double mx = 0;
-        for (size_t k = 0; k < s->producers[i].rate.nsteps; k++)
-            mx = fmax(mx, s->producers[i].rate.steps[k].rate);
-        peak += mx;
-    }
-    return peak;
-}
-
 int lt_route_node(lt_ctx *x)
 {
     return x->nnodes > 1 && lt_phase_now(x) >= LT_PH_DUAL ? LT_DST : LT_SRC;

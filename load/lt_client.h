@@ -132,9 +132,6 @@ typedef struct lt_ctx {
 void lt_warn(lt_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The conversion phase now (LT_PH_NONE outside a conversion). */
 lt_phase lt_phase_now(lt_ctx *x);
-/* The producers' offered peak: the sum over groups of each group's
-** highest rate step, msg/s. */
-double lt_peak_rate(const mq_scenario *s);
 
 /* One client and its connection window bookkeeping (guarded by ctx->mu
 ** where noted; the rest is private to its thread). */

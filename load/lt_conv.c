@@ -35,9 +35,7 @@
 #define STARTUP_TIMEOUT_S 90
 #define CTL_TIMEOUT_S 20
 
-static const char *const phase_label[LT_NPH] = {
-    "creating destination", "phase 1 dual-write", "phase 2 single-write",
-    "phase 3 source drain", "phase 4 destination only"};
+_Static_assert(LT_NPH == MQ_RABBITMQ_NPHASES, "the load tester's phases are the model's");
 
 struct lt_conv {
     const mq_scenario *s;
@@ -66,7 +64,7 @@ struct lt_conv {
 
 const char *lt_conv_phase_label(lt_phase p)
 {
-    return p >= 0 && p < LT_NPH ? phase_label[p] : "";
+    return mq_rabbitmq_phase_label(p);
 }
 
 const lt_broker *lt_conv_node(const lt_conv *c, int node)
@@ -84,7 +82,7 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART)
             return sim_err_set(err, "event at %.0f s: load mode replays a conversion with "
                                "app_restart and resource_op events only", s->events[i].at_s);
-    double peak = lt_peak_rate(s);
+    double peak = mq_scenario_peak_rate(s);
     double cap = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
     if (cap > 0 && cap < 1.5 * peak)
         return sim_err_set(err, "the destination's capacity for this instance (%.0f msg/s) is "
@@ -438,12 +436,7 @@ static uint64_t source_ready(lt_conv *c, amqp_connection_state_t *ctl)
 static double fluid(const lt_conv *c, uint64_t backlog, double now, double overhead_s)
 {
     const mq_scenario *s = c->s;
-    double mu = 0, lambda = 0;
-    for (size_t i = 0; i < s->nconsumers; i++) {
-        const mq_consumer_group *g = &s->consumers[i];
-        double t = sim_dist_mean(&g->processing) + overhead_s;
-        mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
-    }
+    double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
     if (backlog == 0) return 0;
     return mu > lambda ? (double)backlog / (mu - lambda) : INFINITY;
@@ -569,7 +562,7 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
         double to = end_s;
         for (int q = p + 1; q <= (int)c->last; q++)
             if (!isnan(t[q])) { to = t[q]; break; }
-        if (sim_bands_add(&out->bands, t[p], to, phase_label[p])) return -1;
+        if (sim_bands_add(&out->bands, t[p], to, mq_rabbitmq_phase_label(p))) return -1;
     }
     if (!isnan(c->privatelink_s) && !isnan(t[LT_PH_DUAL]) &&
         sim_bands_add(&out->bands, t[LT_PH_DUAL], fmin(end_s, t[LT_PH_DUAL] + c->privatelink_s),
@@ -615,7 +608,7 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
     ADD("conversion_lag_s", c->lag_max_s, "s", NO);
     if (isnan(t4) &&
         sim_strs_add(&out->warnings, "the conversion did not reach phase 4 within the run (%s at "
-                     "the end)", c->last >= 0 ? phase_label[c->last] : "not started"))
+                     "the end)", c->last >= 0 ? mq_rabbitmq_phase_label(c->last) : "not started"))
         return -1;
     return 0;
 }

@@ -62,7 +62,7 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
                            LT_MAX_BACKLOG, (unsigned long long)stacked);
     if (s->rabbitmq_conversion && lt_conv_check(s, warnings, err)) return -1;
     size_t clients = 0;
-    double msgs = lt_peak_rate(s) * s->run.duration_s;
+    double msgs = mq_scenario_peak_rate(s) * s->run.duration_s;
     for (size_t i = 0; i < s->nproducers; i++) clients += (size_t)s->producers[i].count;
     for (size_t i = 0; i < s->nconsumers; i++) {
         clients += (size_t)s->consumers[i].count;
@@ -575,7 +575,7 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
                             "its Erlang cookie), or use --start-broker");
                 goto done;
             }
-    double cap = lt_peak_rate(s) * r.ctx.duration_s * 1.2 + 1000;
+    double cap = mq_scenario_peak_rate(s) * r.ctx.duration_s * 1.2 + 1000;
     for (size_t i = 0; i < s->nbacklogs; i++) cap += (double)s->backlogs[i].messages;
     if (cap > LT_MAX_MESSAGES) cap = LT_MAX_MESSAGES;
     r.ctx.blocked_until = calloc(s->nproducers + s->nconsumers + 1, sizeof(double));

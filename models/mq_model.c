@@ -234,13 +234,7 @@ static void on_warmup_end(sim *s, void *subject, uint64_t arg)
 static double fluid_drain(const mq_world *w, double *mu_out, double *lambda_out)
 {
     const mq_scenario *s = w->s;
-    double mu = 0, lambda = 0;
-    for (size_t i = 0; i < s->nconsumers; i++) {
-        const mq_consumer_group *g = &s->consumers[i];
-        double t = sim_dist_mean(&g->processing);
-        double per = fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
-        mu += g->count * per;
-    }
+    double mu = mq_scenario_consume_capacity(s, 0), lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++)
         lambda += mq_rate_at_run(s, &s->producers[i].rate, s->run.drain_from_s);
     *mu_out = mu;

@@ -63,6 +63,11 @@ static const char *const ph_label[NPH] = {
     "creating destination", "phase 1 dual-write", "phase 2 single-write",
     "phase 3 source drain", "phase 4 destination only"};
 
+const char *mq_rabbitmq_phase_label(int phase)
+{
+    return phase >= 0 && phase < NPH ? ph_label[phase] : "";
+}
+
 typedef struct rb_state {
     const mq_rabbitmq_conversion *cv;
     size_t nsrc;            /* source queues (scenario queues) */
@@ -180,12 +185,8 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
     double now = sim_now(w->sim);
     st->backlog_p3 = 0;
     for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
-    st->mu = st->lambda = 0;
-    for (size_t i = 0; i < s->nconsumers; i++) {
-        const mq_consumer_group *g = &s->consumers[i];
-        double t = sim_dist_mean(&g->processing);
-        st->mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
-    }
+    st->mu = mq_scenario_consume_capacity(s, 0);
+    st->lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++)
         st->lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
     double hold = 0;

@@ -86,4 +86,10 @@ void mq_rabbitmq_metrics(struct mq_world *w, struct mq_result *out);
 /* Release world.change (NULL-safe). */
 void mq_rabbitmq_free(struct mq_world *w);
 
+/* The timeline label of phase 0 (creating the destination) .. 4
+** (destination only), as the model writes it in timeseries and bands; ""
+** for any other number. The load tester labels its phases with it. */
+const char *mq_rabbitmq_phase_label(int phase);
+#define MQ_RABBITMQ_NPHASES 5
+
 #endif

@@ -182,18 +182,6 @@ double mq_rocketmq_duration(const mq_scenario *s, const mq_rocketmq_change *ch)
     return d;
 }
 
-static double peak_rate(const mq_scenario *s)
-{
-    double r = 0;
-    for (size_t i = 0; i < s->nproducers; i++) {
-        double mx = 0;
-        for (size_t j = 0; j < s->producers[i].rate.nsteps; j++)
-            mx = fmax(mx, s->producers[i].rate.steps[j].rate);
-        r += mx;
-    }
-    return r;
-}
-
 #define WARN(...) do { if (sim_strs_add(out, __VA_ARGS__)) return -1; } while (0)
 
 /* Append ", 'name'" to a list buffer (truncated quietly). */
@@ -258,7 +246,7 @@ int mq_rocketmq_warnings(const mq_scenario *s, const mq_rocketmq_change *ch, sim
             WARN("SEVERE RISK: disabling Internet access cuts off %ld clients that use the "
                  "public endpoint, for good (groups %s)", n, list);
     }
-    double peak = peak_rate(s);
+    double peak = mq_scenario_peak_rate(s);
     if (ch->has_spec_tps && ch->spec_tps > 0 && peak > ch->spec_tps)
         WARN("the new computing specification (%g TPS) is below the offered peak load "
              "(%g msg/s): sends will be throttled and a backlog will build", ch->spec_tps,

@@ -6,7 +6,33 @@
 #include "models/mq_budget.h"
 #include "models/mq_rocketmq.h"
 
+#include "sim/sim_dist.h"
+
+#include <math.h>
 #include <stdlib.h>
+
+double mq_scenario_peak_rate(const mq_scenario *s)
+{
+    double peak = 0;
+    for (size_t i = 0; i < s->nproducers; i++) {
+        double mx = 0;
+        for (size_t k = 0; k < s->producers[i].rate.nsteps; k++)
+            mx = fmax(mx, s->producers[i].rate.steps[k].rate);
+        peak += mx;
+    }
+    return peak;
+}
+
+double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s)
+{
+    double mu = 0;
+    for (size_t i = 0; i < s->nconsumers; i++) {
+        const mq_consumer_group *g = &s->consumers[i];
+        double t = sim_dist_mean(&g->processing) + overhead_s;
+        mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
+    }
+    return mu;
+}
 
 void mq_scenario_free(mq_scenario *s)
 {
