@@ -17,9 +17,9 @@
 **
 ** Record lifetime. A record is needed while something may still act on its
 ** message: a copy (queue, client buffer or slot, producer, schedule) or a
-** pin (an orphaned processing slot that will still count a consumption, a
-** stored send whose confirm is outstanding and that a drop would
-** republish). Once the message is settled (consumed, lost or expired) and
+** pin (an orphaned slot or buffered delivery that will still count a
+** consumption, a stored send whose confirm is outstanding and that a drop
+** would republish). Once the message is settled (consumed, lost or expired) and
 ** has neither, nothing can reach its id again, so the record goes on a LIFO
 ** free list and the next mq_msg_new reuses it. Memory then follows the
 ** messages in the system (a 5 M backlog plus what is in flight), not every
@@ -60,16 +60,15 @@ uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)
 {
     w->created++;
     uint32_t id;
-    if (w->nfree > 0) {
+    if (w->nfree > 0) { /* the latest recycled record */
         id = w->free_head;
         SIM_ASSERT(id < w->nmsgs && w->msgs[id].fate == FATE_FREE);
         w->free_head = w->msgs[id].queue;
         w->nfree--;
-        goto init;
+    } else {
+        if (w->nmsgs == w->msgs_cap) mq_msg_reserve(w, w->msgs_cap ? w->msgs_cap : 4096);
+        id = (uint32_t)w->nmsgs++;
     }
-    if (w->nmsgs == w->msgs_cap) mq_msg_reserve(w, w->msgs_cap ? w->msgs_cap : 4096);
-    id = (uint32_t)w->nmsgs++;
-init:
     w->msgs[id] = (mq_msg){
         .intended = intended,
         .stored_at = NAN,
