@@ -292,11 +292,9 @@ static inline double rung_pos(const rung *r, double t)
 }
 
 /* Smallest k with 2^k >= n (n >= 1). */
-static unsigned pool_class(uint32_t n)
+static inline unsigned pool_class(uint32_t n)
 {
-    unsigned k = 0;
-    while (((uint32_t)1 << k) < n) k++;
-    return k;
+    return n <= 1 ? 0 : 32u - (unsigned)__builtin_clz(n - 1);
 }
 
 /* An array of at least n entries (capacity 2^k written to *cap). */

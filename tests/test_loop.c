@@ -375,6 +375,68 @@ static void test_bytes_per_event(void **state)
     sim_free(s);
 }
 
+/* ---- lookahead --------------------------------------------------------- */
+
+enum { LA_N = 5000 };
+typedef struct la_log {
+    uint64_t ran[LA_N + 1], hinted[LA_N + 1];
+    size_t hint_at[LA_N + 1]; /* how many had run when the hint came */
+    size_t nran, nhint, wrong_kind;
+} la_log;
+
+static void la_action(sim *s, void *subject, uint64_t arg)
+{
+    la_log *l = subject;
+    if (l->nran < LA_N) l->ran[l->nran++] = arg;
+    if (arg % 3 == 0) /* reschedule some, so the order keeps changing */
+        sim_after(s, 0.5 + (double)(arg % 7) * 0.01, 0, 7, la_action, l, arg + LA_N);
+}
+
+static void la_hint(void *ud, uint32_t kind, void *subject, uint64_t arg)
+{
+    la_log *l = ud;
+    if (kind != 7 || subject != l) l->wrong_kind++;
+    if (l->nhint < LA_N) {
+        l->hint_at[l->nhint] = l->nran;
+        l->hinted[l->nhint++] = arg;
+    }
+}
+
+/* The hint names events that really run SIM_LOOKAHEAD places later, and
+** setting it changes nothing: same order, same fingerprint. */
+static void test_lookahead_hint(void **state)
+{
+    (void)state;
+    static la_log a, b;
+    uint64_t fp[2];
+    for (int k = 0; k < 2; k++) {
+        la_log *l = k ? &b : &a;
+        memset(l, 0, sizeof *l);
+        sim *s = sim_new_queue(SIM_QUEUE_LADDER);
+        assert_non_null(s);
+        if (k) sim_set_lookahead(s, la_hint, l);
+        for (uint64_t i = 0; i < LA_N / 2; i++)
+            sim_at(s, (double)((i * 7919) % 1000) * 0.001, 0, 7, la_action, l, i);
+        sim_run(s, INFINITY);
+        fp[k] = sim_fingerprint(s);
+        sim_free(s);
+    }
+    assert_true(fp[0] == fp[1]);
+    assert_int_equal(a.nran, b.nran);
+    assert_memory_equal(a.ran, b.ran, a.nran * sizeof a.ran[0]);
+    assert_int_equal(b.wrong_kind, 0);
+    assert_true(b.nhint > b.nran / 2); /* most steps had the bottom at hand */
+    /* a hint given while ran[i] is about to run names ran[i + SIM_LOOKAHEAD]
+    ** (nothing here is cancelled or scheduled that close ahead) */
+    for (size_t h = 0; h < b.nhint; h++) {
+        size_t j = b.hint_at[h] + SIM_LOOKAHEAD;
+        if (j >= b.nran) continue;
+        if (b.hinted[h] != b.ran[j])
+            fail_msg("hint %zu named event %llu, but %llu ran %d later", h,
+                     (unsigned long long)b.hinted[h], (unsigned long long)b.ran[j], SIM_LOOKAHEAD);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_cancel_in_run),
         cmocka_unit_test(test_progress_final_report),
         cmocka_unit_test(test_fingerprint_regression),
+        cmocka_unit_test(test_lookahead_hint),
         cmocka_unit_test(test_bytes_per_event),
     };
     return cmocka_run_group_tests_name("sim_loop", tests, NULL, NULL);
