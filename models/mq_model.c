@@ -522,6 +522,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
         sim_at(w.sim, s->run.warmup_s, PRIO_EVENT, K_EVENT_START, on_warmup_end, &w, 0);
     preload_backlog(&w);
     preload_scheduled(&w);
+    mq_producers_source(&w);
     for (size_t i = 0; i < w.nprod; i++) mq_producer_start(&w, w.producers[i]);
     for (size_t i = 0; i < w.ncons; i++) mq_consumer_start(&w, w.consumers[i]);
     mq_events_schedule(&w);

@@ -97,18 +97,25 @@ static double advance(const mq_producer *p, double t, double area)
     return advance_sched(p, t + off, area, p->w->s->run.duration_s + off) - off;
 }
 
-static void on_arrival(sim *s, void *subject, uint64_t arg);
-
-static void schedule_next(mq_world *w, mq_producer *p, double from, double area)
+/* The arrival `area` after schedule point `from`, or INFINITY past the end
+** of the run. */
+static double arrival_after(const mq_producer *p, double from, double area)
 {
     double t = advance(p, from, area);
-    if (t <= w->s->run.duration_s)
-        p->arrival = sim_at(w->sim, t, PRIO_CLIENT, K_ARRIVAL, on_arrival, p, 0);
+    return t <= p->w->s->run.duration_s ? t : INFINITY;
 }
 
 static double next_area(mq_producer *p)
 {
     return p->g->rate.arrivals == MQ_ARRIVALS_POISSON ? sim_rng_exp(p->rng, 1.0) : 1.0;
+}
+
+/* The engine's source asks for arrivals ahead (sim_source_set): they use
+** only the client's own random stream and the fixed schedule. */
+static double next_arrival(void *subject, double t)
+{
+    mq_producer *p = subject;
+    return arrival_after(p, t, next_area(p));
 }
 
 /* Confirm window: a stored send awaits its confirm for rtt + latency. */
@@ -275,7 +282,11 @@ static void on_arrival(sim *s, void *subject, uint64_t arg)
     w->published++;
     w->iv_published++;
     send(w, p, (mq_ent){msg, 0, 0, 0});
-    schedule_next(w, p, now, next_area(p));
+}
+
+void mq_producers_source(mq_world *w)
+{
+    sim_source_set(w->sim, PRIO_CLIENT, K_ARRIVAL, on_arrival, next_arrival);
 }
 
 mq_producer *mq_producer_new(mq_world *w, int group, int index)
@@ -316,7 +327,7 @@ void mq_producer_start(mq_world *w, mq_producer *p)
     double area = p->g->rate.arrivals == MQ_ARRIVALS_POISSON
                       ? sim_rng_exp(p->rng, 1.0)
                       : gsl_rng_uniform_pos(p->rng); /* random phase */
-    schedule_next(w, p, 0.0, area);
+    OOM_CHECK(sim_source_add(w->sim, p, arrival_after(p, 0.0, area)));
 }
 
 void mq_producer_up(mq_world *w, mq_producer *p)

@@ -146,7 +146,6 @@ typedef struct mq_producer {
     mq_ring unsent;     /* confirmed sends made into a silent link: they hold
                            the producer's copy and are republished at the drop */
     sim_handle retry_timer;
-    sim_handle arrival;
 } mq_producer;
 
 /* A processing slot. A delivery still in transit when a slot is free gets
@@ -337,6 +336,9 @@ double mq_rate_at(const mq_rate *r, double t);
 double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t);
 mq_producer *mq_producer_new(mq_world *w, int group, int index);
 void mq_producer_free(mq_producer *p);
+/* Register the producers' arrivals as the engine's open-loop source;
+** call once before mq_producer_start. */
+void mq_producers_source(mq_world *w);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);

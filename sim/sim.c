@@ -18,6 +18,7 @@
 #include "sim/sim.h"
 #include "sim/sim_err.h"
 #include "sim/sim_evq.h"
+#include "sim/sim_src.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +43,10 @@ struct sim {
     double prog_every;
     sim_lookahead_fn ahead_fn;
     void *ahead_ud;
+    sim_src src; /* the open-loop source; src.next == NULL: none */
+    sim_action src_fn;
+    int32_t src_prio;
+    uint32_t src_kind;
     uint64_t kind_count[SIM_KIND_COUNTED];
 };
 
@@ -64,6 +69,7 @@ void sim_free(sim *s)
 {
     if (!s) return;
     sim_evq_free(s->q);
+    sim_src_free(&s->src);
     free(s);
 }
 
@@ -95,6 +101,23 @@ bool sim_cancel(sim *s, sim_handle h) { return sim_evq_cancel(s->q, h); }
 bool sim_is_pending(const sim *s, sim_handle h)
 {
     return sim_evq_is_pending(s->q, h);
+}
+
+void sim_source_set(sim *s, int32_t prio, uint32_t kind, sim_action fn, sim_next_fn next)
+{
+    SIM_ASSERTF(fn && next, "sim_source_set needs an action and a next function");
+    SIM_ASSERTF(!s->src.next, "one source per engine");
+    s->src.next = next;
+    s->src_fn = fn;
+    s->src_prio = prio;
+    s->src_kind = kind;
+}
+
+int sim_source_add(sim *s, void *subject, double first_t)
+{
+    SIM_ASSERTF(s->src.next, "sim_source_add before sim_source_set");
+    SIM_ASSERTF(s->executed == 0, "sim_source_add after the run has started");
+    return sim_src_add(&s->src, subject, first_t);
 }
 
 void sim_set_stop_condition(sim *s, sim_stop_fn fn, void *ud)
@@ -139,7 +162,7 @@ static void report(sim *s, double until, double t0, double wall0,
     p.now = s->now;
     p.until = until;
     p.executed = s->executed;
-    p.pending = sim_evq_size(s->q);
+    p.pending = sim_events_pending(s);
     p.wall_s = wall_now() - wall0;
     p.events_per_s = p.wall_s > 0 ? (double)(s->executed - exec0) / p.wall_s
                                    : 0.0;
@@ -170,11 +193,25 @@ sim_stop_reason sim_run(sim *s, double until)
     uint64_t fp = s->fp;
     sim_stop_reason why;
     sim_evq_item it;
+    sim_src *src = &s->src;
     for (;;) {
-        if (!sim_evq_pop(q, until, &it)) {
-            why = sim_evq_size(q) ? SIM_STOP_TIME : SIM_STOP_EMPTY;
-            if (isfinite(until)) s->now = until;
-            break;
+        /* the source's head, if due by `until`, bounds what the queue may
+        ** hand out; at equal (t, prio) the queue goes first */
+        const sim_src_ev *sh = src->next ? sim_src_head(src) : NULL;
+        if (sh && sh->t > until) sh = NULL;
+        if (!sim_evq_pop_before(q, sh ? sh->t : until, sh ? s->src_prio : INT32_MAX, &it)) {
+            if (!sh) {
+                why = sim_evq_size(q) || (src->next && sim_src_head(src)) ? SIM_STOP_TIME
+                                                                           : SIM_STOP_EMPTY;
+                if (isfinite(until)) s->now = until;
+                break;
+            }
+            it.t = sh->t;
+            it.fn = s->src_fn;
+            it.subject = src->subjects[sh->subject];
+            it.arg = 0;
+            it.kind = s->src_kind;
+            sim_src_take(src);
         }
         SIM_ASSERTF(it.t >= s->now,
                     "event list returned t %.17g s before now %.17g s (kind %u)",
@@ -239,11 +276,11 @@ void sim_progress_stderr(const sim_progress *p, void *ud)
 
 uint64_t sim_fingerprint(const sim *s) { return s->fp; }
 uint64_t sim_events_executed(const sim *s) { return s->executed; }
-size_t sim_events_pending(const sim *s) { return sim_evq_size(s->q); }
+size_t sim_events_pending(const sim *s) { return sim_evq_size(s->q) + sim_src_pending(&s->src); }
 size_t sim_bytes_per_event(void) { return sim_evq_bytes_per_event(); }
 size_t sim_mem_bytes(const sim *s)
 {
-    return sizeof *s + sim_evq_mem_bytes(s->q);
+    return sizeof *s + sim_evq_mem_bytes(s->q) + sim_src_mem_bytes(&s->src);
 }
 
 uint64_t sim_events_of_kind(const sim *s, uint32_t kind)

@@ -127,6 +127,25 @@ void sim_progress_stderr(const sim_progress *p, void *ud);
 typedef void (*sim_lookahead_fn)(void *ud, uint32_t kind, void *subject, uint64_t arg);
 void sim_set_lookahead(sim *s, sim_lookahead_fn fn, void *ud);
 
+/* Open-loop source: events known ahead, that nothing in the run moves or
+** cancels (an open-loop client's arrivals, drawn from its own random
+** stream on a fixed schedule). Instead of scheduling each one, the model
+** adds its subjects once, before the first sim_run, and the engine runs
+** fn(s, subject, 0) at each subject's times, merged into the total order
+** as events of priority prio and this kind (counted and fingerprinted like
+** any other). next(subject, t) returns the subject's next time after its
+** event at t (>= t; INFINITY: no more) and is called ahead of time, a few
+** events per subject at once, so it may only use the subject's own state
+** and fixed data. At equal (time, priority) a scheduled event runs before
+** a source event, and source events run in the order their subjects were
+** added. Such events cannot be cancelled. One source per engine; see
+** sim/sim_src.h for how it is merged. */
+typedef double (*sim_next_fn)(void *subject, double t);
+void sim_source_set(sim *s, int32_t prio, uint32_t kind, sim_action fn, sim_next_fn next);
+/* Add a subject with its first time (>= 0; INFINITY: none). 0, or -1 on
+** out-of-memory. The subject is borrowed, like an event's. */
+int sim_source_add(sim *s, void *subject, double first_t);
+
 /* 64-bit hash over (time bits, kind) of every executed event, in order. */
 uint64_t sim_fingerprint(const sim *s);
 uint64_t sim_events_executed(const sim *s);

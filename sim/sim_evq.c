@@ -666,6 +666,11 @@ static inline void remove_front(sim_evq *q)
 
 bool sim_evq_pop(sim_evq *q, double limit, sim_evq_item *out)
 {
+    return sim_evq_pop_before(q, limit, INT32_MAX, out);
+}
+
+bool sim_evq_pop_before(sim_evq *q, double limit, int32_t limit_prio, sim_evq_item *out)
+{
     sim_event e;
     while (front(q, &e)) {
         if (q->gen[e.slot] != e.gen) { /* cancelled: discard, recycle it */
@@ -675,6 +680,7 @@ bool sim_evq_pop(sim_evq *q, double limit, sim_evq_item *out)
             continue;
         }
         if (e.t > limit) return false;
+        if (e.t == limit && q->rec[e.slot].prio > limit_prio) return false;
         remove_front(q);
         const sim_evrec *r = &q->rec[e.slot];
         out->t = e.t;

@@ -81,6 +81,11 @@ sim_handle sim_evq_push(sim_evq *q, double t, int32_t prio, uint32_t kind,
 ** already stale. Returns false, changing nothing visible, when the queue is
 ** empty or the earliest event lies after limit. */
 bool sim_evq_pop(sim_evq *q, double limit, sim_evq_item *out);
+/* Like sim_evq_pop, but with the limit a (time, priority) key: pops the
+** earliest live event only if its time is before `limit`, or equal to it
+** with a priority of at most limit_prio. sim_evq_pop(q, t, out) is
+** sim_evq_pop_before(q, t, INT32_MAX, out). */
+bool sim_evq_pop_before(sim_evq *q, double limit, int32_t limit_prio, sim_evq_item *out);
 
 /* The record of the entry k places behind the front, when the structure
 ** has it at hand (ladder bottom); false otherwise. For lookahead hints:
