@@ -157,8 +157,22 @@ const sim_src_ev *sim_src_head(sim_src *src)
 
 size_t sim_src_pending(const sim_src *src)
 {
-    size_t n = src->win_n - src->win_pos + src->carry_n;
+    /* subjects with a time not yet cut, plus the others that still have
+    ** an event in the window or the carried tail (each once) */
+    size_t n = 0;
     for (size_t i = 0; i < src->n; i++) n += src->next_t[i] < INFINITY;
+    size_t end = src->win_n + src->carry_n;
+    if (src->win_pos == end) return n;
+    unsigned char *seen = calloc(src->n, 1);
+    SIM_ASSERTF(seen, "out of memory counting %zu source subjects", src->n);
+    for (size_t k = src->win_pos; k < end; k++) {
+        uint32_t i = src->win[k].subject;
+        if (src->next_t[i] == INFINITY && !seen[i]) {
+            seen[i] = 1;
+            n++;
+        }
+    }
+    free(seen);
     return n;
 }
 

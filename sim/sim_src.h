@@ -64,8 +64,10 @@ static inline const sim_src_ev *sim_src_ahead(const sim_src *src, size_t k)
     return src->win_pos + k < src->win_n ? &src->win[src->win_pos + k] : NULL;
 }
 
-/* Events in the current window not yet taken plus subjects with an event
-** still to come: what the source contributes to the pending count. */
+/* Subjects with an event still to run: what the source contributes to the
+** pending count, the same figure as if each subject had its next event
+** scheduled, wherever the windows were cut. O(subjects + window); for
+** progress reports, not for every event. */
 size_t sim_src_pending(const sim_src *src);
 
 size_t sim_src_mem_bytes(const sim_src *src);

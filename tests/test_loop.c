@@ -437,6 +437,253 @@ static void test_lookahead_hint(void **state)
     }
 }
 
+/* ---- the open-loop source (sim_source_set) -------------------------------- */
+
+/* A subject's times are a pure function of (id, previous time): an
+** exponential gap from a hash of both, so the same subject yields the same
+** times whether the engine asks ahead (source) or the action reschedules
+** (sim_at). Rates differ by four orders of magnitude, so windows cut with
+** some subjects capped and their events carried. */
+enum { SRC_LOG = 200000 };
+typedef struct src_log {
+    double t[SRC_LOG];
+    uint32_t id[SRC_LOG];
+    size_t n;
+} src_log;
+
+typedef struct src_subj {
+    uint32_t id;
+    double rate, horizon; /* events per second; no events after horizon */
+    int same_left;        /* tie test: times still to repeat */
+    src_log *log;
+} src_subj;
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static double src_next(void *subject, double t)
+{
+    src_subj *u = subject;
+    uint64_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    double v = ((double)(mix64(tb ^ ((uint64_t)u->id << 40)) >> 11) + 0.5) * 0x1p-53;
+    double nt = t - log(v) / u->rate;
+    return nt <= u->horizon ? nt : INFINITY;
+}
+
+static void src_record(src_log *l, double t, uint32_t id)
+{
+    if (l->n < SRC_LOG) {
+        l->t[l->n] = t;
+        l->id[l->n] = id;
+    }
+    l->n++;
+}
+
+static void src_action(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    src_subj *u = subject;
+    src_record(u->log, sim_now(s), u->id);
+}
+
+static void sched_action(sim *s, void *subject, uint64_t arg)
+{
+    src_action(s, subject, arg);
+    double nt = src_next(subject, sim_now(s));
+    if (nt < INFINITY) sim_at(s, nt, 0, 5, sched_action, subject, 0);
+}
+
+/* other traffic in the same engine: a ticker at priority 0 and one at -1 */
+static void src_tick(sim *s, void *subject, uint64_t arg)
+{
+    src_record(subject, sim_now(s), 1000 + (uint32_t)(arg & 1));
+    if (arg < 2000) sim_after(s, 0.0625, (int32_t)(arg & 1) - 1, 1, src_tick, subject, arg + 2);
+}
+
+enum { SRC_SUBJECTS = 40 };
+
+static uint64_t run_src_pattern(sim_queue_kind kind, bool via_source, src_log *l,
+                                uint64_t *executed, size_t *pending_at_10)
+{
+    static src_subj u[SRC_SUBJECTS];
+    l->n = 0;
+    sim *s = sim_new_queue(kind);
+    assert_non_null(s);
+    if (via_source) sim_source_set(s, 0, 5, src_action, src_next);
+    for (uint32_t i = 0; i < SRC_SUBJECTS; i++) {
+        u[i] = (src_subj){i, i == 7 ? 5000.0 : i % 5 == 0 ? 50.0 : 2.0,
+                          i == 3 ? 4.0 : i == 7 ? 20.0 : 60.0, 0, l};
+        double first = i == 11 ? INFINITY : 0.001 + 0.01 * i; /* 11 never fires */
+        if (via_source)
+            assert_int_equal(sim_source_add(s, &u[i], first), 0);
+        else if (first < INFINITY)
+            sim_at(s, first, 0, 5, sched_action, &u[i], 0);
+    }
+    sim_at(s, 0.0, -1, 1, src_tick, l, 0);
+    sim_at(s, 0.0, 0, 1, src_tick, l, 1);
+    assert_int_equal(sim_run(s, 10.0), SIM_STOP_TIME);
+    *pending_at_10 = sim_events_pending(s);
+    assert_int_equal(sim_run(s, INFINITY), SIM_STOP_EMPTY);
+    assert_int_equal(sim_events_pending(s), 0);
+    uint64_t fp = sim_fingerprint(s);
+    *executed = sim_events_executed(s);
+    assert_int_equal(sim_events_of_kind(s, 5), l->n - 2002);
+    sim_free(s);
+    return fp;
+}
+
+/* Events from the source run at the same times, in the same order, with
+** the same fingerprint as the same events scheduled one by one, on heap and
+** ladder; a subject added with INFINITY never runs. Start times avoid the
+** tickers' times: at a tie the two ways differ by rule (next test). */
+static void test_source_matches_scheduled(void **state)
+{
+    (void)state;
+    static src_log a, b;
+    for (int k = 0; k < NKINDS; k++) {
+        uint64_t ea, eb;
+        size_t pa, pb;
+        uint64_t fa = run_src_pattern(KINDS[k], false, &a, &ea, &pa);
+        uint64_t fb = run_src_pattern(KINDS[k], true, &b, &eb, &pb);
+        assert_int_equal(pa, pb);
+        assert_int_equal(pa, 2 + SRC_SUBJECTS - 2); /* tickers; 3 ended, 11 never ran */
+        assert_true(a.n > 100000 && a.n <= SRC_LOG); /* subject 7 alone ~100k */
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(ea, eb);
+        for (size_t i = 0; i < a.n; i++)
+            if (a.t[i] != b.t[i] || a.id[i] != b.id[i])
+                fail_msg("queue %d, event %zu: scheduled (%.17g, %u), source (%.17g, %u)", k,
+                         i, a.t[i], a.id[i], b.t[i], b.id[i]);
+        assert_true(fa == fb);
+        for (size_t i = 0; i < b.n; i++) {
+            assert_int_not_equal(b.id[i], 11);
+            if (b.id[i] == 3) assert_true(b.t[i] <= 4.0);
+        }
+    }
+}
+
+/* next for the tie test: a subject repeats its time same_left times, then
+** steps by 1 s up to its horizon */
+static double tie_next(void *subject, double t)
+{
+    src_subj *u = subject;
+    if (u->same_left > 0) {
+        u->same_left--;
+        return t;
+    }
+    return t + 1.0 <= u->horizon ? t + 1.0 : INFINITY;
+}
+
+static void tie_sched(sim *s, void *subject, uint64_t arg)
+{
+    src_record(subject, sim_now(s), (uint32_t)arg);
+}
+
+/* At equal time: lower priority first; at equal (time, priority) the
+** scheduled event before the source's; source events in the order their
+** subjects were added (not by address or id), a subject's repeated times
+** together. Also: pending counts the source, a time limit stops before
+** source events after it, and the run resumes where it stopped. */
+static void test_source_ties_pending_and_until(void **state)
+{
+    (void)state;
+    static src_log l;
+    l.n = 0;
+    src_subj u[3] = {{20, 1, 2.0, 0, &l}, {21, 1, 2.0, 2, &l}, {22, 1, 3.0, 0, &l}};
+    sim *s = sim_new();
+    sim_source_set(s, 0, 5, src_action, tie_next);
+    /* added in the order 22, 20, 21 */
+    assert_int_equal(sim_source_add(s, &u[2], 1.0), 0);
+    assert_int_equal(sim_source_add(s, &u[0], 1.0), 0);
+    assert_int_equal(sim_source_add(s, &u[1], 1.0), 0);
+    sim_at(s, 1.0, 1, 2, tie_sched, &l, 31);  /* after the source */
+    sim_at(s, 1.0, 0, 2, tie_sched, &l, 30);  /* before it: same prio, scheduled */
+    sim_at(s, 1.0, -1, 2, tie_sched, &l, 29); /* first */
+    assert_int_equal(sim_events_pending(s), 3 + 3);
+    assert_int_equal(sim_run(s, 1.5), SIM_STOP_TIME);
+    assert_near(sim_now(s), 1.5, 0.0);
+    const uint32_t first[] = {29, 30, 22, 20, 21, 21, 21, 31};
+    assert_int_equal(l.n, 8);
+    for (size_t i = 0; i < l.n; i++) {
+        assert_near(l.t[i], 1.0, 0.0);
+        if (l.id[i] != first[i]) fail_msg("event %zu at t = 1: id %u, want %u", i, l.id[i], first[i]);
+    }
+    assert_int_equal(sim_events_pending(s), 3); /* each subject's t = 2 */
+    assert_int_equal(sim_run(s, INFINITY), SIM_STOP_EMPTY);
+    const uint32_t rest[] = {22, 20, 21, 22};
+    const double rest_t[] = {2, 2, 2, 3};
+    assert_int_equal(l.n, 12);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(l.id[8 + i], rest[i]);
+        assert_near(l.t[8 + i], rest_t[i], 0.0);
+    }
+    assert_int_equal(sim_events_pending(s), 0);
+    assert_int_equal(sim_events_of_kind(s, 5), 9);
+    sim_free(s);
+}
+
+static void abort_source_add_late(void)
+{
+    static src_log l;
+    src_subj u = {0, 1, 2.0, 0, &l};
+    sim *s = sim_new();
+    sim_source_set(s, 0, 5, src_action, tie_next);
+    sim_source_add(s, &u, 0.0);
+    sim_run(s, 0.5);
+    sim_source_add(s, &u, 1.0); /* too late: events were handed out */
+}
+
+static void abort_source_stuck(void)
+{
+    static src_log l;
+    src_subj u = {0, 1, 2.0, 1000, &l}; /* 1000 events at one time */
+    sim *s = sim_new();
+    sim_source_set(s, 0, 5, src_action, tie_next);
+    sim_source_add(s, &u, 0.0);
+    sim_run(s, INFINITY);
+}
+
+/* Misuse aborts with a message: adding after the run started, and a
+** subject whose next time never moves on. */
+static void test_source_misuse_aborts(void **state)
+{
+    (void)state;
+    char msg[1024];
+    expect_abort(abort_source_add_late, msg, sizeof msg);
+    if (!strstr(msg, "after the run has started")) fail_msg("message: %s", msg);
+    expect_abort(abort_source_stuck, msg, sizeof msg);
+    if (!strstr(msg, "same time")) fail_msg("message: %s", msg);
+}
+
+/* The source's memory is counted in sim_mem_bytes and is freed with the
+** engine (ASan's leak check covers the latter). */
+static void test_source_memory(void **state)
+{
+    (void)state;
+    static src_log l;
+    static src_subj u[1000];
+    sim *s = sim_new();
+    size_t empty = sim_mem_bytes(s);
+    sim_source_set(s, 0, 5, src_action, src_next);
+    for (uint32_t i = 0; i < 1000; i++) {
+        u[i] = (src_subj){i, 10.0, 1.0, 0, &l};
+        assert_int_equal(sim_source_add(s, &u[i], 0.5 + 0.0001 * i), 0);
+    }
+    assert_true(sim_mem_bytes(s) >= empty + 1000 * (sizeof(void *) + sizeof(double)));
+    assert_int_equal(sim_events_pending(s), 1000);
+    l.n = 0;
+    assert_int_equal(sim_run(s, INFINITY), SIM_STOP_EMPTY);
+    assert_true(l.n >= 1000);
+    for (size_t i = 1; i < l.n && i < SRC_LOG; i++) assert_true(l.t[i] >= l.t[i - 1]);
+    sim_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +698,10 @@ int main(void)
         cmocka_unit_test(test_fingerprint_regression),
         cmocka_unit_test(test_lookahead_hint),
         cmocka_unit_test(test_bytes_per_event),
+        cmocka_unit_test(test_source_matches_scheduled),
+        cmocka_unit_test(test_source_ties_pending_and_until),
+        cmocka_unit_test(test_source_misuse_aborts),
+        cmocka_unit_test(test_source_memory),
     };
     return cmocka_run_group_tests_name("sim_loop", tests, NULL, NULL);
 }
