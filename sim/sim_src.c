@@ -100,7 +100,7 @@ static bool cut(sim_src *src)
 {
     /* carry what the last window did not hand out to the front */
     size_t carried = src->win_n - src->win_pos;
-    memmove(src->win, src->win + src->win_pos, carried * sizeof *src->win);
+    if (carried) memmove(src->win, src->win + src->win_pos, carried * sizeof *src->win);
     double a = carried ? src->win[0].t : INFINITY;
     for (size_t i = 0; i < src->n; i++) a = fmin(a, src->next_t[i]);
     if (a == INFINITY) {
