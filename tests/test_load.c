@@ -17,6 +17,9 @@
 ** (about 3.5 minutes for the three plain ones, 2.7 for the conversions):
 ** run in parallel, Erlang VMs competing for the two cores inflate delays
 ** and duplicates. TEST_FILTER=<cmocka pattern> runs only matching tests.
+** Under `make asan` the conversions still run end to end, but their timed
+** figures are not compared with the model: the instrumented tester reacts
+** seconds late (SANITIZED_BUILD below).
 ** Tests run with cwd = repository root; MQSIM names the binary.
 */
 #include <setjmp.h>
@@ -52,6 +55,18 @@
 
 /* A private scratch folder: other checkouts may run this test at the same
 ** time, so no fixed /tmp names. */
+/* gcc -fsanitize=address defines __SANITIZE_ADDRESS__ (clang: __has_feature) */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED_BUILD 1
+#endif
+#endif
+#ifndef SANITIZED_BUILD
+#define SANITIZED_BUILD 0
+#endif
+
 static char scratch[64];
 
 static const char *tmp_path(const char *name)
@@ -719,6 +734,23 @@ static void test_conversion_sim_vs_real(void **state)
                       metric(&rl, "phase4_start_s"), metric(&sm, "disruption_vpc_max_s"),
                       metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_privatelink_max_s"),
                       metric(&rl, "disruption_privatelink_max_s"));
+        snprintf(path, sizeof path, "%s/%s-real/timeseries.csv", scratch, conv_scen[i]);
+        for (size_t k = 0; k < sizeof phase_labels / sizeof phase_labels[0]; k++)
+            if (!has_label(path, phase_labels[k])) fail_msg("%s: no '%s' rows", path, phase_labels[k]);
+        assert_near(metric(&rl, "lost"), metric(&sm, "lost"), 0);
+        assert_near(metric(&rl, "messages_preloaded"), metric(&sm, "messages_preloaded"), 0);
+        if (SANITIZED_BUILD) {
+            /* the instrumented load client runs several times slower, so
+            ** the tester reacts seconds late (conversion_lag_s 5.8-6.0 s
+            ** measured, 0.2-1.3 s normally) and every timed figure, and
+            ** the clients still on the source when it does, drift from
+            ** the model: what is left to check is that it ran cleanly */
+            print_message("# %s: sanitizer build, timing comparison with the model left out\n",
+                          conv_scen[i]);
+            sim_metrics_free(&sm);
+            sim_metrics_free(&rl);
+            continue;
+        }
         for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++)
             assert_near(metric(&rl, exact[k]), metric(&sm, exact[k]), 0);
         /* the timed phases follow the scenario (timeline precision) */
@@ -746,9 +778,6 @@ static void test_conversion_sim_vs_real(void **state)
         assert_true(dr <= bound);
         assert_true(dr <= ds + tol);
         assert_true(dr >= ds - tol - late);
-        snprintf(path, sizeof path, "%s/%s-real/timeseries.csv", scratch, conv_scen[i]);
-        for (size_t k = 0; k < sizeof phase_labels / sizeof phase_labels[0]; k++)
-            if (!has_label(path, phase_labels[k])) fail_msg("%s: no '%s' rows", path, phase_labels[k]);
         sim_metrics_free(&sm);
         sim_metrics_free(&rl);
     }
