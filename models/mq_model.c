@@ -19,10 +19,12 @@
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
+#include "sim/sim_mem.h"
 #include "sim/sim_rng.h"
 #include "sim/sim_sort.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,13 +88,19 @@ static void preload_backlog(mq_world *w)
         if (b->messages == 0) continue;
         gsl_rng *r = sim_rng_new(w->opts.seed, w->opts.replication,
                                  sim_mix64(sim_hash_str("backlog") + i), sim_hash_str("age"));
-        double *age = malloc(b->messages * sizeof *age);
+        double *age = b->messages <= SIZE_MAX / sizeof *age
+                          ? sim_alloc_large(b->messages * sizeof *age)
+                          : NULL;
         SIM_ASSERTF(r && age, "out of memory for a backlog of %llu", (unsigned long long)b->messages);
         for (uint64_t k = 0; k < b->messages; k++) age[k] = fmax(0, sim_dist_sample(&b->age, r));
         SIM_ASSERTF(sim_sort_desc(age, b->messages) == 0, /* oldest at the head */
                     "out of memory sorting a backlog of %llu", (unsigned long long)b->messages);
         mq_queue_rt *q = &w->queues[b->queue];
-        mq_msg_reserve(w, b->messages);
+        /* room for as many records again: those of the messages sent while
+        ** the backlog drains follow it without a copy of the whole array
+        ** (which the first record past the backlog would cause) */
+        mq_msg_reserve_ahead(w, b->messages, b->messages);
+        OOM_CHECK(mq_ring_reserve(&q->ready, q->ready.n + b->messages));
         for (uint64_t k = 0; k < b->messages; k++) {
             uint32_t id = mq_msg_new(w, (uint32_t)b->queue, -age[k]);
             w->msgs[id].stored_at = -age[k];

@@ -39,21 +39,37 @@
 
 #define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
 
-void mq_msg_reserve(mq_world *w, size_t more)
+/* Grow the record array to hold `need` records; false if that much
+** address space cannot be had (the array is unchanged then). */
+static bool msgs_grow_to(mq_world *w, size_t need)
 {
-    size_t need = w->nmsgs + more;
-    if (need <= w->msgs_cap) return;
-    SIM_ASSERTF(need <= UINT32_MAX, "more than 2^32 messages in one run");
+    if (need <= w->msgs_cap) return true;
+    if (need > UINT32_MAX) return false;
     /* 64-byte aligned, so no 32-byte record straddles two cache lines
     ** (malloc's 16-byte alignment put every other one across a line), and on
     ** huge pages when large (sim_mem.h). */
     size_t ncap = (need + 1) & ~(size_t)1;
     mq_msg *m = sim_alloc_large(ncap * sizeof *m);
-    SIM_ASSERTF(m != NULL, "out of memory for %zu messages", ncap);
+    if (!m) return false;
     if (w->nmsgs) memcpy(m, w->msgs, w->nmsgs * sizeof *m);
     free(w->msgs);
     w->msgs = m;
     w->msgs_cap = ncap;
+    return true;
+}
+
+void mq_msg_reserve(mq_world *w, size_t more)
+{
+    size_t need = w->nmsgs + more;
+    SIM_ASSERTF(need <= UINT32_MAX, "more than 2^32 messages in one run");
+    SIM_ASSERTF(msgs_grow_to(w, need), "out of memory for %zu messages", need);
+}
+
+void mq_msg_reserve_ahead(mq_world *w, size_t more, size_t ahead)
+{
+    size_t need = w->nmsgs + more;
+    if (ahead <= UINT32_MAX - need && msgs_grow_to(w, need + ahead)) return;
+    mq_msg_reserve(w, more);
 }
 
 uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended)

@@ -286,6 +286,10 @@ uint32_t mq_msg_new(mq_world *w, uint32_t queue, double intended);
 /* Room for `more` records beyond those in use (the array doubles by
 ** itself; a preload of known size reserves once). */
 void mq_msg_reserve(mq_world *w, size_t more);
+/* The same, with room for `ahead` records more if the address space is
+** there (pages are only touched as records are written, so unused room
+** costs no memory), else just `more`. */
+void mq_msg_reserve_ahead(mq_world *w, size_t more, size_t ahead);
 void mq_msg_copy_add(mq_world *w, uint32_t msg);
 void mq_msg_copy_drop(mq_world *w, uint32_t msg);
 /* A reference that is not a copy (see mq_msg.pins): keeps the id valid. */

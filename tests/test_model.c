@@ -4,7 +4,8 @@
 ** accounting, open-loop delay (no coordinated omission), requeue and
 ** republish duplicates, reconnect backoff, cut-off clients, scheduled
 ** expiry, drain time against B/(mu-lambda), determinism, and the CLI's
-** byte-identical and atomic outputs.
+** byte-identical and atomic outputs; and the ring every FIFO of the
+** model is built on (models/mq_ring.h).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "io/scn_load.h"
 #include "models/mq_model.h"
+#include "models/mq_ring.h"
 #include "tests/test_run.h"
 #include "tests/test_util.h"
 
@@ -374,6 +376,41 @@ static void test_cli_usage_errors(void **state)
     }
 }
 
+MQ_RING_DEFINE(test_ring, uint32_t)
+
+/* Growth keeps the order of a wrapped ring; reserve grows once to a power
+** of two and later pushes up to it do not grow again; reserving less than
+** the capacity changes nothing; an emptied ring restarts at index 0. */
+static void test_ring_grow_and_reserve(void **state)
+{
+    (void)state;
+    test_ring r = {0};
+    uint32_t next_in = 0, next_out = 0;
+    for (int i = 0; i < 60; i++) assert_int_equal(test_ring_push_back(&r, next_in++), 0);
+    for (int i = 0; i < 50; i++) assert_int_equal(test_ring_pop_front(&r), next_out++);
+    for (int i = 0; i < 40; i++) assert_int_equal(test_ring_push_back(&r, next_in++), 0);
+    assert_int_equal(r.cap, MQ_RING_FIRST_CAP);
+    assert_true(r.head + r.n > r.cap); /* wrapped */
+    for (int i = 0; i < 30; i++) assert_int_equal(test_ring_push_back(&r, next_in++), 0);
+    assert_int_equal(r.cap, 2 * MQ_RING_FIRST_CAP); /* grew once, by doubling */
+    assert_int_equal(test_ring_reserve(&r, 10), 0);
+    assert_int_equal(r.cap, 2 * MQ_RING_FIRST_CAP);
+    assert_int_equal(test_ring_reserve(&r, 10000), 0);
+    assert_int_equal(r.cap, 16384);
+    const uint32_t *v = r.v;
+    while (r.n < 16384) assert_int_equal(test_ring_push_back(&r, next_in++), 0);
+    assert_ptr_equal(r.v, v); /* no growth up to the reserved size */
+    assert_int_equal(test_ring_push_front(&r, 7), 0); /* full: doubles */
+    assert_int_equal(r.cap, 32768);
+    assert_int_equal(test_ring_pop_front(&r), 7);
+    while (r.n > 0) assert_int_equal(test_ring_pop_front(&r), next_out++);
+    assert_int_equal(next_out, next_in);
+    assert_int_equal(r.head, 0);
+    test_ring_free(&r);
+    assert_null(r.v);
+    assert_int_equal(r.cap, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_cli_same_bytes),
         cmocka_unit_test(test_cli_failed_run_keeps_results),
         cmocka_unit_test(test_cli_usage_errors),
+        cmocka_unit_test(test_ring_grow_and_reserve),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
