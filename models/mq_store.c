@@ -62,7 +62,8 @@ void mq_msg_reserve(mq_world *w, size_t more)
 {
     size_t need = w->nmsgs + more;
     SIM_ASSERTF(need <= UINT32_MAX, "more than 2^32 messages in one run");
-    SIM_ASSERTF(msgs_grow_to(w, need), "out of memory for %zu messages", need);
+    bool grown = msgs_grow_to(w, need);
+    SIM_ASSERTF(grown, "out of memory for %zu messages", need);
 }
 
 void mq_msg_reserve_ahead(mq_world *w, size_t more, size_t ahead)
