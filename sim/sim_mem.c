@@ -3,6 +3,7 @@
 */
 #include "sim/sim_mem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -19,4 +20,19 @@ void *sim_alloc_large(size_t bytes)
     if (p && align == HUGE_PAGE) (void)madvise(p, rounded, MADV_HUGEPAGE); /* a hint */
 #endif
     return p;
+}
+
+int sim_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / size) return -1;
+        ncap *= 2;
+    }
+    void *p = realloc(*arr, ncap * size);
+    if (!p) return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
 }

@@ -11,6 +11,11 @@
 ** plain malloc. Alignment is at least 64 bytes either way.
 **
 ** Ownership: the caller frees the block with free(). NULL on out of memory.
+**
+** sim_grow is the engine's one growable-array step: room for `need`
+** elements of `size` bytes in *arr, doubling from 16. 0, or -1 on out of
+** memory or overflow with *arr and *cap unchanged. The array stays the
+** caller's (realloc'd, freed with free()).
 */
 #ifndef SIM_MEM_H
 #define SIM_MEM_H
@@ -18,5 +23,6 @@
 #include <stddef.h>
 
 void *sim_alloc_large(size_t bytes);
+int sim_grow(void **arr, size_t *cap, size_t need, size_t size);
 
 #endif

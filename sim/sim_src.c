@@ -18,6 +18,7 @@
 */
 #include "sim/sim_src.h"
 #include "sim/sim_err.h"
+#include "sim/sim_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,15 +28,12 @@
 #define SRC_CAP_PER_SUBJECT 32
 #define SRC_MIN_WINDOW 64
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
+/* Room for `need` elements in a window array; out of memory is fatal here,
+** in the middle of a run. */
+static void src_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap) return p;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need) ncap *= 2;
-    void *q = realloc(p, ncap * size);
-    SIM_ASSERTF(q, "out of memory for an event source window of %zu", need);
-    *cap = ncap;
-    return q;
+    SIM_ASSERTF(sim_grow(arr, cap, need, size) == 0,
+                "out of memory for an event source window of %zu", need);
 }
 
 int sim_src_add(sim_src *src, void *subject, double first_t)
@@ -44,16 +42,12 @@ int sim_src_add(sim_src *src, void *subject, double first_t)
                 "sim_source_add after the source has started");
     SIM_ASSERTF(!isnan(first_t) && first_t >= 0, "source event time %g", first_t);
     SIM_ASSERTF(src->n < UINT32_MAX, "too many source subjects");
-    if (src->n == src->cap) {
-        size_t ncap = src->cap ? 2 * src->cap : 16;
-        void **s = realloc(src->subjects, ncap * sizeof *s);
-        if (!s) return -1;
-        src->subjects = s;
-        double *t = realloc(src->next_t, ncap * sizeof *t);
-        if (!t) return -1;
-        src->next_t = t;
-        src->cap = ncap;
-    }
+    /* two arrays of one capacity: grow both, then record it */
+    size_t cap_s = src->cap, cap_t = src->cap;
+    if (sim_grow((void **)&src->subjects, &cap_s, src->n + 1, sizeof *src->subjects) ||
+        sim_grow((void **)&src->next_t, &cap_t, src->n + 1, sizeof *src->next_t))
+        return -1;
+    src->cap = cap_s;
     src->subjects[src->n] = subject;
     src->next_t[src->n] = first_t;
     src->n++;
@@ -69,8 +63,8 @@ static inline bool ev_less(sim_src_ev x, sim_src_ev y)
 static void sort_list(sim_src *src, sim_src_ev *v, size_t n, double a, double b)
 {
     if (n > 16) {
-        src->count = grow(src->count, &src->count_cap, n + 1, sizeof *src->count);
-        src->scratch = grow(src->scratch, &src->scratch_cap, n, sizeof *src->scratch);
+        src_grow((void **)&src->count, &src->count_cap, n + 1, sizeof *src->count);
+        src_grow((void **)&src->scratch, &src->scratch_cap, n, sizeof *src->scratch);
         double inv = (double)n / (b - a);
         size_t *c = src->count;
         memset(c, 0, (n + 1) * sizeof *c);
@@ -115,7 +109,7 @@ static bool cut(sim_src *src)
     for (size_t i = 0; i < src->n; i++) {
         double t = src->next_t[i];
         if (!(t < b)) continue;
-        src->win = grow(src->win, &src->win_cap, n + SRC_CAP_PER_SUBJECT, sizeof *src->win);
+        src_grow((void **)&src->win, &src->win_cap, n + SRC_CAP_PER_SUBJECT, sizeof *src->win);
         for (int k = 0; t < b && k < SRC_CAP_PER_SUBJECT; k++) {
             src->win[n++] = (sim_src_ev){t, (uint32_t)i, 0};
             double nt = src->next(src->subjects[i], t);

@@ -4,6 +4,7 @@
 */
 #include "sim/sim_table.h"
 #include "sim/sim_err.h"
+#include "sim/sim_mem.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,23 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Ensure room for one more element in *arr (elements of size `size`). */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap) return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *p = realloc(*arr, ncap * size);
-    if (!p) return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 int sim_metrics_add(sim_metrics *m, const char *name, double value,
                     const char *unit, sim_better better)
 {
     SIM_ASSERTF(!sim_metrics_find(m, name), "metric '%s' added twice", name);
-    if (grow((void **)&m->v, &m->cap, m->n, sizeof *m->v)) return -1;
+    if (sim_grow((void **)&m->v, &m->cap, m->n + 1, sizeof *m->v)) return -1;
     char *n = strdup(name), *u = strdup(unit ? unit : "");
     if (!n || !u) { free(n); free(u); return -1; }
     m->v[m->n++] = (sim_metric){n, value, NAN, NAN, u, better};
@@ -102,7 +91,7 @@ int sim_bands_add(sim_bands *b, double t0, double t1, const char *label)
 {
     SIM_ASSERTF(t1 >= t0, "band '%s' ends (%g) before it starts (%g)",
                 label ? label : "", t1, t0);
-    if (grow((void **)&b->v, &b->cap, b->n, sizeof *b->v)) return -1;
+    if (sim_grow((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v)) return -1;
     char *l = strdup(label ? label : "");
     if (!l) return -1;
     b->v[b->n++] = (sim_band){t0, t1, l};
@@ -118,7 +107,7 @@ void sim_bands_free(sim_bands *b)
 
 int sim_strs_add(sim_strs *l, const char *fmt, ...)
 {
-    if (grow((void **)&l->v, &l->cap, l->n, sizeof *l->v)) return -1;
+    if (sim_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) return -1;
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
