@@ -16,6 +16,7 @@
 */
 #include "cli/cli.h"
 #include "cli/cli_par.h"
+#include "cli/cli_text.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
 #include "io/plot.h"
@@ -154,12 +155,12 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
         const char *unit = "";
         for (size_t l = 0; l < nlines; l++) {
             /* line l: the l-th combination of the other keys */
-            int off = 0;
-            labels[l][0] = '\0';
-            for (size_t k = 1; k < sw->nkeys; k++)
-                off += snprintf(labels[l] + off, sizeof labels[l] - (size_t)off, "%s%s=%s",
-                                k > 1 ? ", " : "", sw->keys[k].key,
-                                sw->keys[k].vals[val_index(sw, l, k)]);
+            const char *lk[MAX_KEYS], *lv[MAX_KEYS];
+            for (size_t k = 1; k < sw->nkeys; k++) {
+                lk[k - 1] = sw->keys[k].key;
+                lv[k - 1] = sw->keys[k].vals[val_index(sw, l, k)];
+            }
+            cli_label(labels[l], sizeof labels[l], lk, lv, sw->nkeys - 1);
             if (sw->nkeys == 1) snprintf(labels[l], sizeof labels[l], "%s (mean)", metrics[mi]);
             for (size_t i = 0; i < k0->nvals; i++) {
                 const sim_metric *m = sim_metrics_find(&agg[i * nlines + l], metrics[mi]);

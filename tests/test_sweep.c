@@ -3,7 +3,10 @@
 ** --jobs 1 and --jobs 2 and under `mpirun -n 2` on loopback; a swept key
 ** really changes the scenario (more consumers -> lower delay); bad keys are
 ** refused with exit 2 and a message naming the key. Also `run
-** --replications` under --jobs 1 and 2.
+** --replications` under --jobs 1 and 2. The legend label of a point never
+** runs past its buffer, however long the swept values are (the label join
+** once added snprintf's wanted length to its offset and wrote past a
+** 256-byte heap block with three keys and a long second value).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/test_util.h"
+#include "cli/cli_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +131,41 @@ static void test_bad_keys(void **state)
     }
 }
 
+/* A 256-byte label with a guard after it: a 300-byte second value must be
+** cut (and marked) without touching the guard. */
+static void test_label_bounded(void **state)
+{
+    (void)state;
+    struct { char label[256]; char guard[64]; } b;
+    memset(b.guard, 0x5a, sizeof b.guard);
+    char longv[301];
+    memset(longv, 'x', 300);
+    longv[300] = '\0';
+    const char *keys[] = {"consumers.workers.count", "description", "events[0].duration"};
+    const char *vals[] = {"2", longv, "10s"};
+    assert_int_equal(cli_label(b.label, sizeof b.label, keys, vals, 3), 1);
+    assert_int_equal(strlen(b.label), 255);
+    assert_string_equal(b.label + 252, "...");
+    for (size_t i = 0; i < sizeof b.guard; i++) assert_int_equal(b.guard[i], 0x5a);
+    assert_int_equal(cli_label(b.label, sizeof b.label, keys, vals + 2, 1), 0);
+    assert_string_equal(b.label, "consumers.workers.count=10s");
+}
+
+/* The same through the command line: three keys, the second one 300 bytes
+** long (under ASan the unbounded join was a heap WRITE of 9 bytes). */
+static void test_long_value_sweep(void **state)
+{
+    (void)state;
+    char longv[301], cmd[2048];
+    memset(longv, 'x', 300);
+    longv[300] = '\0';
+    snprintf(cmd, sizeof cmd, "'%s' sweep scenarios/broker-restart.yaml "
+             "--set consumers.workers.count=2 --set description=%s "
+             "--set events[0].duration=10s --replications 1 --metrics lost "
+             "--out %s/long >/dev/null 2>%s/long.err", getenv("MQSIM"), longv, dir, dir);
+    assert_int_equal(sh(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +174,8 @@ int main(void)
         cmocka_unit_test(test_swept_key_takes_effect),
         cmocka_unit_test(test_run_replications_jobs_same_bytes),
         cmocka_unit_test(test_bad_keys),
+        cmocka_unit_test(test_label_bounded),
+        cmocka_unit_test(test_long_value_sweep),
     };
     return cmocka_run_group_tests_name("sweep", tests, setup, teardown);
 }

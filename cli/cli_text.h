@@ -1,0 +1,21 @@
+/*
+** cli_text.h - bounded text helpers for the subcommands' labels.
+**
+** cli_label joins KEY=VALUE pairs into one legend label ("a=1, b=2") in a
+** fixed buffer. Keys and values come from the command line and may be far
+** longer than the buffer (a scenario `description` allows 4 096 bytes), so
+** the join never writes past `cap`: it stops at the buffer's end and marks
+** the cut with "...". snprintf's return value is the length it *wanted* to
+** write; adding it to an offset without a bound is the overflow this module
+** exists to avoid.
+*/
+#ifndef CLI_TEXT_H
+#define CLI_TEXT_H
+
+#include <stddef.h>
+
+/* Write "k0=v0, k1=v1, ..." (n pairs) into buf (cap > 0 bytes, always
+** NUL-terminated). Returns 1 when the text was cut to fit, else 0. */
+int cli_label(char *buf, size_t cap, const char *const *keys, const char *const *vals, size_t n);
+
+#endif
