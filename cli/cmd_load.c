@@ -12,6 +12,7 @@
 ** file atomically, so a failed run leaves earlier results intact.
 */
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "io/out_json.h"
 #include "io/out_run.h"
 #include "io/scn_load.h"
@@ -105,16 +106,21 @@ int cli_load(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return CLI_USAGE;
     }
+    out_dir od;
+    char final_dir[4096];
+    if (cli_out_begin(&od, "load", out, sc.name, "-real", final_dir, sizeof final_dir)) {
+        mq_scenario_free(&sc);
+        return CLI_USAGE;
+    }
     mq_result res;
     lt_info info;
     if (lt_run(&sc, &o, &res, &info, &err)) {
         fprintf(stderr, "mqsim load: %s: %s\n", file, err.msg);
+        out_dir_abort(&od);
         mq_scenario_free(&sc);
         return CLI_USAGE;
     }
-    char dir[4096];
-    if (out) snprintf(dir, sizeof dir, "%s", out);
-    else snprintf(dir, sizeof dir, "results/%s-real", sc.name);
+    const char *dir = od.tmp;
     json_t *meta = json_object();
     json_object_set_new(meta, "mqsim_version", json_string(MQSIM_VERSION));
     json_object_set_new(meta, "mode", json_string("real"));
@@ -131,6 +137,8 @@ int cli_load(int argc, char **argv)
     if (out_run_write(dir, &res, meta, &err)) {
         fprintf(stderr, "mqsim load: writing results: %s\n", err.msg);
         rc = CLI_INTERNAL;
+    } else if (cli_out_commit(&od, "load")) {
+        rc = CLI_INTERNAL;
     } else {
         char a[64], b[64], c[64], d[64];
         const sim_metrics *m = &res.metrics;
@@ -146,8 +154,9 @@ int cli_load(int argc, char **argv)
                metric_text(m, "clients_disrupted", b, sizeof b));
         if (!isnan(info.broker_startup_s)) printf("  broker started in %.1f s\n", info.broker_startup_s);
         for (size_t i = 0; i < res.warnings.n; i++) printf("  warning: %s\n", res.warnings.v[i]);
-        printf("  results in %s/\n", dir);
+        printf("  results in %s/\n", final_dir);
     }
+    out_dir_abort(&od);
     json_decref(meta);
     mq_result_free(&res);
     mq_scenario_free(&sc);

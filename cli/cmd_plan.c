@@ -19,6 +19,7 @@
 ** verdict) and the answer with the number of runs used, on stdout.
 */
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "cli/cli_par.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
@@ -142,6 +143,9 @@ static int write_csv(const char *dir, const plan *p, const mq_budget *b, sim_err
     return out_file_commit(&f, err);
 }
 
+/* The most grid values a --range/--step may span (bisection visits ~30). */
+#define PLAN_MAX_GRID 1e9
+
 int cli_plan(int argc, char **argv)
 {
     plan p = {.reps = 5, .threads = par_default_threads()};
@@ -194,6 +198,13 @@ int cli_plan(int argc, char **argv)
         fprintf(stderr, "mqsim plan: --range expects LO..HI with LO < HI and the same unit\n");
         return CLI_USAGE;
     }
+    /* The grid index is a size_t: a step so small (or a range so wide) that
+    ** the count is not a number a size_t holds would be undefined behaviour. */
+    if (!((hi - lo) / step <= PLAN_MAX_GRID)) {
+        fprintf(stderr, "mqsim plan: --range %s with --step %g is more than %.0f grid values; "
+                "use a larger --step\n", range, step, PLAN_MAX_GRID);
+        return CLI_USAGE;
+    }
 
     sim_err err = {{0}};
     mq_scenario base;
@@ -207,9 +218,13 @@ int cli_plan(int argc, char **argv)
         mq_scenario_free(&base);
         return CLI_USAGE;
     }
-    char dir[4096];
-    if (out) snprintf(dir, sizeof dir, "%s", out);
-    else snprintf(dir, sizeof dir, "results/%s-plan", base.name);
+    out_dir od;
+    char final_dir[4096];
+    if (cli_out_begin(&od, "plan", out, base.name, "-plan", final_dir, sizeof final_dir)) {
+        mq_scenario_free(&base);
+        return CLI_USAGE;
+    }
+    const char *dir = od.tmp;
 
     /* Bisection on grid indices [0, n-1]: invariant fail(lo_i-1), pass(hi_i). */
     size_t n = (size_t)floor((hi - lo) / step + 1e-9) + 1;
@@ -231,7 +246,11 @@ int cli_plan(int argc, char **argv)
         }
         answer = lo + (double)b * step;
     }
-    if (out_mkdir_p(dir, &err) || write_csv(dir, &p, base.budget, &err)) goto fail;
+    if (write_csv(dir, &p, base.budget, &err)) goto fail;
+    if (cli_out_commit(&od, "plan")) {
+        rc = CLI_INTERNAL;
+        goto done;
+    }
     if (isnan(answer))
         printf("plan: no %s in %s passes the budget (the largest, %.15g%s, fails)\n", p.key,
                range, lo + (double)(n - 1) * step, p.suffix);
@@ -239,12 +258,13 @@ int cli_plan(int argc, char **argv)
         printf("plan: smallest %s that passes the budget: %.15g%s\n", p.key, answer, p.suffix);
     printf("plan: %d values evaluated x %d replications = %zu runs (the full grid: %zu values, "
            "%zu runs); details in %s/plan.csv\n", p.nevals, p.reps, p.runs, n,
-           n * (size_t)p.reps, dir);
+           n * (size_t)p.reps, final_dir);
     goto done;
 fail:
     fprintf(stderr, "mqsim plan: %s\n", err.msg);
     rc = CLI_USAGE;
 done:
+    out_dir_abort(&od); /* a no-op after a commit */
     for (int i = 0; i < p.nevals; i++) sim_metrics_free(&p.evals[i].agg);
     mq_scenario_free(&base);
     return rc;

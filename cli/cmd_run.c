@@ -15,14 +15,17 @@
 **   - The budget is evaluated on the aggregated metrics after all outputs
 **     are written; any failing line makes the exit status 3.
 ** timeseries.csv, the plots and the timeline come from replication 0.
-** Outputs are written only after every run has finished and passed its
-** accounting check, each file atomically, so a failed run leaves the
-** previous results intact.
+** The results folder is claimed up front (out_dir.h: lock, writability,
+** a temporary sibling folder); outputs go into the temporary folder only
+** after every run has finished and passed its accounting check, and the
+** folder is swapped in whole at the end, so a failed or killed run leaves
+** the previous results intact and never mixes its files with them.
 **
 ** Options are parsed by one loop over a small table-free if-chain in
 ** parse_args(); add a new option there and a field in run_args.
 */
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "cli/cli_par.h"
 #include "io/out_csv.h"
 #include "io/out_json.h"
@@ -427,6 +430,16 @@ int cli_run(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    /* The results folder is claimed before any simulation: a folder that
+    ** cannot be written, or that another run holds, fails now with exit 2. */
+    out_dir od;
+    char final_dir[4096];
+    if (cli_out_begin(&od, "run", A.out, sc.name, "", final_dir, sizeof final_dir)) {
+        mq_scenario_free(&sc);
+        mq_scenario_free(&base);
+        return CLI_USAGE;
+    }
+    const char *dir = od.tmp;
     uint64_t seed = A.have_seed ? A.seed : sc.run.seed;
     int many = A.replications > 1 || A.precision > 0;
     uint64_t cap = A.precision > 0 ? A.max_replications : A.replications;
@@ -435,6 +448,7 @@ int cli_run(int argc, char **argv)
     out_groups *groups = out_groups_new(&sc);
     if (!rep || (with_base && !drep) || !groups) {
         fprintf(stderr, "mqsim run: out of memory\n");
+        out_dir_abort(&od);
         sim_rep_free(rep);
         sim_rep_free(drep);
         out_groups_free(groups);
@@ -544,10 +558,6 @@ int cli_run(int argc, char **argv)
     SIM_ASSERTF(verd != NULL, "out of memory");
     nfail = mq_budget_eval(sc.budget, &first.metrics, verd);
 
-    char dir[4096];
-    if (A.out) snprintf(dir, sizeof dir, "%s", A.out);
-    else snprintf(dir, sizeof dir, "results/%s", sc.name);
-
     json_t *meta = json_object();
     json_object_set_new(meta, "mqsim_version", json_string(MQSIM_VERSION));
     json_object_set_new(meta, "mode", json_string("sim"));
@@ -617,6 +627,8 @@ int cli_run(int argc, char **argv)
     } else if (A.report && report_write(dir, &err)) {
         fprintf(stderr, "mqsim run: writing the report: %s\n", err.msg);
         rc = CLI_INTERNAL;
+    } else if (cli_out_commit(&od, "run")) {
+        rc = CLI_INTERNAL;
     } else {
         char a[96], b[96], c[96], d[96], e[96], f[96];
         const sim_metrics *m = &first.metrics;
@@ -645,7 +657,7 @@ int cli_run(int argc, char **argv)
                    sc.budget->v[i].text, verd[i].value, verd[i].lo, verd[i].hi);
         for (size_t i = 0; i < sc.warnings.n; i++) printf("  warning: %s\n", sc.warnings.v[i]);
         for (size_t i = 0; i < first.warnings.n; i++) printf("  warning: %s\n", first.warnings.v[i]);
-        printf("  results in %s/\n", dir);
+        printf("  results in %s/\n", final_dir);
         if (nfail) {
             fprintf(stderr, "mqsim run: %zu of %zu budget line%s failed\n", nfail, nb,
                     nb == 1 ? "" : "s");
@@ -657,6 +669,7 @@ int cli_run(int argc, char **argv)
     sim_metrics_free(&delta);
     mq_result_free(&first);
 out:
+    out_dir_abort(&od); /* a no-op after a commit */
     sim_rep_free(rep);
     sim_rep_free(drep);
     out_groups_free(groups);

@@ -15,6 +15,7 @@
 ** Output bytes do not depend on --jobs or the number of MPI ranks.
 */
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "cli/cli_par.h"
 #include "cli/cli_text.h"
 #include "io/out_csv.h"
@@ -195,6 +196,7 @@ static size_t split(char *s, char **out, size_t max)
 int cli_sweep(int argc, char **argv)
 {
     sweep sw = {.reps = 5};
+    out_dir od = {.lock_fd = -1};
     const char *out = NULL;
     int threads = par_default_threads();
     char *metric_list = NULL, *metrics[64];
@@ -289,14 +291,16 @@ int cli_sweep(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         goto done;
     }
-    char dir[4096];
-    if (out) snprintf(dir, sizeof dir, "%s", out);
-    else snprintf(dir, sizeof dir, "results/%s-sweep", base.name);
+    char final_dir[4096];
+    int claimed = cli_out_begin(&od, "sweep", out, base.name, "-sweep", final_dir,
+                                sizeof final_dir) == 0;
     mq_scenario_free(&base);
+    if (!claimed) goto done;
     if (load_points(&sw, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         goto done;
     }
+    const char *dir = od.tmp;
 
     size_t njobs = sw.npoints * (size_t)sw.reps;
     sim_metrics *res = calloc(njobs, sizeof *res);
@@ -327,14 +331,17 @@ int cli_sweep(int argc, char **argv)
         }
         sim_rep_free(r);
     }
-    if (out_mkdir_p(dir, &err) || write_csv(dir, &sw, agg, &err) ||
-        write_plots(dir, &sw, agg, metrics, nmetrics, &err)) {
+    if (write_csv(dir, &sw, agg, &err) || write_plots(dir, &sw, agg, metrics, nmetrics, &err)) {
         fprintf(stderr, "mqsim sweep: %s\n", err.msg);
         rc = CLI_INTERNAL;
         goto free_res;
     }
+    if (cli_out_commit(&od, "sweep")) {
+        rc = CLI_INTERNAL;
+        goto free_res;
+    }
     printf("sweep: %zu points x %d replications = %zu runs; results in %s/\n", sw.npoints,
-           sw.reps, njobs, dir);
+           sw.reps, njobs, final_dir);
     for (size_t p = 0; p < sw.npoints; p++) {
         printf("  ");
         for (size_t k = 0; k < sw.nkeys; k++)
@@ -352,6 +359,7 @@ free_res:
     free(res);
     free(agg);
 done:
+    out_dir_abort(&od); /* a no-op after a commit */
     for (size_t k = 0; k < sw.nkeys; k++) {
         for (size_t i = 0; i < sw.keys[k].nvals; i++) free(sw.keys[k].vals[i]);
         free(sw.keys[k].vals);

@@ -968,7 +968,17 @@ static int load_budget(ctx *c, const scn_raw *raw)
     return mq_budget_check_scenario(c->s, c->err);
 }
 
-/* Scenario name default: the file name without directory and .yaml/.yml. */
+/* Whether ch may appear in a scenario name. The name becomes a folder name
+** (results/<name>), so it is one path component: letters, digits, '.', '_'
+** and '-', not starting with '.' (no "..", no hidden folder). */
+static int name_char(char ch, int first)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch == '-' || (ch == '.' && !first);
+}
+
+/* Scenario name default: the file name without directory and .yaml/.yml,
+** characters check_name would refuse replaced by '_'. */
 static char *default_name(const char *path)
 {
     const char *b = strrchr(path, '/');
@@ -980,8 +990,20 @@ static char *default_name(const char *path)
     if (s) {
         memcpy(s, b, n);
         s[n] = '\0';
+        for (size_t i = 0; i < n; i++) /* one safe path component, as check_name */
+            if (!name_char(s[i], i == 0)) s[i] = '_';
     }
     return s;
+}
+
+static int check_name(ctx *c, const char *name)
+{
+    for (const char *p = name; *p; p++)
+        if (!name_char(*p, p == name))
+            return fail(c, "name", "'%s' cannot be a folder name: use letters, digits, '.', "
+                        "'_' and '-' (not first: '.'); it names the results folder "
+                        "results/<name>", name);
+    return 0;
 }
 
 static int convert(ctx *c, const scn_raw *raw)
@@ -990,6 +1012,7 @@ static int convert(ctx *c, const scn_raw *raw)
     s->path = dup_str(c->file);
     s->name = raw->name ? dup_str(raw->name) : default_name(c->file);
     if (!s->path || !s->name) return oom(c);
+    if (raw->name && check_name(c, s->name)) return -1;
     if (raw->description && !(s->description = dup_str(raw->description)))
         return oom(c);
     if (load_run(c, raw->run, &s->run) < 0 ||

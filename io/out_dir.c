@@ -1,0 +1,246 @@
+/*
+** out_dir.c - results folders swapped in whole; see out_dir.h for the
+** contract and the names on disk. The swap is renameat2(RENAME_EXCHANGE),
+** which Linux performs atomically on one file system; where a file system
+** refuses it (EINVAL), two renames through P/.B.old stand in, and begin
+** repairs a swap interrupted between them.
+*/
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
+#include "io/out_dir.h"
+#include "io/out_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "P/.B<suffix>" (malloc'ed; NULL when out of memory). */
+static char *sibling(const out_dir *d, const char *suffix)
+{
+    size_t n = strlen(d->parent) + strlen(d->base) + strlen(suffix) + 4;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s/.%s%s", d->parent, d->base, suffix);
+    return s;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* rm -rf path (never follows symbolic links). */
+static int rm_tree(const char *path)
+{
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void release(out_dir *d)
+{
+    if (d->lock_fd >= 0) close(d->lock_fd); /* drops the flock */
+    free(d->final);
+    free(d->tmp);
+    free(d->parent);
+    free(d->base);
+    *d = (out_dir){.lock_fd = -1};
+}
+
+/* Split final (trailing slashes removed; a symbolic link resolved) into
+** parent and base. */
+static int split_path(out_dir *d, const char *final, sim_err *err)
+{
+    char *f = strdup(final);
+    if (!f) return sim_err_set(err, "%s: out of memory", final);
+    size_t len = strlen(f);
+    while (len > 1 && f[len - 1] == '/') f[--len] = '\0';
+    struct stat st;
+    if (lstat(f, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *r = realpath(f, NULL);
+        if (!r) {
+            free(f);
+            return sim_err_set(err, "%s: dangling symbolic link", final);
+        }
+        free(f);
+        f = r;
+    }
+    char *slash = strrchr(f, '/');
+    const char *b = slash ? slash + 1 : f;
+    if (!*b || !strcmp(b, ".") || !strcmp(b, "..")) {
+        free(f);
+        return sim_err_set(err, "%s: name a results folder of its own, not '.', '..' or '/'",
+                           final);
+    }
+    d->final = f;
+    d->base = strdup(b);
+    d->parent = !slash ? strdup(".") : slash == f ? strdup("/") : strndup(f, (size_t)(slash - f));
+    if (!d->base || !d->parent) return sim_err_set(err, "%s: out of memory", final);
+    return 0;
+}
+
+static const char *const results_files[] = {"summary.json", "summary.csv", "sweep.csv",
+                                            "plan.csv"};
+
+/* 0 when final is missing, an empty folder or a results folder. */
+static int owned(const out_dir *d, sim_err *err)
+{
+    struct stat st;
+    if (stat(d->final, &st) != 0) return 0;
+    if (!S_ISDIR(st.st_mode)) return sim_err_set(err, "%s: exists and is not a folder", d->final);
+    DIR *dp = opendir(d->final);
+    if (!dp) return sim_err_set(err, "%s: cannot read folder: %s", d->final, strerror(errno));
+    int entries = 0, results = 0;
+    for (struct dirent *e; (e = readdir(dp));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        entries++;
+        for (size_t i = 0; i < sizeof results_files / sizeof *results_files; i++)
+            if (!strcmp(e->d_name, results_files[i])) results = 1;
+    }
+    closedir(dp);
+    if (entries && !results)
+        return sim_err_set(err, "%s: holds files that are not mqsim results (no summary.json, "
+                           "summary.csv, sweep.csv or plan.csv); choose another folder or "
+                           "remove it", d->final);
+    return 0;
+}
+
+/* Under the lock: delete .B.tmp-* of dead runs, undo an interrupted
+** two-rename swap. */
+static int recover(out_dir *d, sim_err *err)
+{
+    char *old = sibling(d, ".old");
+    if (!old) return sim_err_set(err, "out of memory");
+    struct stat st;
+    if (lstat(old, &st) == 0) {
+        if (lstat(d->final, &st) != 0) {
+            if (rename(old, d->final) != 0) {
+                sim_err_set(err, "%s: cannot restore the previous results from %s: %s",
+                            d->final, old, strerror(errno));
+                free(old);
+                return -1;
+            }
+        } else {
+            rm_tree(old);
+            d->stale++;
+        }
+    }
+    free(old);
+    DIR *dp = opendir(d->parent);
+    if (!dp) return sim_err_set(err, "%s: cannot read folder: %s", d->parent, strerror(errno));
+    size_t blen = strlen(d->base);
+    for (struct dirent *e; (e = readdir(dp));) {
+        const char *n = e->d_name;
+        if (n[0] != '.' || strncmp(n + 1, d->base, blen) || strncmp(n + 1 + blen, ".tmp-", 5))
+            continue;
+        size_t cap = strlen(d->parent) + strlen(n) + 2;
+        char *p = malloc(cap);
+        if (!p) break;
+        snprintf(p, cap, "%s/%s", d->parent, n);
+        if (rm_tree(p) == 0) d->stale++;
+        free(p);
+    }
+    closedir(dp);
+    return 0;
+}
+
+int out_dir_begin(out_dir *d, const char *final, sim_err *err)
+{
+    *d = (out_dir){.lock_fd = -1};
+    if (!final || !*final) return sim_err_set(err, "results folder path is empty");
+    if (split_path(d, final, err) || out_mkdir_p(d->parent, err)) goto fail;
+    char *lock = sibling(d, ".lock");
+    if (!lock) {
+        sim_err_set(err, "out of memory");
+        goto fail;
+    }
+    d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (d->lock_fd < 0) {
+        sim_err_set(err, "%s: cannot write here: %s", d->final, strerror(errno));
+        free(lock);
+        goto fail;
+    }
+    free(lock);
+    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        sim_err_set(err, "%s: another mqsim run is writing this results folder", d->final);
+        goto fail;
+    }
+    if (recover(d, err) || owned(d, err)) goto fail;
+    /* mkdir, not mkdtemp: the folder gets 0777 & ~umask like any other */
+    for (unsigned n = 0; !d->tmp; n++) {
+        char suffix[48];
+        snprintf(suffix, sizeof suffix, ".tmp-%ld-%u", (long)getpid(), n);
+        if (!(d->tmp = sibling(d, suffix))) {
+            sim_err_set(err, "out of memory");
+            goto fail;
+        }
+        if (mkdir(d->tmp, 0777) == 0) break;
+        int e = errno;
+        free(d->tmp);
+        d->tmp = NULL;
+        if (e != EEXIST || n > 1000) {
+            sim_err_set(err, "%s: cannot write here: %s", d->final, strerror(e));
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    release(d);
+    return -1;
+}
+
+static void sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+int out_dir_commit(out_dir *d, sim_err *err)
+{
+    SIM_ASSERTF(d->tmp && d->lock_fd >= 0, "out_dir_commit without out_dir_begin");
+    sync_dir(d->tmp);
+    int rc = 0;
+    struct stat st;
+    if (lstat(d->final, &st) != 0) {
+        if (rename(d->tmp, d->final) != 0)
+            rc = sim_err_set(err, "%s: cannot move the results in place: %s", d->final,
+                             strerror(errno));
+    } else if (renameat2(AT_FDCWD, d->tmp, AT_FDCWD, d->final, RENAME_EXCHANGE) == 0) {
+        rm_tree(d->tmp); /* the previous results */
+    } else if (errno == EINVAL || errno == ENOSYS) {
+        char *old = sibling(d, ".old");
+        if (!old) rc = sim_err_set(err, "out of memory");
+        else if (rename(d->final, old) != 0)
+            rc = sim_err_set(err, "%s: cannot move the previous results aside: %s", d->final,
+                             strerror(errno));
+        else if (rename(d->tmp, d->final) != 0) {
+            rc = sim_err_set(err, "%s: cannot move the results in place: %s", d->final,
+                             strerror(errno));
+            (void)rename(old, d->final);
+        } else
+            rm_tree(old);
+        free(old);
+    } else
+        rc = sim_err_set(err, "%s: cannot swap the results in: %s", d->final, strerror(errno));
+    if (rc) rm_tree(d->tmp);
+    else sync_dir(d->parent);
+    release(d);
+    return rc;
+}
+
+void out_dir_abort(out_dir *d)
+{
+    if (!d || !d->final) return; /* zeroed, or already finished */
+    if (d->tmp) rm_tree(d->tmp);
+    release(d);
+}
