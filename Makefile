@@ -80,6 +80,8 @@ bench: mqsim
 	./mqsim bench cancel --pending 1000000
 	@echo "end-to-end scaling (1x, 10x, 100x the message count; target at 100x: < 10 s, < 1 GiB):"
 	./mqsim bench e2e --curve
+	@echo "metric tables (16 000 client groups; a 40 000-row compare):"
+	@sh scripts/bench-tables.sh ./mqsim $(BUILD)
 
 validate: mqsim
 	./mqsim validate

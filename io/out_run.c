@@ -68,31 +68,36 @@ static int plot_columns(const char *dir, const char *file, const mq_result *r,
 /* Longest cut-off per client group, as a bar chart. */
 static int plot_disruption(const char *dir, const mq_result *r, sim_err *err)
 {
-    const char **labels = calloc(r->noutages ? r->noutages : 1, sizeof *labels);
-    double *vals = calloc(r->noutages ? r->noutages : 1, sizeof *vals);
-    if (!labels || !vals) {
-        free(labels);
-        free(vals);
-        return sim_err_set(err, "out of memory drawing disruption.png");
-    }
-    size_t n = 0;
+    /* the longest outage per group, keyed by group name in first-seen order
+    ** (a hashed table: 16 000 groups must not cost n^2 name compares) */
+    sim_metrics per = {0};
     for (size_t i = 0; i < r->noutages; i++) {
         const mq_client_outage *o = &r->outages[i];
-        size_t k = 0;
-        while (k < n && strcmp(labels[k], o->group) != 0) k++;
-        if (k == n) {
-            labels[n] = o->group;
-            vals[n++] = 0;
+        sim_metric *m = sim_metrics_find(&per, o->group);
+        if (!m && sim_metrics_add(&per, o->group, 0, "s", SIM_BETTER_LOWER) == 0)
+            m = &per.v[per.n - 1];
+        if (!m) {
+            sim_metrics_free(&per);
+            return sim_err_set(err, "out of memory drawing disruption.png");
         }
-        if (o->max_s > vals[k]) vals[k] = o->max_s;
+        if (o->max_s > m->value) m->value = o->max_s;
+    }
+    const char **labels = calloc(per.n ? per.n : 1, sizeof *labels);
+    double *vals = calloc(per.n ? per.n : 1, sizeof *vals);
+    int rc = 0;
+    if (!labels || !vals) rc = sim_err_set(err, "out of memory drawing disruption.png");
+    for (size_t k = 0; rc == 0 && k < per.n; k++) {
+        labels[k] = per.v[k].name;
+        vals[k] = per.v[k].value;
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/disruption.png", dir);
     plot_spec spec = {"Longest cut-off per client group", "client group",
                       "longest cut-off (s)", 0, 0, 0};
-    int rc = plot_bars_png(path, &spec, labels, vals, n, err);
+    if (rc == 0) rc = plot_bars_png(path, &spec, labels, vals, per.n, err);
     free(labels);
     free(vals);
+    sim_metrics_free(&per);
     return rc;
 }
 

@@ -1,33 +1,67 @@
 /*
 ** sim_table.c - growable metric, series, band and string tables
-** (see sim_table.h). Arrays double in capacity; strings are strdup'ed.
+** (see sim_table.h). Arrays double in capacity; strings are strdup'ed;
+** metric names are found through a linear-probing hash index.
 */
 #include "sim/sim_table.h"
 #include "sim/sim_err.h"
 #include "sim/sim_mem.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of name in m->idx: where it is, or the empty slot it would take. */
+static size_t slot_of(const sim_metrics *m, const char *name)
+{
+    size_t mask = m->icap - 1, i = name_hash(name) & mask;
+    while (m->idx[i] && strcmp(m->v[m->idx[i] - 1].name, name) != 0) i = (i + 1) & mask;
+    return i;
+}
+
+/* Keep the index at most half full: rebuild it at twice the size. */
+static int index_room(sim_metrics *m, size_t need)
+{
+    if (need * 2 <= m->icap) return 0;
+    size_t cap = m->icap ? m->icap : 16;
+    while (need * 2 > cap) cap *= 2;
+    size_t *idx = calloc(cap, sizeof *idx);
+    if (!idx) return -1;
+    free(m->idx);
+    m->idx = idx;
+    m->icap = cap;
+    for (size_t k = 0; k < m->n; k++) m->idx[slot_of(m, m->v[k].name)] = k + 1;
+    return 0;
+}
+
 int sim_metrics_add(sim_metrics *m, const char *name, double value,
                     const char *unit, sim_better better)
 {
     SIM_ASSERTF(!sim_metrics_find(m, name), "metric '%s' added twice", name);
+    if (index_room(m, m->n + 1)) return -1;
     if (sim_grow((void **)&m->v, &m->cap, m->n + 1, sizeof *m->v)) return -1;
     char *n = strdup(name), *u = strdup(unit ? unit : "");
     if (!n || !u) { free(n); free(u); return -1; }
     m->v[m->n++] = (sim_metric){n, value, NAN, NAN, u, better};
+    m->idx[slot_of(m, name)] = m->n;
     return 0;
 }
 
 sim_metric *sim_metrics_find(const sim_metrics *m, const char *name)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->v[i].name, name) == 0) return &m->v[i];
-    return NULL;
+    if (!m->icap) return NULL;
+    size_t k = m->idx[slot_of(m, name)];
+    return k ? &m->v[k - 1] : NULL;
 }
 
 void sim_metrics_free(sim_metrics *m)
@@ -37,6 +71,7 @@ void sim_metrics_free(sim_metrics *m)
         free(m->v[i].unit);
     }
     free(m->v);
+    free(m->idx);
     *m = (sim_metrics){0};
 }
 
