@@ -5,6 +5,7 @@
 ** the command line and prints.
 */
 #include "cli/cli.h"
+#include "cli/cli_limits.h"
 
 #include "io/scn_load.h"
 
@@ -14,18 +15,25 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: mqsim check FILE\n"
+        "usage: mqsim check FILE [--max-memory SIZE] [--max-events N]\n"
         "\n"
         "Validate a scenario file. On success print a one-line summary and\n"
-        "exit 0; on error print FILE:LINE:COL: message and exit 2.\n"
+        "exit 0; on error print FILE:LINE:COL: message and exit 2. A scenario\n"
+        "whose estimated memory or event count is beyond the size ceiling\n"
+        "(docs/SCENARIO.md, \"Size ceiling\") is an error too:\n"
+        CLI_LIMITS_USAGE
         "The scenario language is described in docs/SCENARIO.md.\n");
 }
 
 int cli_check(int argc, char **argv)
 {
     const char *file = NULL;
+    mq_limits lim = CLI_LIMITS_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int l = cli_limits_arg("check", argc, argv, &i, &lim);
+        if (l < 0) return CLI_USAGE;
+        if (l > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return CLI_OK;
@@ -60,6 +68,10 @@ int cli_check(int argc, char **argv)
     sim_err err = {{0}};
     if (scn_load_file(file, &s, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
+        return CLI_USAGE;
+    }
+    if (cli_limits_check(&s, &lim)) {
+        mq_scenario_free(&s);
         return CLI_USAGE;
     }
     char line[1024];

@@ -19,6 +19,7 @@
 ** verdict) and the answer with the number of runs used, on stdout.
 */
 #include "cli/cli.h"
+#include "cli/cli_limits.h"
 #include "cli/cli_out.h"
 #include "cli/cli_par.h"
 #include "io/out_csv.h"
@@ -48,6 +49,7 @@ typedef struct plan {
     char suffix[32];
     int reps, threads;
     mq_scenario scn; /* the scenario at the value being evaluated */
+    mq_limits limits; /* each evaluated value is checked against the size ceiling */
     probe evals[MAX_EVALS];
     int nevals;
     size_t runs;
@@ -58,6 +60,7 @@ static void plan_usage(FILE *f)
     fprintf(f,
         "usage: mqsim plan FILE --vary KEY --range LO..HI [--step S] [--goal budget]\n"
         "                  [--replications R] [--jobs N] [--out DIR]\n"
+        "                  [--max-memory SIZE] [--max-events N]\n"
         "  finds the smallest KEY in [LO, HI] at which every budget line passes with\n"
         "  confidence, by bisection (the verdict must be monotone in KEY: failing below\n"
         "  some value, passing above). KEY is a scenario path as in `mqsim sweep`.\n"
@@ -98,6 +101,10 @@ static probe *evaluate(plan *p, double v, sim_err *err)
     snprintf(val, sizeof val, "%.15g%s", v, p->suffix);
     const char *keys[1] = {p->key}, *vals[1] = {val};
     if (scn_load_with(p->file, keys, vals, 1, &p->scn, err)) return NULL;
+    if (mq_size_check(&p->scn, &p->limits, err)) {
+        mq_scenario_free(&p->scn);
+        return NULL;
+    }
     sim_metrics *res = calloc((size_t)p->reps, sizeof *res);
     probe *pr = &p->evals[p->nevals];
     *pr = (probe){.value = v};
@@ -148,7 +155,7 @@ static int write_csv(const char *dir, const plan *p, const mq_budget *b, sim_err
 
 int cli_plan(int argc, char **argv)
 {
-    plan p = {.reps = 5, .threads = par_default_threads()};
+    plan p = {.reps = 5, .threads = par_default_threads(), .limits = CLI_LIMITS_DEFAULT};
     const char *range = NULL, *out = NULL, *goal = "budget";
     double step = 1;
     for (int i = 1; i < argc; i++) {
@@ -157,6 +164,9 @@ int cli_plan(int argc, char **argv)
             plan_usage(stdout);
             return CLI_OK;
         }
+        int l = cli_limits_arg("plan", argc, argv, &i, &p.limits);
+        if (l < 0) return CLI_USAGE;
+        if (l > 0) continue;
         if (!strcmp(a, "--vary") && v) p.key = argv[++i];
         else if (!strcmp(a, "--range") && v) range = argv[++i];
         else if (!strcmp(a, "--goal") && v) goal = argv[++i];

@@ -25,6 +25,7 @@
 ** parse_args(); add a new option there and a field in run_args.
 */
 #include "cli/cli.h"
+#include "cli/cli_limits.h"
 #include "cli/cli_out.h"
 #include "cli/cli_par.h"
 #include "io/out_csv.h"
@@ -76,6 +77,7 @@ static void run_usage(FILE *f)
         "              numbers (default when it has events or a change) and write the\n"
         "              paired deltas to summary_delta.csv; --no-baseline skips it\n"
         "  --report    also write report.html and report.md (as `mqsim report DIR`)\n"
+        CLI_LIMITS_USAGE
         "  --suggest-start   with a day-profile load and a change: also run the window at\n"
         "              the quietest start hour and report its p99 delay (default with\n"
         "              --report; --no-suggest-start skips it)\n"
@@ -106,15 +108,20 @@ typedef struct run_args {
     const char *at;         /* --at HH:MM: the conversion starts then */
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
     int jobs;               /* threads for replications 1.. */
+    mq_limits limits;       /* --max-memory, --max-events */
 } run_args;
 
 /* 0 ok, 1 help printed, -1 usage error (message printed). */
 static int parse_args(int argc, char **argv, run_args *a)
 {
     *a = (run_args){.progress = isatty(2), .replications = 1, .max_replications = 50,
-                    .baseline = -1, .suggest_start = -1, .jobs = par_default_threads()};
+                    .baseline = -1, .suggest_start = -1, .jobs = par_default_threads(),
+                    .limits = CLI_LIMITS_DEFAULT};
     int have_max = 0;
     for (int i = 1; i < argc; i++) {
+        int l = cli_limits_arg("run", argc, argv, &i, &a->limits);
+        if (l < 0) return -1;
+        if (l > 0) continue;
         const char *s = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
@@ -294,7 +301,7 @@ static json_t *suggest_start(const mq_scenario *s, uint64_t seed, uint64_t reps,
     mq_scenario alt = *s;
     alt.run.start_clock_s = best_at;
     sim_rep *rep = sim_rep_new();
-    SIM_ASSERTF(rep != NULL, "out of memory");
+    SIM_NEED(rep != NULL, "out of memory");
     for (uint64_t r = 0; r < reps; r++) {
         mq_run_opts o = {.seed = seed, .replication = r};
         mq_result res;
@@ -303,11 +310,11 @@ static json_t *suggest_start(const mq_scenario *s, uint64_t seed, uint64_t reps,
             sim_rep_free(rep);
             return NULL;
         }
-        SIM_ASSERTF(sim_rep_add(rep, &res.metrics) == 0, "out of memory");
+        SIM_NEED(sim_rep_add(rep, &res.metrics) == 0, "out of memory");
         mq_result_free(&res);
     }
     sim_metrics m;
-    SIM_ASSERTF(sim_rep_result(rep, &m) == 0, "out of memory");
+    SIM_NEED(sim_rep_result(rep, &m) == 0, "out of memory");
     sim_rep_free(rep);
     json_t *o = json_object();
     char a[16], b[16];
@@ -409,6 +416,10 @@ int cli_run(int argc, char **argv)
     mq_scenario sc, base = {0};
     if (scn_load_file(A.file, &sc, &err)) {
         fprintf(stderr, "%s\n", err.msg);
+        return CLI_USAGE;
+    }
+    if (cli_limits_check(&sc, &A.limits)) {
+        mq_scenario_free(&sc);
         return CLI_USAGE;
     }
     int with_base = A.baseline == 1 || (A.baseline == -1 && mq_scenario_has_change(&sc));
@@ -555,7 +566,7 @@ int cli_run(int argc, char **argv)
 
     size_t nb = sc.budget ? sc.budget->n : 0, nfail = 0;
     mq_budget_verdict *verd = calloc(nb ? nb : 1, sizeof *verd);
-    SIM_ASSERTF(verd != NULL, "out of memory");
+    SIM_NEED(verd != NULL, "out of memory");
     nfail = mq_budget_eval(sc.budget, &first.metrics, verd);
 
     json_t *meta = json_object();

@@ -15,6 +15,7 @@
 ** Output bytes do not depend on --jobs or the number of MPI ranks.
 */
 #include "cli/cli.h"
+#include "cli/cli_limits.h"
 #include "cli/cli_out.h"
 #include "cli/cli_par.h"
 #include "cli/cli_text.h"
@@ -51,6 +52,7 @@ typedef struct sweep {
     uint64_t seed;
     int have_seed;
     mq_scenario *scn; /* one per point */
+    mq_limits limits; /* every point is checked against the size ceiling */
 } sweep;
 
 static void sweep_usage(FILE *f)
@@ -66,6 +68,7 @@ static void sweep_usage(FILE *f)
         "  --out DIR         results folder (default results/<name>-sweep/)\n"
         "  --metrics LIST    metrics to plot (default delay_p99_s,duplicates,\n"
         "                    disruption_max_s,drain_time_s,lost)\n"
+        CLI_LIMITS_USAGE
         "Under `mpirun -n K mqsim sweep ...` the points are split over the ranks;\n"
         "the output is byte-identical for any K and N.\n");
 }
@@ -96,7 +99,9 @@ static int load_points(sweep *sw, sim_err *err)
             keys[k] = sw->keys[k].key;
             vals[k] = sw->keys[k].vals[val_index(sw, p, k)];
         }
-        if (scn_load_with(sw->file, keys, vals, sw->nkeys, &sw->scn[p], err)) return -1;
+        if (scn_load_with(sw->file, keys, vals, sw->nkeys, &sw->scn[p], err) ||
+            mq_size_check(&sw->scn[p], &sw->limits, err))
+            return -1;
     }
     return 0;
 }
@@ -195,7 +200,7 @@ static size_t split(char *s, char **out, size_t max)
 
 int cli_sweep(int argc, char **argv)
 {
-    sweep sw = {.reps = 5};
+    sweep sw = {.reps = 5, .limits = CLI_LIMITS_DEFAULT};
     out_dir od = {.lock_fd = -1};
     const char *out = NULL;
     int threads = par_default_threads();
@@ -205,6 +210,9 @@ int cli_sweep(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int l = cli_limits_arg("sweep", argc, argv, &i, &sw.limits);
+        if (l < 0) goto done;
+        if (l > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             sweep_usage(stdout);
             rc = CLI_OK;

@@ -21,26 +21,26 @@
 static void put(json_t *o, const char *k, json_t *v)
 {
     if (!v || json_object_set_new(o, k, v) != 0)
-        sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON key '%s'", k);
+        sim_oom(__FILE__, __LINE__, "out of memory building JSON key '%s'", k);
 }
 
 static void push(json_t *a, json_t *v)
 {
     if (!v || json_array_append_new(a, v) != 0)
-        sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON array");
+        sim_oom(__FILE__, __LINE__, "out of memory building JSON array");
 }
 
 static json_t *obj(void)
 {
     json_t *o = json_object();
-    if (!o) sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON");
+    if (!o) sim_oom(__FILE__, __LINE__, "out of memory building JSON");
     return o;
 }
 
 static json_t *arr(void)
 {
     json_t *a = json_array();
-    if (!a) sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON");
+    if (!a) sim_oom(__FILE__, __LINE__, "out of memory building JSON");
     return a;
 }
 

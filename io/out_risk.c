@@ -27,18 +27,18 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 static void put(json_t *o, const char *k, json_t *v)
 {
     if (!v || json_object_set_new(o, k, v))
-        sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON key '%s'", k);
+        sim_oom(__FILE__, __LINE__, "out of memory building JSON key '%s'", k);
 }
 
 static void push(json_t *a, json_t *v)
 {
     if (!v || json_array_append_new(a, v))
-        sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON");
+        sim_oom(__FILE__, __LINE__, "out of memory building JSON");
 }
 
 static json_t *must(json_t *v)
 {
-    if (!v) sim_fatal(__FILE__, __LINE__, __func__, "out of memory building JSON");
+    if (!v) sim_oom(__FILE__, __LINE__, "out of memory building JSON");
     return v;
 }
 
@@ -188,7 +188,7 @@ void out_groups_add_rows(out_groups *g, const sim_metrics *rows)
 void out_groups_add(out_groups *g, const mq_result *r)
 {
     sim_metrics rows = {0};
-    SIM_ASSERTF(out_groups_rows(g, r, &rows) == 0, "out of memory");
+    SIM_NEED(out_groups_rows(g, r, &rows) == 0, "out of memory");
     out_groups_add_rows(g, &rows);
     sim_metrics_free(&rows);
 }

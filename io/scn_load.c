@@ -547,6 +547,11 @@ static int load_producer(ctx *c, size_t i, const raw_producer *r, mq_producer_gr
     snprintf(base, sizeof base, "producers[%zu]", i);
     const mq_profile *p;
     g->loc = loc_of(c, base);
+    {
+        char rb[80];
+        snprintf(rb, sizeof rb, "%s.rate", base);
+        g->rate_loc = loc_of(c, rb);
+    }
     g->name = dup_str(r->name);
     if (!g->name) return oom(c);
     if (get_profile(c, base, r->profile, &p, &g->profile) < 0 ||
@@ -637,6 +642,8 @@ static int load_run(ctx *c, const raw_run *r, mq_run_cfg *run)
                 &run->duration_s) < 0)
         return -1;
     double d = run->duration_s;
+    run->duration_loc = loc_of(c, "run.duration");
+    if (r->sample_interval) run->sample_loc = loc_of(c, "run.sample_interval");
     if (get_dur(c, b, "warmup", r->warmup, 0, false, UNITS_MAX_DURATION_S, 0,
                 &run->warmup_s) < 0 ||
         get_dur(c, b, "sample_interval", r->sample_interval, 1e-3, false,
@@ -841,6 +848,8 @@ static int load_backlogs(ctx *c, const scn_raw *raw)
         char base[64], db[80];
         snprintf(base, sizeof base, "backlog[%u]", i);
         b->loc = loc_of(c, base);
+        snprintf(db, sizeof db, "%s.messages", base);
+        b->messages_loc = loc_of(c, db);
         if (queue_ref(c, base, r->queue, &b->queue) < 0 ||
             get_count(c, base, "messages", r->messages, 1, 1000000000000ull,
                       &b->messages) < 0)
@@ -859,6 +868,11 @@ static int load_backlogs(ctx *c, const scn_raw *raw)
         snprintf(base, sizeof base, "scheduled[%u]", i);
         snprintf(db, sizeof db, "%s.deliver_at", base);
         m->loc = loc_of(c, base);
+        {
+            char mb[80];
+            snprintf(mb, sizeof mb, "%s.messages", base);
+            m->messages_loc = loc_of(c, mb);
+        }
         if (queue_ref(c, base, r->queue, &m->queue) < 0 ||
             get_count(c, base, "messages", r->messages, 1, 1000000000000ull,
                       &m->messages) < 0 ||

@@ -188,7 +188,7 @@ static void sample_privatelink(lt_conv *c)
     /* the model's stream (mq_rabbitmq.c privatelink_cut): the same outage */
     gsl_rng *r = sim_rng_new(s->run.seed, 0, sim_hash_str("rabbitmq_conversion"),
                              sim_hash_str("privatelink_outage"));
-    SIM_ASSERTF(r != NULL, "out of memory");
+    SIM_NEED(r != NULL, "out of memory");
     c->privatelink_s = fmax(0, sim_dist_sample(&c->cv->privatelink_outage, r));
     gsl_rng_free(r);
 }

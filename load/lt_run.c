@@ -31,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 int lt_check_target(const char *url, bool allow_remote, lt_url *out, sim_err *err)
 {

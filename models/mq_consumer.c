@@ -47,7 +47,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 static void on_done(sim *s, void *subject, uint64_t arg);
 

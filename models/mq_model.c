@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 void mq_client_on_up(mq_world *w, mq_conn *c)
 {
@@ -91,9 +91,9 @@ static void preload_backlog(mq_world *w)
         double *age = b->messages <= SIZE_MAX / sizeof *age
                           ? sim_alloc_large(b->messages * sizeof *age)
                           : NULL;
-        SIM_ASSERTF(r && age, "out of memory for a backlog of %llu", (unsigned long long)b->messages);
+        SIM_NEED(r && age, "out of memory for a backlog of %llu", (unsigned long long)b->messages);
         for (uint64_t k = 0; k < b->messages; k++) age[k] = fmax(0, sim_dist_sample(&b->age, r));
-        SIM_ASSERTF(sim_sort_desc(age, b->messages) == 0, /* oldest at the head */
+        SIM_NEED(sim_sort_desc(age, b->messages) == 0, /* oldest at the head */
                     "out of memory sorting a backlog of %llu", (unsigned long long)b->messages);
         mq_queue_rt *q = &w->queues[b->queue];
         /* room for as many records again: those of the messages sent while
@@ -143,7 +143,7 @@ static void preload_scheduled(mq_world *w)
         const mq_scheduled *sc = &s->scheduled[i];
         gsl_rng *r = sim_rng_new(w->opts.seed, w->opts.replication,
                                  sim_mix64(sim_hash_str("scheduled") + i), sim_hash_str("deliver_at"));
-        SIM_ASSERTF(r != NULL, "out of memory");
+        SIM_NEED(r != NULL, "out of memory");
         for (uint64_t k = 0; k < sc->messages; k++) {
             double due = fmax(0, sim_dist_sample(&sc->deliver_at, r));
             uint32_t id = mq_msg_new(w, (uint32_t)sc->queue, due);
@@ -369,7 +369,7 @@ static int check_accounting(mq_world *w, sim_err *err)
 {
     size_t n = w->nmsgs ? w->nmsgs : 1;
     seen_refs sr = {calloc(n, 1), calloc(n, 1)};
-    SIM_ASSERTF(sr.copies && sr.pins, "out of memory");
+    SIM_NEED(sr.copies && sr.pins, "out of memory");
     for (size_t q = 0; q < w->nq; q++) {
         mq_ring *r = &w->queues[q].ready;
         for (size_t i = 0; i < r->n; i++) count_ref(mq_ring_at(r, i)->msg, false, &sr);

@@ -32,7 +32,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* Group rate at t and the end of the segment that contains t. */
 static void rate_segment(const mq_rate *r, double t, double *rate, double *end)

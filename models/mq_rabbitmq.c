@@ -55,7 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 #define DAY 86400.0
 
 enum { PH_CREATE = 0, PH_DUAL, PH_SINGLE, PH_DRAIN, PH_DEST, NPH };
@@ -210,7 +210,7 @@ static void privatelink_cut(mq_world *w, rb_state *st)
     if (!any) return;
     gsl_rng *r = sim_rng_new(w->opts.seed, w->opts.replication, sim_hash_str("rabbitmq_conversion"),
                              sim_hash_str("privatelink_outage"));
-    SIM_ASSERTF(r != NULL, "out of memory");
+    SIM_NEED(r != NULL, "out of memory");
     double d = fmax(0, sim_dist_sample(&st->cv->privatelink_outage, r));
     gsl_rng_free(r);
     st->privatelink_s = d;

@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* ------------------------------------------------------------------ */
 /* the change value                                                    */
@@ -329,7 +329,7 @@ static void on_ack(mq_world *w, mq_consumer *c, uint32_t msg)
     if (l->n == l->cap) {
         size_t ncap = l->cap ? l->cap * 2 : 64;
         uint32_t *v = realloc(l->v, ncap * sizeof *v);
-        SIM_ASSERTF(v != NULL, "out of memory");
+        SIM_NEED(v != NULL, "out of memory");
         l->v = v;
         l->cap = ncap;
     }
@@ -608,12 +608,12 @@ void mq_rocketmq_schedule(mq_world *w)
     const mq_rocketmq_change *ch = s->rocketmq_change;
     SIM_ASSERT(ch != NULL && ch->batch_size > 0 && w->ext == NULL);
     rmq_rt *rt = calloc(1, sizeof *rt);
-    SIM_ASSERTF(rt != NULL, "out of memory");
+    SIM_NEED(rt != NULL, "out of memory");
     rt->ch = ch;
     rt->nbatches = mq_rocketmq_batches(s, ch);
     rt->cons_base = calloc(s->nconsumers + 1, sizeof *rt->cons_base);
     rt->acked = calloc(w->ncons + 1, sizeof *rt->acked);
-    SIM_ASSERTF(rt->cons_base && rt->acked, "out of memory");
+    SIM_NEED(rt->cons_base && rt->acked, "out of memory");
     for (size_t g = 0; g < s->nconsumers; g++)
         rt->cons_base[g + 1] = rt->cons_base[g] + (size_t)s->consumers[g].count;
     w->ext = rt;

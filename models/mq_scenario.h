@@ -115,6 +115,7 @@ typedef struct mq_reconnect {
 
 typedef struct mq_producer_group {
     mq_loc loc;
+    mq_loc rate_loc;      /* where `rate` was written (size checks) */
     char *name;
     char *profile;        /* profile name the defaults came from */
     int count;
@@ -155,6 +156,7 @@ typedef struct mq_consumer_group {
 
 typedef struct mq_backlog {
     mq_loc loc;
+    mq_loc messages_loc;  /* where `messages` was written (size checks) */
     int queue;
     uint64_t messages;
     sim_dist age;         /* age at t = 0, s */
@@ -162,6 +164,7 @@ typedef struct mq_backlog {
 
 typedef struct mq_scheduled {
     mq_loc loc;
+    mq_loc messages_loc;  /* where `messages` was written (size checks) */
     int queue;
     uint64_t messages;
     sim_dist deliver_at;  /* due time after t = 0, s */
@@ -197,6 +200,8 @@ typedef struct mq_event {
 } mq_event;
 
 typedef struct mq_run_cfg {
+    mq_loc duration_loc, sample_loc; /* where they were written (size checks;
+                                        {0, 0} when defaulted) */
     double duration_s;
     double warmup_s;      /* metrics ignore messages intended before this */
     double sample_s;      /* timeseries interval */

@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
+#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* Grow the record array to hold `need` records; false if that much
 ** address space cannot be had (the array is unchanged then). */
@@ -61,9 +61,9 @@ static bool msgs_grow_to(mq_world *w, size_t need)
 void mq_msg_reserve(mq_world *w, size_t more)
 {
     size_t need = w->nmsgs + more;
-    SIM_ASSERTF(need <= UINT32_MAX, "more than 2^32 messages in one run");
+    SIM_NEED(need <= UINT32_MAX, "more than 2^32 messages stored at once (the model's limit)");
     bool grown = msgs_grow_to(w, need);
-    SIM_ASSERTF(grown, "out of memory for %zu messages", need);
+    SIM_NEED(grown, "out of memory for %zu messages", need);
 }
 
 void mq_msg_reserve_ahead(mq_world *w, size_t more, size_t ahead)

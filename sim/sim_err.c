@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int sim_err_set(sim_err *e, const char *fmt, ...)
 {
@@ -47,4 +48,18 @@ _Noreturn void sim_fatal(const char *file, int line, const char *func,
     va_end(ap);
     fputc('\n', stderr);
     abort();
+}
+
+_Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
+{
+    fflush(stdout);
+    fputs("mqsim: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (%s:%d)\nmqsim: the run needs more memory than this machine gave it; "
+            "`mqsim check` estimates a scenario's memory (docs/SCENARIO.md, \"Size "
+            "ceiling\")\n", file, line);
+    _exit(SIM_EXIT_OOM); /* from any thread; atexit handlers could allocate */
 }

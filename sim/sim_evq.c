@@ -140,8 +140,7 @@ static void *xrealloc(void *p, size_t n, size_t size)
     size_t bytes = n * size;
     void *r = realloc(p, bytes ? bytes : 1);
     if (!r)
-        sim_fatal(__FILE__, __LINE__, __func__,
-                  "out of memory growing the event queue to %zu x %zu bytes",
+        sim_oom(__FILE__, __LINE__, "out of memory growing the event queue to %zu x %zu bytes",
                   n, size);
     return r;
 }

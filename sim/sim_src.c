@@ -32,7 +32,7 @@
 ** in the middle of a run. */
 static void src_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
-    SIM_ASSERTF(sim_grow(arr, cap, need, size) == 0,
+    SIM_NEED(sim_grow(arr, cap, need, size) == 0,
                 "out of memory for an event source window of %zu", need);
 }
 
@@ -158,7 +158,7 @@ size_t sim_src_pending(const sim_src *src)
     size_t end = src->win_n + src->carry_n;
     if (src->win_pos == end) return n;
     unsigned char *seen = calloc(src->n, 1);
-    SIM_ASSERTF(seen, "out of memory counting %zu source subjects", src->n);
+    SIM_NEED(seen, "out of memory counting %zu source subjects", src->n);
     for (size_t k = src->win_pos; k < end; k++) {
         uint32_t i = src->win[k].subject;
         if (src->next_t[i] == INFINITY && !seen[i]) {
