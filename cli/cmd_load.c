@@ -87,6 +87,11 @@ int cli_load(int argc, char **argv)
         load_usage(stderr);
         return CLI_USAGE;
     }
+    if (broker && o.start_broker) { /* which broker would be measured? */
+        fprintf(stderr, "mqsim load: --broker and --start-broker exclude each other: "
+                        "--start-broker runs against its own private node\n");
+        return CLI_USAGE;
+    }
     sim_err err = {{0}};
     if (broker && !o.start_broker) { /* the loopback rule, before anything else */
         lt_url u;

@@ -67,7 +67,8 @@ static void sweep_usage(FILE *f)
         "  --seed N          master seed (default: the scenario's)\n"
         "  --out DIR         results folder (default results/<name>-sweep/)\n"
         "  --metrics LIST    metrics to plot (default delay_p99_s,duplicates,\n"
-        "                    disruption_max_s,drain_time_s,lost)\n"
+        "                    disruption_max_s,drain_time_s,lost); a name that is not\n"
+        "                    a metric of the model exits 2 with the known names\n"
         CLI_LIMITS_USAGE
         "Under `mpirun -n K mqsim sweep ...` the points are split over the ranks;\n"
         "the output is byte-identical for any K and N.\n");
@@ -338,6 +339,16 @@ int cli_sweep(int argc, char **argv)
             goto free_res;
         }
         sim_rep_free(r);
+    }
+    /* every --metrics name must be a metric of the model (they are the same
+    ** at every point): an unknown one would draw an empty plot */
+    for (size_t mi = 0; mi < nmetrics; mi++) {
+        if (sim_metrics_find(&agg[0], metrics[mi])) continue;
+        fprintf(stderr, "mqsim sweep: --metrics: no metric '%s'; known:", metrics[mi]);
+        for (size_t i = 0; i < agg[0].n; i++) fprintf(stderr, " %s", agg[0].v[i].name);
+        fputc('\n', stderr);
+        rc = CLI_USAGE;
+        goto free_res;
     }
     if (write_csv(dir, &sw, agg, &err) || write_plots(dir, &sw, agg, metrics, nmetrics, &err)) {
         fprintf(stderr, "mqsim sweep: %s\n", err.msg);

@@ -206,8 +206,8 @@ static void on_row(int term, void *p)
 /* Read the whole file; caller frees *buf. */
 static int slurp(const char *path, char **buf, size_t *len, sim_err *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return sim_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    FILE *fp = out_open_read(path, err);
+    if (!fp) return -1;
     size_t cap = 4096, n = 0;
     char *b = malloc(cap);
     while (b) {

@@ -1,7 +1,8 @@
 /*
 ** out_file.c - atomic file replacement (temp + fsync + rename) and mkdir -p.
 ** See out_file.h for the contract. The temp lives in the target's directory
-** because rename() is only atomic within one file system.
+** because rename() is only atomic within one file system. Also the
+** readers' open (regular files only).
 */
 #include "io/out_file.h"
 
@@ -110,6 +111,34 @@ void out_file_abort(out_file *f)
     if (f->fp) fclose(f->fp);
     if (f->tmp_path) unlink(f->tmp_path);
     release(f);
+}
+
+FILE *out_open_read(const char *path, sim_err *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        sim_err_set(err, "%s: cannot open: %s", path, strerror(e));
+        errno = e;
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        sim_err_set(err, "%s: not a regular file", path);
+        errno = EINVAL;
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        sim_err_set(err, "%s: cannot open stream: %s", path, strerror(e));
+        errno = e;
+    }
+    return f;
 }
 
 int out_mkdir_p(const char *dir, sim_err *err)

@@ -49,6 +49,14 @@ int out_file_commit(out_file *f, sim_err *err);
 ** already committed/aborted out_file (safe to call twice). */
 void out_file_abort(out_file *f);
 
+/* Open `path` for reading if it is a regular file. The open itself is
+** non-blocking, so a FIFO or device planted under a results file name
+** (summary.json, summary.csv, a plot) is refused with "not a regular file"
+** instead of blocking the reader forever; the stream is blocking again
+** when returned. NULL with err filled (errno kept: ENOENT for a missing
+** file) on failure. The caller fcloses. */
+FILE *out_open_read(const char *path, sim_err *err);
+
 /* Create `dir` and any missing parents (mode 0777 & ~umask). An existing
 ** directory is fine; an existing non-directory is an error. */
 int out_mkdir_p(const char *dir, sim_err *err);

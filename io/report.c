@@ -22,6 +22,7 @@
 #include "io/units.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -61,6 +62,18 @@ typedef struct doc {
     FILE *md, *html;
 } doc;
 
+/* Text from the summary (names, descriptions, warnings, labels) is data,
+** never markup: both writers escape it. Control characters (an ANSI escape
+** sequence starts with ESC, 0x1b) are shown as visible "\xNN" text, so
+** nothing copied into a report can restyle a terminal or a page. */
+static int ctl_esc(FILE *f, char c)
+{
+    unsigned char u = (unsigned char)c;
+    if (u >= 0x20 && u != 0x7f) return 0;
+    fprintf(f, "\\x%02x", u);
+    return 1;
+}
+
 static void html_esc(FILE *f, const char *s)
 {
     for (; *s; s++) {
@@ -69,23 +82,35 @@ static void html_esc(FILE *f, const char *s)
         case '>': fputs("&gt;", f); break;
         case '&': fputs("&amp;", f); break;
         case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
+        case '\n': fputc('\n', f); break;
+        default:
+            if (!ctl_esc(f, *s)) fputc(*s, f);
         }
     }
 }
 
+/* Markdown: raw HTML is inert as entities; '|' would split a table cell;
+** a newline would end a list item or a cell. */
 static void md_esc(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '|') fputs("\\|", f);
-        else if (*s == '\n') fputc(' ', f);
-        else fputc(*s, f);
+        switch (*s) {
+        case '|': fputs("\\|", f); break;
+        case '\n': fputc(' ', f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        default:
+            if (!ctl_esc(f, *s)) fputc(*s, f);
+        }
     }
 }
 
 static void h2(doc *d, const char *title)
 {
-    fprintf(d->md, "\n## %s\n\n", title);
+    fputs("\n## ", d->md);
+    md_esc(d->md, title);
+    fputs("\n\n", d->md);
     fputs("<h2>", d->html);
     html_esc(d->html, title);
     fputs("</h2>\n", d->html);
@@ -99,7 +124,8 @@ static void para(doc *d, const char *cls, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(d->md, "%s\n\n", buf);
+    md_esc(d->md, buf);
+    fputs("\n\n", d->md);
     fprintf(d->html, "<p%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
     html_esc(d->html, buf);
     fputs("</p>\n", d->html);
@@ -116,7 +142,9 @@ static void item(doc *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(d->md, "- %s\n", buf);
+    fputs("- ", d->md);
+    md_esc(d->md, buf);
+    fputc('\n', d->md);
     fputs("<li>", d->html);
     html_esc(d->html, buf);
     fputs("</li>\n", d->html);
@@ -378,7 +406,7 @@ static int sec_plots(doc *d, const char *dir, sim_err *err)
         if (!names[i]) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        FILE *f = fopen(path, "rb");
+        FILE *f = out_open_read(path, NULL);
         unsigned char *buf = NULL;
         size_t len = 0;
         if (f) {
@@ -390,10 +418,14 @@ static int sec_plots(doc *d, const char *dir, sim_err *err)
         }
         char *b64 = len ? report_base64(buf, len) : NULL;
         free(buf);
-        if (!b64) {
-            rc = sim_err_set(err, "%s: cannot read the plot", path);
+        if (!len) { /* empty, unreadable or not a file: this plot only is left out */
+            para(d, "meta", "%s is empty or unreadable; left out of this report.", names[i]);
+        } else if (!b64) {
+            rc = sim_err_set(err, "%s: out of memory encoding the plot", path);
         } else {
-            fprintf(d->md, "![%s](%s)\n\n", names[i], names[i]);
+            fputs("![", d->md);
+            md_esc(d->md, names[i]);
+            fprintf(d->md, "](%s)\n\n", names[i]);
             fputs("<figure><img alt=\"", d->html);
             html_esc(d->html, names[i]);
             fprintf(d->html, "\" src=\"data:image/png;base64,%s\"><figcaption>", b64);
@@ -666,16 +698,29 @@ static const char *css =
     "border:2px solid #888}p.fail{border-color:#c00;background:#fee}p.pass{border-color:#080;"
     "background:#efe}figure{margin:1em 0}img{max-width:100%;border:1px solid #ccc}";
 
+/* Parse a summary.json that is a regular file (out_open_read). NULL with
+** err filled; errno ENOENT when the file does not exist. */
+static json_t *load_summary(const char *path, sim_err *err)
+{
+    FILE *f = out_open_read(path, err);
+    if (!f) return NULL;
+    json_error_t je;
+    json_t *root = json_loadf(f, 0, &je);
+    fclose(f);
+    if (!root) {
+        if (je.line > 0) sim_err_at(err, path, je.line, je.column, "%s", je.text);
+        else sim_err_set(err, "%s: %s", path, je.text);
+        errno = EINVAL;
+    }
+    return root;
+}
+
 int report_write(const char *dir, sim_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        if (je.line > 0) return sim_err_at(err, path, je.line, je.column, "%s", je.text);
-        return sim_err_set(err, "%s: %s", path, je.text);
-    }
+    json_t *root = load_summary(path, err);
+    if (!root) return -1;
     json_t *metrics = json_object_get(root, "metrics");
     if (!json_is_object(root) || !json_is_array(metrics)) {
         json_decref(root);
@@ -697,7 +742,9 @@ int report_write(const char *dir, sim_err *err)
     json_t *sc = json_object_get(root, "scenario");
     const char *name = jstr(sc, "name");
     if (!*name) name = jstr(root, "name");
-    fprintf(d.md, "# Pre-change risk report: %s\n\n", name);
+    fputs("# Pre-change risk report: ", d.md);
+    md_esc(d.md, name);
+    fputs("\n\n", d.md);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>mqsim report: ", d.html);
     html_esc(d.html, name);
@@ -753,16 +800,13 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
     *m = (sim_metrics){0};
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
+    json_t *root = load_summary(path, err);
+    if (!root && errno == ENOENT) {
         if (mode && mlen) snprintf(mode, mlen, "unknown");
         snprintf(path, sizeof path, "%s/summary.csv", dir);
         return out_read_summary_csv(path, m, err);
     }
-    fclose(probe);
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) return sim_err_at(err, path, je.line, je.column, "%s", je.text);
+    if (!root) return -1;
     json_t *ms = json_object_get(root, "metrics");
     if (!json_is_array(ms)) {
         json_decref(root);

@@ -138,11 +138,44 @@ static int set_one(yaml_document_t *d, const char *key, const char *value, sim_e
     return 0;
 }
 
+/* Offset of the first byte of s that does not start or continue a valid
+** UTF-8 sequence (overlong forms, surrogates and code points above
+** U+10FFFF included), or -1 when s is valid. libyaml's emitter does not
+** check its scalars, and a scenario is UTF-8 text (docs/SCENARIO.md). */
+static long bad_utf8(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; s[i];) {
+        unsigned c = s[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (!n) return (long)i;
+        unsigned cp = n == 1 ? c : c & (0x7f >> n);
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return (long)i;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return (long)i;
+        i += n;
+    }
+    return -1;
+}
+
 int scn_override_apply(const char *text, size_t len, const char *const *keys,
                        const char *const *values, size_t n, char **out,
                        size_t *outlen, sim_err *err)
 {
     *out = NULL;
+    for (size_t i = 0; i < n; i++) {
+        long at = bad_utf8(keys[i]);
+        if (at >= 0)
+            return sim_err_set(err, "--set: the key is not valid UTF-8 (byte 0x%02x at "
+                               "offset %ld)", (unsigned char)keys[i][at], at);
+        if ((at = bad_utf8(values[i])) >= 0)
+            return sim_err_set(err, "--set %s: the value is not valid UTF-8 (byte 0x%02x at "
+                               "offset %ld)", keys[i], (unsigned char)values[i][at], at);
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser)) return sim_err_set(err, "out of memory");

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -83,6 +84,66 @@ static void kill_ctls(void)
     for (int i = 0; i < MAX_CTL; i++) {
         pid_t p = ctl_pgid[i];
         if (p > 0) kill(-p, SIGKILL);
+    }
+}
+
+/* The watchdog's body: see the header. Never returns. */
+static _Noreturn void watchdog_main(int rfd, pid_t pgid, const char *dir)
+{
+    signal(SIGINT, SIG_IGN); /* a terminal's ^C is for mqsim, which cleans up */
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
+    for (int fd = 3; fd < 1024; fd++) /* hold nothing else of our parent's */
+        if (fd != rfd) close(fd);
+    char c;
+    ssize_t r;
+    while ((r = read(rfd, &c, 1)) < 0 && errno == EINTR) {}
+    if (r == 0) { /* the parent died without stopping the node */
+        /* SIGKILL at once: on SIGTERM the rabbitmq-server script's trap runs
+        ** a stop through erl, which (our epmd gone with the group) starts
+        ** an `epmd -daemon` that outlives everything */
+        kill(-pgid, SIGKILL);
+        for (int i = 0; i < 50 && kill(-pgid, 0) == 0; i++) usleep(100000);
+        rm_tree_sync(dir);
+    }
+    _exit(0);
+}
+
+static void watchdog_start(lt_broker *b)
+{
+    int p[2];
+    b->watchdog = 0;
+    b->watch_fd = -1;
+    if (pipe(p) != 0) return;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    pid_t w = fork();
+    if (w == 0) {
+        setpgid(0, 0);
+        close(p[1]);
+        watchdog_main(p[0], b->pgid, b->dir);
+    }
+    close(p[0]);
+    if (w < 0) {
+        close(p[1]);
+        return;
+    }
+    b->watchdog = w;
+    b->watch_fd = p[1];
+}
+
+/* A normal stop: tell the watchdog to leave, and reap it. */
+static void watchdog_stop(lt_broker *b)
+{
+    if (b->watchdog <= 0) return; /* none started (a zeroed struct has fd 0) */
+    if (b->watch_fd >= 0) {
+        (void)!write(b->watch_fd, "x", 1);
+        close(b->watch_fd);
+        b->watch_fd = -1;
+    }
+    {
+        while (waitpid(b->watchdog, NULL, 0) < 0 && errno == EINTR) {}
+        b->watchdog = 0;
     }
 }
 
@@ -252,6 +313,7 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     sigaddset(&stops, SIGTERM);
     sigaddset(&stops, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stops, &old);
+    pid_t parent = getpid();
     pid_t p = fork();
     if (p < 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -261,6 +323,11 @@ int lt_ctl(const lt_broker *b, double timeout_s, char *out, size_t outsz, sim_er
     }
     if (p == 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        /* a call in flight dies with us, even by SIGKILL (the watchdog only
+        ** knows the node's group). The signal follows the forking thread,
+        ** which waits for this call, and survives the script's execs. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);
         setpgid(0, 0);
         dup2(pfd[1], 1);
         dup2(pfd[1], 2);
@@ -318,6 +385,7 @@ static int tag_ok(const char *t)
 int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
 {
     memset(b, 0, sizeof *b);
+    b->watch_fd = -1;
     lt_broker_install_guards();
     const char *tag = o && o->tag ? o->tag : "";
     const char *plugins = o && o->plugins ? o->plugins : "";
@@ -365,6 +433,7 @@ int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
         lt_broker_stop(b);
         return sim_err_set(err, "more than %d private nodes at once", MAX_GUARDED);
     }
+    watchdog_start(b);
     /* the node must find our epmd listening, or erl starts its own daemon */
     while (!port_open(b->epmd_port)) {
         if (now_s() > b->launched_at + 10) {
@@ -462,6 +531,7 @@ void lt_broker_stop(lt_broker *b)
         kill(-b->pgid, SIGKILL);
         while (waitpid(-b->pgid, NULL, 0) > 0 || errno == EINTR) {}
         guard_remove(b->pgid);
+        watchdog_stop(b);
         b->pgid = 0;
         b->server_pid = 0;
     }

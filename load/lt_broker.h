@@ -41,6 +41,8 @@ typedef struct lt_broker {
     char dir[256];        /* temp folder (HOME, data, logs); "" = none */
     double launched_at;   /* CLOCK_MONOTONIC at launch */
     double startup_s;     /* measured time to readiness */
+    pid_t watchdog;       /* reaps the node if we die (lt_broker.c); 0 = none */
+    int watch_fd;         /* our end of its pipe; -1 = none */
 } lt_broker;
 
 /* What makes one private node differ from another started by this process. */

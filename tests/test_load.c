@@ -4,8 +4,9 @@
 ** clear exit-2 errors for a broker that is absent, silent or answering
 ** garbage (fake servers on 127.0.0.1 inside this process), authentication
 ** refusal and clean start/stop of a private rabbitmq-server, a
-** conversion's two nodes stopped after a normal run and after Ctrl-C
-** (nothing written then), what load mode refuses, and the validation
+** conversion's two nodes stopped after a normal run, after Ctrl-C
+** (nothing written then) and, by their watchdogs, after SIGKILL of mqsim;
+** what load mode refuses, and the validation
 ** scenarios run both
 ** ways (`mqsim run` and `mqsim load --start-broker`): the three plain ones
 ** (duplicates, disruption windows, p99 delay) and the two conversions
@@ -662,6 +663,43 @@ static void test_conversion_interrupted(void **state)
     assert_int_not_equal(stat(tmp_path("intr"), &sb), 0); /* nothing written */
 }
 
+/* SIGKILL of `mqsim load --start-broker` cannot be caught: the nodes'
+** watchdogs (lt_broker.c) must stop both nodes and delete their temp
+** folders once mqsim is gone (bounded by 20 s; they take ~2 s). Whatever
+** outlives that is cleaned up here before the test fails. */
+static void test_conversion_sigkilled(void **state)
+{
+    (void)state;
+    conv_nodes cn;
+    pid_t child = start_conversion("conversion-downgrade", tmp_path("kill"), tmp_path("kill.log"), &cn);
+    assert_int_equal(kill(child, SIGKILL), 0);
+    waitpid(child, NULL, 0);
+    double end = mono() + 20;
+    int alive = 1, what[2][3];
+    struct stat sb;
+    while (alive && mono() < end) {
+        alive = 0;
+        for (int i = 0; i < 2; i++) {
+            what[i][0] = live_with_home(cn.home[i], NULL);
+            what[i][1] = kill(-cn.pg[i], 0) == 0 && group_has_live(cn.pg[i]);
+            what[i][2] = stat(cn.home[i], &sb) == 0;
+            alive |= what[i][0] || what[i][1] || what[i][2];
+        }
+        if (alive) usleep(100000);
+    }
+    if (alive) {
+        char cmd[600];
+        for (int i = 0; i < 2; i++) {
+            kill(-cn.pg[i], SIGKILL);
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", cn.home[i]);
+            sh(cmd);
+        }
+        fail_msg("a node or its temp folder outlived the SIGKILLed mqsim by 20 s: node 0: "
+                 "%d processes with its HOME, group alive %d, folder %d; node 1: %d, %d, %d",
+                 what[0][0], what[0][1], what[0][2], what[1][0], what[1][1], what[1][2]);
+    }
+}
+
 /* The two conversion scenarios, run both ways. Tolerances: docs/VALIDATION.md,
 ** "Conversions on two real nodes". */
 static const char *const conv_scen[2] = {"conversion-downgrade", "conversion-upgrade"};
@@ -814,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_private_broker),
         cmocka_unit_test(test_conversion_limits),
         cmocka_unit_test(test_conversion_interrupted),
+        cmocka_unit_test(test_conversion_sigkilled),
         cmocka_unit_test(test_sim_vs_real),
         cmocka_unit_test(test_conversion_sim_vs_real),
     };
