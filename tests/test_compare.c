@@ -2,7 +2,8 @@
 ** test_compare.c - `mqsim compare` exit codes (worse beyond tolerance with
 ** disjoint CIs -> 4; within tolerance, overlapping CIs, better -> 0), the
 ** summary.csv-only and mode=real folders, and every checked-in baseline
-** under results/baselines/ against a fresh run of its scenario.
+** under results/baselines/ against a fresh run of its scenario, in both
+** directions (see test_baselines).
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,7 +112,14 @@ static void test_csv_only_folder(void **state)
 }
 
 /* Every results/baselines/NAME/ holds scenario.txt (the scenario's path);
-** a fresh run of that scenario must not regress against the baseline. */
+** a fresh run of that scenario must match the baseline in both directions:
+** `compare baseline fresh` finds no regression (the model got no worse) and
+** `compare fresh baseline` finds none either (the model got no better
+** beyond tolerance, which would leave a stale baseline that can no longer
+** catch the next regression). A baseline whose scenario.txt is missing or
+** names a scenario that is not there fails: a moved scenario would
+** otherwise drop out of the check without a word. So does a bundled
+** scenario without a baseline. */
 static void test_baselines(void **state)
 {
     (void)state;
@@ -124,12 +132,14 @@ static void test_baselines(void **state)
         char p[512], scn[512] = {0};
         snprintf(p, sizeof p, "results/baselines/%s/scenario.txt", e->d_name);
         FILE *f = fopen(p, "r");
-        if (!f) continue;
+        if (!f) fail_msg("%s: missing; run `make baselines`", p);
         if (!fgets(scn, sizeof scn, f)) scn[0] = '\0';
         fclose(f);
         scn[strcspn(scn, "\n")] = '\0';
         struct stat st;
-        if (stat(scn, &st) != 0) continue; /* scenario removed: nothing to run */
+        if (stat(scn, &st) != 0)
+            fail_msg("baseline %s names scenario '%s', which does not exist (moved or "
+                     "removed?); run `make baselines` and commit", e->d_name, scn);
         char cmd[2048];
         snprintf(cmd, sizeof cmd, "rm -rf build/test-cmp/b && '%s' run '%s' --out build/test-cmp/b "
                  ">/dev/null 2>&1; r=$?; [ $r -eq 0 ] || [ $r -eq 3 ]", mqsim(), scn);
@@ -141,10 +151,21 @@ static void test_baselines(void **state)
             fail_msg("%s regressed against its baseline (exit %d); if the change is deliberate, "
                      "run `make baselines` and commit", scn, rc);
         }
+        rc = compare("build/test-cmp/b", p, "");
+        if (rc != 0) {
+            sh("cat build/test-cmp/out.txt | grep -E 'REGRESSION|old:|new:'");
+            fail_msg("%s improved beyond tolerance on its baseline (the reverse compare exits "
+                     "%d): the baseline is stale; run `make baselines` and commit", scn, rc);
+        }
         checked++;
     }
     closedir(d);
     assert_true(checked > 0);
+    /* every bundled scenario has a baseline (the names `make baselines` uses) */
+    assert_int_equal(sh("for f in $(find scenarios -name '*.yaml' -not -path 'scenarios/invalid/*' "
+                        "-not -path 'scenarios/bench/*'); do n=$(echo ${f#scenarios/} | "
+                        "sed 's|\\.yaml$||; s|/|-|g'); [ -f results/baselines/$n/scenario.txt ] "
+                        "|| { echo \"no baseline for $f\" >&2; exit 1; }; done"), 0);
 }
 
 int main(void)
