@@ -306,7 +306,7 @@ static sim_event *pool_get(ladder *lq, uint32_t n, uint32_t *cap)
     lq->bucket_bytes += bytes;
     sim_event *v = lq->pool[k];
     if (v) {
-        memcpy(&lq->pool[k], v, sizeof v); /* next free array */
+        memcpy(&lq->pool[k], (void *)v, sizeof lq->pool[k]); /* next free array */
         lq->pool_bytes -= bytes;
         return v;
     }
@@ -320,7 +320,7 @@ static void pool_put(ladder *lq, sim_event *v, uint32_t cap)
     size_t bytes = (size_t)cap * sizeof(sim_event);
     lq->bucket_bytes -= bytes;
     lq->pool_bytes += bytes;
-    memcpy(v, &lq->pool[k], sizeof v);
+    memcpy((void *)v, &lq->pool[k], sizeof lq->pool[k]);
     lq->pool[k] = v;
 }
 
@@ -595,7 +595,7 @@ void sim_evq_free(sim_evq *q)
     for (int k = 0; k < POOL_CLASSES; k++)
         while (lq->pool[k]) {
             sim_event *v = lq->pool[k];
-            memcpy(&lq->pool[k], v, sizeof v);
+            memcpy(&lq->pool[k], (void *)v, sizeof lq->pool[k]);
             free(v);
         }
     free(lq->top);
