@@ -50,6 +50,21 @@ static double mean_rate(const mq_scenario *s, const mq_rate *r)
     return sum / 1000;
 }
 
+/* The sum of n `messages` fields `stride` bytes apart (backlog[] or
+** scheduled[]), and in *at the index of the largest. first is not read
+** when n is 0. */
+static double sum_messages(const uint64_t *first, size_t n, size_t stride, size_t *at)
+{
+    double sum = 0, big = -1;
+    *at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double m = (double)*(const uint64_t *)((const char *)first + i * stride);
+        sum += m;
+        if (m > big) big = m, *at = i;
+    }
+    return sum;
+}
+
 void mq_size_estimate(const mq_scenario *s, mq_size *z)
 {
     *z = (mq_size){0};
@@ -60,22 +75,15 @@ void mq_size_estimate(const mq_scenario *s, mq_size *z)
     ** consumers can take within the run cost their delivery events; every
     ** stored message costs one unit of preload work */
     double can_consume = mq_scenario_consume_capacity(s, 0) * d;
-    double stored = 0, big = -1;
-    size_t at = 0;
-    for (size_t i = 0; i < s->nbacklogs; i++) {
-        stored += (double)s->backlogs[i].messages;
-        if ((double)s->backlogs[i].messages > big) big = (double)s->backlogs[i].messages, at = i;
-    }
+    size_t at;
+    double stored = sum_messages(s->nbacklogs ? &s->backlogs[0].messages : NULL, s->nbacklogs,
+                                 sizeof *s->backlogs, &at);
     if (s->nbacklogs)
         add(z, s->backlogs[at].messages_loc, stored * B_STORED,
             stored + EV_STORED * fmin(stored, can_consume),
             "backlog[%zu].messages: %.4g stored messages in all", at, stored);
-    double sched = 0;
-    big = -1;
-    for (size_t i = 0; i < s->nscheduled; i++) {
-        sched += (double)s->scheduled[i].messages;
-        if ((double)s->scheduled[i].messages > big) big = (double)s->scheduled[i].messages, at = i;
-    }
+    double sched = sum_messages(s->nscheduled ? &s->scheduled[0].messages : NULL, s->nscheduled,
+                                sizeof *s->scheduled, &at);
     if (s->nscheduled)
         add(z, s->scheduled[at].messages_loc, sched * B_SCHED,
             sched + EV_SCHED * fmin(sched, can_consume),

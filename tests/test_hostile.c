@@ -32,8 +32,7 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mqsim-hostile-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (tmpdir_make(dir, sizeof dir, "hostile")) return -1;
     char cmd[512];
     snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --out %s/run >/dev/null 2>&1",
              getenv("MQSIM"), dir);
@@ -43,9 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return sh(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove(dir);
 }
 
 /* Run `mqsim ARGS` (timeout 20 s) with stderr to dir/err; its exit status. */

@@ -15,7 +15,9 @@
 #define TEST_UTIL_H
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #define assert_near(a, b, tol)                                                \
@@ -34,6 +36,22 @@ static inline int sh(const char *cmd)
 {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A test group's scratch folder /tmp/mqsim-TAG-XXXXXX (dir holds >= 64
+** bytes): make it in the group setup, remove it in the teardown. Both
+** return 0 or -1, as cmocka's setup and teardown do. */
+static inline int tmpdir_make(char *dir, size_t len, const char *tag)
+{
+    snprintf(dir, len, "/tmp/mqsim-%s-XXXXXX", tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int tmpdir_remove(const char *dir)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return sh(cmd) == 0 ? 0 : -1;
 }
 
 #endif
