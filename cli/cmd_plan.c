@@ -256,6 +256,7 @@ int cli_plan(int argc, char **argv)
         }
         answer = lo + (double)b * step;
     }
+    if (!dir) goto done; /* another MPI rank (cli_out.h): rank 0 writes */
     if (write_csv(dir, &p, base.budget, &err)) goto fail;
     if (cli_out_commit(&od, "plan")) {
         rc = CLI_INTERNAL;

@@ -624,7 +624,8 @@ int cli_run(int argc, char **argv)
     }
 
     char path[4200];
-    if (out_run_write(dir, &first, meta, &err)) {
+    if (!dir) { /* another MPI rank (cli_out.h): rank 0 writes */
+    } else if (out_run_write(dir, &first, meta, &err)) {
         fprintf(stderr, "mqsim run: writing results: %s\n", err.msg);
         rc = CLI_INTERNAL;
     } else if (snprintf(path, sizeof path, "%s/budget.csv", dir),
