@@ -82,8 +82,15 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART)
             return sim_err_set(err, "event at %.0f s: load mode replays a conversion with "
                                "app_restart and resource_op events only", s->events[i].at_s);
+    if (!cv->migrates)
+        return sim_err_set(err, "load mode replays a shared <-> dedicated migration; a "
+                           "specification change within one deployment has none (simulate it)");
     double peak = mq_scenario_peak_rate(s);
-    double cap = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
+    if (cv->from_tps > 0 && cv->from_tps < 1.5 * peak)
+        return sim_err_set(err, "instance.spec_tps (%.0f msg/s) is within 1.5 x the offered peak "
+                           "(%.0f msg/s): a real node has no such limit, so load mode cannot "
+                           "reproduce its throttling", cv->from_tps, peak);
+    double cap = mq_rabbitmq_destination_tps(cv);
     if (cap > 0 && cap < 1.5 * peak)
         return sim_err_set(err, "the destination's capacity for this instance (%.0f msg/s) is "
                            "within 1.5 x the offered peak (%.0f msg/s): a real node has no such "
