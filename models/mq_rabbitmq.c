@@ -80,7 +80,8 @@ typedef struct rb_state {
     double fluid_p3, sched_hold_p3, mu, lambda;
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
-    uint64_t unacked_p3;    /* deliveries from the source unacked at phase 3 */
+    uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
+                                        at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
     mq_broker_rt spec;      /* the instance's spec on the source cluster: a
                                token bucket over every send stored there */
@@ -316,7 +317,10 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         ** existing connections", so they carry on (served by the
         ** destination) unless a what-if source_stop says otherwise;
         ** downgrade: the server's disconnect, if it was put here. */
-        for (size_t q = 0; q < st->nsrc; q++) w->queues[q].read_closed = true;
+        for (size_t q = 0; q < st->nsrc; q++) {
+            st->unacked_p4 += w->queues[q].unacked;
+            w->queues[q].read_closed = true;
+        }
         if (downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
                       : cv->source_stop != MQ_RB_STOP_SERVE) {
             int before = (int)st->dropped;
@@ -460,6 +464,7 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
     ADD("source_backlog_at_phase3", isnan(t3) ? nan : (double)st->backlog_p3, "msgs", NO);
     ADD("source_scheduled_hold_s", isnan(t3) ? nan : st->sched_hold_p3, "s", NO);
     ADD("source_unacked_at_phase3", isnan(t3) ? nan : (double)st->unacked_p3, "msgs", NO);
+    ADD("source_unacked_at_phase4", isnan(t4) ? nan : (double)st->unacked_p4, "msgs", LO);
     static const char *const on_src[NPH] = {
         "clients_on_source_create", "clients_on_source_phase1", "clients_on_source_phase2",
         "clients_on_source_phase3", "clients_on_source_phase4"};
