@@ -86,10 +86,6 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         return sim_err_set(err, "load mode replays a shared <-> dedicated migration; a "
                            "specification change within one deployment has none (simulate it)");
     double peak = mq_scenario_peak_rate(s);
-    if (cv->from_tps > 0 && cv->from_tps < 1.5 * peak)
-        return sim_err_set(err, "instance.spec_tps (%.0f msg/s) is within 1.5 x the offered peak "
-                           "(%.0f msg/s): a real node has no such limit, so load mode cannot "
-                           "reproduce its throttling", cv->from_tps, peak);
     double cap = mq_rabbitmq_destination_tps(cv);
     if (cap > 0 && cap < 1.5 * peak)
         return sim_err_set(err, "the destination's capacity for this instance (%.0f msg/s) is "

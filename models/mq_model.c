@@ -449,6 +449,10 @@ static int build(mq_world *w)
         w->brokers[b].down_until = -INFINITY;
         for (size_t g = 0; g < ngroups; g++) w->brokers[b].blocked_until[g] = -INFINITY;
     }
+    if (s->instance.kind == MQ_KIND_RABBITMQ) {
+        w->spec.capacity_tps = s->instance.spec_tps;
+        w->spec.tokens = fmax(1.0, s->instance.spec_tps * 0.1);
+    }
     for (size_t g = 0; g < s->nproducers; g++) w->nprod += (size_t)s->producers[g].count;
     for (size_t g = 0; g < s->nconsumers; g++) w->ncons += (size_t)s->consumers[g].count;
     w->producers = calloc(w->nprod ? w->nprod : 1, sizeof *w->producers);

@@ -231,6 +231,7 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)g->queue);
         /* the capacity of the cluster that stores the message admits it */
         if (!mq_capacity_admit(w, &w->brokers[mq_queue_admit_broker(w, &p->conn, q)]) ||
+            (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) ||
             (w->send_admit && !w->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;

@@ -83,8 +83,6 @@ typedef struct rb_state {
     uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
                                         at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
-    mq_broker_rt spec;      /* the instance's spec on the source cluster: a
-                               token bucket over every send stored there */
 } rb_state;
 
 void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c)
@@ -183,19 +181,6 @@ static void conn_route(mq_world *w, mq_conn *c)
 }
 
 static void on_phase(sim *s, void *subject, uint64_t arg);
-
-/* Capacity belongs to the cluster that stores the message: a send stored
-** on the source takes from the instance's spec there (the destination's
-** broker admits the ones stored on it, mq_queue_admit_broker). */
-static bool send_admit(mq_world *w, mq_producer *p)
-{
-    rb_state *st = state(w);
-    if (st->spec.capacity_tps <= 0) return true;
-    if (st->cv->migrates &&
-        mq_queue_route(w, &p->conn, (uint32_t)p->g->queue) >= st->nsrc)
-        return true;
-    return mq_capacity_admit(w, &st->spec);
-}
 
 static void backlog_hook(mq_world *w)
 {
@@ -341,12 +326,9 @@ static void on_spec_change(sim *s, void *subject, uint64_t arg)
 {
     (void)arg;
     mq_world *w = subject;
-    rb_state *st = state(w);
-    st->spec.capacity_tps = st->cv->to_tps;
-    st->spec.tokens = fmax(1.0, st->cv->to_tps * 0.1);
-    st->spec.tokens_t = sim_now(s);
-    st->phase = PH_DEST;
-    st->t[PH_DEST] = sim_now(s);
+    /* the instance's bucket (world.spec) takes the new spec */
+    w->spec.capacity_tps = state(w)->cv->to_tps;
+    w->spec.tokens = fmin(w->spec.tokens, fmax(1.0, w->spec.capacity_tps * 0.1));
     OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                             "specification change (smooth, no migration)"));
 }
@@ -376,9 +358,6 @@ int mq_rabbitmq_setup(mq_world *w)
     st->nsrc = s->nqueues;
     st->privatelink_s = NAN;
     for (int i = 0; i < NPH; i++) st->t[i] = NAN;
-    st->spec.capacity_tps = cv->from_tps;
-    st->spec.tokens = fmax(1.0, cv->from_tps * 0.1);
-    w->send_admit = send_admit;
     if (!cv->migrates) return 0;
 
     mq_queue_rt *q = realloc(w->queues, 2 * st->nsrc * sizeof *q);

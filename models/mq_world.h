@@ -235,6 +235,10 @@ typedef struct mq_world {
 
     mq_queue_rt *queues;
     mq_broker_rt *brokers;
+    mq_broker_rt spec;          /* RabbitMQ: the instance's spec_tps, one token
+                                   bucket over every send stored in a scenario
+                                   queue (not in a change model's twin on
+                                   another cluster); 0 = unlimited */
     mq_producer **producers;    /* all producer clients */
     size_t nprod;
     mq_unconf_ring *unconf;     /* per producer group (mq_producer.c) */
