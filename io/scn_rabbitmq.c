@@ -335,6 +335,11 @@ static int spec_side(const rctx *c, mq_scenario *s, const scn_raw_rb_to *to,
              cv->to_tps) < 0)
         return -1;
     double peak = mq_scenario_peak_rate(s);
+    if (cv->to_tps > 0 && peak > cv->to_tps && cv->to_tps != cv->from_tps &&
+        warn(c, s, SEC ".to.spec_tps", "the new spec (%g msg/s) is below the offered peak "
+             "(%g msg/s): sends %s are throttled", cv->to_tps, peak,
+             cv->migrates ? "stored on the destination" : "after the change") < 0)
+        return -1;
     if (cv->from_tps > 0 && peak > cv->from_tps &&
         warn(c, s, "instance.spec_tps", "the offered peak (%g msg/s) exceeds the instance's "
              "spec (%g msg/s): sends stored on the source are throttled from t = 0",
@@ -468,16 +473,17 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
     if (raw->privatelink_outage && outage_dist(&c, raw->privatelink_outage,
                                                &cv->privatelink_outage) < 0)
         return -1;
-    double dst = mq_rabbitmq_destination_tps(cv), peak = mq_scenario_peak_rate(s);
+    double left = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
+    double peak = mq_scenario_peak_rate(s);
     if (upgrade && cv->capacity_tps > 0 && (cv->from_tps <= 0 || cv->capacity_tps < cv->from_tps) &&
         warn(&c, s, SEC ".destination.capacity_tps", "the dedicated cluster (%g msg/s) has less "
              "capacity than the instance had (%s): an upgrade that lowers capacity",
              cv->capacity_tps, cv->from_tps > 0 ? "its spec_tps" : "unlimited") < 0)
         return -1;
-    if (dst > 0 && peak > dst &&
-        warn(&c, s, SEC ".destination", "the destination admits %g msg/s for this instance, "
-             "below the offered peak (%g msg/s): sends stored there are throttled",
-             dst, peak) < 0)
+    if (left > 0 && peak > left &&
+        warn(&c, s, SEC ".destination", "the destination cluster has %g msg/s left for this "
+             "instance, below the offered peak (%g msg/s): sends stored there are throttled",
+             left, peak) < 0)
         return -1;
     /* Seed (shared -> dedicated): "the server-side does not actively
     ** disconnect existing connections" */

@@ -223,8 +223,10 @@ static void test_spec_change_no_migration(void **state)
         if (load_text(scenario("{duration: 6m}", cases[i].inst, body), &s, &err))
             fail_msg("%s -> %s: %s", cases[i].inst, cases[i].to, err.msg);
         assert_false(s.rabbitmq_conversion->migrates);
-        assert_int_equal(s.warnings.n, 1);
-        assert_non_null(strstr(s.warnings.v[0], "rabbitmq_conversion.phases: ignored"));
+        assert_int_equal(s.warnings.n, 2);
+        assert_non_null(strstr(s.warnings.v[0], "rabbitmq_conversion.to.spec_tps: the new spec "
+                               "(600 msg/s) is below the offered peak (800 msg/s)"));
+        assert_non_null(strstr(s.warnings.v[1], "rabbitmq_conversion.phases: ignored"));
         mq_result r, before;
         run_scn(&s, &r);
         assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
@@ -808,12 +810,42 @@ static void test_bundled_scenarios_run(void **state)
         snprintf(path, sizeof path, "scenarios/rabbitmq/%s", e->d_name);
         mq_result r;
         run_file(path, &r);
-        assert_false(isnan(metric(&r, "phase4_start_s")));
+        /* a spec change has no phases */
+        if (sim_metrics_find(&r.metrics, "phase4_start_s"))
+            assert_false(isnan(metric(&r, "phase4_start_s")));
+        else
+            assert_true(metric(&r, "spec_tps_to") > 0);
         mq_result_free(&r);
         n++;
     }
     closedir(d);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 10);
+}
+
+/* The bundled scenarios of issue 15's items: a spec change runs without a
+** migration and throttles only after it; live delayed messages hold phase 3
+** past 30 minutes; a busy shared destination throttles producers still on
+** the source during phase 2. */
+static void test_bundled_items(void **state)
+{
+    (void)state;
+    mq_result r;
+    run_file("scenarios/rabbitmq/spec-change-within-series.yaml", &r);
+    assert_near(metric(&r, "clients_disrupted"), 0, 0);
+    assert_near(metric(&r, "spec_tps_to"), 600, 0);
+    assert_true(metric(&r, "throttled_sends") > 0);
+    mq_result_free(&r);
+    run_file("scenarios/rabbitmq/delayed-live-traffic.yaml", &r);
+    print_message("delayed-live-traffic: phase 3 %.0f s, hold %.0f s\n", metric(&r, "phase3_s"),
+                  metric(&r, "source_scheduled_hold_s"));
+    assert_true(metric(&r, "phase3_s") > 30 * 60);
+    assert_near(metric(&r, "phase3_s"), metric(&r, "source_scheduled_hold_s"), 1);
+    mq_result_free(&r);
+    run_file("scenarios/rabbitmq/dedicated-to-shared-busy-destination.yaml", &r);
+    assert_near(metric(&r, "phase4_start_s"), 660, 1e-6);
+    assert_near(metric(&r, "clients_on_source_phase2"), 14, 0);
+    assert_true(metric(&r, "throttled_sends") > 0);
+    mq_result_free(&r);
 }
 
 int main(void)
@@ -844,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_time_of_day_and_at),
         cmocka_unit_test(test_peak_vs_offpeak),
         cmocka_unit_test(test_bundled_scenarios_run),
+        cmocka_unit_test(test_bundled_items),
     };
     return cmocka_run_group_tests_name("rabbitmq", tests, NULL, NULL);
 }
