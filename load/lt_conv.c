@@ -469,6 +469,16 @@ static void run_phase4(lt_conv *c)
     }
 }
 
+/* Deliveries taken from the source and not yet acked, over every client. */
+static int source_unacked(lt_conv *c)
+{
+    int n = 0;
+    pthread_mutex_lock(&c->x->mu);
+    for (size_t i = 0; i < c->nclients; i++) n += c->clients[i].src_unacked;
+    pthread_mutex_unlock(&c->x->mu);
+    return n;
+}
+
 static void measure_lead(lt_conv *c)
 {
     const char *args[] = {"list_connections", "-q", "--no-table-headers", "pid", NULL};
@@ -501,8 +511,9 @@ static void *timeline_main(void *arg)
     c->backlog_p3 = b == UINT64_MAX ? 0 : b;
     c->fluid_p3 = fluid(c, c->backlog_p3, c->t[LT_PH_DRAIN], 0);
     if (b == UINT64_MAX) lt_warn(c->x, "phase 3: the source's queues cannot be read");
-    /* bounded by the run's end (wait_until) */
-    while (b != 0) {
+    /* bounded by the run's end (wait_until); the model's gate: nothing
+    ** ready and nothing delivered but unacked on the source */
+    while (b != 0 || source_unacked(c) > 0) {
         if (!wait_until(c, now_of(c) + DRAIN_POLL_S)) goto out;
         b = source_ready(c, &ctl);
     }
