@@ -6,8 +6,14 @@
 **   - series: subscription = professional, enterprise (shared) and platinum
 **     (dedicated); serverless = shared and dedicated;
 **   - no conversion across series (subscription <-> serverless);
-**   - the target must be the other deployment (same deployment = a plain
-**     spec change, not a conversion);
+**   - the instance is serverless by series or by serverless billing;
+**     to.series and to.billing must name its series;
+**   - the target in the same deployment is a spec change within the series
+**     ("smooth"): simulated with no migration, its migration keys ignored
+**     with a warning;
+**   - to.spec_tps (default: instance.spec_tps): an upgrade never lowers it;
+**   - source_stop defaults to the seed's (existing connections are not
+**     disconnected); reset and silent warn that they go beyond it;
 **   - only an instance that is in service can be converted;
 **   - older subscription instances may fail the change: a warning.
 ** Every error names the key at fault with its line:col. The few numbers the

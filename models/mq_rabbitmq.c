@@ -3,17 +3,22 @@
 ** storage routing, connection migration and its metrics (see mq_rabbitmq.h).
 **
 ** Destination cluster. mq_rabbitmq_setup() grows the world by one broker
-** (the destination, capacity = capacity_tps - other_tenants_tps) and by a
+** (the destination, capacity mq_rabbitmq_destination_tps(): the new spec or
+** what other tenants leave, whichever is lower) and by a
 ** twin of every scenario queue on it (queue q's twin is q + nqueues). The
 ** pairing flags in mq_queue_rt (mq_world.h) do the routing, so producers,
 ** consumers and the store need no knowledge of migrations:
 **   phase 1  source.read_twin, dest.waits_on_twin: consumers of q take from
 **            the destination first, then the source (dual read); sends go
 **            to the cluster the producer is connected to (dual write);
-**   phase 2  source.writes_to_twin: every send lands on the destination;
+**   phase 2  source.writes_to_twin: every send lands on the destination
+**            and is admitted by its capacity, whoever sent it (the
+**            queue's broker admits, mq_queue_admit_broker);
 **   phase 3  nothing changes; the backlog hook watches the source and,
-**            once it has no ready and no pending scheduled message, ends
-**            the phase (through a zero-delay event, never re-entrantly);
+**            once it has no ready message, no pending scheduled message
+**            and no unacked delivery taken from it (mq_queue_rt.unacked,
+**            counted per origin), ends the phase (through a zero-delay
+**            event, never re-entrantly);
 **   phase 4  source.read_closed: stores and requeues that would land on
 **            the source go to the destination.
 ** Consumers read destination-first, so the destination stays near empty
@@ -30,7 +35,9 @@
 **   - from phase 1 on, every connection attempt goes to the destination;
 **   - VPC/public, shared -> dedicated: existing connections stay on the
 **     source until they drop (app restart events, a source upgrade
-**     disconnect); at phase 4 the ones still there get source_stop;
+**     disconnect); at phase 4 the ones still there keep working, served by
+**     the destination (source_stop: serve, the seed's), unless a what-if
+**     source_stop (reset, silent) closes them;
 **   - VPC/public, dedicated -> shared: the server resets every source
 **     connection (server_disconnect: start of phase 1, or of phase 4);
 **     auto-recovering clients come back on the destination, the others stay
@@ -41,6 +48,10 @@
 ** republish of unconfirmed). duplicates_bound adds, for every connection
 ** this model drops, the consumer's prefetch or the producer's unconfirmed
 ** sends: the issue's bound.
+**
+** Specification change (the target keeps the deployment): no twins, no
+** phases; at `at` the instance's spec bucket (world.spec, enforced on the
+** instance's cluster by the producers) takes to_tps.
 **
 ** Cost: O(source queues) per backlog change during phase 3 only; one pass
 ** over the messages at phase 3 start (scheduled hold).

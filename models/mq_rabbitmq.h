@@ -7,9 +7,12 @@
 **   phase 1  dual-write, dual-read            (dual_write_s)
 **   phase 2  single-write (source read-only)  (single_write_s)
 **   phase 3  wait for the source to drain     (emerges from the model: ends
-**            when the source holds no ready message and no scheduled message
-**            that is neither due nor expired)
+**            when the source holds no ready message, no scheduled message
+**            that is neither due nor expired, and no delivery taken from it
+**            that is still unacked)
 **   phase 4  destination only (source stops serving)
+** A target in the instance's own deployment is a specification change
+** (seed: "smooth"): no migration, the new spec applies at `at`.
 ** The destination is modelled as a twin of every scenario queue on one extra
 ** runtime broker, created inside the world by mq_rabbitmq_setup(); the user
 ** declares nothing. Connection migration per endpoint type and direction is

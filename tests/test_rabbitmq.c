@@ -85,6 +85,16 @@ static const char *const CLIENTS =
     "consumers:\n  - { name: c, count: 2, prefetch: 20, concurrency: 2,"
     " processing: { dist: exponential, mean: 5ms } }\n";
 
+/* The instance `inst` converted at 1m to target `to` (a YAML flow mapping)
+** is rejected at `where` with `substring`. */
+static void reject_target(const char *inst, const char *to, const char *where,
+                          const char *substring)
+{
+    char body[2048];
+    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: %s\n", CLIENTS, to);
+    expect_reject(scenario("{duration: 10m}", inst, body), where, substring);
+}
+
 /* ---- rules ---------------------------------------------------------------- */
 
 static void test_rule_cross_series(void **state)
@@ -119,21 +129,14 @@ static void test_rule_not_in_service(void **state)
 static void test_rule_series_and_direction(void **state)
 {
     (void)state;
-    char body[2048];
     /* an upgrade never lowers the specification */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n"
-             "  to: { edition: platinum, spec_tps: 900 }\n", CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "edition: professional, spec_tps: 1000", body),
+    reject_target("edition: professional, spec_tps: 1000", "{ edition: platinum, spec_tps: 900 }",
                   "rabbitmq_conversion.to.spec_tps", "an upgrade never lowers the specification");
     /* platinum is dedicated: deployment: shared contradicts it */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n",
-             CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "edition: platinum, deployment: shared", body),
+    reject_target("edition: platinum, deployment: shared", "{ edition: professional }",
                   "instance.deployment", "platinum is dedicated");
     /* serverless names a deployment, not an edition */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n",
-             CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "series: serverless", body), NULL,
+    reject_target("series: serverless", "{ edition: platinum }", NULL,
                   "a serverless target names its deployment");
     /* a rocketmq instance has no such conversion */
     const char *rmq =
@@ -170,27 +173,17 @@ static void test_serverless_billing(void **state)
             mq_result_free(&r);
             mq_scenario_free(&s);
         }
-        snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n",
-                 CLIENTS);
-        expect_reject(scenario("{duration: 10m}", inst[i], body), "rabbitmq_conversion.to.edition",
+        reject_target(inst[i], "{ edition: platinum }", "rabbitmq_conversion.to.edition",
                       "editions belong to the subscription series");
-        snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n"
-                 "  to: { series: subscription, deployment: dedicated }\n", CLIENTS);
-        expect_reject(scenario("{duration: 10m}", inst[i], body), "rabbitmq_conversion.to.series",
-                      "cross-series conversion is not supported");
-        snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n"
-                 "  to: { billing: subscription, deployment: dedicated }\n", CLIENTS);
-        expect_reject(scenario("{duration: 10m}", inst[i], body), "rabbitmq_conversion.to.billing",
-                      "cross-series conversion is not supported");
+        reject_target(inst[i], "{ series: subscription, deployment: dedicated }",
+                      "rabbitmq_conversion.to.series", "cross-series conversion is not supported");
+        reject_target(inst[i], "{ billing: subscription, deployment: dedicated }",
+                      "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
     }
     /* subscription -> serverless billing is cross-series as well */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n"
-             "  to: { edition: platinum, billing: serverless }\n", CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "edition: professional", body),
+    reject_target("edition: professional", "{ edition: platinum, billing: serverless }",
                   "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { deployment: dedicated }\n",
-             CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "series: subscription, billing: serverless", body),
+    reject_target("series: subscription, billing: serverless", "{ deployment: dedicated }",
                   "instance.billing", "serverless billing belongs to the serverless series");
 }
 
