@@ -82,6 +82,7 @@ typedef struct cons {
     gsl_rng *proc;
     double sleep_debt;        /* processing slept too long by this much so far */
     double busy_since;        /* end of the last processing if more was waiting */
+    int src_unacked;          /* the value last published to c->src_unacked */
 } cons;
 
 /* The deliveries a client may hold: one prefetch window per pushing leg,
@@ -366,6 +367,7 @@ static void wait_input(cons *k, double until)
 ** the wire are not seen: the gate can end at most one transit early. */
 static void publish_src_unacked(cons *k, const delivery *busy)
 {
+    if (k->x->nnodes < 2) return; /* no conversion: nobody reads it */
     const leg *l = &k->legs[LT_SRC];
     int n = 0;
     if (k->g->ack == MQ_ACK_MANUAL && l->conn) {
@@ -375,6 +377,8 @@ static void publish_src_unacked(cons *k, const delivery *busy)
         }
         n += busy && busy->node == LT_SRC && busy->gen == l->gen;
     }
+    if (n == k->src_unacked) return;
+    k->src_unacked = n;
     pthread_mutex_lock(&k->x->mu);
     k->c->src_unacked = n;
     pthread_mutex_unlock(&k->x->mu);

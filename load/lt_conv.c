@@ -452,8 +452,10 @@ static void run_phase4(lt_conv *c)
     cut k;
     const mq_rabbitmq_conversion *cv = c->cv;
     bool downgrade = cv->from == MQ_DEPLOY_DEDICATED;
-    bool reset = cv->source_stop != MQ_RB_STOP_SERVE ||
-                 (downgrade && cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP);
+    /* as the model (mq_rabbitmq.c, phase 4): a downgrade's server disconnect
+    ** placed here, or an upgrade's what-if source_stop */
+    bool reset = downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
+                           : cv->source_stop != MQ_RB_STOP_SERVE;
     double t4 = c->t[LT_PH_DEST];
     if (reset) { /* first: phase 4 is not known ahead, so this lands late */
         cut_launch(c, &k, CUT_SOURCE, "conversion phase 4", t4);
