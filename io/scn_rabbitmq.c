@@ -505,6 +505,12 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
                     "shared); in an upgrade the server does not move existing connections");
     cv->server_disconnect =
         raw->server_disconnect ? (mq_rb_when)*raw->server_disconnect : MQ_RB_WHEN_START;
+    if (!upgrade && cv->source_stop == MQ_RB_STOP_SILENT &&
+        cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP &&
+        warn(&c, s, SEC ".source_stop", "'silent' is a what-if beyond the document, which says "
+             "the server actively disconnects the source's connections in a dedicated -> "
+             "shared conversion") < 0)
+        return -1;
     cv->source_upgrade_at_s = -1;
     if (raw->source_upgrade_disconnect &&
         dur(&c, SEC ".source_upgrade_disconnect.at", raw->source_upgrade_disconnect->at, 0,
