@@ -505,10 +505,10 @@ static void test_upgrade_disconnects_nobody_anywhere(void **state)
     static const char *const to[] = {"{ edition: platinum }", "{ deployment: dedicated }",
                                      "{ deployment: dedicated }", "{ deployment: dedicated }"};
     static const char *const ep[] = {"vpc", "public"};
-    static const char *const prof[] = {"rabbitmq-java", "pika", "go-amqp091"};
+    static const char *const prof[] = {"rabbitmq-java", "pika", "go-amqp091", "http"};
     for (int i = 0; i < 4; i++)
         for (int e = 0; e < 2; e++)
-            for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < 4; k++) {
                 char body[2048];
                 snprintf(body, sizeof body,
                          "producers:\n  - { name: p, count: 2, rate: 100, profile: %s, endpoint: %s }\n"
