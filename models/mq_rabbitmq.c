@@ -435,8 +435,7 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
     ADD("spec_tps_from", st->cv->from_tps, "msg/s", NO);
     ADD("spec_tps_to", st->cv->to_tps, "msg/s", NO);
     if (!st->cv->migrates) { /* a spec change: no phases, nobody moved */
-        ADD("migration_total_s", 0, "s", LO);
-        ADD("connections_dropped_by_migration", 0, "count", LO);
+        ADD("connections_dropped_by_migration", st->dropped, "count", LO);
         return;
     }
     ADD("destination_tps", mq_rabbitmq_destination_tps(st->cv), "msg/s", NO);
