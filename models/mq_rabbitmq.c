@@ -209,8 +209,6 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
     double now = sim_now(w->sim);
     st->backlog_p3 = 0;
     for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
-    st->unacked_p3 = 0;
-    for (size_t q = 0; q < st->nsrc; q++) st->unacked_p3 += w->queues[q].unacked;
     st->mu = mq_scenario_consume_capacity(s, 0);
     st->lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++)
@@ -304,6 +302,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         sim_at(s, sim_now(s) + cv->single_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DRAIN);
         break;
     case PH_DRAIN:
+        for (size_t q = 0; q < st->nsrc; q++) st->unacked_p3 += w->queues[q].unacked;
         fluid_at_drain(w, st);
         backlog_hook(w); /* already drained: phase 4 at once */
         break;
