@@ -193,12 +193,14 @@ static double down_retry_gap(const mq_world *w, const mq_producer_group *g)
 
 /* RocketMQ throttling (model-reference #31; Apache RocketMQ "Sending retry
 ** and throttling policy"): a rejected send is retried by the SDK with an
-** exponential back-off, initial 1 s, x1.6, at most 120 s, and each retry
-** uses up one of the producer's `retries`; after the last one the SDK
-** throws and the send is lost to the application. */
+** exponential back-off, initial 1 s, x1.6, at most 120 s, jitter +/- 0.2,
+** and each retry uses up one of the producer's `retries`; after the last
+** one the SDK throws and the send is lost to the application. The jitter
+** is drawn from the client's reconnect stream (arrivals stay untouched). */
 #define THROTTLE_BACKOFF_S 1.0
 #define THROTTLE_MULTIPLIER 1.6
 #define THROTTLE_BACKOFF_MAX_S 120.0
+#define THROTTLE_JITTER 0.2
 
 double mq_producer_throttle_backoff(int attempt)
 {
@@ -261,7 +263,8 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
                     drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_THROTTLED);
                     return;
                 }
-                e.avail_at = now + mq_producer_throttle_backoff(e.attempts);
+                double j = 1.0 + THROTTLE_JITTER * (2.0 * gsl_rng_uniform(p->conn.rng) - 1.0);
+                e.avail_at = now + j * mq_producer_throttle_backoff(e.attempts);
                 e.attempts++;
             } else {
                 /* AMQP: back off and retry without using up an attempt */

@@ -66,6 +66,7 @@ typedef struct rmq_rt {
     double cap_tps;         /* the instance's send capacity; 0 = unlimited */
     double cap_tokens, cap_t;
     bool internet;          /* Internet access on now */
+    double internet_since;  /* when it came on (0: on from the start) */
     bool http_started, changing;
     double change_end;      /* end of the rolling restart */
     uint64_t cut_internet;
@@ -394,17 +395,23 @@ static void on_internet_off_at_start(sim *s, void *subject, uint64_t arg)
     internet_off(w, ch->has_internet && ch->internet ? enabled : INFINITY);
 }
 
+static bool http_window(const rmq_rt *rt, double t);
+
 /* A producer's send was lost: charge it to the cause that kept the
-** producer from sending, in this order: throttling, Internet access off
-** (public endpoint), the HTTP disruption (HTTP clients), the restart. */
+** producer from sending, in this order: throttling; Internet access off
+** (a public-endpoint client whose outage began before Internet access was
+** on); the HTTP disruption (an HTTP client whose outage began in it); the
+** restart (any other outage from the change's start on). */
 static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
 {
     rmq_rt *rt = rt_of(w);
-    int k = why == MQ_LOST_THROTTLED                            ? LOST_THROTTLED
-            : p->g->endpoint == MQ_EP_PUBLIC && !rt->internet    ? LOST_INTERNET
-            : p->g->protocol == MQ_PROTO_HTTP && rt->http_started ? LOST_HTTP
-            : rt->changing                                       ? LOST_RESTART
-                                                                 : -1;
+    double since = p->conn.down_since;
+    bool public = p->g->endpoint == MQ_EP_PUBLIC;
+    int k = why == MQ_LOST_THROTTLED ? LOST_THROTTLED
+            : public && (!rt->internet || since < rt->internet_since) ? LOST_INTERNET
+            : p->g->protocol == MQ_PROTO_HTTP && http_window(rt, since) ? LOST_HTTP
+            : rt->changing ? LOST_RESTART
+                           : -1;
     if (k >= 0) rt->lost[p->conn.group][k]++;
 }
 
@@ -440,14 +447,16 @@ static void on_conn_up(mq_world *w, mq_conn *c, double window_s)
 
 static void on_change_end(sim *s, void *subject, uint64_t arg)
 {
-    (void)s;
     (void)arg;
     mq_world *w = subject;
     rmq_rt *rt = rt_of(w);
     const mq_rocketmq_change *ch = rt->ch;
     if (ch->has_spec_tps) set_capacity(w, ch->spec_tps);
     if (ch->has_bandwidth) set_bandwidth(w, ch->bandwidth_mbps);
-    if (ch->has_internet && ch->internet) rt->internet = true; /* blocks end now */
+    if (ch->has_internet && ch->internet && !rt->internet) {
+        rt->internet = true; /* the public clients' blocks end now */
+        rt->internet_since = sim_now(s);
+    }
     if (ch->has_internet && !ch->internet && rt->internet) internet_off(w, INFINITY);
 }
 
