@@ -625,8 +625,15 @@ static void cutoff_warnings(mq_world *w, mq_result *out)
     for (size_t i = 0; i < w->nprod + w->ncons; i++) {
         mq_conn *c = i < w->nprod ? &w->producers[i]->conn : &w->consumers[i - w->nprod]->conn;
         if (c->state == CONN_UP) continue;
-        if (is_http(c) && http_window(rt, c->down_since))
-            rt->http_max = fmax(rt->http_max, now - c->down_since);
+        if (is_http(c) && http_window(rt, c->down_since)) {
+            /* a public client that Internet access off kept out: the
+            ** disruption's share is when its reconnect would have landed */
+            double win = now - c->down_since;
+            size_t k = mq_group_slot(s, c->consumer, c->group);
+            if (group_public(s, k) && !rt->internet)
+                win = fmin(win, mq_rocketmq_cutoff(group_reconnect(s, k), rt->ch->http_disruption_s));
+            rt->http_max = fmax(rt->http_max, win);
+        }
         if (!in_change(rt, c->down_since)) continue;
         size_t k = mq_group_slot(s, c->consumer, c->group);
         rt->cut_max[k] = fmax(rt->cut_max[k], now - c->down_since);

@@ -98,7 +98,7 @@ typedef enum mq_rmq_rule {
 typedef struct mq_rmq_violation {
     mq_rmq_rule rule;
     const char *key;
-    char msg[200];
+    char msg[320];
 } mq_rmq_violation;
 
 #define MQ_RMQ_MAX_VIOLATIONS 8
