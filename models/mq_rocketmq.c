@@ -1,18 +1,19 @@
 /*
-** mq_rocketmq.c - the RocketMQ instance configuration change: rules,
-** warnings, billing, and the change's effect on clients in virtual time
-** (see mq_rocketmq.h for the interface, docs/MODEL.md for the model).
+** mq_rocketmq.c - the RocketMQ instance configuration change's effect on
+** clients in virtual time (see mq_rocketmq.h for the interface,
+** mq_rocketmq_rules.c for rules and warnings, docs/MODEL.md for the model).
 **
-** The model works through the base model's own machinery plus four small,
-** general hooks in mq_world (send_admit, on_ack, on_consumer_down, ext) and
-** the runtime broker capacity (mq_broker_rt.capacity_tps):
+** The model works through the base model's own machinery plus small,
+** general hooks in mq_world (send_admit, on_ack, on_consumer_down, on_lost,
+** on_conn_up, ext):
 **   - batch k of brokers restarts at at + k x batch_interval for
 **     node_downtime (down_until, as a broker_restart event does);
 **   - a TCP producer with send retries on a restarting broker fails over to
 **     a broker that is up (RocketMQ 4.x retries on another broker, #16/#26):
 **     one exception, and its stored-but-unconfirmed sends are republished
 **     after the send timeout (duplicates "send_retry"); with no broker left
-**     it drops like any client;
+**     it drops like any client and its sends follow the SDK's retry timing
+**     (models/mq_producer.c);
 **   - a TCP consumer on a restarting broker drops (reset): its in-flight
 **     messages come back (duplicates "redelivery"), its offset rolls back to
 **     the last commit (duplicates "offset_rollback"), its pulls fail every
@@ -25,12 +26,14 @@
 **     per ack, O(list) per commit;
 **   - HTTP clients lose access from `at` for http_disruption (#27) on every
 **     broker; whether they lose sends depends on their retry settings;
-**   - when a batch's brokers come back they run at the new spec's share of
-**     TPS (spec_tps / brokers; throttling = the base model's rejected sends
-**     with back-off); at the end of the rolling restart the Internet
-**     bandwidth cap (a byte token bucket for public-endpoint sends,
-**     bandwidth / message size msgs/s) and Internet access change; Internet
-**     off blocks every public-endpoint client for good.
+**   - capacity is the instance's: one token bucket at the spec for every
+**     send (the lower spec during the change, the new one after it), a byte
+**     bucket at the Internet bandwidth for public-endpoint sends; Internet
+**     access off keeps public-endpoint clients out (from t = 0 on an
+**     instance without it, until a change enables it);
+**   - a lost send is charged to its cause and producer group (on_lost), a
+**     cut-off begun by the change to its group (on_conn_up); the run's
+**     warnings name each group, its count and the setting behind it.
 ** Everything here is O(clients) per batch and O(1) per message.
 */
 #include "models/mq_rocketmq.h"

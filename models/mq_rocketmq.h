@@ -4,21 +4,21 @@
 ** that decide whether it is allowed, what it does to clients in virtual
 ** time, and what it costs.
 **
-** Three layers, all in models/mq_rocketmq.c:
-**   - rules (mq_rocketmq_check): pure functions of the current instance and
-**     the requested target; the loader (io/scn_rocketmq.c) turns a broken
-**     rule into "FILE:LINE:COL: <rule in plain words>" at the offending key;
-**   - warnings (mq_rocketmq_warnings): allowed but risky (resource operations
-**     inside the change window, no idempotence, HTTP clients without retry,
-**     Internet disabled under public-endpoint clients, a spec below load);
-**   - the model (mq_rocketmq_schedule / mq_rocketmq_metrics), hooked into
-**     models/mq_model.c with one call each: brokers restart in rolling
-**     batches, TCP producers fail over to another broker after a send
-**     timeout (republishing what was stored but unconfirmed), consumers see
-**     pull errors, wait for the next rebalance and roll back to their last
-**     committed offset, HTTP clients lose access for `http_disruption`, and
-**     capacity (TPS per broker, Internet bandwidth, Internet access) follows
-**     the new spec. Details and simplifications in docs/MODEL.md.
+** Two files:
+**   - models/mq_rocketmq_rules.c: the change as a value - defaults, the
+**     seed's rules (mq_rocketmq_check reports every broken rule; the loader
+**     io/scn_rocketmq.c turns each into "FILE:LINE:COL: rocketmq_change.KEY:
+**     rule"), warnings and the seed's advice for `check`
+**     (mq_rocketmq_warnings), billing, and static estimates of what a
+**     client group's own retry and reconnect settings do to it;
+**   - models/mq_rocketmq.c: the model (mq_rocketmq_schedule /
+**     mq_rocketmq_metrics), hooked into models/mq_model.c with one call
+**     each: brokers restart in rolling batches, TCP producers fail over to
+**     another broker, consumers see pull errors, wait for the next
+**     rebalance and roll back to their last committed offset, HTTP clients
+**     lose access for `http_disruption`, the instance's spec, Internet
+**     bandwidth and Internet access change, and losses and long cut-offs
+**     are charged to their cause and group. Details in docs/MODEL.md.
 **
 ** Billing (mq_rocketmq_billing_delta) follows the seed's table; prices are
 ** scenario inputs, never built in.
