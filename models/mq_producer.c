@@ -390,6 +390,17 @@ void mq_producer_start(mq_world *w, mq_producer *p)
 void mq_producer_up(mq_world *w, mq_producer *p)
 {
     size_t n = p->buffer.n; /* sends made while flushing may buffer again */
+    if (w->s->instance.kind == MQ_KIND_ROCKETMQ && p->g->confirms) {
+        /* A RocketMQ sync send blocks until its reply (model-reference #16):
+        ** the buffered sends go out one reply apart, not in one instant. */
+        double gap = confirm_window(w, p->g), t = sim_now(w->sim);
+        for (size_t i = 0; i < n; i++) {
+            mq_ent e = mq_ring_pop_front(&p->buffer);
+            e.avail_at = t + (double)i * gap;
+            retry_push(w, p, e);
+        }
+        return;
+    }
     for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++)
         send(w, p, mq_ring_pop_front(&p->buffer));
 }
