@@ -177,12 +177,19 @@ static void on_consumer_down(mq_world *w, mq_consumer *c)
 
 /* --- instance capacity and Internet bandwidth --- */
 
-/* Token bucket with a 100 ms burst (at least one unit), as the base model's
-** broker bucket; rate 0 = unlimited. */
-static bool bucket_take(double rate, double *tokens, double *t, double now, double amount)
+/* Bursts: the spec is a per-second quota (TPS), so its bucket holds one
+** second of it; the Internet bandwidth is a link rate, shaped over 100 ms
+** as the base model's broker bucket. */
+#define SPEC_BURST_S 1.0
+#define BANDWIDTH_BURST_S 0.1
+
+/* Token bucket holding burst_s of `rate` (at least one unit); rate 0 =
+** unlimited. */
+static bool bucket_take(double rate, double burst_s, double *tokens, double *t, double now,
+                        double amount)
 {
     if (rate <= 0) return true;
-    double burst = fmax(amount, rate * 0.1);
+    double burst = fmax(amount, rate * burst_s);
     *tokens = fmin(burst, *tokens + (now - *t) * rate);
     *t = now;
     if (*tokens < amount) return false;
@@ -199,9 +206,10 @@ static bool send_admit(mq_world *w, mq_producer *p)
     double now = sim_now(w->sim);
     int which = -1;
     if (p->g->endpoint == MQ_EP_PUBLIC &&
-        !bucket_take(rt->bw_Bps, &rt->bw_tokens, &rt->bw_t, now, p->g->msg_size_bytes))
+        !bucket_take(rt->bw_Bps, BANDWIDTH_BURST_S, &rt->bw_tokens, &rt->bw_t, now,
+                     p->g->msg_size_bytes))
         which = 0;
-    else if (!bucket_take(rt->cap_tps, &rt->cap_tokens, &rt->cap_t, now, 1.0))
+    else if (!bucket_take(rt->cap_tps, SPEC_BURST_S, &rt->cap_tokens, &rt->cap_t, now, 1.0))
         which = 1;
     if (which < 0) return true;
     rt->rejected[p->conn.group][which]++;
@@ -212,14 +220,15 @@ static void set_bandwidth(mq_world *w, double mbps)
 {
     rmq_rt *rt = rt_of(w);
     rt->bw_Bps = mbps > 0 ? mbps * 1e6 / 8.0 : 0;
-    rt->bw_tokens = rt->bw_Bps * 0.1;
+    rt->bw_tokens = rt->bw_Bps * BANDWIDTH_BURST_S;
     rt->bw_t = sim_now(w->sim);
 }
 
 static void set_capacity(mq_world *w, double tps)
 {
     rmq_rt *rt = rt_of(w);
-    rt->cap_tokens = rt->cap_tps > 0 ? fmin(rt->cap_tokens, fmax(1.0, tps * 0.1)) : tps * 0.1;
+    double burst = fmax(1.0, tps * SPEC_BURST_S);
+    rt->cap_tokens = rt->cap_tps > 0 ? fmin(rt->cap_tokens, burst) : burst;
     rt->cap_tps = tps;
     rt->cap_t = sim_now(w->sim);
 }
