@@ -510,6 +510,16 @@ void mq_rocketmq_schedule(mq_world *w)
         rt->cons_base[g + 1] = rt->cons_base[g] + (size_t)s->consumers[g].count;
     rt->change_end = ch->at_s + mq_rocketmq_duration(s, ch);
     w->ext = rt;
+    if (ch->baseline) { /* the current configuration's limits, nothing else */
+        w->send_admit = send_admit;
+        w->on_lost = on_lost;
+        set_capacity(w, s->instance.spec_tps);
+        set_bandwidth(w, s->instance.bandwidth_mbps);
+        rt->internet = true;
+        if (!s->instance.internet)
+            sim_at(w->sim, 0, PRIO_EVENT, K_EVENT_START, on_internet_off_at_start, w, 0);
+        return;
+    }
     /* The acked lists keep ids of consumed messages and compare them as
     ** offsets: records must never be recycled (none has been yet). */
     SIM_ASSERT(w->nfree == 0 && w->created == w->nmsgs);
@@ -669,6 +679,7 @@ void mq_rocketmq_metrics(mq_world *w, mq_result *out)
     const mq_rocketmq_change *ch = s->rocketmq_change;
     rmq_rt *rt = rt_of(w);
     SIM_ASSERT(ch != NULL && rt != NULL);
+    if (ch->baseline) return; /* the base rows say it all */
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
     cutoff_warnings(w, out);
     uint64_t lost[LOST_NWHY] = {0};

@@ -72,10 +72,15 @@ typedef struct mq_rocketmq_change {
     double batch_interval_s; /* from one batch's start to the next one's */
     double http_disruption_s; /* HTTP access lost from the change's start */
     mq_rocketmq_billing billing;
+    /* The paired baseline: nothing changes, but the current configuration's
+    ** limits (spec, Internet access, bandwidth) hold all run. */
+    bool baseline;
 } mq_rocketmq_change;
 
 /* A change with every default and nothing changed (at_s = 0). */
 void mq_rocketmq_change_init(mq_rocketmq_change *ch);
+/* Turn ch into the paired baseline's (see `baseline`); NULL is a no-op. */
+void mq_rocketmq_change_to_baseline(mq_rocketmq_change *ch);
 /* Release a heap-allocated change; NULL is a no-op. */
 void mq_rocketmq_change_free(mq_rocketmq_change *ch);
 

@@ -35,6 +35,14 @@ void mq_rocketmq_change_init(mq_rocketmq_change *ch)
 
 void mq_rocketmq_change_free(mq_rocketmq_change *ch) { free(ch); }
 
+void mq_rocketmq_change_to_baseline(mq_rocketmq_change *ch)
+{
+    if (!ch) return;
+    ch->has_edition = ch->has_sub_category = ch->has_spec_tps = ch->has_internet =
+        ch->has_bandwidth = ch->has_storage = false;
+    ch->baseline = true;
+}
+
 /* ------------------------------------------------------------------ */
 /* rules                                                               */
 

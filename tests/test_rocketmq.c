@@ -748,6 +748,39 @@ static void test_capacity_is_the_instances(void **state)
     mq_result_free(&r);
 }
 
+/* Item 10: "before" is the paired baseline, which keeps the current spec:
+** an upgrade under a load above the old spec throttles less than it, a
+** downgrade more. */
+static void test_upgrade_never_throttles_more_than_before(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n  - { name: p, queue: qa, count: 4, rate: 1100 }\n"
+        "consumers:\n  - { name: c, queue: qa, count: 4, idempotent: true,\n"
+        "      processing: { dist: constant, value: 1ms } }\n";
+    static const char *const to[] = {"  at: 60s\n  to: { spec_tps: 2000 }\n",
+                                      "  at: 60s\n  to: { spec_tps: 600 }\n"};
+    for (int i = 0; i < 2; i++) {
+        const char *text = scn("edition: professional, spec_tps: 1000", body, to[i]);
+        mq_scenario s, b;
+        must_load(text, &s);
+        must_load(text, &b);
+        mq_scenario_strip_change(&b);
+        assert_false(mq_scenario_has_change(&b));
+        mq_result rs, rb;
+        run_scn(&s, &rs);
+        run_scn(&b, &rb);
+        double ts = metric(&rs, "throttled_sends"), tb = metric(&rb, "throttled_sends");
+        assert_true(tb > 1000); /* the current spec holds in the baseline */
+        if (i == 0) assert_true(ts < tb);
+        else assert_true(ts > tb);
+        mq_result_free(&rs);
+        mq_result_free(&rb);
+        mq_scenario_free(&s);
+        mq_scenario_free(&b);
+    }
+}
+
 /* Item 11: a disconnected RocketMQ producer's attempts are a send timeout
 ** plus the back-off apart: with every broker down 5 s, 2 retries x 3 s
 ** outlast it (no loss); down 12 s they do not, and check and run say why
@@ -944,6 +977,7 @@ int main(void)
         cmocka_unit_test(test_http_group_settings_named),
         cmocka_unit_test(test_losses_by_cause),
         cmocka_unit_test(test_capacity_is_the_instances),
+        cmocka_unit_test(test_upgrade_never_throttles_more_than_before),
         cmocka_unit_test(test_retry_timing),
         cmocka_unit_test(test_standalone_losses_explained),
         cmocka_unit_test(test_throttle_retries_bounded),
