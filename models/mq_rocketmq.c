@@ -666,8 +666,9 @@ static void cutoff_warnings(mq_world *w, mq_result *out)
         if (rt->cut_max[k] <= 60.0 || (group_public(s, k) && !rt->internet)) continue;
         char why[300];
         mq_rocketmq_explain_reconnect(group_reconnect(s, k), why, sizeof why);
-        WARN("client group '%s' was cut off for %.0f s%s by the change, over the 1 min the "
-             "seed states for HTTP access: %s", group_name(s, k), rt->cut_max[k],
+        WARN("client group '%s' was cut off for %.0f s%s by the change, over 1 min (the "
+             "seed expects transient disconnects, and under 1 min for HTTP access): %s",
+             group_name(s, k), rt->cut_max[k],
              open[k] ? " (still cut off at the end of the run)" : "", why);
     }
     free(open);

@@ -313,9 +313,10 @@ void mq_rocketmq_explain_reconnect(const mq_reconnect *r, char *buf, size_t len)
         snprintf(buf, len, "reconnect.automatic is false: only the application's restart "
                  "after reconnect.app_restart (%g s) brings it back", r->app_restart_s);
     else if (r->max_attempts > 0)
-        snprintf(buf, len, "reconnect.max_attempts %d: it gives up after %d attempts, "
+        snprintf(buf, len, "reconnect.max_attempts %d: it gives up after %d attempt%s, "
                  "%g s apart at first; max_attempts: 0 (unlimited) avoids it",
-                 r->max_attempts, r->max_attempts, r->interval_s);
+                 r->max_attempts, r->max_attempts, r->max_attempts == 1 ? "" : "s",
+                 r->interval_s);
     else if (r->backoff == MQ_BACKOFF_EXPONENTIAL)
         snprintf(buf, len, "its reconnect back-off grows from reconnect.interval %g s "
                  "x%g up to reconnect.max_interval %g s, so it tries again long after the "
@@ -357,15 +358,43 @@ static int http_warnings(const mq_scenario *s, const mq_rocketmq_change *ch, sim
     return 0;
 }
 
+/* A TCP group that goes down with its broker and whose reconnect settings
+** keep it away over a minute (outage: the downtime, plus for consumers the
+** wait for the next rebalance). */
+static int restart_cutoff_warning(const char *name, const mq_reconnect *r, double outage_s,
+                                  sim_strs *out)
+{
+    double cut = mq_rocketmq_cutoff(r, outage_s);
+    if (cut <= 60) return 0;
+    char why[300], len_s[48];
+    mq_rocketmq_explain_reconnect(r, why, sizeof why);
+    if (isinf(cut)) snprintf(len_s, sizeof len_s, "for good");
+    else snprintf(len_s, sizeof len_s, "for about %.0f s%s", cut,
+                  r->jitter > 0 ? " (before jitter)" : "");
+    WARN("client group '%s' stays cut off %s after its broker restarts, where the seed "
+         "expects transient disconnects: %s", name, len_s, why);
+    return 0;
+}
+
 /* TCP producers that cannot fail over (one broker, retries: 0, or a batch
-** that takes every broker down) go down with their broker. */
+** that takes every broker down) go down with their broker; TCP consumers
+** always do. */
 static int restart_warnings(const mq_scenario *s, const mq_rocketmq_change *ch, sim_strs *out)
 {
     bool all_down = (size_t)ch->batch_size >= s->nbrokers;
     char why[400];
+    for (size_t g = 0; g < s->nconsumers; g++) {
+        const mq_consumer_group *cg = &s->consumers[g];
+        if (cg->protocol == MQ_PROTO_TCP &&
+            restart_cutoff_warning(cg->name, &cg->reconnect,
+                                   ch->node_downtime_s + cg->rebalance_s, out) < 0)
+            return -1;
+    }
     for (size_t g = 0; g < s->nproducers; g++) {
         const mq_producer_group *pg = &s->producers[g];
         if (pg->protocol != MQ_PROTO_TCP || (!all_down && pg->retries > 0)) continue;
+        if (restart_cutoff_warning(pg->name, &pg->reconnect, ch->node_downtime_s, out) < 0)
+            return -1;
         double cut = mq_rocketmq_cutoff(&pg->reconnect, ch->node_downtime_s);
         if (mq_rocketmq_send_cover(pg) >= cut) continue;
         mq_rocketmq_explain_send_loss(pg, cut, why, sizeof why);

@@ -655,6 +655,32 @@ static void test_http_group_settings_named(void **state)
     mq_scenario_free(&s);
 }
 
+/* Item 8, TCP side: a consumer group whose reconnect gives up after one
+** attempt is named by check and by the run, with its setting. */
+static void test_tcp_cutoff_named(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n  - { name: p, queue: qa, count: 2, rate: 50 }\n"
+        "consumers:\n  - { name: c, queue: qa, idempotent: true, reconnect: { max_attempts: 1 },\n"
+        "      processing: { dist: constant, value: 1ms } }\n"
+        "  - { name: c5, queue: qa, profile: rocketmq-5, idempotent: true,\n"
+        "      processing: { dist: constant, value: 1ms } }\n";
+    mq_scenario s;
+    must_load(scn("edition: professional", body, "  at: 60s\n  to: { spec_tps: 2000 }\n"), &s);
+    assert_true(has_warning(&s, "client group 'c' stays cut off for good after its broker "
+                                "restarts"));
+    assert_true(has_warning(&s, "reconnect.max_attempts 1: it gives up after 1 attempt,"));
+    assert_false(has_warning(&s, "'c5' stays cut off"));
+    mq_result r;
+    run_scn(&s, &r);
+    assert_true(result_warns(&r, "client group 'c' was cut off for 120 s (still cut off at "
+                                 "the end of the run)"));
+    assert_false(result_warns(&r, "'c5' was cut off"));
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
 /* Item 9: losses by cause. An HTTP consumer but no HTTP producer, TCP
 ** producers that cannot fail over (every broker restarts at once) and a
 ** public one cut by Internet access off: no loss is the HTTP disruption's,
@@ -975,6 +1001,7 @@ int main(void)
         cmocka_unit_test(test_no_change_rejected),
         cmocka_unit_test(test_http_default_profile_rides_out),
         cmocka_unit_test(test_http_group_settings_named),
+        cmocka_unit_test(test_tcp_cutoff_named),
         cmocka_unit_test(test_losses_by_cause),
         cmocka_unit_test(test_capacity_is_the_instances),
         cmocka_unit_test(test_upgrade_never_throttles_more_than_before),
