@@ -43,7 +43,7 @@ static void smoke(const char *target)
                  "head -20 >&2; ls %s >&2", dir, dir);
         sh(cmd);
     } else {
-        snprintf(cmd, sizeof cmd, "grep -E '#[0-9]+ *DONE' %s/log | sed 's/^/# fuzz_%s: /'", dir,
+        snprintf(cmd, sizeof cmd, "grep -E '^Done [0-9]+ runs' %s/log | sed 's/^/# fuzz_%s: /'", dir,
                  target);
         sh(cmd);
     }
