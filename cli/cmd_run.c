@@ -352,7 +352,7 @@ static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim
     for (size_t i = 0; i < b.n && rc == 0; i++) {
         char name[256];
         snprintf(name, sizeof name, BASE_PREFIX "%s", b.v[i].name);
-        rc = sim_metrics_add(out, name, b.v[i].value, b.v[i].unit, b.v[i].better);
+        rc = sim_metrics_add_copy(out, &b.v[i], name);
     }
     sim_metrics_free(&b);
     return rc ? sim_err_set(err, "out of memory") : 0;
@@ -384,9 +384,9 @@ static int consume_replication(sim_rep *rep, sim_rep *drep, out_groups *groups,
         const sim_metric *m = &tab->v[i];
         if (!strncmp(m->name, "group:", 6)) continue;
         if (!strncmp(m->name, BASE_PREFIX, plen))
-            rc = sim_metrics_add(&base, m->name + plen, m->value, m->unit, m->better);
+            rc = sim_metrics_add_copy(&base, m, m->name + plen);
         else
-            rc = sim_metrics_add(&main, m->name, m->value, m->unit, m->better);
+            rc = sim_metrics_add_copy(&main, m, NULL);
     }
     if (rc == 0) rc = sim_rep_add(rep, &main);
     if (rc == 0 && drep) rc = sim_rep_add_delta(drep, &main, &base);
@@ -475,11 +475,11 @@ int cli_run(int argc, char **argv)
             sim_metrics joined = {0};
             for (size_t i = 0; i < first.metrics.n && rc == CLI_OK; i++) {
                 const sim_metric *m = &first.metrics.v[i];
-                if (sim_metrics_add(&joined, m->name, m->value, m->unit, m->better)) rc = CLI_INTERNAL;
+                if (sim_metrics_add_copy(&joined, m, NULL)) rc = CLI_INTERNAL;
             }
             for (size_t i = 0; i < tabs[0].n && rc == CLI_OK; i++) {
                 const sim_metric *m = &tabs[0].v[i];
-                if (sim_metrics_add(&joined, m->name, m->value, m->unit, m->better)) rc = CLI_INTERNAL;
+                if (sim_metrics_add_copy(&joined, m, NULL)) rc = CLI_INTERNAL;
             }
             sim_metrics_free(&tabs[0]);
             tabs[0] = joined;

@@ -80,6 +80,8 @@ json_t *out_metrics_json(const sim_metrics *m)
         put(o, "ci95_high", num(x->ci_hi));
         put(o, "unit", json_string(x->unit ? x->unit : ""));
         put(o, "better", json_string(better_name(x->better)));
+        put(o, "status", json_string(sim_status_str(x->status)));
+        put(o, "lower_bound", num(x->bound));
         push(a, o);
     }
     return a;

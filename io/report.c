@@ -789,6 +789,15 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
         }
         m->v[m->n - 1].ci_lo = jnum(x, "ci95_low");
         m->v[m->n - 1].ci_hi = jnum(x, "ci95_high");
+        int st = *jstr(x, "status") ? sim_status_parse(jstr(x, "status")) : SIM_MEASURED;
+        if (st < 0) {
+            sim_metrics_free(m);
+            json_decref(root);
+            return sim_err_set(err, "%s: metrics[%zu]: unknown status '%s'", path, i,
+                               jstr(x, "status"));
+        }
+        m->v[m->n - 1].status = (sim_status)st;
+        m->v[m->n - 1].bound = st == SIM_MEASURED ? NAN : jnum(x, "lower_bound");
     }
     json_decref(root);
     return 0;

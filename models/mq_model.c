@@ -302,6 +302,9 @@ static void compute_metrics(mq_world *w, mq_result *out)
                                (unsigned long long)w->backlog_at_drain_from, fluid));
     ADD("backlog_at_drain_start", w->backlog_at_drain_from, "msgs", NO);
     ADD("drain_time_s", drain, "s", LO);
+    if (isnan(drain))
+        sim_metrics_censor(m, "drain_time_s", SIM_NOT_REACHED,
+                           sim_now(w->sim) - w->s->run.drain_from_s);
     ADD("drain_time_fluid_s", fluid, "s", LO);
     ADD("consume_capacity", mu, "msg/s", NO);
     ADD("offered_rate_at_drain_start", lambda, "msg/s", NO);
@@ -348,6 +351,10 @@ int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t 
     if (rc == 0)
         rc = sim_metrics_add(m, "clients_cut_off_at_end", (double)cut_at_end, "clients",
                              SIM_BETTER_LOWER);
+    if (rc == 0 && cut_at_end > 0) { /* an outage still open: the longest is longer */
+        sim_metrics_censor(m, "disruption_max_s", SIM_CENSORED_AT_END, dmax);
+        sim_metrics_censor(m, "disruption_client_s", SIM_CENSORED_AT_END, dsum);
+    }
     return rc;
 }
 

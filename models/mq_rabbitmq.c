@@ -365,6 +365,49 @@ void mq_rabbitmq_schedule(mq_world *w)
 #define ADD(name, val, unit, better) \
     OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
+/* Mark what the run did not see end: a phase still running at the end, a
+** phase never reached (lower bounds from the end of the run), rows with
+** nothing to measure, and per-endpoint cut-offs still open (ep_open). */
+static void censor_metrics(mq_world *w, mq_result *out, double end, const bool ep_open[3])
+{
+    rb_state *st = state(w);
+    sim_metrics *m = &out->metrics;
+    const double *t = st->t;
+    static const char *const len[NPH] = {NULL, "phase1_s", "phase2_s", "phase3_s", NULL};
+    for (int p = PH_DUAL; p <= PH_DRAIN; p++) {
+        if (!isnan(t[p + 1])) continue;
+        if (isnan(t[p])) sim_metrics_censor(m, len[p], SIM_NOT_REACHED, NAN);
+        else sim_metrics_censor(m, len[p], SIM_CENSORED_AT_END, end - t[p]);
+    }
+    if (isnan(t[PH_DEST])) {
+        sim_metrics_censor(m, "phase4_start_s", SIM_NOT_REACHED, end);
+        sim_metrics_censor(m, "migration_total_s", SIM_NOT_REACHED, end - st->cv->at_s);
+    }
+    if (isnan(t[PH_DRAIN]))
+        for (int i = 0; i < 3; i++) {
+            static const char *const p3[] = {"source_drain_fluid_s", "source_backlog_at_phase3",
+                                             "source_scheduled_hold_s"};
+            sim_metrics_censor(m, p3[i], SIM_NOT_REACHED, NAN);
+        }
+    static const char *const on_src[NPH] = {
+        "clients_on_source_create", "clients_on_source_phase1", "clients_on_source_phase2",
+        "clients_on_source_phase3", "clients_on_source_phase4"};
+    bool upgrade = st->cv->from == MQ_DEPLOY_SHARED;
+    for (int i = 0; i < NPH; i++)
+        if (isnan(t[i]))
+            sim_metrics_censor(m, on_src[i], i == PH_CREATE && !upgrade ? SIM_NOT_APPLICABLE
+                                                                         : SIM_NOT_REACHED, NAN);
+    static const char *const ep_metric[] = {"disruption_vpc_max_s", "disruption_public_max_s",
+                                            "disruption_privatelink_max_s"};
+    for (int e = 0; e < 3; e++) {
+        sim_metric *x = sim_metrics_find(m, ep_metric[e]);
+        if (isnan(x->value)) sim_metrics_censor(m, ep_metric[e], SIM_NOT_APPLICABLE, NAN);
+        else if (ep_open[e]) sim_metrics_censor(m, ep_metric[e], SIM_CENSORED_AT_END, x->value);
+    }
+    if (isnan(st->privatelink_s))
+        sim_metrics_censor(m, "privatelink_outage_s", SIM_NOT_APPLICABLE, NAN);
+}
+
 void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
 {
     rb_state *st = state(w);
@@ -399,8 +442,12 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
         int e = (int)endpoint_of(w, c);
         ep_max[e] = isnan(ep_max[e]) ? c->max_down_s : fmax(ep_max[e], c->max_down_s);
     }
+    bool ep_open[3] = {false, false, false};
+    for (size_t i = 0; i < w->nprod + w->ncons; i++)
+        if (conn_at(w, i)->state != CONN_UP) ep_open[endpoint_of(w, conn_at(w, i))] = true;
     for (int e = 0; e < 3; e++) ADD(ep_metric[e], ep_max[e], "s", LO);
     ADD("privatelink_outage_s", st->privatelink_s, "s", NO);
+    censor_metrics(w, out, end, ep_open);
     ADD("connections_dropped_by_migration", st->dropped, "count", LO);
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
     if (isnan(t4))
