@@ -49,7 +49,7 @@ int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict
 {
     out_file f;
     if (out_file_open(&f, path, err)) return -1;
-    fputs("line,metric,value,ci95_low,ci95_high,limit,verdict\n", f.fp);
+    fputs("line,metric,value,ci95_low,ci95_high,limit,verdict,status,lower_bound,why\n", f.fp);
     char x[40];
     for (size_t i = 0; b && i < b->n; i++) {
         const mq_budget_line *l = &b->v[i];
@@ -61,7 +61,13 @@ int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict
         if (ci) fputs(out_fmt_double(x, v[i].lo, 0), f.fp);
         fputc(',', f.fp);
         if (ci) fputs(out_fmt_double(x, v[i].hi, 0), f.fp);
-        fprintf(f.fp, ",%s,%s\n", out_fmt_double(x, l->limit, 0), v[i].pass ? "pass" : "fail");
+        fprintf(f.fp, ",%s,%s,%s,", out_fmt_double(x, l->limit, 0), v[i].pass ? "pass" : "fail",
+                sim_status_str(v[i].status));
+        if (!isnan(v[i].bound)) fputs(out_fmt_double(x, v[i].bound, 0), f.fp);
+        fputc(',', f.fp);
+        const char *why = mq_budget_why_str(v[i].why);
+        csv_fwrite(f.fp, why, strlen(why));
+        fputc('\n', f.fp);
     }
     return out_file_commit(&f, err);
 }
@@ -80,6 +86,9 @@ json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v)
         put(o, "ci95_low", num(v[i].lo));
         put(o, "ci95_high", num(v[i].hi));
         put(o, "verdict", json_string(v[i].pass ? "pass" : "fail"));
+        put(o, "status", json_string(sim_status_str(v[i].status)));
+        put(o, "lower_bound", num(v[i].bound));
+        put(o, "why", json_string(mq_budget_why_str(v[i].why)));
         push(a, o);
     }
     return a;

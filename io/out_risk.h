@@ -5,9 +5,11 @@
 ** group results, the profile defaults marked "assumption" that the run
 ** relied on, and the phase/event timeline.
 **
-** budget.csv columns: line,metric,value,ci95_low,ci95_high,limit,verdict
-** (verdict "pass" or "fail"; CI fields empty without an interval; value
-** "nan" when the metric was not measured). summary_delta.csv has
+** budget.csv columns: line,metric,value,ci95_low,ci95_high,limit,verdict,
+** status,lower_bound,why (verdict "pass" or "fail"; CI fields empty without
+** an interval; value "nan" when the metric was not measured, then status
+** says why and lower_bound holds a censored metric's bound; why is
+** mq_budget_why_str). summary_delta.csv has
 ** summary.csv's layout (metric,value,ci95_low,ci95_high,unit) holding the
 ** mean paired difference change - baseline and its CI, so
 ** out_read_summary_csv reads it back.
@@ -27,7 +29,8 @@
 /* budget.csv from the budget and its verdicts v[0..b->n-1]. */
 int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict *v,
                    sim_err *err);
-/* [{"line","metric","op","limit","value","ci95_low","ci95_high","verdict"}] */
+/* [{"line","metric","op","limit","value","ci95_low","ci95_high","verdict",
+**   "status","lower_bound","why"}] */
 json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v);
 
 /* Per-client-group results, averaged over the replications added. */
