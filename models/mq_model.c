@@ -287,6 +287,13 @@ static void compute_metrics(mq_world *w, mq_result *out)
 
     delay_flush(w); /* consumptions after the last sample */
     OOM_CHECK(mq_metrics_add_delay(m, w->delay, w->delay_w.mean));
+    double end = w->s->run.duration_s;
+    for (size_t i = 0; i < w->nmsgs; i++) { /* still undelivered at the end */
+        const mq_msg *x = &w->msgs[i];
+        if (x->fate == FATE_PENDING && x->measured && x->intended <= end)
+            sim_hist_add(w->undelivered, end - x->intended);
+    }
+    OOM_CHECK(mq_metrics_add_delay_all(m, w->delay, w->undelivered));
 
     OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     ADD("reconnects", w->reconnects, "count", NO);
@@ -331,6 +338,25 @@ int mq_metrics_add_delay(sim_metrics *m, const sim_hist *delay, double mean)
     if (rc == 0)
         rc = sim_metrics_add(m, "delay_max_s", any ? sim_hist_max(delay) : NAN, "s",
                              SIM_BETTER_LOWER);
+    return rc;
+}
+
+int mq_metrics_add_delay_all(sim_metrics *m, const sim_hist *delay, const sim_hist *undelivered)
+{
+    uint64_t nd = sim_hist_count(delay), nu = sim_hist_count(undelivered);
+    sim_hist *all = sim_hist_new();
+    if (!all) return -1;
+    sim_hist_merge(all, delay);
+    sim_hist_merge(all, undelivered);
+    static const struct { const char *name; double q; } rows[] = {
+        {"delay_all_p50_s", 0.50}, {"delay_all_p99_s", 0.99}, {"delay_all_p999_s", 0.999}};
+    int rc = sim_metrics_add(m, "undelivered_fraction",
+                             nd + nu ? (double)nu / (double)(nd + nu) : NAN, "ratio",
+                             SIM_BETTER_LOWER);
+    for (size_t i = 0; rc == 0 && i < sizeof rows / sizeof rows[0]; i++)
+        rc = sim_metrics_add(m, rows[i].name, nd + nu ? sim_hist_quantile(all, rows[i].q) : NAN,
+                             "s", SIM_BETTER_LOWER);
+    sim_hist_free(all);
     return rc;
 }
 
@@ -455,6 +481,7 @@ static void world_free(mq_world *w)
     mq_rabbitmq_free(w);
     sim_hist_free(w->delay);
     sim_hist_free(w->delay_iv);
+    sim_hist_free(w->undelivered);
     mq_rocketmq_free(w);
     sim_free(w->sim);
 }
@@ -465,9 +492,11 @@ static int build(mq_world *w)
     w->sim = sim_new();
     w->delay = sim_hist_new();
     w->delay_iv = sim_hist_new();
+    w->undelivered = sim_hist_new();
     w->queues = calloc(s->nqueues, sizeof *w->queues);
     w->brokers = calloc(s->nbrokers, sizeof *w->brokers);
-    if (!w->sim || !w->delay || !w->delay_iv || !w->queues || !w->brokers) return -1;
+    if (!w->sim || !w->delay || !w->delay_iv || !w->undelivered || !w->queues || !w->brokers)
+        return -1;
     w->nq = s->nqueues;
     w->nbrk = s->nbrokers;
     size_t ngroups = s->nproducers + s->nconsumers;

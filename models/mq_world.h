@@ -246,6 +246,9 @@ typedef struct mq_world {
     sim_hist *delay;            /* first-consumption delay, whole run, up to the
                                    last sample (delay_iv holds the rest) */
     sim_hist *delay_iv;         /* the same, current sample interval */
+    sim_hist *undelivered;      /* measured messages lost or expired: run
+                                   end - intended send time; the messages
+                                   still pending join it at the end */
     sim_welford delay_w;
     sim_twavg backlog_tw;       /* ready copies, from warm-up on */
     sim_twavg insys_tw;         /* ready + unacked, from warm-up on */
