@@ -353,6 +353,17 @@ json_t *out_assumptions_json(const mq_scenario *s)
              json_array_get(ce, i), consumer_settings,
              sizeof consumer_settings / sizeof *consumer_settings);
     json_decref(echo);
+    for (size_t i = 0; i < s->ndefaults; i++) { /* the change block's defaults */
+        const mq_default *d = &s->defaults[i];
+        const char *dot = strchr(d->key, '.');
+        json_t *o = must(json_object());
+        put(o, "profile", json_stringn(d->key, dot ? (size_t)(dot - d->key) : strlen(d->key)));
+        put(o, "key", json_string(dot ? dot + 1 : d->key));
+        put(o, "value", json_string(d->value));
+        put(o, "source", json_string(d->source));
+        put(o, "groups", must(json_array()));
+        push(list, o);
+    }
     return list;
 }
 

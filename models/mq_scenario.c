@@ -7,6 +7,8 @@
 #include "models/mq_rocketmq.h"
 
 #include "sim/sim_dist.h"
+#include "sim/sim_mem.h"
+#include <string.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +36,34 @@ double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s)
     return mu;
 }
 
+static void free_defaults(mq_scenario *s)
+{
+    for (size_t i = 0; i < s->ndefaults; i++) {
+        free(s->defaults[i].key);
+        free(s->defaults[i].value);
+        free(s->defaults[i].source);
+    }
+    free(s->defaults);
+    s->defaults = NULL;
+    s->ndefaults = s->defaults_cap = 0;
+}
+
+int mq_scenario_add_default(mq_scenario *s, const char *key, const char *value,
+                            const char *source)
+{
+    if (sim_grow((void **)&s->defaults, &s->defaults_cap, s->ndefaults + 1, sizeof *s->defaults))
+        return -1;
+    mq_default d = {strdup(key), strdup(value), strdup(source)};
+    if (!d.key || !d.value || !d.source) {
+        free(d.key);
+        free(d.value);
+        free(d.source);
+        return -1;
+    }
+    s->defaults[s->ndefaults++] = d;
+    return 0;
+}
+
 void mq_scenario_free(mq_scenario *s)
 {
     if (!s) return;
@@ -54,6 +84,7 @@ void mq_scenario_free(mq_scenario *s)
         free(s->events[i].label);
     }
     mq_budget_free(s->budget);
+    free_defaults(s);
     mq_rocketmq_change_free(s->rocketmq_change);
     mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
     sim_strs_free(&s->warnings);
@@ -85,6 +116,7 @@ void mq_scenario_strip_change(mq_scenario *s)
     s->rocketmq_change = NULL;
     mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
     s->rabbitmq_conversion = NULL;
+    free_defaults(s);
 }
 
 bool mq_scenario_has_change(const mq_scenario *s)

@@ -216,6 +216,13 @@ struct mq_rabbitmq_conversion;
 /* Risk budget lines (issue 6): metric OP limit. */
 struct mq_budget;
 
+/* A default of a change block that the scenario relied on (the key was
+** absent): its key path, the value used (as text), and where the value
+** comes from ("assumption: ..." or a seed / model-reference source). */
+typedef struct mq_default {
+    char *key, *value, *source;
+} mq_default;
+
 typedef struct mq_scenario {
     char *path;           /* the file it came from */
     char *name;
@@ -233,12 +240,20 @@ typedef struct mq_scenario {
     struct mq_rocketmq_change *rocketmq_change;
     struct mq_rabbitmq_conversion *rabbitmq_conversion;
     struct mq_budget *budget;
+    /* Change-block defaults relied on, in key order of the block (owned). */
+    size_t ndefaults, defaults_cap;
+    mq_default *defaults;
     /* Warnings found while loading and checking rules (exit 0, printed by
     ** `check` and carried into the run's summary). */
     sim_strs warnings;
 } mq_scenario;
 
 void mq_scenario_free(mq_scenario *s);
+
+/* Record that the change block's `key` was absent and `value` (text) was
+** used, with its source. Strings are copied. 0, or -1 on out-of-memory. */
+int mq_scenario_add_default(mq_scenario *s, const char *key, const char *value,
+                            const char *source);
 
 /* The paired baseline of a change (issue 6): remove everything that makes
 ** the scenario a change - the timed events, the RocketMQ spec change and the
