@@ -172,6 +172,22 @@ static const char *jstr(json_t *o, const char *k)
     return s ? s : "";
 }
 
+/* |v| >= 10 000 as people write it: rounded, in groups of three digits
+** ("2 361 820"). */
+static void fmt_grouped(char *buf, size_t n, double v)
+{
+    char d[32], out[48];
+    snprintf(d, sizeof d, "%.0f", fabs(v));
+    size_t len = strlen(d), k = 0;
+    if (v < 0) out[k++] = '-';
+    for (size_t i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0) out[k++] = ' ';
+        out[k++] = d[i];
+    }
+    out[k] = '\0';
+    snprintf(buf, n, "%s", out);
+}
+
 static char *fmt_num(char *buf, size_t n, double v, const char *unit)
 {
     if (isnan(v)) snprintf(buf, n, "n/a");
@@ -180,6 +196,10 @@ static char *fmt_num(char *buf, size_t n, double v, const char *unit)
         char d[32];
         units_format_duration(fabs(v), d, sizeof d);
         snprintf(buf, n, "%s%s", v < 0 ? "-" : "", d);
+    } else if (fabs(v) >= 1e4 && fabs(v) < 1e15) {
+        char g[48];
+        fmt_grouped(g, sizeof g, v);
+        snprintf(buf, n, "%s%s%s", g, unit && *unit ? " " : "", unit ? unit : "");
     } else if (unit && *unit && strcmp(unit, "ratio") != 0)
         snprintf(buf, n, "%.4g %s", v, unit);
     else snprintf(buf, n, "%.4g", v);
@@ -194,6 +214,33 @@ static char *fmt_val(char *buf, size_t n, double v, double lo, double hi, const 
     if (isnan(lo) || isnan(hi) || (lo == v && hi == v)) snprintf(buf, n, "%s", a);
     else snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
                   fmt_num(c, sizeof c, hi, unit));
+    return buf;
+}
+
+/* What a censored metric's status means, in words. */
+static const char *status_words(const char *name, const char *status)
+{
+    bool cutoff = !strncmp(name, "disruption_", 11);
+    if (!strcmp(status, "censored_at_end"))
+        return cutoff ? "never reconnected" : "still going on at the end of the run";
+    if (!strcmp(status, "not_reached")) return "not reached within the run";
+    return "not applicable";
+}
+
+/* A metric object of summary.json as text: the value with its CI when
+** measured, "≥ bound (why)" when censored, "not applicable" when there was
+** nothing to measure. */
+static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
+{
+    const char *st = jstr(m, "status");
+    if (!*st || !strcmp(st, "measured"))
+        return fmt_val(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
+                       jstr(m, "unit"));
+    double b = jnum(m, "lower_bound");
+    char a[64];
+    if (!strcmp(st, "not_applicable") || isnan(b)) snprintf(buf, n, "%s", status_words(name, st));
+    else snprintf(buf, n, "\u2265 %s (%s)", fmt_num(a, sizeof a, b, jstr(m, "unit")),
+                  status_words(name, st));
     return buf;
 }
 
@@ -215,42 +262,82 @@ static double mval(json_t *metrics, const char *name)
 static char *mtext(char *buf, size_t n, json_t *metrics, const char *name)
 {
     json_t *m = metric(metrics, name);
-    if (!m) snprintf(buf, n, "n/a");
-    else fmt_val(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
-                 jstr(m, "unit"));
+    if (!m) snprintf(buf, n, "not in this results folder");
+    else fmt_metric(buf, n, m, name);
     return buf;
 }
 
 /* ---- sections ---------------------------------------------------------- */
 
+/* Everything that decides the verdict, at the top: the verdict, each
+** failing budget line with its value and why it failed, and every
+** condition the run did not see finish (each censored metric of the
+** table, in table order, and the model's warnings). */
 static void sec_verdict(doc *d, json_t *root)
 {
     json_t *budget = json_object_get(root, "budget");
+    json_t *metrics = json_object_get(root, "metrics");
     h2(d, "Verdict");
-    if (!json_is_array(budget) || json_array_size(budget) == 0) {
-        para(d, "verdict none", "NO BUDGET: the scenario has no budget: section, so there is "
-             "no pass/fail verdict; the numbers below are for your judgement.");
-        return;
-    }
     size_t n = json_array_size(budget), fails = 0, i;
     json_t *b;
-    char list[1024] = "";
-    json_array_foreach(budget, i, b) {
-        if (strcmp(jstr(b, "verdict"), "pass") != 0) {
-            fails++;
-            size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s'%s'", l ? ", " : "", jstr(b, "line"));
-        }
-    }
+    json_array_foreach(budget, i, b) fails += strcmp(jstr(b, "verdict"), "pass") != 0;
     long reps = (long)jnum(root, "replications");
-    if (fails)
-        para(d, "verdict fail", "FAIL: %zu of %zu budget lines fail (%s). A line passes only "
+    if (n == 0)
+        para(d, "verdict none", "NO BUDGET: the scenario has no budget: section, so there is "
+             "no pass/fail verdict; the numbers below are for your judgement.");
+    else if (fails)
+        para(d, "verdict fail", "FAIL: %zu of %zu budget lines fail. A line passes only "
              "if its whole 95%% confidence interval is within the limit (%ld replication%s).",
-             fails, n, list, reps, reps == 1 ? ", so the interval is the single value" : "s");
+             fails, n, reps, reps == 1 ? ", so the interval is the single value" : "s");
     else
         para(d, "verdict pass", "PASS: all %zu budget lines hold at the bound of the 95%% "
              "confidence interval (%ld replication%s).", n, reps,
              reps == 1 ? "; with one replication the interval is the single value" : "s");
+    if (fails) {
+        list_begin(d);
+        json_array_foreach(budget, i, b) {
+            if (!strcmp(jstr(b, "verdict"), "pass")) continue;
+            json_t *m = metric(metrics, jstr(b, "metric"));
+            char v[160], l[64];
+            if (m) fmt_metric(v, sizeof v, m, jstr(b, "metric"));
+            else snprintf(v, sizeof v, "not in this results folder");
+            fmt_num(l, sizeof l, jnum(b, "limit"), m ? jstr(m, "unit") : "");
+            item(d, "'%s' fails: %s against %s; %s.", jstr(b, "line"), v, l,
+                 *jstr(b, "why") ? jstr(b, "why") : "see the budget table");
+        }
+        list_end(d);
+    }
+    size_t unfinished = 0;
+    json_t *m;
+    json_array_foreach(metrics, i, m) {
+        const char *st = jstr(m, "status");
+        if (strcmp(st, "censored_at_end") && strcmp(st, "not_reached")) continue;
+        if (!unfinished++) {
+            para(d, NULL, "Did not finish within the run (values are lower bounds; a longer "
+                 "run.duration shows the end):");
+            list_begin(d);
+        }
+        char v[160];
+        item(d, "%s: %s", jstr(m, "metric"), fmt_metric(v, sizeof v, m, jstr(m, "metric")));
+    }
+    if (unfinished) list_end(d);
+    json_t *w, *ws = json_object_get(root, "warnings");
+    if (json_array_size(ws)) {
+        para(d, NULL, "Warnings:");
+        list_begin(d);
+        json_array_foreach(ws, i, w) item(d, "%s", json_string_value(w) ? json_string_value(w) : "?");
+        list_end(d);
+    }
+    json_t *uf = metric(metrics, "undelivered_fraction");
+    if (uf && jnum(uf, "value") > 0) {
+        char a[96], p99[96], all[96];
+        para(d, NULL, "%s of the messages sent after warm-up were lost or not delivered by the "
+             "end, and have no delay: delay p99 over the delivered ones is %s, over every "
+             "message (undelivered ones counted as delayed to the end of the run) %s.",
+             fmt_metric(a, sizeof a, uf, "undelivered_fraction"),
+             mtext(p99, sizeof p99, metrics, "delay_p99_s"),
+             mtext(all, sizeof all, metrics, "delay_all_p99_s"));
+    }
 }
 
 static void sec_budget(doc *d, json_t *root)
@@ -258,8 +345,9 @@ static void sec_budget(doc *d, json_t *root)
     json_t *budget = json_object_get(root, "budget");
     if (!json_is_array(budget) || json_array_size(budget) == 0) return;
     h2(d, "Risk budget");
-    static const char *const head[] = {"budget line", "measured [95% CI]", "limit", "verdict"};
-    table_begin(d, head, 4);
+    static const char *const head[] = {"budget line", "measured [95% CI]", "limit", "verdict",
+                                       "why"};
+    table_begin(d, head, 5);
     size_t i;
     json_t *b;
     json_t *metrics = json_object_get(root, "metrics");
@@ -267,10 +355,11 @@ static void sec_budget(doc *d, json_t *root)
         json_t *m = metric(metrics, jstr(b, "metric"));
         const char *unit = m ? jstr(m, "unit") : "";
         char v[160], l[64];
-        fmt_val(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
+        if (m) fmt_metric(v, sizeof v, m, jstr(b, "metric"));
+        else fmt_val(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
         fmt_num(l, sizeof l, jnum(b, "limit"), unit);
-        const char *row[] = {jstr(b, "line"), v, l, jstr(b, "verdict")};
-        cells(d, row, 4, false);
+        const char *row[] = {jstr(b, "line"), v, l, jstr(b, "verdict"), jstr(b, "why")};
+        cells(d, row, 5, false);
     }
     table_end(d);
 }
@@ -296,8 +385,9 @@ static void sec_deltas(doc *d, json_t *root)
         double v = jnum(m, "value"), lo = jnum(m, "ci95_low"), hi = jnum(m, "ci95_high");
         if (v == 0 && (isnan(lo) || (lo == 0 && hi == 0))) continue;
         if (!strcmp(jstr(m, "metric"), "sim_events")) continue;
+        if (!strcmp(jstr(m, "status"), "not_applicable")) continue;
         char t[160];
-        fmt_val(t, sizeof t, v, lo, hi, jstr(m, "unit"));
+        fmt_metric(t, sizeof t, m, jstr(m, "metric"));
         const char *row[] = {jstr(m, "metric"), t};
         cells(d, row, 2, false);
         shown++;
@@ -649,9 +739,7 @@ static void sec_metrics(doc *d, json_t *metrics)
     json_t *m;
     json_array_foreach(metrics, i, m) {
         char v[160];
-        const char *row[] = {jstr(m, "metric"),
-                             fmt_val(v, sizeof v, jnum(m, "value"), jnum(m, "ci95_low"),
-                                     jnum(m, "ci95_high"), jstr(m, "unit")),
+        const char *row[] = {jstr(m, "metric"), fmt_metric(v, sizeof v, m, jstr(m, "metric")),
                              jstr(m, "better")};
         cells(d, row, 3, false);
     }
@@ -723,15 +811,6 @@ int report_write(const char *dir, sim_err *err)
         sec_billing(&d, metrics);
         sec_assumptions(&d, root);
         sec_metrics(&d, metrics);
-        json_t *w = json_object_get(root, "warnings");
-        if (json_array_size(w)) {
-            h2(&d, "Warnings");
-            list_begin(&d);
-            size_t i;
-            json_t *x;
-            json_array_foreach(w, i, x) item(&d, "%s", json_string_value(x));
-            list_end(&d);
-        }
         fputs("</body></html>\n", d.html);
     }
     json_decref(root);
