@@ -608,6 +608,52 @@ static void sec_assumptions(doc *d, json_t *root)
     table_end(d);
 }
 
+/* The scenario echo's producer or consumer group of a "groups" row. */
+static json_t *group_cfg(json_t *root, json_t *g)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    const char *role = jstr(g, "role");
+    json_t *list = json_object_get(sc, !strcmp(role, "producer") ? "producers" : "consumers");
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+        if (!strcmp(jstr(x, "name"), jstr(g, "group"))) return x;
+    return NULL;
+}
+
+/* Whether a group's clients reconnect by themselves: 1 yes, 0 no, -1 the
+** folder does not say. */
+static int group_auto_reconnect(json_t *root, json_t *g)
+{
+    json_t *r = json_object_get(json_object_get(group_cfg(root, g), "reconnect"), "automatic");
+    return json_is_boolean(r) ? json_is_true(r) : -1;
+}
+
+/* Peak offered send rate (every producer group at its highest step) and the
+** smallest capacity limit the scenario declares (0: none), msg/s. */
+static void load_vs_capacity(json_t *root, double *peak, double *cap)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    size_t i, k;
+    json_t *p, *st;
+    *peak = 0;
+    json_array_foreach(json_object_get(sc, "producers"), i, p) {
+        double top = 0;
+        json_array_foreach(json_object_get(json_object_get(p, "rate"), "steps"), k, st)
+            top = fmax(top, jnum(st, "rate"));
+        *peak += top * (double)json_integer_value(json_object_get(p, "count"));
+    }
+    double lim[3] = {jnum(json_object_get(sc, "instance"), "spec_tps"), NAN, NAN};
+    json_t *rb = json_object_get(sc, "rabbitmq_conversion");
+    if (json_is_object(rb) && jnum(rb, "capacity_tps") > 0)
+        lim[1] = jnum(rb, "capacity_tps") - jnum(rb, "other_tenants_tps");
+    json_t *rk = json_object_get(json_object_get(sc, "rocketmq_change"), "to");
+    if (json_is_object(rk)) lim[2] = jnum(rk, "spec_tps");
+    *cap = 0;
+    for (int j = 0; j < 3; j++)
+        if (lim[j] > 0 && (*cap == 0 || lim[j] < *cap)) *cap = lim[j];
+}
+
 static void sec_recommend(doc *d, json_t *root, json_t *metrics)
 {
     h2(d, "Recommendations");
@@ -635,19 +681,37 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  "absorbs the %.0f duplicates this change delivers.", dup),
                 n++;
     }
-    double thr = mval(metrics, "throttled_sends"), held = mval(metrics, "still_in_producers");
-    if (thr > 0 || held > 0)
-        item(d, "The instance cannot take the offered load: %.0f send attempts were throttled and %.0f "
-             "messages are still waiting in producers at the end. Choose a specification at or "
-             "above the peak send rate, or spread the load.", fmax(thr, 0), fmax(held, 0)),
+    /* throttling: steady load over capacity, or a burst (reconnects
+    ** replaying what producers held) on an instance that takes the load */
+    double thr = mval(metrics, "throttled_sends"), peak, cap;
+    load_vs_capacity(root, &peak, &cap);
+    if (thr > 0 && cap > 0 && peak > cap)
+        item(d, "The instance cannot take the offered load: the peak send rate is %.4g msg/s "
+             "against a capacity of %.4g msg/s, and %.0f send attempts were throttled. Choose a "
+             "specification at or above the peak send rate, or spread the load.", peak, cap, thr),
             n++;
+    else if (thr > 0)
+        item(d, "%.0f send attempts were throttled in a burst, although the peak send rate "
+             "(%.4g msg/s) is within the capacity (%s): clients reconnecting together replay "
+             "what they held. Add jitter to reconnect intervals, or cap the producers' replay "
+             "rate; a larger specification is not needed.", thr, peak,
+             cap > 0 ? "declared" : "unlimited"),
+            n++;
+    /* clients that never came back, with the reason the model had */
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");
-        if (cut > 0)
-            item(d, "Restart group %s after the change: %.3g of its %lld clients would "
-                 "otherwise stay disconnected (still cut off at the end of the run).",
-                 jstr(g, "group"), cut, (long long)json_integer_value(json_object_get(g, "clients"))),
-                n++;
+        if (!(cut > 0)) continue;
+        int autorec = group_auto_reconnect(root, g);
+        item(d, "Restart group %s after the change: %.3g of its %lld clients never reconnected "
+             "(still cut off at the end of the run) because %s.", jstr(g, "group"), cut,
+             (long long)json_integer_value(json_object_get(g, "clients")),
+             autorec == 0 ? "its client library has no automatic reconnect; enable automatic "
+                            "recovery in the client, or plan the application restart as part of "
+                            "the change"
+             : autorec == 1 ? "its clients gave up reconnecting (reconnect.max_attempts); raise "
+                              "it or let them retry without a limit"
+                            : "the folder does not record why"),
+            n++;
     }
     double lost = mval(metrics, "lost");
     if (lost > 0)
@@ -662,26 +726,58 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_array_foreach(budget, i, b)
         if (!strcmp(jstr(b, "metric"), "drain_time_s") && strcmp(jstr(b, "verdict"), "pass"))
             drain_limit = jnum(b, "limit");
-    if (bl > 0 && (isnan(drain) || !isnan(drain_limit))) {
+    double cons_cut = 0;
+    json_array_foreach(groups, i, g)
+        if (!strcmp(jstr(g, "role"), "consumer")) cons_cut += fmax(jnum(g, "clients_cut_off_at_end"), 0);
+    bool undrained = !strcmp(jstr(metric(metrics, "drain_time_s"), "status"), "not_reached") ||
+                     isnan(drain);
+    if (bl > 0 && (undrained || !isnan(drain_limit))) {
         char need[64] = "";
         if (!isnan(drain_limit) && drain_limit > 0)
             snprintf(need, sizeof need, "; about %.4g msg/s would drain it in the budget",
                      bl / drain_limit + lam);
-        item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g msg/s "
-             "offered%s. Add consumers or concurrency before the change.", bl,
-             isnan(drain) ? "does not drain within the run" : "drains too slowly for the budget",
-             mu, lam, need),
-            n++;
+        if (cons_cut > 0)
+            item(d, "The backlog of %.0f messages %s because %.3g consumers are disconnected "
+                 "(never reconnected), not because there are too few: bring them back (see "
+                 "the restart advice above) before adding any.", bl,
+                 undrained ? "does not drain within the run" : "drains too slowly for the budget",
+                 cons_cut),
+                n++;
+        else
+            item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g "
+                 "msg/s offered%s. Add consumers or concurrency before the change.", bl,
+                 undrained ? "does not drain within the run" : "drains too slowly for the budget",
+                 mu, lam, need),
+                n++;
     }
     json_array_foreach(budget, i, b) {
         if (!strcmp(jstr(b, "verdict"), "pass") || !strcmp(jstr(b, "metric"), "drain_time_s"))
             continue;
         if (!strncmp(jstr(b, "metric"), "delay", 5)) {
-            char dm[64];
-            item(d, "'%s' fails: the longest client cut-off is %s; shorten reconnect intervals "
-                 "or detection (heartbeat) so clients come back sooner.", jstr(b, "line"),
-                 fmt_num(dm, sizeof dm, mval(metrics, "disruption_max_s"), "s")),
-                n++;
+            /* shorter intervals help only clients that reconnect by themselves */
+            char dm[96], manual[256] = "";
+            int autos = 0;
+            size_t k;
+            json_array_foreach(groups, k, g) {
+                if (!(jnum(g, "clients_disrupted") > 0)) continue;
+                int a = group_auto_reconnect(root, g);
+                autos += a == 1;
+                size_t l = strlen(manual);
+                if (a == 0) snprintf(manual + l, sizeof manual - l, "%s%s", l ? ", " : "",
+                                     jstr(g, "group"));
+            }
+            mtext(dm, sizeof dm, metrics, "disruption_max_s");
+            if (autos)
+                item(d, "'%s' fails: the longest client cut-off is %s; shorten reconnect "
+                     "intervals or detection (heartbeat) so the automatically reconnecting "
+                     "clients come back sooner.", jstr(b, "line"), dm),
+                    n++;
+            if (*manual)
+                item(d, "'%s' fails: the longest client cut-off is %s; groups %s have no "
+                     "automatic reconnect, so reconnect intervals do not apply: enable "
+                     "automatic recovery in their client library or restart them as soon as "
+                     "the change disconnects them.", jstr(b, "line"), dm, manual),
+                    n++;
         }
     }
     json_t *base = json_object_get(root, "baseline");

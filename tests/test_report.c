@@ -39,6 +39,117 @@ static char *slurp(const char *path)
     return b;
 }
 
+/* Write DIR/summary.json from a template with these parts and render the
+** report; returns report.md (caller frees). */
+static char *render(const char *dir, const char *metrics, const char *groups,
+                    const char *producers, const char *consumers, const char *extra_sc,
+                    const char *budget)
+{
+    char cmd[512], path[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    sh(cmd);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"mode\": \"sim\", \"seed\": 1, \"replications\": 1, \"mqsim_version\": \"t\",\n"
+               " \"scenario\": {\"name\": \"t\", \"instance\": {\"spec_tps\": 1000},\n"
+               "   \"producers\": [%s], \"consumers\": [%s]%s},\n"
+               " \"groups\": [%s], \"budget\": [%s], \"warnings\": [],\n"
+               " \"metrics\": [%s]}\n",
+            producers, consumers, extra_sc, groups, budget, metrics);
+    fclose(f);
+    sim_err e = {{0}};
+    if (report_write(dir, &e)) fail_msg("report_write: %s", e.msg);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = slurp(path);
+    assert_non_null(md);
+    return md;
+}
+
+#define M(name, v, unit) "{\"metric\": \"" name "\", \"value\": " #v ", \"unit\": \"" unit "\", \"better\": \"lower\", \"status\": \"measured\"}"
+#define PROD(name, rate, count, autorec)                                                   \
+    "{\"name\": \"" name "\", \"count\": " #count ", \"rate\": {\"steps\": [{\"at_s\": 0, \"rate\": " #rate \
+    "}]}, \"reconnect\": {\"automatic\": " autorec "}}"
+#define CONS(name, autorec) "{\"name\": \"" name "\", \"reconnect\": {\"automatic\": " autorec "}}"
+#define GRP(name, role, clients, disrupted, cut)                                           \
+    "{\"group\": \"" name "\", \"role\": \"" role "\", \"profile\": \"p\", \"clients\": " #clients \
+    ", \"clients_disrupted\": " #disrupted ", \"clients_cut_off_at_end\": " #cut "}"
+
+static void expect_in(const char *md, const char *want)
+{
+    if (!strstr(md, want)) fail_msg("report lacks '%s':\n%s", want, md);
+}
+
+static void expect_not_in(const char *md, const char *bad)
+{
+    if (strstr(md, bad)) fail_msg("report says '%s' although it should not:\n%s", bad, md);
+}
+
+/* Throttling: steady load over capacity gets "cannot take the offered
+** load"; a reconnect burst on an instance that takes the load does not. */
+static void test_advice_throttling(void **state)
+{
+    (void)state;
+    const char *met = M("throttled_sends", 5000, "count") "," M("still_in_producers", 0, "msgs");
+    char *md = render("build/test-advice/thr-steady", met, GRP("web", "producer", 10, 0, 0),
+                      PROD("web", 200, 10, "true"), "", "", "");
+    expect_in(md, "cannot take the offered load: the peak send rate is 2000 msg/s against a "
+                  "capacity of 1000 msg/s");
+    free(md);
+    md = render("build/test-advice/thr-burst", met, GRP("web", "producer", 10, 10, 0),
+                PROD("web", 50, 10, "true"), "", "", "");
+    expect_not_in(md, "cannot take the offered load");
+    expect_in(md, "throttled in a burst");
+    free(md);
+}
+
+/* A backlog left by consumers that never reconnected is not a reason to
+** add consumers; one left by too few consumers is. */
+static void test_advice_drain(void **state)
+{
+    (void)state;
+    const char *met = "{\"metric\": \"drain_time_s\", \"value\": null, \"unit\": \"s\", "
+                      "\"status\": \"not_reached\", \"lower_bound\": 900},"
+                      M("backlog_at_drain_start", 5000, "msgs") "," M("consume_capacity", 100, "msg/s")
+                      "," M("offered_rate_at_drain_start", 90, "msg/s");
+    char *md = render("build/test-advice/drain-cut", met, GRP("workers", "consumer", 3, 3, 3),
+                      "", CONS("workers", "false"), "", "");
+    expect_not_in(md, "Add consumers");
+    expect_in(md, "because 3 consumers are disconnected");
+    expect_in(md, "Restart group workers after the change: 3 of its 3 clients never reconnected");
+    expect_in(md, "no automatic reconnect");
+    expect_in(md, "drain_time_s: \u2265 15m (not reached within the run)");
+    free(md);
+    md = render("build/test-advice/drain-few", met, GRP("workers", "consumer", 3, 0, 0), "",
+                CONS("workers", "true"), "", "");
+    expect_in(md, "Add consumers or concurrency");
+    free(md);
+}
+
+/* "Shorten reconnect intervals" only for clients that reconnect by
+** themselves; a library without automatic reconnect gets other advice. */
+static void test_advice_reconnect(void **state)
+{
+    (void)state;
+    const char *met = M("delay_p99_s", 400, "s") ","
+                      "{\"metric\": \"disruption_max_s\", \"value\": null, \"unit\": \"s\", "
+                      "\"status\": \"censored_at_end\", \"lower_bound\": 2400}";
+    const char *bud = "{\"line\": \"delay_p99_s <= 30\", \"metric\": \"delay_p99_s\", "
+                      "\"limit\": 30, \"value\": 400, \"verdict\": \"fail\", "
+                      "\"why\": \"the 95% CI reaches past the limit\"}";
+    char *md = render("build/test-advice/rec-manual", met, GRP("go", "consumer", 3, 3, 3), "",
+                      CONS("go", "false"), "", bud);
+    expect_not_in(md, "shorten reconnect intervals");
+    expect_in(md, "groups go have no automatic reconnect");
+    expect_in(md, "\u2265 40m (never reconnected)");
+    expect_in(md, "'delay_p99_s <= 30' fails: 6m40s against 30 s; the 95% CI reaches past the limit");
+    free(md);
+    md = render("build/test-advice/rec-auto", met, GRP("java", "consumer", 3, 3, 0), "",
+                CONS("java", "true"), "", bud);
+    expect_in(md, "shorten reconnect intervals");
+    free(md);
+}
+
 static void test_base64(void **state)
 {
     (void)state;
@@ -66,7 +177,8 @@ static void test_report_contents(void **state)
     char *html = slurp("build/test-report/o/report.html");
     assert_non_null(md);
     assert_non_null(html);
-    const char *want[] = {"FAIL: 1 of 2 budget lines fail ('lost == 0')", "## Risk budget",
+    const char *want[] = {"FAIL: 1 of 2 budget lines fail.", "- 'lost == 0' fails: ",
+                          "## Risk budget",
                           "| lost == 0 |", "## Effect of the change", "disruption_max_s",
                           "b1 restart", "![delay.png](delay.png)", "duplicates_requeue",
                           "| workers | consumer | rabbitmq-java |", "assumption:",
@@ -127,6 +239,9 @@ int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_advice_throttling),
+        cmocka_unit_test(test_advice_drain),
+        cmocka_unit_test(test_advice_reconnect),
         cmocka_unit_test(test_report_contents),
         cmocka_unit_test(test_start_suggestion),
     };
