@@ -21,5 +21,11 @@ int cli_compare(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_plan(int argc, char **argv);
+int cli_metrics(int argc, char **argv);
+
+/* Print "mqsim CMD: unknown option 'ARG'" to stderr, with "; did you mean
+** 'FLAG'?" when one of the command's `flags` (NULL-terminated) is a likely
+** typo of it (cli_flags.c). */
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *flags);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -929,6 +930,8 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
     FILE *probe = fopen(path, "rb");
+    if (!probe && errno != ENOENT) /* there but unreadable: never fall back */
+        return sim_err_set(err, "%s: cannot read: %s", path, strerror(errno));
     if (!probe) {
         if (mode && mlen) snprintf(mode, mlen, "unknown");
         snprintf(path, sizeof path, "%s/summary.csv", dir);
