@@ -72,7 +72,9 @@ int cli_load(int argc, char **argv)
         } else if (!strcmp(a, "--allow-remote")) {
             o.allow_remote = true;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "mqsim load: unknown option '%s'\n", a);
+            static const char *const flags[] = {"--broker", "--out", "--duration", "--start-broker",
+                                                "--allow-remote", "--help", NULL};
+            cli_unknown_option("load", a, flags);
             load_usage(stderr);
             return CLI_USAGE;
         } else if (!file) {

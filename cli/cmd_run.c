@@ -29,6 +29,7 @@
 #include "io/out_risk.h"
 #include "io/out_run.h"
 #include "io/report.h"
+#include "io/out_verdict.h"
 #include "io/scn_load.h"
 #include "io/units.h"
 #include "models/mq_rabbitmq.h"
@@ -76,6 +77,8 @@ static void run_usage(FILE *f)
         "  --suggest-start   with a day-profile load and a change: also run the window at\n"
         "              the quietest start hour and report its p99 delay (default with\n"
         "              --report; --no-suggest-start skips it)\n"
+        "  --junit FILE, --json FILE  also write the budget verdict as JUnit XML or\n"
+        "              JSON, one test case per budget line (for CI)\n"
         "writes summary.csv, summary.json, timeseries.csv, delay.png, backlog.png,\n"
         "clients.png and disruption.png, plus budget.csv and summary_delta.csv when\n"
         "they apply. exit 3 when a budget line fails.\n");
@@ -103,6 +106,7 @@ typedef struct run_args {
     const char *at;         /* --at HH:MM: the conversion starts then */
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
     int jobs;               /* threads for replications 1.. */
+    const char *junit, *json; /* --junit / --json: the budget verdict for CI */
 } run_args;
 
 /* 0 ok, 1 help printed, -1 usage error (message printed). */
@@ -180,9 +184,19 @@ static int parse_args(int argc, char **argv, run_args *a)
             a->suggest_start = 1;
         } else if (!strcmp(s, "--no-suggest-start")) {
             a->suggest_start = 0;
+        } else if (!strcmp(s, "--junit") || !strcmp(s, "--json")) {
+            if (!val || !*val) {
+                fprintf(stderr, "mqsim run: %s expects a file\n", s);
+                return -1;
+            }
+            *(!strcmp(s, "--junit") ? &a->junit : &a->json) = val;
+            i++;
         } else if (s[0] == '-' && s[1]) {
-            fprintf(stderr, "mqsim run: unknown option '%s'\n", s);
-            run_usage(stderr);
+            static const char *const flags[] = {
+                "--help", "--seed", "--out", "--progress", "--replications", "--max-replications",
+                "--precision", "--jobs", "--baseline", "--no-baseline", "--report", "--at",
+                "--suggest-start", "--no-suggest-start", "--junit", "--json", NULL};
+            cli_unknown_option("run", s, flags);
             return -1;
         } else if (!a->file) {
             a->file = s;
@@ -196,6 +210,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         return -1;
     }
     if (!a->file) {
+        fprintf(stderr, "mqsim run: no scenario file given: name a YAML scenario, e.g. "
+                        "`mqsim run scenarios/steady-state.yaml` (see docs/SCENARIO.md)\n");
         run_usage(stderr);
         return -1;
     }
@@ -213,12 +229,35 @@ static int parse_args(int argc, char **argv, run_args *a)
 static const char *metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
 {
     const sim_metric *x = sim_metrics_find(m, name);
-    if (!x) snprintf(buf, n, "-");
-    else if (!isnan(x->ci_lo))
-        snprintf(buf, n, "%.6g%s%s [%.4g, %.4g]", x->value, *x->unit ? " " : "", x->unit,
-                 x->ci_lo, x->ci_hi);
-    else snprintf(buf, n, "%.6g%s%s", x->value, *x->unit ? " " : "", x->unit);
+    char v[48], lo[48], hi[48];
+    if (!x) {
+        snprintf(buf, n, "-");
+    } else if (x->status != SIM_MEASURED) {
+        units_format_human(x->bound, x->unit, v, sizeof v);
+        if (isnan(x->bound)) snprintf(buf, n, "%s", sim_status_str(x->status));
+        else snprintf(buf, n, ">= %s (%s)", v, x->status == SIM_NOT_REACHED
+                                                   ? "not reached within the run"
+                                                   : "not finished when the run ended");
+    } else {
+        units_format_human(x->value, x->unit, v, sizeof v);
+        if (isnan(x->ci_lo) || (x->ci_lo == x->value && x->ci_hi == x->value))
+            snprintf(buf, n, "%s", v);
+        else snprintf(buf, n, "%s [%s, %s]", v, (units_format_human(x->ci_lo, x->unit, lo, sizeof lo), lo),
+                      (units_format_human(x->ci_hi, x->unit, hi, sizeof hi), hi));
+    }
     return buf;
+}
+
+/* --junit / --json: one test case per budget line (none without a budget). */
+static int write_ci_verdict(const run_args *a, const mq_budget *b, const mq_budget_verdict *v,
+                            sim_err *err)
+{
+    out_cases cases = {0};
+    int rc = out_budget_cases(b, v, &cases) ? sim_err_set(err, "out of memory") : 0;
+    if (!rc && a->junit) rc = out_junit(a->junit, "mqsim.budget", &cases, err);
+    if (!rc && a->json) rc = out_verdict_json(a->json, "budget", &cases, err);
+    out_cases_free(&cases);
+    return rc;
 }
 
 static double wall_now(void)
@@ -617,6 +656,9 @@ int cli_run(int argc, char **argv)
     } else if (A.report && report_write(dir, &err)) {
         fprintf(stderr, "mqsim run: writing the report: %s\n", err.msg);
         rc = CLI_INTERNAL;
+    } else if ((A.junit || A.json) && write_ci_verdict(&A, sc.budget, verd, &err)) {
+        fprintf(stderr, "mqsim run: %s\n", err.msg);
+        rc = CLI_USAGE;
     } else {
         char a[96], b[96], c[96], d[96], e[96], f[96];
         const sim_metrics *m = &first.metrics;
@@ -641,8 +683,10 @@ int cli_run(int argc, char **argv)
                    metric_text(&delta, "disruption_max_s", b, sizeof b),
                    metric_text(&delta, "duplicates", c, sizeof c));
         for (size_t i = 0; i < nb; i++)
-            printf("  budget %s: %s (measured %.6g, CI [%.6g, %.6g])\n", verd[i].pass ? "pass" : "FAIL",
-                   sc.budget->v[i].text, verd[i].value, verd[i].lo, verd[i].hi);
+            printf("  budget %s: %s (%s: %s)\n", verd[i].pass ? "pass" : "FAIL",
+                   sc.budget->v[i].text,
+                   metric_text(m, sc.budget->v[i].metric, a, sizeof a),
+                   mq_budget_why_str(verd[i].why));
         for (size_t i = 0; i < sc.warnings.n; i++) printf("  warning: %s\n", sc.warnings.v[i]);
         for (size_t i = 0; i < first.warnings.n; i++) printf("  warning: %s\n", first.warnings.v[i]);
         printf("  results in %s/\n", dir);

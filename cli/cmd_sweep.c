@@ -15,6 +15,7 @@
 ** Output bytes do not depend on --jobs or the number of MPI ranks.
 */
 #include "cli/cli.h"
+#include "io/scn_yaml.h"
 #include "cli/cli_par.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
@@ -257,7 +258,10 @@ int cli_sweep(int argc, char **argv)
             free(metric_list);
             metric_list = strdup(v);
         } else if (a[0] == '-') {
-            fprintf(stderr, "mqsim sweep: unknown or incomplete option '%s'\n", a);
+            static const char *const flags[] = {"--set", "--replications", "--jobs", "--seed",
+                                                "--out", "--metrics", "--help", NULL};
+            if (v || !scn_suggest(a, flags, 6)) cli_unknown_option("sweep", a, flags);
+            else fprintf(stderr, "mqsim sweep: %s expects a value\n", a);
             sweep_usage(stderr);
             goto done;
         } else if (!sw.file) {

@@ -11,6 +11,7 @@
 ** Cost: O(groups x 25 keys).
 */
 #include "io/out_risk.h"
+#include "io/out_verdict.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
 #include "io/out_json.h"
@@ -92,6 +93,22 @@ json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v)
         push(a, o);
     }
     return a;
+}
+
+int out_budget_cases(const mq_budget *b, const mq_budget_verdict *v, out_cases *c)
+{
+    for (size_t i = 0; b && i < b->n; i++) {
+        char x[40], y[40];
+        if (v[i].status >= SIM_CENSORED_AT_END)
+            snprintf(x, sizeof x, ">= %s (%s)", out_fmt_double(y, v[i].bound, 0),
+                     sim_status_str(v[i].status));
+        else out_fmt_double(x, v[i].value, 0);
+        if (out_cases_add(c, b->v[i].text, !v[i].pass, "%s %s; limit %s: %s",
+                          b->v[i].metric, x, out_fmt_double(y, b->v[i].limit, 0),
+                          mq_budget_why_str(v[i].why)))
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- groups ----------------------------------------------------------- */

@@ -33,6 +33,11 @@ int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict
 **   "status","lower_bound","why"}] */
 json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v);
 
+/* One CI test case per budget line: the line, whether it failed, and
+** "value: why". 0, or -1 on out-of-memory. */
+struct out_cases;
+int out_budget_cases(const mq_budget *b, const mq_budget_verdict *v, struct out_cases *c);
+
 /* Per-client-group results, averaged over the replications added. */
 typedef struct out_groups out_groups;
 /* NULL on out-of-memory. s is borrowed until out_groups_free. */

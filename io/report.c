@@ -173,37 +173,9 @@ static const char *jstr(json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* |v| >= 10 000 as people write it: rounded, in groups of three digits
-** ("2 361 820"). */
-static void fmt_grouped(char *buf, size_t n, double v)
-{
-    char d[32], out[48];
-    snprintf(d, sizeof d, "%.0f", fabs(v));
-    size_t len = strlen(d), k = 0;
-    if (v < 0) out[k++] = '-';
-    for (size_t i = 0; i < len; i++) {
-        if (i && (len - i) % 3 == 0) out[k++] = ' ';
-        out[k++] = d[i];
-    }
-    out[k] = '\0';
-    snprintf(buf, n, "%s", out);
-}
-
 static char *fmt_num(char *buf, size_t n, double v, const char *unit)
 {
-    if (isnan(v)) snprintf(buf, n, "n/a");
-    else if (isinf(v)) snprintf(buf, n, "%s", v > 0 ? "inf" : "-inf");
-    else if (unit && !strcmp(unit, "s") && fabs(v) >= 120) {
-        char d[32];
-        units_format_duration(fabs(v), d, sizeof d);
-        snprintf(buf, n, "%s%s", v < 0 ? "-" : "", d);
-    } else if (fabs(v) >= 1e4 && fabs(v) < 1e15) {
-        char g[48];
-        fmt_grouped(g, sizeof g, v);
-        snprintf(buf, n, "%s%s%s", g, unit && *unit ? " " : "", unit ? unit : "");
-    } else if (unit && *unit && strcmp(unit, "ratio") != 0)
-        snprintf(buf, n, "%.4g %s", v, unit);
-    else snprintf(buf, n, "%.4g", v);
+    units_format_human(v, unit, buf, n);
     return buf;
 }
 

@@ -207,6 +207,24 @@ static void test_run_exit_3(void **state)
     assert_non_null(strstr(buf, ",0,fail,measured,,\"the 95% CI reaches past the limit\"\n"));
     assert_non_null(strstr(buf, ",120,pass,measured,,"));
     assert_int_equal(sh("grep -q '\"verdict\": \"fail\"' build/test-budget/f/summary.json"), 0);
+    /* the same verdict for CI: one JUnit test case and one JSON case per line */
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/fail.yaml --out build/test-budget/f "
+             "--junit build/test-budget/j.xml --json build/test-budget/v.json >/dev/null 2>&1",
+             mqsim());
+    assert_int_equal(sh(cmd), 3);
+    assert_int_equal(sh("grep -q '<testsuite name=\"mqsim.budget\" tests=\"2\" failures=\"1\"' "
+                        "build/test-budget/j.xml && grep -q '<testcase classname=\"mqsim.budget\" "
+                        "name=\"lost == 0\">' build/test-budget/j.xml && grep -q '<failure "
+                        "message=\"lost ' build/test-budget/j.xml"), 0);
+    assert_int_equal(sh("grep -q '\"verdict\": \"fail\"' build/test-budget/v.json && "
+                        "grep -q '\"failed\": 1' build/test-budget/v.json && "
+                        "grep -q '\"total\": 2' build/test-budget/v.json"), 0);
+    /* command-line help: a typo gets a suggestion, a missing file says so */
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/fail.yaml --replicatons 2 2>&1 | "
+             "grep -q \"did you mean '--replications'\"", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' run 2>&1 | grep -q 'no scenario file given'", mqsim());
+    assert_int_equal(sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/pass.yaml --out build/test-budget/p "
              ">/dev/null 2>&1", mqsim());
     assert_int_equal(sh(cmd), 0);

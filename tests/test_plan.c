@@ -42,6 +42,27 @@ static void test_finds_fewest_consumers(void **state)
     sh(cmd);
 }
 
+/* No value in the range passes: exit 3, as a failing budget does, never 0. */
+static void test_nothing_passes_is_3(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mqsim-plan-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' plan scenarios/capacity-drain.yaml --vary consumers.workers.count "
+             "--range 1..3 --replications 2 --out %s > %s/out.txt 2>/dev/null",
+             getenv("MQSIM"), dir, dir);
+    assert_int_equal(sh(cmd), 3);
+    snprintf(cmd, sizeof cmd, "grep -q 'no consumers.workers.count in 1..3 passes' %s/out.txt", dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' plan scenarios/capacity-drain.yaml --vray x --range 1..3 "
+             "2>&1 | grep -q \"did you mean '--vary'\"", getenv("MQSIM"));
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    sh(cmd);
+}
+
 static void test_bad_requests(void **state)
 {
     (void)state;
@@ -65,6 +86,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_finds_fewest_consumers),
+        cmocka_unit_test(test_nothing_passes_is_3),
         cmocka_unit_test(test_bad_requests),
     };
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
