@@ -24,6 +24,7 @@
 */
 #include "cli/cli.h"
 #include "cli/cli_par.h"
+#include "cli/cli_progress.h"
 #include "io/out_csv.h"
 #include "io/out_json.h"
 #include "io/out_risk.h"
@@ -260,13 +261,6 @@ static int write_ci_verdict(const run_args *a, const mq_budget *b, const mq_budg
     return rc;
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Whether every budgeted metric has reached the precision target. Metrics
 ** that are not finite (never measured) cannot improve with more runs and
 ** are skipped. With no budget, every metric with better != none counts. */
@@ -380,6 +374,7 @@ typedef struct rep_ctx {
     uint64_t seed;
     out_groups *groups; /* read-only in jobs */
     uint64_t first;     /* replication index of job 0 */
+    cli_progress *prog; /* NULL: no progress */
 } rep_ctx;
 
 static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim_metrics *out,
@@ -401,7 +396,9 @@ static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
 {
     const rep_ctx *c = vctx;
     uint64_t r = c->first + j;
-    mq_run_opts o = {.seed = c->seed, .replication = r};
+    cli_progress_job pj = {c->prog, r};
+    mq_run_opts o = {.seed = c->seed, .replication = r,
+                     .progress = c->prog ? cli_progress_engine : NULL, .progress_ud = &pj};
     mq_result res;
     if (mq_model_run(c->sc, &o, &res, err)) return -1;
     *out = res.metrics;
@@ -467,7 +464,6 @@ int cli_run(int argc, char **argv)
         }
     }
     uint64_t seed = A.have_seed ? A.seed : sc.run.seed;
-    int many = A.replications > 1 || A.precision > 0;
     uint64_t cap = A.precision > 0 ? A.max_replications : A.replications;
 
     sim_rep *rep = sim_rep_new(), *drep = with_base ? sim_rep_new() : NULL;
@@ -483,7 +479,10 @@ int cli_run(int argc, char **argv)
     }
     mq_result first = {0};
     int rc = CLI_OK, reached = 0;
-    double t0 = wall_now(), worst_rel = NAN;
+    double worst_rel = NAN;
+    cli_progress *prog = A.progress && par_rank() == 0
+                             ? cli_progress_new(stderr, isatty(2), "mqsim run", cap, NULL) : NULL;
+    cli_progress_job pj0 = {prog, 0};
     char worst[128] = "-";
     uint64_t done = 0;
     /* Replication 0 runs here and keeps its whole result (timeseries,
@@ -491,14 +490,14 @@ int cli_run(int argc, char **argv)
     ** ranks; cli_par.h) in chunks, and their tables are consumed in
     ** replication order, so the --precision stopping point and every output
     ** byte are the same for any --jobs. */
-    rep_ctx ctx = {&sc, with_base ? &base : NULL, seed, groups, 1};
+    rep_ctx ctx = {&sc, with_base ? &base : NULL, seed, groups, 1, prog};
     for (uint64_t r = 0; r < cap && !reached && rc == CLI_OK;) {
         sim_metrics *tabs = NULL;
         size_t n = 1;
         if (r == 0) {
             mq_run_opts opts = {
                 .seed = seed, .replication = 0,
-                .progress = (A.progress && !many) ? sim_progress_stderr : NULL,
+                .progress = prog ? cli_progress_engine : NULL, .progress_ud = &pj0,
             };
             tabs = calloc(1, sizeof *tabs);
             if (!tabs || mq_model_run(&sc, &opts, &first, &err) ||
@@ -550,17 +549,12 @@ int cli_run(int argc, char **argv)
                 precise_enough(rep, sc.budget, &first.metrics, A.precision, worst, sizeof worst,
                                &worst_rel))
                 reached = 1;
-            if (many && A.progress) {
-                double el = wall_now() - t0, eta = el / (double)done * (double)(cap - done);
-                fprintf(stderr, "\rmqsim run: %" PRIu64 "/%" PRIu64 " replications%s, %.1f s, ETA %s%.0f s ",
-                        done, cap, with_base ? " (+ baseline)" : "", el,
-                        A.precision > 0 ? "<= " : "", eta);
-                if (reached || done == cap) fputc('\n', stderr);
-            }
         }
         for (size_t i = 0; tabs && i < n; i++) sim_metrics_free(&tabs[i]);
         free(tabs);
     }
+    cli_progress_free(prog);
+    prog = NULL;
     if (rc) {
         mq_result_free(&first);
         goto out;
@@ -701,6 +695,7 @@ int cli_run(int argc, char **argv)
     sim_metrics_free(&delta);
     mq_result_free(&first);
 out:
+    cli_progress_free(prog);
     sim_rep_free(rep);
     sim_rep_free(drep);
     out_groups_free(groups);
