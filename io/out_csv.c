@@ -46,7 +46,7 @@ static int plain_text(const char *s)
     for (const char *p = s; *p; p++) {
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || strchr("_./%+-", c)))
+              (c >= '0' && c <= '9') || strchr("_./%+-:", c)))
             return 0;
     }
     return 1;

@@ -17,7 +17,7 @@
 **                  far below simulation noise). Labels are quoted with
 **                  csv_fwrite when non-empty, empty otherwise.
 ** Strings (names, units) are written raw when they consist only of
-** [A-Za-z0-9_./%+-] (the common case, keeps files readable) and quoted with
+** [A-Za-z0-9_./%+-:] (the common case, keeps files readable) and quoted with
 ** csv_fwrite otherwise, so any text survives a round trip.
 */
 #ifndef OUT_CSV_H

@@ -164,11 +164,36 @@ static void preload_scheduled(mq_world *w)
 
 /* ---- sampling --------------------------------------------------------- */
 
+/* Fixed columns, then one "producers_connected:<group>" per producer group
+** and one "consumers_connected:<group>" per consumer group. */
 enum { C_TIME, C_PUB, C_CONS, C_DUP, C_BACKLOG, C_UNACKED, C_SCHED, C_P50, C_P99,
-       C_MAX, C_PRODS, C_CONSS, NCOLS };
+       C_MAX, C_PRODS, C_CONSS, C_THROTTLED, NCOLS };
 static const char *const col_names[NCOLS] = {
     "time_s", "published", "consumed", "duplicates", "backlog", "unacked", "scheduled",
-    "delay_p50_s", "delay_p99_s", "delay_max_s", "producers_connected", "consumers_connected"};
+    "delay_p50_s", "delay_p99_s", "delay_max_s", "producers_connected", "consumers_connected",
+    "throttled"};
+
+/* The timeseries' columns for scenario s. 0, or -1 on out-of-memory. */
+static int series_init(sim_series *out, const mq_scenario *s)
+{
+    size_t ng = s->nproducers + s->nconsumers, n = NCOLS + ng;
+    char **names = calloc(n, sizeof *names);
+    int rc = names ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char b[256];
+        if (i < NCOLS) snprintf(b, sizeof b, "%s", col_names[i]);
+        else if (i - NCOLS < s->nproducers)
+            snprintf(b, sizeof b, "producers_connected:%s", s->producers[i - NCOLS].name);
+        else
+            snprintf(b, sizeof b, "consumers_connected:%s",
+                     s->consumers[i - NCOLS - s->nproducers].name);
+        if (!(names[i] = strdup(b))) rc = -1;
+    }
+    if (rc == 0) rc = sim_series_init(out, n, (const char *const *)names);
+    for (size_t i = 0; names && i < n; i++) free(names[i]);
+    free(names);
+    return rc;
+}
 
 static uint64_t scheduled_pending(const mq_world *w)
 {
@@ -187,7 +212,7 @@ static void delay_flush(mq_world *w)
 
 static void take_sample(mq_world *w)
 {
-    double v[NCOLS];
+    double *v = w->sample_row;
     v[C_TIME] = sim_now(w->sim);
     v[C_PUB] = (double)w->iv_published;
     v[C_CONS] = (double)w->iv_consumed;
@@ -202,6 +227,15 @@ static void take_sample(mq_world *w)
     delay_flush(w);
     v[C_PRODS] = (double)w->connected_producers;
     v[C_CONSS] = (double)w->connected_consumers;
+    v[C_THROTTLED] = (double)(w->throttled - w->throttled_at_sample);
+    w->throttled_at_sample = w->throttled;
+    const mq_scenario *s = w->s;
+    for (size_t g = 0; g < s->nproducers + s->nconsumers; g++) v[NCOLS + g] = 0;
+    for (size_t i = 0; i < w->nprod; i++)
+        v[NCOLS + (size_t)(w->producers[i]->g - s->producers)] += w->producers[i]->conn.state == CONN_UP;
+    for (size_t i = 0; i < w->ncons; i++)
+        v[NCOLS + s->nproducers + (size_t)(w->consumers[i]->g - s->consumers)] +=
+            w->consumers[i]->conn.state == CONN_UP;
     OOM_CHECK(sim_series_add_row(w->series, v, w->label));
     w->iv_published = w->iv_consumed = w->iv_duplicates = 0;
 }
@@ -482,6 +516,7 @@ static void world_free(mq_world *w)
     sim_hist_free(w->delay);
     sim_hist_free(w->delay_iv);
     sim_hist_free(w->undelivered);
+    free(w->sample_row);
     mq_rocketmq_free(w);
     sim_free(w->sim);
 }
@@ -555,7 +590,8 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;
-    if (sim_series_init(&out->series, NCOLS, col_names) || build(&w) ||
+    if (series_init(&out->series, s) ||
+        !(w.sample_row = calloc(out->series.ncols, sizeof *w.sample_row)) || build(&w) ||
         mq_rabbitmq_setup(&w)) {
         sim_err_set(err, "out of memory building the model");
         goto done;

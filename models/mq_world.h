@@ -257,6 +257,8 @@ typedef struct mq_world {
     uint64_t backlog_at_drain_from;
     int drain_armed;
     uint64_t iv_published, iv_consumed, iv_duplicates;
+    uint64_t throttled_at_sample; /* w->throttled at the last sample */
+    double *sample_row;           /* one timeseries row (series->ncols) */
     sim_series *series;
     sim_bands *bands;
     int active_events;          /* scenario events currently in effect */

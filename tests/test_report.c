@@ -185,10 +185,11 @@ static void test_report_contents(void **state)
                           "Make consumers idempotent (workers, reports)", "messages are lost"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(md, want[i])) fail_msg("report.md lacks '%s'", want[i]);
-    /* four plots embedded, nothing fetched from the network */
+    /* six plots embedded (delay, backlog, throughput, clients per group,
+    ** percentiles, cut-off per group), nothing fetched from the network */
     size_t imgs = 0;
     for (const char *p = html; (p = strstr(p, "<img ")); p++) imgs++;
-    assert_int_equal(imgs, 4);
+    assert_int_equal(imgs, 6);
     assert_non_null(strstr(html, "src=\"data:image/png;base64,iVBORw0KGgo"));
     assert_null(strstr(html, "http://"));
     assert_null(strstr(html, "https://"));
