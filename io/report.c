@@ -303,11 +303,11 @@ static void sec_verdict(doc *d, json_t *root)
     }
     json_t *uf = metric(metrics, "undelivered_fraction");
     if (uf && jnum(uf, "value") > 0) {
-        char a[96], p99[96], all[96];
-        para(d, NULL, "%s of the messages sent after warm-up were lost or not delivered by the "
-             "end, and have no delay: delay p99 over the delivered ones is %s, over every "
+        char p99[96], all[96];
+        para(d, NULL, "%.3g %% of the messages sent after warm-up were lost or not delivered by "
+             "the end, and have no delay: delay p99 over the delivered ones is %s, over every "
              "message (undelivered ones counted as delayed to the end of the run) %s.",
-             fmt_metric(a, sizeof a, uf, "undelivered_fraction"),
+             100 * jnum(uf, "value"),
              mtext(p99, sizeof p99, metrics, "delay_p99_s"),
              mtext(all, sizeof all, metrics, "delay_all_p99_s"));
     }
@@ -521,8 +521,13 @@ static void sec_groups(doc *d, json_t *root, json_t *metrics)
     json_array_foreach(groups, i, g) {
         char c[32], a[64], b[64], e[32], f[32];
         snprintf(c, sizeof c, "%lld", (long long)json_integer_value(json_object_get(g, "clients")));
-        fmt_num(a, sizeof a, jnum(g, "disruption_max_s"), "s");
-        fmt_num(b, sizeof b, jnum(g, "disruption_client_s"), "s");
+        /* a group with clients still cut off at the end: the cut-offs are lower bounds */
+        bool open = jnum(g, "clients_cut_off_at_end") > 0;
+        char am[48], bm[48];
+        fmt_num(am, sizeof am, jnum(g, "disruption_max_s"), "s");
+        fmt_num(bm, sizeof bm, jnum(g, "disruption_client_s"), "s");
+        snprintf(a, sizeof a, "%s%s%s", open ? "\u2265 " : "", am, open ? " (never reconnected)" : "");
+        snprintf(b, sizeof b, "%s%s", open ? "\u2265 " : "", bm);
         snprintf(e, sizeof e, "%.3g", jnum(g, "clients_disrupted"));
         snprintf(f, sizeof f, "%.3g", jnum(g, "clients_cut_off_at_end"));
         const char *row[] = {jstr(g, "group"), jstr(g, "role"), jstr(g, "profile"), c, a, b, e, f};
@@ -559,14 +564,16 @@ static void sec_assumptions(doc *d, json_t *root)
              "does not record them).");
         return;
     }
-    para(d, NULL, "Client-profile defaults that are not backed by the model reference and "
-         "that the scenario did not override. Set them in the scenario if you know better.");
+    para(d, NULL, "Client-profile defaults that are not backed by the model reference, and "
+         "the change block's defaults, that the scenario did not override. Set them in the "
+         "scenario if you know better: a profile's setting in the client group (e.g. "
+         "producers: - reconnect: {...}), a change default under its block.");
     static const char *const head[] = {"profile", "setting", "value", "why", "groups"};
     table_begin(d, head, 5);
     size_t i;
     json_t *a;
     json_array_foreach(as, i, a) {
-        char *v = json_dumps(json_object_get(a, "value"), JSON_ENCODE_ANY);
+        char *v = json_dumps(json_object_get(a, "value"), JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
         char gl[512] = "";
         size_t k;
         json_t *g;
@@ -687,11 +694,14 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
             n++;
     }
     double lost = mval(metrics, "lost");
-    if (lost > 0)
-        item(d, "%.0f messages are lost (%.0f failed sends, %.0f auto-acked in a dropped "
-             "consumer): let producers buffer or retry while disconnected, and use manual acks.",
-             lost, mval(metrics, "lost_send_failed"), mval(metrics, "lost_autoack_buffer")),
+    if (lost > 0) {
+        char a[48], b[48], c[48];
+        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer): let "
+             "producers buffer or retry while disconnected, and use manual acks.",
+             fmt_num(a, sizeof a, lost, "msgs"), fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
+             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), "")),
             n++;
+    }
     double drain = mval(metrics, "drain_time_s"), bl = mval(metrics, "backlog_at_drain_start");
     double mu = mval(metrics, "consume_capacity"), lam = mval(metrics, "offered_rate_at_drain_start");
     json_t *budget = json_object_get(root, "budget"), *b;

@@ -150,6 +150,38 @@ static void test_advice_reconnect(void **state)
     free(md);
 }
 
+/* summary.json records the change that was evaluated: its block with the
+** values used, and each default it relied on with its source. */
+static void test_summary_records_change(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/chg && '%s' run "
+             "scenarios/rabbitmq/dedicated-to-shared-no-autoreconnect.yaml --out "
+             "build/test-advice/chg --no-baseline >/dev/null 2>&1", mqsim());
+    sh(cmd);
+    char *js = slurp("build/test-advice/chg/summary.json");
+    assert_non_null(js);
+    expect_in(js, "\"rabbitmq_conversion\": {");
+    expect_in(js, "\"dual_write_s\": 120.0");
+    expect_in(js, "\"other_tenants_tps\": 12000.0");
+    expect_in(js, "\"key\": \"rabbitmq_conversion.phases.dual_write\",\n"
+                  "        \"source\": \"assumption\",\n        \"value\": \"2m\"");
+    expect_in(js, "\"key\": \"rabbitmq_conversion.source_stop\"");
+    /* set in the file: not a default */
+    expect_not_in(js, "\"key\": \"rabbitmq_conversion.destination.capacity_tps\"");
+    free(js);
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/rk && '%s' run "
+             "scenarios/rocketmq/spec-upgrade.yaml --out build/test-advice/rk --no-baseline "
+             ">/dev/null 2>&1", mqsim());
+    sh(cmd);
+    js = slurp("build/test-advice/rk/summary.json");
+    assert_non_null(js);
+    expect_in(js, "\"rocketmq_change\": {");
+    expect_in(js, "\"key\": \"rocketmq_change.http_disruption\"");
+    free(js);
+}
+
 static void test_base64(void **state)
 {
     (void)state;
@@ -182,7 +214,7 @@ static void test_report_contents(void **state)
                           "| lost == 0 |", "## Effect of the change", "disruption_max_s",
                           "b1 restart", "![delay.png](delay.png)", "duplicates_requeue",
                           "| workers | consumer | rabbitmq-java |", "assumption:",
-                          "Make consumers idempotent (workers, reports)", "messages are lost"};
+                          "Make consumers idempotent (workers, reports)", "msgs are lost"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(md, want[i])) fail_msg("report.md lacks '%s'", want[i]);
     /* six plots embedded (delay, backlog, throughput, clients per group,
@@ -243,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_advice_throttling),
         cmocka_unit_test(test_advice_drain),
         cmocka_unit_test(test_advice_reconnect),
+        cmocka_unit_test(test_summary_records_change),
         cmocka_unit_test(test_report_contents),
         cmocka_unit_test(test_start_suggestion),
     };
