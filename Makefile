@@ -1,7 +1,7 @@
 # mqsim - one flat Makefile (Lua style: explicit flags in named blocks).
 #
 #   make            install missing packages, build ./mqsim
-#   make demo       build, then run the main job on a bundled scenario
+#   make demo       build, then run a conversion with a budget and the report
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      engine and end-to-end benchmarks, figures printed
@@ -64,8 +64,13 @@ $(BUILD)/%.o: %.c | $(DEPS_OK)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TESTLIBS) $(LIBS)
 
+# A conversion with a budget, 10 replications and the report: the verdict and
+# the report's path come last. A failing budget (exit 3) is the demo's point,
+# not an error.
 demo: mqsim
-	./mqsim run scenarios/steady-state.yaml
+	@./mqsim run scenarios/demo/conversion.yaml --replications 10 --report \
+	    --out results/demo-conversion; r=$$?; [ $$r -eq 0 ] || [ $$r -eq 3 ] || exit $$r; \
+	    echo "open $$(pwd)/results/demo-conversion/report.html in a browser"
 
 test: $(BUILD)/mqsim $(TEST_BIN)
 	@bash tests/run.sh $(BUILD)

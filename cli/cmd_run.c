@@ -684,6 +684,9 @@ int cli_run(int argc, char **argv)
         for (size_t i = 0; i < sc.warnings.n; i++) printf("  warning: %s\n", sc.warnings.v[i]);
         for (size_t i = 0; i < first.warnings.n; i++) printf("  warning: %s\n", first.warnings.v[i]);
         printf("  results in %s/\n", dir);
+        if (nb) printf("verdict: %s: %zu of %zu budget line%s fail%s\n", nfail ? "FAIL" : "PASS",
+                       nfail, nb, nb == 1 ? "" : "s", nfail == 1 ? "s" : "");
+        if (A.report) printf("report: %s/report.html\n", dir);
         if (nfail) {
             fprintf(stderr, "mqsim run: %zu of %zu budget line%s failed\n", nfail, nb,
                     nb == 1 ? "" : "s");

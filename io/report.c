@@ -737,23 +737,33 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         if (!strcmp(jstr(b, "verdict"), "pass") || !strcmp(jstr(b, "metric"), "drain_time_s"))
             continue;
         if (!strncmp(jstr(b, "metric"), "delay", 5)) {
-            /* shorter intervals help only clients that reconnect by themselves */
-            char dm[96], manual[256] = "";
-            int autos = 0;
+            /* shorter intervals help only clients that reconnect by themselves,
+            ** and only when their cut-offs reach half the limit or more */
+            char dm[96], am[48], manual[256] = "", autos_l[256] = "";
+            double auto_max = 0, lim = jnum(b, "limit");
             size_t k;
             json_array_foreach(groups, k, g) {
                 if (!(jnum(g, "clients_disrupted") > 0)) continue;
                 int a = group_auto_reconnect(root, g);
-                autos += a == 1;
-                size_t l = strlen(manual);
-                if (a == 0) snprintf(manual + l, sizeof manual - l, "%s%s", l ? ", " : "",
-                                     jstr(g, "group"));
+                char *lst = a == 1 ? autos_l : a == 0 ? manual : NULL;
+                if (!lst) continue;
+                size_t l = strlen(lst);
+                snprintf(lst + l, 256 - l, "%s%s", l ? ", " : "", jstr(g, "group"));
+                if (a == 1) auto_max = fmax(auto_max, jnum(g, "disruption_max_s"));
             }
             mtext(dm, sizeof dm, metrics, "disruption_max_s");
-            if (autos)
-                item(d, "'%s' fails: the longest client cut-off is %s; shorten reconnect "
-                     "intervals or detection (heartbeat) so the automatically reconnecting "
-                     "clients come back sooner.", jstr(b, "line"), dm),
+            if (*autos_l && !(auto_max < 0.5 * lim))
+                item(d, "'%s' fails: clients that reconnect by themselves (%s) are cut off up to "
+                     "%s; shorten their reconnect intervals or detection (heartbeat) so they "
+                     "come back sooner.", jstr(b, "line"), autos_l,
+                     fmt_num(am, sizeof am, auto_max, "s")),
+                    n++;
+            double uf = mval(metrics, "undelivered_fraction");
+            if (!strncmp(jstr(b, "metric"), "delay_all", 9) && uf > 0)
+                item(d, "'%s' fails partly because %.3g %% of the messages were never delivered "
+                     "(lost, or stuck where no consumer reads them) and count as delayed to "
+                     "the end of the run: bring back the consumers of those queues and stop "
+                     "the losses first.", jstr(b, "line"), 100 * uf),
                     n++;
             if (*manual)
                 item(d, "'%s' fails: the longest client cut-off is %s; groups %s have no "

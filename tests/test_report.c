@@ -139,14 +139,24 @@ static void test_advice_reconnect(void **state)
                       "\"why\": \"the 95% CI reaches past the limit\"}";
     char *md = render("build/test-advice/rec-manual", met, GRP("go", "consumer", 3, 3, 3), "",
                       CONS("go", "false"), "", bud);
-    expect_not_in(md, "shorten reconnect intervals");
+    expect_not_in(md, "reconnect intervals or detection");
     expect_in(md, "groups go have no automatic reconnect");
     expect_in(md, "\u2265 40m (never reconnected)");
     expect_in(md, "'delay_p99_s <= 30' fails: 6m40s against 30 s; the 95% CI reaches past the limit");
     free(md);
-    md = render("build/test-advice/rec-auto", met, GRP("java", "consumer", 3, 3, 0), "",
-                CONS("java", "true"), "", bud);
-    expect_in(md, "shorten reconnect intervals");
+    /* Java clients cut off 40 s against a 30 s limit: their intervals matter */
+    const char *java_long = "{\"group\": \"java\", \"role\": \"consumer\", \"clients\": 3, "
+                            "\"clients_disrupted\": 3, \"clients_cut_off_at_end\": 0, "
+                            "\"disruption_max_s\": 40}";
+    md = render("build/test-advice/rec-auto", met, java_long, "", CONS("java", "true"), "", bud);
+    expect_in(md, "shorten their reconnect intervals");
+    free(md);
+    /* cut off 5 s: not why a 30 s delay budget fails */
+    const char *java_short = "{\"group\": \"java\", \"role\": \"consumer\", \"clients\": 3, "
+                             "\"clients_disrupted\": 3, \"clients_cut_off_at_end\": 0, "
+                             "\"disruption_max_s\": 5}";
+    md = render("build/test-advice/rec-auto5", met, java_short, "", CONS("java", "true"), "", bud);
+    expect_not_in(md, "reconnect intervals");
     free(md);
 }
 
