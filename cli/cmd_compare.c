@@ -9,7 +9,8 @@
 ** summary.json; a metric the table lacks takes "better" from summary.json.
 **
 ** A metric of OLD regresses when
-**   - it is missing from NEW, or NEW did not measure it (NAN, not
+**   - it is missing from NEW (unless the folders come from different modes,
+**     sim and real, which produce different sets), or NEW did not measure it (NAN, not
 **     applicable) while OLD did; or NEW did not finish it (censored) while
 **     OLD measured it - the lower bound may already be worse, and if not,
 **     nobody can tell, so it fails either way;
@@ -118,16 +119,19 @@ static bool measured(const sim_metric *m)
     return m && m->status == SIM_MEASURED && !isnan(m->value);
 }
 
-/* Judge o (OLD) against n (NEW, may be NULL). */
-static void judge(const cmp_opts *opt, cmp_row *r)
+/* Judge o (OLD) against n (NEW, may be NULL). cross_mode: the folders come
+** from different modes (sim and real), which do not produce the same set of
+** metrics, so a metric only one of them has is not a regression. */
+static void judge(const cmp_opts *opt, cmp_row *r, bool cross_mode)
 {
     const sim_metric *o = r->o, *n = r->n;
     sim_better b = direction(o, n);
     snprintf(r->change, sizeof r->change, "-");
     if (!n) {
-        r->regression = measured(o);
+        r->regression = measured(o) && !cross_mode;
         r->verdict = r->regression ? "REGRESSION" : "old only";
-        snprintf(r->why, sizeof r->why, "missing from the new results");
+        snprintf(r->why, sizeof r->why, "%s", cross_mode ? "not produced in the new run's mode"
+                                                          : "missing from the new results");
         return;
     }
     if (!measured(o)) {
@@ -258,12 +262,14 @@ int cli_compare(int argc, char **argv)
         return CLI_INTERNAL;
     }
     size_t nr = 0, regressions = 0, directed = 0;
+    bool cross_mode = strcmp(mode[0], "unknown") && strcmp(mode[1], "unknown") &&
+                      strcmp(mode[0], mode[1]);
     for (size_t i = 0; i < m[0].n; i++) {
         cmp_row *r = &rows[nr++];
         r->o = &m[0].v[i];
         r->n = sim_metrics_find(&m[1], r->o->name);
         r->name = r->o->name;
-        judge(&opt, r);
+        judge(&opt, r, cross_mode);
         regressions += r->regression;
         directed += direction(r->o, r->n) != SIM_BETTER_NONE;
     }

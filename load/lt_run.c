@@ -400,6 +400,15 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("still_stored", stored, "msgs", NO);
     ADD("still_in_producers", held, "msgs", LO);
     OOM_CHECK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
+    /* every message intended after warm-up and never processed: delayed to
+    ** the end, as in the model (one schema for simulated and measured runs) */
+    sim_hist *undelivered = sim_hist_new();
+    OOM_CHECK(undelivered ? 0 : -1);
+    for (uint32_t i = 0; i < k->n; i++)
+        if (!k->consumed[i] && k->intended[i] >= k->warmup_s && k->intended[i] <= end_t)
+            sim_hist_add(undelivered, end_t - k->intended[i]);
+    OOM_CHECK(mq_metrics_add_delay_all(m, k->delay, undelivered));
+    sim_hist_free(undelivered);
     OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     uint64_t reconnects = 0;
     for (size_t i = 0; i < out->noutages; i++) reconnects += (uint64_t)out->outages[i].reconnects;
