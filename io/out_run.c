@@ -26,6 +26,7 @@ typedef struct plot_ctx {
     int wall_clock;
     double clock0_s;
     json_t *budget; /* borrowed from meta; may be NULL */
+    json_t *plots;  /* the names of the plots written, in report order */
 } plot_ctx;
 
 /* Copy named columns of the series into plot lines; per_s divides each
@@ -100,6 +101,7 @@ static int plot_columns(const plot_ctx *pc, const char *file, const char *title,
     plot_spec spec = {title, "time (s)", ylabel, log_y, 0, 0, hl, nhl, pc->wall_clock,
                       pc->clock0_s};
     int rc = plot_lines_png(path, &spec, lines, (size_t)made, &pc->r->bands, err);
+    if (rc == 0) json_array_append_new(pc->plots, json_string(file));
     for (int i = 0; i < made; i++) {
         free(xs[i]);
         free(ys[i]);
@@ -168,11 +170,13 @@ static int plot_percentiles(const plot_ctx *pc, sim_err *err)
     plot_spec spec = {"Delay by percentile (means over replications)",
                       "percentile in nines: 0.3 = p50, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99",
                       "delay (s)", 1, 0, 0, hl, nhl, 0, 0};
-    return plot_lines_png(path, &spec, lines, 2, NULL, err);
+    if (plot_lines_png(path, &spec, lines, 2, NULL, err)) return -1;
+    json_array_append_new(pc->plots, json_string("percentiles.png"));
+    return 0;
 }
 
 /* Longest cut-off per client group, as a bar chart. */
-static int plot_disruption(const char *dir, const mq_result *r, sim_err *err)
+static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, sim_err *err)
 {
     const char **labels = calloc(r->noutages ? r->noutages : 1, sizeof *labels);
     double *vals = calloc(r->noutages ? r->noutages : 1, sizeof *vals);
@@ -197,6 +201,7 @@ static int plot_disruption(const char *dir, const mq_result *r, sim_err *err)
     plot_spec spec = {"Longest cut-off per client group", "client group",
                       "longest cut-off (s)", 0, 0, 0, NULL, 0, 0, 0};
     int rc = plot_bars_png(path, &spec, labels, vals, n, err);
+    if (rc == 0) json_array_append_new(plots, json_string("disruption.png"));
     free(labels);
     free(vals);
     return rc;
@@ -205,7 +210,8 @@ static int plot_disruption(const char *dir, const mq_result *r, sim_err *err)
 /* Longest cut-off per endpoint type, from the metrics a change model reports
 ** as disruption_<endpoint>_max_s (e.g. the RabbitMQ conversion); endpoint
 ** types without clients (NaN) are left out. No such metric: no chart. */
-static int plot_endpoint_disruption(const char *dir, const mq_result *r, sim_err *err)
+static int plot_endpoint_disruption(const char *dir, const mq_result *r, json_t *plots,
+                                    sim_err *err)
 {
     static const char *const eps[] = {"vpc", "public", "privatelink"};
     static const char *const lab_open[] = {"vpc (never back: >=)", "public (never back: >=)",
@@ -228,7 +234,9 @@ static int plot_endpoint_disruption(const char *dir, const mq_result *r, sim_err
     snprintf(path, sizeof path, "%s/disruption_endpoint.png", dir);
     plot_spec spec = {"Longest cut-off per endpoint type", "endpoint",
                       "longest cut-off (s)", 0, 0, 0, NULL, 0, 0, 0};
-    return plot_bars_png(path, &spec, labels, vals, n, err);
+    if (plot_bars_png(path, &spec, labels, vals, n, err)) return -1;
+    json_array_append_new(plots, json_string("disruption_endpoint.png"));
+    return 0;
 }
 
 int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *err)
@@ -239,29 +247,36 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
     if (out_summary_csv(path, &r->metrics, err)) return -1;
     snprintf(path, sizeof path, "%s/timeseries.csv", dir);
     if (out_timeseries_csv(path, &r->series, "phase", err)) return -1;
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    if (out_summary_json(path, &r->metrics, meta, err)) return -1;
 
     json_t *sc = meta ? json_object_get(meta, "scenario") : NULL;
     json_t *clock0 = json_object_get(json_object_get(sc, "run"), "start_clock_s");
+    json_t *plots = json_array();
+    if (!plots) return sim_err_set(err, "out of memory");
     plot_ctx pc = {dir, r, json_number_value(clock0) > 0, json_number_value(clock0),
-                   meta ? json_object_get(meta, "budget") : NULL};
+                   meta ? json_object_get(meta, "budget") : NULL, plots};
     static const char *const delay_cols[] = {"delay_p50_s", "delay_p99_s", "delay_max_s"};
     static const char *const delay_labels[] = {"p50", "p99", "max"};
-    if (plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
-                     "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err))
-        return -1;
-    static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
-    static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
-    if (plot_columns(&pc, "backlog.png", "Messages waiting in the broker", "messages", 0, 0,
-                     "backlog", backlog_cols, backlog_labels, 3, err))
-        return -1;
     static const char *const tp_cols[] = {"published", "consumed", "throttled"};
     static const char *const tp_labels[] = {"sent", "consumed", "throttled sends"};
-    if (plot_columns(&pc, "throughput.png", "Throughput", "messages per second", 0, 1, NULL,
-                     tp_cols, tp_labels, 3, err) ||
-        plot_clients(&pc, err) || plot_percentiles(&pc, err))
-        return -1;
-    if (plot_endpoint_disruption(dir, r, err)) return -1;
-    return plot_disruption(dir, r, err);
+    static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
+    static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
+    int rc = plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
+                          "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err) ||
+             plot_columns(&pc, "throughput.png", "Throughput", "messages per second", 0, 1, NULL,
+                          tp_cols, tp_labels, 3, err) ||
+             plot_clients(&pc, err) ||
+             plot_columns(&pc, "backlog.png", "Messages waiting in the broker", "messages", 0, 0,
+                          "backlog", backlog_cols, backlog_labels, 3, err) ||
+             plot_percentiles(&pc, err) || plot_endpoint_disruption(dir, r, plots, err) ||
+             plot_disruption(dir, r, plots, err);
+    /* summary.json last, naming the plots this run wrote: the report embeds
+    ** those and no other file of the folder */
+    json_t *m2 = meta ? json_copy(meta) : json_object();
+    if (!rc && (!m2 || json_object_set(m2, "plots", plots)))
+        rc = sim_err_set(err, "out of memory");
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (!rc) rc = out_summary_json(path, &r->metrics, m2, err);
+    json_decref(m2);
+    json_decref(plots);
+    return rc ? -1 : 0;
 }

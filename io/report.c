@@ -430,11 +430,19 @@ static size_t list_pngs(const char *dir, char **names, size_t max)
     return n;
 }
 
-static int sec_plots(doc *d, const char *dir, sim_err *err)
+static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
 {
     h2(d, "Plots (replication 0)");
     char *names[64];
-    size_t n = list_pngs(dir, names, 64);
+    size_t n = 0, li;
+    json_t *p, *listed = json_object_get(root, "plots");
+    if (json_is_array(listed)) { /* the plots this run wrote, nothing else */
+        json_array_foreach(listed, li, p)
+            if (n < 64 && json_string_value(p) && !strchr(json_string_value(p), '/'))
+                names[n++] = strdup(json_string_value(p));
+    } else {
+        n = list_pngs(dir, names, 64); /* a folder from before the list */
+    }
     if (!n) para(d, NULL, "No plots in this results folder.");
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -893,7 +901,7 @@ int report_write(const char *dir, sim_err *err)
     sec_recommend(&d, root, metrics);
     sec_deltas(&d, root);
     sec_timeline(&d, root);
-    int rc = sec_plots(&d, dir, err);
+    int rc = sec_plots(&d, dir, root, err);
     if (!rc) {
         sec_causes(&d, metrics);
         sec_groups(&d, root, metrics);

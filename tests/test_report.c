@@ -238,6 +238,16 @@ static void test_report_contents(void **state)
     assert_null(strstr(html, "<script"));
     free(md);
     free(html);
+    /* a plot another run left in the folder is not this run's: not embedded */
+    sh("cp build/test-report/o/delay.png build/test-report/o/old-run.png && "
+       ": > build/test-report/o/empty.png");
+    snprintf(cmd, sizeof cmd, "'%s' report build/test-report/o >/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    md = slurp("build/test-report/o/report.md");
+    assert_non_null(md);
+    expect_not_in(md, "old-run.png");
+    free(md);
+    sh("rm -f build/test-report/o/old-run.png build/test-report/o/empty.png");
     /* `mqsim report DIR` rewrites the same files; a folder without a summary fails */
     snprintf(cmd, sizeof cmd, "cp build/test-report/o/report.md build/test-report/r1.md && "
              "'%s' report build/test-report/o >/dev/null && "
