@@ -19,17 +19,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* `mqsim plan` on capacity-drain over consumers.workers.count in `range`,
+** writing into dir (stdout in dir/out.txt); its exit status. */
+static int plan_consumers(const char *dir, const char *range, int reps)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' plan scenarios/capacity-drain.yaml --vary consumers.workers.count "
+             "--range %s --replications %d --out %s > %s/out.txt 2>/dev/null",
+             getenv("MQSIM"), range, reps, dir, dir);
+    return sh(cmd);
+}
+
 static void test_finds_fewest_consumers(void **state)
 {
     (void)state;
     char dir[] = "/tmp/mqsim-plan-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "'%s' plan scenarios/capacity-drain.yaml --vary consumers.workers.count "
-             "--range 1..16 --replications 4 --out %s > %s/out.txt 2>/dev/null",
-             getenv("MQSIM"), dir, dir);
-    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(plan_consumers(dir, "1..16", 4), 0);
     snprintf(cmd, sizeof cmd, "grep -q 'passes the budget: 7$' %s/out.txt", dir);
     assert_int_equal(sh(cmd), 0);
     /* bisection: at most log2(16) + 2 values, not 16 */
@@ -49,11 +57,7 @@ static void test_nothing_passes_is_3(void **state)
     char dir[] = "/tmp/mqsim-plan-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "'%s' plan scenarios/capacity-drain.yaml --vary consumers.workers.count "
-             "--range 1..3 --replications 2 --out %s > %s/out.txt 2>/dev/null",
-             getenv("MQSIM"), dir, dir);
-    assert_int_equal(sh(cmd), 3);
+    assert_int_equal(plan_consumers(dir, "1..3", 2), 3);
     snprintf(cmd, sizeof cmd, "grep -q 'no consumers.workers.count in 1..3 passes' %s/out.txt", dir);
     assert_int_equal(sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "'%s' plan scenarios/capacity-drain.yaml --vray x --range 1..3 "
