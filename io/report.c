@@ -527,7 +527,7 @@ static void sec_groups(doc *d, json_t *root, json_t *metrics)
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g) {
-        char c[32], a[64], b[64], e[32], f[32];
+        char c[32], a[96], b[64], e[32], f[32];
         snprintf(c, sizeof c, "%lld", (long long)json_integer_value(json_object_get(g, "clients")));
         /* a group with clients still cut off at the end: the cut-offs are lower bounds */
         bool open = jnum(g, "clients_cut_off_at_end") > 0;
