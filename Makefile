@@ -6,6 +6,7 @@
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      engine and end-to-end benchmarks, figures printed
 #   make validate   closed-form queueing cases -> docs/VALIDATION.md
+#   make install    mqsim, its man page and bash completion under PREFIX
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
@@ -40,7 +41,7 @@ TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
-.PHONY: all deps demo test asan bench validate clean baselines
+.PHONY: all deps demo test asan bench validate clean baselines install
 .SECONDARY:
 all: mqsim
 
@@ -99,6 +100,14 @@ baselines: $(BUILD)/mqsim
 	    if [ $$r -ne 0 ] && [ $$r -ne 3 ]; then echo "baselines: $$f failed ($$r)"; exit 1; fi; \
 	    rm -f $$d/*.png $$d/timeseries.csv; echo $$f > $$d/scenario.txt; echo "baseline $$d"; \
 	done
+
+# PREFIX=/usr/local by default; DESTDIR for packaging.
+PREFIX ?= /usr/local
+install: mqsim
+	install -D -m 755 mqsim $(DESTDIR)$(PREFIX)/bin/mqsim
+	install -D -m 644 docs/mqsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/mqsim.1
+	install -D -m 644 scripts/mqsim.bash-completion \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mqsim
 
 clean:
 	rm -rf build mqsim
