@@ -247,12 +247,15 @@ json_t *out_groups_json(const out_groups *g)
 
 /* One client setting: its source string in the profile, its value in the
 ** profile and in a group (as doubles: enums and booleans compare as their
-** integers), and its key in the scenario echo ("reconnect.jitter"). */
+** integers), its key in the scenario echo ("reconnect.jitter") and in a
+** client group of the scenario file ("reconnect.detect_silent"; the profile
+** source's field has the same name). */
 typedef struct setting {
     size_t src_off;  /* offsetof(mq_profile_src, field) */
     double (*prof)(const mq_profile *);
     double (*grp)(const void *group);
     const char *echo;
+    const char *scn;
 } setting;
 
 #define GET(kind, field)                                                      \
@@ -262,9 +265,10 @@ typedef struct setting {
     static double p_##kind##_r_##field##_(const mq_profile *p) { return (double)p->reconnect.field; } \
     static double g_##kind##_r_##field##_(const void *g) { return (double)((const kind *)g)->reconnect.field; }
 #define S(kind, src, field, echo)                                             \
-    {offsetof(mq_profile_src, src), p_##kind##_##field##_, g_##kind##_##field##_, echo}
+    {offsetof(mq_profile_src, src), p_##kind##_##field##_, g_##kind##_##field##_, echo, #src}
 #define SR(kind, src, field)                                                  \
-    {offsetof(mq_profile_src, src), p_##kind##_r_##field##_, g_##kind##_r_##field##_, "reconnect." #field}
+    {offsetof(mq_profile_src, src), p_##kind##_r_##field##_, g_##kind##_r_##field##_,          \
+     "reconnect." #field, "reconnect." #src}
 
 #define COMMON(kind)                                                          \
     GET(kind, protocol) GET(kind, endpoint) GET(kind, route_refresh_s)        \
@@ -317,9 +321,10 @@ static json_t *echo_value(json_t *group_echo, const char *key)
     return json_object_get(json_object_get(group_echo, head), dot + 1);
 }
 
-/* Add group `name` to the entry for (profile, key), creating it. */
+/* Add group `name` to the entry for (profile, key), creating it; `set`
+** is the scenario key that overrides the default ("producers.web.retries"). */
 static void note(json_t *list, const char *profile, const char *key, json_t *value,
-                 const char *source, const char *name)
+                 const char *source, const char *name, const char *set)
 {
     size_t i;
     json_t *e;
@@ -328,6 +333,7 @@ static void note(json_t *list, const char *profile, const char *key, json_t *val
             !strcmp(json_string_value(json_object_get(e, "key")), key) &&
             json_equal(json_object_get(e, "value"), value)) {
             push(json_object_get(e, "groups"), json_string(name));
+            push(json_object_get(e, "set_with"), json_string(set));
             return;
         }
     }
@@ -336,14 +342,16 @@ static void note(json_t *list, const char *profile, const char *key, json_t *val
     put(e, "key", json_string(key));
     put(e, "value", json_deep_copy(value ? value : json_null()));
     put(e, "source", json_string(source));
-    json_t *g = must(json_array());
+    json_t *g = must(json_array()), *w = must(json_array());
     push(g, json_string(name));
+    push(w, json_string(set));
     put(e, "groups", g);
+    put(e, "set_with", w);
     push(list, e);
 }
 
-static void scan(json_t *list, const char *name, const char *pname, const void *group,
-                 json_t *echo, const setting *tab, size_t n)
+static void scan(json_t *list, const char *role, const char *name, const char *pname,
+                 const void *group, json_t *echo, const setting *tab, size_t n)
 {
     const mq_profile *p = pname ? mq_profile_find(pname) : NULL;
     if (!p) return;
@@ -352,7 +360,9 @@ static void scan(json_t *list, const char *name, const char *pname, const void *
         if (!src || strncmp(src, "assumption", 10) != 0) continue;
         double a = tab[k].prof(p), b = tab[k].grp(group);
         if (!(a == b || (isnan(a) && isnan(b)))) continue;
-        note(list, p->name, tab[k].echo, echo_value(echo, tab[k].echo), src, name);
+        char set[300];
+        snprintf(set, sizeof set, "%s.%s.%s", role, name, tab[k].scn);
+        note(list, p->name, tab[k].echo, echo_value(echo, tab[k].echo), src, name, set);
     }
 }
 
@@ -362,11 +372,11 @@ json_t *out_assumptions_json(const mq_scenario *s)
     json_t *echo = out_scenario_json(s);
     json_t *pe = json_object_get(echo, "producers"), *ce = json_object_get(echo, "consumers");
     for (size_t i = 0; i < s->nproducers; i++)
-        scan(list, s->producers[i].name, s->producers[i].profile, &s->producers[i],
+        scan(list, "producers", s->producers[i].name, s->producers[i].profile, &s->producers[i],
              json_array_get(pe, i), producer_settings,
              sizeof producer_settings / sizeof *producer_settings);
     for (size_t i = 0; i < s->nconsumers; i++)
-        scan(list, s->consumers[i].name, s->consumers[i].profile, &s->consumers[i],
+        scan(list, "consumers", s->consumers[i].name, s->consumers[i].profile, &s->consumers[i],
              json_array_get(ce, i), consumer_settings,
              sizeof consumer_settings / sizeof *consumer_settings);
     json_decref(echo);
@@ -379,6 +389,9 @@ json_t *out_assumptions_json(const mq_scenario *s)
         put(o, "value", json_string(d->value));
         put(o, "source", json_string(d->source));
         put(o, "groups", must(json_array()));
+        json_t *w = must(json_array());
+        push(w, json_string(d->key));
+        put(o, "set_with", w);
         push(list, o);
     }
     return list;

@@ -55,7 +55,8 @@ json_t *out_groups_json(const out_groups *g);
 void out_groups_free(out_groups *g);
 
 /* Profile defaults whose source says "assumption" and whose value the
-** scenario kept: [{"profile","key","value","source","groups":[...]}], then
+** scenario kept: [{"profile","key","value","source","groups":[...],
+** "set_with":[scenario key per group, e.g. "producers.web.send_timeout"]}], then
 ** every change-block default the scenario relied on (profile = the block,
 ** e.g. "rabbitmq_conversion", groups empty). */
 json_t *out_assumptions_json(const mq_scenario *s);

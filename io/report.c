@@ -576,8 +576,9 @@ static void sec_assumptions(doc *d, json_t *root)
          "the change block's defaults, that the scenario did not override. Set them in the "
          "scenario if you know better: a profile's setting in the client group (e.g. "
          "producers: - reconnect: {...}), a change default under its block.");
-    static const char *const head[] = {"profile", "setting", "value", "why", "groups"};
-    table_begin(d, head, 5);
+    static const char *const head[] = {"profile", "setting", "value", "why", "groups",
+                                       "override with"};
+    table_begin(d, head, 6);
     size_t i;
     json_t *a;
     json_array_foreach(as, i, a) {
@@ -589,8 +590,14 @@ static void sec_assumptions(doc *d, json_t *root)
             size_t l = strlen(gl);
             snprintf(gl + l, sizeof gl - l, "%s%s", l ? ", " : "", json_string_value(g));
         }
-        const char *row[] = {jstr(a, "profile"), jstr(a, "key"), v ? v : "?", jstr(a, "source"), gl};
-        cells(d, row, 5, false);
+        char sw[512] = "";
+        json_array_foreach(json_object_get(a, "set_with"), k, g) {
+            size_t l = strlen(sw);
+            snprintf(sw + l, sizeof sw - l, "%s%s", l ? ", " : "", json_string_value(g));
+        }
+        const char *row[] = {jstr(a, "profile"), jstr(a, "key"), v ? v : "?", jstr(a, "source"), gl,
+                             sw};
+        cells(d, row, 6, false);
         free(v);
     }
     table_end(d);
