@@ -381,13 +381,34 @@ static void sec_timeline(doc *d, json_t *root)
     table_begin(d, head, 4);
     size_t i;
     json_t *b;
+    /* with run.start_at, the time of day beside the run time */
+    double clock0 = jnum(json_object_get(json_object_get(root, "scenario"), "run"),
+                         "start_clock_s");
     json_array_foreach(tl, i, b) {
-        char a[32], z[32], l[32];
+        char a[48], z[48], l[32];
         double t0 = jnum(b, "t0_s"), t1 = jnum(b, "t1_s");
         units_format_duration(t0, a, sizeof a);
         units_format_duration(t1, z, sizeof z);
         units_format_duration(t1 - t0, l, sizeof l);
-        const char *row[] = {a, z, l, jstr(b, "label")};
+        if (clock0 > 0) {
+            for (int e = 0; e < 2; e++) {
+                char *buf = e ? z : a, run_t[32];
+                long sec = ((long)llround(clock0 + (e ? t1 : t0)) % 86400 + 86400) % 86400;
+                snprintf(run_t, sizeof run_t, "%s", buf);
+                snprintf(buf, 48, "%02ld:%02ld (%s)", sec / 3600, sec / 60 % 60, run_t);
+            }
+        }
+        /* a band the model closed at the end of the run had not ended */
+        char lab[300];
+        double end = jnum(json_object_get(json_object_get(root, "scenario"), "run"), "duration_s");
+        snprintf(lab, sizeof lab, "%s%s", jstr(b, "label"),
+                 t1 >= end ? " (still going on when the run ended)" : "");
+        if (t1 >= end) {
+            char len[32];
+            snprintf(len, sizeof len, "%s", l);
+            snprintf(l, sizeof l, "\u2265 %.24s", len);
+        }
+        const char *row[] = {a, z, l, lab};
         cells(d, row, 4, false);
     }
     table_end(d);

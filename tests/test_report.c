@@ -181,6 +181,19 @@ static void test_summary_records_change(void **state)
     /* set in the file: not a default */
     expect_not_in(js, "\"key\": \"rabbitmq_conversion.destination.capacity_tps\"");
     free(js);
+    /* the demo: a phase still open at the end reads as a lower bound, with
+    ** the time of day from run.start_at */
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/demo && '%s' run "
+             "scenarios/demo/conversion.yaml --out build/test-advice/demo --report "
+             ">/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 3);
+    char *md = slurp("build/test-advice/demo/report.md");
+    assert_non_null(md);
+    expect_in(md, "| 02:08 (8m) | 02:20 (20m) | \u2265 12m | phase 3 source drain (still going on "
+                  "when the run ended) |");
+    expect_in(md, "| rabbitmq-java | send_timeout_s | 5.0 |");
+    expect_in(md, "producers.web.send_timeout");
+    free(md);
     snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/rk && '%s' run "
              "scenarios/rocketmq/spec-upgrade.yaml --out build/test-advice/rk --no-baseline "
              ">/dev/null 2>&1", mqsim());
