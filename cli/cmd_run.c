@@ -80,9 +80,10 @@ static void run_usage(FILE *f)
         "              --report; --no-suggest-start skips it)\n"
         "  --junit FILE, --json FILE  also write the budget verdict as JUnit XML or\n"
         "              JSON, one test case per budget line (for CI)\n"
-        "writes summary.csv, summary.json, timeseries.csv, delay.png, backlog.png,\n"
-        "clients.png and disruption.png, plus budget.csv and summary_delta.csv when\n"
-        "they apply. exit 3 when a budget line fails.\n");
+        "writes summary.csv, summary.json, timeseries.csv, delay.png, throughput.png,\n"
+        "clients.png, backlog.png, percentiles.png and disruption.png, plus budget.csv\n"
+        "and summary_delta.csv when they apply (every metric: docs/OUTPUT.md or\n"
+        "`mqsim metrics`). exit 3 when a budget line fails.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
