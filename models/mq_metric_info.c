@@ -83,7 +83,7 @@ static const mq_metric_info table[] = {
     {"duplicates_bound", "msgs", NO, "", "upper bound on duplicates from the connections the conversion dropped"},
     {"duplicates_offset_rollback", "msgs", LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
     {"duplicates_redelivery", "msgs", LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
-    {"http_disruption_max_s", "s", LO, "", "RocketMQ: longest cut-off of an HTTP client"},
+    {"http_disruption_max_s", "s", LO, NA " " CEN, "RocketMQ: longest cut-off of an HTTP client"},
     {"lost_during_http_disruption", "msgs", LO, "", "RocketMQ: sends lost while HTTP access was down"},
     {"clients_cut_off_internet", "clients", LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
     {"restart_batches", "count", NO, "", "RocketMQ: batches of brokers restarted by the change"},

@@ -677,12 +677,17 @@ void mq_rocketmq_metrics(mq_world *w, mq_result *out)
     SIM_ASSERT(ch != NULL && rt != NULL);
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
     double http_max = 0;
+    bool http_open = false; /* an HTTP client still cut off at the end */
     for (size_t i = 0; i < w->nprod; i++)
-        if (w->producers[i]->g->protocol == MQ_PROTO_HTTP)
+        if (w->producers[i]->g->protocol == MQ_PROTO_HTTP) {
             http_max = fmax(http_max, w->producers[i]->conn.max_down_s);
+            http_open |= w->producers[i]->conn.state != CONN_UP;
+        }
     for (size_t i = 0; i < w->ncons; i++)
-        if (w->consumers[i]->g->protocol == MQ_PROTO_HTTP)
+        if (w->consumers[i]->g->protocol == MQ_PROTO_HTTP) {
             http_max = fmax(http_max, w->consumers[i]->conn.max_down_s);
+            http_open |= w->consumers[i]->conn.state != CONN_UP;
+        }
     uint64_t http_lost = 0;
     if (rt->http_started)
         http_lost = (rt->http_counted ? rt->http_lost1 : w->lost_by_cause[LOSS_SEND_FAILED]) -
@@ -693,6 +698,10 @@ void mq_rocketmq_metrics(mq_world *w, mq_result *out)
     ADD("duplicates_offset_rollback", w->dup_by_cause[DUP_OFFSET_ROLLBACK], "msgs", LO);
     ADD("duplicates_redelivery", w->dup_by_cause[DUP_REDELIVERY], "msgs", LO);
     ADD("http_disruption_max_s", http_max, "s", LO);
+    if (!has_http(s))
+        sim_metrics_censor(&out->metrics, "http_disruption_max_s", SIM_NOT_APPLICABLE, NAN);
+    else if (http_open)
+        sim_metrics_censor(&out->metrics, "http_disruption_max_s", SIM_CENSORED_AT_END, http_max);
     ADD("lost_during_http_disruption", http_lost, "msgs", LO);
     ADD("clients_cut_off_internet", rt->cut_internet, "clients", LO);
     ADD("restart_batches", rt->nbatches, "count", NO);
