@@ -40,9 +40,26 @@ TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
-.PHONY: all deps demo test asan bench validate clean baselines
+.PHONY: all deps demo test asan bench validate clean baselines drivers conformance
 .SECONDARY:
-all: mqsim
+all: mqsim drivers
+
+# The real-library drivers of `mqsim load --clients real` (load/clients/):
+# always under build/ (lt_real.c looks there, whatever $(BUILD) is). The Go
+# one builds against Debian's amqp091-go source tree, without modules, with
+# its build cache under build/ (so CI as root never writes to a HOME).
+JAVA_DRIVER = build/java/MqsimClientJava.class
+GO_DRIVER   = build/mqsim-client-go
+drivers: $(JAVA_DRIVER) $(GO_DRIVER)
+
+$(JAVA_DRIVER): load/clients/java/MqsimClientJava.java | $(DEPS_OK)
+	@mkdir -p build/java
+	javac -Xlint:-options -d build/java -cp /usr/share/java/amqp-client.jar $<
+
+$(GO_DRIVER): load/clients/go/main.go | $(DEPS_OK)
+	@mkdir -p build/gocache
+	cd load/clients/go && GOCACHE=$(CURDIR)/build/gocache GO111MODULE=off \
+	    GOPATH=/usr/share/gocode go build -o $(CURDIR)/$@ .
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p build
@@ -67,7 +84,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 demo: mqsim
 	./mqsim run scenarios/steady-state.yaml
 
-test: $(BUILD)/mqsim $(TEST_BIN)
+test: $(BUILD)/mqsim $(TEST_BIN) drivers
 	@bash tests/run.sh $(BUILD)
 
 asan:

@@ -42,6 +42,7 @@ typedef struct lt_opts {
     bool allow_remote;       /* permit a non-loopback broker_url */
     double duration_s;       /* > 0 overrides run.duration (shortened only) */
     double drain_timeout_s;  /* final drain limit; <= 0 = 60 s */
+    bool real_clients;       /* each group runs its profile's real library (lt_real.h) */
 } lt_opts;
 
 /* What the run learnt besides metrics, for summary.json. */

@@ -24,6 +24,7 @@
 ** cache, where a ring per client was a cold cache line per send. A drop
 ** scans the window for the client's own entries (rare, O(window)).
 */
+#include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -226,9 +227,8 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         if (g->confirms) unconf_push(w, p, e.msg, now);
         mq_msg_copy_drop(w, e.msg);
         return;
-    case CONN_DETECTING: /* the client does not know yet: into the void */
-        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){e.msg, 0, 0, now}));
-        else drop_held(w, e.msg, LOSS_SEND_FAILED);
+    case CONN_DETECTING: /* the client does not know yet: into the silent link */
+        OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){e.msg, 0, 0, now}));
         return;
     case CONN_BACKOFF:
     case CONN_CUT_OFF:
@@ -297,6 +297,8 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
     p->w = w;
     p->g = g;
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
+    const mq_profile *prof = mq_profile_find(g->profile);
+    p->confirm_times_out = prof ? prof->confirm_wait_times_out : true;
     p->rng = sim_rng_embed(&p->rng_store, w->opts.seed, w->opts.replication, entity,
                            sim_hash_str("arrivals"));
     p->conn = (mq_conn){
@@ -339,7 +341,10 @@ void mq_producer_up(mq_world *w, mq_producer *p)
 
 void mq_producer_down(mq_world *w, mq_producer *p)
 {
-    if (!p->g->confirms) return;
+    if (!p->g->confirms) { /* sent into a link that is gone: nobody knows */
+        while (p->unsent.n > 0) drop_held(w, mq_ring_pop_front(&p->unsent).msg, LOSS_SEND_FAILED);
+        return;
+    }
     /* Unconfirmed sends are republished after recovery, oldest first: the
     ** stored ones (each a new copy) before the ones sent into the silence,
     ** which are all later. */
@@ -357,6 +362,32 @@ void mq_producer_down(mq_world *w, mq_producer *p)
         OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u->msg, 1, 0, 0}));
         mq_msg_unpin(w, u->msg);
         u->producer = MQ_NONE;
+    }
+}
+
+/* The silence ended before detection: the sends made into it were kept by
+** the network (or the frozen peer's socket) and land now, in order. An
+** application that waits for each confirm with a timeout (Java's
+** waitForConfirms(timeout), a Go select on the deferred confirmation) stalls
+** on one send at a time: every send_timeout of silence one wait times out
+** and, with retries left, that message is published again: both copies
+** land, a duplicate of cause "republish". pika's BlockingChannel waits for
+** the confirm without a timeout (blocking_connection.py basic_publish), so
+** nothing is republished. */
+void mq_producer_resume(mq_world *w, mq_producer *p, double silence_s)
+{
+    const mq_producer_group *g = p->g;
+    size_t timeouts = 0;
+    if (g->confirms && p->confirm_times_out && g->send_timeout_s > 0 &&
+        g->ondown == MQ_ONDOWN_RETRY && g->retries > 0)
+        timeouts = (size_t)floor(silence_s / g->send_timeout_s);
+    size_t n = p->unsent.n; /* sends made now cannot land back in unsent (UP) */
+    for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++) {
+        mq_ent e = mq_ring_pop_front(&p->unsent);
+        bool again = i < timeouts;
+        if (again) mq_msg_copy_add(w, e.msg); /* the copy the application republished */
+        send(w, p, (mq_ent){e.msg, 0, 0, 0});
+        if (again) send(w, p, (mq_ent){e.msg, 1, 0, 0});
     }
 }
 
