@@ -6,6 +6,7 @@
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      engine and end-to-end benchmarks, figures printed
 #   make validate   closed-form queueing cases -> docs/VALIDATION.md
+#   make conformance the real Java / pika / Go clients vs their profiles -> docs/VALIDATION.md
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
@@ -111,6 +112,19 @@ baselines: $(BUILD)/mqsim
 	    if [ $$r -ne 0 ] && [ $$r -ne 3 ]; then echo "baselines: $$f failed ($$r)"; exit 1; fi; \
 	    rm -f $$d/*.png $$d/timeseries.csv; echo $$f > $$d/scenario.txt; echo "baseline $$d"; \
 	done
+
+# The real client libraries against their profiles (scripts/conformance.sh):
+# every library x disruption, 3 real runs per cell (1 for the long ones),
+# each beside `mqsim run --replications 5`; rewrites the table in
+# docs/VALIDATION.md. About 90 minutes, one private broker at a time.
+conformance: $(BUILD)/mqsim drivers
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 3 \
+	    java-close pika-close go-close java-silence8 pika-silence8 go-silence8 \
+	    java-restart pika-restart go-restart
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 1 \
+	    java-silence30 pika-silence30 go-silence30 java-silencelong pika-silencelong \
+	    go-silencelong java-outage pika-outage go-outage
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh docs
 
 clean:
 	rm -rf build mqsim

@@ -5,6 +5,7 @@
 #                                                 and simulate (mqsim run --replications 5)
 #   scripts/conformance.sh sim                    re-simulate every measured cell
 #   scripts/conformance.sh table                  print the markdown table
+#   scripts/conformance.sh docs [FILE]            put it into docs/VALIDATION.md
 #   scripts/conformance.sh scenario LIB DIS       print one cell's scenario
 #
 # A cell is LIB-DIS: LIB one of java, pika, go (profiles rabbitmq-java, pika,
@@ -131,6 +132,13 @@ table() {
 case ${1:-} in
     scenario) scenario "$2" "$3" ;;
     table) table ;;
+    docs) # rewrite the table between the markers in docs/VALIDATION.md
+        doc=${2:-docs/VALIDATION.md}
+        table > "$OUT/table.md"
+        awk -v tbl="$OUT/table.md" '
+            /<!-- conformance:begin -->/ { print; while ((getline l < tbl) > 0) print l; skip = 1; next }
+            /<!-- conformance:end -->/ { skip = 0 }
+            !skip' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc" ;;
     sim)
         for d in "$OUT"/*-*/; do
             [ -f "$d/scenario.yaml" ] || continue
@@ -144,5 +152,5 @@ case ${1:-} in
             for lib in $LIBS; do for dis in $DISRUPTIONS; do cells="$cells $lib-$dis"; done; done
         fi
         for c in $cells; do run_cell "$c" "$runs"; done ;;
-    *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac
