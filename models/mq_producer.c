@@ -369,9 +369,12 @@ void mq_producer_down(mq_world *w, mq_producer *p)
 ** the network (or the frozen peer's socket) and land now, in order. An
 ** application that waits for each confirm with a timeout (Java's
 ** waitForConfirms(timeout), a Go select on the deferred confirmation) stalls
-** on one send at a time: every send_timeout of silence one wait times out
-** and, with retries left, that message is published again: both copies
-** land, a duplicate of cause "republish". pika's BlockingChannel waits for
+** on one send at a time: the k-th wait times out k x send_timeout into the
+** silence, so ceil(silence / send_timeout) - 1 of them end before it does
+** (a wait still running when the peer speaks again gets its confirm;
+** measured with 5 s: 5 for a 30 s silence, 1 for 8 s), and each of those
+** messages, with retries left, is published again: both copies land, a
+** duplicate of cause "republish". pika's BlockingChannel waits for
 ** the confirm without a timeout (blocking_connection.py basic_publish), so
 ** nothing is republished. */
 void mq_producer_resume(mq_world *w, mq_producer *p, double silence_s)
@@ -380,7 +383,7 @@ void mq_producer_resume(mq_world *w, mq_producer *p, double silence_s)
     size_t timeouts = 0;
     if (g->confirms && p->confirm_times_out && g->send_timeout_s > 0 &&
         g->ondown == MQ_ONDOWN_RETRY && g->retries > 0)
-        timeouts = (size_t)floor(silence_s / g->send_timeout_s);
+        timeouts = (size_t)fmax(0, ceil(silence_s / g->send_timeout_s) - 1);
     size_t n = p->unsent.n; /* sends made now cannot land back in unsent (UP) */
     for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++) {
         mq_ent e = mq_ring_pop_front(&p->unsent);
