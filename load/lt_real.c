@@ -315,6 +315,28 @@ static int spawn(drv *d)
 ** lines for up to wait_s, then kill and reap it. */
 static void handle_line(drv *d, char *l);
 
+/* Read what the driver printed and handle each complete line (an overlong
+** one is cut). -1 at the end of its output. */
+static int read_lines(drv *d)
+{
+    char buf[8192];
+    ssize_t n = read(d->out, buf, sizeof buf);
+    if (n <= 0) {
+        d->eof = true;
+        return -1;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == '\n' || d->nline == sizeof d->line - 1) {
+            d->line[d->nline] = '\0';
+            handle_line(d, d->line);
+            d->nline = 0;
+        } else {
+            d->line[d->nline++] = buf[i];
+        }
+    }
+    return 0;
+}
+
 static void finish(drv *d, double wait_s)
 {
     if (d->pid <= 0) return;
@@ -324,21 +346,7 @@ static void finish(drv *d, double wait_s)
     while (!d->eof && lt_now(d->x) < end) {
         struct pollfd p = {.fd = d->out, .events = POLLIN};
         if (poll(&p, 1, 100) <= 0) continue;
-        char buf[4096];
-        ssize_t n = read(d->out, buf, sizeof buf);
-        if (n <= 0) {
-            d->eof = true;
-            break;
-        }
-        for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == '\n' || d->nline == sizeof d->line - 1) {
-                d->line[d->nline] = '\0';
-                handle_line(d, d->line);
-                d->nline = 0;
-            } else {
-                d->line[d->nline++] = buf[i];
-            }
-        }
+        if (read_lines(d)) break;
     }
     kill(d->pid, SIGKILL);
     while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR) {}
@@ -421,21 +429,7 @@ static void pump(drv *d, double until)
         }
     }
     if (!(p[0].revents & (POLLIN | POLLHUP))) return;
-    char buf[8192];
-    ssize_t n = read(d->out, buf, sizeof buf);
-    if (n <= 0) {
-        d->eof = true;
-        return;
-    }
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] == '\n' || d->nline == sizeof d->line - 1) {
-            d->line[d->nline] = '\0';
-            handle_line(d, d->line);
-            d->nline = 0;
-        } else {
-            d->line[d->nline++] = buf[i];
-        }
-    }
+    read_lines(d);
 }
 
 /* Queue "id intended" for the driver; written as its stdin takes it. */

@@ -143,16 +143,13 @@ static void test_no_library(void **state)
 static int scratch_setup(void **state)
 {
     (void)state;
-    snprintf(scratch, sizeof scratch, "/tmp/mqsim-rc-XXXXXX");
-    return mkdtemp(scratch) ? 0 : -1;
+    return scratch_make(scratch, sizeof scratch, "rc");
 }
 
 static int scratch_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
-    return sh(cmd) == 0 ? 0 : -1;
+    return scratch_remove(scratch);
 }
 
 int main(void)
