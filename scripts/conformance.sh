@@ -38,7 +38,7 @@ profile() {
 scenario() {
     lib=$1 dis=$2 prof=$(profile "$1")
     dur=60s loop=""
-    [ "$lib" != java ] && loop="    reconnect: { automatic: true, interval: 5s }"
+    [ "$lib" != java ] && loop="    reconnect: { automatic: true, interval: 5s, max_attempts: 0 }"
     case $dis in
         close) ev="{ at: 15s, type: disconnect, duration: until_reconnect, detection: reset, label: closed }" ;;
         restart) ev="{ at: 15s, type: broker_restart, duration: 2s, label: restart }" ;;
