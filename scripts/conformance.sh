@@ -142,6 +142,8 @@ case ${1:-} in
     sim)
         for d in "$OUT"/*-*/; do
             [ -f "$d/scenario.yaml" ] || continue
+            cell=$(basename "$d")
+            scenario "${cell%%-*}" "${cell#*-}" > "$d/scenario.yaml"
             "$MQSIM" run "$d/scenario.yaml" --replications 5 --out "$d/sim" > "$d/sim.log" 2>&1 || true
         done ;;
     run)
