@@ -339,29 +339,53 @@ void mq_producer_up(mq_world *w, mq_producer *p)
         send(w, p, mq_ring_pop_front(&p->buffer));
 }
 
+/* The client knows its link is gone: every send still waiting for its
+** confirm fails in the application, which then follows on_disconnect like
+** any failed send (buffer it, retry it `retries` times `retry_backoff`
+** apart, or drop it). Stored-but-unconfirmed sends (oldest first) are made
+** again as a new copy (a duplicate of cause "republish" once both land),
+** except when dropped: the broker's copy stays, nothing is lost. Sends made
+** into a silence never reached the broker: dropping one loses it. Checked
+** against the real Java client after a freeze longer than its heartbeat
+** detection: the application's retries run out while the broker is still
+** unreachable, and those sends are lost (docs/VALIDATION.md). Called with
+** the connection still UP (mq_rocketmq.c moves a timed-out send to another
+** broker), the copies wait in the buffer for the caller's flush. */
 void mq_producer_down(mq_world *w, mq_producer *p)
 {
-    if (!p->g->confirms) { /* sent into a link that is gone: nobody knows */
-        while (p->unsent.n > 0) drop_held(w, mq_ring_pop_front(&p->unsent).msg, LOSS_SEND_FAILED);
-        return;
+    const mq_producer_group *g = p->g;
+    /* Still UP: a RocketMQ send timed out and goes to another broker; the
+    ** caller flushes the buffer after the timeout. */
+    bool up = p->conn.state == CONN_UP;
+    if (g->confirms) {
+        /* taken out of the group's window first: a send may push to it */
+        mq_ring again = {0};
+        unconf_prune(w, p);
+        mq_unconf_ring *r = unconf_of(w, p);
+        for (size_t i = 0; i < r->n; i++) { /* the window: a few ms of the group's sends */
+            mq_unconf *u = mq_unconf_ring_at(r, i);
+            if (u->producer != p->id) continue;
+            u->producer = MQ_NONE;
+            OOM_CHECK(mq_ring_push_back(&again, (mq_ent){u->msg, 1, 0, 0}));
+        }
+        for (size_t i = 0; i < again.n; i++) {
+            uint32_t msg = mq_ring_at(&again, i)->msg;
+            if (up) { /* resent after the caller's timeout (mq_rocketmq.c) */
+                mq_msg_copy_add(w, msg);
+                OOM_CHECK(mq_ring_push_back(&p->buffer, (mq_ent){msg, 1, 0, 0}));
+            } else if (g->ondown != MQ_ONDOWN_DROP) {
+                mq_msg_copy_add(w, msg); /* a new copy to republish */
+                send(w, p, (mq_ent){msg, 1, 0, 0});
+            }
+            mq_msg_unpin(w, msg);
+        }
+        mq_ring_free(&again);
     }
-    /* Unconfirmed sends are republished after recovery, oldest first: the
-    ** stored ones (each a new copy) before the ones sent into the silence,
-    ** which are all later. */
-    while (p->unsent.n > 0) {
-        mq_ent e = *mq_ring_at(&p->unsent, p->unsent.n - 1);
-        p->unsent.n--;
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){e.msg, 0, 0, 0}));
-    }
-    unconf_prune(w, p);
-    mq_unconf_ring *r = unconf_of(w, p);
-    for (size_t i = r->n; i-- > 0;) { /* the window: a few ms of the group's sends */
-        mq_unconf *u = mq_unconf_ring_at(r, i);
-        if (u->producer != p->id) continue;
-        mq_msg_copy_add(w, u->msg); /* a new copy to republish */
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u->msg, 1, 0, 0}));
-        mq_msg_unpin(w, u->msg);
-        u->producer = MQ_NONE;
+    size_t n = p->unsent.n;
+    for (size_t i = 0; i < n; i++) {
+        mq_ent e = mq_ring_pop_front(&p->unsent);
+        if (g->confirms) send(w, p, (mq_ent){e.msg, 0, 0, 0});
+        else drop_held(w, e.msg, LOSS_SEND_FAILED); /* nobody knows it failed */
     }
 }
 
