@@ -60,7 +60,7 @@ $(JAVA_DRIVER): load/clients/java/MqsimClientJava.java | $(DEPS_OK)
 $(GO_DRIVER): load/clients/go/main.go | $(DEPS_OK)
 	@mkdir -p build/gocache
 	cd load/clients/go && GOCACHE=$(CURDIR)/build/gocache GO111MODULE=off \
-	    GOPATH=/usr/share/gocode go build -o $(CURDIR)/$@ .
+	    GOPATH=/usr/share/gocode go build -o $(CURDIR)/$@.tmp . && mv $(CURDIR)/$@.tmp $(CURDIR)/$@
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p build

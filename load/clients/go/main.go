@@ -182,7 +182,9 @@ func producer(o opts) {
 				logf("OK %s", p.id)
 				continue
 			}
-			if conn != nil {
+			// a confirm that timed out is a failed send, not a lost
+			// connection: the library tells that (NotifyClose, IsClosed)
+			if conn != nil && conn.IsClosed() {
 				down("publish failed")
 			}
 			switch o["ondown"] {
