@@ -183,6 +183,7 @@ typedef struct drv {
     char *obuf;               /* ids waiting for a slow reader */
     size_t on, ocap;
     bool ever_up, eof;
+    bool closing;             /* the run is over for it: its own close is no loss */
     lt_recon r;
 } drv;
 
@@ -308,6 +309,7 @@ static int spawn(drv *d)
     d->nline = 0;
     d->on = 0;
     d->eof = false;
+    d->closing = false;
     return 0;
 }
 
@@ -342,6 +344,7 @@ static void finish(drv *d, double wait_s)
     if (d->pid <= 0) return;
     if (d->in >= 0) close(d->in);
     d->in = -1;
+    d->closing = true;
     double end = lt_now(d->x) + wait_s;
     while (!d->eof && lt_now(d->x) < end) {
         struct pollfd p = {.fd = d->out, .events = POLLIN};
@@ -389,7 +392,7 @@ static void handle_line(drv *d, char *l)
         }
         d->ever_up = true;
     } else if (!strcmp(l, "DOWN")) {
-        went_down(d, now);
+        if (!d->closing) went_down(d, now);
     } else if (!strcmp(l, "OK")) {
         lt_track_confirmed(t, (uint32_t)v);
     } else if (!strcmp(l, "FAIL") || !strcmp(l, "REPUB")) {
