@@ -38,6 +38,7 @@
 ** start after the consumers had that long, as the emulation starts its
 ** consumer threads first. */
 #define REAL_START_S 2.0
+#define REAL_SETTLE_S 1.0
 
 #define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
 
@@ -584,6 +585,9 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     lt_conv_stop(r->conv);
     if (rc) return rc;
     if (collect_outages(r, out, dur)) return sim_err_set(err, "out of memory");
+    /* a real driver's connection closes with its process: give the broker a
+    ** moment to requeue what it held unacked, or the drain misses it */
+    if (x->real_root) lt_sleep(REAL_SETTLE_S);
     double d0 = lt_now(x);
     if (drain(r, o->drain_timeout_s > 0 ? o->drain_timeout_s : 60, err)) return -1;
     info->drain_s = lt_now(x) - d0;
