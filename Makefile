@@ -7,6 +7,7 @@
 #   make bench      engine and end-to-end benchmarks, figures printed
 #   make validate   closed-form queueing cases -> docs/VALIDATION.md
 #   make install    mqsim, its man page and bash completion under PREFIX
+#   make conformance the real Java / pika / Go clients vs their profiles -> docs/VALIDATION.md
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
@@ -41,9 +42,26 @@ TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
-.PHONY: all deps demo test asan bench validate clean baselines install
+.PHONY: all deps demo test asan bench validate clean baselines drivers conformance install
 .SECONDARY:
-all: mqsim
+all: mqsim drivers
+
+# The real-library drivers of `mqsim load --clients real` (load/clients/):
+# always under build/ (lt_real.c looks there, whatever $(BUILD) is). The Go
+# one builds against Debian's amqp091-go source tree, without modules, with
+# its build cache under build/ (so CI as root never writes to a HOME).
+JAVA_DRIVER = build/java/MqsimClientJava.class
+GO_DRIVER   = build/mqsim-client-go
+drivers: $(JAVA_DRIVER) $(GO_DRIVER)
+
+$(JAVA_DRIVER): load/clients/java/MqsimClientJava.java | $(DEPS_OK)
+	@mkdir -p build/java
+	javac -Xlint:-options -d build/java -cp /usr/share/java/amqp-client.jar $<
+
+$(GO_DRIVER): load/clients/go/main.go | $(DEPS_OK)
+	@mkdir -p build/gocache
+	cd load/clients/go && GOCACHE=$(CURDIR)/build/gocache GO111MODULE=off \
+	    GOPATH=/usr/share/gocode go build -o $(CURDIR)/$@.tmp . && mv $(CURDIR)/$@.tmp $(CURDIR)/$@
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p build
@@ -73,7 +91,7 @@ demo: mqsim
 	    --out results/demo-conversion; r=$$?; [ $$r -eq 0 ] || [ $$r -eq 3 ] || exit $$r; \
 	    echo "open $$(pwd)/results/demo-conversion/report.html in a browser"
 
-test: $(BUILD)/mqsim $(TEST_BIN)
+test: $(BUILD)/mqsim $(TEST_BIN) drivers
 	@bash tests/run.sh $(BUILD)
 
 asan:
@@ -108,6 +126,19 @@ install: mqsim
 	install -D -m 644 docs/mqsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/mqsim.1
 	install -D -m 644 scripts/mqsim.bash-completion \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mqsim
+
+# The real client libraries against their profiles (scripts/conformance.sh):
+# every library x disruption, 3 real runs per cell (1 for the long ones),
+# each beside `mqsim run --replications 5`; rewrites the table in
+# docs/VALIDATION.md. About 90 minutes, one private broker at a time.
+conformance: $(BUILD)/mqsim drivers
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 3 \
+	    java-close pika-close go-close java-silence8 pika-silence8 go-silence8 \
+	    java-restart pika-restart go-restart
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 1 \
+	    java-silence30 pika-silence30 go-silence30 java-silencelong pika-silencelong \
+	    go-silencelong java-outage pika-outage go-outage
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh docs
 
 clean:
 	rm -rf build mqsim

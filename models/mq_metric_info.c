@@ -98,6 +98,7 @@ static const mq_metric_info table[] = {
     {"change_duration_s", "s", LO, "", "RocketMQ: planned length of the rolling change"},
     {"billing_delta", "", LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
     /* measured by `mqsim load` only */
+    {"republished", "msgs", NO, "", "load tester: sends the real client library published again"},
     {"consumer_overhead_s", "s", NO, "", "load tester: measured per-message client cost"},
     {"broker_startup_s", "s", NO, "", "load tester: time the broker took to start"},
     {"disruption_lag_s", "s", NO, "", "load tester: largest lag of an injected disruption behind its schedule"},
