@@ -20,6 +20,7 @@
 #include "load/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
+#include "models/mq_estimate.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_rng.h"
@@ -438,8 +439,7 @@ static double fluid(const lt_conv *c, uint64_t backlog, double now, double overh
     const mq_scenario *s = c->s;
     double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
-    if (backlog == 0) return 0;
-    return mu > lambda ? (double)backlog / (mu - lambda) : INFINITY;
+    return mq_est_fluid_drain((double)backlog, mu, lambda);
 }
 
 /* Phase 4: close the source for reads (a Shovel per queue carries what

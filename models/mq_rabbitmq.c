@@ -45,6 +45,7 @@
 ** Cost: O(source queues) per backlog change during phase 3 only; one pass
 ** over the messages at phase 3 start (scheduled hold).
 */
+#include "models/mq_estimate.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
@@ -78,6 +79,7 @@ typedef struct rb_state {
     bool end_pending;       /* phase 3 end scheduled */
     uint64_t backlog_p3;    /* source ready copies at phase 3 start */
     double fluid_p3, sched_hold_p3, mu, lambda;
+    char never_p3[256];     /* why the source never drains, or "" */
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
@@ -185,7 +187,6 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
     double now = sim_now(w->sim);
     st->backlog_p3 = 0;
     for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
-    st->mu = mq_scenario_consume_capacity(s, 0);
     st->lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++)
         st->lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
@@ -196,9 +197,14 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
             hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
     }
     st->sched_hold_p3 = hold;
+    /* consumers read the destination first: the source is empty when both are */
     double b = (double)st->backlog_p3;
-    double drain = b == 0 ? 0 : st->mu > st->lambda ? b / (st->mu - st->lambda) : INFINITY;
-    st->fluid_p3 = fmax(drain, hold);
+    for (size_t q = 0; q < st->nsrc; q++) b += w->queues[q + st->nsrc].ready.n;
+    mq_est_drain e;
+    mq_est_world_drain(w, b, &e);
+    st->mu = e.mu;
+    snprintf(st->never_p3, sizeof st->never_p3, "%s", e.never);
+    st->fluid_p3 = fmax(e.fluid_s, hold);
 }
 
 static void privatelink_cut(mq_world *w, rb_state *st)
@@ -403,6 +409,8 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
     ADD("privatelink_outage_s", st->privatelink_s, "s", NO);
     ADD("connections_dropped_by_migration", st->dropped, "count", LO);
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
+    if (!isnan(t3) && isinf(st->fluid_p3))
+        OOM_CHECK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
     if (isnan(t4))
         OOM_CHECK(sim_strs_add(&out->warnings,
                                "the conversion did not reach phase 4 within the run (%s at the end)",

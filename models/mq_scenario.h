@@ -251,9 +251,10 @@ bool mq_scenario_has_change(const mq_scenario *s);
 /* Figures of the workload shared by the model, its rules and the load
 ** tester, so that they agree by construction:
 ** the offered peak, msg/s: every producer group at its highest step;
-** the consumers' capacity mu, msg/s: per client min(concurrency / t,
-** prefetch / (rtt + t)) with t = mean processing time + overhead_s (0 for
-** the model; the load tester adds its measured client cost). */
+** the consumers' capacity mu, msg/s: every client of every group, each at
+** its channel's saturated throughput (mq_estimate.h) with overhead_s added
+** to each processing time (0 for the model; the load tester adds its
+** measured client cost). */
 double mq_scenario_peak_rate(const mq_scenario *s);
 double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s);
 
