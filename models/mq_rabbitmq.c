@@ -78,7 +78,7 @@ typedef struct rb_state {
     int on_source[NPH];     /* clients connected to the source at the start */
     bool end_pending;       /* phase 3 end scheduled */
     uint64_t backlog_p3;    /* source ready copies at phase 3 start */
-    double fluid_p3, sched_hold_p3, mu, lambda;
+    double fluid_p3, sched_hold_p3;
     char never_p3[256];     /* why the source never drains, or "" */
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
@@ -183,13 +183,9 @@ static void backlog_hook(mq_world *w)
 
 static void fluid_at_drain(mq_world *w, rb_state *st)
 {
-    const mq_scenario *s = w->s;
     double now = sim_now(w->sim);
     st->backlog_p3 = 0;
     for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
-    st->lambda = 0;
-    for (size_t i = 0; i < s->nproducers; i++)
-        st->lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
     double hold = 0;
     for (size_t i = 0; i < w->nmsgs; i++) {
         const mq_msg *m = &w->msgs[i];
@@ -202,7 +198,6 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
     for (size_t q = 0; q < st->nsrc; q++) b += w->queues[q + st->nsrc].ready.n;
     mq_est_drain e;
     mq_est_world_drain(w, b, &e);
-    st->mu = e.mu;
     snprintf(st->never_p3, sizeof st->never_p3, "%s", e.never);
     st->fluid_p3 = fmax(e.fluid_s, hold);
 }
