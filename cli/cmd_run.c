@@ -214,6 +214,8 @@ static const char *metric_text(const sim_metrics *m, const char *name, char *buf
 {
     const sim_metric *x = sim_metrics_find(m, name);
     if (!x) snprintf(buf, n, "-");
+    else if (isinf(x->value) && x->value > 0 && !strcmp(x->unit, "s"))
+        snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
     else if (!isnan(x->ci_lo))
         snprintf(buf, n, "%.6g%s%s [%.4g, %.4g]", x->value, *x->unit ? " " : "", x->unit,
                  x->ci_lo, x->ci_hi);

@@ -31,11 +31,11 @@
 **                 until the batch-means relative standard error of the rate is
 **                 below 0.1 % (at most 4 M services); that error is returned.
 **                 This is the exact law of the model's channel, so the only
-**                 error is that sampling error, not an approximation: an
-**                 MVA with a residual-time correction was the alternative,
-**                 with errors of several percent at high variability.
+**                 error is that sampling error, not an approximation (an
+**                 MVA with a residual-time correction would be one, with
+**                 errors of several percent at high variability).
 **
-** The old estimate min(k/t, p/(D + t)) is the bound both circuits impose;
+** min(k/t, p/(D + t)) is the bound both circuits impose;
 ** with random S, slots idle while credits queue and the rate falls below it
 ** (exponential, p = 3, k = 1, D = 2t: 17 % below). docs/MODEL.md states the
 ** method, docs/VALIDATION.md compares it with the simulation.
@@ -341,7 +341,6 @@ void mq_est_world_drain(const mq_world *w, double backlog, mq_est_drain *out)
         double r = rate[c->conn.group];
         steps[n++] = (mq_est_step){at - now, r};
         out->mu += r;
-        out->last_back_s = fmax(out->last_back_s, at - now);
         live++;
     }
     /* Producers: a buffering one offers its sends from now (they reach the

@@ -52,7 +52,8 @@ double mq_est_channel_mva(double mean_s, int prefetch, int concurrency, double r
 double mq_est_channel_numeric(const sim_dist *proc, double overhead_s, int prefetch,
                               int concurrency, double rtt_s, long services, double *rel_se);
 
-/* The old upper bound min(k/t, p/(RTT + t)), for comparisons only. */
+/* The upper bound min(k/t, p/(RTT + t)), for comparisons only (exact only
+** for constant processing). */
 double mq_est_channel_bound(double mean_s, int prefetch, int concurrency, double rtt_s);
 
 /* One consumer of group g: its channel's throughput. */
@@ -80,7 +81,6 @@ typedef struct mq_est_drain {
     double fluid_s;      /* time from now to an empty backlog; INFINITY = never */
     double mu;           /* capacity of the consumers that count, msg/s */
     double lambda;       /* offered by the producers that count, msg/s */
-    double last_back_s;  /* the last counted consumer is back after this long */
     char never[256];     /* why never, or "" */
 } mq_est_drain;
 

@@ -4,8 +4,8 @@
 ** solution, the numerical recursion against them, constant processing), the
 ** fluid drain with clients coming back in steps, and each estimate against
 ** short simulations of the model itself: the issue's case (prefetch 3,
-** exponential 10 ms, RTT 40 ms, where the old bound min(k/t, p/(RTT+t)) was
-** 9 % optimistic), a grid of prefetch, concurrency, RTT/t and distributions,
+** exponential 10 ms, RTT 40 ms, where the bound min(k/t, p/(RTT+t)) is 9 %
+** optimistic), a grid of prefetch, concurrency, RTT/t and distributions,
 ** and the "never" of a run whose consumers are cut off for good.
 **
 ** With MQSIM_ESTIMATE_TABLE=1 the grid test prints its rows as the markdown
@@ -285,7 +285,7 @@ static void test_grid_against_simulation(void **state)
         double half = gsl_cdf_tdist_Pinv(0.975, reps - 1) * sim_welford_sd(&x) / sqrt(reps);
         double err = (e.rate - x.mean) / x.mean, berr = (bound - x.mean) / x.mean;
         if (table)
-            printf("| %s | %d | %d | %g ms | %.4g | %.4g (%s) | %.4g [%.4g, %.4g] | %+.2f %% "
+            printf("| %s | %d | %d | %g ms | %.5g | %.5g (%s) | %.5g [%.5g, %.5g] | %+.2f %% "
                    "| %+.1f %% |\n", g->label, g->p, g->k, g->rtt_ms, bound, e.rate,
                    mq_est_method_name(e.method), x.mean, x.mean - half, x.mean + half,
                    100 * err, 100 * berr);
