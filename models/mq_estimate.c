@@ -30,6 +30,9 @@
 **                 from a fixed stream (same inputs, same answer). It runs
 **                 until the batch-means relative standard error of the rate is
 **                 below 0.1 % (at most 4 M services); that error is returned.
+**                 The rate is capped at the bound, which the true rate never
+**                 exceeds (near saturation sampling alone could), and kept
+**                 in a small per-process cache.
 **                 This is the exact law of the model's channel, so the only
 **                 error is that sampling error, not an approximation (an
 **                 MVA with a residual-time correction would be one, with
@@ -46,6 +49,8 @@
 #include "sim/sim_rng.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +205,47 @@ double mq_est_channel_numeric(const sim_dist *proc, double overhead_s, int p, in
 #define TARGET_SE 1e-3
 #define MAX_SERVICES 4000000L
 
+/* Numerical solutions already computed in this process (a pure function of
+** its inputs, so the cache changes no result, only the time: runs of one
+** scenario, replications and sweep points ask for the same channels). */
+typedef struct cached {
+    sim_dist proc;
+    double overhead_s, rtt_s;
+    int p, k;
+    mq_est_rate r;
+} cached;
+#define NCACHE 64
+static cached cache[NCACHE];
+static size_t ncached, next_slot;
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool cache_get(const sim_dist *proc, double overhead_s, int p, int k, double d,
+                      mq_est_rate *out)
+{
+    bool hit = false;
+    pthread_mutex_lock(&cache_mu);
+    for (size_t i = 0; i < ncached && !hit; i++) {
+        const cached *c = &cache[i];
+        if (c->proc.kind == proc->kind && c->proc.p1 == proc->p1 && c->proc.p2 == proc->p2 &&
+            c->overhead_s == overhead_s && c->rtt_s == d && c->p == p && c->k == k) {
+            *out = c->r;
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return hit;
+}
+
+static void cache_put(const sim_dist *proc, double overhead_s, int p, int k, double d,
+                      mq_est_rate r)
+{
+    pthread_mutex_lock(&cache_mu);
+    cache[next_slot] = (cached){*proc, overhead_s, d, p, k, r};
+    next_slot = (next_slot + 1) % NCACHE;
+    if (ncached < NCACHE) ncached++;
+    pthread_mutex_unlock(&cache_mu);
+}
+
 mq_est_rate mq_est_channel(const sim_dist *proc, double overhead_s, int p, int k, double d)
 {
     double t = proc_mean(proc) + overhead_s;
@@ -208,11 +254,17 @@ mq_est_rate mq_est_channel(const sim_dist *proc, double overhead_s, int p, int k
         return (mq_est_rate){mq_est_channel_bound(t, p, k, d), 0, MQ_EST_CONSTANT};
     if (proc->kind == SIM_DIST_EXPONENTIAL && overhead_s == 0)
         return (mq_est_rate){mq_est_channel_mva(t, p, k, d), 0, MQ_EST_MVA};
+    mq_est_rate r;
+    if (cache_get(proc, overhead_s, p, k, d, &r)) return r;
     /* grow the run until the error is small enough */
     double se = 1, rate = 0;
     for (long n = 250000; se > TARGET_SE && n <= MAX_SERVICES; n *= 4)
         rate = mq_est_channel_numeric(proc, overhead_s, p, k, d, n, &se);
-    return (mq_est_rate){rate, se, MQ_EST_NUMERIC};
+    /* the true rate is at most the bound; near saturation the sampling
+    ** error alone could put the estimate above it */
+    r = (mq_est_rate){fmin(rate, mq_est_channel_bound(t, p, k, d)), se, MQ_EST_NUMERIC};
+    cache_put(proc, overhead_s, p, k, d, r);
+    return r;
 }
 
 mq_est_rate mq_est_group_rate(const mq_consumer_group *g, double rtt_s, double overhead_s)
