@@ -289,7 +289,7 @@ static int cmp_step(const void *a, const void *b)
 double mq_est_fluid_drain_steps(double backlog, mq_est_step *steps, size_t n)
 {
     if (backlog <= 0) return 0;
-    qsort(steps, n, sizeof *steps, cmp_step);
+    if (n > 0) qsort(steps, n, sizeof *steps, cmp_step);
     double b = backlog, t = 0, net = 0; /* net: consumed minus offered, msg/s */
     for (size_t i = 0; i <= n; i++) {
         double next = i < n ? steps[i].at_s : INFINITY;
