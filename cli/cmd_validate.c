@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "io/out_file.h"
 #include "io/scn_load.h"
+#include "models/mq_estimate.h"
 #include "models/mq_model.h"
 #include "sim/sim_queueing.h"
 #include "sim/sim_stats.h"
@@ -135,7 +136,7 @@ static int run_case(const char *path, int reps, double tol, double conf, vcase *
         if (vc->nchecks == 1) {
             double b = metric(&res, "backlog_at_drain_start");
             double mu = mq_scenario_consume_capacity(&s, 0); /* models/mq_estimate.c */
-            sim_welford_add(&truth_drain, sim_fluid_drain(b, lambda, mu));
+            sim_welford_add(&truth_drain, mq_est_fluid_drain(b, mu, lambda));
             sim_welford_add(&vc->checks[0].sim, metric(&res, "drain_time_s"));
         } else {
             sim_welford_add(&vc->checks[0].sim, metric(&res, "delay_mean_s"));
