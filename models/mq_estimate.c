@@ -320,6 +320,8 @@ double mq_est_fluid_drain_steps(double backlog, mq_est_step *steps, size_t n)
         b -= net * (next - t); /* grows while too few consumers are back */
         t = next;
         net += steps[i].rate;
+        b += steps[i].take;
+        if (b <= 0) return t; /* a returning consumer's prefetch took the rest */
     }
     return INFINITY;
 }
@@ -413,20 +415,24 @@ void mq_est_world_drain(const mq_world *w, double backlog, mq_est_drain *out)
             continue;
         }
         double r = rate[c->conn.group];
-        steps[n++] = (mq_est_step){at - now, r};
+        /* back, it takes its free credits from the backlog at once */
+        double take = at > now ? -(double)(c->g->prefetch - c->unacked) : 0;
+        steps[n++] = (mq_est_step){at - now, r, take};
         out->mu += r;
         live++;
     }
     /* Producers: a buffering one offers its sends from now (they reach the
-    ** queue when it is back); one that drops or gives up on its sends
-    ** offers from its return; one that never returns offers nothing. */
+    ** queue when it is back); one that retries offers the sends of its
+    ** retry window before its return; one that drops them offers from its
+    ** return; one that never returns offers nothing. */
     for (size_t i = 0; i < w->nprod; i++) {
         const mq_producer *p = w->producers[i];
         double at = back_at(w, &p->conn, now);
         if (isinf(at)) continue;
         if (p->g->ondown == MQ_ONDOWN_BUFFER) at = now;
+        else at = fmax(now, at - mq_producer_retry_span(p->g));
         double l = mq_rate_at_run(s, &p->g->rate, now) / p->g->count;
-        steps[n++] = (mq_est_step){at - now, -l};
+        steps[n++] = (mq_est_step){at - now, -l, 0};
         out->lambda += l;
     }
     out->fluid_s = mq_est_fluid_drain_steps(backlog, steps, n);

@@ -64,10 +64,11 @@ mq_est_rate mq_est_group_rate(const struct mq_consumer_group *g, double rtt_s, d
 ** ("never"). The one copy of this formula. */
 double mq_est_fluid_drain(double backlog, double mu, double lambda);
 
-/* A change of the net drain rate at at_s (seconds from now): +rate when a
-** consumer comes back, -rate when a producer starts offering again. */
+/* A change at at_s (seconds from now): of the net drain rate, +rate when a
+** consumer comes back, -rate when a producer starts offering again; and of
+** the backlog, take (<= 0) when a returning consumer fills its prefetch. */
 typedef struct mq_est_step {
-    double at_s, rate;
+    double at_s, rate, take;
 } mq_est_step;
 
 /* Fluid drain time with the rates changing in steps (sorted here, in

@@ -192,6 +192,14 @@ static bool broker_admit(mq_world *w, int broker)
     return true;
 }
 
+/* How long before its reconnection a disconnected producer's send still
+** gets through with the retries above (MQ_ONDOWN_RETRY); the fluid drain
+** estimate (mq_estimate.c) counts its sends from then. */
+double mq_producer_retry_span(const mq_producer_group *g)
+{
+    return g->ondown == MQ_ONDOWN_RETRY ? g->retries * fmax(g->retry_backoff_s, 0) : 0;
+}
+
 static void on_retry(sim *s, void *subject, uint64_t arg);
 
 static void retry_push(mq_world *w, mq_producer *p, mq_ent e)
