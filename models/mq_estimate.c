@@ -394,21 +394,25 @@ static const char *state_text(const mq_conn *c)
     return "?";
 }
 
-void mq_est_world_drain(const mq_world *w, double backlog, mq_est_drain *out)
+/* Ready copies of scenario queue q: its own and, during a migration, its
+** twin's (consumers of q read both). */
+static double queue_ready(const mq_world *w, size_t q)
+{
+    const mq_queue_rt *qr = &w->queues[q];
+    return (double)qr->ready.n + (qr->paired ? (double)w->queues[qr->twin].ready.n : 0);
+}
+
+/* One queue's drain: the steps of its consumers and producers. */
+static double queue_drain(const mq_world *w, size_t q, const double *rate, mq_est_step *steps,
+                          mq_est_drain *out, char *why, size_t nwhy)
 {
     const mq_scenario *s = w->s;
-    double now = sim_now(w->sim);
-    *out = (mq_est_drain){0};
-    /* one channel solution per group; one step per client */
-    double *rate = calloc(s->nconsumers ? s->nconsumers : 1, sizeof *rate);
-    mq_est_step *steps = calloc(w->ncons + w->nprod + 1, sizeof *steps);
-    SIM_ASSERTF(rate != NULL && steps != NULL, "out of memory");
-    for (size_t g = 0; g < s->nconsumers; g++)
-        rate[g] = mq_est_group_rate(&s->consumers[g], s->run.rtt_s, 0).rate;
+    double now = sim_now(w->sim), mu = 0, lambda = 0;
     const mq_consumer *dead = NULL;
     size_t n = 0, live = 0;
     for (size_t i = 0; i < w->ncons; i++) {
         const mq_consumer *c = w->consumers[i];
+        if ((size_t)c->g->queue != q) continue;
         double at = back_at(w, &c->conn, now);
         if (isinf(at)) {
             if (!dead) dead = c;
@@ -418,7 +422,7 @@ void mq_est_world_drain(const mq_world *w, double backlog, mq_est_drain *out)
         /* back, it takes its free credits from the backlog at once */
         double take = at > now ? -(double)(c->g->prefetch - c->unacked) : 0;
         steps[n++] = (mq_est_step){at - now, r, take};
-        out->mu += r;
+        mu += r;
         live++;
     }
     /* Producers: a buffering one offers its sends from now (they reach the
@@ -427,27 +431,51 @@ void mq_est_world_drain(const mq_world *w, double backlog, mq_est_drain *out)
     ** return; one that never returns offers nothing. */
     for (size_t i = 0; i < w->nprod; i++) {
         const mq_producer *p = w->producers[i];
+        if ((size_t)p->g->queue != q) continue;
         double at = back_at(w, &p->conn, now);
         if (isinf(at)) continue;
         if (p->g->ondown == MQ_ONDOWN_BUFFER) at = now;
         else at = fmax(now, at - mq_producer_retry_span(p->g));
         double l = mq_rate_at_run(s, &p->g->rate, now) / p->g->count;
         steps[n++] = (mq_est_step){at - now, -l, 0};
-        out->lambda += l;
+        lambda += l;
     }
-    out->fluid_s = mq_est_fluid_drain_steps(backlog, steps, n);
-    if (isinf(out->fluid_s)) {
+    out->mu += mu;
+    out->lambda += lambda;
+    double t = mq_est_fluid_drain_steps(queue_ready(w, q), steps, n);
+    if (isinf(t)) {
+        const char *qn = s->queues[q].name;
         if (live == 0 && !dead)
-            snprintf(out->never, sizeof out->never, "the scenario has no consumer");
+            snprintf(why, nwhy, "queue '%s' has no consumer", qn);
         else if (live == 0)
-            snprintf(out->never, sizeof out->never,
-                     "no consumer is connected or will reconnect (group '%s': %s, and no "
-                     "application restart is armed or scheduled)", dead->g->name,
+            snprintf(why, nwhy,
+                     "no consumer of queue '%s' is connected or will reconnect (group '%s': %s, "
+                     "and no application restart is armed or scheduled)", qn, dead->g->name,
                      state_text(&dead->conn));
         else
-            snprintf(out->never, sizeof out->never,
-                     "the consumers that are connected or will reconnect take %.6g msg/s, "
-                     "no more than the %.6g msg/s offered", out->mu, out->lambda);
+            snprintf(why, nwhy,
+                     "the consumers of queue '%s' that are connected or will reconnect take "
+                     "%.6g msg/s, no more than the %.6g msg/s offered", qn, mu, lambda);
+    }
+    return t;
+}
+
+void mq_est_world_drain(const mq_world *w, mq_est_drain *out)
+{
+    const mq_scenario *s = w->s;
+    *out = (mq_est_drain){0};
+    /* one channel solution per group; one step per client */
+    double *rate = calloc(s->nconsumers ? s->nconsumers : 1, sizeof *rate);
+    mq_est_step *steps = calloc(w->ncons + w->nprod + 1, sizeof *steps);
+    SIM_ASSERTF(rate != NULL && steps != NULL, "out of memory");
+    for (size_t g = 0; g < s->nconsumers; g++)
+        rate[g] = mq_est_group_rate(&s->consumers[g], s->run.rtt_s, 0).rate;
+    /* every queue drains on its own; the backlog is gone when the last is */
+    for (size_t q = 0; q < s->nqueues; q++) {
+        char why[sizeof out->never];
+        double t = queue_drain(w, q, rate, steps, out, why, sizeof why);
+        if (isinf(t) && !isinf(out->fluid_s)) snprintf(out->never, sizeof out->never, "%s", why);
+        out->fluid_s = fmax(out->fluid_s, t);
     }
     free(rate);
     free(steps);

@@ -85,12 +85,14 @@ typedef struct mq_est_drain {
     char never[256];     /* why never, or "" */
 } mq_est_drain;
 
-/* The estimate at the current time of w's run, for a backlog (every queue
-** together). The clients that count are those connected or sure to come
+/* The estimate at the current time of w's run: every scenario queue drains
+** on its own (its ready copies, with its twin's during a migration, by its
+** consumers, against its producers), and the backlog is gone when the last
+** queue is. The clients that count are those connected or sure to come
 ** back: their recovery under way and their broker letting them in before
-** they give up, or an application restart armed or scheduled. Each joins
-** at its return time (a producer that buffers its sends counts from now). */
-void mq_est_world_drain(const struct mq_world *w, double backlog, mq_est_drain *out);
+** they give up, or an application restart armed or scheduled. Each joins at
+** its return time (a producer that buffers its sends counts from now). */
+void mq_est_world_drain(const struct mq_world *w, mq_est_drain *out);
 
 const char *mq_est_method_name(mq_est_method m);
 

@@ -232,7 +232,7 @@ static void on_drain_start(sim *s, void *subject, uint64_t arg)
     (void)arg;
     mq_world *w = subject;
     w->backlog_at_drain_from = w->ready_total;
-    mq_est_world_drain(w, (double)w->ready_total, &w->drain_est);
+    mq_est_world_drain(w, &w->drain_est);
     w->drain_armed = 1;
     mq_backlog_changed(w); /* already empty: drained at once */
 }

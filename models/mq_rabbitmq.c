@@ -193,11 +193,10 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
             hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
     }
     st->sched_hold_p3 = hold;
-    /* consumers read the destination first: the source is empty when both are */
-    double b = (double)st->backlog_p3;
-    for (size_t q = 0; q < st->nsrc; q++) b += w->queues[q + st->nsrc].ready.n;
+    /* consumers read the destination first: the source is empty when both
+    ** are, which is what the estimate counts (source and twin) */
     mq_est_drain e;
-    mq_est_world_drain(w, b, &e);
+    mq_est_world_drain(w, &e);
     snprintf(st->never_p3, sizeof st->never_p3, "%s", e.never);
     st->fluid_p3 = fmax(e.fluid_s, hold);
 }

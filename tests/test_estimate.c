@@ -400,6 +400,37 @@ static void test_reconnecting_count_from_return(void **state)
     mq_scenario_free(&s);
 }
 
+/* Each queue drains on its own: a fast group cannot help a slow one. The
+** estimate is the slower queue's, not the pooled B / (mu_a + mu_b). */
+static void test_queues_drain_apart(void **state)
+{
+    (void)state;
+    const char *text =
+        "name: two\n"
+        "run: { duration: 200s, drain_from: 0s, sample_interval: 1s, seed: 3 }\n"
+        "instance: { kind: rabbitmq, edition: professional }\n"
+        "clusters:\n  - name: main\n    brokers:\n      - name: b1\n"
+        "queues:\n  - name: qa\n    broker: b1\n  - name: qb\n    broker: b1\n"
+        "producers:\n  - { name: pa, queue: qa, count: 1, rate: 20 }\n"
+        "  - { name: pb, queue: qb, count: 1, rate: 20 }\n"
+        "consumers:\n"
+        "  - { name: fast, queue: qa, count: 4, prefetch: 10, concurrency: 4,\n"
+        "      processing: { dist: exponential, mean: 10ms } }\n"
+        "  - { name: slow, queue: qb, count: 1, prefetch: 3, concurrency: 1,\n"
+        "      processing: { dist: exponential, mean: 10ms } }\n"
+        "backlog:\n  - { queue: qa, messages: 10000, age: { dist: constant, value: 0s } }\n"
+        "  - { queue: qb, messages: 5000, age: { dist: constant, value: 0s } }\n";
+    mq_scenario s;
+    load(text, &s);
+    double fl, dr = mean_drain(&s, 4, &fl);
+    double slow = mq_est_channel_mva(0.01, 3, 1, s.run.rtt_s);
+    print_message("two queues: fluid %.3f s, simulated %.3f s (mean of 4); slow queue alone "
+                  "%.3f s\n", fl, dr, 5000 / (slow - 20));
+    assert_near(fl, dr, 0.02 * dr);
+    assert_true(fl > 5000 / (slow - 20) * 0.98);
+    mq_scenario_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_grid_against_simulation),
         cmocka_unit_test(test_never),
         cmocka_unit_test(test_reconnecting_count_from_return),
+        cmocka_unit_test(test_queues_drain_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
