@@ -336,6 +336,20 @@ static double mean_drain(const mq_scenario *s, int reps, double *fluid)
     return sum / reps;
 }
 
+/* Load text, run it 4 times: the mean fluid estimate must exceed
+** min_fluid and lie within 2 % of the mean simulated drain. Returns it. */
+static double check_drain(const char *text, const char *what, double min_fluid)
+{
+    mq_scenario s;
+    load(text, &s);
+    double fl, dr = mean_drain(&s, 4, &fl);
+    print_message("%s: fluid %.3f s, simulated %.3f s (mean of 4)\n", what, fl, dr);
+    assert_true(isfinite(fl) && fl > min_fluid);
+    assert_near(fl, dr, 0.02 * dr);
+    mq_scenario_free(&s);
+    return fl;
+}
+
 /* No consumer comes back: the estimates say never, with the reason. */
 static void test_never(void **state)
 {
@@ -367,12 +381,7 @@ static void test_never(void **state)
     char with[4096];
     snprintf(with, sizeof with, "%s  - { at: 30s, type: app_restart, groups: [c], duration: 2s }\n",
              text);
-    load(with, &s);
-    double fl, dr = mean_drain(&s, 4, &fl);
-    print_message("restart at 30 s: fluid %.3f s, simulated %.3f s (mean of 4)\n", fl, dr);
-    assert_true(isfinite(fl) && fl > 22);
-    assert_near(fl, dr, 0.02 * dr);
-    mq_scenario_free(&s);
+    check_drain(with, "restart at 30 s", 22);
 }
 
 /* Consumers in automatic recovery while their broker restarts count from
@@ -391,13 +400,7 @@ static void test_reconnecting_count_from_return(void **state)
         "      processing: { dist: lognormal, mean: 10ms, sigma: 1 } }\n"
         "backlog:\n  - { queue: q, messages: 20000, age: { dist: constant, value: 0s } }\n"
         "events:\n  - { at: 5s, type: broker_restart, duration: 30s }\n";
-    mq_scenario s;
-    load(text, &s);
-    double fl, dr = mean_drain(&s, 4, &fl);
-    print_message("broker back at 35 s: fluid %.3f s, simulated %.3f s (mean of 4)\n", fl, dr);
-    assert_true(fl > 25); /* nobody consumes before the broker is back */
-    assert_near(fl, dr, 0.02 * dr);
-    mq_scenario_free(&s);
+    check_drain(text, "broker back at 35 s", 25); /* nobody consumes before 35 s */
 }
 
 /* Each queue drains on its own: a fast group cannot help a slow one. The
@@ -407,7 +410,7 @@ static void test_queues_drain_apart(void **state)
     (void)state;
     const char *text =
         "name: two\n"
-        "run: { duration: 200s, drain_from: 0s, sample_interval: 1s, seed: 3 }\n"
+        "run: { duration: 200s, rtt: 1ms, drain_from: 0s, sample_interval: 1s, seed: 3 }\n"
         "instance: { kind: rabbitmq, edition: professional }\n"
         "clusters:\n  - name: main\n    brokers:\n      - name: b1\n"
         "queues:\n  - name: qa\n    broker: b1\n  - name: qb\n    broker: b1\n"
@@ -420,15 +423,11 @@ static void test_queues_drain_apart(void **state)
         "      processing: { dist: exponential, mean: 10ms } }\n"
         "backlog:\n  - { queue: qa, messages: 10000, age: { dist: constant, value: 0s } }\n"
         "  - { queue: qb, messages: 5000, age: { dist: constant, value: 0s } }\n";
-    mq_scenario s;
-    load(text, &s);
-    double fl, dr = mean_drain(&s, 4, &fl);
-    double slow = mq_est_channel_mva(0.01, 3, 1, s.run.rtt_s);
-    print_message("two queues: fluid %.3f s, simulated %.3f s (mean of 4); slow queue alone "
-                  "%.3f s\n", fl, dr, 5000 / (slow - 20));
-    assert_near(fl, dr, 0.02 * dr);
-    assert_true(fl > 5000 / (slow - 20) * 0.98);
-    mq_scenario_free(&s);
+    /* the slow queue alone: 5000 at its one channel's rate less 20/s */
+    double pooled = 15000.0 / (4 * 4 / 0.01 + 1 / 0.01 - 40);
+    double fl = check_drain(text, "two queues", 0);
+    assert_true(fl > 1.5 * pooled);
+    assert_near(fl, 5000 / (mq_est_channel_mva(0.01, 3, 1, 1e-3) - 20), 0.01 * fl);
 }
 
 int main(void)
