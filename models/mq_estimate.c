@@ -206,7 +206,7 @@ double mq_est_channel_numeric(const sim_dist *proc, double overhead_s, int p, in
     return ustar > 0 ? 1.0 / ustar : INFINITY;
 }
 
-#define TARGET_SE 1e-3
+#define TARGET_SE MQ_EST_TARGET_SE
 #define MAX_SERVICES 4000000L
 
 /* Numerical solutions already computed in this process (a pure function of
@@ -468,8 +468,12 @@ void mq_est_world_drain(const mq_world *w, mq_est_drain *out)
     double *rate = calloc(s->nconsumers ? s->nconsumers : 1, sizeof *rate);
     mq_est_step *steps = calloc(w->ncons + w->nprod + 1, sizeof *steps);
     SIM_ASSERTF(rate != NULL && steps != NULL, "out of memory");
-    for (size_t g = 0; g < s->nconsumers; g++)
-        rate[g] = mq_est_group_rate(&s->consumers[g], s->run.rtt_s, 0).rate;
+    out->worst_group = -1;
+    for (size_t g = 0; g < s->nconsumers; g++) {
+        mq_est_rate r = mq_est_group_rate(&s->consumers[g], s->run.rtt_s, 0);
+        rate[g] = r.rate;
+        if (r.rel_se > out->worst_se) out->worst_se = r.rel_se, out->worst_group = (int)g;
+    }
     /* every queue drains on its own; the backlog is gone when the last is */
     for (size_t q = 0; q < s->nqueues; q++) {
         char why[sizeof out->never];

@@ -83,7 +83,13 @@ typedef struct mq_est_drain {
     double mu;           /* capacity of the consumers that count, msg/s */
     double lambda;       /* offered by the producers that count, msg/s */
     char never[256];     /* why never, or "" */
+    double worst_se;     /* largest relative standard error of a group's
+                            numerical channel solution (0: all exact) */
+    int worst_group;     /* that group (index into consumers[]), or -1 */
 } mq_est_drain;
+
+/* A numerical channel solution above this relative error is reported. */
+#define MQ_EST_TARGET_SE 1e-3
 
 /* The estimate at the current time of w's run: every scenario queue drains
 ** on its own (its ready copies, with its twin's during a migration, by its

@@ -294,6 +294,14 @@ static void compute_metrics(mq_world *w, mq_result *out)
     double drain = w->drain_armed ? NAN : w->drain_done_at - w->s->run.drain_from_s;
     if (isinf(fluid))
         OOM_CHECK(sim_strs_add(&out->warnings, "drain_time_fluid_s: never: %s", w->drain_est.never));
+    if (w->drain_est.worst_se > MQ_EST_TARGET_SE)
+        OOM_CHECK(sim_strs_add(&out->warnings,
+                               "consume_capacity: group '%s' processes with so heavy a tail that "
+                               "its channel is solved to +/- %.2g %% only, and one run's drain "
+                               "can differ from the fluid estimate by much more (a run's mean "
+                               "processing time rarely reaches the distribution's)",
+                               w->s->consumers[w->drain_est.worst_group].name,
+                               100 * w->drain_est.worst_se));
     if (isnan(drain) && isinf(fluid))
         OOM_CHECK(sim_strs_add(&out->warnings, "backlog of %llu did not drain within the run",
                                (unsigned long long)w->backlog_at_drain_from));

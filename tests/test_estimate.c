@@ -430,6 +430,23 @@ static void test_queues_drain_apart(void **state)
     assert_near(fl, 5000 / (mq_est_channel_mva(0.01, 3, 1, 1e-3) - 20), 0.01 * fl);
 }
 
+/* Processing so heavy-tailed (lognormal sigma 3, CV about 90) that the
+** numerical solution stops above its target error: the run says so. */
+static void test_heavy_tail_warned(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load(scenario("{ dist: lognormal, mean: 10ms, sigma: 3 }", 4, 50, 1, 40, 10, 4000, 60), &s);
+    mq_result r;
+    run_scn(&s, &r);
+    bool said = false;
+    for (size_t i = 0; i < r.warnings.n; i++)
+        said |= strstr(r.warnings.v[i], "consume_capacity: group 'c'") != NULL;
+    assert_true(said);
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_never),
         cmocka_unit_test(test_reconnecting_count_from_return),
         cmocka_unit_test(test_queues_drain_apart),
+        cmocka_unit_test(test_heavy_tail_warned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
