@@ -384,6 +384,35 @@ static void test_never(void **state)
     check_drain(with, "restart at 30 s", 22);
 }
 
+/* The conversion's phase 3 with consumers that the server disconnected and
+** nothing reconnects (the bundled no-auto-recovery downgrade without its
+** application restart): the source never drains, and the estimate says
+** never, naming the group; with the restart it is the phase's 250 s. */
+static void test_conversion_never(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    sim_err err = {{0}};
+    if (scn_load_file("scenarios/rabbitmq/dedicated-to-shared-no-autoreconnect.yaml", &s, &err))
+        fail_msg("load: %s", err.msg);
+    mq_result r;
+    run_scn(&s, &r);
+    assert_near(metric(&r, "source_drain_fluid_s"), metric(&r, "phase3_s"), 0.01);
+    mq_result_free(&r);
+    assert_int_equal(s.nevents, 1);
+    s.events[0].type = MQ_EVENT_RESOURCE_OP; /* no application restart */
+    run_scn(&s, &r);
+    assert_true(isnan(metric(&r, "phase3_s")));
+    assert_true(isinf(metric(&r, "source_drain_fluid_s")));
+    bool said = false;
+    for (size_t i = 0; i < r.warnings.n; i++)
+        said |= strstr(r.warnings.v[i], "source_drain_fluid_s: never") &&
+                strstr(r.warnings.v[i], "no automatic recovery");
+    assert_true(said);
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
 /* Consumers in automatic recovery while their broker restarts count from
 ** the moment their backoff gets them in; producers likewise. */
 static void test_reconnecting_count_from_return(void **state)
@@ -459,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_issue_case_drain),
         cmocka_unit_test(test_grid_against_simulation),
         cmocka_unit_test(test_never),
+        cmocka_unit_test(test_conversion_never),
         cmocka_unit_test(test_reconnecting_count_from_return),
         cmocka_unit_test(test_queues_drain_apart),
         cmocka_unit_test(test_heavy_tail_warned),
