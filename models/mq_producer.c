@@ -178,10 +178,8 @@ static void drop_held(mq_world *w, uint32_t msg, int cause)
     mq_msg_copy_drop_lost(w, msg, cause);
 }
 
-/* Capacity token bucket of a broker (0 = unlimited). Burst: 100 ms. */
-static bool broker_admit(mq_world *w, int broker)
+bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
 {
-    mq_broker_rt *b = &w->brokers[broker];
     double cap = b->capacity_tps;
     if (cap <= 0) return true;
     double now = sim_now(w->sim), burst = fmax(1.0, cap * 0.1);
@@ -202,9 +200,20 @@ double mq_producer_retry_span(const mq_producer_group *g)
 
 static void on_retry(sim *s, void *subject, uint64_t arg);
 
+/* Into the retry ring, kept in due order (an entry is almost always due
+** last; a delayed message held until its due time is not), with the timer
+** at the head's due time. */
 static void retry_push(mq_world *w, mq_producer *p, mq_ent e)
 {
     OOM_CHECK(mq_ring_push_back(&p->retry, e));
+    size_t i = p->retry.n - 1;
+    for (; i > 0 && mq_ring_at(&p->retry, i - 1)->avail_at > e.avail_at; i--)
+        *mq_ring_at(&p->retry, i) = *mq_ring_at(&p->retry, i - 1);
+    *mq_ring_at(&p->retry, i) = e;
+    if (i == 0 && sim_is_pending(w->sim, p->retry_timer) && p->retry.n > 1) {
+        sim_cancel(w->sim, p->retry_timer); /* the new head is due earlier */
+        p->retry_timer = SIM_HANDLE_NONE;
+    }
     if (!sim_is_pending(w->sim, p->retry_timer))
         p->retry_timer = sim_at(w->sim, mq_ring_at(&p->retry, 0)->avail_at,
                                 PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
@@ -216,8 +225,22 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
     const mq_producer_group *g = p->g;
     double now = sim_now(w->sim);
     switch (p->conn.state) {
-    case CONN_UP:
-        if (!broker_admit(w, p->conn.broker) || (w->send_admit && !w->send_admit(w, p))) {
+    case CONN_UP: {
+        mq_msg *m = &w->msgs[e.msg];
+        if (m->scheduled && m->intended > now) {
+            /* A republished copy of a delayed message whose first copy still
+            ** waits in the broker's schedule (which holds one copy): the
+            ** producer holds it until the due time, when it lands next to
+            ** the first, as the broker would deliver both. */
+            e.avail_at = m->intended;
+            retry_push(w, p, e);
+            return;
+        }
+        uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)g->queue);
+        /* the capacity of the cluster that stores the message admits it */
+        if (!mq_capacity_admit(w, &w->brokers[mq_queue_admit_broker(w, &p->conn, q)]) ||
+            (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) ||
+            (w->send_admit && !w->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;
             /* throttled: back off and retry without using up an attempt */
@@ -229,13 +252,16 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             w->msgs[e.msg].dup_cause =
                 w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_SEND_RETRY : DUP_REPUBLISH;
         /* The copy moves to the broker (stored before the producer's copy
-        ** is dropped, so the record stays live throughout). */
-        mq_queue_store(w, mq_queue_route(w, &p->conn, (uint32_t)g->queue), e.msg, 0);
+        ** is dropped, so the record stays live throughout); a delayed
+        ** message not yet due goes to the broker's schedule. */
+        if (m->intended > now) mq_queue_schedule(w, q, e.msg);
+        else mq_queue_store(w, q, e.msg, 0);
         if (g->confirms) unconf_push(w, p, e.msg, now);
         mq_msg_copy_drop(w, e.msg);
         return;
+    }
     case CONN_DETECTING: /* the client does not know yet: into the void */
-        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){e.msg, 0, 0, now}));
+        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
         else drop_held(w, e.msg, LOSS_SEND_FAILED);
         return;
     case CONN_BACKOFF:
@@ -279,6 +305,20 @@ static void on_retry(sim *s, void *subject, uint64_t arg)
                                 K_SEND_RETRY, on_retry, p, 0);
 }
 
+/* A delayed message (a `delayed:` fraction of the group's sends): it is
+** meant to be delivered `delay` after its send, so its intended time, from
+** which its delay is measured, moves there; the broker holds it in its
+** schedule until then. A TTL counts from the send. */
+static void delay_message(mq_producer *p, mq_msg *m, double now)
+{
+    const mq_delayed *d = &p->g->delayed;
+    if (gsl_rng_uniform(p->delay_rng) >= d->fraction) return;
+    double delay = fmax(0, sim_dist_sample(&d->delay, p->delay_rng));
+    m->intended = now + delay;
+    m->measured = m->intended >= p->w->s->run.warmup_s;
+    if (d->ttl_s > 0) m->expire_at = now + d->ttl_s;
+}
+
 static void on_arrival(sim *s, void *subject, uint64_t arg)
 {
     (void)arg;
@@ -286,10 +326,11 @@ static void on_arrival(sim *s, void *subject, uint64_t arg)
     mq_world *w = p->w;
     double now = sim_now(s);
     uint32_t msg = mq_msg_new(w, (uint32_t)p->g->queue, now);
+    if (p->delay_rng) delay_message(p, &w->msgs[msg], now);
     mq_msg_copy_add(w, msg); /* held by the producer until sent */
     w->published++;
     w->iv_published++;
-    send(w, p, (mq_ent){msg, 0, 0, 0});
+    send(w, p, (mq_ent){.msg = msg});
 }
 
 void mq_producers_source(mq_world *w)
@@ -312,7 +353,9 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
         .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
         .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
     };
-    if (!p->conn.rng) {
+    if (g->delayed.fraction > 0)
+        p->delay_rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("delayed"));
+    if (!p->conn.rng || (g->delayed.fraction > 0 && !p->delay_rng)) {
         mq_producer_free(p);
         return NULL;
     }
@@ -323,6 +366,7 @@ void mq_producer_free(mq_producer *p)
 {
     if (!p) return;
     gsl_rng_free(p->conn.rng);
+    gsl_rng_free(p->delay_rng);
     mq_ring_free(&p->buffer);
     mq_ring_free(&p->retry);
     mq_ring_free(&p->unsent);
@@ -354,7 +398,7 @@ void mq_producer_down(mq_world *w, mq_producer *p)
     while (p->unsent.n > 0) {
         mq_ent e = *mq_ring_at(&p->unsent, p->unsent.n - 1);
         p->unsent.n--;
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){e.msg, 0, 0, 0}));
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){.msg = e.msg}));
     }
     unconf_prune(w, p);
     mq_unconf_ring *r = unconf_of(w, p);
@@ -362,7 +406,7 @@ void mq_producer_down(mq_world *w, mq_producer *p)
         mq_unconf *u = mq_unconf_ring_at(r, i);
         if (u->producer != p->id) continue;
         mq_msg_copy_add(w, u->msg); /* a new copy to republish */
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u->msg, 1, 0, 0}));
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){.msg = u->msg, .redelivered = 1}));
         mq_msg_unpin(w, u->msg);
         u->producer = MQ_NONE;
     }

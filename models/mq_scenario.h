@@ -113,6 +113,14 @@ typedef struct mq_reconnect {
                              reconnects after this long; < 0 = never */
 } mq_reconnect;
 
+/* Delayed (scheduled) messages sent during the run: a fraction of a
+** producer group's messages, each delivered `delay` after its send. */
+typedef struct mq_delayed {
+    double fraction;      /* 0 = none, up to 1 */
+    sim_dist delay;       /* s after the send */
+    double ttl_s;         /* expiry after the send if not consumed; 0 = none */
+} mq_delayed;
+
 typedef struct mq_producer_group {
     mq_loc loc;
     char *name;
@@ -131,6 +139,7 @@ typedef struct mq_producer_group {
     mq_ondown ondown;
     mq_reconnect reconnect;
     double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */
+    mq_delayed delayed;
 } mq_producer_group;
 
 typedef struct mq_consumer_group {
