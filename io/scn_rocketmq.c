@@ -236,10 +236,20 @@ int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rock
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
 
-    char msg[512];
-    mq_loc at;
-    if (mq_rocketmq_check(&s->instance, ch, msg, sizeof msg, &at) != MQ_RMQ_OK)
-        return sim_err_at(err, file, at.line, at.col, "%s", msg);
+    /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line
+    ** each, in the order mq_rocketmq_check found them */
+    mq_rmq_violation v[MQ_RMQ_MAX_VIOLATIONS];
+    size_t nv = mq_rocketmq_check(&s->instance, ch, v, MQ_RMQ_MAX_VIOLATIONS);
+    if (nv > MQ_RMQ_MAX_VIOLATIONS) nv = MQ_RMQ_MAX_VIOLATIONS;
+    char all[SIM_ERR_LEN] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < nv && used < sizeof all; i++) {
+        sim_err one;
+        rctx c1 = {file, idx, &one};
+        bad(&c1, v[i].key, "%s", v[i].msg);
+        used += (size_t)snprintf(all + used, sizeof all - used, "%s%s", i ? "\n" : "", one.msg);
+    }
+    if (nv > 0) return sim_err_set(err, "%s", all);
     if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
         return sim_err_at(err, file, 0, 0, "out of memory");
     return 0;

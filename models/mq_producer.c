@@ -172,10 +172,39 @@ void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud)
         }
 }
 
-/* The producer lets go of its copy; with no copy left the message is lost. */
-static void drop_held(mq_world *w, uint32_t msg, int cause)
+/* The producer lets go of its copy; with no copy left the message is lost,
+** and a change model hears which producer lost it and why. */
+static void drop_held(mq_world *w, mq_producer *p, uint32_t msg, int cause, mq_lost_why why)
 {
+    uint64_t before = w->lost_by_cause[cause];
     mq_msg_copy_drop_lost(w, msg, cause);
+    if (w->on_lost && w->lost_by_cause[cause] > before) w->on_lost(w, p, why);
+}
+
+/* Gap between two attempts of a send while the producer is disconnected.
+** A RocketMQ SDK's attempt on a lost connection returns only when its send
+** timeout expires (the request goes unanswered; model-reference #16, #26),
+** then the client backs off; an AMQP client throws at once on a closed
+** channel (#3), so only the application's back-off separates its attempts. */
+static double down_retry_gap(const mq_world *w, const mq_producer_group *g)
+{
+    return g->retry_backoff_s + (w->s->instance.kind == MQ_KIND_ROCKETMQ ? g->send_timeout_s : 0);
+}
+
+/* RocketMQ throttling (model-reference #31; Apache RocketMQ "Sending retry
+** and throttling policy"): a rejected send is retried by the SDK with an
+** exponential back-off, initial 1 s, x1.6, at most 120 s, jitter +/- 0.2,
+** and each retry uses up one of the producer's `retries`; after the last
+** one the SDK throws and the send is lost to the application. The jitter
+** is drawn from the client's reconnect stream (arrivals stay untouched). */
+#define THROTTLE_BACKOFF_S 1.0
+#define THROTTLE_MULTIPLIER 1.6
+#define THROTTLE_BACKOFF_MAX_S 120.0
+#define THROTTLE_JITTER 0.2
+
+double mq_producer_throttle_backoff(int attempt)
+{
+    return fmin(THROTTLE_BACKOFF_S * pow(THROTTLE_MULTIPLIER, attempt), THROTTLE_BACKOFF_MAX_S);
 }
 
 bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
@@ -200,23 +229,28 @@ double mq_producer_retry_span(const mq_producer_group *g)
 
 static void on_retry(sim *s, void *subject, uint64_t arg);
 
-/* Into the retry ring, kept in due order (an entry is almost always due
-** last; a delayed message held until its due time is not), with the timer
-** at the head's due time. */
+/* Into the retry ring, kept in due-time order (back-offs differ by cause
+** and attempt, so a new entry may be due before the last ones: it moves
+** forward past them, O(entries it passes)). */
 static void retry_push(mq_world *w, mq_producer *p, mq_ent e)
 {
     OOM_CHECK(mq_ring_push_back(&p->retry, e));
-    size_t i = p->retry.n - 1;
-    for (; i > 0 && mq_ring_at(&p->retry, i - 1)->avail_at > e.avail_at; i--)
-        *mq_ring_at(&p->retry, i) = *mq_ring_at(&p->retry, i - 1);
-    *mq_ring_at(&p->retry, i) = e;
-    if (i == 0 && sim_is_pending(w->sim, p->retry_timer) && p->retry.n > 1) {
-        sim_cancel(w->sim, p->retry_timer); /* the new head is due earlier */
+    for (size_t i = p->retry.n - 1; i > 0; i--) {
+        mq_ent *a = mq_ring_at(&p->retry, i - 1), *b = mq_ring_at(&p->retry, i);
+        if (a->avail_at <= b->avail_at) break;
+        mq_ent t = *a;
+        *a = *b;
+        *b = t;
+    }
+    double due = mq_ring_at(&p->retry, 0)->avail_at;
+    if (sim_is_pending(w->sim, p->retry_timer) && due < p->retry_due) {
+        sim_cancel(w->sim, p->retry_timer);
         p->retry_timer = SIM_HANDLE_NONE;
     }
-    if (!sim_is_pending(w->sim, p->retry_timer))
-        p->retry_timer = sim_at(w->sim, mq_ring_at(&p->retry, 0)->avail_at,
-                                PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+    if (!sim_is_pending(w->sim, p->retry_timer)) {
+        p->retry_due = due;
+        p->retry_timer = sim_at(w->sim, due, PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+    }
 }
 
 /* One send attempt of a copy the producer holds. */
@@ -243,8 +277,19 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             (w->send_admit && !w->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;
-            /* throttled: back off and retry without using up an attempt */
-            e.avail_at = now + fmax(g->retry_backoff_s, 0.05);
+            if (w->s->instance.kind == MQ_KIND_ROCKETMQ) {
+                /* the SDK's back-off; each throttled retry uses an attempt */
+                if (e.attempts >= g->retries) {
+                    drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_THROTTLED);
+                    return;
+                }
+                double j = 1.0 + THROTTLE_JITTER * (2.0 * gsl_rng_uniform(p->conn.rng) - 1.0);
+                e.avail_at = now + j * mq_producer_throttle_backoff(e.attempts);
+                e.attempts++;
+            } else {
+                /* AMQP: back off and retry without using up an attempt */
+                e.avail_at = now + fmax(g->retry_backoff_s, 0.05);
+            }
             retry_push(w, p, e);
             return;
         }
@@ -262,7 +307,7 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
     }
     case CONN_DETECTING: /* the client does not know yet: into the void */
         if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
-        else drop_held(w, e.msg, LOSS_SEND_FAILED);
+        else drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
         return;
     case CONN_BACKOFF:
     case CONN_CUT_OFF:
@@ -274,15 +319,15 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             w->exceptions++;
             if (e.attempts < g->retries) {
                 e.attempts++;
-                e.avail_at = now + g->retry_backoff_s;
+                e.avail_at = now + down_retry_gap(w, g);
                 retry_push(w, p, e);
             } else {
-                drop_held(w, e.msg, LOSS_SEND_FAILED);
+                drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
             }
             return;
         case MQ_ONDOWN_DROP:
             w->exceptions++;
-            drop_held(w, e.msg, LOSS_SEND_FAILED);
+            drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
             return;
         }
     }
@@ -300,9 +345,10 @@ static void on_retry(sim *s, void *subject, uint64_t arg)
     size_t due = 0;
     while (due < p->retry.n && mq_ring_at(&p->retry, due)->avail_at <= now) due++;
     for (size_t i = 0; i < due; i++) send(w, p, mq_ring_pop_front(&p->retry));
-    if (p->retry.n > 0 && !sim_is_pending(s, p->retry_timer))
-        p->retry_timer = sim_at(s, mq_ring_at(&p->retry, 0)->avail_at, PRIO_CLIENT,
-                                K_SEND_RETRY, on_retry, p, 0);
+    if (p->retry.n > 0 && !sim_is_pending(s, p->retry_timer)) {
+        p->retry_due = mq_ring_at(&p->retry, 0)->avail_at;
+        p->retry_timer = sim_at(s, p->retry_due, PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+    }
 }
 
 /* A delayed message (a `delayed:` fraction of the group's sends): it is
@@ -385,6 +431,17 @@ void mq_producer_start(mq_world *w, mq_producer *p)
 void mq_producer_up(mq_world *w, mq_producer *p)
 {
     size_t n = p->buffer.n; /* sends made while flushing may buffer again */
+    if (w->s->instance.kind == MQ_KIND_ROCKETMQ && p->g->confirms) {
+        /* A RocketMQ sync send blocks until its reply (model-reference #16):
+        ** the buffered sends go out one reply apart, not in one instant. */
+        double gap = confirm_window(w, p->g), t = sim_now(w->sim);
+        for (size_t i = 0; i < n; i++) {
+            mq_ent e = mq_ring_pop_front(&p->buffer);
+            e.avail_at = t + (double)i * gap;
+            retry_push(w, p, e);
+        }
+        return;
+    }
     for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++)
         send(w, p, mq_ring_pop_front(&p->buffer));
 }

@@ -252,7 +252,10 @@ void mq_scenario_free(mq_scenario *s);
 /* The paired baseline of a change (issue 6): remove everything that makes
 ** the scenario a change - the timed events, the RocketMQ spec change and the
 ** RabbitMQ conversion - freeing them, so the same workload can be run
-** without the change on common random numbers. NULL is a no-op. */
+** without the change on common random numbers. A RocketMQ change is kept
+** as its baseline (mq_rocketmq_change.baseline): the instance's current
+** spec, Internet access and bandwidth still apply all run, nothing changes.
+** NULL is a no-op. */
 void mq_scenario_strip_change(mq_scenario *s);
 /* Whether s has anything mq_scenario_strip_change would remove. */
 bool mq_scenario_has_change(const mq_scenario *s);

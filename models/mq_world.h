@@ -38,6 +38,9 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 ** consumer re-reads from its last committed offset (mq_rocketmq.c). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
+/* Why a producer lost a send (told to world.on_lost): its connection was
+** down (or silent) through its attempts, or it stayed throttled. */
+typedef enum mq_lost_why { MQ_LOST_DISCONNECTED, MQ_LOST_THROTTLED } mq_lost_why;
 /* Why a message was lost or expired. */
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
@@ -153,6 +156,7 @@ typedef struct mq_producer {
     mq_ring unsent;     /* confirmed sends made into a silent link: they hold
                            the producer's copy and are republished at the drop */
     sim_handle retry_timer;
+    double retry_due;   /* when retry_timer fires */
 } mq_producer;
 
 /* A processing slot. A delivery still in transit when a slot is free gets
@@ -290,6 +294,10 @@ typedef struct mq_world {
     bool (*send_admit)(struct mq_world *w, mq_producer *p);
     void (*on_ack)(struct mq_world *w, mq_consumer *c, uint32_t msg);
     void (*on_consumer_down)(struct mq_world *w, mq_consumer *c);
+    /* on_lost: producer p's send was lost (its last copy); on_conn_up: c is
+    ** connected again after a cut-off of window_s. */
+    void (*on_lost)(struct mq_world *w, mq_producer *p, mq_lost_why why);
+    void (*on_conn_up)(struct mq_world *w, mq_conn *c, double window_s);
     void *ext;
 } mq_world;
 
@@ -372,6 +380,9 @@ void mq_producers_source(mq_world *w);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);
+/* RocketMQ SDK back-off before retry number attempt + 1 of a throttled
+** send (attempt = retries used so far), s. */
+double mq_producer_throttle_backoff(int attempt);
 /* Visit every message the producer still holds (buffer, retry, sends into a
 ** silent link), pin = false. */
 typedef void (*mq_held_fn)(uint32_t msg, bool pin, void *ud);
