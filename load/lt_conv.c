@@ -434,15 +434,17 @@ static uint64_t source_ready(lt_conv *c, amqp_connection_state_t *ctl)
 }
 
 /* The model's fluid estimate at phase 3 start (mq_rabbitmq.c
-** fluid_at_drain): B / (mu - lambda), scheduled messages aside; with
-** overhead_s > 0, mu from the mean processing time plus that much client
-** work per message (the measured capacity). */
+** fluid_at_drain) with every client connected: B / (mu - lambda) plus the
+** last source delivery's stay in a full channel, scheduled messages aside;
+** with overhead_s > 0, mu from the mean processing time plus that much
+** client work per message (the measured capacity). */
 static double fluid(const lt_conv *c, uint64_t backlog, double now, double overhead_s)
 {
     const mq_scenario *s = c->s;
     double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
-    return mq_est_fluid_drain((double)backlog, mu, lambda);
+    double t = mq_est_fluid_drain((double)backlog, mu, lambda);
+    return backlog > 0 ? t + mq_scenario_channel_cycle(s, overhead_s) : t;
 }
 
 /* Phase 4: close the source for reads (a Shovel per queue carries what

@@ -96,7 +96,10 @@ double mq_est_channel_mva(double t, int p, int k, double d)
         busy += w * (n < k ? n : k);
     }
     free(lw);
-    return busy / z / t;
+    /* A deficit under 1e-12 of the bound is below what the sums resolve;
+    ** the bound is then the value to the last digit. */
+    double x = busy / z / t, bound = mq_est_channel_bound(t, p, k, d);
+    return bound - x <= 1e-12 * bound ? bound : x;
 }
 
 /* ---- the recursion, solved numerically ---------------------------------- */
@@ -403,13 +406,14 @@ static double queue_ready(const mq_world *w, size_t q)
 }
 
 /* One queue's drain: the steps of its consumers and producers. */
-static double queue_drain(const mq_world *w, size_t q, const double *rate, mq_est_step *steps,
-                          mq_est_drain *out, char *why, size_t nwhy)
+static double queue_drain(const mq_world *w, size_t q, const double *rate, int *live_in,
+                          mq_est_step *steps, mq_est_drain *out, char *why, size_t nwhy)
 {
     const mq_scenario *s = w->s;
     double now = sim_now(w->sim), mu = 0, lambda = 0;
     const mq_consumer *dead = NULL;
-    size_t n = 0, live = 0;
+    size_t n = 0, live = 0, up = 0;
+    for (size_t g = 0; g < s->nconsumers; g++) live_in[g] = 0;
     for (size_t i = 0; i < w->ncons; i++) {
         const mq_consumer *c = w->consumers[i];
         if ((size_t)c->g->queue != q) continue;
@@ -419,10 +423,13 @@ static double queue_drain(const mq_world *w, size_t q, const double *rate, mq_es
             continue;
         }
         double r = rate[c->conn.group];
+        up += at <= now;
+        out->pass_s = fmax(out->pass_s, s->run.rtt_s + proc_mean(&c->g->processing));
         /* back, it takes its free credits from the backlog at once */
         double take = at > now ? -(double)(c->g->prefetch - c->unacked) : 0;
         steps[n++] = (mq_est_step){at - now, r, take};
         mu += r;
+        live_in[c->conn.group]++;
         live++;
     }
     /* Producers: a buffering one offers its sends from now (they reach the
@@ -435,14 +442,25 @@ static double queue_drain(const mq_world *w, size_t q, const double *rate, mq_es
         double at = back_at(w, &p->conn, now);
         if (isinf(at)) continue;
         if (p->g->ondown == MQ_ONDOWN_BUFFER) at = now;
-        else at = fmax(now, at - mq_producer_retry_span(p->g));
+        else at = fmax(now, at - mq_producer_retry_span(w, p->g));
         double l = mq_rate_at_run(s, &p->g->rate, now) / p->g->count;
         steps[n++] = (mq_est_step){at - now, -l, 0};
         lambda += l;
     }
-    out->mu += mu;
     out->lambda += lambda;
-    double t = mq_est_fluid_drain_steps(queue_ready(w, q), steps, n);
+    double b = queue_ready(w, q), t = mq_est_fluid_drain_steps(b, steps, n);
+    /* The last delivery taken sits behind the others in its channel: p of
+    ** them (p / X by Little) when its consumer was connected all along; a
+    ** consumer that comes back to a short queue holds its share of it. */
+    for (size_t g = 0; g < s->nconsumers; g++) {
+        const mq_consumer_group *cg = &s->consumers[g];
+        if (!live_in[g] || (size_t)cg->queue != q) continue;
+        int h = up ? cg->prefetch : (int)fmin(cg->prefetch, fmax(1, ceil(b / (double)live)));
+        double x = h == cg->prefetch ? rate[g]
+                                     : mq_est_channel(&cg->processing, 0, h, cg->concurrency,
+                                                      s->run.rtt_s).rate;
+        out->cycle_s = fmax(out->cycle_s, h / x);
+    }
     if (isinf(t)) {
         const char *qn = s->queues[q].name;
         if (live == 0 && !dead)
@@ -466,8 +484,11 @@ void mq_est_world_drain(const mq_world *w, mq_est_drain *out)
     *out = (mq_est_drain){0};
     /* one channel solution per group; one step per client */
     double *rate = calloc(s->nconsumers ? s->nconsumers : 1, sizeof *rate);
+    int *live = calloc(s->nconsumers ? s->nconsumers : 1, sizeof *live);
+    int *counted = calloc(s->nconsumers ? s->nconsumers : 1, sizeof *counted);
     mq_est_step *steps = calloc(w->ncons + w->nprod + 1, sizeof *steps);
-    SIM_ASSERTF(rate != NULL && steps != NULL, "out of memory");
+    SIM_ASSERTF(rate != NULL && live != NULL && counted != NULL && steps != NULL,
+                "out of memory");
     out->worst_group = -1;
     for (size_t g = 0; g < s->nconsumers; g++) {
         mq_est_rate r = mq_est_group_rate(&s->consumers[g], s->run.rtt_s, 0);
@@ -477,10 +498,15 @@ void mq_est_world_drain(const mq_world *w, mq_est_drain *out)
     /* every queue drains on its own; the backlog is gone when the last is */
     for (size_t q = 0; q < s->nqueues; q++) {
         char why[sizeof out->never];
-        double t = queue_drain(w, q, rate, steps, out, why, sizeof why);
+        double t = queue_drain(w, q, rate, live, steps, out, why, sizeof why);
+        for (size_t g = 0; g < s->nconsumers; g++) counted[g] += live[g];
         if (isinf(t) && !isinf(out->fluid_s)) snprintf(out->never, sizeof out->never, "%s", why);
         out->fluid_s = fmax(out->fluid_s, t);
     }
+    /* capacity per group, count x rate, as mq_scenario_consume_capacity */
+    for (size_t g = 0; g < s->nconsumers; g++) out->mu += counted[g] * rate[g];
     free(rate);
+    free(live);
+    free(counted);
     free(steps);
 }

@@ -83,6 +83,12 @@ typedef struct mq_est_drain {
     double mu;           /* capacity of the consumers that count, msg/s */
     double lambda;       /* offered by the producers that count, msg/s */
     char never[256];     /* why never, or "" */
+    double cycle_s;      /* how long after the last take the last delivery
+                            taken is processed: the stay behind the others
+                            in its channel, p / X (Little) for a full one;
+                            the longest over the queues */
+    double pass_s;       /* longest round trip plus mean processing among
+                            them: the stay of a delivery in an idle channel */
     double worst_se;     /* largest relative standard error of a group's
                             numerical channel solution (0: all exact) */
     int worst_group;     /* that group (index into consumers[]), or -1 */
@@ -97,7 +103,9 @@ typedef struct mq_est_drain {
 ** queue is. The clients that count are those connected or sure to come
 ** back: their recovery under way and their broker letting them in before
 ** they give up, or an application restart armed or scheduled. Each joins at
-** its return time (a producer that buffers its sends counts from now). */
+** its return time (a producer that buffers its sends counts from now); a
+** returning consumer takes its free credits at once. The time is when the
+** ready copies are all taken (drain_time_s). */
 void mq_est_world_drain(const struct mq_world *w, mq_est_drain *out);
 
 const char *mq_est_method_name(mq_est_method m);

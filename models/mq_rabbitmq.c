@@ -218,12 +218,24 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
             hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
     }
     st->sched_hold_p3 = hold;
-    /* consumers read the destination first: the source is empty when both
-    ** are, which is what the estimate counts (source and twin) */
+    /* Consumers read the destination first: the source's ready copies are
+    ** all taken when both queues' are (the estimate counts source and
+    ** twin). The phase then waits for the last delivery taken from the
+    ** source to be processed and acked: it sits behind a full channel
+    ** (cycle_s). A scheduled message due last is taken by an idle channel:
+    ** one round trip and its processing (pass_s). Nothing on the source:
+    ** the phase ends at once. */
     mq_est_drain e;
     mq_est_world_drain(w, &e);
     snprintf(st->never_p3, sizeof st->never_p3, "%s", e.never);
-    st->fluid_p3 = fmax(e.fluid_s, hold);
+    double flow = st->backlog_p3 > 0 ? e.fluid_s + e.cycle_s : st->unacked_p3 > 0 ? e.cycle_s : 0;
+    if (st->unacked_p3 > 0 && !(e.mu > 0)) {
+        flow = INFINITY; /* requeued when their consumers' drops are noticed, then nobody */
+        snprintf(st->never_p3, sizeof st->never_p3,
+                 "no consumer is connected or will reconnect to process the %llu deliveries "
+                 "taken from the source and not acked", (unsigned long long)st->unacked_p3);
+    }
+    st->fluid_p3 = fmax(flow, hold > 0 ? hold + e.pass_s : 0);
 }
 
 static void privatelink_cut(mq_world *w, rb_state *st)

@@ -32,6 +32,16 @@ double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s)
     return mu;
 }
 
+double mq_scenario_channel_cycle(const mq_scenario *s, double overhead_s)
+{
+    double cycle = 0;
+    for (size_t i = 0; i < s->nconsumers; i++) {
+        const mq_consumer_group *g = &s->consumers[i];
+        cycle = fmax(cycle, g->prefetch / mq_est_group_rate(g, s->run.rtt_s, overhead_s).rate);
+    }
+    return cycle;
+}
+
 void mq_scenario_free(mq_scenario *s)
 {
     if (!s) return;

@@ -269,5 +269,9 @@ bool mq_scenario_has_change(const mq_scenario *s);
 ** measured client cost). */
 double mq_scenario_peak_rate(const mq_scenario *s);
 double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s);
+/* The longest stay of a delivery in a full consumer channel, p / X (Little),
+** over the groups: how long after the last take the last delivery taken is
+** processed. */
+double mq_scenario_channel_cycle(const mq_scenario *s, double overhead_s);
 
 #endif

@@ -392,7 +392,7 @@ void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud);
 /* Stored sends of p whose confirm is still outstanding now. */
 uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p);
 /* Retry window of a disconnected producer's sends (mq_producer.c). */
-double mq_producer_retry_span(const mq_producer_group *g);
+double mq_producer_retry_span(const mq_world *w, const mq_producer_group *g);
 
 /* mq_consumer.c */
 /* The end-of-processing event's argument: the slot, and the message (a

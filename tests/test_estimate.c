@@ -318,6 +318,14 @@ static void test_grid_against_simulation(void **state)
     }
 }
 
+/* Whether a warning of r contains both a and b (b may be NULL). */
+static bool warned(const mq_result *r, const char *a, const char *b)
+{
+    for (size_t i = 0; i < r->warnings.n; i++)
+        if (strstr(r->warnings.v[i], a) && (!b || strstr(r->warnings.v[i], b))) return true;
+    return false;
+}
+
 /* Mean drain_time_s over reps replications; the mean of their fluid
 ** estimates (each from its own backlog at drain_from) in *fluid. */
 static double mean_drain(const mq_scenario *s, int reps, double *fluid)
@@ -370,11 +378,7 @@ static void test_never(void **state)
     run_scn(&s, &r);
     assert_true(isnan(metric(&r, "drain_time_s")));
     assert_true(isinf(metric(&r, "drain_time_fluid_s")));
-    bool said = false;
-    for (size_t i = 0; i < r.warnings.n; i++)
-        said |= strstr(r.warnings.v[i], "drain_time_fluid_s: never") &&
-                strstr(r.warnings.v[i], "'c'") && strstr(r.warnings.v[i], "no automatic recovery");
-    assert_true(said);
+    assert_true(warned(&r, "drain_time_fluid_s: never", "group 'c': cut off, with no automatic"));
     mq_result_free(&r);
     /* the same with the application restarted at 30 s: counted from then */
     mq_scenario_free(&s);
@@ -397,18 +401,16 @@ static void test_conversion_never(void **state)
         fail_msg("load: %s", err.msg);
     mq_result r;
     run_scn(&s, &r);
-    assert_near(metric(&r, "source_drain_fluid_s"), metric(&r, "phase3_s"), 0.01);
+    /* to the processing of the last few deliveries, which a fluid does not
+    ** resolve (6 messages left on the source, RTT 1 ms, 20 ms each) */
+    assert_near(metric(&r, "source_drain_fluid_s"), metric(&r, "phase3_s"), 0.1);
     mq_result_free(&r);
     assert_int_equal(s.nevents, 1);
     s.events[0].type = MQ_EVENT_RESOURCE_OP; /* no application restart */
     run_scn(&s, &r);
     assert_true(isnan(metric(&r, "phase3_s")));
     assert_true(isinf(metric(&r, "source_drain_fluid_s")));
-    bool said = false;
-    for (size_t i = 0; i < r.warnings.n; i++)
-        said |= strstr(r.warnings.v[i], "source_drain_fluid_s: never") &&
-                strstr(r.warnings.v[i], "no automatic recovery");
-    assert_true(said);
+    assert_true(warned(&r, "source_drain_fluid_s: never", "no automatic recovery"));
     mq_result_free(&r);
     mq_scenario_free(&s);
 }
@@ -468,10 +470,7 @@ static void test_heavy_tail_warned(void **state)
     load(scenario("{ dist: lognormal, mean: 10ms, sigma: 3 }", 4, 50, 1, 40, 10, 4000, 60), &s);
     mq_result r;
     run_scn(&s, &r);
-    bool said = false;
-    for (size_t i = 0; i < r.warnings.n; i++)
-        said |= strstr(r.warnings.v[i], "consume_capacity: group 'c'") != NULL;
-    assert_true(said);
+    assert_true(warned(&r, "consume_capacity: group 'c'", NULL));
     mq_result_free(&r);
     mq_scenario_free(&s);
 }
