@@ -6,6 +6,7 @@
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      engine and end-to-end benchmarks, figures printed
 #   make validate   closed-form queueing cases -> docs/VALIDATION.md
+#   make conformance the real Java / pika / Go clients vs their profiles -> docs/VALIDATION.md
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
@@ -40,9 +41,26 @@ TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  = build/.deps-ok
 
-.PHONY: all deps demo test asan bench validate clean baselines
+.PHONY: all deps demo test asan bench validate clean baselines drivers conformance
 .SECONDARY:
-all: mqsim
+all: mqsim drivers
+
+# The real-library drivers of `mqsim load --clients real` (load/clients/):
+# always under build/ (lt_real.c looks there, whatever $(BUILD) is). The Go
+# one builds against Debian's amqp091-go source tree, without modules, with
+# its build cache under build/ (so CI as root never writes to a HOME).
+JAVA_DRIVER = build/java/MqsimClientJava.class
+GO_DRIVER   = build/mqsim-client-go
+drivers: $(JAVA_DRIVER) $(GO_DRIVER)
+
+$(JAVA_DRIVER): load/clients/java/MqsimClientJava.java | $(DEPS_OK)
+	@mkdir -p build/java
+	javac -Xlint:-options -d build/java -cp /usr/share/java/amqp-client.jar $<
+
+$(GO_DRIVER): load/clients/go/main.go | $(DEPS_OK)
+	@mkdir -p build/gocache
+	cd load/clients/go && GOCACHE=$(CURDIR)/build/gocache GO111MODULE=off \
+	    GOPATH=/usr/share/gocode go build -o $(CURDIR)/$@.tmp . && mv $(CURDIR)/$@.tmp $(CURDIR)/$@
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p build
@@ -67,7 +85,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 demo: mqsim
 	./mqsim run scenarios/steady-state.yaml
 
-test: $(BUILD)/mqsim $(TEST_BIN)
+test: $(BUILD)/mqsim $(TEST_BIN) drivers
 	@bash tests/run.sh $(BUILD)
 
 asan:
@@ -94,6 +112,19 @@ baselines: $(BUILD)/mqsim
 	    if [ $$r -ne 0 ] && [ $$r -ne 3 ]; then echo "baselines: $$f failed ($$r)"; exit 1; fi; \
 	    rm -f $$d/*.png $$d/timeseries.csv; echo $$f > $$d/scenario.txt; echo "baseline $$d"; \
 	done
+
+# The real client libraries against their profiles (scripts/conformance.sh):
+# every library x disruption, 3 real runs per cell (1 for the long ones),
+# each beside `mqsim run --replications 5`; rewrites the table in
+# docs/VALIDATION.md. About 90 minutes, one private broker at a time.
+conformance: $(BUILD)/mqsim drivers
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 3 \
+	    java-close pika-close go-close java-silence8 pika-silence8 go-silence8 \
+	    java-restart pika-restart go-restart
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 1 \
+	    java-silence30 pika-silence30 go-silence30 java-silencelong pika-silencelong \
+	    go-silencelong java-outage pika-outage go-outage
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh docs
 
 clean:
 	rm -rf build mqsim

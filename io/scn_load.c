@@ -701,6 +701,7 @@ static int load_instance(ctx *c, const raw_instance *r, mq_instance *in)
     in->billing = (mq_billing)ENUM_OR(r->billing, MQ_BILL_SUBSCRIPTION);
     in->state = (mq_state)ENUM_OR(r->state, MQ_STATE_IN_SERVICE);
     in->internet = BOOL_OR(r->internet, false);
+    in->internet_unset = r->internet == NULL;
     if (get_num(c, "instance", "spec_tps", r->spec_tps, 0, true, 1e9, 0,
                 &in->spec_tps) < 0)
         return -1;

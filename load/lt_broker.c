@@ -14,6 +14,7 @@
 #include "load/lt_broker.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -469,4 +470,27 @@ void lt_broker_stop(lt_broker *b)
         rm_tree_sync(b->dir);
         b->dir[0] = '\0';
     }
+}
+
+int lt_broker_freeze(const lt_broker *b, bool freeze, sim_err *err)
+{
+    if (!b || b->pgid <= 0) return sim_err_set(err, "the broker was not started here: cannot freeze it");
+    DIR *d = opendir("/proc");
+    if (!d) return sim_err_set(err, "/proc: %s", strerror(errno));
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || getpgid((pid_t)pid) != b->pgid) continue;
+        char path[64], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        if (!fgets(comm, sizeof comm, f)) comm[0] = '\0';
+        fclose(f);
+        if (strncmp(comm, "beam", 4) != 0) continue;
+        if (kill((pid_t)pid, freeze ? SIGSTOP : SIGCONT) == 0) n++;
+    }
+    closedir(d);
+    return n > 0 ? 0 : sim_err_set(err, "no Erlang VM (beam) found in the broker's process group");
 }

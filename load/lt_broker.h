@@ -30,6 +30,7 @@
 
 #include "sim/sim_err.h"
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 typedef struct lt_broker {
@@ -63,6 +64,12 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err);
 ** group, then remove the temp folder. Safe to call twice or on a zeroed
 ** struct. */
 void lt_broker_stop(lt_broker *b);
+
+/* Freeze (SIGSTOP) or thaw (SIGCONT) the node's Erlang VM (beam.smp in
+** its process group): a silent peer. The kernel still accepts and buffers
+** the clients' bytes, nothing answers. 0 ok; -1 when the node is not ours
+** or no VM was found. */
+int lt_broker_freeze(const lt_broker *b, bool freeze, sim_err *err);
 
 /* Run `rabbitmqctl -n NODE ARGS...` (NULL-terminated argv after the node)
 ** for b (or, with b == NULL or b->node empty, the environment's default

@@ -6,7 +6,9 @@
 **                   cannot reconnect until the broker is back;
 **   disconnect      the listed groups (all by default) are dropped from the
 **                   broker (all by default) and refused for `duration`
-**                   (or not refused at all: "until_reconnect");
+**                   (or not refused at all: "until_reconnect"); a silent
+**                   one with a duration is a silence: clients that have
+**                   not noticed it by its end keep their connections;
 **   app_restart     the listed groups' applications restart: they drop their
 **                   connections and reconnect after `duration`, whatever
 **                   their recovery settings;
@@ -81,6 +83,23 @@ static bool match_group(const mq_event *ev, const mq_conn *c)
     return selected(ev, c->consumer, c->group);
 }
 
+/* A silent disconnect of `duration` ends: every matched client that has
+** not noticed the silence yet keeps its connection (mq_conn_resume). */
+static void on_silence_end(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    mq_world *w = subject;
+    const mq_event *ev = &w->s->events[arg];
+    for (size_t i = 0; i < w->nprod; i++) {
+        mq_conn *c = &w->producers[i]->conn;
+        if (match_broker_group(ev, c)) mq_conn_resume(w, c);
+    }
+    for (size_t i = 0; i < w->ncons; i++) {
+        mq_conn *c = &w->consumers[i]->conn;
+        if (match_broker_group(ev, c)) mq_conn_resume(w, c);
+    }
+}
+
 static void on_end(sim *s, void *subject, uint64_t arg)
 {
     (void)s;
@@ -142,6 +161,8 @@ static void on_start(sim *s, void *subject, uint64_t arg)
                     w->brokers[b].blocked_until[mq_group_slot(sc, true, (int)g)] = now + d;
         }
         drop_clients(w, ev, match_broker_group, -1);
+        if (ev->silent && ev->duration_s > 0)
+            sim_at(s, now + d, PRIO_EVENT, K_EVENT_END, on_silence_end, w, arg);
         break;
     case MQ_EVENT_APP_RESTART:
         if (ev->rolling_s > 0) {

@@ -48,6 +48,12 @@ void mq_client_on_silent(mq_world *w, mq_conn *c)
     if (c->consumer) mq_consumer_silent(w, (mq_consumer *)c);
 }
 
+void mq_client_on_resume(mq_world *w, mq_conn *c)
+{
+    if (c->consumer) mq_consumer_resume(w, (mq_consumer *)c);
+    else mq_producer_resume(w, (mq_producer *)c, sim_now(w->sim) - c->down_since);
+}
+
 /* ---- lookahead --------------------------------------------------------- */
 
 /* The engine shows us an event a few places ahead (sim_set_lookahead): start

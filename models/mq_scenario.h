@@ -63,6 +63,7 @@ typedef struct mq_instance {
     mq_billing billing;
     mq_state state;
     bool internet;        /* Internet (public endpoint) access enabled */
+    bool internet_unset;  /* the scenario left `internet` out: a change model infers it */
     double bandwidth_mbps;/* Internet bandwidth, Mbit/s; 0 = unlimited */
 } mq_instance;
 

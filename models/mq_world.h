@@ -70,7 +70,9 @@ typedef struct mq_ent {
     uint32_t msg;
     uint8_t redelivered; /* queues/consumers: a redelivery; producers: a
                             republish of a copy the broker already has */
-    uint8_t attempts;    /* producers: failed send attempts so far */
+    uint8_t attempts;    /* producers: failed send attempts so far;
+                            consumers: 1 = processed and acked into a silent
+                            link (the ack lands if the link comes back) */
     uint8_t from_twin;   /* consumers: taken from the twin of the group's
                             queue (a migration's destination), whose unacked
                             count it holds until its ack */
@@ -153,9 +155,12 @@ typedef struct mq_producer {
     uint32_t id;        /* index into world.producers */
     mq_ring buffer;     /* sends waiting for the connection */
     mq_ring retry;      /* failed sends waiting to be retried, by due time */
-    mq_ring unsent;     /* confirmed sends made into a silent link: they hold
-                           the producer's copy and are republished at the drop */
+    mq_ring unsent;     /* sends made into a silent link: they hold the
+                           producer's copy; stored if the link comes back,
+                           republished (confirms) or lost at the drop */
     sim_handle retry_timer;
+    bool confirm_times_out; /* the application's wait for a confirm has a
+                               timeout (profile: mq_profile.confirm_wait_times_out) */
     double retry_due;   /* when retry_timer fires */
 } mq_producer;
 
@@ -187,6 +192,8 @@ typedef struct mq_consumer {
     int busy;           /* slots processing (incl. orphans) */
     int unacked;        /* buffer + non-orphan busy slots */
     bool waiting;       /* registered as wanting messages */
+    bool buffer_on_close; /* deliveries read before a server-side close are
+                             still processed (profile: process_buffer_on_close) */
     uint32_t starts;    /* slot starts so far (mq_slot.seq) */
     double *stash;      /* processing times drawn for starts that were undone,
                            next first: the next starts use them (<= concurrency) */
@@ -361,6 +368,11 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
 void mq_client_on_up(mq_world *w, mq_conn *c);
 void mq_client_on_down(mq_world *w, mq_conn *c);
 void mq_client_on_silent(mq_world *w, mq_conn *c);
+/* The silence ends before the client noticed: the same connection carries
+** on (no reconnect); the cut-off window is the silence. No-op unless c is
+** still DETECTING. */
+void mq_conn_resume(mq_world *w, mq_conn *c);
+void mq_client_on_resume(mq_world *w, mq_conn *c);
 void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 
 /* mq_producer.c */
@@ -380,6 +392,8 @@ void mq_producers_source(mq_world *w);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);
+/* The silent link came back after silence_s: what was sent into it lands. */
+void mq_producer_resume(mq_world *w, mq_producer *p, double silence_s);
 /* RocketMQ SDK back-off before retry number attempt + 1 of a throttled
 ** send (attempt = retries used so far), s. */
 double mq_producer_throttle_backoff(int attempt);
@@ -410,6 +424,8 @@ void mq_consumer_up(mq_world *w, mq_consumer *c);
 void mq_consumer_down(mq_world *w, mq_consumer *c);
 /* The link went silent (not yet detected): deliveries in transit never arrive. */
 void mq_consumer_silent(mq_world *w, mq_consumer *c);
+/* The silent link came back: acks sent into it land, processing goes on. */
+void mq_consumer_resume(mq_world *w, mq_consumer *c);
 /* The queue has a message for a waiting consumer. */
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
 /* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */

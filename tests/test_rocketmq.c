@@ -928,6 +928,35 @@ static void test_internet_access(void **state)
     mq_scenario_free(&s);
 }
 
+/* `instance.internet` left out: read from the rest of the scenario, never
+** as "off", which would cut off the public clients the user describes as
+** working today; the assumption is stated. */
+static void test_internet_unset_inferred(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: pub, queue: qb, endpoint: public, rate: 20 }\n"
+        "consumers:\n"
+        "  - { name: cp, queue: qb, endpoint: public, idempotent: true,\n"
+        "      processing: { dist: constant, value: 1ms } }\n";
+    mq_result r;
+    run_text(scn("edition: professional", body, "  at: 60s\n  to: { spec_tps: 2000 }\n"), &r);
+    assert_near(metric(&r, "clients_cut_off_internet"), 0, 0);
+    assert_near(metric(&r, "lost_internet_off"), 0, 0);
+    mq_result_free(&r);
+    mq_scenario s;
+    must_load(scn("edition: professional", body, "  at: 60s\n  to: { spec_tps: 2000 }\n"), &s);
+    assert_true(s.instance.internet);
+    assert_true(has_warning(&s, "instance.internet is not set; assumed on"));
+    mq_scenario_free(&s);
+    /* a change that enables access says it is off today */
+    must_load(scn("edition: professional", body, "  at: 60s\n  to: { internet: true }\n"), &s);
+    assert_false(s.instance.internet);
+    assert_true(has_warning(&s, "assumed off because rocketmq_change.to.internet enables it"));
+    mq_scenario_free(&s);
+}
+
 /* Item 15: the seed's advice in the check summary (and so in the run's
 ** warnings and the report), and a price table against the direction. */
 static void test_advice_and_prices(void **state)
@@ -1009,6 +1038,7 @@ int main(void)
         cmocka_unit_test(test_standalone_losses_explained),
         cmocka_unit_test(test_throttle_retries_bounded),
         cmocka_unit_test(test_internet_access),
+        cmocka_unit_test(test_internet_unset_inferred),
         cmocka_unit_test(test_advice_and_prices),
     };
     return cmocka_run_group_tests_name("rocketmq", tests, NULL, NULL);

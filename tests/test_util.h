@@ -15,6 +15,7 @@
 #define TEST_UTIL_H
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -34,6 +35,22 @@ static inline int sh(const char *cmd)
 {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A private scratch folder /tmp/mqsim-TAG-XXXXXX (other checkouts may run
+** the same test at once, so no fixed names) into dir; 0 ok. And its removal
+** with everything in it; 0 ok. */
+static inline int scratch_make(char *dir, size_t n, const char *tag)
+{
+    snprintf(dir, n, "/tmp/mqsim-%s-XXXXXX", tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int scratch_remove(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return sh(cmd) == 0 ? 0 : -1;
 }
 
 #endif
