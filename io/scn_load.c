@@ -763,6 +763,15 @@ static int load_topology(ctx *c, const scn_raw *raw)
         }
         snprintf(paths[np], 80, "%s.name", base);
         c->queues.v[i] = (nent){q->name, (int)i, false, paths[np++]};
+        q->type = (mq_qtype)ENUM_OR(raw->queues[i].type, MQ_QTYPE_CLASSIC);
+        if (q->type != MQ_QTYPE_CLASSIC &&
+            sim_strs_add(&s->warnings, "%s:%d:%d: queue '%s' is a %s queue; the model "
+                         "simulates it as a classic queue (replication and its delays "
+                         "are not modelled)", c->file, q->loc.line, q->loc.col, q->name,
+                         q->type == MQ_QTYPE_QUORUM ? "quorum" : "stream")) {
+            rc = oom(c);
+            goto out;
+        }
         const char *want = raw->queues[i].broker;
         if (!want) {
             if (s->nbrokers != 1) {
@@ -1041,9 +1050,39 @@ int scn_load_string(const char *name, const char *text, size_t len,
     return rc;
 }
 
+/* Standard input ("-"), read once per process and kept: a command that
+** loads its scenario twice (a run with its paired baseline) gets the same
+** text both times. Freed at exit by the OS (one buffer of <= 4 MiB). */
+static char *stdin_text;
+static size_t stdin_len;
+
+static int load_stdin(mq_scenario *out, sim_err *err)
+{
+    const char *name = "<stdin>";
+    if (!stdin_text) {
+        size_t cap = SCN_MAX_BYTES + 1, n = 0, k;
+        char *buf = malloc(cap);
+        if (!buf) return sim_err_at(err, name, 0, 0, "out of memory");
+        while (n < cap && (k = fread(buf + n, 1, cap - n, stdin)) > 0) n += k;
+        if (ferror(stdin)) {
+            free(buf);
+            return sim_err_at(err, name, 0, 0, "read error");
+        }
+        if (n > SCN_MAX_BYTES) {
+            free(buf);
+            return sim_err_at(err, name, 0, 0, "the input is too large (more than "
+                              "%zu bytes = 4 MiB)", SCN_MAX_BYTES);
+        }
+        stdin_text = buf;
+        stdin_len = n;
+    }
+    return scn_load_string(name, stdin_text, stdin_len, out, err);
+}
+
 int scn_load_file(const char *path, mq_scenario *out, sim_err *err)
 {
     *out = (mq_scenario){0};
+    if (!strcmp(path, "-")) return load_stdin(out, err);
     FILE *f = fopen(path, "rb");
     if (!f)
         return sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));

@@ -9,7 +9,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libgsl-dev libcsv-dev libplot-dev plotutils \
-libcmocka-dev libyaml-dev libcyaml-dev libjansson-dev rabbitmq-server librabbitmq-dev libopenmpi-dev openmpi-bin chromium"
+libcmocka-dev libyaml-dev libcyaml-dev libjansson-dev rabbitmq-server librabbitmq-dev libcurl4-openssl-dev libopenmpi-dev openmpi-bin chromium"
 
 missing=""
 for p in $PACKAGES; do
