@@ -5,7 +5,9 @@
 ** [--name N] [--timeout T] [--allow-remote]`: sample a RabbitMQ broker's
 ** management API over the window (load/lt_capture.h) and write a scenario
 ** that `mqsim check` accepts (to FILE or standard output), so that
-** `mqsim capture ... | mqsim run - --at HH:MM` works.
+** `mqsim capture ... --change conversion.yaml | mqsim run - --at HH:MM`
+** works: --change appends the planned change to the captured scenario, and
+** the whole is checked before anything is written.
 **
 ** The password is read from a file (first line), never from the command
 ** line where `ps` shows it; without --password-file the user must be guest
@@ -19,6 +21,8 @@
 #include "cli/cli.h"
 #include "io/out_file.h"
 #include "io/rate_csv.h"
+#include "io/scn_load.h"
+#include "io/scn_yaml.h"
 #include "io/units.h"
 #include "load/lt_capture.h"
 
@@ -33,7 +37,8 @@ static void capture_usage(FILE *f)
         "usage: mqsim capture --broker http://HOST:PORT [--user U --password-file F]\n"
         "                     [--vhost V] [--window T] [--out FILE.yaml]\n"
         "                     [--rate-profile FILE.csv [--rate-profile-utc]] [--duration T]\n"
-        "                     [--name N] [--timeout T] [--sample-interval T] [--allow-remote]\n"
+        "                     [--name N] [--timeout T] [--sample-interval T] [--change FILE]\n"
+        "                     [--allow-remote]\n"
         "  --broker URL        the management HTTP API (loopback only unless --allow-remote)\n"
         "  --user U            API user (default guest)\n"
         "  --password-file F   file whose first line is the password (default: guest's\n"
@@ -46,6 +51,8 @@ static void capture_usage(FILE *f)
         "  --duration T        run.duration of the scenario (default 10m)\n"
         "  --name N            scenario name (default captured)\n"
         "  --timeout T         time limit of each request (default 10s)\n"
+        "  --change FILE       append this YAML (the planned change: rabbitmq_conversion,\n"
+        "                      events, budget) to the captured scenario\n"
         "  --sample-interval T time between samples (default 1s; at most the broker's\n"
         "                      statistics interval, 5 s by default, for exact rates)\n"
         "  --allow-remote      permit a broker outside loopback\n"
@@ -54,7 +61,7 @@ static void capture_usage(FILE *f)
 
 typedef struct cap_args {
     const char *broker, *user, *pwfile, *vhost, *window, *out, *profile, *duration, *name,
-        *timeout, *interval;
+        *timeout, *interval, *change;
     bool allow_remote, profile_utc;
 } cap_args;
 
@@ -67,6 +74,7 @@ static int parse(int argc, char **argv, cap_args *a)
         {"--vhost", &a->vhost}, {"--window", &a->window}, {"--out", &a->out},
         {"--rate-profile", &a->profile}, {"--duration", &a->duration}, {"--name", &a->name},
         {"--timeout", &a->timeout}, {"--sample-interval", &a->interval},
+        {"--change", &a->change},
     };
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -114,6 +122,42 @@ static int read_password(const char *path, char *pw, size_t n, sim_err *err)
     fclose(f);
     pw[strcspn(pw, "\r\n")] = '\0';
     if (!pw[0]) return sim_err_set(err, "--password-file %s: empty first line", path);
+    return 0;
+}
+
+/* Append the change file to the captured text (*text, *len: a memstream's
+** buffer, reallocated) and check that the whole loads. 0 ok; -1 with a
+** message (nothing is written then). */
+static int add_change(const char *path, char **text, size_t *len, sim_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return sim_err_set(err, "--change %s: cannot open", path);
+    char *frag = malloc(SCN_MAX_BYTES + 1);
+    size_t n = frag ? fread(frag, 1, SCN_MAX_BYTES + 1, f) : 0;
+    fclose(f);
+    if (!frag || n > SCN_MAX_BYTES) {
+        free(frag);
+        return sim_err_set(err, "--change %s: %s", path, frag ? "larger than 4 MiB" : "out of memory");
+    }
+    char head[600];
+    int hn = snprintf(head, sizeof head, "# The change: --change %.500s (not captured)\n", path);
+    char *t = realloc(*text, *len + (size_t)hn + n + 2);
+    if (!t) {
+        free(frag);
+        return sim_err_set(err, "out of memory");
+    }
+    memcpy(t + *len, head, (size_t)hn);
+    memcpy(t + *len + hn, frag, n);
+    *len += (size_t)hn + n;
+    if (n && frag[n - 1] != '\n') t[(*len)++] = '\n';
+    t[*len] = '\0';
+    *text = t;
+    free(frag);
+    mq_scenario s;
+    char name[600];
+    snprintf(name, sizeof name, "<capture + %.500s>", path);
+    if (scn_load_string(name, t, *len, &s, err)) return -1;
+    mq_scenario_free(&s);
     return 0;
 }
 
@@ -196,6 +240,10 @@ int cli_capture(int argc, char **argv)
         rc = CLI_INTERNAL;
     }
     if (mem) fclose(mem);
+    if (rc == CLI_OK && a.change && add_change(a.change, &text, &len, &err)) {
+        fprintf(stderr, "mqsim capture: %s\n", err.msg);
+        rc = CLI_USAGE;
+    }
     if (rc == CLI_OK) {
         if (a.out) {
             out_file f;

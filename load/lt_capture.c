@@ -331,9 +331,10 @@ static int derive_producers(lt_capture *c, const sample *a, const sample *b, tra
 ** publishing channel to a queue (publishes go to an exchange; the default
 ** exchange routes by a key the API does not show), so the groups are
 ** assigned to the queues that received publishes by matching rates: the
-** assignment minimising the squared difference between each queue's
-** publish rate and the sum of the groups assigned to it (exhaustive up to
-** 2e5 assignments, else greedy, largest group first). */
+** assignment minimising the sum over queues of |queue rate - sum of its
+** groups' rates| / max(both) (relative, so an exact match on a small queue
+** is not traded for a closer miss on a large one; exhaustive up to 2e5
+** assignments, else greedy, largest group first). */
 static void assign_queues(lt_capture *c)
 {
     int pub[64], m = 0;
@@ -364,8 +365,8 @@ static void assign_queues(lt_capture *c)
             for (size_t k = 0; k < n; k++) sum[cur[k]] += c->producers[k].rate;
             double e = 0;
             for (int q = 0; q < m; q++) {
-                double d = sum[q] - c->queues[pub[q]].publish_rate;
-                e += d * d;
+                double r = c->queues[pub[q]].publish_rate, top = fmax(r, sum[q]);
+                if (top > 0) e += fabs(sum[q] - r) / top;
             }
             if (e < best_e) {
                 best_e = e;
