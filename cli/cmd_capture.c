@@ -107,6 +107,10 @@ static int parse(int argc, char **argv, cap_args *a)
         capture_usage(stderr);
         return -1;
     }
+    if (a->vhost && strlen(a->vhost) > 127) {
+        fprintf(stderr, "mqsim capture: --vhost: at most 127 bytes\n");
+        return -1;
+    }
     if (a->profile_utc && !a->profile) {
         fprintf(stderr, "mqsim capture: --rate-profile-utc needs --rate-profile\n");
         return -1;

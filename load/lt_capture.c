@@ -4,15 +4,16 @@
 ** docs/CAPTURE.md).
 **
 ** Sampling: every interval, GET the vhost's connections, channels,
-** consumers and queues. Counters (publish, ack, deliver_no_ack) are read
-** at the first and the last sample and turned into rates by their
-** difference over the time between the two requests: the broker refreshes
-** them every statistics interval (5 s by default), so a rate is off by at
-** most that interval over the window (1.7 % for 5 s over 5 minutes), with
-** no smoothing of its own (the API's *_details.rate fields average over a
-** few seconds only). The unacknowledged count of every channel is
-** averaged over all samples. A channel seen at the last sample but not
-** the first (it connected meanwhile) uses the API's own rate field.
+** consumers and queues. The broker refreshes its statistics every
+** collect_statistics_interval (5 s by default), so a counter (publish,
+** ack, deliver_no_ack) steps at refreshes. Its rate is the count between
+** the first and the last sample that showed a new value, over the time
+** between those two samples: each end is late by less than one sample
+** interval, and equally so on average, so with 1 s samples a 5-minute
+** rate is within about 0.7 % (the API's own *_details.rate fields
+** average over a few seconds only). A counter that moved once is taken
+** from the first sample. The unacknowledged count of every channel is
+** averaged over all samples. Groups are formed from the last sample.
 **
 ** Processing time (per consumer group, concurrency 1 assumed, the AMQP
 ** profiles' value): L = mean unacked per consumer, X = ack rate per
@@ -125,7 +126,7 @@ static json_t *get_array(lt_http *h, const char *path, sim_err *err)
 
 static int take_sample(lt_http *h, const char *vh, sample *s, sim_err *err)
 {
-    char p[256];
+    char p[512];
     memset(s, 0, sizeof *s);
     snprintf(p, sizeof p, "/api/vhosts/%s/connections", vh);
     if (!(s->conns = get_array(h, p, err))) goto fail;

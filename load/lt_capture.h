@@ -6,7 +6,7 @@
 ** Split in three: lt_capture.c samples and derives (this header's
 ** lt_capture_run), lt_capture_client.c maps client_properties to a client
 ** profile, lt_capture_yaml.c writes the scenario with a provenance comment
-** on every value; the day profile from a CSV is lt_dayprof.h. Each derived
+** on every value; the day profile from a CSV is io/rate_csv.h. Each derived
 ** value carries how it was obtained (lt_prov), which the writer prints
 ** beside it. The derivations are documented in docs/CAPTURE.md.
 **

@@ -464,6 +464,7 @@ static void test_capture_fake_api(void **state)
     /* the planned change, appended; the run starts it 3 minutes from now */
     spit(tmp_path("conv.yaml"), "rabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum, "
          "deployment: dedicated }\n");
+    spit(tmp_path("day.csv"), "time,rate\n00:00,26\n08:00,52\n"); /* half the window's total at night */
     time_t soon = time(NULL) + 180;
     struct tm lt;
     localtime_r(&soon, &lt);
@@ -472,7 +473,7 @@ static void test_capture_fake_api(void **state)
     else assert_non_null(realpath(mqsim_bin(), mqsim_abs));
     snprintf(at, sizeof at, "%02d:%02d", lt.tm_hour, lt.tm_min);
     snprintf(cmd, sizeof cmd, "cd %s && %s capture --broker http://localhost:%d --window 2s "
-             "--sample-interval 0.25s --duration 10m --change conv.yaml 2> fk.err | tee fk.yaml | "
+             "--sample-interval 0.25s --duration 10m --change conv.yaml --rate-profile day.csv 2> fk.err | tee fk.yaml | "
              "%s run - --at %s --out fk-run > fk-run.log 2>&1", scratch, mqsim_abs, f.port,
              mqsim_abs, at);
     int rc = sh(cmd);
@@ -497,9 +498,15 @@ static void test_capture_fake_api(void **state)
     const mq_producer_group *o = find_prod(&s, "orders-api"), *b = find_prod(&s, "billing");
     assert_string_equal(s.queues[o->queue].name, "orders");
     assert_string_equal(s.queues[b->queue].name, "billing");
-    /* 10 and 3 per sample, a sample every 0.25 s */
-    assert_near(o->rate.steps[0].rate, 40, 4);
-    assert_near(b->rate.steps[0].rate, 12, 1.2);
+    /* 10 and 3 per sample, a sample every 0.25 s: 40 and 12 msg/s; the day
+    ** profile gives each group its share of the CSV's total */
+    assert_int_equal(o->rate.nsteps, 2);
+    assert_near(o->rate.period_s, 86400, 0);
+    assert_near(o->rate.steps[1].at_s, 8 * 3600, 0);
+    assert_near(o->rate.steps[1].rate, 40, 4);
+    assert_near(o->rate.steps[0].rate, 20, 2);
+    assert_near(b->rate.steps[1].rate, 12, 1.2);
+    assert_near(o->rate.steps[1].rate + b->rate.steps[1].rate, 52, 1e-3);
     assert_true(o->confirms);
     assert_false(b->confirms);
     assert_string_equal(o->profile, "rabbitmq-java");
