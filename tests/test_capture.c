@@ -472,10 +472,11 @@ static void test_capture_fake_api(void **state)
     if (mqsim_bin()[0] == '/') snprintf(mqsim_abs, sizeof mqsim_abs, "%s", mqsim_bin());
     else assert_non_null(realpath(mqsim_bin(), mqsim_abs));
     snprintf(at, sizeof at, "%02d:%02d", lt.tm_hour, lt.tm_min);
-    snprintf(cmd, sizeof cmd, "cd %s && %s capture --broker http://localhost:%d --window 2s "
+    int w = snprintf(cmd, sizeof cmd, "cd %s && %s capture --broker http://localhost:%d --window 2s "
              "--sample-interval 0.25s --duration 10m --change conv.yaml --rate-profile day.csv 2> fk.err | tee fk.yaml | "
              "%s run - --at %s --out fk-run > fk-run.log 2>&1", scratch, mqsim_abs, f.port,
              mqsim_abs, at);
+    assert_true(w > 0 && (size_t)w < sizeof cmd);
     int rc = sh(cmd);
     fake_stop(&f);
     static char y[1 << 17];
@@ -720,9 +721,10 @@ static void test_capture_real(void **state)
     ** comparison runs with the profile the drivers used. */
     const char *cmp = replace_all(text, "profile: pika", "profile: rabbitmq-java");
     char yaml[1 << 17];
-    snprintf(yaml, sizeof yaml, "%sevents:\n  - { at: 15s, type: disconnect, groups: "
+    int w = snprintf(yaml, sizeof yaml, "%sevents:\n  - { at: 15s, type: disconnect, groups: "
              "[\"mqsim/light\"], duration: until_reconnect, detection: reset, label: \"server "
              "close\" }\n", cmp);
+    assert_true(w > 0 && (size_t)w < sizeof yaml);
     spit(tmp_path("cap-close.yaml"), yaml);
     static const char *const mode[2] = {"run", "load"}, *const tail[2] = {"", " --start-broker"};
     sim_metrics m[2] = {{0}};
