@@ -65,9 +65,8 @@ static void group_name(char names[][NAME_MAX_BYTES + 24], size_t k, const char *
 static void write_reconnect(FILE *f, const lt_cap_client *cl, const lt_cap_profile *pf)
 {
     if (pf->automatic < 0 && cl->heartbeat_s <= 0) {
-        fprintf(f, "    # reconnect: the profile's (heartbeats %s)\n",
-                cl->heartbeat_s <= 0 ? "off: negotiated 0 (/api/connections timeout), a "
-                "silent peer is noticed by TCP only" : "");
+        fprintf(f, "    # reconnect: the profile's (heartbeats off: negotiated 0 (/api/connections "
+                "timeout), a silent peer is noticed by TCP only)\n");
         return;
     }
     fprintf(f, "    reconnect:\n");
@@ -105,7 +104,7 @@ static void write_rate(FILE *f, const lt_capture *c, const lt_cap_producer *p,
             "share of the publish rate measured in the window)\n", 100 * share, d->day_source);
     fprintf(f, "      period: 24h\n      steps:\n");
     for (size_t i = 0; i < d->nday; i++)
-        fprintf(f, "        - { at: %.0fs, rate: %.6g }\n", d->day[i].at_s, share * d->day[i].rate);
+        fprintf(f, "        - { at: %.3fs, rate: %.6g }\n", d->day[i].at_s, share * d->day[i].rate);
 }
 
 static void write_consumer(FILE *f, const lt_capture *c, const lt_cap_consumer *g,

@@ -25,6 +25,7 @@ struct lt_http {
     char *buf;
     size_t len, cap;
     int too_big;
+    double timeout_s;
 };
 
 static int curl_ready;
@@ -123,6 +124,7 @@ lt_http *lt_http_open(const char *base, const char *user, const char *password,
     size_t bl = strlen(h->base);
     while (bl > 0 && h->base[bl - 1] == '/') h->base[--bl] = '\0';
     snprintf(h->auth, sizeof h->auth, "%s:%s", user, password);
+    h->timeout_s = timeout_s;
     long ms = (long)(timeout_s * 1000);
     if (ms < 1) ms = 1;
     curl_easy_setopt(h->c, CURLOPT_TIMEOUT_MS, ms);
@@ -167,6 +169,10 @@ json_t *lt_http_get(lt_http *h, const char *path, sim_err *err)
     if (rc != CURLE_OK) {
         if (h->too_big)
             sim_err_set(err, "%s: answer larger than %u MiB", url, MAX_BODY >> 20);
+        else if (rc == CURLE_OPERATION_TIMEDOUT)
+            sim_err_set(err, "no answer from %s within %g s (the request's time limit, "
+                        "--timeout); is the broker overloaded or is this not its management "
+                        "API?", h->base, h->timeout_s);
         else
             sim_err_set(err, "cannot reach the management API at %s (%s); is the broker up "
                         "and the management plugin enabled?", h->base, curl_easy_strerror(rc));

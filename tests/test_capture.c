@@ -8,7 +8,8 @@
 ** `<stdin>:line:col` errors, and the error paths of the command: a remote
 ** address refused, a broker that is down, a 401 and a garbage answer (a
 ** tiny HTTP server on 127.0.0.1 inside this process), a password on the
-** command line; each exits 2 with a clear message and writes nothing.
+** command line, a server that accepts and never answers (the request's
+** time limit); each exits 2 with a clear message and writes nothing.
 **
 ** The real group starts the load tester's private RabbitMQ with the
 ** management plugin (statistics every 1 s, so a 60 s window holds as many
@@ -326,6 +327,11 @@ static void *fake_main(void *arg)
             req[got] = '\0';
             if (strstr(req, "\r\n\r\n")) break;
         }
+        if (f->reply && !*f->reply) { /* silent: hold the connection, answer nothing */
+            while (!f->stop) usleep(20000);
+            close(c);
+            continue;
+        }
         static char ans[8192];
         const char *reply = f->reply;
         if (f->answer) {
@@ -379,16 +385,17 @@ static void test_401_and_garbage(void **state)
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
         "{\"hello\": \"world\"}",
         "\x16\x03\x01 not http at all\r\n\r\n",
+        "", /* silent: the request's time limit ends it */
     };
     static const char *const want[] = {"refused the login (HTTP 401)", "is not JSON",
-                                       "no rabbitmq_version", "cannot reach"};
+                                       "no rabbitmq_version", "cannot reach", "no answer from"};
     spit(tmp_path("pw"), "secret\n");
     for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
         fake_http f;
         fake_start(&f, replies[i]);
         char args[256];
         snprintf(args, sizeof args, "--broker http://127.0.0.1:%d --user bob --password-file %s "
-                 "--window 2s --timeout 3s", f.port, tmp_path("pw"));
+                 "--window 2s --timeout 1s", f.port, tmp_path("pw"));
         const char *log;
         double t0 = mono_s();
         int rc = capture_cmd(args, &log);
