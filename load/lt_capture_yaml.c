@@ -102,7 +102,8 @@ static void write_rate(FILE *f, const lt_capture *c, const lt_cap_producer *p,
             "message_stats.publish)\n", p->rate, c->window_s);
     fprintf(f, "    rate:  # estimated (day profile: %.4g %% of the total in %s, this group's "
             "share of the publish rate measured in the window)\n", 100 * share, d->day_source);
-    fprintf(f, "      period: 24h\n      steps:\n");
+    fprintf(f, "      period: 24h  # default (a day profile repeats daily)\n      steps:  # measured "
+            "(time of day, rate from %s)\n", d->day_source);
     for (size_t i = 0; i < d->nday; i++)
         fprintf(f, "        - { at: %.3fs, rate: %.6g }\n", d->day[i].at_s, share * d->day[i].rate);
 }
@@ -163,7 +164,8 @@ int lt_capture_write(FILE *f, const lt_capture *c, const lt_capture_doc *d, int 
             "# Derivations: docs/CAPTURE.md.\n", c->window_s, when, c->samples);
     fprintf(f, "name: ");
     q(f, d->name);
-    fprintf(f, "\ndescription: \"captured from the live broker\"\nrun:\n  duration: ");
+    fprintf(f, "  # default (mqsim capture --name)\ndescription: \"captured from the live broker\"  "
+            "# default\nrun:\n  duration: ");
     dur(f, d->run_s);
     fprintf(f, "  # default (mqsim capture --duration)\n");
     int hh = (int)(d->start_clock_s / 3600), mm = (int)fmod(d->start_clock_s / 60, 60);
@@ -235,7 +237,7 @@ int lt_capture_write(FILE *f, const lt_capture *c, const lt_capture_doc *d, int 
         any = true;
         fprintf(f, "  - queue: ");
         q(f, x->name);
-        fprintf(f, "\n    messages: %llu  # measured (/api/queues messages_ready %llu + "
+        fprintf(f, "  # measured (/api/queues name)\n    messages: %llu  # measured (/api/queues messages_ready %llu + "
                 "messages_unacknowledged %llu at the last sample)\n",
                 (unsigned long long)(x->ready + x->unacked), (unsigned long long)x->ready,
                 (unsigned long long)x->unacked);
