@@ -3,8 +3,10 @@
 ** HTTP API over a window and derive the scenario's workload from it
 ** (queues, producer and consumer groups, client libraries, backlog).
 **
-** Split in three: lt_capture.c samples and derives (this header's
-** lt_capture_run), lt_capture_client.c maps client_properties to a client
+** Split in four: lt_capture.c samples (this header's lt_capture_run),
+** lt_capture_derive.c derives the workload from the samples
+** (lt_capture_int.h is what they share), lt_capture_client.c maps
+** client_properties to a client
 ** profile, lt_capture_yaml.c writes the scenario with a provenance comment
 ** on every value; the day profile from a CSV is io/rate_csv.h. Each derived
 ** value carries how it was obtained (lt_prov), which the writer prints
