@@ -207,6 +207,11 @@ void lt_capture_estimate(lt_cap_consumer *g)
         return;
     }
     double W = L / X;
+    if (!(W > 0)) {
+        snprintf(pv->how, sizeof pv->how, "no unacked delivery in any sample: processing too "
+                 "short for the statistics to see (acks %.3g msg/s per consumer)", X);
+        return;
+    }
     pv->kind = LT_ESTIMATED;
     if (g->prefetch == 1) {
         g->processing_s = W;

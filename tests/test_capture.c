@@ -158,6 +158,10 @@ static void test_processing_estimate(void **state)
     g.ack_manual = true, g.ack_rate = 0;
     lt_capture_estimate(&g);
     assert_true(isnan(g.processing_s));
+    g.ack_rate = 30, g.unacked = 0; /* never caught unacked: no zero processing time */
+    lt_capture_estimate(&g);
+    assert_true(isnan(g.processing_s));
+    assert_int_equal(g.processing_prov.kind, LT_DEFAULT);
 }
 
 static void test_rate_csv(void **state)
