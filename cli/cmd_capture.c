@@ -53,8 +53,9 @@ static void capture_usage(FILE *f)
         "  --timeout T         time limit of each request (default 10s)\n"
         "  --change FILE       append this YAML (the planned change: rabbitmq_conversion,\n"
         "                      events, budget) to the captured scenario\n"
-        "  --sample-interval T time between samples (default 1s; at most the broker's\n"
-        "                      statistics interval, 5 s by default, for exact rates)\n"
+        "  --sample-interval T time between samples (default 1s; keep it below the\n"
+        "                      broker's statistics interval, 5 s by default: a rate is\n"
+        "                      then off by at most one sample interval over the window)\n"
         "  --allow-remote      permit a broker outside loopback\n"
         "derivations: docs/CAPTURE.md\n");
 }
