@@ -9,7 +9,12 @@
 ** address refused, a broker that is down, a 401 and a garbage answer (a
 ** tiny HTTP server on 127.0.0.1 inside this process), a password on the
 ** command line, a server that accepts and never answers (the request's
-** time limit); each exits 2 with a clear message and writes nothing.
+** time limit); each exits 2 with a clear message and writes nothing. A
+** fake management API with known figures checks every derivation
+** end to end (grouping, queue matching, profiles and version rules,
+** heartbeat, prefetch from the global qos, saturated processing time,
+** quorum type and its warning, TTL, backlog age, the day profile) and the
+** pipe `mqsim capture --change FILE | mqsim run - --at HH:MM`.
 **
 ** The real group starts the load tester's private RabbitMQ with the
 ** management plugin (statistics every 1 s, so a 60 s window holds as many
@@ -24,7 +29,8 @@
 ** file. Then the captured scenario, with a server-side close of the prefetch-1
 ** group added, runs in `mqsim run` and in `mqsim load --start-broker`, and
 ** the two are compared with the tolerances of tests/test_load.c
-** (docs/VALIDATION.md). About 3.5 minutes, mostly the two real runs.
+** (docs/VALIDATION.md). About 3 minutes, mostly the traffic run and the
+** real run of the captured scenario.
 ** TEST_FILTER=<cmocka pattern> runs only matching tests.
 */
 #include <setjmp.h>
