@@ -541,6 +541,23 @@ static int get_profile(ctx *c, const char *base, const char *name,
     return *saved ? 0 : oom(c);
 }
 
+/* producers[i].delayed: a fraction of the sends are delayed messages. */
+static int get_delayed(ctx *c, const char *base, const raw_delayed *r, mq_delayed *out)
+{
+    *out = (mq_delayed){0};
+    if (!r) return 0;
+    char b[512], db[512];
+    join(b, sizeof b, base, "delayed");
+    join(db, sizeof db, b, "delay");
+    if (!r->fraction) return fail(c, b, "needs 'fraction' (0..1: the share of sends delayed)");
+    return get_num(c, b, "fraction", r->fraction, 0, true, 1, 0, &out->fraction) < 0 ||
+                   get_dist(c, db, r->delay, &out->delay) < 0 ||
+                   get_dur(c, b, "ttl", r->ttl, 0, false, UNITS_MAX_DURATION_S, 0,
+                           &out->ttl_s) < 0
+               ? -1
+               : 0;
+}
+
 static int load_producer(ctx *c, size_t i, const raw_producer *r, mq_producer_group *g)
 {
     char base[64];
@@ -579,7 +596,8 @@ static int load_producer(ctx *c, size_t i, const raw_producer *r, mq_producer_gr
                 p->confirm_latency_s, &g->confirm_latency_s) < 0 ||
         get_dur(c, base, "route_refresh", r->route_refresh, 0, false, HOUR,
                 p->route_refresh_s, &g->route_refresh_s) < 0 ||
-        get_reconnect(c, base, r->reconnect, &p->reconnect, &g->reconnect) < 0)
+        get_reconnect(c, base, r->reconnect, &p->reconnect, &g->reconnect) < 0 ||
+        get_delayed(c, base, r->delayed, &g->delayed) < 0)
         return -1;
     return 0;
 }
@@ -683,6 +701,7 @@ static int load_instance(ctx *c, const raw_instance *r, mq_instance *in)
     in->billing = (mq_billing)ENUM_OR(r->billing, MQ_BILL_SUBSCRIPTION);
     in->state = (mq_state)ENUM_OR(r->state, MQ_STATE_IN_SERVICE);
     in->internet = BOOL_OR(r->internet, false);
+    in->internet_unset = r->internet == NULL;
     if (get_num(c, "instance", "spec_tps", r->spec_tps, 0, true, 1e9, 0,
                 &in->spec_tps) < 0)
         return -1;

@@ -6,8 +6,14 @@
 **   - series: subscription = professional, enterprise (shared) and platinum
 **     (dedicated); serverless = shared and dedicated;
 **   - no conversion across series (subscription <-> serverless);
-**   - the target must be the other deployment (same deployment = a plain
-**     spec change, not a conversion);
+**   - the instance is serverless by series or by serverless billing;
+**     to.series and to.billing must name its series;
+**   - the target in the same deployment is a spec change within the series
+**     ("smooth"): simulated with no migration, its migration keys ignored
+**     with a warning;
+**   - to.spec_tps (default: instance.spec_tps): an upgrade never lowers it;
+**   - source_stop defaults to the seed's (existing connections are not
+**     disconnected); reset and silent warn that they go beyond it;
 **   - only an instance that is in service can be converted;
 **   - older subscription instances may fail the change: a warning.
 ** Every error names the key at fault with its line:col. The few numbers the
@@ -45,6 +51,10 @@ static const cyaml_strval_t series_strs[] = {
 static const cyaml_strval_t deploy_strs[] = {
     {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
 };
+static const cyaml_strval_t billing_strs[] = {
+    {"subscription", MQ_BILL_SUBSCRIPTION}, {"payg", MQ_BILL_PAYG},
+    {"serverless", MQ_BILL_SERVERLESS},
+};
 static const cyaml_strval_t age_strs[] = {{"new", 0}, {"old", 1}};
 static const cyaml_strval_t stop_strs[] = {
     {"reset", MQ_RB_STOP_RESET}, {"silent", MQ_RB_STOP_SILENT}, {"serve", MQ_RB_STOP_SERVE},
@@ -61,6 +71,8 @@ static const cyaml_schema_field_t to_fields[] = {
     ENUM_OPT("edition", scn_raw_rb_to, edition, edition_strs),
     ENUM_OPT("series", scn_raw_rb_to, series, series_strs),
     ENUM_OPT("deployment", scn_raw_rb_to, deployment, deploy_strs),
+    ENUM_OPT("billing", scn_raw_rb_to, billing, billing_strs),
+    QTY("spec_tps", scn_raw_rb_to, spec_tps),
     CYAML_FIELD_END
 };
 static const cyaml_schema_field_t dest_fields[] = {
@@ -139,6 +151,23 @@ static int fail(const rctx *c, const char *path, const char *fmt, ...)
     return sim_err_at(c->err, c->file, line, col, "%s: %s", path, msg);
 }
 
+/* A warning at path (as fail() locates it), appended to s->warnings. */
+__attribute__((format(printf, 4, 5)))
+static int warn(const rctx *c, mq_scenario *s, const char *path, const char *fmt, ...)
+{
+    const scn_node *nd = scn_index_get(c->idx, path);
+    int line = nd ? (nd->kind == SCN_SCALAR ? nd->line : nd->kline) : 0;
+    int col = nd ? (nd->kind == SCN_SCALAR ? nd->col : nd->kcol) : 0;
+    char msg[SIM_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (sim_strs_add(&s->warnings, "%s:%d:%d: %s: %s", c->file, line, col, path, msg) < 0)
+        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+    return 0;
+}
+
 static int dur(const rctx *c, const char *path, const char *text, double lo, double hi,
                double dflt, double *out)
 {
@@ -181,6 +210,25 @@ static const char *series_name(mq_series s)
     return s == MQ_SERIES_SERVERLESS ? "serverless" : "subscription";
 }
 
+/* The series a billing method belongs to: serverless billing is the
+** serverless series; subscription and pay-as-you-go are not. */
+static mq_series billing_series(mq_billing b)
+{
+    return b == MQ_BILL_SERVERLESS ? MQ_SERIES_SERVERLESS : MQ_SERIES_SUBSCRIPTION;
+}
+
+/* The instance's series: instance.series, or serverless billing. */
+static int instance_series(const rctx *c, const mq_instance *in, mq_series *out)
+{
+    *out = in->series;
+    if (in->billing != MQ_BILL_SERVERLESS) return 0;
+    if (scn_index_get(c->idx, "instance.series") && in->series != MQ_SERIES_SERVERLESS)
+        return fail(c, "instance.billing", "serverless billing belongs to the serverless "
+                    "series; instance.series is subscription");
+    *out = MQ_SERIES_SERVERLESS;
+    return 0;
+}
+
 /* Deployment of a subscription edition (seed: Professional and Enterprise
 ** are shared, Platinum is dedicated). */
 static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_deploy *out)
@@ -197,7 +245,8 @@ static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_depl
 
 /* ---- the rules ---------------------------------------------------------- */
 
-static int source_side(const rctx *c, const mq_scenario *s, mq_deploy *from)
+static int source_side(const rctx *c, const mq_scenario *s, mq_series *series,
+                       mq_deploy *from)
 {
     const mq_instance *in = &s->instance;
     if (in->kind != MQ_KIND_RABBITMQ)
@@ -208,7 +257,8 @@ static int source_side(const rctx *c, const mq_scenario *s, mq_deploy *from)
         return fail(c, "instance.state", "only an instance that is in service can be "
                     "converted; the instance is '%s'", nd && nd->value ? nd->value : "other");
     }
-    if (in->series == MQ_SERIES_SERVERLESS) {
+    if (instance_series(c, in, series) < 0) return -1;
+    if (*series == MQ_SERIES_SERVERLESS) {
         *from = in->deployment;
         return 0;
     }
@@ -221,15 +271,22 @@ static int source_side(const rctx *c, const mq_scenario *s, mq_deploy *from)
     return 0;
 }
 
-static int target_side(const rctx *c, const mq_scenario *s, const scn_raw_rb_to *to,
-                       mq_deploy from, mq_rabbitmq_conversion *cv)
+static int cross_series(const rctx *c, const char *path, mq_series from, mq_series to)
 {
-    mq_series series = s->instance.series;
+    return fail(c, path, "cross-series conversion is not supported: the instance is %s and "
+                "the target %s; only shared <-> dedicated within one series (different "
+                "specifications within a series change smoothly)", series_name(from),
+                series_name(to));
+}
+
+static int target_side(const rctx *c, const mq_scenario *s, const scn_raw_rb_to *to,
+                       mq_series series, mq_deploy from, mq_rabbitmq_conversion *cv)
+{
     if (to->series && (mq_series)*to->series != series)
-        return fail(c, SEC ".to.series", "cross-series conversion is not supported: the "
-                    "instance is %s and the target %s; only shared <-> dedicated within "
-                    "one series (different specifications within a series change smoothly)",
-                    series_name(series), series_name((mq_series)*to->series));
+        return cross_series(c, SEC ".to.series", series, (mq_series)*to->series);
+    if (to->billing && billing_series((mq_billing)*to->billing) != series)
+        return cross_series(c, SEC ".to.billing", series,
+                            billing_series((mq_billing)*to->billing));
     cv->series = series;
     mq_deploy target = MQ_DEPLOY_SHARED;
     if (series == MQ_SERIES_SUBSCRIPTION) {
@@ -258,12 +315,46 @@ static int target_side(const rctx *c, const mq_scenario *s, const scn_raw_rb_to 
         target = (mq_deploy)*to->deployment;
         cv->to_edition = s->instance.edition;
     }
-    if (target == from)
-        return fail(c, SEC ".to", "the target is %s like the instance: that is a "
-                    "specification change within one deployment, not a shared <-> "
-                    "dedicated conversion", deploy_name(target));
+    /* Seed: "different specifications within the same instance series
+    ** support smooth upgrade or downgrade": no migration. */
+    cv->migrates = target != from;
     cv->from = from;
     cv->to = target;
+    return 0;
+}
+
+/* The instance's spec before and after (to.spec_tps; default: the current
+** one). An upgrade never lowers it. */
+static int spec_side(const rctx *c, mq_scenario *s, const scn_raw_rb_to *to,
+                     mq_rabbitmq_conversion *cv)
+{
+    cv->from_tps = s->instance.spec_tps;
+    if (num(c, SEC ".to.spec_tps", to->spec_tps, cv->from_tps, &cv->to_tps) < 0) return -1;
+    bool upgrade = cv->migrates && cv->from == MQ_DEPLOY_SHARED;
+    bool lower = cv->to_tps > 0 && (cv->from_tps <= 0 || cv->to_tps < cv->from_tps);
+    if (upgrade && lower && cv->from_tps > 0)
+        return fail(c, SEC ".to.spec_tps", "an upgrade never lowers the specification: %g "
+                    "msg/s is below instance.spec_tps (%g msg/s)", cv->to_tps, cv->from_tps);
+    if (upgrade && lower &&
+        warn(c, s, SEC ".to.spec_tps", "instance.spec_tps is not set (unlimited): the "
+             "destination's %g msg/s limits sends the source admitted without limit",
+             cv->to_tps) < 0)
+        return -1;
+    double peak = mq_scenario_peak_rate(s);
+    if (cv->to_tps > 0 && peak > cv->to_tps && cv->to_tps != cv->from_tps &&
+        warn(c, s, SEC ".to.spec_tps", "the new spec (%g msg/s) is below the offered peak "
+             "(%g msg/s): sends %s are throttled", cv->to_tps, peak,
+             cv->migrates ? "stored on the destination" : "after the change") < 0)
+        return -1;
+    if (cv->from_tps > 0 && peak > cv->from_tps &&
+        warn(c, s, "instance.spec_tps", "the offered peak (%g msg/s) exceeds the instance's "
+             "spec (%g msg/s): sends stored on the source are throttled from t = 0",
+             peak, cv->from_tps) < 0)
+        return -1;
+    if (!cv->migrates && to->spec_tps == NULL && cv->to_edition == s->instance.edition &&
+        warn(c, s, SEC ".to", "the target has the instance's deployment, edition and "
+             "specification: nothing changes") < 0)
+        return -1;
     return 0;
 }
 
@@ -299,6 +390,30 @@ static int outage_dist(const rctx *c, const scn_raw_rb_dist *d, sim_dist *out)
     }
 }
 
+/* A specification change within one deployment: the migration's keys do
+** not apply (a warning each, so a conversion turned into a spec change
+** still runs); only `at` and the target matter. */
+static int spec_change_only(const rctx *c, mq_scenario *s, const scn_raw_rabbitmq *raw)
+{
+    static const char *const keys[] = {"destination", "phases", "privatelink_outage",
+                                       "source_stop", "server_disconnect",
+                                       "source_upgrade_disconnect"};
+    const void *set[] = {raw->destination, raw->phases, raw->privatelink_outage,
+                         raw->source_stop, raw->server_disconnect,
+                         raw->source_upgrade_disconnect};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char p[96];
+        snprintf(p, sizeof p, SEC ".%s", keys[i]);
+        if (set[i] && warn(c, s, p, "ignored: a specification change within one "
+                           "deployment has no migration") < 0)
+            return -1;
+    }
+    mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
+    cv->source_stop = MQ_RB_STOP_SERVE;
+    cv->source_upgrade_at_s = -1;
+    return 0;
+}
+
 int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabbitmq *raw,
                       mq_scenario *s, sim_err *err)
 {
@@ -311,7 +426,10 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
     if (nd) cv->loc = (mq_loc){nd->kline, nd->kcol};
 
     mq_deploy from = MQ_DEPLOY_SHARED;
-    if (source_side(&c, s, &from) < 0 || target_side(&c, s, raw->to, from, cv) < 0) return -1;
+    mq_series series = MQ_SERIES_SUBSCRIPTION;
+    if (source_side(&c, s, &series, &from) < 0 ||
+        target_side(&c, s, raw->to, series, from, cv) < 0 || spec_side(&c, s, raw->to, cv) < 0)
+        return -1;
     bool upgrade = from == MQ_DEPLOY_SHARED;
 
     if (dur(&c, SEC ".at", raw->at, 0, s->run.duration_s, 0, &cv->at_s) < 0) return -1;
@@ -323,6 +441,8 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
                      file, cv->loc.line, cv->loc.col, SEC) < 0)
         return sim_err_at(err, file, 0, 0, "out of memory");
 
+    if (!cv->migrates) return spec_change_only(&c, s, raw);
+
     const scn_raw_rb_dest *d = raw->destination;
     static const scn_raw_rb_dest none = {0};
     if (!d) d = &none;
@@ -333,8 +453,7 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
         return fail(&c, SEC ".destination.other_tenants_tps", "an upgrade gets a new "
                     "dedicated cluster; other tenants share the destination only in a downgrade");
     if (dur(&c, SEC ".destination.create_time", d->create_time, 0, DAY, 600, &cv->create_s) < 0 ||
-        num(&c, SEC ".destination.capacity_tps", d->capacity_tps,
-            upgrade ? s->instance.spec_tps : 0, &cv->capacity_tps) < 0 ||
+        num(&c, SEC ".destination.capacity_tps", d->capacity_tps, 0, &cv->capacity_tps) < 0 ||
         num(&c, SEC ".destination.other_tenants_tps", d->other_tenants_tps, 0,
             &cv->other_tenants_tps) < 0)
         return -1;
@@ -360,12 +479,38 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
     if (raw->privatelink_outage && outage_dist(&c, raw->privatelink_outage,
                                                &cv->privatelink_outage) < 0)
         return -1;
-    cv->source_stop = raw->source_stop ? (mq_rb_stop)*raw->source_stop : MQ_RB_STOP_RESET;
+    double left = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
+    double peak = mq_scenario_peak_rate(s);
+    if (upgrade && cv->capacity_tps > 0 && (cv->from_tps <= 0 || cv->capacity_tps < cv->from_tps) &&
+        warn(&c, s, SEC ".destination.capacity_tps", "the dedicated cluster (%g msg/s) has less "
+             "capacity than the instance had (%s): an upgrade that lowers capacity",
+             cv->capacity_tps, cv->from_tps > 0 ? "its spec_tps" : "unlimited") < 0)
+        return -1;
+    if (left > 0 && peak > left &&
+        warn(&c, s, SEC ".destination", "the destination cluster has %g msg/s left for this "
+             "instance, below the offered peak (%g msg/s): sends stored there are throttled",
+             left, peak) < 0)
+        return -1;
+    /* Seed (shared -> dedicated): "the server-side does not actively
+    ** disconnect existing connections" */
+    cv->source_stop = raw->source_stop ? (mq_rb_stop)*raw->source_stop : MQ_RB_STOP_SERVE;
+    if (upgrade && cv->source_stop != MQ_RB_STOP_SERVE &&
+        warn(&c, s, SEC ".source_stop", "'%s' is a what-if beyond the document, which says "
+             "the server does not actively disconnect existing connections in a shared -> "
+             "dedicated conversion (the default, 'serve', follows it)",
+             cv->source_stop == MQ_RB_STOP_RESET ? "reset" : "silent") < 0)
+        return -1;
     if (raw->server_disconnect && upgrade)
         return fail(&c, SEC ".server_disconnect", "applies to a downgrade (dedicated -> "
                     "shared); in an upgrade the server does not move existing connections");
     cv->server_disconnect =
         raw->server_disconnect ? (mq_rb_when)*raw->server_disconnect : MQ_RB_WHEN_START;
+    if (!upgrade && cv->source_stop == MQ_RB_STOP_SILENT &&
+        cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP &&
+        warn(&c, s, SEC ".source_stop", "'silent' is a what-if beyond the document, which says "
+             "the server actively disconnects the source's connections in a dedicated -> "
+             "shared conversion") < 0)
+        return -1;
     cv->source_upgrade_at_s = -1;
     if (raw->source_upgrade_disconnect &&
         dur(&c, SEC ".source_upgrade_disconnect.at", raw->source_upgrade_disconnect->at, 0,

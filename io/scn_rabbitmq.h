@@ -21,7 +21,8 @@
 #include <cyaml/cyaml.h>
 
 typedef struct scn_raw_rb_to {
-    int *edition, *series, *deployment;
+    int *edition, *series, *deployment, *billing;
+    char *spec_tps;
 } scn_raw_rb_to;
 
 typedef struct scn_raw_rb_dest {

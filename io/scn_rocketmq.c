@@ -204,6 +204,38 @@ static int load_billing(const rctx *c, const scn_raw_rmq_billing *r, mq_rocketmq
     return 0;
 }
 
+/* `instance.internet` left out of a scenario with a RocketMQ change: read
+** from what the scenario says elsewhere, never as "off" by default, which
+** would cut off every public-endpoint client the user described as working.
+** A `to.internet` names the new state, so the current one is the other;
+** otherwise access is on when a client group uses the public endpoint today.
+** The assumption is printed by `check` and kept in the results. */
+static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_change *ch)
+{
+    const char *group = NULL;
+    for (size_t i = 0; i < s->nproducers && !group; i++)
+        if (s->producers[i].endpoint == MQ_EP_PUBLIC) group = s->producers[i].name;
+    for (size_t i = 0; i < s->nconsumers && !group; i++)
+        if (s->consumers[i].endpoint == MQ_EP_PUBLIC) group = s->consumers[i].name;
+    const char *why;
+    if (ch->has_internet) {
+        s->instance.internet = !ch->internet;
+        why = ch->internet ? "rocketmq_change.to.internet enables it"
+                           : "rocketmq_change.to.internet disables it";
+    } else if (group) {
+        s->instance.internet = true;
+        why = "a client group uses the public endpoint";
+    } else {
+        return 0; /* no public client and no change of access: nothing depends on it */
+    }
+    if (sim_strs_add(&s->warnings, "%s: instance.internet is not set; assumed %s because %s%s%s "
+                     "(set instance.internet to say otherwise)", c->file,
+                     s->instance.internet ? "on" : "off", why, group && !ch->has_internet ? ": " : "",
+                     group && !ch->has_internet ? group : "") < 0)
+        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+    return 0;
+}
+
 int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rocketmq *raw,
                       mq_scenario *s, sim_err *err)
 {
@@ -235,11 +267,22 @@ int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rock
             return -1;
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
+    if (s->instance.internet_unset && infer_internet(&c, s, ch) < 0) return -1;
 
-    char msg[512];
-    mq_loc at;
-    if (mq_rocketmq_check(&s->instance, ch, msg, sizeof msg, &at) != MQ_RMQ_OK)
-        return sim_err_at(err, file, at.line, at.col, "%s", msg);
+    /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line
+    ** each, in the order mq_rocketmq_check found them */
+    mq_rmq_violation v[MQ_RMQ_MAX_VIOLATIONS];
+    size_t nv = mq_rocketmq_check(&s->instance, ch, v, MQ_RMQ_MAX_VIOLATIONS);
+    if (nv > MQ_RMQ_MAX_VIOLATIONS) nv = MQ_RMQ_MAX_VIOLATIONS;
+    char all[SIM_ERR_LEN] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < nv && used < sizeof all; i++) {
+        sim_err one;
+        rctx c1 = {file, idx, &one};
+        bad(&c1, v[i].key, "%s", v[i].msg);
+        used += (size_t)snprintf(all + used, sizeof all - used, "%s%s", i ? "\n" : "", one.msg);
+    }
+    if (nv > 0) return sim_err_set(err, "%s", all);
     if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
         return sim_err_at(err, file, 0, 0, "out of memory");
     return 0;

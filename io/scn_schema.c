@@ -190,6 +190,13 @@ static const cyaml_schema_value_t queue_entry = {
 
 /* ---- clients ---- */
 
+static const cyaml_schema_field_t delayed_fields[] = {
+    QTY("fraction", raw_delayed, fraction),
+    CYAML_FIELD_MAPPING_PTR("delay", CYAML_FLAG_POINTER, raw_delayed, delay, dist_fields),
+    QTY("ttl", raw_delayed, ttl),
+    CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t producer_fields[] = {
     NAME("name", raw_producer, name),
     ONAME("queue", raw_producer, queue),
@@ -208,6 +215,7 @@ static const cyaml_schema_field_t producer_fields[] = {
     ENUM_OPT("on_disconnect", raw_producer, on_disconnect, ondown_strs),
     QTY("route_refresh", raw_producer, route_refresh),
     CYAML_FIELD_MAPPING_PTR("reconnect", OPT, raw_producer, reconnect, reconnect_fields),
+    CYAML_FIELD_MAPPING_PTR("delayed", OPT, raw_producer, delayed, delayed_fields),
     CYAML_FIELD_END
 };
 static const cyaml_schema_value_t producer_entry = {

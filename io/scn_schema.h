@@ -69,6 +69,12 @@ typedef struct raw_queue {
     int *type;
 } raw_queue;
 
+typedef struct raw_delayed {
+    char *fraction;
+    raw_dist *delay;
+    char *ttl;
+} raw_delayed;
+
 typedef struct raw_producer {
     char *name, *queue, *profile;
     int *count;
@@ -83,6 +89,7 @@ typedef struct raw_producer {
     int *on_disconnect;
     char *route_refresh;
     raw_reconnect *reconnect;
+    raw_delayed *delayed;
 } raw_producer;
 
 typedef struct raw_consumer {

@@ -151,6 +151,9 @@ typedef struct lt_client {
     double restart_at;         /* app restart requested: reconnect at this time; <0 none */
     bool restart_req;
     int in_flight;             /* consumer: deliveries being processed */
+    int src_unacked;           /* consumer, manual ack: deliveries taken from
+                                  the source node and not acked yet (the
+                                  conversion's phase 3 waits for none) */
     uint64_t held;             /* producer: sends waiting (retry/buffer) */
     /* consumer, its thread only (read after the join): service times
     ** measured back to back (processing + the client's own per-message

@@ -82,6 +82,7 @@ typedef struct cons {
     gsl_rng *proc;
     double sleep_debt;        /* processing slept too long by this much so far */
     double busy_since;        /* end of the last processing if more was waiting */
+    int src_unacked;          /* the value last published to c->src_unacked */
 } cons;
 
 /* The deliveries a client may hold: one prefetch window per pushing leg,
@@ -360,6 +361,29 @@ static void wait_input(cons *k, double until)
 
 /* ---- processing ------------------------------------------------------------ */
 
+/* Deliveries taken from the source and not acked yet (manual ack): the
+** received ones of the live source leg, plus busy (being processed, or
+** NULL), published for the conversion's phase-3 gate. Deliveries still on
+** the wire are not seen: the gate can end at most one transit early. */
+static void publish_src_unacked(cons *k, const delivery *busy)
+{
+    if (k->x->nnodes < 2) return; /* no conversion: nobody reads it */
+    const leg *l = &k->legs[LT_SRC];
+    int n = 0;
+    if (k->g->ack == MQ_ACK_MANUAL && l->conn) {
+        for (size_t i = 0; i < k->n; i++) {
+            const delivery *d = &k->fifo[(k->head + i) % k->cap];
+            n += d->node == LT_SRC && d->gen == l->gen;
+        }
+        n += busy && busy->node == LT_SRC && busy->gen == l->gen;
+    }
+    if (n == k->src_unacked) return;
+    k->src_unacked = n;
+    pthread_mutex_lock(&k->x->mu);
+    k->c->src_unacked = n;
+    pthread_mutex_unlock(&k->x->mu);
+}
+
 static void process_one(cons *k)
 {
     lt_ctx *x = k->x;
@@ -369,6 +393,7 @@ static void process_one(cons *k)
     pthread_mutex_lock(&x->mu);
     k->c->in_flight = 1;
     pthread_mutex_unlock(&x->mu);
+    publish_src_unacked(k, &d);
     /* Processing is emulated by a sleep, which wakes ~0.1 ms late on this
     ** kind of machine (timer slack plus wake-up): carry the excess over to
     ** the next sleeps so that the mean processing time is the scenario's. */
@@ -390,6 +415,7 @@ static void process_one(cons *k)
     leg *l = &k->legs[d.node];
     if (k->g->ack != MQ_ACK_MANUAL || !l->conn || l->gen != d.gen) return; /* stale: requeued */
     if (amqp_basic_ack(l->conn, d.channel, d.tag, 0) != AMQP_STATUS_OK) leg_failed(k, d.node, now);
+    publish_src_unacked(k, NULL);
 }
 
 void *lt_consumer_main(void *arg)
@@ -407,6 +433,7 @@ void *lt_consumer_main(void *arg)
     while (!x->stop_consumers) {
         double now = lt_now(x);
         if (lt_take_restart(c, &k.r) && k.home >= 0) cons_down(&k, now);
+        publish_src_unacked(&k, NULL); /* a lost source leg holds nothing */
         if (k.home < 0) {
             if (now >= k.r.next_try) {
                 if (cons_connect(&k, now, false)) lt_failed_attempt(&k.r, now);
@@ -422,6 +449,7 @@ void *lt_consumer_main(void *arg)
         pump(&k, now);
         if (k.home < 0) continue;
         pull(&k, lt_now(x));
+        publish_src_unacked(&k, NULL); /* what pump and pull received */
         if (k.n > 0) {
             process_one(&k);
             continue;

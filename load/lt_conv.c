@@ -82,8 +82,11 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART)
             return sim_err_set(err, "event at %.0f s: load mode replays a conversion with "
                                "app_restart and resource_op events only", s->events[i].at_s);
+    if (!cv->migrates)
+        return sim_err_set(err, "load mode replays a shared <-> dedicated migration; a "
+                           "specification change within one deployment has none (simulate it)");
     double peak = mq_scenario_peak_rate(s);
-    double cap = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
+    double cap = mq_rabbitmq_destination_tps(cv);
     if (cap > 0 && cap < 1.5 * peak)
         return sim_err_set(err, "the destination's capacity for this instance (%.0f msg/s) is "
                            "within 1.5 x the offered peak (%.0f msg/s): a real node has no such "
@@ -449,8 +452,10 @@ static void run_phase4(lt_conv *c)
     cut k;
     const mq_rabbitmq_conversion *cv = c->cv;
     bool downgrade = cv->from == MQ_DEPLOY_DEDICATED;
-    bool reset = cv->source_stop != MQ_RB_STOP_SERVE ||
-                 (downgrade && cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP);
+    /* as the model (mq_rabbitmq.c, phase 4): a downgrade's server disconnect
+    ** placed here, or an upgrade's what-if source_stop */
+    bool reset = downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
+                           : cv->source_stop != MQ_RB_STOP_SERVE;
     double t4 = c->t[LT_PH_DEST];
     if (reset) { /* first: phase 4 is not known ahead, so this lands late */
         cut_launch(c, &k, CUT_SOURCE, "conversion phase 4", t4);
@@ -464,6 +469,16 @@ static void run_phase4(lt_conv *c)
             lt_warn(c->x, "phase 4: the source queue '%s' could not be closed: %s",
                     c->s->queues[q].name, e.msg);
     }
+}
+
+/* Deliveries taken from the source and not yet acked, over every client. */
+static int source_unacked(lt_conv *c)
+{
+    int n = 0;
+    pthread_mutex_lock(&c->x->mu);
+    for (size_t i = 0; i < c->nclients; i++) n += c->clients[i].src_unacked;
+    pthread_mutex_unlock(&c->x->mu);
+    return n;
 }
 
 static void measure_lead(lt_conv *c)
@@ -498,8 +513,9 @@ static void *timeline_main(void *arg)
     c->backlog_p3 = b == UINT64_MAX ? 0 : b;
     c->fluid_p3 = fluid(c, c->backlog_p3, c->t[LT_PH_DRAIN], 0);
     if (b == UINT64_MAX) lt_warn(c->x, "phase 3: the source's queues cannot be read");
-    /* bounded by the run's end (wait_until) */
-    while (b != 0) {
+    /* bounded by the run's end (wait_until); the model's gate: nothing
+    ** ready and nothing delivered but unacked on the source */
+    while (b != 0 || source_unacked(c) > 0) {
         if (!wait_until(c, now_of(c) + DRAIN_POLL_S)) goto out;
         b = source_ready(c, &ctl);
     }

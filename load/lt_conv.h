@@ -20,7 +20,10 @@
 **     destination first, then source, through a second connection. RabbitMQ
 **     cannot read another node's queue on demand, and a shovel would move
 **     the whole source backlog at once, making phase 3 vanish.
-**   - phase 3 ends when the source queues hold no ready message, read every
+**   - phase 3 ends when the source queues hold no ready message and the
+**     consumers hold no unacked delivery taken from the source (counted by
+**     the consumers, lt_client.src_unacked; one still on the wire is not
+**     seen), the queues read every
 **     DRAIN_POLL_S over AMQP (passive declare); scheduled messages are not
 **     supported (refused by lt_conv_check).
 **   - phase 4: reads stop on the source; a second Shovel per queue moves

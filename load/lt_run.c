@@ -55,6 +55,16 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         return sim_err_set(err, "load mode cannot hold scheduled messages: the delayed-message "
                            "plugin does not ship with Debian's rabbitmq-server (run the scenario "
                            "without `scheduled:`, or simulate it)");
+    for (size_t i = 0; i < s->nproducers; i++)
+        if (s->producers[i].delayed.fraction > 0)
+            return sim_err_set(err, "producers '%s': load mode cannot send delayed messages: "
+                               "the delayed-message plugin does not ship with Debian's "
+                               "rabbitmq-server (simulate it)", s->producers[i].name);
+    if (s->instance.spec_tps > 0 && s->instance.spec_tps < 1.5 * mq_scenario_peak_rate(s))
+        return sim_err_set(err, "instance.spec_tps (%.0f msg/s) is within 1.5 x the offered peak "
+                           "(%.0f msg/s): a real node has no such limit, so load mode cannot "
+                           "reproduce its throttling", s->instance.spec_tps,
+                           mq_scenario_peak_rate(s));
     uint64_t stacked = 0;
     for (size_t i = 0; i < s->nbacklogs; i++) stacked += s->backlogs[i].messages;
     if (stacked > LT_MAX_BACKLOG)

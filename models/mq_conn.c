@@ -52,6 +52,7 @@ static void set_up(mq_world *w, mq_conn *c)
     SIM_ASSERTF(win >= 0, "cut-off window of %g s is negative", win);
     c->total_down_s += win;
     if (win > c->max_down_s) c->max_down_s = win;
+    if (w->on_conn_up) w->on_conn_up(w, c, win);
     c->state = CONN_UP;
     c->attempts = 0;
     c->reconnects++;

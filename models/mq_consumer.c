@@ -94,6 +94,7 @@ static void start_slot(mq_world *w, mq_consumer *c, mq_ent e, bool orphan)
     c->slots[i] = (mq_slot){
         .start_at = start, .dt = dt, .seq = c->starts++, .msg = e.msg, .busy = 1,
         .orphan = orphan, .redelivered = e.redelivered, .in_transit = start > now,
+        .from_twin = e.from_twin,
         .done = sim_at(w->sim, start + dt, PRIO_CLIENT, K_PROC_DONE, on_done, c,
                        mq_done_arg(e.msg, i))};
     c->busy++;
@@ -135,7 +136,8 @@ static void undo_transit_starts(mq_world *w, mq_consumer *c)
         SIM_ASSERT(!sl->orphan && c->nstash < c->g->concurrency);
         sim_cancel(w->sim, sl->done);
         OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
-                  .redelivered = sl->redelivered, .avail_at = sl->start_at}));
+                  .redelivered = sl->redelivered, .from_twin = sl->from_twin,
+                  .avail_at = sl->start_at}));
         for (int k = c->nstash; k > 0; k--) c->stash[k] = c->stash[k - 1];
         c->stash[0] = sl->dt;
         c->nstash++;
@@ -144,13 +146,20 @@ static void undo_transit_starts(mq_world *w, mq_consumer *c)
     }
 }
 
+/* The queue a delivery was taken from: the group's, or its twin. */
+static mq_queue_rt *origin(mq_world *w, const mq_consumer *c, bool from_twin)
+{
+    mq_queue_rt *q = &w->queues[c->g->queue];
+    return from_twin ? &w->queues[q->twin] : q;
+}
+
 static void accept(mq_world *w, mq_consumer *c, mq_ent e)
 {
     e.avail_at = sim_now(w->sim) + w->s->run.rtt_s;
     OOM_CHECK(mq_ring_push_back(&c->buffer, e));
     c->unacked++;
     if (c->g->ack == MQ_ACK_MANUAL) {
-        w->queues[c->g->queue].unacked++;
+        origin(w, c, e.from_twin)->unacked++;
         w->unacked_total++;
         mq_backlog_changed(w);
     }
@@ -176,12 +185,12 @@ void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e)
     fill(w, c);
 }
 
-static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg)
+static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg, bool from_twin)
 {
     SIM_ASSERT(c->unacked > 0);
     c->unacked--;
     if (c->g->ack == MQ_ACK_MANUAL) {
-        mq_queue_rt *q = &w->queues[c->g->queue];
+        mq_queue_rt *q = origin(w, c, from_twin);
         SIM_ASSERT(q->unacked > 0 && w->unacked_total > 0);
         q->unacked--;
         w->unacked_total--;
@@ -211,9 +220,10 @@ static void on_done(sim *s, void *subject, uint64_t arg)
         /* The ack goes into the silent link: the broker still counts the
         ** delivery as unacked and requeues it when the drop is detected. */
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
-        OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg, .redelivered = sl->redelivered}));
+        OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
+                  .redelivered = sl->redelivered, .from_twin = sl->from_twin}));
     } else { /* ack: the broker forgets its copy */
-        release_unacked(w, c, sl->msg);
+        release_unacked(w, c, sl->msg, sl->from_twin);
         if (w->on_ack) w->on_ack(w, c, sl->msg);
         mq_msg_copy_drop(w, sl->msg); /* may recycle the record */
     }
@@ -272,7 +282,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         /* Already acked: what sat in the client buffer is gone. */
         while (c->buffer.n > 0) {
             mq_ent e = mq_ring_pop_front(&c->buffer);
-            release_unacked(w, c, e.msg);
+            release_unacked(w, c, e.msg, e.from_twin);
             mq_msg_copy_drop_lost(w, e.msg, LOSS_AUTOACK_BUFFER);
         }
         if (w->on_consumer_down) w->on_consumer_down(w, c);
@@ -286,7 +296,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
     while (c->buffer.n > 0) {
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
         c->buffer.n--;
-        release_unacked(w, c, e.msg);
+        release_unacked(w, c, e.msg, e.from_twin);
         if (read_before_close && e.avail_at <= now) {
             mq_msg_pin(w, e.msg);
             w->msgs[e.msg].dup_cause = (uint8_t)requeue_cause(w);
@@ -299,7 +309,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         if (!sl->busy || sl->orphan) continue;
         sl->orphan = 1; /* the app finishes it; the ack will be lost */
         mq_msg_pin(w, sl->msg); /* its copy goes back to the queue */
-        release_unacked(w, c, sl->msg);
+        release_unacked(w, c, sl->msg, sl->from_twin);
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         mq_queue_requeue(w, w->msgs[sl->msg].queue, sl->msg);
     }

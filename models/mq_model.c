@@ -106,7 +106,7 @@ static void preload_backlog(mq_world *w)
             w->msgs[id].stored_at = -age[k];
             mq_msg_copy_add(w, id);
             OOM_CHECK(mq_ring_push_back(&q->ready,
-                                        (mq_ent){id, 0, 0, mq_msg_no_expiry_before(w, id)}));
+                                        (mq_ent){.msg = id, .avail_at = mq_msg_no_expiry_before(w, id)}));
         }
         w->ready_total += b->messages;
         w->published += b->messages;
@@ -115,25 +115,6 @@ static void preload_backlog(mq_world *w)
         gsl_rng_free(r);
     }
     mq_backlog_changed(w);
-}
-
-static void on_sched(sim *s, void *subject, uint64_t arg)
-{
-    (void)s;
-    mq_world *w = subject;
-    uint32_t id = (uint32_t)arg;
-    mq_msg *m = &w->msgs[id];
-    mq_queue_rt *q = &w->queues[m->queue];
-    SIM_ASSERT(q->scheduled_pending > 0);
-    q->scheduled_pending--;
-    m->scheduled = 0;
-    if (sim_now(w->sim) >= m->expire_at) {
-        mq_msg_copy_drop_expired(w, id, EXP_TTL);
-    } else { /* the copy moves from the schedule into the queue */
-        mq_queue_store(w, m->queue, id, 0);
-        mq_msg_copy_drop(w, id);
-    }
-    mq_backlog_changed(w); /* the schedule changed (change models watch it) */
 }
 
 static void preload_scheduled(mq_world *w)
@@ -150,11 +131,7 @@ static void preload_scheduled(mq_world *w)
             mq_msg *m = &w->msgs[id];
             m->stored_at = 0;
             if (sc->ttl_s > 0) m->expire_at = sc->ttl_s;
-            mq_msg_copy_add(w, id); /* held by the broker's schedule */
-            m->scheduled = 1;
-            w->queues[sc->queue].scheduled_pending++;
-            double t = fmin(due, m->expire_at);
-            sim_at(w->sim, t, PRIO_CLIENT, t < due ? K_SCHED_EXPIRE : K_SCHED_DUE, on_sched, w, id);
+            mq_queue_schedule(w, (uint32_t)sc->queue, id);
         }
         w->published += sc->messages;
         w->preloaded += sc->messages;
@@ -471,6 +448,10 @@ static int build(mq_world *w)
         w->brokers[b].capacity_tps = s->brokers[b].capacity_tps;
         w->brokers[b].down_until = -INFINITY;
         for (size_t g = 0; g < ngroups; g++) w->brokers[b].blocked_until[g] = -INFINITY;
+    }
+    if (s->instance.kind == MQ_KIND_RABBITMQ) {
+        w->spec.capacity_tps = s->instance.spec_tps;
+        w->spec.tokens = fmax(1.0, s->instance.spec_tps * 0.1);
     }
     for (size_t g = 0; g < s->nproducers; g++) w->nprod += (size_t)s->producers[g].count;
     for (size_t g = 0; g < s->nconsumers; g++) w->ncons += (size_t)s->consumers[g].count;

@@ -172,16 +172,43 @@ void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud)
         }
 }
 
-/* The producer lets go of its copy; with no copy left the message is lost. */
-static void drop_held(mq_world *w, uint32_t msg, int cause)
+/* The producer lets go of its copy; with no copy left the message is lost,
+** and a change model hears which producer lost it and why. */
+static void drop_held(mq_world *w, mq_producer *p, uint32_t msg, int cause, mq_lost_why why)
 {
+    uint64_t before = w->lost_by_cause[cause];
     mq_msg_copy_drop_lost(w, msg, cause);
+    if (w->on_lost && w->lost_by_cause[cause] > before) w->on_lost(w, p, why);
 }
 
-/* Capacity token bucket of a broker (0 = unlimited). Burst: 100 ms. */
-static bool broker_admit(mq_world *w, int broker)
+/* Gap between two attempts of a send while the producer is disconnected.
+** A RocketMQ SDK's attempt on a lost connection returns only when its send
+** timeout expires (the request goes unanswered; model-reference #16, #26),
+** then the client backs off; an AMQP client throws at once on a closed
+** channel (#3), so only the application's back-off separates its attempts. */
+static double down_retry_gap(const mq_world *w, const mq_producer_group *g)
 {
-    mq_broker_rt *b = &w->brokers[broker];
+    return g->retry_backoff_s + (w->s->instance.kind == MQ_KIND_ROCKETMQ ? g->send_timeout_s : 0);
+}
+
+/* RocketMQ throttling (model-reference #31; Apache RocketMQ "Sending retry
+** and throttling policy"): a rejected send is retried by the SDK with an
+** exponential back-off, initial 1 s, x1.6, at most 120 s, jitter +/- 0.2,
+** and each retry uses up one of the producer's `retries`; after the last
+** one the SDK throws and the send is lost to the application. The jitter
+** is drawn from the client's reconnect stream (arrivals stay untouched). */
+#define THROTTLE_BACKOFF_S 1.0
+#define THROTTLE_MULTIPLIER 1.6
+#define THROTTLE_BACKOFF_MAX_S 120.0
+#define THROTTLE_JITTER 0.2
+
+double mq_producer_throttle_backoff(int attempt)
+{
+    return fmin(THROTTLE_BACKOFF_S * pow(THROTTLE_MULTIPLIER, attempt), THROTTLE_BACKOFF_MAX_S);
+}
+
+bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
+{
     double cap = b->capacity_tps;
     if (cap <= 0) return true;
     double now = sim_now(w->sim), burst = fmax(1.0, cap * 0.1);
@@ -194,12 +221,28 @@ static bool broker_admit(mq_world *w, int broker)
 
 static void on_retry(sim *s, void *subject, uint64_t arg);
 
+/* Into the retry ring, kept in due-time order (back-offs differ by cause
+** and attempt, so a new entry may be due before the last ones: it moves
+** forward past them, O(entries it passes)). */
 static void retry_push(mq_world *w, mq_producer *p, mq_ent e)
 {
     OOM_CHECK(mq_ring_push_back(&p->retry, e));
-    if (!sim_is_pending(w->sim, p->retry_timer))
-        p->retry_timer = sim_at(w->sim, mq_ring_at(&p->retry, 0)->avail_at,
-                                PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+    for (size_t i = p->retry.n - 1; i > 0; i--) {
+        mq_ent *a = mq_ring_at(&p->retry, i - 1), *b = mq_ring_at(&p->retry, i);
+        if (a->avail_at <= b->avail_at) break;
+        mq_ent t = *a;
+        *a = *b;
+        *b = t;
+    }
+    double due = mq_ring_at(&p->retry, 0)->avail_at;
+    if (sim_is_pending(w->sim, p->retry_timer) && due < p->retry_due) {
+        sim_cancel(w->sim, p->retry_timer);
+        p->retry_timer = SIM_HANDLE_NONE;
+    }
+    if (!sim_is_pending(w->sim, p->retry_timer)) {
+        p->retry_due = due;
+        p->retry_timer = sim_at(w->sim, due, PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+    }
 }
 
 /* One send attempt of a copy the producer holds. */
@@ -208,12 +251,37 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
     const mq_producer_group *g = p->g;
     double now = sim_now(w->sim);
     switch (p->conn.state) {
-    case CONN_UP:
-        if (!broker_admit(w, p->conn.broker) || (w->send_admit && !w->send_admit(w, p))) {
+    case CONN_UP: {
+        mq_msg *m = &w->msgs[e.msg];
+        if (m->scheduled && m->intended > now) {
+            /* A republished copy of a delayed message whose first copy still
+            ** waits in the broker's schedule (which holds one copy): the
+            ** producer holds it until the due time, when it lands next to
+            ** the first, as the broker would deliver both. */
+            e.avail_at = m->intended;
+            retry_push(w, p, e);
+            return;
+        }
+        uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)g->queue);
+        /* the capacity of the cluster that stores the message admits it */
+        if (!mq_capacity_admit(w, &w->brokers[mq_queue_admit_broker(w, &p->conn, q)]) ||
+            (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) ||
+            (w->send_admit && !w->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;
-            /* throttled: back off and retry without using up an attempt */
-            e.avail_at = now + fmax(g->retry_backoff_s, 0.05);
+            if (w->s->instance.kind == MQ_KIND_ROCKETMQ) {
+                /* the SDK's back-off; each throttled retry uses an attempt */
+                if (e.attempts >= g->retries) {
+                    drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_THROTTLED);
+                    return;
+                }
+                double j = 1.0 + THROTTLE_JITTER * (2.0 * gsl_rng_uniform(p->conn.rng) - 1.0);
+                e.avail_at = now + j * mq_producer_throttle_backoff(e.attempts);
+                e.attempts++;
+            } else {
+                /* AMQP: back off and retry without using up an attempt */
+                e.avail_at = now + fmax(g->retry_backoff_s, 0.05);
+            }
             retry_push(w, p, e);
             return;
         }
@@ -221,14 +289,17 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             w->msgs[e.msg].dup_cause =
                 w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_SEND_RETRY : DUP_REPUBLISH;
         /* The copy moves to the broker (stored before the producer's copy
-        ** is dropped, so the record stays live throughout). */
-        mq_queue_store(w, mq_queue_route(w, &p->conn, (uint32_t)g->queue), e.msg, 0);
+        ** is dropped, so the record stays live throughout); a delayed
+        ** message not yet due goes to the broker's schedule. */
+        if (m->intended > now) mq_queue_schedule(w, q, e.msg);
+        else mq_queue_store(w, q, e.msg, 0);
         if (g->confirms) unconf_push(w, p, e.msg, now);
         mq_msg_copy_drop(w, e.msg);
         return;
+    }
     case CONN_DETECTING: /* the client does not know yet: into the void */
-        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){e.msg, 0, 0, now}));
-        else drop_held(w, e.msg, LOSS_SEND_FAILED);
+        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
+        else drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
         return;
     case CONN_BACKOFF:
     case CONN_CUT_OFF:
@@ -240,15 +311,15 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             w->exceptions++;
             if (e.attempts < g->retries) {
                 e.attempts++;
-                e.avail_at = now + g->retry_backoff_s;
+                e.avail_at = now + down_retry_gap(w, g);
                 retry_push(w, p, e);
             } else {
-                drop_held(w, e.msg, LOSS_SEND_FAILED);
+                drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
             }
             return;
         case MQ_ONDOWN_DROP:
             w->exceptions++;
-            drop_held(w, e.msg, LOSS_SEND_FAILED);
+            drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
             return;
         }
     }
@@ -266,9 +337,24 @@ static void on_retry(sim *s, void *subject, uint64_t arg)
     size_t due = 0;
     while (due < p->retry.n && mq_ring_at(&p->retry, due)->avail_at <= now) due++;
     for (size_t i = 0; i < due; i++) send(w, p, mq_ring_pop_front(&p->retry));
-    if (p->retry.n > 0 && !sim_is_pending(s, p->retry_timer))
-        p->retry_timer = sim_at(s, mq_ring_at(&p->retry, 0)->avail_at, PRIO_CLIENT,
-                                K_SEND_RETRY, on_retry, p, 0);
+    if (p->retry.n > 0 && !sim_is_pending(s, p->retry_timer)) {
+        p->retry_due = mq_ring_at(&p->retry, 0)->avail_at;
+        p->retry_timer = sim_at(s, p->retry_due, PRIO_CLIENT, K_SEND_RETRY, on_retry, p, 0);
+    }
+}
+
+/* A delayed message (a `delayed:` fraction of the group's sends): it is
+** meant to be delivered `delay` after its send, so its intended time, from
+** which its delay is measured, moves there; the broker holds it in its
+** schedule until then. A TTL counts from the send. */
+static void delay_message(mq_producer *p, mq_msg *m, double now)
+{
+    const mq_delayed *d = &p->g->delayed;
+    if (gsl_rng_uniform(p->delay_rng) >= d->fraction) return;
+    double delay = fmax(0, sim_dist_sample(&d->delay, p->delay_rng));
+    m->intended = now + delay;
+    m->measured = m->intended >= p->w->s->run.warmup_s;
+    if (d->ttl_s > 0) m->expire_at = now + d->ttl_s;
 }
 
 static void on_arrival(sim *s, void *subject, uint64_t arg)
@@ -278,10 +364,11 @@ static void on_arrival(sim *s, void *subject, uint64_t arg)
     mq_world *w = p->w;
     double now = sim_now(s);
     uint32_t msg = mq_msg_new(w, (uint32_t)p->g->queue, now);
+    if (p->delay_rng) delay_message(p, &w->msgs[msg], now);
     mq_msg_copy_add(w, msg); /* held by the producer until sent */
     w->published++;
     w->iv_published++;
-    send(w, p, (mq_ent){msg, 0, 0, 0});
+    send(w, p, (mq_ent){.msg = msg});
 }
 
 void mq_producers_source(mq_world *w)
@@ -304,7 +391,9 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
         .broker = w->s->queues[g->queue].broker, .cfg = &g->reconnect,
         .rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("reconnect")),
     };
-    if (!p->conn.rng) {
+    if (g->delayed.fraction > 0)
+        p->delay_rng = sim_rng_new(w->opts.seed, w->opts.replication, entity, sim_hash_str("delayed"));
+    if (!p->conn.rng || (g->delayed.fraction > 0 && !p->delay_rng)) {
         mq_producer_free(p);
         return NULL;
     }
@@ -315,6 +404,7 @@ void mq_producer_free(mq_producer *p)
 {
     if (!p) return;
     gsl_rng_free(p->conn.rng);
+    gsl_rng_free(p->delay_rng);
     mq_ring_free(&p->buffer);
     mq_ring_free(&p->retry);
     mq_ring_free(&p->unsent);
@@ -333,6 +423,17 @@ void mq_producer_start(mq_world *w, mq_producer *p)
 void mq_producer_up(mq_world *w, mq_producer *p)
 {
     size_t n = p->buffer.n; /* sends made while flushing may buffer again */
+    if (w->s->instance.kind == MQ_KIND_ROCKETMQ && p->g->confirms) {
+        /* A RocketMQ sync send blocks until its reply (model-reference #16):
+        ** the buffered sends go out one reply apart, not in one instant. */
+        double gap = confirm_window(w, p->g), t = sim_now(w->sim);
+        for (size_t i = 0; i < n; i++) {
+            mq_ent e = mq_ring_pop_front(&p->buffer);
+            e.avail_at = t + (double)i * gap;
+            retry_push(w, p, e);
+        }
+        return;
+    }
     for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++)
         send(w, p, mq_ring_pop_front(&p->buffer));
 }
@@ -346,7 +447,7 @@ void mq_producer_down(mq_world *w, mq_producer *p)
     while (p->unsent.n > 0) {
         mq_ent e = *mq_ring_at(&p->unsent, p->unsent.n - 1);
         p->unsent.n--;
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){e.msg, 0, 0, 0}));
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){.msg = e.msg}));
     }
     unconf_prune(w, p);
     mq_unconf_ring *r = unconf_of(w, p);
@@ -354,7 +455,7 @@ void mq_producer_down(mq_world *w, mq_producer *p)
         mq_unconf *u = mq_unconf_ring_at(r, i);
         if (u->producer != p->id) continue;
         mq_msg_copy_add(w, u->msg); /* a new copy to republish */
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){u->msg, 1, 0, 0}));
+        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){.msg = u->msg, .redelivered = 1}));
         mq_msg_unpin(w, u->msg);
         u->producer = MQ_NONE;
     }

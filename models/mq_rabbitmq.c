@@ -3,17 +3,22 @@
 ** storage routing, connection migration and its metrics (see mq_rabbitmq.h).
 **
 ** Destination cluster. mq_rabbitmq_setup() grows the world by one broker
-** (the destination, capacity = capacity_tps - other_tenants_tps) and by a
+** (the destination, capacity mq_rabbitmq_destination_tps(): the new spec or
+** what other tenants leave, whichever is lower) and by a
 ** twin of every scenario queue on it (queue q's twin is q + nqueues). The
 ** pairing flags in mq_queue_rt (mq_world.h) do the routing, so producers,
 ** consumers and the store need no knowledge of migrations:
 **   phase 1  source.read_twin, dest.waits_on_twin: consumers of q take from
 **            the destination first, then the source (dual read); sends go
 **            to the cluster the producer is connected to (dual write);
-**   phase 2  source.writes_to_twin: every send lands on the destination;
+**   phase 2  source.writes_to_twin: every send lands on the destination
+**            and is admitted by its capacity, whoever sent it (the
+**            queue's broker admits, mq_queue_admit_broker);
 **   phase 3  nothing changes; the backlog hook watches the source and,
-**            once it has no ready and no pending scheduled message, ends
-**            the phase (through a zero-delay event, never re-entrantly);
+**            once it has no ready message, no pending scheduled message
+**            and no unacked delivery taken from it (mq_queue_rt.unacked,
+**            counted per origin), ends the phase (through a zero-delay
+**            event, never re-entrantly);
 **   phase 4  source.read_closed: stores and requeues that would land on
 **            the source go to the destination.
 ** Consumers read destination-first, so the destination stays near empty
@@ -30,7 +35,9 @@
 **   - from phase 1 on, every connection attempt goes to the destination;
 **   - VPC/public, shared -> dedicated: existing connections stay on the
 **     source until they drop (app restart events, a source upgrade
-**     disconnect); at phase 4 the ones still there get source_stop;
+**     disconnect); at phase 4 the ones still there keep working, served by
+**     the destination (source_stop: serve, the seed's), unless a what-if
+**     source_stop (reset, silent) closes them;
 **   - VPC/public, dedicated -> shared: the server resets every source
 **     connection (server_disconnect: start of phase 1, or of phase 4);
 **     auto-recovering clients come back on the destination, the others stay
@@ -41,6 +48,10 @@
 ** republish of unconfirmed). duplicates_bound adds, for every connection
 ** this model drops, the consumer's prefetch or the producer's unconfirmed
 ** sends: the issue's bound.
+**
+** Specification change (the target keeps the deployment): no twins, no
+** phases; at `at` the instance's spec bucket (world.spec, enforced on the
+** instance's cluster by the producers) takes to_tps.
 **
 ** Cost: O(source queues) per backlog change during phase 3 only; one pass
 ** over the messages at phase 3 start (scheduled hold).
@@ -80,12 +91,21 @@ typedef struct rb_state {
     double fluid_p3, sched_hold_p3, mu, lambda;
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
+    uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
+                                        at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
 } rb_state;
 
 void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c)
 {
     free(c);
+}
+
+double mq_rabbitmq_destination_tps(const mq_rabbitmq_conversion *c)
+{
+    double left = c->capacity_tps > 0 ? fmax(1.0, c->capacity_tps - c->other_tenants_tps) : 0;
+    if (c->to_tps <= 0) return left;
+    return left > 0 ? fmin(left, c->to_tps) : c->to_tps;
 }
 
 int mq_rabbitmq_start_at_clock(mq_scenario *s, double clock_s, sim_err *err)
@@ -143,11 +163,15 @@ static void migration_drop(mq_world *w, mq_conn *c, bool silent)
     mq_conn_drop(w, c, silent, -1);
 }
 
+/* Seed, phase 3: the source must "finish consuming messages": nothing
+** ready, nothing scheduled and unexpired, nothing delivered and unacked. */
 static bool source_drained(mq_world *w)
 {
     rb_state *st = state(w);
-    for (size_t q = 0; q < st->nsrc; q++)
-        if (w->queues[q].ready.n > 0 || w->queues[q].scheduled_pending > 0) return false;
+    for (size_t q = 0; q < st->nsrc; q++) {
+        const mq_queue_rt *r = &w->queues[q];
+        if (r->ready.n > 0 || r->scheduled_pending > 0 || r->unacked > 0) return false;
+    }
     return true;
 }
 
@@ -278,16 +302,45 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         sim_at(s, sim_now(s) + cv->single_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DRAIN);
         break;
     case PH_DRAIN:
+        for (size_t q = 0; q < st->nsrc; q++) st->unacked_p3 += w->queues[q].unacked;
         fluid_at_drain(w, st);
         backlog_hook(w); /* already drained: phase 4 at once */
         break;
     case PH_DEST:
-        for (size_t q = 0; q < st->nsrc; q++) w->queues[q].read_closed = true;
-        if (cv->source_stop != MQ_RB_STOP_SERVE || (downgrade && cv->server_disconnect ==
-                                                     MQ_RB_WHEN_SOURCE_STOP))
+        /* Seed: "all sends and consumes are routed through the destination
+        ** cluster". Upgrade: "the server-side does not actively disconnect
+        ** existing connections", so they carry on (served by the
+        ** destination) unless a what-if source_stop says otherwise;
+        ** downgrade: the server's disconnect, if it was put here. */
+        for (size_t q = 0; q < st->nsrc; q++) {
+            st->unacked_p4 += w->queues[q].unacked;
+            w->queues[q].read_closed = true;
+        }
+        if (downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
+                      : cv->source_stop != MQ_RB_STOP_SERVE) {
+            int before = (int)st->dropped;
             source_disconnect(w, cv->source_stop == MQ_RB_STOP_SILENT);
+            if (!downgrade && (int)st->dropped > before)
+                OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
+                                        cv->source_stop == MQ_RB_STOP_SILENT
+                                            ? "source stop silent (what-if, beyond the document)"
+                                            : "source stop reset (what-if, beyond the document)"));
+        }
         break;
     }
+}
+
+/* A specification change within one deployment: the seed calls it smooth,
+** so nothing moves and nobody is disconnected; the new spec applies. */
+static void on_spec_change(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    mq_world *w = subject;
+    /* the instance's bucket (world.spec) takes the new spec */
+    w->spec.capacity_tps = state(w)->cv->to_tps;
+    w->spec.tokens = fmin(w->spec.tokens, fmax(1.0, w->spec.capacity_tps * 0.1));
+    OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
+                            "specification change (smooth, no migration)"));
 }
 
 static void on_source_upgrade(sim *s, void *subject, uint64_t arg)
@@ -315,6 +368,7 @@ int mq_rabbitmq_setup(mq_world *w)
     st->nsrc = s->nqueues;
     st->privatelink_s = NAN;
     for (int i = 0; i < NPH; i++) st->t[i] = NAN;
+    if (!cv->migrates) return 0;
 
     mq_queue_rt *q = realloc(w->queues, 2 * st->nsrc * sizeof *q);
     if (!q) return -1;
@@ -322,6 +376,8 @@ int mq_rabbitmq_setup(mq_world *w)
     memset(q + st->nsrc, 0, st->nsrc * sizeof *q);
     w->nq = 2 * st->nsrc;
     for (size_t i = 0; i < st->nsrc; i++) {
+        q[i].broker = s->queues[i].broker;
+        q[i + st->nsrc].broker = (int)w->nbrk; /* the destination, added below */
         q[i].paired = q[i + st->nsrc].paired = true;
         q[i].twin = (uint32_t)(i + st->nsrc);
         q[i + st->nsrc].twin = (uint32_t)i;
@@ -337,7 +393,7 @@ int mq_rabbitmq_setup(mq_world *w)
     if (!d->blocked_until) return -1;
     for (size_t g = 0; g < ngroups; g++) d->blocked_until[g] = -INFINITY;
     d->down_until = -INFINITY;
-    d->capacity_tps = cv->capacity_tps > 0 ? fmax(1.0, cv->capacity_tps - cv->other_tenants_tps) : 0;
+    d->capacity_tps = mq_rabbitmq_destination_tps(cv); /* other tenants: the whole run */
     d->tokens = fmax(1.0, d->capacity_tps * 0.1);
     st->dst_broker = (int)w->nbrk;
     w->nbrk++;
@@ -352,6 +408,10 @@ void mq_rabbitmq_schedule(mq_world *w)
     rb_state *st = state(w);
     const mq_rabbitmq_conversion *cv = st->cv;
     bool upgrade = cv->from == MQ_DEPLOY_SHARED;
+    if (!cv->migrates) {
+        sim_at(w->sim, cv->at_s, PRIO_EVENT, K_EVENT_START, on_spec_change, w, 0);
+        return;
+    }
     if (upgrade) {
         sim_at(w->sim, cv->at_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_CREATE);
         sim_at(w->sim, cv->at_s + cv->create_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DUAL);
@@ -370,11 +430,18 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
     rb_state *st = state(w);
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
     double end = sim_now(w->sim);
+    ADD("conversion_at_s", st->cv->at_s, "s", NO);
+    ADD("spec_tps_from", st->cv->from_tps, "msg/s", NO);
+    ADD("spec_tps_to", st->cv->to_tps, "msg/s", NO);
+    if (!st->cv->migrates) { /* a spec change: no phases, nobody moved */
+        ADD("connections_dropped_by_migration", st->dropped, "count", LO);
+        return;
+    }
+    ADD("destination_tps", mq_rabbitmq_destination_tps(st->cv), "msg/s", NO);
     if (st->phase >= 0) /* close the open phase's band at the end of the run */
         OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], end, ph_label[st->phase]));
     double t1 = st->t[PH_DUAL], t2 = st->t[PH_SINGLE], t3 = st->t[PH_DRAIN], t4 = st->t[PH_DEST];
     double nan = NAN;
-    ADD("conversion_at_s", st->cv->at_s, "s", NO);
     ADD("destination_create_s", st->cv->from == MQ_DEPLOY_SHARED ? st->cv->create_s : 0, "s", NO);
     ADD("phase1_s", isnan(t2) ? (isnan(t1) ? nan : end - t1) : t2 - t1, "s", LO);
     ADD("phase2_s", isnan(t3) ? (isnan(t2) ? nan : end - t2) : t3 - t2, "s", LO);
@@ -384,6 +451,8 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
     ADD("source_drain_fluid_s", isnan(t3) ? nan : st->fluid_p3, "s", LO);
     ADD("source_backlog_at_phase3", isnan(t3) ? nan : (double)st->backlog_p3, "msgs", NO);
     ADD("source_scheduled_hold_s", isnan(t3) ? nan : st->sched_hold_p3, "s", NO);
+    ADD("source_unacked_at_phase3", isnan(t3) ? nan : (double)st->unacked_p3, "msgs", NO);
+    ADD("source_unacked_at_phase4", isnan(t4) ? nan : (double)st->unacked_p4, "msgs", LO);
     static const char *const on_src[NPH] = {
         "clients_on_source_create", "clients_on_source_phase1", "clients_on_source_phase2",
         "clients_on_source_phase3", "clients_on_source_phase4"};

@@ -7,9 +7,12 @@
 **   phase 1  dual-write, dual-read            (dual_write_s)
 **   phase 2  single-write (source read-only)  (single_write_s)
 **   phase 3  wait for the source to drain     (emerges from the model: ends
-**            when the source holds no ready message and no scheduled message
-**            that is neither due nor expired)
+**            when the source holds no ready message, no scheduled message
+**            that is neither due nor expired, and no delivery taken from it
+**            that is still unacked)
 **   phase 4  destination only (source stops serving)
+** A target in the instance's own deployment is a specification change
+** (seed: "smooth"): no migration, the new spec applies at `at`.
 ** The destination is modelled as a twin of every scenario queue on one extra
 ** runtime broker, created inside the world by mq_rabbitmq_setup(); the user
 ** declares nothing. Connection migration per endpoint type and direction is
@@ -30,12 +33,16 @@
 
 #include <stdbool.h>
 
-/* What happens to connections still on the source when it stops serving
-** (phase 4). An assumption: the seed only says they must reconnect. */
+/* What happens to VPC/public connections still on the source when it stops
+** serving (phase 4). The seed: "the server-side does not actively
+** disconnect existing connections"; in phase 4 "all sends and consumes are
+** routed through the destination cluster". SERVE is that; RESET and
+** SILENT are what-if options beyond the document. */
 typedef enum mq_rb_stop {
-    MQ_RB_STOP_RESET,  /* the server closes them; clients notice at once */
-    MQ_RB_STOP_SILENT, /* the source goes silent; heartbeat detection */
-    MQ_RB_STOP_SERVE   /* they keep working (optimistic bound) */
+    MQ_RB_STOP_RESET,  /* what-if: the server closes them; clients notice at once */
+    MQ_RB_STOP_SILENT, /* what-if: the source goes silent; heartbeat detection */
+    MQ_RB_STOP_SERVE   /* the document (default): they keep working, their
+                          sends and consumes served by the destination */
 } mq_rb_stop;
 
 /* When a downgrade's server-side disconnect of source connections happens. */
@@ -49,11 +56,15 @@ typedef struct mq_rabbitmq_conversion {
     double at_s;              /* conversion requested (run time, s) */
     mq_series series;         /* the instance's series (no cross-series) */
     mq_deploy from, to;       /* shared -> dedicated = upgrade */
+    bool migrates;            /* false: a specification change within one
+                                 deployment (seed: "smooth"), no migration */
     mq_edition to_edition;    /* subscription target edition */
+    double from_tps, to_tps;  /* the instance's spec before and after,
+                                 msg/s; 0 = unlimited */
     bool old_instance;        /* older subscription instance (warning) */
     double create_s;          /* upgrade: creating the dedicated cluster */
-    double capacity_tps;      /* destination capacity for this instance,
-                                 msg/s; 0 = unlimited */
+    double capacity_tps;      /* the destination cluster's capacity, msg/s;
+                                 0 = unlimited */
     double other_tenants_tps; /* downgrade: taken by other tenants, msg/s */
     double dual_write_s;      /* phase 1 length */
     double single_write_s;    /* phase 2 length */
@@ -66,6 +77,11 @@ typedef struct mq_rabbitmq_conversion {
 
 /* NULL is a no-op. */
 void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c);
+
+/* The destination's capacity for this instance, msg/s (0 = unlimited): the
+** lower of its new spec (to_tps) and what other tenants leave of the
+** cluster's capacity. */
+double mq_rabbitmq_destination_tps(const mq_rabbitmq_conversion *c);
 
 /* `mqsim run --at HH:MM`: make the conversion start at time of day clock_s
 ** (seconds after 00:00), counted from run.start_at and wrapping at 24 h.

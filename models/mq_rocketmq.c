@@ -1,18 +1,19 @@
 /*
-** mq_rocketmq.c - the RocketMQ instance configuration change: rules,
-** warnings, billing, and the change's effect on clients in virtual time
-** (see mq_rocketmq.h for the interface, docs/MODEL.md for the model).
+** mq_rocketmq.c - the RocketMQ instance configuration change's effect on
+** clients in virtual time (see mq_rocketmq.h for the interface,
+** mq_rocketmq_rules.c for rules and warnings, docs/MODEL.md for the model).
 **
-** The model works through the base model's own machinery plus four small,
-** general hooks in mq_world (send_admit, on_ack, on_consumer_down, ext) and
-** the runtime broker capacity (mq_broker_rt.capacity_tps):
+** The model works through the base model's own machinery plus small,
+** general hooks in mq_world (send_admit, on_ack, on_consumer_down, on_lost,
+** on_conn_up, ext):
 **   - batch k of brokers restarts at at + k x batch_interval for
 **     node_downtime (down_until, as a broker_restart event does);
 **   - a TCP producer with send retries on a restarting broker fails over to
 **     a broker that is up (RocketMQ 4.x retries on another broker, #16/#26):
 **     one exception, and its stored-but-unconfirmed sends are republished
 **     after the send timeout (duplicates "send_retry"); with no broker left
-**     it drops like any client;
+**     it drops like any client and its sends follow the SDK's retry timing
+**     (models/mq_producer.c);
 **   - a TCP consumer on a restarting broker drops (reset): its in-flight
 **     messages come back (duplicates "redelivery"), its offset rolls back to
 **     the last commit (duplicates "offset_rollback"), its pulls fail every
@@ -25,12 +26,14 @@
 **     per ack, O(list) per commit;
 **   - HTTP clients lose access from `at` for http_disruption (#27) on every
 **     broker; whether they lose sends depends on their retry settings;
-**   - when a batch's brokers come back they run at the new spec's share of
-**     TPS (spec_tps / brokers; throttling = the base model's rejected sends
-**     with back-off); at the end of the rolling restart the Internet
-**     bandwidth cap (a byte token bucket for public-endpoint sends,
-**     bandwidth / message size msgs/s) and Internet access change; Internet
-**     off blocks every public-endpoint client for good.
+**   - capacity is the instance's: one token bucket at the spec for every
+**     send (the lower spec during the change, the new one after it), a byte
+**     bucket at the Internet bandwidth for public-endpoint sends; Internet
+**     access off keeps public-endpoint clients out (from t = 0 on an
+**     instance without it, until a change enables it);
+**   - a lost send is charged to its cause and producer group (on_lost), a
+**     cut-off begun by the change to its group (on_conn_up); the run's
+**     warnings name each group, its count and the setting behind it.
 ** Everything here is O(clients) per batch and O(1) per message.
 */
 #include "models/mq_rocketmq.h"
@@ -39,234 +42,12 @@
 #include "sim/sim_err.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define OOM_CHECK(x) SIM_ASSERTF((x) == 0, "out of memory")
-
-/* ------------------------------------------------------------------ */
-/* the change value                                                    */
-
-void mq_rocketmq_change_init(mq_rocketmq_change *ch)
-{
-    *ch = (mq_rocketmq_change){
-        .batch_size = MQ_RMQ_BATCH_SIZE,
-        .node_downtime_s = MQ_RMQ_NODE_DOWNTIME_S,
-        .batch_interval_s = MQ_RMQ_BATCH_INTERVAL_S,
-        .http_disruption_s = MQ_RMQ_HTTP_DISRUPTION_S,
-    };
-    ch->billing.price_from = ch->billing.price_to = NAN;
-}
-
-void mq_rocketmq_change_free(mq_rocketmq_change *ch) { free(ch); }
-
-/* ------------------------------------------------------------------ */
-/* rules                                                               */
-
-static int edition_rank(mq_edition e)
-{
-    switch (e) {
-    case MQ_EDITION_STANDARD: return 0;
-    case MQ_EDITION_PROFESSIONAL: return 1;
-    case MQ_EDITION_ENTERPRISE:
-    case MQ_EDITION_PLATINUM: return 2; /* "Enterprise Platinum" */
-    }
-    return 0;
-}
-
-static const char *edition_name(mq_edition e)
-{
-    static const char *const n[] = {"Standard", "Professional", "Enterprise Platinum"};
-    return n[edition_rank(e)];
-}
-
-static const char *subcat_name(mq_subcat c)
-{
-    switch (c) {
-    case MQ_SUBCAT_STANDALONE: return "Standalone";
-    case MQ_SUBCAT_CLUSTER: return "Cluster";
-    case MQ_SUBCAT_NONE: break;
-    }
-    return "unset";
-}
-
-bool mq_rocketmq_serverless(const mq_instance *in)
-{
-    return in->series == MQ_SERIES_SERVERLESS || in->billing == MQ_BILL_SERVERLESS;
-}
-
-mq_rmq_rule mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
-                              char *msg, size_t len, mq_loc *where)
-{
-    *where = ch->loc;
-    if (ch->has_storage) {
-        *where = ch->storage_loc;
-        snprintf(msg, len, "storage space cannot be changed: it is billed pay-as-you-go; "
-                 "adjust the message storage duration (run.retention) to control "
-                 "storage usage");
-        return MQ_RMQ_STORAGE;
-    }
-    if (mq_rocketmq_serverless(from)) {
-        const char *what = NULL;
-        if (ch->has_spec_tps) what = "computing specification", *where = ch->spec_tps_loc;
-        else if (ch->has_sub_category) what = "sub-category", *where = ch->sub_category_loc;
-        else if (ch->has_internet) what = "Internet access", *where = ch->internet_loc;
-        else if (ch->has_bandwidth) what = "Internet bandwidth", *where = ch->bandwidth_loc;
-        if (what) {
-            snprintf(msg, len, "serverless instances can only change the primary edition; "
-                     "the %s cannot be changed", what);
-            return MQ_RMQ_SERVERLESS_ONLY_EDITION;
-        }
-        if (ch->has_edition && (edition_rank(from->edition) > 1 || edition_rank(ch->edition) > 1)) {
-            *where = ch->edition_loc;
-            snprintf(msg, len, "serverless instances can only change between the Standard "
-                     "and Professional editions (%s → %s)", edition_name(from->edition),
-                     edition_name(ch->edition));
-            return MQ_RMQ_SERVERLESS_EDITION;
-        }
-        return MQ_RMQ_OK; /* Standard <-> Professional, both ways */
-    }
-    if (ch->has_edition && edition_rank(ch->edition) < edition_rank(from->edition)) {
-        *where = ch->edition_loc;
-        snprintf(msg, len, "primary edition cannot be downgraded (%s → %s); editions only "
-                 "go up: Standard, Professional, Enterprise Platinum",
-                 edition_name(from->edition), edition_name(ch->edition));
-        return MQ_RMQ_EDITION_DOWNGRADE;
-    }
-    if (ch->has_sub_category && ch->sub_category != from->sub_category) {
-        *where = ch->sub_category_loc;
-        snprintf(msg, len, "sub-category edition cannot change (%s → %s); only the primary "
-                 "edition may change within the same sub-category",
-                 subcat_name(from->sub_category), subcat_name(ch->sub_category));
-        return MQ_RMQ_SUBCATEGORY;
-    }
-    bool internet = ch->has_internet ? ch->internet : from->internet;
-    if (ch->has_bandwidth && ch->bandwidth_mbps > 0 && !internet) {
-        *where = ch->bandwidth_loc;
-        snprintf(msg, len, "Internet bandwidth needs Internet access; set to.internet: true "
-                 "or remove to.bandwidth");
-        return MQ_RMQ_BANDWIDTH_NO_INTERNET;
-    }
-    return MQ_RMQ_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* timing, warnings, billing                                           */
-
-static bool has_http(const mq_scenario *s)
-{
-    for (size_t i = 0; i < s->nproducers; i++)
-        if (s->producers[i].protocol == MQ_PROTO_HTTP) return true;
-    for (size_t i = 0; i < s->nconsumers; i++)
-        if (s->consumers[i].protocol == MQ_PROTO_HTTP) return true;
-    return false;
-}
-
-int mq_rocketmq_batches(const mq_scenario *s, const mq_rocketmq_change *ch)
-{
-    int bs = ch->batch_size > 0 ? ch->batch_size : 1;
-    return (int)((s->nbrokers + (size_t)bs - 1) / (size_t)bs);
-}
-
-static double rolling_len(const mq_scenario *s, const mq_rocketmq_change *ch)
-{
-    int nb = mq_rocketmq_batches(s, ch);
-    return nb > 0 ? (nb - 1) * ch->batch_interval_s + ch->node_downtime_s : 0;
-}
-
-double mq_rocketmq_duration(const mq_scenario *s, const mq_rocketmq_change *ch)
-{
-    double d = rolling_len(s, ch);
-    if (has_http(s)) d = fmax(d, ch->http_disruption_s);
-    return d;
-}
-
-#define WARN(...) do { if (sim_strs_add(out, __VA_ARGS__)) return -1; } while (0)
-
-/* Append ", 'name'" to a list buffer (truncated quietly). */
-static void list_add(char *buf, size_t len, const char *name)
-{
-    size_t n = strlen(buf);
-    if (n < len) snprintf(buf + n, len - n, "%s'%s'", n ? ", " : "", name);
-}
-
-int mq_rocketmq_warnings(const mq_scenario *s, const mq_rocketmq_change *ch, sim_strs *out)
-{
-    double t0 = ch->at_s, t1 = ch->at_s + mq_rocketmq_duration(s, ch);
-    for (size_t i = 0; i < s->nevents; i++) {
-        const mq_event *ev = &s->events[i];
-        if (ev->type != MQ_EVENT_RESOURCE_OP || ev->at_s < t0 || ev->at_s > t1) continue;
-        WARN("events[%zu] (line %d): resource operation '%s' at %.0f s falls inside the "
-             "change window (%.0f-%.0f s); do not create, delete or modify topics or "
-             "groups while the change is in progress", i, ev->loc.line,
-             ev->label ? ev->label : "resource_op", ev->at_s, t0, t1);
-    }
-    char list[512] = "";
-    for (size_t i = 0; i < s->nconsumers; i++)
-        if (!s->consumers[i].idempotent) list_add(list, sizeof list, s->consumers[i].name);
-    if (*list)
-        WARN("consumer groups %s have no message idempotence (idempotent: false) while the "
-             "change is expected to duplicate messages; implement idempotence before the "
-             "change", list);
-    list[0] = '\0';
-    for (size_t i = 0; i < s->nproducers; i++) {
-        const mq_producer_group *g = &s->producers[i];
-        if (g->protocol == MQ_PROTO_HTTP &&
-            (g->ondown == MQ_ONDOWN_DROP || (g->ondown == MQ_ONDOWN_RETRY && g->retries == 0)))
-            list_add(list, sizeof list, g->name);
-    }
-    for (size_t i = 0; i < s->nconsumers; i++) {
-        const mq_consumer_group *g = &s->consumers[i];
-        if (g->protocol == MQ_PROTO_HTTP && !g->reconnect.automatic &&
-            g->reconnect.app_restart_s < 0)
-            list_add(list, sizeof list, g->name);
-    }
-    if (*list)
-        WARN("HTTP client groups %s have no retry configured; HTTP access drops for %.0f s "
-             "during the change (seed: < 1 min), so their requests in that window fail",
-             list, ch->http_disruption_s);
-    if (ch->http_disruption_s >= 60)
-        WARN("rocketmq_change.http_disruption %.0f s is not below 1 min, the documented "
-             "bound (model-reference #27)", ch->http_disruption_s);
-    if (ch->has_internet && !ch->internet) {
-        long n = 0;
-        list[0] = '\0';
-        for (size_t i = 0; i < s->nproducers; i++)
-            if (s->producers[i].endpoint == MQ_EP_PUBLIC) {
-                n += s->producers[i].count;
-                list_add(list, sizeof list, s->producers[i].name);
-            }
-        for (size_t i = 0; i < s->nconsumers; i++)
-            if (s->consumers[i].endpoint == MQ_EP_PUBLIC) {
-                n += s->consumers[i].count;
-                list_add(list, sizeof list, s->consumers[i].name);
-            }
-        if (n > 0)
-            WARN("SEVERE RISK: disabling Internet access cuts off %ld clients that use the "
-                 "public endpoint, for good (groups %s)", n, list);
-    }
-    double peak = mq_scenario_peak_rate(s);
-    if (ch->has_spec_tps && ch->spec_tps > 0 && peak > ch->spec_tps)
-        WARN("the new computing specification (%g TPS) is below the offered peak load "
-             "(%g msg/s): sends will be throttled and a backlog will build", ch->spec_tps,
-             peak);
-    return 0;
-}
-
-double mq_rocketmq_billing_delta(mq_billing method, const mq_rocketmq_billing *b)
-{
-    if (!b->present) return NAN;
-    switch (method) {
-    case MQ_BILL_SUBSCRIPTION:
-        return (b->price_to - b->price_from) * (b->cycle_months - b->elapsed_months);
-    case MQ_BILL_PAYG:
-        return 0;
-    case MQ_BILL_SERVERLESS:
-        return (fmax(b->price_from, b->price_to) - b->price_from) * b->cycle_months;
-    }
-    return NAN;
-}
 
 /* ------------------------------------------------------------------ */
 /* the model                                                           */
@@ -276,15 +57,28 @@ typedef struct acked_list {
     size_t n, cap;
 } acked_list;
 
+/* Why a producer group lost sends (rmq_rt.lost, per group). */
+enum { LOST_HTTP, LOST_INTERNET, LOST_RESTART, LOST_THROTTLED, LOST_NWHY };
+
 typedef struct rmq_rt {
     const mq_rocketmq_change *ch;
     size_t *cons_base;      /* first consumer index of each group */
     acked_list *acked;      /* per consumer: acked since the last commit */
     double bw_Bps;          /* public-endpoint byte rate; 0 = unlimited */
     double bw_tokens, bw_t;
-    uint64_t http_lost0, http_lost1;
-    bool http_started, http_counted;
+    double cap_tps;         /* the instance's send capacity; 0 = unlimited */
+    double cap_tokens, cap_t;
+    bool internet;          /* Internet access on now */
+    double internet_since;  /* when it came on (0: on from the start) */
+    bool http_started, changing;
+    double change_end;      /* end of the rolling restart */
     uint64_t cut_internet;
+    uint64_t (*lost)[LOST_NWHY]; /* per producer group */
+    uint64_t (*rejected)[2];     /* per producer group: sends refused by the
+                                    Internet bandwidth [0], the spec [1] */
+    double *cut_max;        /* per group slot: longest cut-off that began
+                               in the change (INFINITY: still cut at the end) */
+    double http_max;        /* longest HTTP cut-off begun by the disruption */
     int nbatches;
 } rmq_rt;
 
@@ -381,35 +175,62 @@ static void on_consumer_down(mq_world *w, mq_consumer *c)
     l->n = 0;
 }
 
-/* --- Internet bandwidth --- */
+/* --- instance capacity and Internet bandwidth --- */
 
+/* Bursts: the spec is a per-second quota (TPS), so its bucket holds one
+** second of it; the Internet bandwidth is a link rate, shaped over 100 ms
+** as the base model's broker bucket. */
+#define SPEC_BURST_S 1.0
+#define BANDWIDTH_BURST_S 0.1
+
+/* Token bucket holding burst_s of `rate` (at least one unit); rate 0 =
+** unlimited. */
+static bool bucket_take(double rate, double burst_s, double *tokens, double *t, double now,
+                        double amount)
+{
+    if (rate <= 0) return true;
+    double burst = fmax(amount, rate * burst_s);
+    *tokens = fmin(burst, *tokens + (now - *t) * rate);
+    *t = now;
+    if (*tokens < amount) return false;
+    *tokens -= amount;
+    return true;
+}
+
+/* The spec is the instance's (seed line 59: TPS bought for the instance),
+** whatever the brokers' load layout; a broker's own capacity_tps is checked
+** by the base model before this. */
 static bool send_admit(mq_world *w, mq_producer *p)
 {
     rmq_rt *rt = rt_of(w);
-    if (p->g->endpoint != MQ_EP_PUBLIC || rt->bw_Bps <= 0) return true;
-    double now = sim_now(w->sim), size = p->g->msg_size_bytes;
-    double burst = fmax(size, rt->bw_Bps * 0.1);
-    rt->bw_tokens = fmin(burst, rt->bw_tokens + (now - rt->bw_t) * rt->bw_Bps);
-    rt->bw_t = now;
-    if (rt->bw_tokens < size) return false;
-    rt->bw_tokens -= size;
-    return true;
+    double now = sim_now(w->sim);
+    int which = -1;
+    if (p->g->endpoint == MQ_EP_PUBLIC &&
+        !bucket_take(rt->bw_Bps, BANDWIDTH_BURST_S, &rt->bw_tokens, &rt->bw_t, now,
+                     p->g->msg_size_bytes))
+        which = 0;
+    else if (!bucket_take(rt->cap_tps, SPEC_BURST_S, &rt->cap_tokens, &rt->cap_t, now, 1.0))
+        which = 1;
+    if (which < 0) return true;
+    rt->rejected[p->conn.group][which]++;
+    return false;
 }
 
 static void set_bandwidth(mq_world *w, double mbps)
 {
     rmq_rt *rt = rt_of(w);
     rt->bw_Bps = mbps > 0 ? mbps * 1e6 / 8.0 : 0;
-    rt->bw_tokens = rt->bw_Bps * 0.1;
+    rt->bw_tokens = rt->bw_Bps * BANDWIDTH_BURST_S;
     rt->bw_t = sim_now(w->sim);
 }
 
-static void set_capacity(mq_world *w, size_t b, double cap)
+static void set_capacity(mq_world *w, double tps)
 {
-    mq_broker_rt *br = &w->brokers[b];
-    br->capacity_tps = cap;
-    br->tokens = fmin(br->tokens, fmax(1.0, cap * 0.1));
-    br->tokens_t = sim_now(w->sim);
+    rmq_rt *rt = rt_of(w);
+    double burst = fmax(1.0, tps * SPEC_BURST_S);
+    rt->cap_tokens = rt->cap_tps > 0 ? fmin(rt->cap_tokens, burst) : burst;
+    rt->cap_tps = tps;
+    rt->cap_t = sim_now(w->sim);
 }
 
 /* --- rolling restart --- */
@@ -514,18 +335,6 @@ static void on_batch(sim *s, void *subject, uint64_t arg)
     label_on(w, lab);
 }
 
-static void on_batch_end(sim *s, void *subject, uint64_t arg)
-{
-    (void)s;
-    mq_world *w = subject;
-    const mq_rocketmq_change *ch = rt_of(w)->ch;
-    size_t lo, hi;
-    batch_range(w, (int)arg, &lo, &hi);
-    if (ch->has_spec_tps)
-        for (size_t b = lo; b < hi; b++)
-            set_capacity(w, b, ch->spec_tps / (double)w->s->nbrokers);
-}
-
 /* --- HTTP disruption --- */
 
 static void for_groups(mq_world *w, bool (*pick)(const mq_world *, bool, size_t),
@@ -572,32 +381,110 @@ static void on_http_start(sim *s, void *subject, uint64_t arg)
     mq_world *w = subject;
     rmq_rt *rt = rt_of(w);
     rt->http_started = true;
-    rt->http_lost0 = w->lost_by_cause[LOSS_SEND_FAILED];
     for_groups(w, pick_http, sim_now(s) + rt->ch->http_disruption_s, NULL);
     label_on(w, "HTTP disruption");
 }
 
-static void on_http_count(sim *s, void *subject, uint64_t arg)
+/* --- Internet access, losses and cut-offs by cause --- */
+
+/* Internet access off (at t = 0 on an instance without it, or when a change
+** that disables it completes): public-endpoint clients cannot connect
+** until `until` (the end of a change that enables it, or never). */
+static void internet_off(mq_world *w, double until)
+{
+    rmq_rt *rt = rt_of(w);
+    rt->internet = false;
+    for_groups(w, pick_public, until, &rt->cut_internet);
+}
+
+static void on_internet_off_at_start(sim *s, void *subject, uint64_t arg)
 {
     (void)s;
     (void)arg;
     mq_world *w = subject;
-    rt_of(w)->http_lost1 = w->lost_by_cause[LOSS_SEND_FAILED];
-    rt_of(w)->http_counted = true;
+    const mq_rocketmq_change *ch = rt_of(w)->ch;
+    double enabled = ch->at_s + mq_rocketmq_rolling_len(w->s, ch);
+    internet_off(w, ch->has_internet && ch->internet ? enabled : INFINITY);
 }
 
-/* --- end of the rolling restart: Internet access and bandwidth --- */
+static bool http_window(const rmq_rt *rt, double t);
+
+/* A producer's send was lost: charge it to the cause that kept the
+** producer from sending, in this order: throttling; Internet access off
+** (a public-endpoint client whose outage began before Internet access was
+** on); the HTTP disruption (an HTTP client whose outage began in it); the
+** restart (any other outage from the change's start on). */
+static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
+{
+    rmq_rt *rt = rt_of(w);
+    double since = p->conn.down_since;
+    bool public = p->g->endpoint == MQ_EP_PUBLIC;
+    int k = why == MQ_LOST_THROTTLED ? LOST_THROTTLED
+            : public && (!rt->internet || since < rt->internet_since) ? LOST_INTERNET
+            : p->g->protocol == MQ_PROTO_HTTP && http_window(rt, since) ? LOST_HTTP
+            : rt->changing ? LOST_RESTART
+                           : -1;
+    if (k >= 0) rt->lost[p->conn.group][k]++;
+}
+
+/* Whether a cut-off that began at t began because of the change. */
+static bool in_change(const rmq_rt *rt, double t)
+{
+    return rt->changing && t >= rt->ch->at_s && t <= rt->change_end;
+}
+
+static bool http_window(const rmq_rt *rt, double t)
+{
+    return rt->http_started && t >= rt->ch->at_s && t <= rt->ch->at_s + rt->ch->http_disruption_s;
+}
+
+static bool is_http(const mq_conn *c)
+{
+    const mq_world *w = c->w;
+    return (c->consumer ? w->s->consumers[c->group].protocol
+                        : w->s->producers[c->group].protocol) == MQ_PROTO_HTTP;
+}
+
+static void on_conn_up(mq_world *w, mq_conn *c, double window_s)
+{
+    rmq_rt *rt = rt_of(w);
+    if (in_change(rt, c->down_since)) {
+        double *m = &rt->cut_max[mq_group_slot(w->s, c->consumer, c->group)];
+        *m = fmax(*m, window_s);
+    }
+    if (is_http(c) && http_window(rt, c->down_since)) rt->http_max = fmax(rt->http_max, window_s);
+}
+
+/* --- end of the rolling restart: spec, Internet access and bandwidth --- */
 
 static void on_change_end(sim *s, void *subject, uint64_t arg)
+{
+    (void)arg;
+    mq_world *w = subject;
+    rmq_rt *rt = rt_of(w);
+    const mq_rocketmq_change *ch = rt->ch;
+    if (ch->has_spec_tps) set_capacity(w, ch->spec_tps);
+    if (ch->has_bandwidth) set_bandwidth(w, ch->bandwidth_mbps);
+    if (ch->has_internet && ch->internet && !rt->internet) {
+        rt->internet = true; /* the public clients' blocks end now */
+        rt->internet_since = sim_now(s);
+    }
+    if (ch->has_internet && !ch->internet && rt->internet) internet_off(w, INFINITY);
+}
+
+/* During the change the lower of the two specs applies (the brokers come
+** back one batch at a time): an upgrade never admits less than before, a
+** downgrade admits its new spec from the first restart on. */
+static void on_change_start(sim *s, void *subject, uint64_t arg)
 {
     (void)s;
     (void)arg;
     mq_world *w = subject;
     rmq_rt *rt = rt_of(w);
     const mq_rocketmq_change *ch = rt->ch;
-    if (ch->has_bandwidth) set_bandwidth(w, ch->bandwidth_mbps);
-    if (ch->has_internet && !ch->internet)
-        for_groups(w, pick_public, INFINITY, &rt->cut_internet);
+    rt->changing = true;
+    double from = w->s->instance.spec_tps;
+    if (ch->has_spec_tps && (from <= 0 || ch->spec_tps < from)) set_capacity(w, ch->spec_tps);
 }
 
 /* --- schedule, metrics, free --- */
@@ -609,14 +496,30 @@ void mq_rocketmq_schedule(mq_world *w)
     SIM_ASSERT(ch != NULL && ch->batch_size > 0 && w->ext == NULL);
     rmq_rt *rt = calloc(1, sizeof *rt);
     SIM_ASSERTF(rt != NULL, "out of memory");
+    size_t nslots = s->nproducers + s->nconsumers;
     rt->ch = ch;
     rt->nbatches = mq_rocketmq_batches(s, ch);
     rt->cons_base = calloc(s->nconsumers + 1, sizeof *rt->cons_base);
     rt->acked = calloc(w->ncons + 1, sizeof *rt->acked);
-    SIM_ASSERTF(rt->cons_base && rt->acked, "out of memory");
+    rt->lost = calloc(s->nproducers + 1, sizeof *rt->lost);
+    rt->rejected = calloc(s->nproducers + 1, sizeof *rt->rejected);
+    rt->cut_max = calloc(nslots + 1, sizeof *rt->cut_max);
+    SIM_ASSERTF(rt->cons_base && rt->acked && rt->lost && rt->rejected && rt->cut_max,
+                "out of memory");
     for (size_t g = 0; g < s->nconsumers; g++)
         rt->cons_base[g + 1] = rt->cons_base[g] + (size_t)s->consumers[g].count;
+    rt->change_end = ch->at_s + mq_rocketmq_duration(s, ch);
     w->ext = rt;
+    if (ch->baseline) { /* the current configuration's limits, nothing else */
+        w->send_admit = send_admit;
+        w->on_lost = on_lost;
+        set_capacity(w, s->instance.spec_tps);
+        set_bandwidth(w, s->instance.bandwidth_mbps);
+        rt->internet = true;
+        if (!s->instance.internet)
+            sim_at(w->sim, 0, PRIO_EVENT, K_EVENT_START, on_internet_off_at_start, w, 0);
+        return;
+    }
     /* The acked lists keep ids of consumed messages and compare them as
     ** offsets: records must never be recycled (none has been yet). */
     SIM_ASSERT(w->nfree == 0 && w->created == w->nmsgs);
@@ -624,16 +527,18 @@ void mq_rocketmq_schedule(mq_world *w)
     w->send_admit = send_admit;
     w->on_ack = on_ack;
     w->on_consumer_down = on_consumer_down;
+    w->on_lost = on_lost;
+    w->on_conn_up = on_conn_up;
 
-    /* Capacity follows the spec from the start: spec_tps shared evenly by
-    ** brokers that have no capacity of their own. */
-    if (s->instance.spec_tps > 0)
-        for (size_t b = 0; b < s->nbrokers; b++)
-            if (w->brokers[b].capacity_tps <= 0)
-                set_capacity(w, b, s->instance.spec_tps / (double)s->nbrokers);
-    set_bandwidth(w, s->instance.internet ? s->instance.bandwidth_mbps : 0);
+    set_capacity(w, s->instance.spec_tps);
+    set_bandwidth(w, s->instance.bandwidth_mbps);
+    rt->internet = true;
 
     double end = s->run.duration_s;
+    double cend = ch->at_s + mq_rocketmq_rolling_len(s, ch);
+    if (!s->instance.internet)
+        sim_at(w->sim, 0, PRIO_EVENT, K_EVENT_START, on_internet_off_at_start, w, 0);
+    sim_at(w->sim, ch->at_s, PRIO_EVENT, K_EVENT_START, on_change_start, w, 0);
     for (size_t g = 0; g < s->nconsumers; g++) {
         double ci = s->consumers[g].commit_interval_s;
         if (ci > 0 && ci <= end) sim_at(w->sim, ci, PRIO_CLIENT, K_CONS_WAKE, on_commit_tick, w, g);
@@ -641,33 +546,133 @@ void mq_rocketmq_schedule(mq_world *w)
     for (int k = 0; k < rt->nbatches; k++) {
         double t0 = ch->at_s + k * ch->batch_interval_s;
         if (t0 > end) break;
-        double t1 = t0 + ch->node_downtime_s;
         char lab[64];
         batch_label(rt, k, lab, sizeof lab);
         sim_at(w->sim, t0, PRIO_EVENT, K_EVENT_START, on_batch, w, (uint64_t)k);
-        sim_at(w->sim, t1, PRIO_EVENT, K_EVENT_END, on_batch_end, w, (uint64_t)k);
         double lend = t0 + fmax(ch->node_downtime_s, s->run.sample_s);
         sim_at(w->sim, lend, PRIO_EVENT, K_EVENT_END, on_label_off, w, 0);
         OOM_CHECK(sim_bands_add(w->bands, t0, lend, lab));
     }
-    if (has_http(s)) {
-        double d = ch->http_disruption_s, slack = 0;
-        for (size_t g = 0; g < s->nproducers; g++)
-            if (s->producers[g].protocol == MQ_PROTO_HTTP)
-                slack = fmax(slack, s->producers[g].retries * s->producers[g].retry_backoff_s +
-                                        s->producers[g].send_timeout_s);
+    if (mq_rocketmq_has_http(s)) {
+        double d = ch->http_disruption_s;
         sim_at(w->sim, ch->at_s, PRIO_EVENT, K_EVENT_START, on_http_start, w, 0);
         double lend = ch->at_s + fmax(d, s->run.sample_s);
         sim_at(w->sim, lend, PRIO_EVENT, K_EVENT_END, on_label_off, w, 0);
-        sim_at(w->sim, fmin(ch->at_s + d + slack, end), PRIO_SAMPLE, K_EVENT_END, on_http_count, w, 0);
         OOM_CHECK(sim_bands_add(w->bands, ch->at_s, lend, "HTTP disruption"));
     }
-    double cend = ch->at_s + rolling_len(s, ch);
     if (cend <= end) sim_at(w->sim, cend, PRIO_EVENT, K_EVENT_END, on_change_end, w, 0);
 }
 
 #define ADD(name, val, unit, better) \
     OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+#define WARN(...) OOM_CHECK(sim_strs_add(&out->warnings, __VA_ARGS__))
+
+static const char *group_name(const mq_scenario *s, size_t slot)
+{
+    return slot < s->nproducers ? s->producers[slot].name : s->consumers[slot - s->nproducers].name;
+}
+
+static const mq_reconnect *group_reconnect(const mq_scenario *s, size_t slot)
+{
+    return slot < s->nproducers ? &s->producers[slot].reconnect
+                                : &s->consumers[slot - s->nproducers].reconnect;
+}
+
+static bool group_public(const mq_scenario *s, size_t slot)
+{
+    return (slot < s->nproducers ? s->producers[slot].endpoint
+                                 : s->consumers[slot - s->nproducers].endpoint) == MQ_EP_PUBLIC;
+}
+
+/* Per producer group: its losses by cause, each with the setting behind it
+** and the one that avoids it. */
+static void loss_warnings(mq_world *w, mq_result *out)
+{
+    const mq_scenario *s = w->s;
+    rmq_rt *rt = rt_of(w);
+    const mq_rocketmq_change *ch = rt->ch;
+    for (size_t g = 0; g < s->nproducers; g++) {
+        const mq_producer_group *pg = &s->producers[g];
+        const uint64_t *l = rt->lost[g];
+        char why[400];
+        if (l[LOST_HTTP]) {
+            mq_rocketmq_explain_send_loss(pg, ch->http_disruption_s, why, sizeof why);
+            WARN("HTTP producer group '%s' lost %llu sends to the HTTP disruption (%g s; the "
+                 "service's disruption is under 1 min, the group's own settings decide its "
+                 "losses): %s", pg->name, (unsigned long long)l[LOST_HTTP],
+                 ch->http_disruption_s, why);
+        }
+        if (l[LOST_RESTART]) {
+            double out_s = mq_rocketmq_cutoff(&pg->reconnect, ch->node_downtime_s);
+            mq_rocketmq_explain_send_loss(pg, out_s, why, sizeof why);
+            WARN("producer group '%s' lost %llu sends while its broker restarted: %s; %s",
+                 pg->name, (unsigned long long)l[LOST_RESTART],
+                 s->nbrokers == 1 ? "a one-broker (Standalone) instance has no other broker "
+                                    "to fail over to"
+                 : pg->retries == 0 ? "with retries: 0 it does not fail over to another broker"
+                                    : "no other broker was up to fail over to",
+                 why);
+        }
+        if (l[LOST_INTERNET])
+            WARN("producer group '%s' lost %llu sends: it uses the public endpoint and "
+                 "Internet access is off; use a VPC endpoint or keep Internet access on",
+                 pg->name, (unsigned long long)l[LOST_INTERNET]);
+        if (l[LOST_THROTTLED]) {
+            const uint64_t *r = rt->rejected[g];
+            WARN("producer group '%s' lost %llu sends to throttling: each stayed throttled "
+                 "through its %d retries (SDK back-off %g s x1.6, model-reference #31), "
+                 "mostly refused by %s; more retries delay the loss, a higher %s avoids it",
+                 pg->name, (unsigned long long)l[LOST_THROTTLED], pg->retries,
+                 mq_producer_throttle_backoff(0),
+                 r[0] >= r[1] && r[0] > 0 ? "the Internet bandwidth (public endpoint)"
+                 : r[1] > 0               ? "the instance's computing specification"
+                                          : "its broker's own capacity_tps",
+                 r[0] >= r[1] && r[0] > 0 ? "bandwidth"
+                 : r[1] > 0               ? "spec_tps"
+                                          : "brokers[].capacity_tps");
+        }
+    }
+}
+
+/* Per group: a cut-off begun by the change that lasted over a minute (or
+** still runs at the end), with the reconnect setting behind it. */
+static void cutoff_warnings(mq_world *w, mq_result *out)
+{
+    const mq_scenario *s = w->s;
+    rmq_rt *rt = rt_of(w);
+    double now = sim_now(w->sim);
+    size_t nslots = s->nproducers + s->nconsumers;
+    bool *open = calloc(nslots + 1, sizeof *open);
+    SIM_ASSERTF(open != NULL, "out of memory");
+    for (size_t i = 0; i < w->nprod + w->ncons; i++) {
+        mq_conn *c = i < w->nprod ? &w->producers[i]->conn : &w->consumers[i - w->nprod]->conn;
+        if (c->state == CONN_UP) continue;
+        if (is_http(c) && http_window(rt, c->down_since)) {
+            /* a public client that Internet access off kept out: the
+            ** disruption's share is when its reconnect would have landed */
+            double win = now - c->down_since;
+            size_t k = mq_group_slot(s, c->consumer, c->group);
+            if (group_public(s, k) && !rt->internet)
+                win = fmin(win, mq_rocketmq_cutoff(group_reconnect(s, k), rt->ch->http_disruption_s));
+            rt->http_max = fmax(rt->http_max, win);
+        }
+        if (!in_change(rt, c->down_since)) continue;
+        size_t k = mq_group_slot(s, c->consumer, c->group);
+        rt->cut_max[k] = fmax(rt->cut_max[k], now - c->down_since);
+        open[k] = true;
+    }
+    for (size_t k = 0; k < nslots; k++) {
+        /* Internet access off has its own SEVERE RISK line */
+        if (rt->cut_max[k] <= 60.0 || (group_public(s, k) && !rt->internet)) continue;
+        char why[300];
+        mq_rocketmq_explain_reconnect(group_reconnect(s, k), why, sizeof why);
+        WARN("client group '%s' was cut off for %.0f s%s by the change, over 1 min (the "
+             "seed expects transient disconnects, and under 1 min for HTTP access): %s",
+             group_name(s, k), rt->cut_max[k],
+             open[k] ? " (still cut off at the end of the run)" : "", why);
+    }
+    free(open);
+}
 
 void mq_rocketmq_metrics(mq_world *w, mq_result *out)
 {
@@ -675,35 +680,34 @@ void mq_rocketmq_metrics(mq_world *w, mq_result *out)
     const mq_rocketmq_change *ch = s->rocketmq_change;
     rmq_rt *rt = rt_of(w);
     SIM_ASSERT(ch != NULL && rt != NULL);
+    if (ch->baseline) return; /* the base rows say it all */
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
-    double http_max = 0;
-    for (size_t i = 0; i < w->nprod; i++)
-        if (w->producers[i]->g->protocol == MQ_PROTO_HTTP)
-            http_max = fmax(http_max, w->producers[i]->conn.max_down_s);
-    for (size_t i = 0; i < w->ncons; i++)
-        if (w->consumers[i]->g->protocol == MQ_PROTO_HTTP)
-            http_max = fmax(http_max, w->consumers[i]->conn.max_down_s);
-    uint64_t http_lost = 0;
-    if (rt->http_started)
-        http_lost = (rt->http_counted ? rt->http_lost1 : w->lost_by_cause[LOSS_SEND_FAILED]) -
-                    rt->http_lost0;
+    cutoff_warnings(w, out);
+    uint64_t lost[LOST_NWHY] = {0};
+    for (size_t g = 0; g < s->nproducers; g++)
+        for (int k = 0; k < LOST_NWHY; k++) lost[k] += rt->lost[g][k];
     mq_billing method = mq_rocketmq_serverless(&s->instance) ? MQ_BILL_SERVERLESS
                                                              : s->instance.billing;
     const mq_rocketmq_billing *b = &ch->billing;
     ADD("duplicates_offset_rollback", w->dup_by_cause[DUP_OFFSET_ROLLBACK], "msgs", LO);
     ADD("duplicates_redelivery", w->dup_by_cause[DUP_REDELIVERY], "msgs", LO);
-    ADD("http_disruption_max_s", http_max, "s", LO);
-    ADD("lost_during_http_disruption", http_lost, "msgs", LO);
+    ADD("http_disruption_max_s", rt->http_max, "s", LO);
+    ADD("lost_during_http_disruption", lost[LOST_HTTP], "msgs", LO);
+    ADD("lost_internet_off", lost[LOST_INTERNET], "msgs", LO);
+    ADD("lost_during_restart", lost[LOST_RESTART], "msgs", LO);
+    ADD("lost_throttled", lost[LOST_THROTTLED], "msgs", LO);
     ADD("clients_cut_off_internet", rt->cut_internet, "clients", LO);
     ADD("restart_batches", rt->nbatches, "count", NO);
     ADD("change_duration_s", mq_rocketmq_duration(s, ch), "s", LO);
     ADD("billing_delta", mq_rocketmq_billing_delta(method, b), b->present ? b->currency : "",
         LO);
     if (rt->cut_internet > 0)
-        OOM_CHECK(sim_strs_add(&out->warnings,
-                               "SEVERE RISK: Internet access disabled; %llu public-endpoint "
-                               "clients were cut off for good",
-                               (unsigned long long)rt->cut_internet));
+        WARN("SEVERE RISK: Internet access %s; %llu public-endpoint clients were cut off%s",
+             s->instance.internet ? "disabled" : "is off on this instance",
+             (unsigned long long)rt->cut_internet,
+             !s->instance.internet && ch->has_internet && ch->internet
+                 ? " until the change enabled it" : " for good");
+    loss_warnings(w, out);
 }
 
 void mq_rocketmq_free(mq_world *w)
@@ -713,6 +717,9 @@ void mq_rocketmq_free(mq_world *w)
     for (size_t i = 0; i < w->ncons; i++) free(rt->acked[i].v);
     free(rt->acked);
     free(rt->cons_base);
+    free(rt->lost);
+    free(rt->rejected);
+    free(rt->cut_max);
     free(rt);
     w->ext = NULL;
 }

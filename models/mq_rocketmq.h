@@ -4,21 +4,21 @@
 ** that decide whether it is allowed, what it does to clients in virtual
 ** time, and what it costs.
 **
-** Three layers, all in models/mq_rocketmq.c:
-**   - rules (mq_rocketmq_check): pure functions of the current instance and
-**     the requested target; the loader (io/scn_rocketmq.c) turns a broken
-**     rule into "FILE:LINE:COL: <rule in plain words>" at the offending key;
-**   - warnings (mq_rocketmq_warnings): allowed but risky (resource operations
-**     inside the change window, no idempotence, HTTP clients without retry,
-**     Internet disabled under public-endpoint clients, a spec below load);
-**   - the model (mq_rocketmq_schedule / mq_rocketmq_metrics), hooked into
-**     models/mq_model.c with one call each: brokers restart in rolling
-**     batches, TCP producers fail over to another broker after a send
-**     timeout (republishing what was stored but unconfirmed), consumers see
-**     pull errors, wait for the next rebalance and roll back to their last
-**     committed offset, HTTP clients lose access for `http_disruption`, and
-**     capacity (TPS per broker, Internet bandwidth, Internet access) follows
-**     the new spec. Details and simplifications in docs/MODEL.md.
+** Two files:
+**   - models/mq_rocketmq_rules.c: the change as a value - defaults, the
+**     seed's rules (mq_rocketmq_check reports every broken rule; the loader
+**     io/scn_rocketmq.c turns each into "FILE:LINE:COL: rocketmq_change.KEY:
+**     rule"), warnings and the seed's advice for `check`
+**     (mq_rocketmq_warnings), billing, and static estimates of what a
+**     client group's own retry and reconnect settings do to it;
+**   - models/mq_rocketmq.c: the model (mq_rocketmq_schedule /
+**     mq_rocketmq_metrics), hooked into models/mq_model.c with one call
+**     each: brokers restart in rolling batches, TCP producers fail over to
+**     another broker, consumers see pull errors, wait for the next
+**     rebalance and roll back to their last committed offset, HTTP clients
+**     lose access for `http_disruption`, the instance's spec, Internet
+**     bandwidth and Internet access change, and losses and long cut-offs
+**     are charged to their cause and group. Details in docs/MODEL.md.
 **
 ** Billing (mq_rocketmq_billing_delta) follows the seed's table; prices are
 ** scenario inputs, never built in.
@@ -72,10 +72,15 @@ typedef struct mq_rocketmq_change {
     double batch_interval_s; /* from one batch's start to the next one's */
     double http_disruption_s; /* HTTP access lost from the change's start */
     mq_rocketmq_billing billing;
+    /* The paired baseline: nothing changes, but the current configuration's
+    ** limits (spec, Internet access, bandwidth) hold all run. */
+    bool baseline;
 } mq_rocketmq_change;
 
 /* A change with every default and nothing changed (at_s = 0). */
 void mq_rocketmq_change_init(mq_rocketmq_change *ch);
+/* Turn ch into the paired baseline's (see `baseline`); NULL is a no-op. */
+void mq_rocketmq_change_to_baseline(mq_rocketmq_change *ch);
 /* Release a heap-allocated change; NULL is a no-op. */
 void mq_rocketmq_change_free(mq_rocketmq_change *ch);
 
@@ -84,19 +89,54 @@ typedef enum mq_rmq_rule {
     MQ_RMQ_OK = 0,
     MQ_RMQ_EDITION_DOWNGRADE,   /* primary edition: upgrade only */
     MQ_RMQ_SUBCATEGORY,         /* sub-category may not change */
+    MQ_RMQ_SUBCATEGORY_UNKNOWN, /* to.sub_category without instance.sub_category */
     MQ_RMQ_STORAGE,             /* storage is not changeable */
     MQ_RMQ_SERVERLESS_ONLY_EDITION, /* serverless: only the edition */
     MQ_RMQ_SERVERLESS_EDITION,  /* serverless: Standard <-> Professional only */
-    MQ_RMQ_BANDWIDTH_NO_INTERNET /* bandwidth without Internet access */
+    MQ_RMQ_BANDWIDTH_NO_INTERNET, /* bandwidth without Internet access */
+    MQ_RMQ_NO_CHANGE            /* every target value is the current one */
 } mq_rmq_rule;
 
+/* One broken rule: which, the key it concerns (relative to
+** rocketmq_change, e.g. "to.edition"; "to" for the change as a whole; the
+** loader turns it into file:line:col), and the rule in plain words. */
+typedef struct mq_rmq_violation {
+    mq_rmq_rule rule;
+    const char *key;
+    char msg[320];
+} mq_rmq_violation;
+
+#define MQ_RMQ_MAX_VIOLATIONS 8
+
 /* Check `ch` against the seed's rules for an instance currently configured
-** as `from`. Returns MQ_RMQ_OK, or the first rule broken with a one-line
-** message in msg (e.g. "primary edition cannot be downgraded (Professional
-** -> Standard)") and the offending key's location in *where (ch->loc if the
-** rule concerns the whole change). O(1). */
-mq_rmq_rule mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
-                              char *msg, size_t len, mq_loc *where);
+** as `from`: every rule broken is written to v[] (at most `max`, in key
+** order), and the number written is returned (0 = allowed). A change whose
+** every target value equals the current one (same edition, or Enterprise
+** <-> Platinum, which rank equal; same spec, Internet on -> on, same
+** bandwidth) breaks MQ_RMQ_NO_CHANGE: it is not a restart. O(1). */
+size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
+                         mq_rmq_violation *v, size_t max);
+
+/* Whether a target value differs from the instance's current one (the
+** model restarts nothing for a change without any). */
+bool mq_rocketmq_changes_something(const mq_instance *from, const mq_rocketmq_change *ch);
+
+/* Direction of a change: +1 every changed value goes up (edition, spec,
+** Internet on, bandwidth), -1 every one goes down, 0 mixed or none. */
+int mq_rocketmq_direction(const mq_instance *from, const mq_rocketmq_change *ch);
+
+/* Time a disconnected producer of group g keeps a send alive: retries x
+** (send_timeout + retry_backoff) for RocketMQ clients (each failed attempt
+** waits for its timeout, then backs off; seed line 37, model-reference
+** #16); 0 when it drops sends; INFINITY when it buffers them. */
+double mq_rocketmq_send_cover(const mq_producer_group *g);
+
+/* Static estimate of how long a client with reconnect settings r stays cut
+** off by an outage of `outage_s` (no jitter: the worst case of +/- jitter
+** is reported by the caller from r->jitter): the first attempt at or after
+** the outage's end; INFINITY when its attempts run out first and nothing
+** restarts the application. */
+double mq_rocketmq_cutoff(const mq_reconnect *r, double outage_s);
 
 /* Whether the instance bills as serverless (series or billing method). */
 bool mq_rocketmq_serverless(const mq_instance *in);
@@ -105,7 +145,18 @@ bool mq_rocketmq_serverless(const mq_instance *in);
 ** length: from at_s to the last batch's broker back up, or to the end of the
 ** HTTP disruption when that is later (HTTP clients present). */
 int mq_rocketmq_batches(const mq_scenario *s, const mq_rocketmq_change *ch);
+double mq_rocketmq_rolling_len(const mq_scenario *s, const mq_rocketmq_change *ch);
+bool mq_rocketmq_has_http(const mq_scenario *s);
 double mq_rocketmq_duration(const mq_scenario *s, const mq_rocketmq_change *ch);
+
+/* One sentence on why a producer of group g loses sends to an outage of
+** outage_s and which setting avoids it (on_disconnect, retries x
+** (send_timeout + retry_backoff) against the outage). */
+void mq_rocketmq_explain_send_loss(const mq_producer_group *g, double outage_s, char *buf,
+                                   size_t len);
+/* One sentence naming the reconnect setting that makes a cut-off long
+** (no automatic reconnect, max_attempts, the back-off's growth). */
+void mq_rocketmq_explain_reconnect(const mq_reconnect *r, char *buf, size_t len);
 
 /* Append warnings for an allowed change (see the list in the file header)
 ** to *out. 0, or -1 on out-of-memory. */

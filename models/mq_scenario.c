@@ -81,13 +81,13 @@ void mq_scenario_strip_change(mq_scenario *s)
     free(s->events);
     s->events = NULL;
     s->nevents = 0;
-    mq_rocketmq_change_free(s->rocketmq_change);
-    s->rocketmq_change = NULL;
+    mq_rocketmq_change_to_baseline(s->rocketmq_change);
     mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
     s->rabbitmq_conversion = NULL;
 }
 
 bool mq_scenario_has_change(const mq_scenario *s)
 {
-    return s->nevents > 0 || s->rocketmq_change != NULL || s->rabbitmq_conversion != NULL;
+    return s->nevents > 0 || (s->rocketmq_change && !s->rocketmq_change->baseline) ||
+           s->rabbitmq_conversion != NULL;
 }

@@ -63,6 +63,7 @@ typedef struct mq_instance {
     mq_billing billing;
     mq_state state;
     bool internet;        /* Internet (public endpoint) access enabled */
+    bool internet_unset;  /* the scenario left `internet` out: a change model infers it */
     double bandwidth_mbps;/* Internet bandwidth, Mbit/s; 0 = unlimited */
 } mq_instance;
 
@@ -119,6 +120,14 @@ typedef struct mq_reconnect {
                              reconnects after this long; < 0 = never */
 } mq_reconnect;
 
+/* Delayed (scheduled) messages sent during the run: a fraction of a
+** producer group's messages, each delivered `delay` after its send. */
+typedef struct mq_delayed {
+    double fraction;      /* 0 = none, up to 1 */
+    sim_dist delay;       /* s after the send */
+    double ttl_s;         /* expiry after the send if not consumed; 0 = none */
+} mq_delayed;
+
 typedef struct mq_producer_group {
     mq_loc loc;
     char *name;
@@ -137,6 +146,7 @@ typedef struct mq_producer_group {
     mq_ondown ondown;
     mq_reconnect reconnect;
     double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */
+    mq_delayed delayed;
 } mq_producer_group;
 
 typedef struct mq_consumer_group {
@@ -249,7 +259,10 @@ void mq_scenario_free(mq_scenario *s);
 /* The paired baseline of a change (issue 6): remove everything that makes
 ** the scenario a change - the timed events, the RocketMQ spec change and the
 ** RabbitMQ conversion - freeing them, so the same workload can be run
-** without the change on common random numbers. NULL is a no-op. */
+** without the change on common random numbers. A RocketMQ change is kept
+** as its baseline (mq_rocketmq_change.baseline): the instance's current
+** spec, Internet access and bandwidth still apply all run, nothing changes.
+** NULL is a no-op. */
 void mq_scenario_strip_change(mq_scenario *s);
 /* Whether s has anything mq_scenario_strip_change would remove. */
 bool mq_scenario_has_change(const mq_scenario *s);

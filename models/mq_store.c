@@ -205,6 +205,12 @@ uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue)
     return q->paired && (q->writes_to_twin || q->read_closed) ? q->twin : queue;
 }
 
+int mq_queue_admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored)
+{
+    const mq_queue_rt *q = &w->queues[stored];
+    return q->paired ? q->broker : c->broker;
+}
+
 /* Consumers waiting for this queue's messages (a paired queue may hand
 ** them to its twin's FIFO). */
 static mq_queue_rt *waiters_of(mq_world *w, mq_queue_rt *q)
@@ -265,15 +271,50 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
                 .avail_at = mq_msg_no_expiry_before(w, msg)};
     if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
     m->queue = queue; /* where its latest copy lives (requeues go back there) */
-    mq_queue_rt *q = &w->queues[queue];
-    mq_consumer *c = wait_pop(waiters_of(w, q));
+    mq_queue_rt *q = &w->queues[queue], *wq = waiters_of(w, q);
+    mq_consumer *c = wait_pop(wq);
     if (c) {
+        e.from_twin = wq != q; /* the waiters belong to the twin */
         mq_consumer_deliver(w, c, e);
         return;
     }
     OOM_CHECK(mq_ring_push_back(&q->ready, e));
     w->ready_total++;
     mq_backlog_changed(w);
+}
+
+/* A scheduled copy is due (or expires): it moves from the schedule into
+** its queue. */
+static void on_sched(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    mq_world *w = subject;
+    uint32_t id = (uint32_t)arg;
+    mq_msg *m = &w->msgs[id];
+    mq_queue_rt *q = &w->queues[m->queue];
+    SIM_ASSERT(q->scheduled_pending > 0);
+    q->scheduled_pending--;
+    m->scheduled = 0;
+    if (sim_now(w->sim) >= m->expire_at) {
+        mq_msg_copy_drop_expired(w, id, EXP_TTL);
+    } else { /* the copy moves from the schedule into the queue */
+        mq_queue_store(w, m->queue, id, 0);
+        mq_msg_copy_drop(w, id);
+    }
+    mq_backlog_changed(w); /* the schedule changed (change models watch it) */
+}
+
+void mq_queue_schedule(mq_world *w, uint32_t queue, uint32_t msg)
+{
+    mq_msg *m = &w->msgs[msg];
+    SIM_ASSERTF(!m->scheduled, "message %u scheduled twice", msg);
+    if (isnan(m->stored_at)) m->stored_at = sim_now(w->sim);
+    mq_msg_copy_add(w, msg); /* held by the broker's schedule */
+    m->scheduled = 1;
+    m->queue = queue;
+    w->queues[queue].scheduled_pending++;
+    double due = m->intended, t = fmax(sim_now(w->sim), fmin(due, m->expire_at));
+    sim_at(w->sim, t, PRIO_CLIENT, t < due ? K_SCHED_EXPIRE : K_SCHED_DUE, on_sched, w, msg);
 }
 
 void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
@@ -284,9 +325,10 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     mq_ent e = {.msg = msg, .redelivered = 1, .avail_at = mq_msg_no_expiry_before(w, msg)};
     if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
     w->msgs[msg].queue = queue;
-    mq_queue_rt *q = &w->queues[queue];
-    mq_consumer *c = wait_pop(waiters_of(w, q));
+    mq_queue_rt *q = &w->queues[queue], *wq = waiters_of(w, q);
+    mq_consumer *c = wait_pop(wq);
     if (c) {
+        e.from_twin = wq != q; /* the waiters belong to the twin */
         mq_consumer_deliver(w, c, e);
         return;
     }
@@ -333,8 +375,14 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
 {
     mq_queue_rt *q = &w->queues[queue];
     /* dual read: the twin first (fresh messages), then this queue's own */
-    if (q->paired && q->read_twin && take_ready(w, &w->queues[q->twin], e)) return true;
-    if (!(q->paired && q->read_closed) && take_ready(w, q, e)) return true;
+    if (q->paired && q->read_twin && take_ready(w, &w->queues[q->twin], e)) {
+        e->from_twin = 1;
+        return true;
+    }
+    if (!(q->paired && q->read_closed) && take_ready(w, q, e)) {
+        e->from_twin = 0;
+        return true;
+    }
     if (!c->waiting) {
         OOM_CHECK(mq_cons_ring_push_back(&q->waiting, c));
         c->waiting = true;

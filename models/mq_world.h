@@ -37,6 +37,9 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 ** consumer re-reads from its last committed offset (mq_rocketmq.c). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
+/* Why a producer lost a send (told to world.on_lost): its connection was
+** down (or silent) through its attempts, or it stayed throttled. */
+typedef enum mq_lost_why { MQ_LOST_DISCONNECTED, MQ_LOST_THROTTLED } mq_lost_why;
 /* Why a message was lost or expired. */
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
@@ -67,6 +70,9 @@ typedef struct mq_ent {
     uint8_t redelivered; /* queues/consumers: a redelivery; producers: a
                             republish of a copy the broker already has */
     uint8_t attempts;    /* producers: failed send attempts so far */
+    uint8_t from_twin;   /* consumers: taken from the twin of the group's
+                            queue (a migration's destination), whose unacked
+                            count it holds until its ack */
     double avail_at;     /* consumers: when it reaches the client;
                             producers: when the next retry is due;
                             queues: no TTL or retention expiry before this
@@ -140,12 +146,15 @@ typedef struct mq_producer {
     const mq_producer_group *g;
     gsl_rng *rng;       /* arrivals: points into rng_store */
     sim_rng_embedded rng_store;
+    gsl_rng *delay_rng; /* delayed messages: which, and their delay; NULL
+                           when the group sends none (owned) */
     uint32_t id;        /* index into world.producers */
     mq_ring buffer;     /* sends waiting for the connection */
     mq_ring retry;      /* failed sends waiting to be retried, by due time */
     mq_ring unsent;     /* confirmed sends made into a silent link: they hold
                            the producer's copy and are republished at the drop */
     sim_handle retry_timer;
+    double retry_due;   /* when retry_timer fires */
 } mq_producer;
 
 /* A processing slot. A delivery still in transit when a slot is free gets
@@ -160,6 +169,7 @@ typedef struct mq_slot {
     uint8_t orphan;     /* its channel closed while processing */
     uint8_t redelivered;
     uint8_t in_transit; /* started before its delivery arrived */
+    uint8_t from_twin;  /* as mq_ent.from_twin */
 } mq_slot;
 
 typedef struct mq_consumer {
@@ -186,7 +196,7 @@ typedef struct mq_consumer {
 typedef struct mq_queue_rt {
     mq_ring ready;
     uint64_t scheduled_pending; /* scheduled copies not yet due or expired */
-    uint64_t unacked;
+    uint64_t unacked;           /* deliveries taken from this queue, unacked */
     mq_cons_ring waiting;       /* consumers with free credit, FIFO; entries
                                    whose consumer left are skipped */
     /* Pairing with the same queue on another cluster, set by a change model
@@ -200,6 +210,8 @@ typedef struct mq_queue_rt {
     bool waits_on_twin;         /* consumers wanting its messages wait in the
                                    twin's FIFO (the twin owns the consumers) */
     uint32_t twin;
+    int broker;                 /* paired: the broker that stores it, whose
+                                   capacity admits the sends stored in it */
 } mq_queue_rt;
 
 typedef struct mq_broker_rt {
@@ -227,6 +239,10 @@ typedef struct mq_world {
 
     mq_queue_rt *queues;
     mq_broker_rt *brokers;
+    mq_broker_rt spec;          /* RabbitMQ: the instance's spec_tps, one token
+                                   bucket over every send stored in a scenario
+                                   queue (not in a change model's twin on
+                                   another cluster); 0 = unlimited */
     mq_producer **producers;    /* all producer clients */
     size_t nprod;
     mq_unconf_ring *unconf;     /* per producer group (mq_producer.c) */
@@ -275,6 +291,10 @@ typedef struct mq_world {
     bool (*send_admit)(struct mq_world *w, mq_producer *p);
     void (*on_ack)(struct mq_world *w, mq_consumer *c, uint32_t msg);
     void (*on_consumer_down)(struct mq_world *w, mq_consumer *c);
+    /* on_lost: producer p's send was lost (its last copy); on_conn_up: c is
+    ** connected again after a cut-off of window_s. */
+    void (*on_lost)(struct mq_world *w, mq_producer *p, mq_lost_why why);
+    void (*on_conn_up)(struct mq_world *w, mq_conn *c, double window_s);
     void *ext;
 } mq_world;
 
@@ -317,6 +337,14 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
 /* The queue a send from connection c to `queue` is stored in: the twin when
 ** c is on the destination cluster or the queue is read-only. */
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue);
+/* The broker whose capacity admits a send from c stored in `stored` (a
+** routed queue): the one that stores it for a paired queue, else the
+** broker c is connected to. */
+int mq_queue_admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored);
+/* The broker's schedule takes a copy of msg (a scheduled or delayed
+** message): it becomes ready in `queue` at its intended time, or expires
+** at expire_at if that comes first. */
+void mq_queue_schedule(mq_world *w, uint32_t queue, uint32_t msg);
 /* Ready or unacked counts changed: update time averages, max, drain. */
 void mq_backlog_changed(mq_world *w);
 
@@ -333,6 +361,9 @@ void mq_client_on_silent(mq_world *w, mq_conn *c);
 void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 
 /* mq_producer.c */
+/* Take one send from b's capacity token bucket (burst: 100 ms of it);
+** false = throttled. Unlimited (capacity_tps 0) always admits. */
+bool mq_capacity_admit(mq_world *w, mq_broker_rt *b);
 /* A group's total rate (msg/s) at schedule time t. */
 double mq_rate_at(const mq_rate *r, double t);
 /* The same at run time t: a periodic schedule (a day profile) is read at
@@ -346,6 +377,9 @@ void mq_producers_source(mq_world *w);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);
+/* RocketMQ SDK back-off before retry number attempt + 1 of a throttled
+** send (attempt = retries used so far), s. */
+double mq_producer_throttle_backoff(int attempt);
 /* Visit every message the producer still holds (buffer, retry, sends into a
 ** silent link), pin = false. */
 typedef void (*mq_held_fn)(uint32_t msg, bool pin, void *ud);

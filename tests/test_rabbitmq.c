@@ -85,6 +85,16 @@ static const char *const CLIENTS =
     "consumers:\n  - { name: c, count: 2, prefetch: 20, concurrency: 2,"
     " processing: { dist: exponential, mean: 5ms } }\n";
 
+/* The instance `inst` converted at 1m to target `to` (a YAML flow mapping)
+** is rejected at `where` with `substring`. */
+static void reject_target(const char *inst, const char *to, const char *where,
+                          const char *substring)
+{
+    char body[2048];
+    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: %s\n", CLIENTS, to);
+    expect_reject(scenario("{duration: 10m}", inst, body), where, substring);
+}
+
 /* ---- rules ---------------------------------------------------------------- */
 
 static void test_rule_cross_series(void **state)
@@ -119,21 +129,14 @@ static void test_rule_not_in_service(void **state)
 static void test_rule_series_and_direction(void **state)
 {
     (void)state;
-    char body[2048];
-    /* professional -> enterprise: both shared, a spec change, not a conversion */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: enterprise }\n",
-             CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "edition: professional", body), NULL,
-                  "not a shared <-> dedicated conversion");
+    /* an upgrade never lowers the specification */
+    reject_target("edition: professional, spec_tps: 1000", "{ edition: platinum, spec_tps: 900 }",
+                  "rabbitmq_conversion.to.spec_tps", "an upgrade never lowers the specification");
     /* platinum is dedicated: deployment: shared contradicts it */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n",
-             CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "edition: platinum, deployment: shared", body),
+    reject_target("edition: platinum, deployment: shared", "{ edition: professional }",
                   "instance.deployment", "platinum is dedicated");
     /* serverless names a deployment, not an edition */
-    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n",
-             CLIENTS);
-    expect_reject(scenario("{duration: 10m}", "series: serverless", body), NULL,
+    reject_target("series: serverless", "{ edition: platinum }", NULL,
                   "a serverless target names its deployment");
     /* a rocketmq instance has no such conversion */
     const char *rmq =
@@ -141,6 +144,143 @@ static void test_rule_series_and_direction(void **state)
         "clusters:\n  - name: main\n    brokers:\n      - name: b1\nqueues:\n  - name: q\n"
         "rabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n";
     expect_reject(rmq, NULL, "applies to rabbitmq instances only");
+}
+
+/* The serverless series converts too, whether named by instance.series or
+** by serverless billing; cross-series targets stay rejected, by series,
+** edition or billing. */
+static void test_serverless_billing(void **state)
+{
+    (void)state;
+    char body[2048];
+    static const char *const inst[] = {"billing: serverless", "series: serverless"};
+    for (int i = 0; i < 2; i++) {
+        for (int d = 0; d < 2; d++) {
+            snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  instance_age: old\n"
+                     "  to: { deployment: %s }\n", CLIENTS, d ? "shared" : "dedicated");
+            char in[128];
+            snprintf(in, sizeof in, "%s, deployment: %s", inst[i], d ? "dedicated" : "shared");
+            mq_scenario s;
+            sim_err err = {{0}};
+            if (load_text(scenario("{duration: 20m}", in, body), &s, &err))
+                fail_msg("%s: %s", in, err.msg);
+            assert_int_equal(s.rabbitmq_conversion->series, MQ_SERIES_SERVERLESS);
+            assert_true(s.rabbitmq_conversion->migrates);
+            assert_int_equal(s.warnings.n, 0); /* instance_age concerns subscriptions */
+            mq_result r;
+            run_scn(&s, &r);
+            assert_false(isnan(metric(&r, "phase4_start_s")));
+            mq_result_free(&r);
+            mq_scenario_free(&s);
+        }
+        reject_target(inst[i], "{ edition: platinum }", "rabbitmq_conversion.to.edition",
+                      "editions belong to the subscription series");
+        reject_target(inst[i], "{ series: subscription, deployment: dedicated }",
+                      "rabbitmq_conversion.to.series", "cross-series conversion is not supported");
+        reject_target(inst[i], "{ billing: subscription, deployment: dedicated }",
+                      "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
+    }
+    /* subscription -> serverless billing is cross-series as well */
+    reject_target("edition: professional", "{ edition: platinum, billing: serverless }",
+                  "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
+    reject_target("series: subscription, billing: serverless", "{ deployment: dedicated }",
+                  "instance.billing", "serverless billing belongs to the serverless series");
+}
+
+/* A spec change within one deployment is not a conversion: it runs as a
+** change with no migration (nobody disconnected, no phases) and the new
+** spec applies from `at`. Professional -> Enterprise at 600 msg/s under
+** 800 msg/s throttles only after the change; the migration's keys are
+** ignored with a warning. */
+static void test_spec_change_no_migration(void **state)
+{
+    (void)state;
+    static const struct { const char *inst, *to; } cases[] = {
+        {"edition: professional, spec_tps: 1000", "{ edition: enterprise, spec_tps: 600 }"},
+        {"edition: platinum, spec_tps: 1000", "{ edition: platinum, spec_tps: 600 }"},
+        {"series: serverless, deployment: shared, spec_tps: 1000",
+         "{ deployment: shared, spec_tps: 600 }"},
+        {"billing: serverless, deployment: dedicated, spec_tps: 1000",
+         "{ deployment: dedicated, spec_tps: 600 }"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[2048];
+        snprintf(body, sizeof body,
+                 "producers:\n  - { name: p, count: 4, rate: 800 }\n"
+                 "consumers:\n  - { name: c, count: 4, prefetch: 50, concurrency: 4,"
+                 " processing: { dist: exponential, mean: 2ms } }\n"
+                 "rabbitmq_conversion:\n  at: %s\n  to: %s\n  phases: { dual_write: 1m }\n",
+                 "3m", cases[i].to);
+        mq_scenario s;
+        sim_err err = {{0}};
+        if (load_text(scenario("{duration: 6m}", cases[i].inst, body), &s, &err))
+            fail_msg("%s -> %s: %s", cases[i].inst, cases[i].to, err.msg);
+        assert_false(s.rabbitmq_conversion->migrates);
+        assert_int_equal(s.warnings.n, 2);
+        assert_non_null(strstr(s.warnings.v[0], "rabbitmq_conversion.to.spec_tps: the new spec "
+                               "(600 msg/s) is below the offered peak (800 msg/s)"));
+        assert_non_null(strstr(s.warnings.v[1], "rabbitmq_conversion.phases: ignored"));
+        mq_result r, before;
+        run_scn(&s, &r);
+        assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
+        assert_near(metric(&r, "clients_disrupted"), 0, 0);
+        assert_near(metric(&r, "spec_tps_to"), 600, 0);
+        assert_true(metric(&r, "throttled_sends") > 1000);
+        assert_int_equal(r.warnings.n, 0); /* no "did not reach phase 4" */
+        s.rabbitmq_conversion->at_s = 6 * 60; /* at the end: nothing throttled before */
+        run_scn(&s, &before);
+        assert_near(metric(&before, "throttled_sends"), 0, 0);
+        mq_result_free(&r);
+        mq_result_free(&before);
+        mq_scenario_free(&s);
+    }
+    /* a target equal to the instance changes nothing: said so */
+    char body[2048];
+    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n",
+             CLIENTS);
+    mq_scenario s;
+    sim_err err = {{0}};
+    assert_int_equal(load_text(scenario("{duration: 10m}", "edition: professional", body), &s, &err), 0);
+    assert_int_equal(s.warnings.n, 1);
+    assert_non_null(strstr(s.warnings.v[0], "nothing changes"));
+    mq_scenario_free(&s);
+}
+
+/* Producers send delayed messages during the run: 10 % of the sends wait
+** 20-30 min in the broker's schedule. Phase 3 then waits until the last one
+** stored on the source before phase 2 (the writes move to the destination)
+** is due: live traffic, not only messages scheduled at t = 0. Every delayed
+** message is delivered no earlier than its due time. */
+static void test_live_delayed_messages(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n  - name: p\n    count: 2\n    rate: 50\n"
+        "    delayed: { fraction: 0.1, delay: { dist: uniform, min: 20m, max: 30m } }\n"
+        "consumers:\n  - { name: c, count: 2, prefetch: 20, concurrency: 2,"
+        " processing: { dist: exponential, mean: 5ms } }\n"
+        "rabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n"
+        "  phases: { dual_write: 2m, single_write: 1m }\n";
+    mq_result r;
+    run_text(scenario("{duration: 1h, sample_interval: 30s}", "edition: platinum", body), &r);
+    double t2 = metric(&r, "phase4_start_s") - metric(&r, "phase3_s") - 60; /* phase 2 start */
+    double t4 = metric(&r, "phase4_start_s");
+    print_message("live delayed messages: phase 2 at %.0f s, phase 4 at %.0f s, hold %.0f s\n",
+                  t2, t4, metric(&r, "source_scheduled_hold_s"));
+    assert_near(t2, 180, 1e-6);
+    /* the last delayed message sent to the source (before 180 s) is due
+    ** within 30 min of its send, and some are due past 20 min after 170 s */
+    assert_true(t4 > 170 + 20 * 60 && t4 <= 180 + 30 * 60 + 1);
+    assert_true(metric(&r, "source_scheduled_hold_s") > 0);
+    assert_true(metric(&r, "delay_p99_s") < 1); /* measured from the due time */
+    assert_near(metric(&r, "lost"), 0, 0);
+    mq_result_free(&r);
+    /* the key is checked */
+    const char *bad =
+        "producers:\n  - name: p\n    rate: 50\n"
+        "    delayed: { fraction: 1.5, delay: { dist: constant, value: 1m } }\n";
+    expect_reject(scenario("{duration: 10m}", "edition: platinum", bad),
+                  "producers[0].delayed.fraction", "out of range");
 }
 
 static void test_rule_old_instance_warns(void **state)
@@ -250,6 +390,31 @@ static void test_gate_scheduled(void **state)
     mq_result_free(&r);
 }
 
+/* Phase 3 waits for deliveries taken from the source and not yet acked. One
+** slow consumer (100 ms a message) holds 500 of 1000 stacked messages
+** unacked: the source has nothing ready after ~50 s, but the phase ends
+** only once the last of them is acked (~100 s). */
+static void test_gate_unacked(void **state)
+{
+    (void)state;
+    const char *body =
+        "consumers:\n  - { name: c, count: 1, prefetch: 500, concurrency: 1,"
+        " processing: { dist: constant, value: 100ms } }\n"
+        "backlog:\n  - { messages: 1000 }\n"
+        "rabbitmq_conversion:\n  at: 0s\n  to: { edition: platinum }\n"
+        "  destination: { create_time: 0s }\n"
+        "  phases: { dual_write: 1s, single_write: 1s }\n";
+    mq_result r;
+    run_text(scenario("{duration: 5m, rtt: 1ms}", "edition: professional", body), &r);
+    double t4 = metric(&r, "phase4_start_s");
+    print_message("phase 4 at %.2f s (source unacked at phase 3: %.0f)\n", t4,
+                  metric(&r, "source_unacked_at_phase3"));
+    assert_true(metric(&r, "source_unacked_at_phase3") >= 400);
+    assert_near(metric(&r, "source_unacked_at_phase4"), 0, 0);
+    assert_true(t4 >= 1000 * 0.1 - 0.01 && t4 < 1000 * 0.1 + 1);
+    mq_result_free(&r);
+}
+
 /* stacked-and-scheduled.yaml: phase 3 against max(B/(mu-lambda), hold). The
 ** shipped file is scheduled-bound; without its scheduled entries it is
 ** backlog-bound. Both within 2 %. */
@@ -281,20 +446,91 @@ static void test_stacked_fluid(void **state)
 
 /* ---- connection migration ------------------------------------------------ */
 
-/* VPC, shared -> dedicated, no restarts: nobody moves until the source stops
-** serving; then all are reset; Java back in ~5 s, pika after its 60 s. */
+/* VPC, shared -> dedicated, no restarts (seed: "the server-side does not
+** actively disconnect existing connections"): nobody moves and nobody is
+** cut off, at any phase; the clients left on the source keep working in
+** phase 4, served by the destination. The what-if source_stop: reset closes
+** them (Java back in ~5 s, pika after its 60 s) and says it goes beyond the
+** document. */
 static void test_vpc_upgrade_stays_on_source(void **state)
 {
     (void)state;
+    mq_scenario s;
     mq_result r;
-    run_file("scenarios/rabbitmq/shared-to-dedicated-vpc.yaml", &r);
+    load_file("scenarios/rabbitmq/shared-to-dedicated-vpc.yaml", &s);
+    assert_int_equal(s.rabbitmq_conversion->source_stop, MQ_RB_STOP_SERVE);
+    run_scn(&s, &r);
     assert_near(metric(&r, "clients_on_source_phase1"), 16, 0);
     assert_near(metric(&r, "clients_on_source_phase3"), 16, 0);
     assert_near(metric(&r, "clients_left_on_source"), 16, 0);
+    assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
+    assert_near(metric(&r, "clients_disrupted"), 0, 0);
+    assert_near(metric(&r, "disruption_vpc_max_s"), 0, 0);
+    assert_near(metric(&r, "lost"), 0, 0);
+    assert_near(metric(&r, "duplicates"), 0, 0);
+    /* phase 4 lasts from ~18m to 30m: the old connections' traffic goes on */
+    assert_true(metric(&r, "messages_consumed") > 0.99 * metric(&r, "messages_published"));
+    mq_result_free(&r);
+    s.rabbitmq_conversion->source_stop = MQ_RB_STOP_RESET;
+    run_scn(&s, &r);
     assert_near(metric(&r, "connections_dropped_by_migration"), 16, 0);
     assert_near(metric(&r, "disruption_vpc_max_s"), 60, 1e-6); /* pika app_restart 60s */
-    assert_near(metric(&r, "clients_cut_off_at_end"), 0, 0);
+    bool band = false;
+    for (size_t i = 0; i < r.bands.n; i++)
+        band |= strstr(r.bands.v[i].label, "what-if, beyond the document") != NULL;
+    assert_true(band);
     mq_result_free(&r);
+    mq_scenario_free(&s);
+    /* an explicit reset or silent is labelled as beyond the document */
+    char body[2048];
+    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n"
+             "  source_stop: silent\n", CLIENTS);
+    assert_int_equal(load_text(scenario("{duration: 10m}", "edition: professional", body), &s,
+                               &(sim_err){{0}}), 0);
+    assert_int_equal(s.warnings.n, 1);
+    assert_non_null(strstr(s.warnings.v[0], "what-if beyond the document"));
+    mq_scenario_free(&s);
+}
+
+/* The same in every configuration of the upgrade: both series, VPC and
+** public endpoints, every RabbitMQ client profile, at any phase (a backlog
+** and a long phase 3 included): the server disconnects nobody. */
+static void test_upgrade_disconnects_nobody_anywhere(void **state)
+{
+    (void)state;
+    static const char *const inst[] = {"edition: professional",
+                                       "edition: enterprise, billing: payg",
+                                       "series: serverless, deployment: shared",
+                                       "billing: serverless, deployment: shared"};
+    static const char *const to[] = {"{ edition: platinum }", "{ deployment: dedicated }",
+                                     "{ deployment: dedicated }", "{ deployment: dedicated }"};
+    static const char *const ep[] = {"vpc", "public"};
+    static const char *const prof[] = {"rabbitmq-java", "pika", "go-amqp091", "http"};
+    for (int i = 0; i < 4; i++)
+        for (int e = 0; e < 2; e++)
+            for (int k = 0; k < 4; k++) {
+                char body[2048];
+                snprintf(body, sizeof body,
+                         "producers:\n  - { name: p, count: 2, rate: 100, profile: %s, endpoint: %s }\n"
+                         "consumers:\n  - { name: c, count: 2, prefetch: 20, profile: %s, endpoint: %s,"
+                         " processing: { dist: exponential, mean: 5ms } }\n"
+                         "backlog:\n  - { messages: 20000 }\n"
+                         "rabbitmq_conversion:\n  at: 30s\n  to: %s\n"
+                         "  destination: { create_time: 30s }\n"
+                         "  phases: { dual_write: 30s, single_write: 30s }\n",
+                         prof[k], ep[e], prof[k], ep[e], to[i]);
+                mq_result r;
+                run_text(scenario("{duration: 10m}", inst[i], body), &r);
+                if (metric(&r, "connections_dropped_by_migration") != 0 ||
+                    metric(&r, "clients_disrupted") != 0 || isnan(metric(&r, "phase4_start_s")) ||
+                    metric(&r, "clients_left_on_source") != 4 || metric(&r, "lost") != 0)
+                    fail_msg("%s -> %s, %s, %s: dropped %g, disrupted %g, phase 4 at %g, left %g, "
+                             "lost %g", inst[i], to[i], ep[e], prof[k],
+                             metric(&r, "connections_dropped_by_migration"),
+                             metric(&r, "clients_disrupted"), metric(&r, "phase4_start_s"),
+                             metric(&r, "clients_left_on_source"), metric(&r, "lost"));
+                mq_result_free(&r);
+            }
 }
 
 /* The optional source-upgrade disconnect moves everybody during phase 1
@@ -409,6 +645,102 @@ static void test_duplicate_bound(void **state)
     mq_result_free(&r);
 }
 
+/* ---- capacity ------------------------------------------------------------ */
+
+/* Capacity belongs to the cluster that stores the message. An upgrade whose
+** producers stay on the source (VPC, nobody restarts): from phase 2 (3m;
+** the run ends in phase 2, so nobody reconnects anywhere) their sends are
+** stored on a 250 msg/s destination, which throttles 520 msg/s; with no
+** phase 2 in the run nothing is throttled. In a downgrade with the server's
+** disconnect at phase 4 (after the run), source-connected producers' sends
+** from phase 2 land on the shared destination, whose other tenants leave
+** 200 msg/s of its 1000. */
+static void test_capacity_of_storing_cluster(void **state)
+{
+    (void)state;
+    const char *fmt =
+        "producers:\n  - { name: p, count: 4, rate: 520 }\n"
+        "consumers:\n  - { name: c, count: 4, prefetch: 50, concurrency: 4,"
+        " processing: { dist: exponential, mean: 2ms } }\n"
+        "rabbitmq_conversion:\n  at: %s\n  to: { edition: %s }\n"
+        "  destination: { %s }\n  phases: { dual_write: 1m, single_write: 1h }\n%s";
+    char body[2048];
+    mq_result r, late;
+    /* the same upgrade requested after the end of the run's traffic: no
+    ** phase 2 inside the run, nothing throttled */
+    snprintf(body, sizeof body, fmt, "1m", "platinum", "create_time: 1m, capacity_tps: 250", "");
+    run_text(scenario("{duration: 10m}", "edition: professional", body), &r);
+    snprintf(body, sizeof body, fmt, "9m", "platinum", "create_time: 1m, capacity_tps: 250", "");
+    run_text(scenario("{duration: 10m}", "edition: professional", body), &late);
+    print_message("upgrade to a 250 msg/s destination under 520 msg/s: throttled %.0f "
+                  "(no phase 2 in the run: %.0f), p99 %.1f s\n", metric(&r, "throttled_sends"),
+                  metric(&late, "throttled_sends"), metric(&r, "delay_p99_s"));
+    assert_near(metric(&r, "clients_on_source_phase2"), 8, 0);
+    assert_true(isnan(metric(&r, "phase4_start_s")));
+    assert_near(metric(&late, "throttled_sends"), 0, 0);
+    assert_true(metric(&r, "throttled_sends") > 100000);
+    assert_true(metric(&r, "still_in_producers") > 0.5 * 270 * 420); /* ~270/s short from 3m */
+    mq_result_free(&r);
+    mq_result_free(&late);
+    /* downgrade, disconnect at phase 4: other tenants take 800 of 1000 */
+    snprintf(body, sizeof body,
+             "producers:\n  - { name: p, count: 4, rate: 300 }\n"
+             "consumers:\n  - { name: c, count: 4, prefetch: 50, concurrency: 4,"
+             " processing: { dist: exponential, mean: 2ms } }\n"
+             "rabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n"
+             "  destination: { capacity_tps: 1000, other_tenants_tps: 800 }\n"
+             "  phases: { dual_write: 1m, single_write: 1h }\n"
+             "  server_disconnect: source_stop\n");
+    run_text(scenario("{duration: 10m}", "edition: platinum", body), &r);
+    assert_near(metric(&r, "destination_tps"), 200, 0);
+    assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
+    assert_true(metric(&r, "throttled_sends") > 10000);
+    mq_result_free(&r);
+}
+
+/* An upgrade never lowers capacity. The instance's spec (1000 msg/s)
+** applies on the source from t = 0; the destination follows to.spec_tps,
+** by default the same. A load of 800 msg/s rising to 1500 msg/s after the
+** conversion: with to.spec_tps 2000 nothing is throttled. Under a
+** spec below the load, the upgrade throttles no more than the instance did
+** without it (the same run with the conversion after the end). */
+static void test_upgrade_never_lowers_capacity(void **state)
+{
+    (void)state;
+    const char *fmt =
+        "producers:\n  - name: p\n    count: 4\n    rate: %s\n"
+        "consumers:\n  - { name: c, count: 8, prefetch: 50, concurrency: 4,"
+        " processing: { dist: exponential, mean: 2ms } }\n"
+        "rabbitmq_conversion:\n  at: %s\n  to: { edition: platinum%s }\n"
+        "  destination: { create_time: 30s }\n";
+    char body[2048];
+    mq_result r, none;
+    snprintf(body, sizeof body, fmt, "{ steps: [ {at: 0s, rate: 800}, {at: 4m, rate: 1500} ] }",
+             "1m", ", spec_tps: 2000");
+    run_text(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &r);
+    assert_near(metric(&r, "spec_tps_to"), 2000, 0);
+    assert_near(metric(&r, "throttled_sends"), 0, 0);
+    mq_result_free(&r);
+    /* no spec on the instance: unlimited before and after */
+    snprintf(body, sizeof body, fmt, "5000", "1m", "");
+    run_text(scenario("{duration: 5m}", "edition: professional", body), &r);
+    assert_near(metric(&r, "destination_tps"), 0, 0);
+    assert_near(metric(&r, "throttled_sends"), 0, 0);
+    mq_result_free(&r);
+    /* spec 1000 under 1200 msg/s: throttled from t = 0, the upgrade adds none */
+    snprintf(body, sizeof body, fmt, "1200", "1m", "");
+    run_text(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &r);
+    snprintf(body, sizeof body, fmt, "1200", "8m", "");
+    run_text(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &none);
+    double a = metric(&r, "throttled_sends"), b = metric(&none, "throttled_sends");
+    print_message("spec 1000 under 1200 msg/s: throttled %.0f with the upgrade, %.0f without\n",
+                  a, b);
+    assert_true(b > 0);
+    assert_true(a <= 1.02 * b);
+    mq_result_free(&r);
+    mq_result_free(&none);
+}
+
 /* ---- time of day, --at, loader extras ----------------------------------- */
 
 static void test_time_of_day_and_at(void **state)
@@ -471,12 +803,42 @@ static void test_bundled_scenarios_run(void **state)
         snprintf(path, sizeof path, "scenarios/rabbitmq/%s", e->d_name);
         mq_result r;
         run_file(path, &r);
-        assert_false(isnan(metric(&r, "phase4_start_s")));
+        /* a spec change has no phases */
+        if (sim_metrics_find(&r.metrics, "phase4_start_s"))
+            assert_false(isnan(metric(&r, "phase4_start_s")));
+        else
+            assert_true(metric(&r, "spec_tps_to") > 0);
         mq_result_free(&r);
         n++;
     }
     closedir(d);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 10);
+}
+
+/* The bundled scenarios of issue 15's items: a spec change runs without a
+** migration and throttles only after it; live delayed messages hold phase 3
+** past 30 minutes; a busy shared destination throttles producers still on
+** the source during phase 2. */
+static void test_bundled_items(void **state)
+{
+    (void)state;
+    mq_result r;
+    run_file("scenarios/rabbitmq/spec-change-within-series.yaml", &r);
+    assert_near(metric(&r, "clients_disrupted"), 0, 0);
+    assert_near(metric(&r, "spec_tps_to"), 600, 0);
+    assert_true(metric(&r, "throttled_sends") > 0);
+    mq_result_free(&r);
+    run_file("scenarios/rabbitmq/delayed-live-traffic.yaml", &r);
+    print_message("delayed-live-traffic: phase 3 %.0f s, hold %.0f s\n", metric(&r, "phase3_s"),
+                  metric(&r, "source_scheduled_hold_s"));
+    assert_true(metric(&r, "phase3_s") > 30 * 60);
+    assert_near(metric(&r, "phase3_s"), metric(&r, "source_scheduled_hold_s"), 1);
+    mq_result_free(&r);
+    run_file("scenarios/rabbitmq/dedicated-to-shared-busy-destination.yaml", &r);
+    assert_near(metric(&r, "phase4_start_s"), 660, 1e-6);
+    assert_near(metric(&r, "clients_on_source_phase2"), 14, 0);
+    assert_true(metric(&r, "throttled_sends") > 0);
+    mq_result_free(&r);
 }
 
 int main(void)
@@ -486,11 +848,18 @@ int main(void)
         cmocka_unit_test(test_rule_not_in_service),
         cmocka_unit_test(test_rule_series_and_direction),
         cmocka_unit_test(test_rule_old_instance_warns),
+        cmocka_unit_test(test_serverless_billing),
+        cmocka_unit_test(test_spec_change_no_migration),
+        cmocka_unit_test(test_live_delayed_messages),
+        cmocka_unit_test(test_gate_unacked),
         cmocka_unit_test(test_phase_order),
         cmocka_unit_test(test_gate_backlog),
         cmocka_unit_test(test_gate_scheduled),
         cmocka_unit_test(test_stacked_fluid),
         cmocka_unit_test(test_vpc_upgrade_stays_on_source),
+        cmocka_unit_test(test_upgrade_disconnects_nobody_anywhere),
+        cmocka_unit_test(test_capacity_of_storing_cluster),
+        cmocka_unit_test(test_upgrade_never_lowers_capacity),
         cmocka_unit_test(test_vpc_upgrade_rolling_restart),
         cmocka_unit_test(test_vpc_upgrade_source_events),
         cmocka_unit_test(test_public_endpoint),
@@ -500,6 +869,7 @@ int main(void)
         cmocka_unit_test(test_time_of_day_and_at),
         cmocka_unit_test(test_peak_vs_offpeak),
         cmocka_unit_test(test_bundled_scenarios_run),
+        cmocka_unit_test(test_bundled_items),
     };
     return cmocka_run_group_tests_name("rabbitmq", tests, NULL, NULL);
 }
