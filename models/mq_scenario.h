@@ -79,10 +79,16 @@ typedef struct mq_cluster {
     char *name;
 } mq_cluster;
 
+/* RabbitMQ queue type. Only classic queues are modelled; the others are
+** recorded (a captured scenario keeps what the broker reported) and
+** simulated as classic, with a warning. */
+typedef enum mq_qtype { MQ_QTYPE_CLASSIC, MQ_QTYPE_QUORUM, MQ_QTYPE_STREAM } mq_qtype;
+
 typedef struct mq_queue {
     mq_loc loc;
     char *name;
     int broker;           /* index into mq_scenario.brokers */
+    mq_qtype type;
 } mq_queue;
 
 /* Piecewise-constant rate: steps[i].rate applies from steps[i].at_s until the
