@@ -74,10 +74,12 @@ static inline double mono_s(void)
 ** one call). */
 static inline const char *path_in(const char *dir, const char *name)
 {
-    static char buf[4][256];
+    static char buf[4][512];
     static int k;
+    char d[256]; /* dir may be an earlier result of this function */
+    snprintf(d, sizeof d, "%s", dir);
     k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    snprintf(buf[k], sizeof buf[k], "%s/%s", d, name);
     return buf[k];
 }
 
