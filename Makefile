@@ -31,7 +31,7 @@ MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
 CFLAGS  = $(CSTD) $(WARN) $(OPT) $(LTO) $(SAN) -I. $(MPI_CFLAGS) -MMD -MP
 LDFLAGS = $(OPT) $(LTO) $(SAN)
-LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lpthread -lm
+LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lcurl -lpthread -lm
 TESTLIBS = -lcmocka
 
 LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard io/*.c) $(wildcard load/*.c) \

@@ -16,6 +16,7 @@ int cli_run(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_bench_e2e(int argc, char **argv); /* bench_e2e.c */
 int cli_load(int argc, char **argv);
+int cli_capture(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_validate(int argc, char **argv);

@@ -240,6 +240,8 @@ static const char *metric_text(const sim_metrics *m, const char *name, char *buf
         else snprintf(buf, n, ">= %s (%s)", v, x->status == SIM_NOT_REACHED
                                                    ? "not reached within the run"
                                                    : "not finished when the run ended");
+    } else if (isinf(x->value) && x->value > 0 && !strcmp(x->unit, "s")) {
+        snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
     } else {
         units_format_human(x->value, x->unit, v, sizeof v);
         if (isnan(x->ci_lo) || (x->ci_lo == x->value && x->ci_hi == x->value))

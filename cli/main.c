@@ -21,7 +21,7 @@ static void usage(FILE *f)
         "\n"
         "commands:\n"
         "  check FILE                 validate a scenario; exit 2 with file:line:col on error\n"
-        "  run FILE [--seed N] [--out DIR] [--progress]\n"
+        "  run FILE|- [--seed N] [--out DIR] [--progress]\n"
         "                             simulate a scenario and write summary.csv,\n"
         "                             summary.json, timeseries.csv and plots\n"
         "  report DIR                 write report.html and report.md from a results folder\n"
@@ -29,6 +29,9 @@ static void usage(FILE *f)
         "                             CI regression check between two results folders\n"
         "  load FILE --broker URL | --start-broker [--duration T] [--out DIR]\n"
         "                             run the scenario against a real RabbitMQ broker\n"
+        "  capture --broker http://HOST:PORT [--window T] [--out FILE]\n"
+        "                             sample a live RabbitMQ's management API and write\n"
+        "                             the scenario (standard output by default)\n"
         "  bench hold|cancel [...]    engine benchmarks (see `mqsim bench --help`)\n"
         "  validate [--replications R] closed-form queueing cases -> docs/VALIDATION.md\n"
         "  sweep FILE --set KEY=V1,V2 [--replications R] [--jobs N]\n"
@@ -61,6 +64,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "load")) return cli_load(argc - 1, argv + 1);
+    if (!strcmp(cmd, "capture")) return cli_capture(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare")) return cli_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cli_validate(argc - 1, argv + 1);

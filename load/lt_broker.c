@@ -337,9 +337,27 @@ int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
         return sim_err_set(err, "cannot find free ports on 127.0.0.1");
     }
     /* Listen on loopback only; only the plugins asked for. */
-    char conf[256], enabled[256];
-    snprintf(conf, sizeof conf, "listeners.tcp.1 = 127.0.0.1:%d\nloopback_users = none\n",
-             b->amqp_port);
+    char conf[1024], enabled[256];
+    int n = snprintf(conf, sizeof conf, "listeners.tcp.1 = 127.0.0.1:%d\nloopback_users = none\n",
+                     b->amqp_port);
+    if (strstr(plugins, "rabbitmq_management")) {
+        b->mgmt_port = free_port();
+        if (b->mgmt_port < 0) {
+            lt_broker_stop(b);
+            return sim_err_set(err, "cannot find free ports on 127.0.0.1");
+        }
+        n += snprintf(conf + n, sizeof conf - (size_t)n,
+                      "management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %d\n", b->mgmt_port);
+    }
+    if (o && o->stats_s > 0) /* emitted every stats_s, kept per stats_s for a minute */
+        snprintf(conf + n, sizeof conf - (size_t)n,
+                 "collect_statistics_interval = %d\n"
+                 "management.sample_retention_policies.global.minute = %d\n"
+                 "management.sample_retention_policies.global.hour = 60\n"
+                 "management.sample_retention_policies.basic.minute = %d\n"
+                 "management.sample_retention_policies.basic.hour = 60\n"
+                 "management.sample_retention_policies.detailed.10 = %d\n",
+                 o->stats_s * 1000, o->stats_s, o->stats_s, o->stats_s);
     snprintf(enabled, sizeof enabled, "[%s].\n", plugins);
     if (write_file(b->dir, "rabbitmq.conf", conf) || write_file(b->dir, "enabled_plugins", enabled) ||
         write_file(b->dir, "env.conf", "")) {

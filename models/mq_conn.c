@@ -50,6 +50,7 @@ static void arm(mq_world *w, mq_conn *c, double delay)
 {
     sim_cancel(w->sim, c->timer);
     c->timer = sim_after(w->sim, delay, PRIO_CLIENT, K_CONN_TIMER, attempt, c, 0);
+    c->timer_at = sim_now(w->sim) + delay;
 }
 
 static void set_up(mq_world *w, mq_conn *c)

@@ -180,6 +180,31 @@ static void on_start(sim *s, void *subject, uint64_t arg)
     sim_at(s, now + fmax(d, sc->run.sample_s), PRIO_EVENT, K_EVENT_END, on_end, w, arg);
 }
 
+/* The earliest end of an app_restart still to come (at or after now) that
+** includes client c, INFINITY if none: the application reconnects then,
+** whatever its recovery settings. A rolling restart reaches c at its turn. */
+double mq_events_restart_back(const mq_world *w, const mq_conn *c, double now)
+{
+    double best = INFINITY;
+    for (size_t i = 0; i < w->s->nevents; i++) {
+        const mq_event *ev = &w->s->events[i];
+        if (ev->type != MQ_EVENT_APP_RESTART || !match_group(ev, c)) continue;
+        double t = ev->at_s;
+        if (ev->rolling_s > 0) {
+            size_t k = 0; /* c's turn, counted as rolling() counts */
+            for (size_t j = 0; j < w->nprod + w->ncons; j++) {
+                const mq_conn *o = j < w->nprod ? &w->producers[j]->conn
+                                                : &w->consumers[j - w->nprod]->conn;
+                if (o == c) break;
+                k += match_group(ev, o);
+            }
+            t += (double)k * ev->rolling_s;
+        }
+        if (t >= now) best = fmin(best, t + fmax(ev->duration_s, 0));
+    }
+    return best;
+}
+
 void mq_events_schedule(mq_world *w)
 {
     const mq_scenario *sc = w->s;

@@ -220,6 +220,14 @@ bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
     return true;
 }
 
+/* How long before its reconnection a disconnected producer's send still
+** gets through with the retries above (MQ_ONDOWN_RETRY); the fluid drain
+** estimate (mq_estimate.c) counts its sends from then. */
+double mq_producer_retry_span(const mq_world *w, const mq_producer_group *g)
+{
+    return g->ondown == MQ_ONDOWN_RETRY ? g->retries * fmax(down_retry_gap(w, g), 0) : 0;
+}
+
 static void on_retry(sim *s, void *subject, uint64_t arg);
 
 /* Into the retry ring, kept in due-time order (back-offs differ by cause

@@ -4,6 +4,7 @@
 #include "models/mq_scenario.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_budget.h"
+#include "models/mq_estimate.h"
 #include "models/mq_rocketmq.h"
 
 #include "sim/sim_dist.h"
@@ -28,12 +29,19 @@ double mq_scenario_peak_rate(const mq_scenario *s)
 double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s)
 {
     double mu = 0;
+    for (size_t i = 0; i < s->nconsumers; i++)
+        mu += s->consumers[i].count * mq_est_group_rate(&s->consumers[i], s->run.rtt_s, overhead_s).rate;
+    return mu;
+}
+
+double mq_scenario_channel_cycle(const mq_scenario *s, double overhead_s)
+{
+    double cycle = 0;
     for (size_t i = 0; i < s->nconsumers; i++) {
         const mq_consumer_group *g = &s->consumers[i];
-        double t = sim_dist_mean(&g->processing) + overhead_s;
-        mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
+        cycle = fmax(cycle, g->prefetch / mq_est_group_rate(g, s->run.rtt_s, overhead_s).rate);
     }
-    return mu;
+    return cycle;
 }
 
 static void free_defaults(mq_scenario *s)

@@ -79,10 +79,16 @@ typedef struct mq_cluster {
     char *name;
 } mq_cluster;
 
+/* RabbitMQ queue type. Only classic queues are modelled; the others are
+** recorded (a captured scenario keeps what the broker reported) and
+** simulated as classic, with a warning. */
+typedef enum mq_qtype { MQ_QTYPE_CLASSIC, MQ_QTYPE_QUORUM, MQ_QTYPE_STREAM } mq_qtype;
+
 typedef struct mq_queue {
     mq_loc loc;
     char *name;
     int broker;           /* index into mq_scenario.brokers */
+    mq_qtype type;
 } mq_queue;
 
 /* Piecewise-constant rate: steps[i].rate applies from steps[i].at_s until the
@@ -279,10 +285,15 @@ bool mq_scenario_has_change(const mq_scenario *s);
 /* Figures of the workload shared by the model, its rules and the load
 ** tester, so that they agree by construction:
 ** the offered peak, msg/s: every producer group at its highest step;
-** the consumers' capacity mu, msg/s: per client min(concurrency / t,
-** prefetch / (rtt + t)) with t = mean processing time + overhead_s (0 for
-** the model; the load tester adds its measured client cost). */
+** the consumers' capacity mu, msg/s: every client of every group, each at
+** its channel's saturated throughput (mq_estimate.h) with overhead_s added
+** to each processing time (0 for the model; the load tester adds its
+** measured client cost). */
 double mq_scenario_peak_rate(const mq_scenario *s);
 double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s);
+/* The longest stay of a delivery in a full consumer channel, p / X (Little),
+** over the groups: how long after the last take the last delivery taken is
+** processed. */
+double mq_scenario_channel_cycle(const mq_scenario *s, double overhead_s);
 
 #endif

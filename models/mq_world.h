@@ -11,6 +11,7 @@
 #ifndef MQ_WORLD_H
 #define MQ_WORLD_H
 
+#include "models/mq_estimate.h"
 #include "models/mq_model.h"
 #include "models/mq_ring.h"
 #include "sim/sim_rng.h"
@@ -131,6 +132,7 @@ typedef struct mq_conn {
     const mq_reconnect *cfg;
     gsl_rng *rng;       /* reconnect jitter stream */
     sim_handle timer;   /* detection, backoff or app-restart timer */
+    double timer_at;    /* when that timer fires (when pending) */
     double down_since;  /* start of the current cut-off window */
     uint8_t cluster;    /* 0 = the scenario's cluster; 1 = a migration's
                            destination (set by world.conn_route) */
@@ -279,6 +281,7 @@ typedef struct mq_world {
     double drain_done_at;       /* first time ready hit 0 after drain_from */
     uint64_t backlog_at_drain_from;
     int drain_armed;
+    mq_est_drain drain_est;     /* the fluid estimate taken at drain_from */
     uint64_t iv_published, iv_consumed, iv_duplicates;
     uint64_t throttled_at_sample; /* w->throttled at the last sample */
     double *sample_row;           /* one timeseries row (series->ncols) */
@@ -407,6 +410,8 @@ void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud);
 void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud);
 /* Stored sends of p whose confirm is still outstanding now. */
 uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p);
+/* Retry window of a disconnected producer's sends (mq_producer.c). */
+double mq_producer_retry_span(const mq_world *w, const mq_producer_group *g);
 
 /* mq_consumer.c */
 /* The end-of-processing event's argument: the slot, and the message (a
@@ -433,6 +438,9 @@ void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud);
 
 /* mq_events.c: the scenario's timed events */
 void mq_events_schedule(mq_world *w);
+/* End of the next scheduled app_restart that reconnects c (at or after now);
+** INFINITY if none (mq_estimate.c counts the consumers that come back). */
+double mq_events_restart_back(const mq_world *w, const mq_conn *c, double now);
 
 /* Group reference -> index into broker_rt.blocked_until. */
 static inline size_t mq_group_slot(const mq_scenario *s, bool consumer, int g)

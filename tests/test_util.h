@@ -17,7 +17,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define assert_near(a, b, tol)                                                \
     do {                                                                      \
@@ -51,6 +53,47 @@ static inline int scratch_remove(const char *dir)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return sh(cmd) == 0 ? 0 : -1;
+}
+
+/* The mqsim binary the tests drive: $MQSIM, else ./mqsim. */
+static inline const char *mqsim_bin(void)
+{
+    const char *m = getenv("MQSIM");
+    return m ? m : "./mqsim";
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* DIR/NAME in one of four rotating buffers (so up to four can be used in
+** one call). */
+static inline const char *path_in(const char *dir, const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char d[256]; /* dir may be an earlier result of this function */
+    snprintf(d, sizeof d, "%s", dir);
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", d, name);
+    return buf[k];
+}
+
+/* The first 128 KiB of a text file ("" when it cannot be read), in a
+** buffer the next call overwrites. */
+static inline char *slurp_text(const char *path)
+{
+    static char buf[1 << 17];
+    FILE *f = fopen(path, "r");
+    if (!f) return strcpy(buf, "");
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
 }
 
 #endif
