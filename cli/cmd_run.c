@@ -244,10 +244,12 @@ static const char *metric_text(const sim_metrics *m, const char *name, char *buf
         snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
     } else {
         units_format_human(x->value, x->unit, v, sizeof v);
-        if (isnan(x->ci_lo) || (x->ci_lo == x->value && x->ci_hi == x->value))
+        /* the interval only where it fits whole */
+        if (isnan(x->ci_lo) || (x->ci_lo == x->value && x->ci_hi == x->value) ||
+            snprintf(buf, n, "%s [%s, %s]", v,
+                     (units_format_human(x->ci_lo, x->unit, lo, sizeof lo), lo),
+                     (units_format_human(x->ci_hi, x->unit, hi, sizeof hi), hi)) >= (int)n)
             snprintf(buf, n, "%s", v);
-        else snprintf(buf, n, "%s [%s, %s]", v, (units_format_human(x->ci_lo, x->unit, lo, sizeof lo), lo),
-                      (units_format_human(x->ci_hi, x->unit, hi, sizeof hi), hi));
     }
     return buf;
 }

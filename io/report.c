@@ -184,9 +184,11 @@ static char *fmt_val(char *buf, size_t n, double v, double lo, double hi, const 
 {
     char a[64], b[64], c[64];
     fmt_num(a, sizeof a, v, unit);
-    if (isnan(lo) || isnan(hi) || (lo == v && hi == v)) snprintf(buf, n, "%s", a);
-    else snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
-                  fmt_num(c, sizeof c, hi, unit));
+    /* the interval only where it fits whole: a cut-off interval would misread */
+    if (isnan(lo) || isnan(hi) || (lo == v && hi == v) ||
+        snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
+                 fmt_num(c, sizeof c, hi, unit)) >= (int)n)
+        snprintf(buf, n, "%s", a);
     return buf;
 }
 
@@ -385,17 +387,17 @@ static void sec_timeline(doc *d, json_t *root)
     double clock0 = jnum(json_object_get(json_object_get(root, "scenario"), "run"),
                          "start_clock_s");
     json_array_foreach(tl, i, b) {
-        char a[48], z[48], l[32];
+        char a[64], z[64], l[32];
         double t0 = jnum(b, "t0_s"), t1 = jnum(b, "t1_s");
         units_format_duration(t0, a, sizeof a);
         units_format_duration(t1, z, sizeof z);
         units_format_duration(t1 - t0, l, sizeof l);
         if (clock0 > 0) {
             for (int e = 0; e < 2; e++) {
-                char *buf = e ? z : a, run_t[32];
+                char *buf = e ? z : a, run_t[64];
                 long sec = ((long)llround(clock0 + (e ? t1 : t0)) % 86400 + 86400) % 86400;
                 snprintf(run_t, sizeof run_t, "%s", buf);
-                snprintf(buf, 48, "%02ld:%02ld (%s)", sec / 3600, sec / 60 % 60, run_t);
+                snprintf(buf, 64, "%02ld:%02ld (%.48s)", sec / 3600, sec / 60 % 60, run_t);
             }
         }
         /* a band the model closed at the end of the run had not ended */
