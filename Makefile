@@ -1,11 +1,13 @@
 # mqsim - one flat Makefile (Lua style: explicit flags in named blocks).
 #
 #   make            install missing packages, build ./mqsim
-#   make demo       build, then run the main job on a bundled scenario
+#   make demo       build, then run a conversion with a budget and the report
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      engine and end-to-end benchmarks, figures printed
 #   make validate   closed-form queueing cases -> docs/VALIDATION.md
+#   make install    mqsim, its man page and bash completion under PREFIX
+#   make conformance the real Java / pika / Go clients vs their profiles -> docs/VALIDATION.md
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
@@ -29,7 +31,7 @@ MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
 CFLAGS  = $(CSTD) $(WARN) $(OPT) $(LTO) $(SAN) -I. $(MPI_CFLAGS) -MMD -MP
 LDFLAGS = $(OPT) $(LTO) $(SAN)
-LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lpthread -lm
+LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lcurl -lpthread -lm
 TESTLIBS = -lcmocka
 
 LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard io/*.c) $(wildcard load/*.c) \
@@ -50,9 +52,27 @@ FUZZ_SECONDS ?= 1800
 FUZZ_BUILD   = build/fuzz
 FUZZ_BIN     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
-.PHONY: all deps demo test asan bench validate clean baselines fuzz fuzz-bin
+.PHONY: all deps demo test asan bench validate clean baselines drivers conformance install \
+        fuzz fuzz-bin
 .SECONDARY:
-all: mqsim
+all: mqsim drivers
+
+# The real-library drivers of `mqsim load --clients real` (load/clients/):
+# always under build/ (lt_real.c looks there, whatever $(BUILD) is). The Go
+# one builds against Debian's amqp091-go source tree, without modules, with
+# its build cache under build/ (so CI as root never writes to a HOME).
+JAVA_DRIVER = build/java/MqsimClientJava.class
+GO_DRIVER   = build/mqsim-client-go
+drivers: $(JAVA_DRIVER) $(GO_DRIVER)
+
+$(JAVA_DRIVER): load/clients/java/MqsimClientJava.java | $(DEPS_OK)
+	@mkdir -p build/java
+	javac -Xlint:-options -d build/java -cp /usr/share/java/amqp-client.jar $<
+
+$(GO_DRIVER): load/clients/go/main.go | $(DEPS_OK)
+	@mkdir -p build/gocache
+	cd load/clients/go && GOCACHE=$(CURDIR)/build/gocache GO111MODULE=off \
+	    GOPATH=/usr/share/gocode go build -o $(CURDIR)/$@.tmp . && mv $(CURDIR)/$@.tmp $(CURDIR)/$@
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p build
@@ -74,10 +94,15 @@ $(BUILD)/%.o: %.c | $(DEPS_OK)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TESTLIBS) $(LIBS)
 
+# A conversion with a budget, 10 replications and the report: the verdict and
+# the report's path come last. A failing budget (exit 3) is the demo's point,
+# not an error.
 demo: mqsim
-	./mqsim run scenarios/steady-state.yaml
+	@./mqsim run scenarios/demo/conversion.yaml --replications 10 --report \
+	    --out results/demo-conversion; r=$$?; [ $$r -eq 0 ] || [ $$r -eq 3 ] || exit $$r; \
+	    echo "open $$(pwd)/results/demo-conversion/report.html in a browser"
 
-test: $(BUILD)/mqsim $(TEST_BIN) fuzz-bin
+test: $(BUILD)/mqsim $(TEST_BIN) drivers fuzz-bin
 	@bash tests/run.sh $(BUILD)
 
 # The fuzz binaries need their own objects (clang, -fsanitize=fuzzer-no-link);
@@ -130,6 +155,27 @@ baselines: $(BUILD)/mqsim
 	    if [ $$r -ne 0 ] && [ $$r -ne 3 ]; then echo "baselines: $$f failed ($$r)"; exit 1; fi; \
 	    rm -f $$d/*.png $$d/timeseries.csv; echo $$f > $$d/scenario.txt; echo "baseline $$d"; \
 	done
+
+# PREFIX=/usr/local by default; DESTDIR for packaging.
+PREFIX ?= /usr/local
+install: mqsim
+	install -D -m 755 mqsim $(DESTDIR)$(PREFIX)/bin/mqsim
+	install -D -m 644 docs/mqsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/mqsim.1
+	install -D -m 644 scripts/mqsim.bash-completion \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mqsim
+
+# The real client libraries against their profiles (scripts/conformance.sh):
+# every library x disruption, 3 real runs per cell (1 for the long ones),
+# each beside `mqsim run --replications 5`; rewrites the table in
+# docs/VALIDATION.md. About 90 minutes, one private broker at a time.
+conformance: $(BUILD)/mqsim drivers
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 3 \
+	    java-close pika-close go-close java-silence8 pika-silence8 go-silence8 \
+	    java-restart pika-restart go-restart
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 1 \
+	    java-silence30 pika-silence30 go-silence30 java-silencelong pika-silencelong \
+	    go-silencelong java-outage pika-outage go-outage
+	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh docs
 
 clean:
 	rm -rf build mqsim

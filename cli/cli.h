@@ -16,10 +16,17 @@ int cli_run(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_bench_e2e(int argc, char **argv); /* bench_e2e.c */
 int cli_load(int argc, char **argv);
+int cli_capture(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_plan(int argc, char **argv);
+int cli_metrics(int argc, char **argv);
+
+/* Print "mqsim CMD: unknown option 'ARG'" to stderr, with "; did you mean
+** 'FLAG'?" when one of the command's `flags` (NULL-terminated) is a likely
+** typo of it (cli_flags.c). */
+void cli_unknown_option(const char *cmd, const char *arg, const char *const *flags);
 
 #endif

@@ -95,9 +95,10 @@ static char *pack(const sim_metrics *results, size_t n, size_t first, size_t str
             char line[512];
             int l = i == results[j].n
                 ? snprintf(line, sizeof line, "#%zu\n", j)
-                : snprintf(line, sizeof line, "%s\t%s\t%d\t%a\n", results[j].v[i].name,
-                           results[j].v[i].unit, (int)results[j].v[i].better,
-                           results[j].v[i].value);
+                : snprintf(line, sizeof line, "%s\t%s\t%d\t%a\t%d\t%a\n",
+                           results[j].v[i].name, results[j].v[i].unit,
+                           (int)results[j].v[i].better, results[j].v[i].value,
+                           (int)results[j].v[i].status, results[j].v[i].bound);
             if (used + (size_t)l + 1 > cap) {
                 char *nb = realloc(b, cap = cap * 2 + (size_t)l);
                 if (!nb) { free(b); return NULL; }
@@ -133,8 +134,16 @@ static int unpack(char *text, sim_metrics *results, size_t n)
         char *val = strchr(better, '\t');
         if (!val) return -1;
         *val++ = '\0';
+        char *status = strchr(val, '\t');
+        if (!status) return -1;
+        *status++ = '\0';
+        char *bound = strchr(status, '\t');
+        if (!bound) return -1;
+        *bound++ = '\0';
         if (sim_metrics_add(&cur, name, strtod(val, NULL), unit, (sim_better)atoi(better)))
             return -1;
+        cur.v[cur.n - 1].status = (sim_status)atoi(status);
+        cur.v[cur.n - 1].bound = strtod(bound, NULL);
     }
     sim_metrics_free(&cur);
     return 0;

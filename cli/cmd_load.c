@@ -1,6 +1,6 @@
 /*
 ** cmd_load.c - `mqsim load FILE --broker amqp://HOST:PORT [--start-broker]
-** [--duration T] [--out DIR] [--allow-remote]`: run the scenario's clients
+** [--duration T] [--out DIR] [--allow-remote] [--clients real]`: run the scenario's clients
 ** against a real RabbitMQ broker (load/lt_run.h) and write the same outputs
 ** as `mqsim run`, with "mode": "real" in summary.json.
 **
@@ -33,13 +33,16 @@ static void load_usage(FILE *f)
 {
     fprintf(f,
         "usage: mqsim load FILE (--broker amqp://HOST:PORT | --start-broker)\n"
-        "                  [--duration T] [--out DIR] [--allow-remote]\n"
+        "                  [--duration T] [--out DIR] [--allow-remote] [--clients real]\n"
         "  FILE            scenario (YAML); see docs/SCENARIO.md\n"
         "  --broker URL    an existing broker (loopback only unless --allow-remote)\n"
         "  --start-broker  start a private rabbitmq-server on loopback and stop it after\n"
         "  --duration T    run at most T (e.g. 45s; default: the scenario's run.duration)\n"
         "  --out DIR       results folder (default: results/<scenario name>-real/)\n"
-        "  --allow-remote  permit a broker outside loopback\n");
+        "  --allow-remote  permit a broker outside loopback\n"
+        "  --clients real  run each group with the real library its profile names (Java\n"
+        "                  client, pika, amqp091-go; load/clients/) instead of the C\n"
+        "                  emulation; a library missing here is an error (exit 2)\n");
 }
 
 static const char *metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
@@ -70,10 +73,18 @@ int cli_load(int argc, char **argv)
             else dur = v;
         } else if (!strcmp(a, "--start-broker")) {
             o.start_broker = true;
+        } else if (!strcmp(a, "--clients")) {
+            if (i + 1 >= argc || (strcmp(argv[i + 1], "real") && strcmp(argv[i + 1], "emulated"))) {
+                fprintf(stderr, "mqsim load: --clients expects real or emulated\n");
+                return CLI_USAGE;
+            }
+            o.real_clients = !strcmp(argv[++i], "real");
         } else if (!strcmp(a, "--allow-remote")) {
             o.allow_remote = true;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "mqsim load: unknown option '%s'\n", a);
+            static const char *const flags[] = {"--broker", "--out", "--duration", "--start-broker",
+                                                "--allow-remote", "--help", NULL};
+            cli_unknown_option("load", a, flags);
             load_usage(stderr);
             return CLI_USAGE;
         } else if (!file) {

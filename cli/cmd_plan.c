@@ -66,6 +66,8 @@ static void plan_usage(FILE *f)
         "  some value, passing above). KEY is a scenario path as in `mqsim sweep`.\n"
         "  --step S        grid step (default 1)\n"
         "  --replications  per evaluated value (default 5)\n"
+        "exit 0 with the value found, 3 when no value in the range passes, 2 on bad\n"
+        "input.\n"
         "examples:\n"
         "  mqsim plan scenarios/backlog-drain.yaml --vary consumers.workers.count --range 1..16\n"
         "  mqsim plan FILE --vary rocketmq_change.to.spec_tps --range 1000..10000 --step 500\n");
@@ -175,7 +177,17 @@ int cli_plan(int argc, char **argv)
         else if (!strcmp(a, "--replications") && v) p.reps = atoi(argv[++i]);
         else if (!strcmp(a, "--jobs") && v) p.threads = atoi(argv[++i]);
         else if (a[0] != '-' && !p.file) p.file = a;
-        else {
+        else if (a[0] == '-' && !v) {
+            fprintf(stderr, "mqsim plan: %s expects a value\n", a);
+            plan_usage(stderr);
+            return CLI_USAGE;
+        } else if (a[0] == '-') {
+            static const char *const flags[] = {"--vary", "--range", "--goal", "--out", "--step",
+                                                "--replications", "--jobs", "--help", NULL};
+            cli_unknown_option("plan", a, flags);
+            plan_usage(stderr);
+            return CLI_USAGE;
+        } else {
             fprintf(stderr, "mqsim plan: unknown or incomplete argument '%s'\n", a);
             plan_usage(stderr);
             return CLI_USAGE;
@@ -262,9 +274,11 @@ int cli_plan(int argc, char **argv)
         rc = CLI_INTERNAL;
         goto done;
     }
-    if (isnan(answer))
+    if (isnan(answer)) {
         printf("plan: no %s in %s passes the budget (the largest, %.15g%s, fails)\n", p.key,
                range, lo + (double)(n - 1) * step, p.suffix);
+        rc = CLI_BUDGET;
+    }
     else
         printf("plan: smallest %s that passes the budget: %.15g%s\n", p.key, answer, p.suffix);
     printf("plan: %d values evaluated x %d replications = %zu runs (the full grid: %zu values, "

@@ -28,11 +28,13 @@
 #include "cli/cli_limits.h"
 #include "cli/cli_out.h"
 #include "cli/cli_par.h"
+#include "cli/cli_progress.h"
 #include "io/out_csv.h"
 #include "io/out_json.h"
 #include "io/out_risk.h"
 #include "io/out_run.h"
 #include "io/report.h"
+#include "io/out_verdict.h"
 #include "io/scn_load.h"
 #include "io/units.h"
 #include "models/mq_rabbitmq.h"
@@ -81,9 +83,12 @@ static void run_usage(FILE *f)
         "  --suggest-start   with a day-profile load and a change: also run the window at\n"
         "              the quietest start hour and report its p99 delay (default with\n"
         "              --report; --no-suggest-start skips it)\n"
-        "writes summary.csv, summary.json, timeseries.csv, delay.png, backlog.png,\n"
-        "clients.png and disruption.png, plus budget.csv and summary_delta.csv when\n"
-        "they apply. exit 3 when a budget line fails.\n");
+        "  --junit FILE, --json FILE  also write the budget verdict as JUnit XML or\n"
+        "              JSON, one test case per budget line (for CI)\n"
+        "writes summary.csv, summary.json, timeseries.csv, delay.png, throughput.png,\n"
+        "clients.png, backlog.png, percentiles.png and disruption.png, plus budget.csv\n"
+        "and summary_delta.csv when they apply (every metric: docs/OUTPUT.md or\n"
+        "`mqsim metrics`). exit 3 when a budget line fails.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -109,6 +114,7 @@ typedef struct run_args {
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
     int jobs;               /* threads for replications 1.. */
     mq_limits limits;       /* --max-memory, --max-events */
+    const char *junit, *json; /* --junit / --json: the budget verdict for CI */
 } run_args;
 
 /* 0 ok, 1 help printed, -1 usage error (message printed). */
@@ -190,9 +196,19 @@ static int parse_args(int argc, char **argv, run_args *a)
             a->suggest_start = 1;
         } else if (!strcmp(s, "--no-suggest-start")) {
             a->suggest_start = 0;
+        } else if (!strcmp(s, "--junit") || !strcmp(s, "--json")) {
+            if (!val || !*val) {
+                fprintf(stderr, "mqsim run: %s expects a file\n", s);
+                return -1;
+            }
+            *(!strcmp(s, "--junit") ? &a->junit : &a->json) = val;
+            i++;
         } else if (s[0] == '-' && s[1]) {
-            fprintf(stderr, "mqsim run: unknown option '%s'\n", s);
-            run_usage(stderr);
+            static const char *const flags[] = {
+                "--help", "--seed", "--out", "--progress", "--replications", "--max-replications",
+                "--precision", "--jobs", "--baseline", "--no-baseline", "--report", "--at",
+                "--suggest-start", "--no-suggest-start", "--junit", "--json", NULL};
+            cli_unknown_option("run", s, flags);
             return -1;
         } else if (!a->file) {
             a->file = s;
@@ -206,6 +222,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         return -1;
     }
     if (!a->file) {
+        fprintf(stderr, "mqsim run: no scenario file given: name a YAML scenario, e.g. "
+                        "`mqsim run scenarios/steady-state.yaml` (see docs/SCENARIO.md)\n");
         run_usage(stderr);
         return -1;
     }
@@ -223,19 +241,39 @@ static int parse_args(int argc, char **argv, run_args *a)
 static const char *metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
 {
     const sim_metric *x = sim_metrics_find(m, name);
-    if (!x) snprintf(buf, n, "-");
-    else if (!isnan(x->ci_lo))
-        snprintf(buf, n, "%.6g%s%s [%.4g, %.4g]", x->value, *x->unit ? " " : "", x->unit,
-                 x->ci_lo, x->ci_hi);
-    else snprintf(buf, n, "%.6g%s%s", x->value, *x->unit ? " " : "", x->unit);
+    char v[48], lo[48], hi[48];
+    if (!x) {
+        snprintf(buf, n, "-");
+    } else if (x->status != SIM_MEASURED) {
+        units_format_human(x->bound, x->unit, v, sizeof v);
+        if (isnan(x->bound)) snprintf(buf, n, "%s", sim_status_str(x->status));
+        else snprintf(buf, n, ">= %s (%s)", v, x->status == SIM_NOT_REACHED
+                                                   ? "not reached within the run"
+                                                   : "not finished when the run ended");
+    } else if (isinf(x->value) && x->value > 0 && !strcmp(x->unit, "s")) {
+        snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
+    } else {
+        units_format_human(x->value, x->unit, v, sizeof v);
+        /* the interval only where it fits whole */
+        if (isnan(x->ci_lo) || (x->ci_lo == x->value && x->ci_hi == x->value) ||
+            snprintf(buf, n, "%s [%s, %s]", v,
+                     (units_format_human(x->ci_lo, x->unit, lo, sizeof lo), lo),
+                     (units_format_human(x->ci_hi, x->unit, hi, sizeof hi), hi)) >= (int)n)
+            snprintf(buf, n, "%s", v);
+    }
     return buf;
 }
 
-static double wall_now(void)
+/* --junit / --json: one test case per budget line (none without a budget). */
+static int write_ci_verdict(const run_args *a, const mq_budget *b, const mq_budget_verdict *v,
+                            sim_err *err)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    out_cases cases = {0};
+    int rc = out_budget_cases(b, v, &cases) ? sim_err_set(err, "out of memory") : 0;
+    if (!rc && a->junit) rc = out_junit(a->junit, "mqsim.budget", &cases, err);
+    if (!rc && a->json) rc = out_verdict_json(a->json, "budget", &cases, err);
+    out_cases_free(&cases);
+    return rc;
 }
 
 /* Whether every budgeted metric has reached the precision target. Metrics
@@ -351,6 +389,7 @@ typedef struct rep_ctx {
     uint64_t seed;
     out_groups *groups; /* read-only in jobs */
     uint64_t first;     /* replication index of job 0 */
+    cli_progress *prog; /* NULL: no progress */
 } rep_ctx;
 
 static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim_metrics *out,
@@ -362,7 +401,7 @@ static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim
     for (size_t i = 0; i < b.n && rc == 0; i++) {
         char name[256];
         snprintf(name, sizeof name, BASE_PREFIX "%s", b.v[i].name);
-        rc = sim_metrics_add(out, name, b.v[i].value, b.v[i].unit, b.v[i].better);
+        rc = sim_metrics_add_copy(out, &b.v[i], name);
     }
     sim_metrics_free(&b);
     return rc ? sim_err_set(err, "out of memory") : 0;
@@ -372,7 +411,9 @@ static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
 {
     const rep_ctx *c = vctx;
     uint64_t r = c->first + j;
-    mq_run_opts o = {.seed = c->seed, .replication = r};
+    cli_progress_job pj = {c->prog, r};
+    mq_run_opts o = {.seed = c->seed, .replication = r,
+                     .progress = c->prog ? cli_progress_engine : NULL, .progress_ud = &pj};
     mq_result res;
     if (mq_model_run(c->sc, &o, &res, err)) return -1;
     *out = res.metrics;
@@ -394,9 +435,9 @@ static int consume_replication(sim_rep *rep, sim_rep *drep, out_groups *groups,
         const sim_metric *m = &tab->v[i];
         if (!strncmp(m->name, "group:", 6)) continue;
         if (!strncmp(m->name, BASE_PREFIX, plen))
-            rc = sim_metrics_add(&base, m->name + plen, m->value, m->unit, m->better);
+            rc = sim_metrics_add_copy(&base, m, m->name + plen);
         else
-            rc = sim_metrics_add(&main, m->name, m->value, m->unit, m->better);
+            rc = sim_metrics_add_copy(&main, m, NULL);
     }
     if (rc == 0) rc = sim_rep_add(rep, &main);
     if (rc == 0 && drep) rc = sim_rep_add_delta(drep, &main, &base);
@@ -452,7 +493,6 @@ int cli_run(int argc, char **argv)
     }
     const char *dir = od.tmp;
     uint64_t seed = A.have_seed ? A.seed : sc.run.seed;
-    int many = A.replications > 1 || A.precision > 0;
     uint64_t cap = A.precision > 0 ? A.max_replications : A.replications;
 
     sim_rep *rep = sim_rep_new(), *drep = with_base ? sim_rep_new() : NULL;
@@ -469,7 +509,10 @@ int cli_run(int argc, char **argv)
     }
     mq_result first = {0};
     int rc = CLI_OK, reached = 0;
-    double t0 = wall_now(), worst_rel = NAN;
+    double worst_rel = NAN;
+    cli_progress *prog = A.progress && par_rank() == 0
+                             ? cli_progress_new(stderr, isatty(2), "mqsim run", cap, NULL) : NULL;
+    cli_progress_job pj0 = {prog, 0};
     char worst[128] = "-";
     uint64_t done = 0;
     /* Replication 0 runs here and keeps its whole result (timeseries,
@@ -477,14 +520,14 @@ int cli_run(int argc, char **argv)
     ** ranks; cli_par.h) in chunks, and their tables are consumed in
     ** replication order, so the --precision stopping point and every output
     ** byte are the same for any --jobs. */
-    rep_ctx ctx = {&sc, with_base ? &base : NULL, seed, groups, 1};
+    rep_ctx ctx = {&sc, with_base ? &base : NULL, seed, groups, 1, prog};
     for (uint64_t r = 0; r < cap && !reached && rc == CLI_OK;) {
         sim_metrics *tabs = NULL;
         size_t n = 1;
         if (r == 0) {
             mq_run_opts opts = {
                 .seed = seed, .replication = 0,
-                .progress = (A.progress && !many) ? sim_progress_stderr : NULL,
+                .progress = prog ? cli_progress_engine : NULL, .progress_ud = &pj0,
             };
             tabs = calloc(1, sizeof *tabs);
             if (!tabs || mq_model_run(&sc, &opts, &first, &err) ||
@@ -500,11 +543,11 @@ int cli_run(int argc, char **argv)
             sim_metrics joined = {0};
             for (size_t i = 0; i < first.metrics.n && rc == CLI_OK; i++) {
                 const sim_metric *m = &first.metrics.v[i];
-                if (sim_metrics_add(&joined, m->name, m->value, m->unit, m->better)) rc = CLI_INTERNAL;
+                if (sim_metrics_add_copy(&joined, m, NULL)) rc = CLI_INTERNAL;
             }
             for (size_t i = 0; i < tabs[0].n && rc == CLI_OK; i++) {
                 const sim_metric *m = &tabs[0].v[i];
-                if (sim_metrics_add(&joined, m->name, m->value, m->unit, m->better)) rc = CLI_INTERNAL;
+                if (sim_metrics_add_copy(&joined, m, NULL)) rc = CLI_INTERNAL;
             }
             sim_metrics_free(&tabs[0]);
             tabs[0] = joined;
@@ -536,17 +579,12 @@ int cli_run(int argc, char **argv)
                 precise_enough(rep, sc.budget, &first.metrics, A.precision, worst, sizeof worst,
                                &worst_rel))
                 reached = 1;
-            if (many && A.progress) {
-                double el = wall_now() - t0, eta = el / (double)done * (double)(cap - done);
-                fprintf(stderr, "\rmqsim run: %" PRIu64 "/%" PRIu64 " replications%s, %.1f s, ETA %s%.0f s ",
-                        done, cap, with_base ? " (+ baseline)" : "", el,
-                        A.precision > 0 ? "<= " : "", eta);
-                if (reached || done == cap) fputc('\n', stderr);
-            }
         }
         for (size_t i = 0; tabs && i < n; i++) sim_metrics_free(&tabs[i]);
         free(tabs);
     }
+    cli_progress_free(prog);
+    prog = NULL;
     if (rc) {
         mq_result_free(&first);
         goto out;
@@ -639,6 +677,9 @@ int cli_run(int argc, char **argv)
     } else if (A.report && report_write(dir, &err)) {
         fprintf(stderr, "mqsim run: writing the report: %s\n", err.msg);
         rc = CLI_INTERNAL;
+    } else if ((A.junit || A.json) && write_ci_verdict(&A, sc.budget, verd, &err)) {
+        fprintf(stderr, "mqsim run: %s\n", err.msg);
+        rc = CLI_USAGE;
     } else if (cli_out_commit(&od, "run")) {
         rc = CLI_INTERNAL;
     } else {
@@ -665,11 +706,16 @@ int cli_run(int argc, char **argv)
                    metric_text(&delta, "disruption_max_s", b, sizeof b),
                    metric_text(&delta, "duplicates", c, sizeof c));
         for (size_t i = 0; i < nb; i++)
-            printf("  budget %s: %s (measured %.6g, CI [%.6g, %.6g])\n", verd[i].pass ? "pass" : "FAIL",
-                   sc.budget->v[i].text, verd[i].value, verd[i].lo, verd[i].hi);
+            printf("  budget %s: %s (%s: %s)\n", verd[i].pass ? "pass" : "FAIL",
+                   sc.budget->v[i].text,
+                   metric_text(m, sc.budget->v[i].metric, a, sizeof a),
+                   mq_budget_why_str(verd[i].why));
         for (size_t i = 0; i < sc.warnings.n; i++) printf("  warning: %s\n", sc.warnings.v[i]);
         for (size_t i = 0; i < first.warnings.n; i++) printf("  warning: %s\n", first.warnings.v[i]);
         printf("  results in %s/\n", final_dir);
+        if (nb) printf("verdict: %s: %zu of %zu budget line%s fail%s\n", nfail ? "FAIL" : "PASS",
+                       nfail, nb, nb == 1 ? "" : "s", nfail == 1 ? "s" : "");
+        if (A.report) printf("report: %s/report.html\n", final_dir);
         if (nfail) {
             fprintf(stderr, "mqsim run: %zu of %zu budget line%s failed\n", nfail, nb,
                     nb == 1 ? "" : "s");
@@ -682,6 +728,7 @@ int cli_run(int argc, char **argv)
     mq_result_free(&first);
 out:
     out_dir_abort(&od); /* a no-op after a commit */
+    cli_progress_free(prog);
     sim_rep_free(rep);
     sim_rep_free(drep);
     out_groups_free(groups);

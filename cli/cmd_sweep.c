@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/cli_limits.h"
 #include "cli/cli_out.h"
+#include "io/scn_yaml.h"
 #include "cli/cli_par.h"
 #include "cli/cli_text.h"
 #include "io/out_csv.h"
@@ -129,7 +130,7 @@ static int write_csv(const char *dir, const sweep *sw, const sim_metrics *agg, s
         fputc(',', f.fp);
         csv_fwrite(f.fp, sw->keys[k].key, strlen(sw->keys[k].key));
     }
-    fputs(",metric,value,ci95_low,ci95_high,unit\n", f.fp);
+    fputs(",metric,value,ci95_low,ci95_high,unit,status,lower_bound\n", f.fp);
     char a[40], b[40], c[40];
     for (size_t p = 0; p < sw->npoints; p++)
         for (size_t i = 0; i < agg[p].n; i++) {
@@ -140,9 +141,12 @@ static int write_csv(const char *dir, const sweep *sw, const sim_metrics *agg, s
                 fputc(',', f.fp);
                 csv_fwrite(f.fp, v, strlen(v));
             }
-            fprintf(f.fp, ",%s,%s,%s,%s,%s\n", m->name, out_fmt_double(a, m->value, 0),
+            fprintf(f.fp, ",%s,%s,%s,%s,%s,%s,", m->name, out_fmt_double(a, m->value, 0),
                     isnan(m->ci_lo) ? "" : out_fmt_double(b, m->ci_lo, 0),
-                    isnan(m->ci_hi) ? "" : out_fmt_double(c, m->ci_hi, 0), m->unit);
+                    isnan(m->ci_hi) ? "" : out_fmt_double(c, m->ci_hi, 0), m->unit,
+                    sim_status_str(m->status));
+            if (!isnan(m->bound)) fputs(out_fmt_double(a, m->bound, 0), f.fp);
+            fputc('\n', f.fp);
         }
     return out_file_commit(&f, err);
 }
@@ -153,13 +157,26 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
     const sweep_key *k0 = &sw->keys[0];
     size_t nlines = sw->npoints / k0->nvals;
     double *x = malloc(k0->nvals * sizeof *x), *y = malloc(sw->npoints * sizeof *y);
-    plot_line *lines = calloc(nlines, sizeof *lines);
-    char (*labels)[256] = calloc(nlines, sizeof *labels);
+    double *lo = malloc(sw->npoints * sizeof *lo), *hi = malloc(sw->npoints * sizeof *hi);
+    double *bnd = malloc(sw->npoints * sizeof *bnd); /* censored points' lower bounds */
+    plot_line *lines = calloc(2 * nlines, sizeof *lines);
+    char (*labels)[256] = calloc(2 * nlines, sizeof *labels);
     int rc = 0;
-    if (!x || !y || !lines || !labels) rc = sim_err_set(err, "out of memory");
+    if (!x || !y || !lo || !hi || !bnd || !lines || !labels) rc = sim_err_set(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < k0->nvals; i++) x[i] = x_of(k0->vals[i], i);
+    /* the swept key's unit: durations are seconds (the axis picks s/min/h),
+    ** times of day hours */
+    char xlabel[300];
+    double tmp;
+    const char *v0 = k0->vals[0];
+    if (units_number(v0, &tmp, NULL) == 0) snprintf(xlabel, sizeof xlabel, "%s", k0->key);
+    else if (units_duration(v0, &tmp, NULL) == 0) snprintf(xlabel, sizeof xlabel, "%s (s)", k0->key);
+    else if (units_time_of_day(v0, &tmp, NULL) == 0)
+        snprintf(xlabel, sizeof xlabel, "%s (hour of day)", k0->key);
+    else snprintf(xlabel, sizeof xlabel, "%s (value index)", k0->key);
     for (size_t mi = 0; rc == 0 && mi < nmetrics; mi++) {
         const char *unit = "";
+        size_t nl = nlines;
         for (size_t l = 0; l < nlines; l++) {
             /* line l: the l-th combination of the other keys */
             const char *lk[MAX_KEYS], *lv[MAX_KEYS];
@@ -171,22 +188,40 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
             if (sw->nkeys == 1) snprintf(labels[l], sizeof labels[l], "%s (mean)", metrics[mi]);
             for (size_t i = 0; i < k0->nvals; i++) {
                 const sim_metric *m = sim_metrics_find(&agg[i * nlines + l], metrics[mi]);
-                y[l * k0->nvals + i] = m ? m->value : NAN;
+                size_t j = l * k0->nvals + i;
+                y[j] = m ? m->value : NAN;
+                lo[j] = m ? m->ci_lo : NAN;
+                hi[j] = m ? m->ci_hi : NAN;
+                bnd[j] = m && m->status >= SIM_CENSORED_AT_END ? m->bound : NAN;
                 if (m) unit = m->unit;
             }
-            lines[l] = (plot_line){labels[l], x, y + l * k0->nvals, k0->nvals};
+            lines[l] = (plot_line){labels[l], x, y + l * k0->nvals, k0->nvals,
+                                   lo + l * k0->nvals, hi + l * k0->nvals, 1};
+            /* points that did not finish: their lower bounds, as separate dots */
+            bool any = false;
+            for (size_t i = 0; i < k0->nvals; i++) any |= !isnan(bnd[l * k0->nvals + i]);
+            if (any) {
+                if (sw->nkeys == 1) snprintf(labels[nl], sizeof labels[nl], "did not finish (>= bound)");
+                else snprintf(labels[nl], sizeof labels[nl], "%.200s, unfinished (>=)", labels[l]);
+                lines[nl] = (plot_line){labels[nl], x, bnd + l * k0->nvals, k0->nvals, NULL,
+                                        NULL, 1};
+                nl++;
+            }
         }
         char title[256], ylabel[256], path[4400];
-        snprintf(title, sizeof title, "%s against %s (mean of %d replications)", metrics[mi],
-                 k0->key, sw->reps);
+        snprintf(title, sizeof title, "%s against %s (mean and 95%% CI of %d replications)",
+                 metrics[mi], k0->key, sw->reps);
         snprintf(ylabel, sizeof ylabel, "%s%s%s%s", metrics[mi], *unit ? " (" : "", unit,
                  *unit ? ")" : "");
         snprintf(path, sizeof path, "%s/sweep_%s.png", dir, metrics[mi]);
-        plot_spec spec = {title, k0->key, ylabel, 0, 0, 0};
-        rc = plot_lines_png(path, &spec, lines, nlines, NULL, err);
+        plot_spec spec = {title, xlabel, ylabel, 0, 0, 0, NULL, 0, 0, 0};
+        rc = plot_lines_png(path, &spec, lines, nl, NULL, err);
     }
     free(x);
     free(y);
+    free(lo);
+    free(hi);
+    free(bnd);
     free(lines);
     free(labels);
     return rc;
@@ -269,7 +304,10 @@ int cli_sweep(int argc, char **argv)
             free(metric_list);
             metric_list = strdup(v);
         } else if (a[0] == '-') {
-            fprintf(stderr, "mqsim sweep: unknown or incomplete option '%s'\n", a);
+            static const char *const flags[] = {"--set", "--replications", "--jobs", "--seed",
+                                                "--out", "--metrics", "--help", NULL};
+            if (v || !scn_suggest(a, flags, 6)) cli_unknown_option("sweep", a, flags);
+            else fprintf(stderr, "mqsim sweep: %s expects a value\n", a);
             sweep_usage(stderr);
             goto done;
         } else if (!sw.file) {

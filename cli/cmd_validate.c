@@ -6,7 +6,9 @@
 ** Each case is an ordinary scenario. Its queue type is read from the file,
 ** never typed in here: one Poisson producer group (lambda), one consumer
 ** group whose count x concurrency is c, exponential service -> M/M/c,
-** constant service with c = 1 -> M/D/1, a stacked backlog -> fluid drain.
+** constant service with c = 1 -> M/D/1, a stacked backlog -> fluid drain
+** (mu: each consumer channel's saturated throughput, models/mq_estimate.h,
+** exact for exponential service by the product form).
 ** For every case the command runs R independent replications (streams
 ** derived from (seed, replication)), and compares the replication mean of
 ** the simulated value, with its t-based 95% CI, against the closed form:
@@ -23,6 +25,7 @@
 #include "cli/cli.h"
 #include "io/out_file.h"
 #include "io/scn_load.h"
+#include "models/mq_estimate.h"
 #include "models/mq_model.h"
 #include "sim/sim_queueing.h"
 #include "sim/sim_stats.h"
@@ -80,7 +83,8 @@ static int closed_forms(const mq_scenario *s, vcase *vc, double *lambda_out)
         vc->nchecks = 1;
         vcheck *k = &vc->checks[0];
         snprintf(k->what, sizeof k->what, "drain time");
-        snprintf(k->formula, sizeof k->formula, "B/(mu-lambda)");
+        snprintf(k->formula, sizeof k->formula, g->prefetch > g->concurrency && s->run.rtt_s > 0
+                 ? "B/(mu-lambda), mu by MVA" : "B/(mu-lambda)");
         k->truth = NAN; /* B is read per run: what is ready at drain_from */
         return 0;
     }
@@ -131,9 +135,8 @@ static int run_case(const char *path, int reps, double tol, double conf, vcase *
         }
         if (vc->nchecks == 1) {
             double b = metric(&res, "backlog_at_drain_start");
-            const mq_consumer_group *g = &s.consumers[0];
-            double mu = g->count * g->concurrency / sim_dist_mean(&g->processing);
-            sim_welford_add(&truth_drain, sim_fluid_drain(b, lambda, mu));
+            double mu = mq_scenario_consume_capacity(&s, 0); /* models/mq_estimate.c */
+            sim_welford_add(&truth_drain, mq_est_fluid_drain(b, mu, lambda));
             sim_welford_add(&vc->checks[0].sim, metric(&res, "drain_time_s"));
         } else {
             sim_welford_add(&vc->checks[0].sim, metric(&res, "delay_mean_s"));

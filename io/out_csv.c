@@ -19,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SUMMARY_HEADER "metric,value,ci95_low,ci95_high,unit"
-enum { SUMMARY_NCOLS = 5 };
+#define SUMMARY_HEADER "metric,value,ci95_low,ci95_high,unit,status,lower_bound"
+/* Files written before the status columns existed have only the first 5. */
+enum { SUMMARY_NCOLS = 7, SUMMARY_NCOLS_OLD = 5 };
 
 char *out_fmt_double(char *buf, double v, int digits)
 {
@@ -45,7 +46,7 @@ static int plain_text(const char *s)
     for (const char *p = s; *p; p++) {
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || strchr("_./%+-", c)))
+              (c >= '0' && c <= '9') || strchr("_./%+-:", c)))
             return 0;
     }
     return 1;
@@ -72,6 +73,8 @@ int out_summary_csv(const char *path, const sim_metrics *m, sim_err *err)
         if (!isnan(x->ci_hi)) fputs(out_fmt_double(b, x->ci_hi, 0), f.fp);
         fputc(',', f.fp);
         put_text(f.fp, x->unit ? x->unit : "");
+        fprintf(f.fp, ",%s,", sim_status_str(x->status));
+        if (!isnan(x->bound)) fputs(out_fmt_double(b, x->bound, 0), f.fp);
         fputc('\n', f.fp);
     }
     return out_file_commit(&f, err);
@@ -116,11 +119,12 @@ typedef struct rd_ctx {
     int row;                    /* 1-based number of the row being read */
     size_t nf;                  /* fields seen in this row */
     char *f[SUMMARY_NCOLS];     /* copies of the first SUMMARY_NCOLS fields */
+    size_t ncols;               /* columns of this file, from its header */
     int failed;
 } rd_ctx;
 
 static const char *const header_names[SUMMARY_NCOLS] = {
-    "metric", "value", "ci95_low", "ci95_high", "unit"};
+    "metric", "value", "ci95_low", "ci95_high", "unit", "status", "lower_bound"};
 
 static void on_field(void *data, size_t len, void *p)
 {
@@ -156,32 +160,47 @@ static int num_field(rd_ctx *c, const char *s, const char *col, int allow_empty,
 
 static int take_row(rd_ctx *c)
 {
-    if (c->nf != SUMMARY_NCOLS)
+    if (c->row == 1 && c->nf == SUMMARY_NCOLS_OLD) c->ncols = SUMMARY_NCOLS_OLD;
+    if (c->nf != c->ncols)
         return sim_err_at(c->err, c->path, c->row, 0,
-                          "%zu fields, expected %d (" SUMMARY_HEADER ")",
-                          c->nf, SUMMARY_NCOLS);
+                          "%zu fields, expected %zu (" SUMMARY_HEADER ")",
+                          c->nf, c->ncols);
     if (c->row == 1) {
-        for (int i = 0; i < SUMMARY_NCOLS; i++)
+        for (size_t i = 0; i < c->ncols; i++)
             if (strcmp(c->f[i], header_names[i]) != 0)
                 return sim_err_at(c->err, c->path, 1, 0,
                                   "bad header column %d '%s', expected '"
-                                  SUMMARY_HEADER "'", i + 1, c->f[i]);
+                                  SUMMARY_HEADER "'", (int)i + 1, c->f[i]);
         return 0;
     }
     const char *name = c->f[0];
     if (!*name) return sim_err_at(c->err, c->path, c->row, 0, "empty metric name");
     if (sim_metrics_find(c->m, name))
         return sim_err_at(c->err, c->path, c->row, 0, "metric '%s' appears twice", name);
-    double v, lo, hi;
+    double v, lo, hi, bound = NAN;
+    int st = SIM_MEASURED;
     if (num_field(c, c->f[1], "value", 0, &v) ||
         num_field(c, c->f[2], "ci95_low", 1, &lo) ||
         num_field(c, c->f[3], "ci95_high", 1, &hi))
         return -1;
+    if (c->ncols == SUMMARY_NCOLS) {
+        if ((st = sim_status_parse(c->f[5])) < 0)
+            return sim_err_at(c->err, c->path, c->row, 0,
+                              "status '%s' is not measured, not_applicable, "
+                              "censored_at_end or not_reached", c->f[5]);
+        if (num_field(c, c->f[6], "lower_bound", 1, &bound)) return -1;
+        if (st != SIM_MEASURED && !isnan(v))
+            return sim_err_at(c->err, c->path, c->row, 0,
+                              "value %s with status %s: a censored metric has no value",
+                              c->f[1], c->f[5]);
+    }
     if (sim_metrics_add(c->m, name, v, c->f[4], SIM_BETTER_NONE))
         return sim_err_at(c->err, c->path, c->row, 0, "out of memory");
     sim_metric *x = &c->m->v[c->m->n - 1];
     x->ci_lo = lo;
     x->ci_hi = hi;
+    x->status = (sim_status)st;
+    x->bound = st == SIM_MEASURED ? NAN : bound;
     return 0;
 }
 
@@ -238,7 +257,7 @@ int out_read_summary_csv(const char *path, sim_metrics *m, sim_err *err)
         free(buf);
         return sim_err_set(err, "%s: out of memory", path);
     }
-    rd_ctx c = {.path = path, .m = m, .err = err, .row = 1};
+    rd_ctx c = {.path = path, .m = m, .err = err, .row = 1, .ncols = SUMMARY_NCOLS};
     size_t done = csv_parse(&p, buf, len, on_field, on_row, &c);
     int rc = 0;
     if (c.failed) {

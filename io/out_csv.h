@@ -4,7 +4,10 @@
 ** and summary.csv read back for `compare` and `report`.
 **
 ** Output is byte-deterministic: identical tables give identical files.
-**   summary.csv    header `metric,value,ci95_low,ci95_high,unit`. Numbers use
+**   summary.csv    header `metric,value,ci95_low,ci95_high,unit,status,
+**                  lower_bound`. status is a sim_status name; a metric not
+**                  measured has value "nan" and, when censored, its lower
+**                  bound in lower_bound (empty otherwise). Numbers use
 **                  the shortest of %.15g/%.16g/%.17g that reads back to the
 **                  same double (so 0.1 prints as 0.1, yet every value
 **                  round-trips exactly). NAN CI -> empty field; a NAN value
@@ -14,7 +17,7 @@
 **                  far below simulation noise). Labels are quoted with
 **                  csv_fwrite when non-empty, empty otherwise.
 ** Strings (names, units) are written raw when they consist only of
-** [A-Za-z0-9_./%+-] (the common case, keeps files readable) and quoted with
+** [A-Za-z0-9_./%+-:] (the common case, keeps files readable) and quoted with
 ** csv_fwrite otherwise, so any text survives a round trip.
 */
 #ifndef OUT_CSV_H
@@ -37,7 +40,8 @@ int out_timeseries_csv(const char *path, const sim_series *s,
                        const char *label_col, sim_err *err);
 
 /* Read a summary.csv written by out_summary_csv (or by hand) into m, which
-** must be empty (zeroed or freshly freed). Empty CI fields become NAN; every
+** must be empty (zeroed or freshly freed). A file with only the first five
+** columns reads as all measured. Empty CI fields become NAN; every
 ** metric gets better = SIM_BETTER_NONE (the file does not record it).
 ** On error returns -1 with "path:line: message" (line = 1-based CSV row)
 ** and m is left empty. On success the caller frees m with sim_metrics_free. */

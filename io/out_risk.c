@@ -11,6 +11,7 @@
 ** Cost: O(groups x 25 keys).
 */
 #include "io/out_risk.h"
+#include "io/out_verdict.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
 #include "io/out_json.h"
@@ -49,7 +50,7 @@ int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict
 {
     out_file f;
     if (out_file_open(&f, path, err)) return -1;
-    fputs("line,metric,value,ci95_low,ci95_high,limit,verdict\n", f.fp);
+    fputs("line,metric,value,ci95_low,ci95_high,limit,verdict,status,lower_bound,why\n", f.fp);
     char x[40];
     for (size_t i = 0; b && i < b->n; i++) {
         const mq_budget_line *l = &b->v[i];
@@ -61,7 +62,13 @@ int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict
         if (ci) fputs(out_fmt_double(x, v[i].lo, 0), f.fp);
         fputc(',', f.fp);
         if (ci) fputs(out_fmt_double(x, v[i].hi, 0), f.fp);
-        fprintf(f.fp, ",%s,%s\n", out_fmt_double(x, l->limit, 0), v[i].pass ? "pass" : "fail");
+        fprintf(f.fp, ",%s,%s,%s,", out_fmt_double(x, l->limit, 0), v[i].pass ? "pass" : "fail",
+                sim_status_str(v[i].status));
+        if (!isnan(v[i].bound)) fputs(out_fmt_double(x, v[i].bound, 0), f.fp);
+        fputc(',', f.fp);
+        const char *why = mq_budget_why_str(v[i].why);
+        csv_fwrite(f.fp, why, strlen(why));
+        fputc('\n', f.fp);
     }
     return out_file_commit(&f, err);
 }
@@ -80,9 +87,28 @@ json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v)
         put(o, "ci95_low", num(v[i].lo));
         put(o, "ci95_high", num(v[i].hi));
         put(o, "verdict", json_string(v[i].pass ? "pass" : "fail"));
+        put(o, "status", json_string(sim_status_str(v[i].status)));
+        put(o, "lower_bound", num(v[i].bound));
+        put(o, "why", json_string(mq_budget_why_str(v[i].why)));
         push(a, o);
     }
     return a;
+}
+
+int out_budget_cases(const mq_budget *b, const mq_budget_verdict *v, out_cases *c)
+{
+    for (size_t i = 0; b && i < b->n; i++) {
+        char x[40], y[40];
+        if (v[i].status >= SIM_CENSORED_AT_END)
+            snprintf(x, sizeof x, ">= %s (%s)", out_fmt_double(y, v[i].bound, 0),
+                     sim_status_str(v[i].status));
+        else out_fmt_double(x, v[i].value, 0);
+        if (out_cases_add(c, b->v[i].text, !v[i].pass, "%s %s; limit %s: %s",
+                          b->v[i].metric, x, out_fmt_double(y, b->v[i].limit, 0),
+                          mq_budget_why_str(v[i].why)))
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- groups ----------------------------------------------------------- */
@@ -226,12 +252,15 @@ json_t *out_groups_json(const out_groups *g)
 
 /* One client setting: its source string in the profile, its value in the
 ** profile and in a group (as doubles: enums and booleans compare as their
-** integers), and its key in the scenario echo ("reconnect.jitter"). */
+** integers), its key in the scenario echo ("reconnect.jitter") and in a
+** client group of the scenario file ("reconnect.detect_silent"; the profile
+** source's field has the same name). */
 typedef struct setting {
     size_t src_off;  /* offsetof(mq_profile_src, field) */
     double (*prof)(const mq_profile *);
     double (*grp)(const void *group);
     const char *echo;
+    const char *scn;
 } setting;
 
 #define GET(kind, field)                                                      \
@@ -241,9 +270,10 @@ typedef struct setting {
     static double p_##kind##_r_##field##_(const mq_profile *p) { return (double)p->reconnect.field; } \
     static double g_##kind##_r_##field##_(const void *g) { return (double)((const kind *)g)->reconnect.field; }
 #define S(kind, src, field, echo)                                             \
-    {offsetof(mq_profile_src, src), p_##kind##_##field##_, g_##kind##_##field##_, echo}
+    {offsetof(mq_profile_src, src), p_##kind##_##field##_, g_##kind##_##field##_, echo, #src}
 #define SR(kind, src, field)                                                  \
-    {offsetof(mq_profile_src, src), p_##kind##_r_##field##_, g_##kind##_r_##field##_, "reconnect." #field}
+    {offsetof(mq_profile_src, src), p_##kind##_r_##field##_, g_##kind##_r_##field##_,          \
+     "reconnect." #field, "reconnect." #src}
 
 #define COMMON(kind)                                                          \
     GET(kind, protocol) GET(kind, endpoint) GET(kind, route_refresh_s)        \
@@ -296,9 +326,10 @@ static json_t *echo_value(json_t *group_echo, const char *key)
     return json_object_get(json_object_get(group_echo, head), dot + 1);
 }
 
-/* Add group `name` to the entry for (profile, key), creating it. */
+/* Add group `name` to the entry for (profile, key), creating it; `set`
+** is the scenario key that overrides the default ("producers.web.retries"). */
 static void note(json_t *list, const char *profile, const char *key, json_t *value,
-                 const char *source, const char *name)
+                 const char *source, const char *name, const char *set)
 {
     size_t i;
     json_t *e;
@@ -307,6 +338,7 @@ static void note(json_t *list, const char *profile, const char *key, json_t *val
             !strcmp(json_string_value(json_object_get(e, "key")), key) &&
             json_equal(json_object_get(e, "value"), value)) {
             push(json_object_get(e, "groups"), json_string(name));
+            push(json_object_get(e, "set_with"), json_string(set));
             return;
         }
     }
@@ -315,14 +347,16 @@ static void note(json_t *list, const char *profile, const char *key, json_t *val
     put(e, "key", json_string(key));
     put(e, "value", json_deep_copy(value ? value : json_null()));
     put(e, "source", json_string(source));
-    json_t *g = must(json_array());
+    json_t *g = must(json_array()), *w = must(json_array());
     push(g, json_string(name));
+    push(w, json_string(set));
     put(e, "groups", g);
+    put(e, "set_with", w);
     push(list, e);
 }
 
-static void scan(json_t *list, const char *name, const char *pname, const void *group,
-                 json_t *echo, const setting *tab, size_t n)
+static void scan(json_t *list, const char *role, const char *name, const char *pname,
+                 const void *group, json_t *echo, const setting *tab, size_t n)
 {
     const mq_profile *p = pname ? mq_profile_find(pname) : NULL;
     if (!p) return;
@@ -331,7 +365,9 @@ static void scan(json_t *list, const char *name, const char *pname, const void *
         if (!src || strncmp(src, "assumption", 10) != 0) continue;
         double a = tab[k].prof(p), b = tab[k].grp(group);
         if (!(a == b || (isnan(a) && isnan(b)))) continue;
-        note(list, p->name, tab[k].echo, echo_value(echo, tab[k].echo), src, name);
+        char set[300];
+        snprintf(set, sizeof set, "%s.%s.%s", role, name, tab[k].scn);
+        note(list, p->name, tab[k].echo, echo_value(echo, tab[k].echo), src, name, set);
     }
 }
 
@@ -341,14 +377,28 @@ json_t *out_assumptions_json(const mq_scenario *s)
     json_t *echo = out_scenario_json(s);
     json_t *pe = json_object_get(echo, "producers"), *ce = json_object_get(echo, "consumers");
     for (size_t i = 0; i < s->nproducers; i++)
-        scan(list, s->producers[i].name, s->producers[i].profile, &s->producers[i],
+        scan(list, "producers", s->producers[i].name, s->producers[i].profile, &s->producers[i],
              json_array_get(pe, i), producer_settings,
              sizeof producer_settings / sizeof *producer_settings);
     for (size_t i = 0; i < s->nconsumers; i++)
-        scan(list, s->consumers[i].name, s->consumers[i].profile, &s->consumers[i],
+        scan(list, "consumers", s->consumers[i].name, s->consumers[i].profile, &s->consumers[i],
              json_array_get(ce, i), consumer_settings,
              sizeof consumer_settings / sizeof *consumer_settings);
     json_decref(echo);
+    for (size_t i = 0; i < s->ndefaults; i++) { /* the change block's defaults */
+        const mq_default *d = &s->defaults[i];
+        const char *dot = strchr(d->key, '.');
+        json_t *o = must(json_object());
+        put(o, "profile", json_stringn(d->key, dot ? (size_t)(dot - d->key) : strlen(d->key)));
+        put(o, "key", json_string(dot ? dot + 1 : d->key));
+        put(o, "value", json_string(d->value));
+        put(o, "source", json_string(d->source));
+        put(o, "groups", must(json_array()));
+        json_t *w = must(json_array());
+        push(w, json_string(d->key));
+        put(o, "set_with", w);
+        push(list, o);
+    }
     return list;
 }
 

@@ -5,9 +5,11 @@
 ** group results, the profile defaults marked "assumption" that the run
 ** relied on, and the phase/event timeline.
 **
-** budget.csv columns: line,metric,value,ci95_low,ci95_high,limit,verdict
-** (verdict "pass" or "fail"; CI fields empty without an interval; value
-** "nan" when the metric was not measured). summary_delta.csv has
+** budget.csv columns: line,metric,value,ci95_low,ci95_high,limit,verdict,
+** status,lower_bound,why (verdict "pass" or "fail"; CI fields empty without
+** an interval; value "nan" when the metric was not measured, then status
+** says why and lower_bound holds a censored metric's bound; why is
+** mq_budget_why_str). summary_delta.csv has
 ** summary.csv's layout (metric,value,ci95_low,ci95_high,unit) holding the
 ** mean paired difference change - baseline and its CI, so
 ** out_read_summary_csv reads it back.
@@ -27,8 +29,14 @@
 /* budget.csv from the budget and its verdicts v[0..b->n-1]. */
 int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict *v,
                    sim_err *err);
-/* [{"line","metric","op","limit","value","ci95_low","ci95_high","verdict"}] */
+/* [{"line","metric","op","limit","value","ci95_low","ci95_high","verdict",
+**   "status","lower_bound","why"}] */
 json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v);
+
+/* One CI test case per budget line: the line, whether it failed, and
+** "value: why". 0, or -1 on out-of-memory. */
+struct out_cases;
+int out_budget_cases(const mq_budget *b, const mq_budget_verdict *v, struct out_cases *c);
 
 /* Per-client-group results, averaged over the replications added. */
 typedef struct out_groups out_groups;
@@ -47,7 +55,10 @@ json_t *out_groups_json(const out_groups *g);
 void out_groups_free(out_groups *g);
 
 /* Profile defaults whose source says "assumption" and whose value the
-** scenario kept: [{"profile","key","value","source","groups":[...]}]. */
+** scenario kept: [{"profile","key","value","source","groups":[...],
+** "set_with":[scenario key per group, e.g. "producers.web.send_timeout"]}], then
+** every change-block default the scenario relied on (profile = the block,
+** e.g. "rabbitmq_conversion", groups empty). */
 json_t *out_assumptions_json(const mq_scenario *s);
 
 /* Bands as [{"t0_s","t1_s","label"}]. */

@@ -51,6 +51,12 @@ static const rgb band_ink[] = {
     {0xa5, 0x1d, 0x1d}, {0x80, 0x6a, 0x00}, {0x6b, 0x55, 0x30}, {0x1d, 0x6b, 0x6b}};
 #define NPAL(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A band tint halfway to white, so a long phase does not hide the data. */
+static rgb light(rgb k)
+{
+    return (rgb){(k.r + 0xff) / 2, (k.g + 0xff) / 2, (k.b + 0xff) / 2};
+}
+
 static const rgb ink = {0x22, 0x22, 0x22}, grid_col = {0xe4, 0xe4, 0xe4},
                  frame_col = {0x55, 0x55, 0x55}, white = {0xff, 0xff, 0xff};
 
@@ -256,6 +262,8 @@ static const char *clip_text(char *buf, size_t cap, const char *s, size_t max_ch
 
 typedef struct axis {
     int log;             /* lo/hi/ticks are log10 of the value */
+    int clock;           /* ticks are labelled as a time of day */
+    double offset;       /* added to data values (the clock at x = 0) */
     double scale;        /* data units per display unit (60 for minutes) */
     double lo, hi;       /* display range (log10 when log) */
     double step;         /* linear tick step, display units */
@@ -268,7 +276,7 @@ typedef struct axis {
 /* Data value -> pixel. */
 static double ax_px(const axis *a, double v)
 {
-    double d = a->log ? log10(v) : v / a->scale;
+    double d = a->log ? log10(v) : (v + a->offset) / a->scale;
     return a->p0 + (d - a->lo) / (a->hi - a->lo) * (a->p1 - a->p0);
 }
 
@@ -347,6 +355,14 @@ static void ax_log(axis *a, double vmin, double vmax)
 ** suffixes; decimals follow the step so labels are as short as possible. */
 static void tick_label(char *buf, size_t cap, const axis *a, double t)
 {
+    if (a->clock) {
+        long sec = (long)llround(t * a->scale) % 86400;
+        if (sec < 0) sec += 86400;
+        if (a->scale == 1)
+            snprintf(buf, cap, "%02ld:%02ld:%02ld", sec / 3600, sec / 60 % 60, sec % 60);
+        else snprintf(buf, cap, "%02ld:%02ld", sec / 3600, sec / 60 % 60);
+        return;
+    }
     double v = a->log ? pow(10, t) : t;
     double step = a->log ? v : a->step;
     if (a->log) v = (double)(float)v; /* 10^-3 prints as 0.001, not 0.00099... */
@@ -565,6 +581,50 @@ static void draw_line(canvas *c, const frame *fr, const axis *ax, const axis *ay
     path_break(&p, k);
 }
 
+/* Markers and whiskers of one line. */
+static void draw_points(canvas *c, const frame *fr, const axis *ax, const axis *ay,
+                        const plot_line *ln, int log_y, rgb k)
+{
+    if (!ln->x || !ln->y || (!ln->markers && !ln->lo && !ln->hi)) return;
+    pen(c, k);
+    pl_flinewidth_r(c->pl, 1.5);
+    for (size_t i = 0; i < ln->n; i++) {
+        if (!ok_point(ln->x[i], ln->y[i], log_y)) continue;
+        double px = ax_px(ax, ln->x[i]);
+        double py = fmin(fmax(ax_px(ay, ln->y[i]), fr->y0), fr->y1);
+        if (ln->lo && ln->hi && ok_point(ln->x[i], ln->lo[i], log_y) &&
+            ok_point(ln->x[i], ln->hi[i], log_y)) {
+            double a = fmin(fmax(ax_px(ay, ln->lo[i]), fr->y0), fr->y1);
+            double b = fmin(fmax(ax_px(ay, ln->hi[i]), fr->y0), fr->y1);
+            seg(c, px, a, px, b);
+            seg(c, px - 4, a, px + 4, a);
+            seg(c, px - 4, b, px + 4, b);
+        }
+        if (ln->markers) {
+            pl_filltype_r(c->pl, 1);
+            fill(c, k);
+            pl_fcircle_r(c->pl, px, py, 3.5);
+            pl_filltype_r(c->pl, 0);
+        }
+    }
+}
+
+/* A dashed horizontal reference line, labelled at its right end. */
+static void draw_hline(canvas *c, const frame *fr, const axis *ay, const plot_hline *h, int log_y)
+{
+    if (!ok_point(0, h->y, log_y)) return;
+    static const rgb limit_col = {0xc0, 0x00, 0x00};
+    double py = ax_px(ay, h->y);
+    if (py < fr->y0 || py > fr->y1) return;
+    pen(c, limit_col);
+    pl_flinewidth_r(c->pl, 1.5);
+    pl_linemod_r(c->pl, "longdashed");
+    seg(c, fr->x0, py, fr->x1, py);
+    pl_linemod_r(c->pl, "solid");
+    /* below the line, where the band labels at the top cannot be */
+    if (h->label && *h->label) text(c, fr->x1 - 4, py - 3, 'r', 't', 0, FS_BAND, limit_col, h->label);
+}
+
 /* Distinct band labels in order of first appearance; returns the count and
 ** fills idx[i] with band i's label number (0-based). */
 static size_t band_groups(const sim_bands *b, size_t *idx, size_t *first)
@@ -656,6 +716,16 @@ int plot_lines_png(const char *path, const plot_spec *spec,
             npts++;
         }
     }
+    for (size_t l = 0; l < nlines; l++)
+        for (size_t i = 0; lines[l].x && i < lines[l].n; i++)
+            for (int w = 0; w < 2; w++) {
+                const double *e = w ? lines[l].hi : lines[l].lo;
+                if (e && ok_point(lines[l].x[i], e[i], spec->log_y))
+                    ymin = fmin(ymin, e[i]), ymax = fmax(ymax, e[i]);
+            }
+    for (size_t h = 0; h < spec->nhlines; h++)
+        if (ok_point(0, spec->hlines[h].y, spec->log_y))
+            ymin = fmin(ymin, spec->hlines[h].y), ymax = fmax(ymax, spec->hlines[h].y);
     for (size_t i = 0; i < nb; i++) {
         if (!isfinite(bands->v[i].t0) || !isfinite(bands->v[i].t1)) continue;
         xmin = fmin(xmin, bands->v[i].t0);
@@ -688,6 +758,11 @@ int plot_lines_png(const char *path, const plot_spec *spec,
     char xtitle[256];
     axis ax = {0}, ay = {0};
     ax.scale = time_unit(spec->x_label, xmax - xmin, xtitle, sizeof xtitle);
+    if (spec->wall_clock) {
+        ax.clock = 1;
+        ax.offset = spec->clock0_s;
+        snprintf(xtitle, sizeof xtitle, "time of day");
+    }
     if (spec->log_y) ax_log(&ay, ymin, ymax);
     else {
         ay.scale = 1;
@@ -706,7 +781,7 @@ int plot_lines_png(const char *path, const plot_spec *spec,
     fr.y0 = 8 + FS_AXIS + 10 + FS_TICK + 12;
     fr.y1 = c.h - (spec->title && *spec->title ? 10 + FS_TITLE + 14 : 16);
     int xtarget = (int)fmax(2, fmin(10, (fr.x1 - fr.x0) / 90));
-    ax_linear(&ax, xmin / ax.scale, xmax / ax.scale, 0, 0, 0, xtarget);
+    ax_linear(&ax, (xmin + ax.offset) / ax.scale, (xmax + ax.offset) / ax.scale, 0, 0, 0, xtarget);
     ax.p0 = fr.x0; ax.p1 = fr.x1;
     ay.p0 = fr.y0; ay.p1 = fr.y1;
 
@@ -716,11 +791,18 @@ int plot_lines_png(const char *path, const plot_spec *spec,
         if (!isfinite(b->t0) || !isfinite(b->t1)) continue;
         double p0 = fmax(ax_px(&ax, b->t0), fr.x0), p1 = fmin(ax_px(&ax, b->t1), fr.x1);
         if (p1 - p0 < 2) { double m = (p0 + p1) / 2; p0 = m - 1; p1 = m + 1; }
-        box(&c, p0, fr.y0, p1, fr.y1, band_pal[bidx[i] % NPAL(band_pal)]);
+        box(&c, p0, fr.y0, p1, fr.y1, light(band_pal[bidx[i] % NPAL(band_pal)]));
+        pen(&c, band_ink[bidx[i] % NPAL(band_ink)]);
+        pl_flinewidth_r(c.pl, 1);
+        if (p0 > fr.x0 + 0.5) seg(&c, p0, fr.y0, p0, fr.y1);
     }
     draw_grid(&c, &fr, &ax, &ay);
-    for (size_t l = 0; l < nlines; l++)
-        draw_line(&c, &fr, &ax, &ay, &lines[l], spec->log_y, line_pal[l % NPAL(line_pal)]);
+    for (size_t h = 0; h < spec->nhlines; h++) draw_hline(&c, &fr, &ay, &spec->hlines[h], spec->log_y);
+    for (size_t l = 0; l < nlines; l++) {
+        rgb k = line_pal[l % NPAL(line_pal)];
+        draw_line(&c, &fr, &ax, &ay, &lines[l], spec->log_y, k);
+        draw_points(&c, &fr, &ax, &ay, &lines[l], spec->log_y, k);
+    }
     /* Band labels at the top: the label if it fits, else the number; skip
     ** text that would run into the previous one. */
     double last_right = -INFINITY;

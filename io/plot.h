@@ -24,7 +24,11 @@
 ** than ~4 per pixel column and non-decreasing x is reduced to first/min/max/
 ** last per column before drawing, so 1e6 points draw in milliseconds and
 ** one-sample spikes stay visible. Empty input draws the frame and "no data".
-** Bands are drawn first, as light tints spanning the plot height; bands with
+** With spec->wall_clock the x ticks read as the time of day (HH:MM, or
+** HH:MM:SS for spans up to 10 min) of clock0_s + x, wrapping at 24 h.
+** Whiskers (lo/hi) are drawn as vertical bars with caps; markers as dots.
+** Bands are drawn first, as light tints spanning the plot height, with a thin
+** line where each begins; bands with
 ** the same label share a tint and a number. A band's label is written at its
 ** top when it fits, else its number, and every distinct label is listed with
 ** its number and tint in the legend, so narrow bands never overlap text.
@@ -42,7 +46,16 @@ typedef struct plot_line {
     const double *x;     /* borrowed, n values */
     const double *y;     /* borrowed, n values */
     size_t n;
+    const double *lo, *hi; /* optional whiskers (a CI) per point, or NULL */
+    int markers;         /* draw a marker at every point */
 } plot_line;
+
+/* A horizontal reference line across the plot (a budget limit), dashed and
+** labelled at its right end; it is included in the y range. */
+typedef struct plot_hline {
+    double y;
+    const char *label;
+} plot_hline;
 
 typedef struct plot_spec {
     const char *title;
@@ -50,6 +63,10 @@ typedef struct plot_spec {
     const char *y_label; /* with unit, e.g. "delay (s)" */
     int log_y;
     int width, height;   /* pixels; 0 = 960 x 540. Range 160..8000 */
+    const plot_hline *hlines; /* optional, nhlines of them */
+    size_t nhlines;
+    int wall_clock;      /* x in seconds: label ticks as the time of day */
+    double clock0_s;     /* time of day at x = 0 (seconds after 00:00) */
 } plot_spec;
 
 /* Draw nlines lines (up to 10 distinct colours, then they repeat) over the

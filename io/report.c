@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -202,15 +203,7 @@ static const char *jstr(json_t *o, const char *k)
 
 static char *fmt_num(char *buf, size_t n, double v, const char *unit)
 {
-    if (isnan(v)) snprintf(buf, n, "n/a");
-    else if (isinf(v)) snprintf(buf, n, "%s", v > 0 ? "inf" : "-inf");
-    else if (unit && !strcmp(unit, "s") && fabs(v) >= 120) {
-        char d[32];
-        units_format_duration(fabs(v), d, sizeof d);
-        snprintf(buf, n, "%s%s", v < 0 ? "-" : "", d);
-    } else if (unit && *unit && strcmp(unit, "ratio") != 0)
-        snprintf(buf, n, "%.4g %s", v, unit);
-    else snprintf(buf, n, "%.4g", v);
+    units_format_human(v, unit, buf, n);
     return buf;
 }
 
@@ -219,9 +212,38 @@ static char *fmt_val(char *buf, size_t n, double v, double lo, double hi, const 
 {
     char a[64], b[64], c[64];
     fmt_num(a, sizeof a, v, unit);
-    if (isnan(lo) || isnan(hi) || (lo == v && hi == v)) snprintf(buf, n, "%s", a);
-    else snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
-                  fmt_num(c, sizeof c, hi, unit));
+    /* the interval only where it fits whole: a cut-off interval would misread */
+    if (isnan(lo) || isnan(hi) || (lo == v && hi == v) ||
+        snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
+                 fmt_num(c, sizeof c, hi, unit)) >= (int)n)
+        snprintf(buf, n, "%s", a);
+    return buf;
+}
+
+/* What a censored metric's status means, in words. */
+static const char *status_words(const char *name, const char *status)
+{
+    bool cutoff = !strncmp(name, "disruption_", 11);
+    if (!strcmp(status, "censored_at_end"))
+        return cutoff ? "never reconnected" : "still going on at the end of the run";
+    if (!strcmp(status, "not_reached")) return "not reached within the run";
+    return "not applicable";
+}
+
+/* A metric object of summary.json as text: the value with its CI when
+** measured, "≥ bound (why)" when censored, "not applicable" when there was
+** nothing to measure. */
+static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
+{
+    const char *st = jstr(m, "status");
+    if (!*st || !strcmp(st, "measured"))
+        return fmt_val(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
+                       jstr(m, "unit"));
+    double b = jnum(m, "lower_bound");
+    char a[64];
+    if (!strcmp(st, "not_applicable") || isnan(b)) snprintf(buf, n, "%s", status_words(name, st));
+    else snprintf(buf, n, "\u2265 %s (%s)", fmt_num(a, sizeof a, b, jstr(m, "unit")),
+                  status_words(name, st));
     return buf;
 }
 
@@ -243,42 +265,82 @@ static double mval(json_t *metrics, const char *name)
 static char *mtext(char *buf, size_t n, json_t *metrics, const char *name)
 {
     json_t *m = metric(metrics, name);
-    if (!m) snprintf(buf, n, "n/a");
-    else fmt_val(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
-                 jstr(m, "unit"));
+    if (!m) snprintf(buf, n, "not in this results folder");
+    else fmt_metric(buf, n, m, name);
     return buf;
 }
 
 /* ---- sections ---------------------------------------------------------- */
 
+/* Everything that decides the verdict, at the top: the verdict, each
+** failing budget line with its value and why it failed, and every
+** condition the run did not see finish (each censored metric of the
+** table, in table order, and the model's warnings). */
 static void sec_verdict(doc *d, json_t *root)
 {
     json_t *budget = json_object_get(root, "budget");
+    json_t *metrics = json_object_get(root, "metrics");
     h2(d, "Verdict");
-    if (!json_is_array(budget) || json_array_size(budget) == 0) {
-        para(d, "verdict none", "NO BUDGET: the scenario has no budget: section, so there is "
-             "no pass/fail verdict; the numbers below are for your judgement.");
-        return;
-    }
     size_t n = json_array_size(budget), fails = 0, i;
     json_t *b;
-    char list[1024] = "";
-    json_array_foreach(budget, i, b) {
-        if (strcmp(jstr(b, "verdict"), "pass") != 0) {
-            fails++;
-            size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s'%s'", l ? ", " : "", jstr(b, "line"));
-        }
-    }
+    json_array_foreach(budget, i, b) fails += strcmp(jstr(b, "verdict"), "pass") != 0;
     long reps = (long)jnum(root, "replications");
-    if (fails)
-        para(d, "verdict fail", "FAIL: %zu of %zu budget lines fail (%s). A line passes only "
+    if (n == 0)
+        para(d, "verdict none", "NO BUDGET: the scenario has no budget: section, so there is "
+             "no pass/fail verdict; the numbers below are for your judgement.");
+    else if (fails)
+        para(d, "verdict fail", "FAIL: %zu of %zu budget lines fail. A line passes only "
              "if its whole 95%% confidence interval is within the limit (%ld replication%s).",
-             fails, n, list, reps, reps == 1 ? ", so the interval is the single value" : "s");
+             fails, n, reps, reps == 1 ? ", so the interval is the single value" : "s");
     else
         para(d, "verdict pass", "PASS: all %zu budget lines hold at the bound of the 95%% "
              "confidence interval (%ld replication%s).", n, reps,
              reps == 1 ? "; with one replication the interval is the single value" : "s");
+    if (fails) {
+        list_begin(d);
+        json_array_foreach(budget, i, b) {
+            if (!strcmp(jstr(b, "verdict"), "pass")) continue;
+            json_t *m = metric(metrics, jstr(b, "metric"));
+            char v[160], l[64];
+            if (m) fmt_metric(v, sizeof v, m, jstr(b, "metric"));
+            else snprintf(v, sizeof v, "not in this results folder");
+            fmt_num(l, sizeof l, jnum(b, "limit"), m ? jstr(m, "unit") : "");
+            item(d, "'%s' fails: %s against %s; %s.", jstr(b, "line"), v, l,
+                 *jstr(b, "why") ? jstr(b, "why") : "see the budget table");
+        }
+        list_end(d);
+    }
+    size_t unfinished = 0;
+    json_t *m;
+    json_array_foreach(metrics, i, m) {
+        const char *st = jstr(m, "status");
+        if (strcmp(st, "censored_at_end") && strcmp(st, "not_reached")) continue;
+        if (!unfinished++) {
+            para(d, NULL, "Did not finish within the run (values are lower bounds; a longer "
+                 "run.duration shows the end):");
+            list_begin(d);
+        }
+        char v[160];
+        item(d, "%s: %s", jstr(m, "metric"), fmt_metric(v, sizeof v, m, jstr(m, "metric")));
+    }
+    if (unfinished) list_end(d);
+    json_t *w, *ws = json_object_get(root, "warnings");
+    if (json_array_size(ws)) {
+        para(d, NULL, "Warnings:");
+        list_begin(d);
+        json_array_foreach(ws, i, w) item(d, "%s", json_string_value(w) ? json_string_value(w) : "?");
+        list_end(d);
+    }
+    json_t *uf = metric(metrics, "undelivered_fraction");
+    if (uf && jnum(uf, "value") > 0) {
+        char p99[96], all[96];
+        para(d, NULL, "%.3g %% of the messages sent after warm-up were lost or not delivered by "
+             "the end, and have no delay: delay p99 over the delivered ones is %s, over every "
+             "message (undelivered ones counted as delayed to the end of the run) %s.",
+             100 * jnum(uf, "value"),
+             mtext(p99, sizeof p99, metrics, "delay_p99_s"),
+             mtext(all, sizeof all, metrics, "delay_all_p99_s"));
+    }
 }
 
 static void sec_budget(doc *d, json_t *root)
@@ -286,8 +348,9 @@ static void sec_budget(doc *d, json_t *root)
     json_t *budget = json_object_get(root, "budget");
     if (!json_is_array(budget) || json_array_size(budget) == 0) return;
     h2(d, "Risk budget");
-    static const char *const head[] = {"budget line", "measured [95% CI]", "limit", "verdict"};
-    table_begin(d, head, 4);
+    static const char *const head[] = {"budget line", "measured [95% CI]", "limit", "verdict",
+                                       "why"};
+    table_begin(d, head, 5);
     size_t i;
     json_t *b;
     json_t *metrics = json_object_get(root, "metrics");
@@ -295,10 +358,11 @@ static void sec_budget(doc *d, json_t *root)
         json_t *m = metric(metrics, jstr(b, "metric"));
         const char *unit = m ? jstr(m, "unit") : "";
         char v[160], l[64];
-        fmt_val(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
+        if (m) fmt_metric(v, sizeof v, m, jstr(b, "metric"));
+        else fmt_val(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
         fmt_num(l, sizeof l, jnum(b, "limit"), unit);
-        const char *row[] = {jstr(b, "line"), v, l, jstr(b, "verdict")};
-        cells(d, row, 4, false);
+        const char *row[] = {jstr(b, "line"), v, l, jstr(b, "verdict"), jstr(b, "why")};
+        cells(d, row, 5, false);
     }
     table_end(d);
 }
@@ -324,8 +388,9 @@ static void sec_deltas(doc *d, json_t *root)
         double v = jnum(m, "value"), lo = jnum(m, "ci95_low"), hi = jnum(m, "ci95_high");
         if (v == 0 && (isnan(lo) || (lo == 0 && hi == 0))) continue;
         if (!strcmp(jstr(m, "metric"), "sim_events")) continue;
+        if (!strcmp(jstr(m, "status"), "not_applicable")) continue;
         char t[160];
-        fmt_val(t, sizeof t, v, lo, hi, jstr(m, "unit"));
+        fmt_metric(t, sizeof t, m, jstr(m, "metric"));
         const char *row[] = {jstr(m, "metric"), t};
         cells(d, row, 2, false);
         shown++;
@@ -346,13 +411,34 @@ static void sec_timeline(doc *d, json_t *root)
     table_begin(d, head, 4);
     size_t i;
     json_t *b;
+    /* with run.start_at, the time of day beside the run time */
+    double clock0 = jnum(json_object_get(json_object_get(root, "scenario"), "run"),
+                         "start_clock_s");
     json_array_foreach(tl, i, b) {
-        char a[32], z[32], l[32];
+        char a[64], z[64], l[32];
         double t0 = jnum(b, "t0_s"), t1 = jnum(b, "t1_s");
         units_format_duration(t0, a, sizeof a);
         units_format_duration(t1, z, sizeof z);
         units_format_duration(t1 - t0, l, sizeof l);
-        const char *row[] = {a, z, l, jstr(b, "label")};
+        if (clock0 > 0) {
+            for (int e = 0; e < 2; e++) {
+                char *buf = e ? z : a, run_t[64];
+                long sec = ((long)llround(clock0 + (e ? t1 : t0)) % 86400 + 86400) % 86400;
+                snprintf(run_t, sizeof run_t, "%s", buf);
+                snprintf(buf, 64, "%02ld:%02ld (%.48s)", sec / 3600, sec / 60 % 60, run_t);
+            }
+        }
+        /* a band the model closed at the end of the run had not ended */
+        char lab[300];
+        double end = jnum(json_object_get(json_object_get(root, "scenario"), "run"), "duration_s");
+        snprintf(lab, sizeof lab, "%s%s", jstr(b, "label"),
+                 t1 >= end ? " (still going on when the run ended)" : "");
+        if (t1 >= end) {
+            char len[32];
+            snprintf(len, sizeof len, "%s", l);
+            snprintf(l, sizeof l, "\u2265 %.24s", len);
+        }
+        const char *row[] = {a, z, l, lab};
         cells(d, row, 4, false);
     }
     table_end(d);
@@ -395,11 +481,19 @@ static size_t list_pngs(const char *dir, char **names, size_t max)
     return n;
 }
 
-static int sec_plots(doc *d, const char *dir, sim_err *err)
+static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
 {
     h2(d, "Plots (replication 0)");
     char *names[64];
-    size_t n = list_pngs(dir, names, 64);
+    size_t n = 0, li;
+    json_t *p, *listed = json_object_get(root, "plots");
+    if (json_is_array(listed)) { /* the plots this run wrote, nothing else */
+        json_array_foreach(listed, li, p)
+            if (n < 64 && json_string_value(p) && !strchr(json_string_value(p), '/'))
+                names[n++] = strdup(json_string_value(p));
+    } else {
+        n = list_pngs(dir, names, 64); /* a folder from before the list */
+    }
     if (!n) para(d, NULL, "No plots in this results folder.");
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -488,10 +582,15 @@ static void sec_groups(doc *d, json_t *root, json_t *metrics)
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g) {
-        char c[32], a[64], b[64], e[32], f[32];
+        char c[32], a[96], b[64], e[32], f[32];
         snprintf(c, sizeof c, "%lld", (long long)json_integer_value(json_object_get(g, "clients")));
-        fmt_num(a, sizeof a, jnum(g, "disruption_max_s"), "s");
-        fmt_num(b, sizeof b, jnum(g, "disruption_client_s"), "s");
+        /* a group with clients still cut off at the end: the cut-offs are lower bounds */
+        bool open = jnum(g, "clients_cut_off_at_end") > 0;
+        char am[48], bm[48];
+        fmt_num(am, sizeof am, jnum(g, "disruption_max_s"), "s");
+        fmt_num(bm, sizeof bm, jnum(g, "disruption_client_s"), "s");
+        snprintf(a, sizeof a, "%s%s%s", open ? "\u2265 " : "", am, open ? " (never reconnected)" : "");
+        snprintf(b, sizeof b, "%s%s", open ? "\u2265 " : "", bm);
         snprintf(e, sizeof e, "%.3g", jnum(g, "clients_disrupted"));
         snprintf(f, sizeof f, "%.3g", jnum(g, "clients_cut_off_at_end"));
         const char *row[] = {jstr(g, "group"), jstr(g, "role"), jstr(g, "profile"), c, a, b, e, f};
@@ -528,14 +627,17 @@ static void sec_assumptions(doc *d, json_t *root)
              "does not record them).");
         return;
     }
-    para(d, NULL, "Client-profile defaults that are not backed by the model reference and "
-         "that the scenario did not override. Set them in the scenario if you know better.");
-    static const char *const head[] = {"profile", "setting", "value", "why", "groups"};
-    table_begin(d, head, 5);
+    para(d, NULL, "Client-profile defaults that are not backed by the model reference, and "
+         "the change block's defaults, that the scenario did not override. Set them in the "
+         "scenario if you know better: a profile's setting in the client group (e.g. "
+         "producers: - reconnect: {...}), a change default under its block.");
+    static const char *const head[] = {"profile", "setting", "value", "why", "groups",
+                                       "override with"};
+    table_begin(d, head, 6);
     size_t i;
     json_t *a;
     json_array_foreach(as, i, a) {
-        char *v = json_dumps(json_object_get(a, "value"), JSON_ENCODE_ANY);
+        char *v = json_dumps(json_object_get(a, "value"), JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
         char gl[512] = "";
         size_t k;
         json_t *g;
@@ -543,11 +645,63 @@ static void sec_assumptions(doc *d, json_t *root)
             size_t l = strlen(gl);
             snprintf(gl + l, sizeof gl - l, "%s%s", l ? ", " : "", json_string_value(g));
         }
-        const char *row[] = {jstr(a, "profile"), jstr(a, "key"), v ? v : "?", jstr(a, "source"), gl};
-        cells(d, row, 5, false);
+        char sw[512] = "";
+        json_array_foreach(json_object_get(a, "set_with"), k, g) {
+            size_t l = strlen(sw);
+            snprintf(sw + l, sizeof sw - l, "%s%s", l ? ", " : "", json_string_value(g));
+        }
+        const char *row[] = {jstr(a, "profile"), jstr(a, "key"), v ? v : "?", jstr(a, "source"), gl,
+                             sw};
+        cells(d, row, 6, false);
         free(v);
     }
     table_end(d);
+}
+
+/* The scenario echo's producer or consumer group of a "groups" row. */
+static json_t *group_cfg(json_t *root, json_t *g)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    const char *role = jstr(g, "role");
+    json_t *list = json_object_get(sc, !strcmp(role, "producer") ? "producers" : "consumers");
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+        if (!strcmp(jstr(x, "name"), jstr(g, "group"))) return x;
+    return NULL;
+}
+
+/* Whether a group's clients reconnect by themselves: 1 yes, 0 no, -1 the
+** folder does not say. */
+static int group_auto_reconnect(json_t *root, json_t *g)
+{
+    json_t *r = json_object_get(json_object_get(group_cfg(root, g), "reconnect"), "automatic");
+    return json_is_boolean(r) ? json_is_true(r) : -1;
+}
+
+/* Peak offered send rate (every producer group at its highest step) and the
+** smallest capacity limit the scenario declares (0: none), msg/s. */
+static void load_vs_capacity(json_t *root, double *peak, double *cap)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    size_t i, k;
+    json_t *p, *st;
+    *peak = 0;
+    json_array_foreach(json_object_get(sc, "producers"), i, p) {
+        double top = 0;
+        json_array_foreach(json_object_get(json_object_get(p, "rate"), "steps"), k, st)
+            top = fmax(top, jnum(st, "rate"));
+        *peak += top * (double)json_integer_value(json_object_get(p, "count"));
+    }
+    double lim[3] = {jnum(json_object_get(sc, "instance"), "spec_tps"), NAN, NAN};
+    json_t *rb = json_object_get(sc, "rabbitmq_conversion");
+    if (json_is_object(rb) && jnum(rb, "capacity_tps") > 0)
+        lim[1] = jnum(rb, "capacity_tps") - jnum(rb, "other_tenants_tps");
+    json_t *rk = json_object_get(json_object_get(sc, "rocketmq_change"), "to");
+    if (json_is_object(rk)) lim[2] = jnum(rk, "spec_tps");
+    *cap = 0;
+    for (int j = 0; j < 3; j++)
+        if (lim[j] > 0 && (*cap == 0 || lim[j] < *cap)) *cap = lim[j];
 }
 
 static void sec_recommend(doc *d, json_t *root, json_t *metrics)
@@ -577,26 +731,47 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  "absorbs the %.0f duplicates this change delivers.", dup),
                 n++;
     }
-    double thr = mval(metrics, "throttled_sends"), held = mval(metrics, "still_in_producers");
-    if (thr > 0 || held > 0)
-        item(d, "The instance cannot take the offered load: %.0f send attempts were throttled and %.0f "
-             "messages are still waiting in producers at the end. Choose a specification at or "
-             "above the peak send rate, or spread the load.", fmax(thr, 0), fmax(held, 0)),
+    /* throttling: steady load over capacity, or a burst (reconnects
+    ** replaying what producers held) on an instance that takes the load */
+    double thr = mval(metrics, "throttled_sends"), peak, cap;
+    load_vs_capacity(root, &peak, &cap);
+    if (thr > 0 && cap > 0 && peak > cap)
+        item(d, "The instance cannot take the offered load: the peak send rate is %.4g msg/s "
+             "against a capacity of %.4g msg/s, and %.0f send attempts were throttled. Choose a "
+             "specification at or above the peak send rate, or spread the load.", peak, cap, thr),
             n++;
+    else if (thr > 0)
+        item(d, "%.0f send attempts were throttled in a burst, although the peak send rate "
+             "(%.4g msg/s) is within the capacity (%s): clients reconnecting together replay "
+             "what they held. Add jitter to reconnect intervals, or cap the producers' replay "
+             "rate; a larger specification is not needed.", thr, peak,
+             cap > 0 ? "declared" : "unlimited"),
+            n++;
+    /* clients that never came back, with the reason the model had */
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");
-        if (cut > 0)
-            item(d, "Restart group %s after the change: %.3g of its %lld clients would "
-                 "otherwise stay disconnected (still cut off at the end of the run).",
-                 jstr(g, "group"), cut, (long long)json_integer_value(json_object_get(g, "clients"))),
-                n++;
+        if (!(cut > 0)) continue;
+        int autorec = group_auto_reconnect(root, g);
+        item(d, "Restart group %s after the change: %.3g of its %lld clients never reconnected "
+             "(still cut off at the end of the run) because %s.", jstr(g, "group"), cut,
+             (long long)json_integer_value(json_object_get(g, "clients")),
+             autorec == 0 ? "its client library has no automatic reconnect; enable automatic "
+                            "recovery in the client, or plan the application restart as part of "
+                            "the change"
+             : autorec == 1 ? "its clients gave up reconnecting (reconnect.max_attempts); raise "
+                              "it or let them retry without a limit"
+                            : "the folder does not record why"),
+            n++;
     }
     double lost = mval(metrics, "lost");
-    if (lost > 0)
-        item(d, "%.0f messages are lost (%.0f failed sends, %.0f auto-acked in a dropped "
-             "consumer): let producers buffer or retry while disconnected, and use manual acks.",
-             lost, mval(metrics, "lost_send_failed"), mval(metrics, "lost_autoack_buffer")),
+    if (lost > 0) {
+        char a[48], b[48], c[48];
+        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer): let "
+             "producers buffer or retry while disconnected, and use manual acks.",
+             fmt_num(a, sizeof a, lost, "msgs"), fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
+             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), "")),
             n++;
+    }
     double drain = mval(metrics, "drain_time_s"), bl = mval(metrics, "backlog_at_drain_start");
     double mu = mval(metrics, "consume_capacity"), lam = mval(metrics, "offered_rate_at_drain_start");
     json_t *budget = json_object_get(root, "budget"), *b;
@@ -604,26 +779,68 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_array_foreach(budget, i, b)
         if (!strcmp(jstr(b, "metric"), "drain_time_s") && strcmp(jstr(b, "verdict"), "pass"))
             drain_limit = jnum(b, "limit");
-    if (bl > 0 && (isnan(drain) || !isnan(drain_limit))) {
+    double cons_cut = 0;
+    json_array_foreach(groups, i, g)
+        if (!strcmp(jstr(g, "role"), "consumer")) cons_cut += fmax(jnum(g, "clients_cut_off_at_end"), 0);
+    bool undrained = !strcmp(jstr(metric(metrics, "drain_time_s"), "status"), "not_reached") ||
+                     isnan(drain);
+    if (bl > 0 && (undrained || !isnan(drain_limit))) {
         char need[64] = "";
         if (!isnan(drain_limit) && drain_limit > 0)
             snprintf(need, sizeof need, "; about %.4g msg/s would drain it in the budget",
                      bl / drain_limit + lam);
-        item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g msg/s "
-             "offered%s. Add consumers or concurrency before the change.", bl,
-             isnan(drain) ? "does not drain within the run" : "drains too slowly for the budget",
-             mu, lam, need),
-            n++;
+        if (cons_cut > 0)
+            item(d, "The backlog of %.0f messages %s because %.3g consumers are disconnected "
+                 "(never reconnected), not because there are too few: bring them back (see "
+                 "the restart advice above) before adding any.", bl,
+                 undrained ? "does not drain within the run" : "drains too slowly for the budget",
+                 cons_cut),
+                n++;
+        else
+            item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g "
+                 "msg/s offered%s. Add consumers or concurrency before the change.", bl,
+                 undrained ? "does not drain within the run" : "drains too slowly for the budget",
+                 mu, lam, need),
+                n++;
     }
     json_array_foreach(budget, i, b) {
         if (!strcmp(jstr(b, "verdict"), "pass") || !strcmp(jstr(b, "metric"), "drain_time_s"))
             continue;
         if (!strncmp(jstr(b, "metric"), "delay", 5)) {
-            char dm[64];
-            item(d, "'%s' fails: the longest client cut-off is %s; shorten reconnect intervals "
-                 "or detection (heartbeat) so clients come back sooner.", jstr(b, "line"),
-                 fmt_num(dm, sizeof dm, mval(metrics, "disruption_max_s"), "s")),
-                n++;
+            /* shorter intervals help only clients that reconnect by themselves,
+            ** and only when their cut-offs reach half the limit or more */
+            char dm[96], am[48], manual[256] = "", autos_l[256] = "";
+            double auto_max = 0, lim = jnum(b, "limit");
+            size_t k;
+            json_array_foreach(groups, k, g) {
+                if (!(jnum(g, "clients_disrupted") > 0)) continue;
+                int a = group_auto_reconnect(root, g);
+                char *lst = a == 1 ? autos_l : a == 0 ? manual : NULL;
+                if (!lst) continue;
+                size_t l = strlen(lst);
+                snprintf(lst + l, 256 - l, "%s%s", l ? ", " : "", jstr(g, "group"));
+                if (a == 1) auto_max = fmax(auto_max, jnum(g, "disruption_max_s"));
+            }
+            mtext(dm, sizeof dm, metrics, "disruption_max_s");
+            if (*autos_l && !(auto_max < 0.5 * lim))
+                item(d, "'%s' fails: clients that reconnect by themselves (%s) are cut off up to "
+                     "%s; shorten their reconnect intervals or detection (heartbeat) so they "
+                     "come back sooner.", jstr(b, "line"), autos_l,
+                     fmt_num(am, sizeof am, auto_max, "s")),
+                    n++;
+            double uf = mval(metrics, "undelivered_fraction");
+            if (!strncmp(jstr(b, "metric"), "delay_all", 9) && uf > 0)
+                item(d, "'%s' fails partly because %.3g %% of the messages were never delivered "
+                     "(lost, or stuck where no consumer reads them) and count as delayed to "
+                     "the end of the run: bring back the consumers of those queues and stop "
+                     "the losses first.", jstr(b, "line"), 100 * uf),
+                    n++;
+            if (*manual)
+                item(d, "'%s' fails: the longest client cut-off is %s; groups %s have no "
+                     "automatic reconnect, so reconnect intervals do not apply: enable "
+                     "automatic recovery in their client library or restart them as soon as "
+                     "the change disconnects them.", jstr(b, "line"), dm, manual),
+                    n++;
         }
     }
     json_t *base = json_object_get(root, "baseline");
@@ -681,9 +898,7 @@ static void sec_metrics(doc *d, json_t *metrics)
     json_t *m;
     json_array_foreach(metrics, i, m) {
         char v[160];
-        const char *row[] = {jstr(m, "metric"),
-                             fmt_val(v, sizeof v, jnum(m, "value"), jnum(m, "ci95_low"),
-                                     jnum(m, "ci95_high"), jstr(m, "unit")),
+        const char *row[] = {jstr(m, "metric"), fmt_metric(v, sizeof v, m, jstr(m, "metric")),
                              jstr(m, "better")};
         cells(d, row, 3, false);
     }
@@ -763,22 +978,13 @@ int report_write(const char *dir, sim_err *err)
     sec_recommend(&d, root, metrics);
     sec_deltas(&d, root);
     sec_timeline(&d, root);
-    int rc = sec_plots(&d, dir, err);
+    int rc = sec_plots(&d, dir, root, err);
     if (!rc) {
         sec_causes(&d, metrics);
         sec_groups(&d, root, metrics);
         sec_billing(&d, metrics);
         sec_assumptions(&d, root);
         sec_metrics(&d, metrics);
-        json_t *w = json_object_get(root, "warnings");
-        if (json_array_size(w)) {
-            h2(&d, "Warnings");
-            list_begin(&d);
-            size_t i;
-            json_t *x;
-            json_array_foreach(w, i, x) item(&d, "%s", json_string_value(x));
-            list_end(&d);
-        }
         fputs("</body></html>\n", d.html);
     }
     json_decref(root);
@@ -801,7 +1007,7 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
     json_t *root = load_summary(path, err);
-    if (!root && errno == ENOENT) {
+    if (!root && errno == ENOENT) { /* no JSON: the CSV; there but unreadable: an error */
         if (mode && mlen) snprintf(mode, mlen, "unknown");
         snprintf(path, sizeof path, "%s/summary.csv", dir);
         return out_read_summary_csv(path, m, err);
@@ -833,6 +1039,15 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
         }
         m->v[m->n - 1].ci_lo = jnum(x, "ci95_low");
         m->v[m->n - 1].ci_hi = jnum(x, "ci95_high");
+        int st = *jstr(x, "status") ? sim_status_parse(jstr(x, "status")) : SIM_MEASURED;
+        if (st < 0) {
+            sim_metrics_free(m);
+            json_decref(root);
+            return sim_err_set(err, "%s: metrics[%zu]: unknown status '%s'", path, i,
+                               jstr(x, "status"));
+        }
+        m->v[m->n - 1].status = (sim_status)st;
+        m->v[m->n - 1].bound = st == SIM_MEASURED ? NAN : jnum(x, "lower_bound");
     }
     json_decref(root);
     return 0;

@@ -29,7 +29,9 @@ int report_write(const char *dir, sim_err *err);
 
 /* Read a results folder's metrics into m (must be empty): from
 ** summary.json when present (with "better" and the run mode), else from
-** summary.csv (every metric better = none, mode "unknown"). mode (may be
+** summary.csv (every metric better = none, mode "unknown"). A summary.json
+** that exists but cannot be opened or parsed is an error, never a reason
+** to read the CSV instead. mode (may be
 ** NULL) receives "sim", "real", ... (truncated to mlen). 0, or -1 with err
 ** filled. Caller frees m with sim_metrics_free. */
 int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen,

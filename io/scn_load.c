@@ -789,6 +789,15 @@ static int load_topology(ctx *c, const scn_raw *raw)
         }
         snprintf(paths[np], 80, "%s.name", base);
         c->queues.v[i] = (nent){q->name, (int)i, false, paths[np++]};
+        q->type = (mq_qtype)ENUM_OR(raw->queues[i].type, MQ_QTYPE_CLASSIC);
+        if (q->type != MQ_QTYPE_CLASSIC &&
+            sim_strs_add(&s->warnings, "%s:%d:%d: queue '%s' is a %s queue; the model "
+                         "simulates it as a classic queue (replication and its delays "
+                         "are not modelled)", c->file, q->loc.line, q->loc.col, q->name,
+                         q->type == MQ_QTYPE_QUORUM ? "quorum" : "stream")) {
+            rc = oom(c);
+            goto out;
+        }
         const char *want = raw->queues[i].broker;
         if (!want) {
             if (s->nbrokers != 1) {
@@ -1097,9 +1106,43 @@ int scn_load_string(const char *name, const char *text, size_t len,
     return rc;
 }
 
+/* Read all of f (at most the limit + 1, so devices and pipes cannot run
+** away) into a malloc'ed *buf the caller frees. 0 ok; -1 with a message
+** naming `name`. */
+static int read_capped(FILE *f, const char *name, char **buf, size_t *len, sim_err *err)
+{
+    size_t cap = SCN_MAX_BYTES + 1, n = 0, k;
+    char *b = malloc(cap);
+    if (!b) return sim_err_at(err, name, 0, 0, "out of memory");
+    while (n < cap && (k = fread(b + n, 1, cap - n, f)) > 0) n += k;
+    if (ferror(f)) {
+        free(b);
+        return sim_err_at(err, name, 0, 0, "read error");
+    }
+    if (n > SCN_MAX_BYTES) {
+        free(b);
+        return sim_err_at(err, name, 0, 0, "the file is too large (more than "
+                          "%zu bytes = 4 MiB)", SCN_MAX_BYTES);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* Standard input ("-"), read once per process and kept: a command that
+** loads its scenario twice (a run with its paired baseline) gets the same
+** text both times. Freed at exit by the OS (one buffer of <= 4 MiB). */
+static char *stdin_text;
+static size_t stdin_len;
+
 int scn_load_file(const char *path, mq_scenario *out, sim_err *err)
 {
     *out = (mq_scenario){0};
+    if (!strcmp(path, "-")) {
+        if (!stdin_text && read_capped(stdin, "<stdin>", &stdin_text, &stdin_len, err))
+            return -1;
+        return scn_load_string("<stdin>", stdin_text, stdin_len, out, err);
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -1116,27 +1159,12 @@ int scn_load_file(const char *path, mq_scenario *out, sim_err *err)
                           "at most %zu = 4 MiB)", (long long)st.st_size,
                           SCN_MAX_BYTES);
     }
-    /* read at most the limit + 1, so devices and pipes cannot run away */
-    size_t cap = SCN_MAX_BYTES + 1, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return sim_err_at(err, path, 0, 0, "out of memory");
-    }
-    size_t k;
-    while (n < cap && (k = fread(buf + n, 1, cap - n, f)) > 0) n += k;
-    int rd_err = ferror(f);
+    char *buf;
+    size_t n;
+    int rc = read_capped(f, path, &buf, &n, err);
     fclose(f);
-    if (rd_err) {
-        free(buf);
-        return sim_err_at(err, path, 0, 0, "read error");
-    }
-    if (n > SCN_MAX_BYTES) {
-        free(buf);
-        return sim_err_at(err, path, 0, 0, "the file is too large (more than "
-                          "%zu bytes = 4 MiB)", SCN_MAX_BYTES);
-    }
-    int rc = scn_load_string(path, buf, n, out, err);
+    if (rc) return -1;
+    rc = scn_load_string(path, buf, n, out, err);
     free(buf);
     return rc;
 }

@@ -23,7 +23,8 @@
 /* Load and validate FILE into *out (zeroed first). 0 ok; -1 with err filled
 ** as "FILE:LINE:COL: what was wrong and what was expected". On error *out is
 ** left empty (everything freed). On success the caller owns *out and frees
-** it with mq_scenario_free(). */
+** it with mq_scenario_free(). PATH "-" reads standard input (messages then
+** name "<stdin>"); it is read once per process and reused by later loads. */
 int scn_load_file(const char *path, mq_scenario *out, sim_err *err);
 
 /* Same from a memory buffer of len bytes (need not be NUL-terminated);

@@ -390,6 +390,44 @@ static int outage_dist(const rctx *c, const scn_raw_rb_dist *d, sim_dist *out)
     }
 }
 
+/* Record every default of the block that the scenario relied on, with its
+** source (the same words as docs/SCENARIO.md's table). */
+static int record_defaults(mq_scenario *s, const scn_raw_rabbitmq *raw, const scn_raw_rb_dest *d,
+                           const scn_raw_rb_phases *ph, bool upgrade)
+{
+    const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
+    static const char *const stop[] = {"reset", "silent", "serve"};
+    char a[32], b[32], v[80];
+    struct { bool absent; const char *key; double secs; const char *text; const char *source; } t[] = {
+        {upgrade && !d->create_time, "destination.create_time", cv->create_s, NULL,
+         "assumption (the seed gives no figure)"},
+        {!d->capacity_tps, "destination.capacity_tps", NAN,
+         upgrade ? "instance.spec_tps" : "0 (unlimited)",
+         upgrade ? "seed: capacity follows the new spec"
+                 : "assumption: the shared cluster does not limit this instance"},
+        {!ph->dual_write, "phases.dual_write", cv->dual_write_s, NULL, "assumption"},
+        {!ph->single_write, "phases.single_write", cv->single_write_s, NULL, "assumption"},
+        {!raw->privatelink_outage, "privatelink_outage", NAN, NULL,
+         "assumption: model-reference #28 is U (\"several minutes\")"},
+        {!raw->source_stop, "source_stop", NAN, stop[cv->source_stop],
+         "assumption (the seed only says they must reconnect)"},
+        {!upgrade && !raw->server_disconnect, "server_disconnect", NAN, "start",
+         "assumption: at the start of phase 1"},
+    };
+    units_format_duration(120, a, sizeof a);
+    units_format_duration(300, b, sizeof b);
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        if (!t[i].absent) continue;
+        const char *text = t[i].text;
+        if (!isnan(t[i].secs)) units_format_duration(t[i].secs, v, sizeof v), text = v;
+        else if (!text) snprintf(v, sizeof v, "uniform %s..%s", a, b), text = v;
+        char key[96];
+        snprintf(key, sizeof key, SEC ".%s", t[i].key);
+        if (mq_scenario_add_default(s, key, text, t[i].source)) return -1;
+    }
+    return 0;
+}
+
 /* A specification change within one deployment: the migration's keys do
 ** not apply (a warning each, so a conversion turned into a spec change
 ** still runs); only `at` and the target matter. */
@@ -516,5 +554,7 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
         dur(&c, SEC ".source_upgrade_disconnect.at", raw->source_upgrade_disconnect->at, 0,
             s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
         return -1;
+    if (record_defaults(s, raw, d, ph, upgrade) < 0)
+        return sim_err_at(err, file, 0, 0, "out of memory");
     return 0;
 }

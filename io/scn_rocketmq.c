@@ -204,6 +204,34 @@ static int load_billing(const rctx *c, const scn_raw_rmq_billing *r, mq_rocketmq
     return 0;
 }
 
+/* Record every default of the block that the scenario relied on, with its
+** source (the same words as docs/SCENARIO.md's table). */
+static int record_defaults(mq_scenario *s, const scn_raw_rocketmq *raw)
+{
+    const mq_rocketmq_change *ch = s->rocketmq_change;
+    const scn_raw_rmq_rolling *r = raw->rolling;
+    char v[64];
+    struct { bool absent; const char *key; double secs; const char *source; } t[] = {
+        {!r || !r->batch_size, "rolling.batch_size", NAN,
+         "assumption: the seed and model-reference #27 say \"batches\" without a size"},
+        {!r || !r->node_downtime, "rolling.node_downtime", ch->node_downtime_s,
+         "assumption within #27 \"transient disconnects of seconds\""},
+        {!r || !r->batch_interval, "rolling.batch_interval", ch->batch_interval_s,
+         "assumption keeping the change well under #27's \"< 30 min\""},
+        {!raw->http_disruption, "http_disruption", ch->http_disruption_s,
+         "assumption within the seed's \"< 1 min\" (#27)"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        if (!t[i].absent) continue;
+        if (isnan(t[i].secs)) snprintf(v, sizeof v, "%d", ch->batch_size);
+        else units_format_duration(t[i].secs, v, sizeof v);
+        char key[96];
+        snprintf(key, sizeof key, "rocketmq_change.%s", t[i].key);
+        if (mq_scenario_add_default(s, key, v, t[i].source)) return -1;
+    }
+    return 0;
+}
+
 /* `instance.internet` left out of a scenario with a RocketMQ change: read
 ** from what the scenario says elsewhere, never as "off" by default, which
 ** would cut off every public-endpoint client the user described as working.
@@ -267,6 +295,7 @@ int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rock
             return -1;
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
+    if (record_defaults(s, raw) < 0) return sim_err_at(err, file, 0, 0, "out of memory");
     if (s->instance.internet_unset && infer_internet(&c, s, ch) < 0) return -1;
 
     /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line

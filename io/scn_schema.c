@@ -74,6 +74,9 @@ static const cyaml_strval_t endpoint_strs[] = {
 static const cyaml_strval_t arrivals_strs[] = {
     {"poisson", MQ_ARRIVALS_POISSON}, {"deterministic", MQ_ARRIVALS_DETERMINISTIC},
 };
+static const cyaml_strval_t qtype_strs[] = {
+    {"classic", MQ_QTYPE_CLASSIC}, {"quorum", MQ_QTYPE_QUORUM}, {"stream", MQ_QTYPE_STREAM},
+};
 static const cyaml_strval_t ack_strs[] = {
     {"manual", MQ_ACK_MANUAL}, {"auto", MQ_ACK_AUTO},
 };
@@ -178,6 +181,7 @@ static const cyaml_schema_value_t cluster_entry = {
 static const cyaml_schema_field_t queue_fields[] = {
     NAME("name", raw_queue, name),
     ONAME("broker", raw_queue, broker),
+    ENUM_OPT("type", raw_queue, type, qtype_strs),
     CYAML_FIELD_END
 };
 static const cyaml_schema_value_t queue_entry = {

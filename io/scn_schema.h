@@ -66,6 +66,7 @@ typedef struct raw_cluster {
 typedef struct raw_queue {
     char *name;
     char *broker;
+    int *type;
 } raw_queue;
 
 typedef struct raw_delayed {

@@ -238,3 +238,39 @@ void units_format_duration(double seconds, char *buf, size_t len)
         off += (size_t)k;
     }
 }
+
+/* |v| rounded, in groups of three digits ("2 361 820"). */
+static void format_grouped(double v, char *buf, size_t len)
+{
+    char d[32], out[48];
+    snprintf(d, sizeof d, "%.0f", fabs(v));
+    size_t n = strlen(d), k = 0;
+    if (v < 0) out[k++] = '-';
+    for (size_t i = 0; i < n && k + 2 < sizeof out; i++) {
+        if (i && (n - i) % 3 == 0) out[k++] = ' ';
+        out[k++] = d[i];
+    }
+    out[k] = '\0';
+    snprintf(buf, len, "%s", out);
+}
+
+void units_format_human(double v, const char *u, char *buf, size_t len)
+{
+    const char *unit_s = !u || !strcmp(u, "ratio") ? "" : u;
+    const char *sp = *unit_s ? " " : "";
+    if (isnan(v)) {
+        snprintf(buf, len, "n/a");
+    } else if (isinf(v)) {
+        snprintf(buf, len, "%s%s%s", v > 0 ? "inf" : "-inf", sp, unit_s);
+    } else if (!strcmp(unit_s, "s") && fabs(v) >= 120) {
+        char d[32];
+        units_format_duration(fabs(v), d, sizeof d);
+        snprintf(buf, len, "%s%s", v < 0 ? "-" : "", d);
+    } else if (fabs(v) >= 1e4 && fabs(v) < 1e15) {
+        char g[48];
+        format_grouped(v, g, sizeof g);
+        snprintf(buf, len, "%s%s%s", g, sp, unit_s);
+    } else {
+        snprintf(buf, len, "%.4g%s%s", v, sp, unit_s);
+    }
+}

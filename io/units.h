@@ -53,4 +53,11 @@ int units_time_of_day(const char *text, double *seconds, sim_err *err);
 ** Truncates to fit `len` (always NUL-terminated when len > 0). */
 void units_format_duration(double seconds, char *buf, size_t len);
 
+/* A value with its unit as people write it: "n/a" for NAN; seconds from
+** 120 s up as a duration ("15m", "1h30m"); magnitudes from 10 000 up
+** rounded in groups of three digits ("2 361 820 msgs"); anything else with
+** four significant digits ("1.2 s", "0.0944 s", "400 msg/s"). A "ratio"
+** unit is not printed. Truncates to fit `len`. */
+void units_format_human(double v, const char *unit, char *buf, size_t len);
+
 #endif

@@ -14,6 +14,7 @@
 #include "load/lt_broker.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -404,9 +405,27 @@ int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
         return sim_err_set(err, "cannot find free ports on 127.0.0.1");
     }
     /* Listen on loopback only; only the plugins asked for. */
-    char conf[256], enabled[256];
-    snprintf(conf, sizeof conf, "listeners.tcp.1 = 127.0.0.1:%d\nloopback_users = none\n",
-             b->amqp_port);
+    char conf[1024], enabled[256];
+    int n = snprintf(conf, sizeof conf, "listeners.tcp.1 = 127.0.0.1:%d\nloopback_users = none\n",
+                     b->amqp_port);
+    if (strstr(plugins, "rabbitmq_management")) {
+        b->mgmt_port = free_port();
+        if (b->mgmt_port < 0) {
+            lt_broker_stop(b);
+            return sim_err_set(err, "cannot find free ports on 127.0.0.1");
+        }
+        n += snprintf(conf + n, sizeof conf - (size_t)n,
+                      "management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %d\n", b->mgmt_port);
+    }
+    if (o && o->stats_s > 0) /* emitted every stats_s, kept per stats_s for a minute */
+        snprintf(conf + n, sizeof conf - (size_t)n,
+                 "collect_statistics_interval = %d\n"
+                 "management.sample_retention_policies.global.minute = %d\n"
+                 "management.sample_retention_policies.global.hour = 60\n"
+                 "management.sample_retention_policies.basic.minute = %d\n"
+                 "management.sample_retention_policies.basic.hour = 60\n"
+                 "management.sample_retention_policies.detailed.10 = %d\n",
+                 o->stats_s * 1000, o->stats_s, o->stats_s, o->stats_s);
     snprintf(enabled, sizeof enabled, "[%s].\n", plugins);
     if (write_file(b->dir, "rabbitmq.conf", conf) || write_file(b->dir, "enabled_plugins", enabled) ||
         write_file(b->dir, "env.conf", "")) {
@@ -539,4 +558,27 @@ void lt_broker_stop(lt_broker *b)
         rm_tree_sync(b->dir);
         b->dir[0] = '\0';
     }
+}
+
+int lt_broker_freeze(const lt_broker *b, bool freeze, sim_err *err)
+{
+    if (!b || b->pgid <= 0) return sim_err_set(err, "the broker was not started here: cannot freeze it");
+    DIR *d = opendir("/proc");
+    if (!d) return sim_err_set(err, "/proc: %s", strerror(errno));
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || getpgid((pid_t)pid) != b->pgid) continue;
+        char path[64], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        if (!fgets(comm, sizeof comm, f)) comm[0] = '\0';
+        fclose(f);
+        if (strncmp(comm, "beam", 4) != 0) continue;
+        if (kill((pid_t)pid, freeze ? SIGSTOP : SIGCONT) == 0) n++;
+    }
+    closedir(d);
+    return n > 0 ? 0 : sim_err_set(err, "no Erlang VM (beam) found in the broker's process group");
 }

@@ -9,7 +9,9 @@
 ** destination): each has its own epmd, and every rabbitmqctl call gets its
 ** node's ERL_EPMD_PORT and HOME in its own environment, never in ours.
 ** Starting is split into launch (spawn, no wait) and await (readiness), so
-** two nodes boot in parallel. epmd is started in the foreground in the same process group (never
+** two nodes boot in parallel. With the management plugin asked for, its
+** HTTP listener gets a free loopback port too (for `mqsim capture`).
+** epmd is started in the foreground in the same process group (never
 ** as a daemon), so killing the group leaves nothing behind. Every started
 ** broker, and every rabbitmqctl call in flight, is registered for an atexit
 ** hook and SIGINT/SIGTERM/SIGHUP handlers that kill its process group, so a
@@ -30,12 +32,14 @@
 
 #include "sim/sim_err.h"
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 typedef struct lt_broker {
     pid_t pgid;           /* process group of epmd + server; 0 = not ours */
     pid_t server_pid;
     int amqp_port;
+    int mgmt_port;        /* management HTTP API on 127.0.0.1; 0 = plugin off */
     int epmd_port;        /* 0 = the environment's (a node not started here) */
     char node[64];        /* e.g. mqsim12345@localhost, mqsim12345d@localhost */
     char dir[256];        /* temp folder (HOME, data, logs); "" = none */
@@ -48,7 +52,11 @@ typedef struct lt_broker {
 /* What makes one private node differ from another started by this process. */
 typedef struct lt_node_opts {
     const char *tag;      /* node name suffix, letters only ("" or NULL: none) */
-    const char *plugins;  /* comma-separated plugins to enable (NULL: none) */
+    const char *plugins;  /* comma-separated plugins to enable (NULL: none);
+                             with rabbitmq_management the API listens on a
+                             free loopback port (lt_broker.mgmt_port) */
+    int stats_s;          /* management statistics: emitted and kept at
+                             this granularity, s (0: the broker's 5 s) */
 } lt_node_opts;
 
 /* Spawn a private node (o may be NULL: no tag, no plugins) without waiting
@@ -65,6 +73,12 @@ int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err);
 ** group, then remove the temp folder. Safe to call twice or on a zeroed
 ** struct. */
 void lt_broker_stop(lt_broker *b);
+
+/* Freeze (SIGSTOP) or thaw (SIGCONT) the node's Erlang VM (beam.smp in
+** its process group): a silent peer. The kernel still accepts and buffers
+** the clients' bytes, nothing answers. 0 ok; -1 when the node is not ours
+** or no VM was found. */
+int lt_broker_freeze(const lt_broker *b, bool freeze, sim_err *err);
 
 /* Run `rabbitmqctl -n NODE ARGS...` (NULL-terminated argv after the node)
 ** for b (or, with b == NULL or b->node empty, the environment's default

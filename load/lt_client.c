@@ -263,6 +263,10 @@ void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
         t->redelivered += redelivered;
         if (t->consumed[id]) {
             t->duplicates++;
+            /* a copy the broker requeued comes flagged; a second copy a
+            ** producer republished comes unflagged */
+            if (redelivered) t->dup_requeue++;
+            else t->dup_republish++;
             t->iv_duplicates++;
         } else {
             t->consumed_unique++;
@@ -356,8 +360,9 @@ void lt_went_down(lt_client *c, lt_recon *r, double now)
         c->up = false;
         c->drops++;
         c->down_since = now;
-        c->local_port = 0;
     }
+    c->silenced = false; /* noticed: the window opened at the silence goes on */
+    c->local_port = 0;
     c->home = -1;
     bool restart = c->restart_req;
     double restart_at = c->restart_at;
@@ -387,13 +392,14 @@ static int local_port(amqp_connection_state_t c)
     return 0;
 }
 
-void lt_went_up(lt_client *c, amqp_connection_state_t conn, int node, double now, bool first)
+void lt_mark_up(lt_client *c, int port, int node, double now, bool first)
 {
     lt_ctx *x = c->ctx;
     pthread_mutex_lock(&x->mu);
     c->up = true;
+    c->silenced = false;
     c->home = node;
-    c->local_port = local_port(conn);
+    c->local_port = port;
     if (!first) {
         double win = now - c->down_since;
         c->total_down_s += win;
@@ -401,6 +407,11 @@ void lt_went_up(lt_client *c, amqp_connection_state_t conn, int node, double now
         c->reconnects++;
     }
     pthread_mutex_unlock(&x->mu);
+}
+
+void lt_went_up(lt_client *c, amqp_connection_state_t conn, int node, double now, bool first)
+{
+    lt_mark_up(c, local_port(conn), node, now, first);
 }
 
 void lt_failed_attempt(lt_recon *r, double now)

@@ -87,6 +87,8 @@ typedef struct lt_track {
     uint64_t consumed_unique, duplicates, redelivered, confirms, lost_send_failed;
     uint64_t iv_published, iv_consumed, iv_duplicates;
     uint64_t exceptions;
+    uint64_t dup_requeue, dup_republish; /* duplicates by the copy's flag */
+    uint64_t republished;     /* sends made again after a failed or timed-out one */
 } lt_track;
 
 int lt_track_init(lt_track *t, uint32_t cap, double warmup_s);
@@ -126,6 +128,7 @@ typedef struct lt_ctx {
     double *blocked_until;     /* per group slot (producers, then consumers) */
     pthread_mutex_t warn_mu;   /* guards warnings */
     sim_strs *warnings;        /* the run's warnings (the result's) */
+    const char *real_root;     /* --clients real: the drivers' root (lt_real.h); NULL = emulated */
 } lt_ctx;
 
 /* Add a run warning from any thread (out of memory: the warning is lost). */
@@ -144,6 +147,7 @@ typedef struct lt_client {
     uint64_t seed;
     /* guarded by ctx->mu */
     bool up;
+    bool silenced;             /* up when the broker froze: a silence, not yet noticed */
     int home;                  /* node of the client's own connection; -1 down */
     int local_port;            /* of the current connection, 0 when down */
     double down_since, total_down_s, max_down_s;

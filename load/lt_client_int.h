@@ -35,6 +35,9 @@ void lt_sleep(double s);
 void lt_went_down(lt_client *c, lt_recon *r, double now);
 /* The client's own connection to node is up (first: at start, no window). */
 void lt_went_up(lt_client *c, amqp_connection_state_t conn, int node, double now, bool first);
+/* The same, for a connection known by its local port (a real-library
+** driver reports it, load/lt_real.c). */
+void lt_mark_up(lt_client *c, int port, int node, double now, bool first);
 /* The first connection failed: the client starts cut off (window from 0). */
 void lt_start_cut_off(lt_client *c, lt_recon *r);
 /* A reconnect attempt failed at now: next wait (backoff, max attempts). */

@@ -20,6 +20,7 @@
 #include "load/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
+#include "models/mq_estimate.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_rng.h"
@@ -433,16 +434,17 @@ static uint64_t source_ready(lt_conv *c, amqp_connection_state_t *ctl)
 }
 
 /* The model's fluid estimate at phase 3 start (mq_rabbitmq.c
-** fluid_at_drain): B / (mu - lambda), scheduled messages aside; with
-** overhead_s > 0, mu from the mean processing time plus that much client
-** work per message (the measured capacity). */
+** fluid_at_drain) with every client connected: B / (mu - lambda) plus the
+** last source delivery's stay in a full channel, scheduled messages aside;
+** with overhead_s > 0, mu from the mean processing time plus that much
+** client work per message (the measured capacity). */
 static double fluid(const lt_conv *c, uint64_t backlog, double now, double overhead_s)
 {
     const mq_scenario *s = c->s;
     double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = 0;
     for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
-    if (backlog == 0) return 0;
-    return mu > lambda ? (double)backlog / (mu - lambda) : INFINITY;
+    double t = mq_est_fluid_drain((double)backlog, mu, lambda);
+    return backlog > 0 ? t + mq_scenario_channel_cycle(s, overhead_s) : t;
 }
 
 /* Phase 4: close the source for reads (a Shovel per queue carries what

@@ -20,16 +20,25 @@
 #include "load/lt_run.h"
 #include "load/lt_admin.h"
 #include "load/lt_broker.h"
+#include "load/lt_client_int.h"
 #include "load/lt_close.h"
 #include "load/lt_conv.h"
 #include "load/lt_preload.h"
+#include "load/lt_real.h"
 #include "models/mq_world.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Real drivers take a moment to start (a JVM: ~0.5-1 s); the producers
+** start after the consumers had that long, as the emulation starts its
+** consumer threads first. */
+#define REAL_START_S 2.0
+#define REAL_SETTLE_S 1.0
 
 #define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
@@ -86,11 +95,27 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
     if (msgs * 1.2 + 1000 + (double)stacked > LT_MAX_MESSAGES)
         return sim_err_set(err, "load mode sends at most %u messages (scenario: about %.0f)",
                            LT_MAX_MESSAGES, msgs);
-    for (size_t i = 0; i < s->nevents; i++)
-        if (s->events[i].silent &&
-            sim_strs_add(warnings, "event at %.0f s: a silent peer cannot be produced by a "
-                         "server-side close; applied as a reset", s->events[i].at_s))
-            return sim_err_set(err, "out of memory");
+    return 0;
+}
+
+/* A silent disconnect is a frozen broker (SIGSTOP of its VM for the
+** event's duration) when the broker is ours; otherwise nothing can make a
+** peer silent and it is applied as a reset. */
+static int check_silent(const mq_scenario *s, bool own_broker, sim_strs *warnings, sim_err *err)
+{
+    for (size_t i = 0; i < s->nevents; i++) {
+        const mq_event *ev = &s->events[i];
+        if (!ev->silent) continue;
+        int rc = 0;
+        if (!own_broker || ev->type != MQ_EVENT_DISCONNECT || s->rabbitmq_conversion)
+            rc = sim_strs_add(warnings, "event at %.0f s: a silent peer needs a broker started here "
+                              "(--start-broker, no conversion); applied as a reset", ev->at_s);
+        else if (ev->ngroups || ev->duration_s <= 0)
+            rc = sim_strs_add(warnings, "event at %.0f s: a silent peer freezes the whole broker for "
+                              "the event's duration (every group; %.0f s)", ev->at_s,
+                              fmax(ev->duration_s, 0));
+        if (rc) return sim_err_set(err, "out of memory");
+    }
     return 0;
 }
 
@@ -143,6 +168,33 @@ static void sleep_until(run *r, double t)
         struct timespec ts = {0, (long)(s * 1e9)};
         nanosleep(&ts, NULL);
     }
+}
+
+/* The broker froze (true) or speaks again (false). A client connected at
+** the freeze is cut off from then on (its window is the silence) without
+** knowing it; at the thaw, one that has not noticed meanwhile is simply up
+** again: same connection, no reconnect. One that noticed (heartbeat) went
+** down through lt_went_down, which keeps the window open from the freeze. */
+static void silence_clients(run *r, bool freeze)
+{
+    double now = lt_now(&r->ctx);
+    pthread_mutex_lock(&r->ctx.mu);
+    for (size_t i = 0; i < r->nclients; i++) {
+        lt_client *c = &r->clients[i];
+        if (freeze && c->up) {
+            c->up = false;
+            c->silenced = true;
+            c->drops++;
+            c->down_since = now;
+        } else if (!freeze && c->silenced) {
+            double win = now - c->down_since;
+            c->total_down_s += win;
+            if (win > c->max_down_s) c->max_down_s = win;
+            c->up = true;
+            c->silenced = false;
+        }
+    }
+    pthread_mutex_unlock(&r->ctx.mu);
 }
 
 /* Close the selected groups' current connections on the broker, server
@@ -221,6 +273,22 @@ static void apply_event(run *r, const mq_event *ev)
         return;
     }
     case MQ_EVENT_DISCONNECT: {
+        if (ev->silent && r->broker && r->broker->pgid > 0 && !r->conv) {
+            /* the broker goes silent for the duration, then speaks again */
+            sleep_until(r, ev->at_s);
+            set_label(r, ev);
+            if (lt_broker_freeze(r->broker, true, &e)) {
+                lt_warn(x, "silence at %.0f s: %s", ev->at_s, e.msg);
+                return;
+            }
+            silence_clients(r, true);
+            note_lag(r, ev);
+            sleep_until(r, ev->at_s + d);
+            if (lt_broker_freeze(r->broker, false, &e))
+                lt_warn(x, "silence at %.0f s: %s", ev->at_s, e.msg);
+            silence_clients(r, false);
+            return;
+        }
         sleep_until(r, ev->at_s - lead);
         pthread_mutex_lock(&x->mu);
         for (size_t g = 0; g < s->nproducers; g++)
@@ -404,12 +472,24 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("duplicates", k->duplicates, "msgs", LO);
     ADD("duplicate_rate", k->consumed_unique ? (double)k->duplicates / (double)k->consumed_unique : 0,
         "ratio", LO);
+    ADD("duplicates_requeue", k->dup_requeue, "msgs", LO);
+    ADD("duplicates_republish", k->dup_republish, "msgs", LO);
     ADD("redelivered", k->redelivered, "msgs", LO);
+    ADD("republished", k->republished, "msgs", NO);
     ADD("lost", lost, "msgs", LO);
     ADD("lost_send_failed", k->lost_send_failed, "msgs", LO);
     ADD("still_stored", stored, "msgs", NO);
     ADD("still_in_producers", held, "msgs", LO);
     OOM_CHECK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
+    /* every message intended after warm-up and never processed: delayed to
+    ** the end, as in the model (one schema for simulated and measured runs) */
+    sim_hist *undelivered = sim_hist_new();
+    OOM_CHECK(undelivered ? 0 : -1);
+    for (uint32_t i = 0; i < k->n; i++)
+        if (!k->consumed[i] && k->intended[i] >= k->warmup_s && k->intended[i] <= end_t)
+            sim_hist_add(undelivered, end_t - k->intended[i]);
+    OOM_CHECK(mq_metrics_add_delay_all(m, k->delay, undelivered));
+    sim_hist_free(undelivered);
     OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     uint64_t reconnects = 0;
     for (size_t i = 0; i < out->noutages; i++) reconnects += (uint64_t)out->outages[i].reconnects;
@@ -487,10 +567,13 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     x->t0 = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
     int rc = 0;
     /* consumers first, so the first messages find someone */
+    void *(*cons_main)(void *) = x->real_root ? lt_real_consumer_main : lt_consumer_main;
+    void *(*prod_main)(void *) = x->real_root ? lt_real_producer_main : lt_producer_main;
     for (size_t i = r->nprod; i < r->nclients; i++)
-        r->clients[i].started = pthread_create(&r->clients[i].th, NULL, lt_consumer_main, &r->clients[i]) == 0;
+        r->clients[i].started = pthread_create(&r->clients[i].th, NULL, cons_main, &r->clients[i]) == 0;
+    if (x->real_root) lt_sleep(REAL_START_S);
     for (size_t i = 0; i < r->nprod; i++)
-        r->clients[i].started = pthread_create(&r->clients[i].th, NULL, lt_producer_main, &r->clients[i]) == 0;
+        r->clients[i].started = pthread_create(&r->clients[i].th, NULL, prod_main, &r->clients[i]) == 0;
     pthread_t evt;
     bool evt_ok = pthread_create(&evt, NULL, event_main, r) == 0;
     for (size_t i = 0; i < r->nclients; i++)
@@ -521,6 +604,9 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     lt_conv_stop(r->conv);
     if (rc) return rc;
     if (collect_outages(r, out, dur)) return sim_err_set(err, "out of memory");
+    /* a real driver's connection closes with its process: give the broker a
+    ** moment to requeue what it held unacked, or the drain misses it */
+    if (x->real_root) lt_sleep(REAL_SETTLE_S);
     double d0 = lt_now(x);
     if (drain(r, o->drain_timeout_s > 0 ? o->drain_timeout_s : 60, err)) return -1;
     info->drain_s = lt_now(x) - d0;
@@ -542,8 +628,13 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     memset(info, 0, sizeof *info);
     info->broker_startup_s = NAN;
     lt_broker_install_guards();
-    if (lt_check_scenario(s, &out->warnings, err)) return -1;
+    if (lt_check_scenario(s, &out->warnings, err) ||
+        check_silent(s, o->start_broker, &out->warnings, err))
+        return -1;
+    char real_root[PATH_MAX];
+    if (o->real_clients && lt_real_check(s, real_root, sizeof real_root, err)) return -1;
     run r = {.s = s};
+    r.ctx.real_root = o->real_clients ? real_root : NULL;
     r.ctx.s = s;
     r.ctx.nnodes = 1;
     r.ctx.exchange = "";

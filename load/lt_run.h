@@ -20,9 +20,13 @@
 ** concurrency 1, at most LT_MAX_BACKLOG stacked messages and no scheduled
 ** ones, a conversion only with --start-broker (and the limits of
 ** lt_conv_check), at most LT_MAX_CLIENTS clients and LT_MAX_MESSAGES
-** messages. Silent-peer events
-** are applied as resets (with a warning): a server-side close cannot be
-** silent. With a broker not started here, disconnect / broker_restart
+** messages. A silent disconnect with --start-broker freezes the broker's
+** VM (SIGSTOP, then SIGCONT after the event's duration: lt_broker_freeze):
+** the clients connected then are cut off for the silence without knowing
+** it, and keep their connections unless their heartbeat notices first;
+** with a broker not started here it is applied as a reset (with a
+** warning). --clients real (lt_real.h) runs each group with its profile's
+** real library instead of the rabbitmq-c emulation. With a broker not started here, disconnect / broker_restart
 ** events need rabbitmqctl to reach that node: RABBITMQ_NODENAME must be set
 ** (and HOME must hold its Erlang cookie), otherwise the run is refused
 ** before it starts (so rabbitmqctl never spawns a stray epmd daemon).
@@ -42,6 +46,7 @@ typedef struct lt_opts {
     bool allow_remote;       /* permit a non-loopback broker_url */
     double duration_s;       /* > 0 overrides run.duration (shortened only) */
     double drain_timeout_s;  /* final drain limit; <= 0 = 60 s */
+    bool real_clients;       /* each group runs its profile's real library (lt_real.h) */
 } lt_opts;
 
 /* What the run learnt besides metrics, for summary.json. */

@@ -183,11 +183,48 @@ int mq_budget_check_scenario(const mq_scenario *s, sim_err *err)
     return rc;
 }
 
+const char *mq_budget_why_str(mq_budget_why why)
+{
+    switch (why) {
+    case MQ_WHY_WITHIN: return "the whole 95% CI is within the limit";
+    case MQ_WHY_BEYOND: return "the 95% CI reaches past the limit";
+    case MQ_WHY_BOUND_BEYOND: return "not finished within the run, and already past the limit";
+    case MQ_WHY_BOUND_WITHIN: return "not finished within the run, and already past the limit's side";
+    case MQ_WHY_UNDECIDED:
+        return "not finished within the run: the run ended before the value could be known";
+    case MQ_WHY_MISSING: break;
+    }
+    return "not measured in this run";
+}
+
+/* A censored metric: the true value is >= bound. */
+static mq_budget_verdict eval_censored(const mq_budget_line *l, mq_budget_verdict v)
+{
+    double b = v.bound;
+    bool beyond = false, within = false;
+    if (!isnan(b)) switch (l->op) {
+        case MQ_BUDGET_LE: beyond = b > l->limit; break;
+        case MQ_BUDGET_LT: beyond = b >= l->limit; break;
+        case MQ_BUDGET_GE: within = b >= l->limit; break;
+        case MQ_BUDGET_GT: within = b > l->limit; break;
+        case MQ_BUDGET_EQ: beyond = b > l->limit; break;
+        }
+    v.pass = within;
+    v.why = beyond ? MQ_WHY_BOUND_BEYOND : within ? MQ_WHY_BOUND_WITHIN : MQ_WHY_UNDECIDED;
+    return v;
+}
+
 mq_budget_verdict mq_budget_eval_line(const mq_budget_line *l, const sim_metrics *m)
 {
-    mq_budget_verdict v = {NAN, NAN, NAN, false, false};
+    mq_budget_verdict v = {NAN, NAN, NAN, false, false, SIM_MEASURED, NAN, MQ_WHY_MISSING};
     const sim_metric *x = sim_metrics_find(m, l->metric);
-    if (!x || isnan(x->value)) return v;
+    if (!x) return v;
+    v.status = x->status;
+    if (x->status >= SIM_CENSORED_AT_END) {
+        v.bound = x->bound;
+        return eval_censored(l, v);
+    }
+    if (isnan(x->value)) return v;
     v.measured = true;
     v.value = x->value;
     v.lo = isnan(x->ci_lo) ? x->value : x->ci_lo;
@@ -199,6 +236,7 @@ mq_budget_verdict mq_budget_eval_line(const mq_budget_line *l, const sim_metrics
     case MQ_BUDGET_GT: v.pass = v.lo > l->limit; break;
     case MQ_BUDGET_EQ: v.pass = v.lo == l->limit && v.hi == l->limit; break;
     }
+    v.why = v.pass ? MQ_WHY_WITHIN : MQ_WHY_BEYOND;
     return v;
 }
 

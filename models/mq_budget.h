@@ -13,7 +13,11 @@
 ** 95% confidence interval satisfies it - the CI's upper bound for <= and <,
 ** its lower bound for >= and >, both bounds for ==. Without an interval (one
 ** replication) the interval is the value itself. A metric that was not
-** measured (NAN: e.g. a backlog that never drained) fails every line.
+** measured fails every line, except a censored one (sim_status): its true
+** value is at least its lower bound, so a lower bound already beyond a
+** "<=" or "<" limit fails for certain, one already past a ">=" or ">"
+** limit passes, and anything else is undecided (the run ended too early to
+** tell) and fails. The verdict's `why` says which of these applied.
 **
 ** Metric names are checked against the names the model itself produces for
 ** the scenario (mq_budget_check_scenario runs the model for zero simulated
@@ -78,10 +82,26 @@ int mq_budget_check_scenario(const mq_scenario *s, sim_err *err);
 /* "<=", "<", ">=", ">", "==". */
 const char *mq_budget_op_str(mq_budget_op op);
 
+/* Why a line passed or failed. */
+typedef enum mq_budget_why {
+    MQ_WHY_WITHIN,       /* the whole CI satisfies the line */
+    MQ_WHY_BEYOND,       /* (part of) the CI violates it */
+    MQ_WHY_BOUND_BEYOND, /* censored; the lower bound alone violates it */
+    MQ_WHY_BOUND_WITHIN, /* censored; the lower bound alone satisfies it */
+    MQ_WHY_UNDECIDED,    /* censored; the bound cannot decide: fails */
+    MQ_WHY_MISSING       /* not measured, not applicable or absent: fails */
+} mq_budget_why;
+
+/* A short sentence for `why`, e.g. "the 95% CI reaches past the limit". */
+const char *mq_budget_why_str(mq_budget_why why);
+
 typedef struct mq_budget_verdict {
     double value, lo, hi; /* lo = hi = value when there is no CI */
     bool pass;
-    bool measured;        /* false: metric missing or NAN */
+    bool measured;        /* false: metric missing or not measured */
+    sim_status status;    /* the metric's status (measured when absent) */
+    double bound;         /* its lower bound when censored, else NAN */
+    mq_budget_why why;
 } mq_budget_verdict;
 
 /* Evaluate line `l` against metrics m (see the verdict rule above). */

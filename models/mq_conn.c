@@ -4,6 +4,7 @@
 **
 **   UP --drop(reset)--> [client notices at once] --+--> BACKOFF (automatic)
 **   UP --drop(silent)--> DETECTING --detect_silent_s--^   or CUT_OFF
+**                        DETECTING --silence ends first--> UP (same connection)
 **   BACKOFF --timer--> attempt: reachable? UP : BACKOFF with the next wait,
 **                      or CUT_OFF after max_attempts
 **   CUT_OFF --app_restart_s (if set)--> attempt as above
@@ -12,6 +13,12 @@
 ** with +/- jitter drawn from the client's own "reconnect" stream. A cut-off
 ** window runs from the drop to the moment the client is UP again; windows
 ** still open at the end of the run are closed there and counted.
+**
+** A silence that ends before the client notices it (mq_conn_resume, from
+** the event's end) is not a disconnect: DETECTING goes back to UP on the
+** same connection, no reconnect; the window is the silence. Checked against
+** the real libraries with the broker's VM stopped and resumed
+** (docs/VALIDATION.md): none of them dropped its connection.
 **
 ** Simplification (documented in docs/MODEL.md): when the peer goes silent,
 ** the broker notices and requeues at the same moment the client does.
@@ -43,6 +50,7 @@ static void arm(mq_world *w, mq_conn *c, double delay)
 {
     sim_cancel(w->sim, c->timer);
     c->timer = sim_after(w->sim, delay, PRIO_CLIENT, K_CONN_TIMER, attempt, c, 0);
+    c->timer_at = sim_now(w->sim) + delay;
 }
 
 static void set_up(mq_world *w, mq_conn *c)
@@ -146,6 +154,20 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
             arm(w, c, forced_restart_s);
         }
     }
+}
+
+void mq_conn_resume(mq_world *w, mq_conn *c)
+{
+    if (c->state != CONN_DETECTING) return;
+    sim_cancel(w->sim, c->timer); /* the detection that will not happen */
+    c->timer = SIM_HANDLE_NONE;
+    double win = sim_now(w->sim) - c->down_since;
+    c->total_down_s += win;
+    if (win > c->max_down_s) c->max_down_s = win;
+    c->state = CONN_UP;
+    if (c->consumer) w->connected_consumers++;
+    else w->connected_producers++;
+    mq_client_on_resume(w, c);
 }
 
 void mq_conn_finish(mq_world *w, mq_conn *c)

@@ -24,6 +24,16 @@
 ** While the peer is silent (not yet detected) the broker keeps delivering
 ** into the dead link and acks sent into it are lost: both stay unacked until
 ** detection, then are requeued like the rest.
+** Whether the application still processes what its library had read when
+** the server closed the connection depends on the library (the profile's
+** process_buffer_on_close, checked against the real libraries in
+** docs/VALIDATION.md): the Java client's consumer work pool keeps
+** dispatching it; pika's BlockingConnection raises the close from
+** _flush_output before it dispatches pending deliveries, and amqp091-go's
+** consumer buffer drops what it has not handed over ("closed before
+** drained, drop in-flight", consumers.go): those are only redelivered.
+** A silence that ends before detection (mq_consumer_resume): acks sent
+** into it land, and processing goes on with what the client holds.
 ** Auto ack: deliveries are acked when sent, so on a drop the client buffer
 ** is lost with the connection (cause "autoack_buffer").
 **
@@ -39,6 +49,7 @@
 ** its arrival. (It removed 28% of all events in the end-to-end
 ** benchmark.)
 */
+#include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -221,7 +232,7 @@ static void on_done(sim *s, void *subject, uint64_t arg)
         ** delivery as unacked and requeues it when the drop is detected. */
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
-                  .redelivered = sl->redelivered, .from_twin = sl->from_twin}));
+                  .redelivered = sl->redelivered, .attempts = 1, .from_twin = sl->from_twin}));
     } else { /* ack: the broker forgets its copy */
         release_unacked(w, c, sl->msg, sl->from_twin);
         if (w->on_ack) w->on_ack(w, c, sl->msg);
@@ -240,6 +251,8 @@ mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
     c->w = w;
     c->g = g;
     c->stash = calloc((size_t)g->concurrency, sizeof *c->stash);
+    const mq_profile *prof = mq_profile_find(g->profile);
+    c->buffer_on_close = prof ? prof->process_buffer_on_close : true;
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
     c->rng = sim_rng_embed(&c->rng_store, w->opts.seed, w->opts.replication, entity,
                            sim_hash_str("processing"));
@@ -291,7 +304,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
     /* Requeue in reverse so the oldest delivery ends up at the head. After
     ** a reset the client still processes the ones that had arrived. */
     bool read_before_close = c->conn.down_cause == DOWN_RESET &&
-                             w->s->instance.kind == MQ_KIND_RABBITMQ;
+                             w->s->instance.kind == MQ_KIND_RABBITMQ && c->buffer_on_close;
     double now = sim_now(w->sim);
     while (c->buffer.n > 0) {
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
@@ -318,6 +331,24 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
 }
 
 void mq_consumer_silent(mq_world *w, mq_consumer *c) { undo_transit_starts(w, c); }
+
+void mq_consumer_resume(mq_world *w, mq_consumer *c)
+{
+    /* The acks sent into the silence land now: those deliveries are done. */
+    size_t keep = 0;
+    for (size_t i = 0; i < c->buffer.n; i++) {
+        mq_ent e = *mq_ring_at(&c->buffer, i);
+        if (!e.attempts) { /* not acked into the silence */
+            *mq_ring_at(&c->buffer, keep++) = e;
+            continue;
+        }
+        release_unacked(w, c, e.msg, e.from_twin);
+        if (w->on_ack) w->on_ack(w, c, e.msg);
+        mq_msg_copy_drop(w, e.msg);
+    }
+    c->buffer.n = keep;
+    fill(w, c);
+}
 
 void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud)
 {

@@ -6,7 +6,9 @@
 **                   cannot reconnect until the broker is back;
 **   disconnect      the listed groups (all by default) are dropped from the
 **                   broker (all by default) and refused for `duration`
-**                   (or not refused at all: "until_reconnect");
+**                   (or not refused at all: "until_reconnect"); a silent
+**                   one with a duration is a silence: clients that have
+**                   not noticed it by its end keep their connections;
 **   app_restart     the listed groups' applications restart: they drop their
 **                   connections and reconnect after `duration`, whatever
 **                   their recovery settings;
@@ -81,6 +83,23 @@ static bool match_group(const mq_event *ev, const mq_conn *c)
     return selected(ev, c->consumer, c->group);
 }
 
+/* A silent disconnect of `duration` ends: every matched client that has
+** not noticed the silence yet keeps its connection (mq_conn_resume). */
+static void on_silence_end(sim *s, void *subject, uint64_t arg)
+{
+    (void)s;
+    mq_world *w = subject;
+    const mq_event *ev = &w->s->events[arg];
+    for (size_t i = 0; i < w->nprod; i++) {
+        mq_conn *c = &w->producers[i]->conn;
+        if (match_broker_group(ev, c)) mq_conn_resume(w, c);
+    }
+    for (size_t i = 0; i < w->ncons; i++) {
+        mq_conn *c = &w->consumers[i]->conn;
+        if (match_broker_group(ev, c)) mq_conn_resume(w, c);
+    }
+}
+
 static void on_end(sim *s, void *subject, uint64_t arg)
 {
     (void)s;
@@ -142,6 +161,8 @@ static void on_start(sim *s, void *subject, uint64_t arg)
                     w->brokers[b].blocked_until[mq_group_slot(sc, true, (int)g)] = now + d;
         }
         drop_clients(w, ev, match_broker_group, -1);
+        if (ev->silent && ev->duration_s > 0)
+            sim_at(s, now + d, PRIO_EVENT, K_EVENT_END, on_silence_end, w, arg);
         break;
     case MQ_EVENT_APP_RESTART:
         if (ev->rolling_s > 0) {
@@ -157,6 +178,31 @@ static void on_start(sim *s, void *subject, uint64_t arg)
     w->active_events++;
     snprintf(w->label, sizeof w->label, "%s", label_of(ev));
     sim_at(s, now + fmax(d, sc->run.sample_s), PRIO_EVENT, K_EVENT_END, on_end, w, arg);
+}
+
+/* The earliest end of an app_restart still to come (at or after now) that
+** includes client c, INFINITY if none: the application reconnects then,
+** whatever its recovery settings. A rolling restart reaches c at its turn. */
+double mq_events_restart_back(const mq_world *w, const mq_conn *c, double now)
+{
+    double best = INFINITY;
+    for (size_t i = 0; i < w->s->nevents; i++) {
+        const mq_event *ev = &w->s->events[i];
+        if (ev->type != MQ_EVENT_APP_RESTART || !match_group(ev, c)) continue;
+        double t = ev->at_s;
+        if (ev->rolling_s > 0) {
+            size_t k = 0; /* c's turn, counted as rolling() counts */
+            for (size_t j = 0; j < w->nprod + w->ncons; j++) {
+                const mq_conn *o = j < w->nprod ? &w->producers[j]->conn
+                                                : &w->consumers[j - w->nprod]->conn;
+                if (o == c) break;
+                k += match_group(ev, o);
+            }
+            t += (double)k * ev->rolling_s;
+        }
+        if (t >= now) best = fmin(best, t + fmax(ev->duration_s, 0));
+    }
+    return best;
 }
 
 void mq_events_schedule(mq_world *w)

@@ -14,6 +14,7 @@
 ** Random streams: one per (client, purpose) keyed by the group name and the
 ** client index, plus one per backlog/scheduled entry; see sim_rng.h.
 */
+#include "models/mq_estimate.h"
 #include "models/mq_rocketmq.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
@@ -45,6 +46,12 @@ void mq_client_on_down(mq_world *w, mq_conn *c)
 void mq_client_on_silent(mq_world *w, mq_conn *c)
 {
     if (c->consumer) mq_consumer_silent(w, (mq_consumer *)c);
+}
+
+void mq_client_on_resume(mq_world *w, mq_conn *c)
+{
+    if (c->consumer) mq_consumer_resume(w, (mq_consumer *)c);
+    else mq_producer_resume(w, (mq_producer *)c, sim_now(w->sim) - c->down_since);
 }
 
 /* ---- lookahead --------------------------------------------------------- */
@@ -141,11 +148,36 @@ static void preload_scheduled(mq_world *w)
 
 /* ---- sampling --------------------------------------------------------- */
 
+/* Fixed columns, then one "producers_connected:<group>" per producer group
+** and one "consumers_connected:<group>" per consumer group. */
 enum { C_TIME, C_PUB, C_CONS, C_DUP, C_BACKLOG, C_UNACKED, C_SCHED, C_P50, C_P99,
-       C_MAX, C_PRODS, C_CONSS, NCOLS };
+       C_MAX, C_PRODS, C_CONSS, C_THROTTLED, NCOLS };
 static const char *const col_names[NCOLS] = {
     "time_s", "published", "consumed", "duplicates", "backlog", "unacked", "scheduled",
-    "delay_p50_s", "delay_p99_s", "delay_max_s", "producers_connected", "consumers_connected"};
+    "delay_p50_s", "delay_p99_s", "delay_max_s", "producers_connected", "consumers_connected",
+    "throttled"};
+
+/* The timeseries' columns for scenario s. 0, or -1 on out-of-memory. */
+static int series_init(sim_series *out, const mq_scenario *s)
+{
+    size_t ng = s->nproducers + s->nconsumers, n = NCOLS + ng;
+    char **names = calloc(n, sizeof *names);
+    int rc = names ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char b[256];
+        if (i < NCOLS) snprintf(b, sizeof b, "%s", col_names[i]);
+        else if (i - NCOLS < s->nproducers)
+            snprintf(b, sizeof b, "producers_connected:%s", s->producers[i - NCOLS].name);
+        else
+            snprintf(b, sizeof b, "consumers_connected:%s",
+                     s->consumers[i - NCOLS - s->nproducers].name);
+        if (!(names[i] = strdup(b))) rc = -1;
+    }
+    if (rc == 0) rc = sim_series_init(out, n, (const char *const *)names);
+    for (size_t i = 0; names && i < n; i++) free(names[i]);
+    free(names);
+    return rc;
+}
 
 static uint64_t scheduled_pending(const mq_world *w)
 {
@@ -164,7 +196,7 @@ static void delay_flush(mq_world *w)
 
 static void take_sample(mq_world *w)
 {
-    double v[NCOLS];
+    double *v = w->sample_row;
     v[C_TIME] = sim_now(w->sim);
     v[C_PUB] = (double)w->iv_published;
     v[C_CONS] = (double)w->iv_consumed;
@@ -179,6 +211,15 @@ static void take_sample(mq_world *w)
     delay_flush(w);
     v[C_PRODS] = (double)w->connected_producers;
     v[C_CONSS] = (double)w->connected_consumers;
+    v[C_THROTTLED] = (double)(w->throttled - w->throttled_at_sample);
+    w->throttled_at_sample = w->throttled;
+    const mq_scenario *s = w->s;
+    for (size_t g = 0; g < s->nproducers + s->nconsumers; g++) v[NCOLS + g] = 0;
+    for (size_t i = 0; i < w->nprod; i++)
+        v[NCOLS + (size_t)(w->producers[i]->g - s->producers)] += w->producers[i]->conn.state == CONN_UP;
+    for (size_t i = 0; i < w->ncons; i++)
+        v[NCOLS + s->nproducers + (size_t)(w->consumers[i]->g - s->consumers)] +=
+            w->consumers[i]->conn.state == CONN_UP;
     OOM_CHECK(sim_series_add_row(w->series, v, w->label));
     w->iv_published = w->iv_consumed = w->iv_duplicates = 0;
 }
@@ -193,12 +234,22 @@ static void on_sample(sim *s, void *subject, uint64_t arg)
         sim_at(s, fmin(next, w->s->run.duration_s), PRIO_SAMPLE, K_SAMPLE, on_sample, w, 0);
 }
 
+/* The offered rate at drain_from (the fluid estimate's lambda). */
+static double rate_at_drain(const mq_world *w)
+{
+    double lambda = 0;
+    for (size_t i = 0; i < w->s->nproducers; i++)
+        lambda += mq_rate_at_run(w->s, &w->s->producers[i].rate, w->s->run.drain_from_s);
+    return lambda;
+}
+
 static void on_drain_start(sim *s, void *subject, uint64_t arg)
 {
     (void)s;
     (void)arg;
     mq_world *w = subject;
     w->backlog_at_drain_from = w->ready_total;
+    mq_est_world_drain(w, &w->drain_est);
     w->drain_armed = 1;
     mq_backlog_changed(w); /* already empty: drained at once */
 }
@@ -214,20 +265,6 @@ static void on_warmup_end(sim *s, void *subject, uint64_t arg)
 }
 
 /* ---- metrics ---------------------------------------------------------- */
-
-/* Fluid drain estimate B/(mu - lambda) at drain_from. */
-static double fluid_drain(const mq_world *w, double *mu_out, double *lambda_out)
-{
-    const mq_scenario *s = w->s;
-    double mu = mq_scenario_consume_capacity(s, 0), lambda = 0;
-    for (size_t i = 0; i < s->nproducers; i++)
-        lambda += mq_rate_at_run(s, &s->producers[i].rate, s->run.drain_from_s);
-    *mu_out = mu;
-    *lambda_out = lambda;
-    double b = (double)w->backlog_at_drain_from;
-    if (b == 0) return 0;
-    return mu > lambda ? b / (mu - lambda) : INFINITY;
-}
 
 #define ADD(name, val, unit, better) \
     OOM_CHECK(sim_metrics_add(m, name, (double)(val), unit, better))
@@ -264,21 +301,43 @@ static void compute_metrics(mq_world *w, mq_result *out)
 
     delay_flush(w); /* consumptions after the last sample */
     OOM_CHECK(mq_metrics_add_delay(m, w->delay, w->delay_w.mean));
+    double end = w->s->run.duration_s;
+    for (size_t i = 0; i < w->nmsgs; i++) { /* still undelivered at the end */
+        const mq_msg *x = &w->msgs[i];
+        if (x->fate == FATE_PENDING && x->measured && x->intended <= end)
+            sim_hist_add(w->undelivered, end - x->intended);
+    }
+    OOM_CHECK(mq_metrics_add_delay_all(m, w->delay, w->undelivered));
 
     OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     ADD("reconnects", w->reconnects, "count", NO);
     ADD("exceptions_logged", w->exceptions, "count", LO);
     ADD("throttled_sends", w->throttled, "count", LO);
 
-    double mu, lambda;
-    double fluid = fluid_drain(w, &mu, &lambda);
+    double mu = w->drain_est.mu, lambda = rate_at_drain(w), fluid = w->drain_est.fluid_s;
     double drain = w->drain_armed ? NAN : w->drain_done_at - w->s->run.drain_from_s;
-    if (isnan(drain))
+    if (isinf(fluid))
+        OOM_CHECK(sim_strs_add(&out->warnings, "drain_time_fluid_s: never: %s", w->drain_est.never));
+    if (w->drain_est.worst_se > MQ_EST_TARGET_SE)
+        OOM_CHECK(sim_strs_add(&out->warnings,
+                               "consume_capacity: group '%s' processes with so heavy a tail that "
+                               "its channel is solved to +/- %.2g %% only, and one run's drain "
+                               "can differ from the fluid estimate by much more (a run's mean "
+                               "processing time rarely reaches the distribution's)",
+                               w->s->consumers[w->drain_est.worst_group].name,
+                               100 * w->drain_est.worst_se));
+    if (isnan(drain) && isinf(fluid))
+        OOM_CHECK(sim_strs_add(&out->warnings, "backlog of %llu did not drain within the run",
+                               (unsigned long long)w->backlog_at_drain_from));
+    else if (isnan(drain))
         OOM_CHECK(sim_strs_add(&out->warnings,
                                "backlog of %llu did not drain within the run (fluid estimate %.1f s)",
                                (unsigned long long)w->backlog_at_drain_from, fluid));
     ADD("backlog_at_drain_start", w->backlog_at_drain_from, "msgs", NO);
     ADD("drain_time_s", drain, "s", LO);
+    if (isnan(drain))
+        sim_metrics_censor(m, "drain_time_s", SIM_NOT_REACHED,
+                           sim_now(w->sim) - w->s->run.drain_from_s);
     ADD("drain_time_fluid_s", fluid, "s", LO);
     ADD("consume_capacity", mu, "msg/s", NO);
     ADD("offered_rate_at_drain_start", lambda, "msg/s", NO);
@@ -308,6 +367,25 @@ int mq_metrics_add_delay(sim_metrics *m, const sim_hist *delay, double mean)
     return rc;
 }
 
+int mq_metrics_add_delay_all(sim_metrics *m, const sim_hist *delay, const sim_hist *undelivered)
+{
+    uint64_t nd = sim_hist_count(delay), nu = sim_hist_count(undelivered);
+    sim_hist *all = sim_hist_new();
+    if (!all) return -1;
+    sim_hist_merge(all, delay);
+    sim_hist_merge(all, undelivered);
+    static const struct { const char *name; double q; } rows[] = {
+        {"delay_all_p50_s", 0.50}, {"delay_all_p99_s", 0.99}, {"delay_all_p999_s", 0.999}};
+    int rc = sim_metrics_add(m, "undelivered_fraction",
+                             nd + nu ? (double)nu / (double)(nd + nu) : NAN, "ratio",
+                             SIM_BETTER_LOWER);
+    for (size_t i = 0; rc == 0 && i < sizeof rows / sizeof rows[0]; i++)
+        rc = sim_metrics_add(m, rows[i].name, nd + nu ? sim_hist_quantile(all, rows[i].q) : NAN,
+                             "s", SIM_BETTER_LOWER);
+    sim_hist_free(all);
+    return rc;
+}
+
 int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t n)
 {
     double dmax = 0, dsum = 0;
@@ -325,6 +403,10 @@ int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t 
     if (rc == 0)
         rc = sim_metrics_add(m, "clients_cut_off_at_end", (double)cut_at_end, "clients",
                              SIM_BETTER_LOWER);
+    if (rc == 0 && cut_at_end > 0) { /* an outage still open: the longest is longer */
+        sim_metrics_censor(m, "disruption_max_s", SIM_CENSORED_AT_END, dmax);
+        sim_metrics_censor(m, "disruption_client_s", SIM_CENSORED_AT_END, dsum);
+    }
     return rc;
 }
 
@@ -425,6 +507,8 @@ static void world_free(mq_world *w)
     mq_rabbitmq_free(w);
     sim_hist_free(w->delay);
     sim_hist_free(w->delay_iv);
+    sim_hist_free(w->undelivered);
+    free(w->sample_row);
     mq_rocketmq_free(w);
     sim_free(w->sim);
 }
@@ -435,9 +519,11 @@ static int build(mq_world *w)
     w->sim = sim_new();
     w->delay = sim_hist_new();
     w->delay_iv = sim_hist_new();
+    w->undelivered = sim_hist_new();
     w->queues = calloc(s->nqueues, sizeof *w->queues);
     w->brokers = calloc(s->nbrokers, sizeof *w->brokers);
-    if (!w->sim || !w->delay || !w->delay_iv || !w->queues || !w->brokers) return -1;
+    if (!w->sim || !w->delay || !w->delay_iv || !w->undelivered || !w->queues || !w->brokers)
+        return -1;
     w->nq = s->nqueues;
     w->nbrk = s->nbrokers;
     size_t ngroups = s->nproducers + s->nconsumers;
@@ -500,7 +586,8 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;
-    if (sim_series_init(&out->series, NCOLS, col_names) || build(&w) ||
+    if (series_init(&out->series, s) ||
+        !(w.sample_row = calloc(out->series.ncols, sizeof *w.sample_row)) || build(&w) ||
         mq_rabbitmq_setup(&w)) {
         sim_err_set(err, "out of memory building the model");
         goto done;

@@ -76,6 +76,14 @@ void mq_result_free(mq_result *r);
 ** out-of-memory. */
 int mq_metrics_add_delay(sim_metrics *m, const sim_hist *delay, double mean);
 int mq_metrics_add_disruption(sim_metrics *m, const mq_client_outage *o, size_t n);
+/* Delay over every intended message, so that losing messages cannot lower
+** a percentile: undelivered_fraction (messages lost, expired or still
+** undelivered at the end of the run, per message sent after warm-up) and
+** delay_all_p50_s, _p99_s, _p999_s over the delivered messages' delays
+** (`delay`) together with the undelivered ones counted as delayed to the
+** end of the run (`undelivered`: run end - intended send time). 0, or -1 on
+** out-of-memory. */
+int mq_metrics_add_delay_all(sim_metrics *m, const sim_hist *delay, const sim_hist *undelivered);
 
 int mq_model_run_metrics(const mq_scenario *s, uint64_t seed, uint64_t replication,
                          sim_metrics *out, sim_err *err);

@@ -24,6 +24,7 @@
 ** cache, where a ring per client was a cold cache line per send. A drop
 ** scans the window for the client's own entries (rare, O(window)).
 */
+#include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -219,6 +220,14 @@ bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
     return true;
 }
 
+/* How long before its reconnection a disconnected producer's send still
+** gets through with the retries above (MQ_ONDOWN_RETRY); the fluid drain
+** estimate (mq_estimate.c) counts its sends from then. */
+double mq_producer_retry_span(const mq_world *w, const mq_producer_group *g)
+{
+    return g->ondown == MQ_ONDOWN_RETRY ? g->retries * fmax(down_retry_gap(w, g), 0) : 0;
+}
+
 static void on_retry(sim *s, void *subject, uint64_t arg);
 
 /* Into the retry ring, kept in due-time order (back-offs differ by cause
@@ -297,9 +306,8 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         mq_msg_copy_drop(w, e.msg);
         return;
     }
-    case CONN_DETECTING: /* the client does not know yet: into the void */
-        if (g->confirms) OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
-        else drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED);
+    case CONN_DETECTING: /* the client does not know yet: into the silent link */
+        OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
         return;
     case CONN_BACKOFF:
     case CONN_CUT_OFF:
@@ -384,6 +392,8 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
     p->w = w;
     p->g = g;
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
+    const mq_profile *prof = mq_profile_find(g->profile);
+    p->confirm_times_out = prof ? prof->confirm_wait_times_out : true;
     p->rng = sim_rng_embed(&p->rng_store, w->opts.seed, w->opts.replication, entity,
                            sim_hash_str("arrivals"));
     p->conn = (mq_conn){
@@ -438,26 +448,82 @@ void mq_producer_up(mq_world *w, mq_producer *p)
         send(w, p, mq_ring_pop_front(&p->buffer));
 }
 
+/* The client knows its link is gone: every send still waiting for its
+** confirm fails in the application, which then follows on_disconnect like
+** any failed send (buffer it, retry it `retries` times `retry_backoff`
+** apart, or drop it). Stored-but-unconfirmed sends (oldest first) are made
+** again as a new copy (a duplicate of cause "republish" once both land),
+** except when dropped: the broker's copy stays, nothing is lost. Sends made
+** into a silence never reached the broker: dropping one loses it. Checked
+** against the real Java client after a freeze longer than its heartbeat
+** detection: the application's retries run out while the broker is still
+** unreachable, and those sends are lost (docs/VALIDATION.md). Called with
+** the connection still UP (mq_rocketmq.c moves a timed-out send to another
+** broker), the copies wait in the buffer for the caller's flush. */
 void mq_producer_down(mq_world *w, mq_producer *p)
 {
-    if (!p->g->confirms) return;
-    /* Unconfirmed sends are republished after recovery, oldest first: the
-    ** stored ones (each a new copy) before the ones sent into the silence,
-    ** which are all later. */
-    while (p->unsent.n > 0) {
-        mq_ent e = *mq_ring_at(&p->unsent, p->unsent.n - 1);
-        p->unsent.n--;
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){.msg = e.msg}));
+    const mq_producer_group *g = p->g;
+    /* Still UP: a RocketMQ send timed out and goes to another broker; the
+    ** caller flushes the buffer after the timeout. */
+    bool up = p->conn.state == CONN_UP;
+    if (g->confirms) {
+        /* taken out of the group's window first: a send may push to it */
+        mq_ring again = {0};
+        unconf_prune(w, p);
+        mq_unconf_ring *r = unconf_of(w, p);
+        for (size_t i = 0; i < r->n; i++) { /* the window: a few ms of the group's sends */
+            mq_unconf *u = mq_unconf_ring_at(r, i);
+            if (u->producer != p->id) continue;
+            u->producer = MQ_NONE;
+            OOM_CHECK(mq_ring_push_back(&again, (mq_ent){.msg = u->msg, .redelivered = 1}));
+        }
+        for (size_t i = 0; i < again.n; i++) {
+            uint32_t msg = mq_ring_at(&again, i)->msg;
+            if (up) { /* resent after the caller's timeout (mq_rocketmq.c) */
+                mq_msg_copy_add(w, msg);
+                OOM_CHECK(mq_ring_push_back(&p->buffer, (mq_ent){.msg = msg, .redelivered = 1}));
+            } else if (g->ondown != MQ_ONDOWN_DROP) {
+                mq_msg_copy_add(w, msg); /* a new copy to republish */
+                send(w, p, (mq_ent){.msg = msg, .redelivered = 1});
+            }
+            mq_msg_unpin(w, msg);
+        }
+        mq_ring_free(&again);
     }
-    unconf_prune(w, p);
-    mq_unconf_ring *r = unconf_of(w, p);
-    for (size_t i = r->n; i-- > 0;) { /* the window: a few ms of the group's sends */
-        mq_unconf *u = mq_unconf_ring_at(r, i);
-        if (u->producer != p->id) continue;
-        mq_msg_copy_add(w, u->msg); /* a new copy to republish */
-        OOM_CHECK(mq_ring_push_front(&p->buffer, (mq_ent){.msg = u->msg, .redelivered = 1}));
-        mq_msg_unpin(w, u->msg);
-        u->producer = MQ_NONE;
+    size_t n = p->unsent.n;
+    for (size_t i = 0; i < n; i++) {
+        mq_ent e = mq_ring_pop_front(&p->unsent);
+        if (g->confirms) send(w, p, (mq_ent){.msg = e.msg});
+        else drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_DISCONNECTED); /* nobody knows it failed */
+    }
+}
+
+/* The silence ended before detection: the sends made into it were kept by
+** the network (or the frozen peer's socket) and land now, in order. An
+** application that waits for each confirm with a timeout (Java's
+** waitForConfirms(timeout), a Go select on the deferred confirmation) stalls
+** on one send at a time: the k-th wait times out k x send_timeout into the
+** silence, so ceil(silence / send_timeout) - 1 of them end before it does
+** (a wait still running when the peer speaks again gets its confirm;
+** measured with 5 s: 5 for a 30 s silence, 1 for 8 s), and each of those
+** messages, with retries left, is published again: both copies land, a
+** duplicate of cause "republish". pika's BlockingChannel waits for
+** the confirm without a timeout (blocking_connection.py basic_publish), so
+** nothing is republished. */
+void mq_producer_resume(mq_world *w, mq_producer *p, double silence_s)
+{
+    const mq_producer_group *g = p->g;
+    size_t timeouts = 0;
+    if (g->confirms && p->confirm_times_out && g->send_timeout_s > 0 &&
+        g->ondown == MQ_ONDOWN_RETRY && g->retries > 0)
+        timeouts = (size_t)fmax(0, ceil(silence_s / g->send_timeout_s) - 1);
+    size_t n = p->unsent.n; /* sends made now cannot land back in unsent (UP) */
+    for (size_t i = 0; i < n && p->conn.state == CONN_UP; i++) {
+        mq_ent e = mq_ring_pop_front(&p->unsent);
+        bool again = i < timeouts;
+        if (again) mq_msg_copy_add(w, e.msg); /* the copy the application republished */
+        send(w, p, (mq_ent){.msg = e.msg});
+        if (again) send(w, p, (mq_ent){.msg = e.msg, .redelivered = 1});
     }
 }
 

@@ -9,8 +9,10 @@
 ** - prefetch must be >= 1 in a scenario, so the AMQP profiles whose library
 **   default is 0 = unlimited (raw Java client, pika, amqp091-go) use Spring's
 **   250 (#8), the middle of RabbitMQ's recommended 100-300.
-** - Silent-peer detection is 2 x heartbeat for every AMQP client: measured
-**   for Java (#5) and taken as the same rule for pika and Go (assumption).
+** - Silent-peer detection follows each library's own timer (checked
+**   against the real libraries, docs/VALIDATION.md): Java 2.25 x heartbeat,
+**   pika 1.5 x (heartbeat + 5 s) on average, Go 1.5 x heartbeat; see
+**   mq_profile_heartbeat_s for the code each rule comes from.
 ** - HTTP clients retry 10 times by default, each failed attempt taking its
 **   5 s request timeout plus a 1 s back-off: 10 x 6 s = 60 s, so a send made
 **   at the start of a RocketMQ change's HTTP disruption (< 1 min, seed
@@ -35,8 +37,9 @@ static const mq_profile profiles[] = {
         .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
         .send_timeout_s = 3.0, .retries = 2, .retry_backoff_s = 0.0,
         .confirms = true, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_RETRY,
+        .confirm_wait_times_out = true,
         .prefetch = 1000, .concurrency = 20, .ack = MQ_ACK_MANUAL,
-        .commit_interval_s = 5.0,
+        .commit_interval_s = 5.0, .process_buffer_on_close = true,
         .route_refresh_s = 30.0, .rebalance_s = 20.0, .pull_backoff_s = 3.0,
         .reconnect = {
             .automatic = true, .backoff = MQ_BACKOFF_FIXED,
@@ -53,10 +56,12 @@ static const mq_profile profiles[] = {
             .confirms = "model-reference #16 (sync send)",
             .confirm_latency = "assumption: 5 ms store-and-reply",
             .ondown = "model-reference #16 (failed sends are retried)",
+            .confirm_wait_times_out = "assumption: sync send gives up after sendMsgTimeout",
             .prefetch = "model-reference #21 (cache 1000 msgs per queue)",
             .concurrency = "model-reference #22 (consumeThread 20)",
             .ack = "model-reference #19 (offset committed after consume)",
             .commit_interval = "model-reference #19 (persistConsumerOffsetInterval 5 s)",
+            .process_buffer_on_close = "not applicable (RocketMQ: no server-side close of a pull)",
             .route_refresh = "model-reference #17 (pollNameServerInterval 30 s)",
             .rebalance = "model-reference #20 (rebalance every 20 s)",
             .pull_backoff = "model-reference #21 (3 s after a pull error)",
@@ -78,8 +83,9 @@ static const mq_profile profiles[] = {
         .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
         .send_timeout_s = 3.0, .retries = 2, .retry_backoff_s = 0.0,
         .confirms = true, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_RETRY,
+        .confirm_wait_times_out = true,
         .prefetch = 1024, .concurrency = 20, .ack = MQ_ACK_MANUAL,
-        .commit_interval_s = 0.0,
+        .commit_interval_s = 0.0, .process_buffer_on_close = true,
         .route_refresh_s = 30.0, .rebalance_s = 20.0, .pull_backoff_s = 1.0,
         .reconnect = {
             .automatic = true, .backoff = MQ_BACKOFF_EXPONENTIAL,
@@ -96,10 +102,12 @@ static const mq_profile profiles[] = {
             .confirms = "model-reference #26 (send returns a receipt)",
             .confirm_latency = "assumption: 5 ms store-and-reply",
             .ondown = "model-reference #26 (failed sends are retried)",
+            .confirm_wait_times_out = "assumption: the receipt wait gives up after requestTimeout",
             .prefetch = "assumption: maxCacheMessageCount 1024",
             .concurrency = "assumption: consumptionThreadCount 20, as 4.x (#22)",
             .ack = "assumption: per-message ack to the server",
             .commit_interval = "assumption: server-side acks, no offset commit (0 = per ack)",
+            .process_buffer_on_close = "not applicable (RocketMQ)",
             .route_refresh = "model-reference #26 (route refresh 30 s)",
             .rebalance = "assumption: as 4.x (#20)",
             .pull_backoff = "assumption: 1 s receive retry",
@@ -121,13 +129,14 @@ static const mq_profile profiles[] = {
         .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
         .send_timeout_s = 5.0, .retries = 3, .retry_backoff_s = 2.0,
         .confirms = true, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_RETRY,
+        .confirm_wait_times_out = true,
         .prefetch = 250, .concurrency = 1, .ack = MQ_ACK_MANUAL,
-        .commit_interval_s = 0.0,
+        .commit_interval_s = 0.0, .process_buffer_on_close = true,
         .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 0.0,
         .reconnect = {
             .automatic = true, .backoff = MQ_BACKOFF_FIXED,
             .interval_s = 5.0, .max_interval_s = 5.0, .multiplier = 1.0,
-            .jitter = 0.0, .max_attempts = 0, .detect_silent_s = 120.0,
+            .jitter = 0.0, .max_attempts = 0, .detect_silent_s = 135.0,
             .app_restart_s = NEVER,
         },
         .src = {
@@ -139,10 +148,12 @@ static const mq_profile profiles[] = {
             .confirms = "model-reference #9 (publisher confirms on)",
             .confirm_latency = "assumption: 5 ms (#9: persistent msgs can take a few hundred ms)",
             .ondown = "model-reference #3 (publish throws; the app retries)",
+            .confirm_wait_times_out = "amqp-client 5.0: Channel.waitForConfirms(timeout) throws TimeoutException (checked, docs/VALIDATION.md)",
             .prefetch = "model-reference #8 (Spring default 250; raw Java client 0 = unlimited)",
             .concurrency = "assumption: one delivery processed at a time per channel",
             .ack = "model-reference #6 (manual acks)",
             .commit_interval = "not applicable (AMQP acks per message)",
+            .process_buffer_on_close = "amqp-client 5.0: the ConsumerWorkService dispatches what was read before the close (measured: 48-50 processed after a close, docs/VALIDATION.md)",
             .route_refresh = "not applicable",
             .rebalance = "not applicable",
             .pull_backoff = "not applicable",
@@ -153,7 +164,7 @@ static const mq_profile profiles[] = {
             .multiplier = "model-reference #2 (fixed)",
             .jitter = "model-reference #2 (none)",
             .max_attempts = "model-reference #2 (no limit)",
-            .detect_silent = "model-reference #5 (> 2 x hb 60 s = 120 s)",
+            .detect_silent = "amqp-client 5.0: 9 read timeouts of hb/4 = 2.25 x hb 60 s = 135 s (measured 135 s, docs/VALIDATION.md)",
             .app_restart = "assumption: the application is not restarted",
         },
     },
@@ -164,13 +175,14 @@ static const mq_profile profiles[] = {
         .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
         .send_timeout_s = 5.0, .retries = 0, .retry_backoff_s = 0.0,
         .confirms = false, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_DROP,
+        .confirm_wait_times_out = false,
         .prefetch = 250, .concurrency = 1, .ack = MQ_ACK_MANUAL,
-        .commit_interval_s = 0.0,
+        .commit_interval_s = 0.0, .process_buffer_on_close = false,
         .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 0.0,
         .reconnect = {
             .automatic = false, .backoff = MQ_BACKOFF_FIXED,
             .interval_s = 2.0, .max_interval_s = 2.0, .multiplier = 1.0,
-            .jitter = 0.0, .max_attempts = 1, .detect_silent_s = 120.0,
+            .jitter = 0.0, .max_attempts = 1, .detect_silent_s = 97.5,
             .app_restart_s = NEVER,
         },
         .src = {
@@ -182,10 +194,12 @@ static const mq_profile profiles[] = {
             .confirms = "assumption: confirm_delivery() not enabled",
             .confirm_latency = "assumption: 5 ms",
             .ondown = "model-reference #12 (publish on a closed channel raises; nothing retries)",
+            .confirm_wait_times_out = "pika 1.2 blocking_connection.py: BlockingChannel.basic_publish with confirm_delivery() waits without a timeout",
             .prefetch = "assumption: 250 as Spring (#8); pika's own default 0 = unlimited",
             .concurrency = "assumption: one delivery at a time (single-threaded callback)",
             .ack = "assumption: manual acks",
             .commit_interval = "not applicable",
+            .process_buffer_on_close = "pika 1.2 blocking_connection.py: _flush_output raises the close before pending deliveries are dispatched",
             .route_refresh = "not applicable",
             .rebalance = "not applicable",
             .pull_backoff = "not applicable",
@@ -196,7 +210,7 @@ static const mq_profile profiles[] = {
             .multiplier = "model-reference #12",
             .jitter = "assumption: none",
             .max_attempts = "model-reference #12 (1 connect attempt)",
-            .detect_silent = "assumption: 2 x hb, hb = server's 60 s (#4, #12)",
+            .detect_silent = "pika 1.2 heartbeat.py: checked every hb + 5 s, closed at the first idle check: 65-130 s for hb 60 s (#4, #12), mean 97.5 s",
             .app_restart = "model-reference #12 (outage lasts until the app acts; default never)",
         },
     },
@@ -207,13 +221,14 @@ static const mq_profile profiles[] = {
         .protocol = MQ_PROTO_TCP, .endpoint = MQ_EP_VPC,
         .send_timeout_s = 5.0, .retries = 0, .retry_backoff_s = 0.0,
         .confirms = false, .confirm_latency_s = 0.005, .ondown = MQ_ONDOWN_DROP,
+        .confirm_wait_times_out = true,
         .prefetch = 250, .concurrency = 1, .ack = MQ_ACK_MANUAL,
-        .commit_interval_s = 0.0,
+        .commit_interval_s = 0.0, .process_buffer_on_close = false,
         .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 0.0,
         .reconnect = {
             .automatic = false, .backoff = MQ_BACKOFF_FIXED,
             .interval_s = 0.0, .max_interval_s = 0.0, .multiplier = 1.0,
-            .jitter = 0.0, .max_attempts = 1, .detect_silent_s = 20.0,
+            .jitter = 0.0, .max_attempts = 1, .detect_silent_s = 15.0,
             .app_restart_s = NEVER,
         },
         .src = {
@@ -225,10 +240,12 @@ static const mq_profile profiles[] = {
             .confirms = "assumption: Confirm() not enabled",
             .confirm_latency = "assumption: 5 ms",
             .ondown = "model-reference #13 (nothing retries)",
+            .confirm_wait_times_out = "assumption: the app selects on DeferredConfirmation with a send_timeout timer (Wait() itself has no timeout, confirms.go)",
             .prefetch = "assumption: 250 as Spring (#8); library default 0 = unlimited",
             .concurrency = "assumption: one delivery at a time per channel",
             .ack = "assumption: manual acks",
             .commit_interval = "not applicable",
+            .process_buffer_on_close = "amqp091-go 1.5 consumers.go buffer: \"closed before drained, drop in-flight\"",
             .route_refresh = "not applicable",
             .rebalance = "not applicable",
             .pull_backoff = "not applicable",
@@ -239,7 +256,7 @@ static const mq_profile profiles[] = {
             .multiplier = "model-reference #13",
             .jitter = "assumption: none",
             .max_attempts = "model-reference #13 (one dial)",
-            .detect_silent = "assumption: 2 x hb 10 s (#13)",
+            .detect_silent = "amqp091-go 1.5 connection.go heartbeater: read deadline 3 x hb/2 = 15 s for hb 10 s (#13; measured 15.0 s)",
             .app_restart = "assumption: the application is not restarted",
         },
     },
@@ -250,8 +267,9 @@ static const mq_profile profiles[] = {
         .protocol = MQ_PROTO_HTTP, .endpoint = MQ_EP_PUBLIC,
         .send_timeout_s = 5.0, .retries = 10, .retry_backoff_s = 1.0,
         .confirms = true, .confirm_latency_s = 0.010, .ondown = MQ_ONDOWN_RETRY,
+        .confirm_wait_times_out = true,
         .prefetch = 16, .concurrency = 1, .ack = MQ_ACK_MANUAL,
-        .commit_interval_s = 0.0,
+        .commit_interval_s = 0.0, .process_buffer_on_close = true,
         .route_refresh_s = 0.0, .rebalance_s = 0.0, .pull_backoff_s = 1.0,
         .reconnect = {
             .automatic = true, .backoff = MQ_BACKOFF_FIXED,
@@ -268,10 +286,12 @@ static const mq_profile profiles[] = {
             .confirms = "assumption: the HTTP response acknowledges the send",
             .confirm_latency = "assumption: 10 ms request round trip",
             .ondown = "assumption: failed requests are retried",
+            .confirm_wait_times_out = "assumption: the HTTP request times out",
             .prefetch = "assumption: 16 messages per consume request",
             .concurrency = "assumption: one request at a time",
             .ack = "assumption: explicit ack request",
             .commit_interval = "not applicable",
+            .process_buffer_on_close = "not applicable (HTTP)",
             .route_refresh = "not applicable",
             .rebalance = "not applicable",
             .pull_backoff = "assumption: 1 s after a failed consume request",
@@ -303,6 +323,38 @@ size_t mq_profile_count(void) { return NPROFILES; }
 const mq_profile *mq_profile_at(size_t i)
 {
     return i < NPROFILES ? &profiles[i] : NULL;
+}
+
+const char *mq_profile_library(const mq_profile *p)
+{
+    if (!p) return NULL;
+    if (strcmp(p->name, "rabbitmq-java") == 0) return "java";
+    if (strcmp(p->name, "pika") == 0) return "pika";
+    if (strcmp(p->name, "go-amqp091") == 0) return "go";
+    return NULL;
+}
+
+/* Detection rules, from each library's code (the forward direction):
+**   java: the socket read times out every heartbeat/4 and the connection is
+**         declared dead after more than 8 timeouts in a row, i.e. on the 9th:
+**         detect = 2.25 x heartbeat (AMQConnection in amqp-client 5.0,
+**         /usr/share/java/amqp-client.jar; measured 135 s for 60 s);
+**   pika: HeartbeatChecker checks every heartbeat + 5 s and closes at the
+**         first check that saw no byte since the previous one, so detection
+**         lands in [hb + 5, 2 (hb + 5)] after the silence starts: mean
+**         1.5 (hb + 5) (/usr/lib/python3/dist-packages/pika/heartbeat.py,
+**         _check_interval = timeout + 5);
+**   go:   the heartbeater runs every heartbeat/2 and sets a read deadline of
+**         3 x that interval: detect = 1.5 x heartbeat
+**         (/usr/share/gocode/src/github.com/rabbitmq/amqp091-go/connection.go,
+**         heartbeater, maxServerHeartbeatsInFlight = 3). */
+double mq_profile_heartbeat_s(const char *lib, double detect_silent_s)
+{
+    if (!lib) return detect_silent_s / 2;
+    if (strcmp(lib, "java") == 0) return detect_silent_s / 2.25;
+    if (strcmp(lib, "pika") == 0) return detect_silent_s / 1.5 - 5;
+    if (strcmp(lib, "go") == 0) return detect_silent_s / 1.5;
+    return detect_silent_s / 2;
 }
 
 const mq_profile *mq_profile_default(mq_kind kind)

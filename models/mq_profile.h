@@ -28,8 +28,8 @@ enum { MQ_PROFILE_ROCKETMQ = 1, MQ_PROFILE_RABBITMQ = 2 };
 typedef struct mq_profile_src {
     const char *protocol, *endpoint;
     const char *send_timeout, *retries, *retry_backoff, *confirms,
-        *confirm_latency, *ondown;
-    const char *prefetch, *concurrency, *ack, *commit_interval;
+        *confirm_latency, *ondown, *confirm_wait_times_out;
+    const char *prefetch, *concurrency, *ack, *commit_interval, *process_buffer_on_close;
     const char *route_refresh, *rebalance, *pull_backoff;
     const char *automatic, *backoff, *interval, *max_interval, *multiplier,
         *jitter, *max_attempts, *detect_silent, *app_restart;
@@ -48,11 +48,16 @@ typedef struct mq_profile {
     bool confirms;
     double confirm_latency_s;
     mq_ondown ondown;
+    bool confirm_wait_times_out; /* the app's wait for a confirm gives up after
+                                    send_timeout (and may republish) */
     /* consumer side */
     int prefetch;
     int concurrency;
     mq_ackmode ack;
     double commit_interval_s;
+    bool process_buffer_on_close; /* deliveries the library had read when the
+                                     server closed the connection are still
+                                     handed to the application */
     /* RocketMQ client timers (0 = not applicable) */
     double route_refresh_s;
     double rebalance_s;
@@ -61,6 +66,15 @@ typedef struct mq_profile {
     mq_reconnect reconnect;
     mq_profile_src src;
 } mq_profile;
+
+/* The real client library a RabbitMQ profile stands for, for `mqsim load
+** --clients real` (load/lt_real.c runs its driver): "java", "pika", "go",
+** or NULL for a profile no driver exists for. */
+const char *mq_profile_library(const mq_profile *p);
+/* The heartbeat (s) that makes library lib notice a silent peer after
+** detect_silent_s, by the library's own timer rule (see mq_profile.c); the
+** inverse of the rule the profile's detect_silent default came from. */
+double mq_profile_heartbeat_s(const char *lib, double detect_silent_s);
 
 /* The profile called `name`, or NULL. The pointer is to static storage. */
 const mq_profile *mq_profile_find(const char *name);

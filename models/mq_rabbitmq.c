@@ -23,9 +23,10 @@
 **            the source go to the destination.
 ** Consumers read destination-first, so the destination stays near empty
 ** and the source drains at mu - lambda: phase 3 is close to the fluid
-** estimate max(B/(mu - lambda), last pending scheduled time) computed at
-** its start (B = source backlog then; a scheduled message pends until it
-** is due or expires, whichever is first).
+** estimate max(fluid drain, last pending scheduled time) computed at its
+** start (mq_est_world_drain: B = source and twin backlog then, the clients
+** that count from their return, never when none does; a scheduled message
+** pends until it is due or expires, whichever is first).
 ** Assumption (documented): whichever cluster a client is connected to, the
 ** routing layer gives it the dual read/write view above; the cluster only
 ** decides which connections the migration breaks and whose capacity a send
@@ -56,6 +57,7 @@
 ** Cost: O(source queues) per backlog change during phase 3 only; one pass
 ** over the messages at phase 3 start (scheduled hold).
 */
+#include "models/mq_estimate.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
@@ -88,7 +90,8 @@ typedef struct rb_state {
     int on_source[NPH];     /* clients connected to the source at the start */
     bool end_pending;       /* phase 3 end scheduled */
     uint64_t backlog_p3;    /* source ready copies at phase 3 start */
-    double fluid_p3, sched_hold_p3, mu, lambda;
+    double fluid_p3, sched_hold_p3;
+    char never_p3[256];     /* why the source never drains, or "" */
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
     uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
@@ -205,14 +208,9 @@ static void backlog_hook(mq_world *w)
 
 static void fluid_at_drain(mq_world *w, rb_state *st)
 {
-    const mq_scenario *s = w->s;
     double now = sim_now(w->sim);
     st->backlog_p3 = 0;
     for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
-    st->mu = mq_scenario_consume_capacity(s, 0);
-    st->lambda = 0;
-    for (size_t i = 0; i < s->nproducers; i++)
-        st->lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
     double hold = 0;
     for (size_t i = 0; i < w->nmsgs; i++) {
         const mq_msg *m = &w->msgs[i];
@@ -220,9 +218,24 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
             hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
     }
     st->sched_hold_p3 = hold;
-    double b = (double)st->backlog_p3;
-    double drain = b == 0 ? 0 : st->mu > st->lambda ? b / (st->mu - st->lambda) : INFINITY;
-    st->fluid_p3 = fmax(drain, hold);
+    /* Consumers read the destination first: the source's ready copies are
+    ** all taken when both queues' are (the estimate counts source and
+    ** twin). The phase then waits for the last delivery taken from the
+    ** source to be processed and acked: it sits behind a full channel
+    ** (cycle_s). A scheduled message due last is taken by an idle channel:
+    ** one round trip and its processing (pass_s). Nothing on the source:
+    ** the phase ends at once. */
+    mq_est_drain e;
+    mq_est_world_drain(w, &e);
+    snprintf(st->never_p3, sizeof st->never_p3, "%s", e.never);
+    double flow = st->backlog_p3 > 0 ? e.fluid_s + e.cycle_s : st->unacked_p3 > 0 ? e.cycle_s : 0;
+    if (st->unacked_p3 > 0 && !(e.mu > 0)) {
+        flow = INFINITY; /* requeued when their consumers' drops are noticed, then nobody */
+        snprintf(st->never_p3, sizeof st->never_p3,
+                 "no consumer is connected or will reconnect to process the %llu deliveries "
+                 "taken from the source and not acked", (unsigned long long)st->unacked_p3);
+    }
+    st->fluid_p3 = fmax(flow, hold > 0 ? hold + e.pass_s : 0);
 }
 
 static void privatelink_cut(mq_world *w, rb_state *st)
@@ -425,6 +438,51 @@ void mq_rabbitmq_schedule(mq_world *w)
 #define ADD(name, val, unit, better) \
     OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
+/* Mark what the run did not see end: a phase still running at the end, a
+** phase never reached (lower bounds from the end of the run), rows with
+** nothing to measure, and per-endpoint cut-offs still open (ep_open). */
+static void censor_metrics(mq_world *w, mq_result *out, double end, const bool ep_open[3])
+{
+    rb_state *st = state(w);
+    sim_metrics *m = &out->metrics;
+    const double *t = st->t;
+    static const char *const len[NPH] = {NULL, "phase1_s", "phase2_s", "phase3_s", NULL};
+    for (int p = PH_DUAL; p <= PH_DRAIN; p++) {
+        if (!isnan(t[p + 1])) continue;
+        if (isnan(t[p])) sim_metrics_censor(m, len[p], SIM_NOT_REACHED, NAN);
+        else sim_metrics_censor(m, len[p], SIM_CENSORED_AT_END, end - t[p]);
+    }
+    if (isnan(t[PH_DEST])) {
+        sim_metrics_censor(m, "phase4_start_s", SIM_NOT_REACHED, end);
+        sim_metrics_censor(m, "migration_total_s", SIM_NOT_REACHED, end - st->cv->at_s);
+    }
+    if (isnan(t[PH_DRAIN]))
+        for (int i = 0; i < 4; i++) {
+            static const char *const p3[] = {"source_drain_fluid_s", "source_backlog_at_phase3",
+                                             "source_scheduled_hold_s",
+                                             "source_unacked_at_phase3"};
+            sim_metrics_censor(m, p3[i], SIM_NOT_REACHED, NAN);
+        }
+    if (isnan(t[PH_DEST])) sim_metrics_censor(m, "source_unacked_at_phase4", SIM_NOT_REACHED, NAN);
+    static const char *const on_src[NPH] = {
+        "clients_on_source_create", "clients_on_source_phase1", "clients_on_source_phase2",
+        "clients_on_source_phase3", "clients_on_source_phase4"};
+    bool upgrade = st->cv->from == MQ_DEPLOY_SHARED;
+    for (int i = 0; i < NPH; i++)
+        if (isnan(t[i]))
+            sim_metrics_censor(m, on_src[i], i == PH_CREATE && !upgrade ? SIM_NOT_APPLICABLE
+                                                                         : SIM_NOT_REACHED, NAN);
+    static const char *const ep_metric[] = {"disruption_vpc_max_s", "disruption_public_max_s",
+                                            "disruption_privatelink_max_s"};
+    for (int e = 0; e < 3; e++) {
+        sim_metric *x = sim_metrics_find(m, ep_metric[e]);
+        if (isnan(x->value)) sim_metrics_censor(m, ep_metric[e], SIM_NOT_APPLICABLE, NAN);
+        else if (ep_open[e]) sim_metrics_censor(m, ep_metric[e], SIM_CENSORED_AT_END, x->value);
+    }
+    if (isnan(st->privatelink_s))
+        sim_metrics_censor(m, "privatelink_outage_s", SIM_NOT_APPLICABLE, NAN);
+}
+
 void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
 {
     rb_state *st = state(w);
@@ -468,10 +526,16 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
         int e = (int)endpoint_of(w, c);
         ep_max[e] = isnan(ep_max[e]) ? c->max_down_s : fmax(ep_max[e], c->max_down_s);
     }
+    bool ep_open[3] = {false, false, false};
+    for (size_t i = 0; i < w->nprod + w->ncons; i++)
+        if (conn_at(w, i)->state != CONN_UP) ep_open[endpoint_of(w, conn_at(w, i))] = true;
     for (int e = 0; e < 3; e++) ADD(ep_metric[e], ep_max[e], "s", LO);
     ADD("privatelink_outage_s", st->privatelink_s, "s", NO);
+    censor_metrics(w, out, end, ep_open);
     ADD("connections_dropped_by_migration", st->dropped, "count", LO);
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
+    if (!isnan(t3) && isinf(st->fluid_p3))
+        OOM_CHECK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
     if (isnan(t4))
         OOM_CHECK(sim_strs_add(&out->warnings,
                                "the conversion did not reach phase 4 within the run (%s at the end)",

@@ -692,6 +692,8 @@ void mq_rocketmq_metrics(mq_world *w, mq_result *out)
     ADD("duplicates_offset_rollback", w->dup_by_cause[DUP_OFFSET_ROLLBACK], "msgs", LO);
     ADD("duplicates_redelivery", w->dup_by_cause[DUP_REDELIVERY], "msgs", LO);
     ADD("http_disruption_max_s", rt->http_max, "s", LO);
+    if (!mq_rocketmq_has_http(s)) /* no HTTP client: nothing to measure */
+        sim_metrics_censor(&out->metrics, "http_disruption_max_s", SIM_NOT_APPLICABLE, NAN);
     ADD("lost_during_http_disruption", lost[LOST_HTTP], "msgs", LO);
     ADD("lost_internet_off", lost[LOST_INTERNET], "msgs", LO);
     ADD("lost_during_restart", lost[LOST_RESTART], "msgs", LO);

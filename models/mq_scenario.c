@@ -4,9 +4,12 @@
 #include "models/mq_scenario.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_budget.h"
+#include "models/mq_estimate.h"
 #include "models/mq_rocketmq.h"
 
 #include "sim/sim_dist.h"
+#include "sim/sim_mem.h"
+#include <string.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,12 +29,47 @@ double mq_scenario_peak_rate(const mq_scenario *s)
 double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s)
 {
     double mu = 0;
+    for (size_t i = 0; i < s->nconsumers; i++)
+        mu += s->consumers[i].count * mq_est_group_rate(&s->consumers[i], s->run.rtt_s, overhead_s).rate;
+    return mu;
+}
+
+double mq_scenario_channel_cycle(const mq_scenario *s, double overhead_s)
+{
+    double cycle = 0;
     for (size_t i = 0; i < s->nconsumers; i++) {
         const mq_consumer_group *g = &s->consumers[i];
-        double t = sim_dist_mean(&g->processing) + overhead_s;
-        mu += g->count * fmin(g->concurrency / t, g->prefetch / (s->run.rtt_s + t));
+        cycle = fmax(cycle, g->prefetch / mq_est_group_rate(g, s->run.rtt_s, overhead_s).rate);
     }
-    return mu;
+    return cycle;
+}
+
+static void free_defaults(mq_scenario *s)
+{
+    for (size_t i = 0; i < s->ndefaults; i++) {
+        free(s->defaults[i].key);
+        free(s->defaults[i].value);
+        free(s->defaults[i].source);
+    }
+    free(s->defaults);
+    s->defaults = NULL;
+    s->ndefaults = s->defaults_cap = 0;
+}
+
+int mq_scenario_add_default(mq_scenario *s, const char *key, const char *value,
+                            const char *source)
+{
+    if (sim_grow((void **)&s->defaults, &s->defaults_cap, s->ndefaults + 1, sizeof *s->defaults))
+        return -1;
+    mq_default d = {strdup(key), strdup(value), strdup(source)};
+    if (!d.key || !d.value || !d.source) {
+        free(d.key);
+        free(d.value);
+        free(d.source);
+        return -1;
+    }
+    s->defaults[s->ndefaults++] = d;
+    return 0;
 }
 
 void mq_scenario_free(mq_scenario *s)
@@ -54,6 +92,7 @@ void mq_scenario_free(mq_scenario *s)
         free(s->events[i].label);
     }
     mq_budget_free(s->budget);
+    free_defaults(s);
     mq_rocketmq_change_free(s->rocketmq_change);
     mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
     sim_strs_free(&s->warnings);
@@ -84,6 +123,7 @@ void mq_scenario_strip_change(mq_scenario *s)
     mq_rocketmq_change_to_baseline(s->rocketmq_change);
     mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
     s->rabbitmq_conversion = NULL;
+    free_defaults(s);
 }
 
 bool mq_scenario_has_change(const mq_scenario *s)

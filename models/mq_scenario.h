@@ -79,10 +79,16 @@ typedef struct mq_cluster {
     char *name;
 } mq_cluster;
 
+/* RabbitMQ queue type. Only classic queues are modelled; the others are
+** recorded (a captured scenario keeps what the broker reported) and
+** simulated as classic, with a warning. */
+typedef enum mq_qtype { MQ_QTYPE_CLASSIC, MQ_QTYPE_QUORUM, MQ_QTYPE_STREAM } mq_qtype;
+
 typedef struct mq_queue {
     mq_loc loc;
     char *name;
     int broker;           /* index into mq_scenario.brokers */
+    mq_qtype type;
 } mq_queue;
 
 /* Piecewise-constant rate: steps[i].rate applies from steps[i].at_s until the
@@ -231,6 +237,13 @@ struct mq_rabbitmq_conversion;
 /* Risk budget lines (issue 6): metric OP limit. */
 struct mq_budget;
 
+/* A default of a change block that the scenario relied on (the key was
+** absent): its key path, the value used (as text), and where the value
+** comes from ("assumption: ..." or a seed / model-reference source). */
+typedef struct mq_default {
+    char *key, *value, *source;
+} mq_default;
+
 typedef struct mq_scenario {
     char *path;           /* the file it came from */
     char *name;
@@ -248,12 +261,20 @@ typedef struct mq_scenario {
     struct mq_rocketmq_change *rocketmq_change;
     struct mq_rabbitmq_conversion *rabbitmq_conversion;
     struct mq_budget *budget;
+    /* Change-block defaults relied on, in key order of the block (owned). */
+    size_t ndefaults, defaults_cap;
+    mq_default *defaults;
     /* Warnings found while loading and checking rules (exit 0, printed by
     ** `check` and carried into the run's summary). */
     sim_strs warnings;
 } mq_scenario;
 
 void mq_scenario_free(mq_scenario *s);
+
+/* Record that the change block's `key` was absent and `value` (text) was
+** used, with its source. Strings are copied. 0, or -1 on out-of-memory. */
+int mq_scenario_add_default(mq_scenario *s, const char *key, const char *value,
+                            const char *source);
 
 /* The paired baseline of a change (issue 6): remove everything that makes
 ** the scenario a change - the timed events, the RocketMQ spec change and the
@@ -269,10 +290,15 @@ bool mq_scenario_has_change(const mq_scenario *s);
 /* Figures of the workload shared by the model, its rules and the load
 ** tester, so that they agree by construction:
 ** the offered peak, msg/s: every producer group at its highest step;
-** the consumers' capacity mu, msg/s: per client min(concurrency / t,
-** prefetch / (rtt + t)) with t = mean processing time + overhead_s (0 for
-** the model; the load tester adds its measured client cost). */
+** the consumers' capacity mu, msg/s: every client of every group, each at
+** its channel's saturated throughput (mq_estimate.h) with overhead_s added
+** to each processing time (0 for the model; the load tester adds its
+** measured client cost). */
 double mq_scenario_peak_rate(const mq_scenario *s);
 double mq_scenario_consume_capacity(const mq_scenario *s, double overhead_s);
+/* The longest stay of a delivery in a full consumer channel, p / X (Little),
+** over the groups: how long after the last take the last delivery taken is
+** processed. */
+double mq_scenario_channel_cycle(const mq_scenario *s, double overhead_s);
 
 #endif

@@ -166,6 +166,8 @@ static void drop_settle(mq_world *w, uint32_t msg, uint8_t fate, uint64_t *cause
     if (m->copies == 0 && m->fate == FATE_PENDING) {
         m->fate = fate;
         (*cause_count)++;
+        double end = w->s->run.duration_s; /* never delivered: delayed to the end */
+        if (m->measured && m->intended <= end) sim_hist_add(w->undelivered, end - m->intended);
     }
     msg_release_if_done(w, msg);
 }

@@ -11,6 +11,7 @@
 #ifndef MQ_WORLD_H
 #define MQ_WORLD_H
 
+#include "models/mq_estimate.h"
 #include "models/mq_model.h"
 #include "models/mq_ring.h"
 #include "sim/sim_rng.h"
@@ -69,7 +70,9 @@ typedef struct mq_ent {
     uint32_t msg;
     uint8_t redelivered; /* queues/consumers: a redelivery; producers: a
                             republish of a copy the broker already has */
-    uint8_t attempts;    /* producers: failed send attempts so far */
+    uint8_t attempts;    /* producers: failed send attempts so far;
+                            consumers: 1 = processed and acked into a silent
+                            link (the ack lands if the link comes back) */
     uint8_t from_twin;   /* consumers: taken from the twin of the group's
                             queue (a migration's destination), whose unacked
                             count it holds until its ack */
@@ -129,6 +132,7 @@ typedef struct mq_conn {
     const mq_reconnect *cfg;
     gsl_rng *rng;       /* reconnect jitter stream */
     sim_handle timer;   /* detection, backoff or app-restart timer */
+    double timer_at;    /* when that timer fires (when pending) */
     double down_since;  /* start of the current cut-off window */
     uint8_t cluster;    /* 0 = the scenario's cluster; 1 = a migration's
                            destination (set by world.conn_route) */
@@ -151,9 +155,12 @@ typedef struct mq_producer {
     uint32_t id;        /* index into world.producers */
     mq_ring buffer;     /* sends waiting for the connection */
     mq_ring retry;      /* failed sends waiting to be retried, by due time */
-    mq_ring unsent;     /* confirmed sends made into a silent link: they hold
-                           the producer's copy and are republished at the drop */
+    mq_ring unsent;     /* sends made into a silent link: they hold the
+                           producer's copy; stored if the link comes back,
+                           republished (confirms) or lost at the drop */
     sim_handle retry_timer;
+    bool confirm_times_out; /* the application's wait for a confirm has a
+                               timeout (profile: mq_profile.confirm_wait_times_out) */
     double retry_due;   /* when retry_timer fires */
 } mq_producer;
 
@@ -185,6 +192,8 @@ typedef struct mq_consumer {
     int busy;           /* slots processing (incl. orphans) */
     int unacked;        /* buffer + non-orphan busy slots */
     bool waiting;       /* registered as wanting messages */
+    bool buffer_on_close; /* deliveries read before a server-side close are
+                             still processed (profile: process_buffer_on_close) */
     uint32_t starts;    /* slot starts so far (mq_slot.seq) */
     double *stash;      /* processing times drawn for starts that were undone,
                            next first: the next starts use them (<= concurrency) */
@@ -262,6 +271,9 @@ typedef struct mq_world {
     sim_hist *delay;            /* first-consumption delay, whole run, up to the
                                    last sample (delay_iv holds the rest) */
     sim_hist *delay_iv;         /* the same, current sample interval */
+    sim_hist *undelivered;      /* measured messages lost or expired: run
+                                   end - intended send time; the messages
+                                   still pending join it at the end */
     sim_welford delay_w;
     sim_twavg backlog_tw;       /* ready copies, from warm-up on */
     sim_twavg insys_tw;         /* ready + unacked, from warm-up on */
@@ -269,7 +281,10 @@ typedef struct mq_world {
     double drain_done_at;       /* first time ready hit 0 after drain_from */
     uint64_t backlog_at_drain_from;
     int drain_armed;
+    mq_est_drain drain_est;     /* the fluid estimate taken at drain_from */
     uint64_t iv_published, iv_consumed, iv_duplicates;
+    uint64_t throttled_at_sample; /* w->throttled at the last sample */
+    double *sample_row;           /* one timeseries row (series->ncols) */
     sim_series *series;
     sim_bands *bands;
     int active_events;          /* scenario events currently in effect */
@@ -358,6 +373,11 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
 void mq_client_on_up(mq_world *w, mq_conn *c);
 void mq_client_on_down(mq_world *w, mq_conn *c);
 void mq_client_on_silent(mq_world *w, mq_conn *c);
+/* The silence ends before the client noticed: the same connection carries
+** on (no reconnect); the cut-off window is the silence. No-op unless c is
+** still DETECTING. */
+void mq_conn_resume(mq_world *w, mq_conn *c);
+void mq_client_on_resume(mq_world *w, mq_conn *c);
 void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 
 /* mq_producer.c */
@@ -377,6 +397,8 @@ void mq_producers_source(mq_world *w);
 void mq_producer_start(mq_world *w, mq_producer *p);
 void mq_producer_up(mq_world *w, mq_producer *p);
 void mq_producer_down(mq_world *w, mq_producer *p);
+/* The silent link came back after silence_s: what was sent into it lands. */
+void mq_producer_resume(mq_world *w, mq_producer *p, double silence_s);
 /* RocketMQ SDK back-off before retry number attempt + 1 of a throttled
 ** send (attempt = retries used so far), s. */
 double mq_producer_throttle_backoff(int attempt);
@@ -388,6 +410,8 @@ void mq_producer_each_held(mq_producer *p, mq_held_fn fn, void *ud);
 void mq_producers_each_unconfirmed(mq_world *w, mq_held_fn fn, void *ud);
 /* Stored sends of p whose confirm is still outstanding now. */
 uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p);
+/* Retry window of a disconnected producer's sends (mq_producer.c). */
+double mq_producer_retry_span(const mq_world *w, const mq_producer_group *g);
 
 /* mq_consumer.c */
 /* The end-of-processing event's argument: the slot, and the message (a
@@ -405,6 +429,8 @@ void mq_consumer_up(mq_world *w, mq_consumer *c);
 void mq_consumer_down(mq_world *w, mq_consumer *c);
 /* The link went silent (not yet detected): deliveries in transit never arrive. */
 void mq_consumer_silent(mq_world *w, mq_consumer *c);
+/* The silent link came back: acks sent into it land, processing goes on. */
+void mq_consumer_resume(mq_world *w, mq_consumer *c);
 /* The queue has a message for a waiting consumer. */
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
 /* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */
@@ -412,6 +438,9 @@ void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud);
 
 /* mq_events.c: the scenario's timed events */
 void mq_events_schedule(mq_world *w);
+/* End of the next scheduled app_restart that reconnects c (at or after now);
+** INFINITY if none (mq_estimate.c counts the consumers that come back). */
+double mq_events_restart_back(const mq_world *w, const mq_conn *c, double now);
 
 /* Group reference -> index into broker_rt.blocked_until. */
 static inline size_t mq_group_slot(const mq_scenario *s, bool consumer, int g)

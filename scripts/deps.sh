@@ -9,7 +9,11 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libgsl-dev libcsv-dev libplot-dev plotutils \
-libcmocka-dev libyaml-dev libcyaml-dev libjansson-dev rabbitmq-server librabbitmq-dev libopenmpi-dev openmpi-bin chromium"
+libcmocka-dev libyaml-dev libcyaml-dev libjansson-dev rabbitmq-server librabbitmq-dev libcurl4-openssl-dev libopenmpi-dev openmpi-bin chromium \
+default-jdk-headless librabbitmq-client-java libslf4j-java python3-pika golang-go golang-github-rabbitmq-amqp091-go-dev"
+# The last six are the real client libraries `mqsim load --clients real` drives
+# (load/clients/): the RabbitMQ Java client with a JDK, pika for
+# /usr/bin/python3, Go with the amqp091-go source tree.
 
 missing=""
 for p in $PACKAGES; do

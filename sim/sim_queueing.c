@@ -1,5 +1,5 @@
 /*
-** sim_queueing.c - closed forms of M/M/c, M/D/1 and fluid drain
+** sim_queueing.c - closed forms of M/M/c and M/D/1
 ** (see sim_queueing.h). Erlang C is computed through the Erlang B recursion
 ** B(k) = a B(k-1) / (k + a B(k-1)), which never forms a^c or c! and so stays
 ** accurate for large c.
@@ -30,10 +30,4 @@ double sim_md1_sojourn(double lambda, double mu)
     if (!(lambda >= 0) || !(mu > 0) || lambda >= mu) return NAN;
     double rho = lambda / mu;
     return rho / (2.0 * mu * (1.0 - rho)) + 1.0 / mu;
-}
-
-double sim_fluid_drain(double backlog, double lambda, double mu)
-{
-    if (!(backlog >= 0) || !(mu > lambda)) return NAN;
-    return backlog / (mu - lambda);
 }

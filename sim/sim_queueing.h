@@ -8,7 +8,6 @@
 **   M/M/c   Erlang C: P(wait) = C(c, a), a = lambda/mu,
 **           Wq = C/(c mu - lambda),         W = Wq + 1/mu
 **   M/D/1   Pollaczek-Khinchine: Wq = rho/(2 mu (1 - rho)), W = Wq + 1/mu
-**   drain   T = B/(mu - lambda)             (fluid backlog drain)
 ** L = lambda W for all of them (Little's law).
 */
 #ifndef SIM_QUEUEING_H
@@ -19,7 +18,5 @@ double sim_erlang_c(int c, double lambda, double mu);
 /* Mean time in system (wait + service). */
 double sim_mmc_sojourn(int c, double lambda, double mu);
 double sim_md1_sojourn(double lambda, double mu);
-/* Fluid drain time of a backlog B with arrivals lambda and service mu. */
-double sim_fluid_drain(double backlog, double lambda, double mu);
 
 #endif

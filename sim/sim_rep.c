@@ -15,6 +15,9 @@ struct sim_rep {
     sim_welford *w;      /* one per proto row */
     uint64_t *nonfinite; /* replications where the row was NAN/INF/missing */
     bool *other;         /* some non-finite value was not +INFINITY */
+    sim_status *status;  /* the highest status any replication had */
+    double *lb;          /* sum over replications of the value, or of the
+                            lower bound where censored (NAN: none known) */
     uint64_t count;
 };
 
@@ -30,6 +33,8 @@ void sim_rep_free(sim_rep *r)
     free(r->w);
     free(r->nonfinite);
     free(r->other);
+    free(r->status);
+    free(r->lb);
     free(r);
 }
 
@@ -39,15 +44,23 @@ static int init_from(sim_rep *r, const sim_metrics *m)
     r->w = calloc(n, sizeof *r->w);
     r->nonfinite = calloc(n, sizeof *r->nonfinite);
     r->other = calloc(n, sizeof *r->other);
-    if (!r->w || !r->nonfinite || !r->other) return -1;
+    r->status = calloc(n, sizeof *r->status);
+    r->lb = calloc(n, sizeof *r->lb);
+    if (!r->w || !r->nonfinite || !r->other || !r->status || !r->lb) return -1;
     for (size_t i = 0; i < m->n; i++)
         if (sim_metrics_add(&r->proto, m->v[i].name, 0, m->v[i].unit, m->v[i].better))
             return -1;
     return 0;
 }
 
-static void add_value(sim_rep *r, size_t i, bool present, double v)
+/* One replication's row i: value v (NAN when not measured), its status
+** and lower bound. */
+static void add_value(sim_rep *r, size_t i, bool present, double v, sim_status st,
+                      double bound)
 {
+    if (!present) st = SIM_NOT_APPLICABLE;
+    if (st > r->status[i]) r->status[i] = st;
+    r->lb[i] += st == SIM_MEASURED ? v : bound;
     if (present && isfinite(v)) {
         sim_welford_add(&r->w[i], v);
         return;
@@ -63,9 +76,13 @@ static int ensure_init(sim_rep *r, const sim_metrics *m)
         free(r->w);
         free(r->nonfinite);
         free(r->other);
+        free(r->status);
+        free(r->lb);
         r->w = NULL;
         r->nonfinite = NULL;
         r->other = NULL;
+        r->status = NULL;
+        r->lb = NULL;
         sim_metrics_free(&r->proto);
         return -1;
     }
@@ -77,7 +94,8 @@ int sim_rep_add(sim_rep *r, const sim_metrics *m)
     if (ensure_init(r, m)) return -1;
     for (size_t i = 0; i < r->proto.n; i++) {
         const sim_metric *x = sim_metrics_find(m, r->proto.v[i].name);
-        add_value(r, i, x != NULL, x ? x->value : NAN);
+        add_value(r, i, x != NULL, x ? x->value : NAN, x ? x->status : SIM_MEASURED,
+                  x ? x->bound : NAN);
     }
     r->count++;
     return 0;
@@ -102,7 +120,12 @@ int sim_rep_add_delta(sim_rep *r, const sim_metrics *a, const sim_metrics *b)
         const sim_metric *x = sim_metrics_find(a, r->proto.v[i].name);
         const sim_metric *y = sim_metrics_find(b, r->proto.v[i].name);
         bool present = x && y;
-        add_value(r, i, present, present ? x->value - y->value : NAN);
+        sim_status st = present ? (x->status > y->status ? x->status : y->status) : SIM_MEASURED;
+        /* a censored change over a measured baseline: change - baseline is
+        ** at least bound - baseline; anything else censored bounds nothing */
+        double lb = present && x->status >= SIM_CENSORED_AT_END && y->status == SIM_MEASURED
+                        ? x->bound - y->value : NAN;
+        add_value(r, i, present, present ? x->value - y->value : NAN, st, lb);
     }
     r->count++;
     return 0;
@@ -133,6 +156,14 @@ int sim_rep_result(const sim_rep *r, sim_metrics *out)
         const sim_metric *p = &r->proto.v[i];
         const sim_welford *w = &r->w[i];
         double value, lo = NAN, hi = NAN;
+        if (r->status[i] != SIM_MEASURED) {
+            double bound = r->status[i] == SIM_NOT_APPLICABLE ? NAN : r->lb[i] / (double)r->count;
+            if (sim_metrics_add_censored(out, p->name, bound, p->unit, p->better, r->status[i])) {
+                sim_metrics_free(out);
+                return -1;
+            }
+            continue;
+        }
         if (r->nonfinite[i] > 0) {
             value = (r->nonfinite[i] == r->count && !r->other[i]) ? INFINITY : NAN;
         } else {

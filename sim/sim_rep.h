@@ -16,6 +16,12 @@
 **     +INFINITY and nothing else is known, NAN otherwise, with no CI. The
 **     number of such replications is kept (sim_rep_nonfinite) so reports can
 **     say "did not drain in 3 of 10 replications";
+**   - a metric censored (sim_status) in any replication is censored in the
+**     aggregate, with the highest status seen and the mean over the
+**     replications of the value, or of the lower bound where censored, as
+**     its bound (a lower bound on the mean); no CI. A paired delta is
+**     censored when either side is, bounded only when the change side is
+**     censored and the baseline measured;
 **   - with one replication the value is that replication's and the CI is
 **     NAN (no interval), as everywhere in sim_table.h.
 ** Cost: O(metrics) per add with a name lookup per metric (linear, tables

@@ -52,9 +52,55 @@ int sim_metrics_add(sim_metrics *m, const char *name, double value,
     if (sim_grow((void **)&m->v, &m->cap, m->n + 1, sizeof *m->v)) return -1;
     char *n = strdup(name), *u = strdup(unit ? unit : "");
     if (!n || !u) { free(n); free(u); return -1; }
-    m->v[m->n++] = (sim_metric){n, value, NAN, NAN, u, better};
+    m->v[m->n++] = (sim_metric){n, value, NAN, NAN, u, better, SIM_MEASURED, NAN};
     m->idx[slot_of(m, name)] = m->n;
     return 0;
+}
+
+int sim_metrics_add_censored(sim_metrics *m, const char *name, double bound,
+                             const char *unit, sim_better better, sim_status status)
+{
+    if (sim_metrics_add(m, name, NAN, unit, better)) return -1;
+    m->v[m->n - 1].status = status;
+    m->v[m->n - 1].bound = status == SIM_MEASURED ? NAN : bound;
+    return 0;
+}
+
+int sim_metrics_add_copy(sim_metrics *m, const sim_metric *x, const char *name)
+{
+    if (sim_metrics_add(m, name ? name : x->name, x->value, x->unit, x->better)) return -1;
+    sim_metric *y = &m->v[m->n - 1];
+    y->ci_lo = x->ci_lo;
+    y->ci_hi = x->ci_hi;
+    y->status = x->status;
+    y->bound = x->bound;
+    return 0;
+}
+
+void sim_metrics_censor(sim_metrics *m, const char *name, sim_status st, double bound)
+{
+    sim_metric *x = sim_metrics_find(m, name);
+    SIM_ASSERTF(x != NULL, "censoring unknown metric '%s'", name);
+    if (st == SIM_MEASURED) return;
+    x->value = NAN;
+    x->ci_lo = x->ci_hi = NAN;
+    x->status = st;
+    x->bound = bound;
+}
+
+static const char *const status_names[] = {"measured", "not_applicable", "censored_at_end",
+                                           "not_reached"};
+
+const char *sim_status_str(sim_status s)
+{
+    return (unsigned)s < sizeof status_names / sizeof *status_names ? status_names[s] : "?";
+}
+
+int sim_status_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+        if (!strcmp(s, status_names[i])) return (int)i;
+    return -1;
 }
 
 sim_metric *sim_metrics_find(const sim_metrics *m, const char *name)

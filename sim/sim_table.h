@@ -25,12 +25,34 @@ typedef enum sim_better {
     SIM_BETTER_HIGHER = 1
 } sim_better;
 
+/* Whether a metric's value was measured. A metric whose event did not
+** happen within the run is censored: its value is NAN and `bound` holds what
+** the run does show, a lower bound on the true value (NAN when the run shows
+** nothing). Writers print the status beside the value so that a bound never
+** reads as a measurement. The order is by severity: aggregating tables keeps
+** the highest status any replication had. */
+typedef enum sim_status {
+    SIM_MEASURED = 0,
+    SIM_NOT_APPLICABLE,  /* nothing to measure (no client of that kind) */
+    SIM_CENSORED_AT_END, /* still going on when the run ended (a client never
+                            reconnected): true value >= bound */
+    SIM_NOT_REACHED      /* the end point was never reached (a backlog never
+                            drained, a phase never began): true value >= bound */
+} sim_status;
+
+/* "measured", "not_applicable", "censored_at_end", "not_reached". */
+const char *sim_status_str(sim_status s);
+/* The status named s; -1 when s names none. */
+int sim_status_parse(const char *s);
+
 typedef struct sim_metric {
     char *name;
-    double value;
+    double value;        /* NAN unless status is SIM_MEASURED */
     double ci_lo, ci_hi; /* NAN when there is no interval (one replication) */
     char *unit;          /* "s", "msgs", "ratio", "CNY", ... ("" if none) */
     sim_better better;
+    sim_status status;
+    double bound;        /* lower bound when censored, else NAN */
 } sim_metric;
 
 /* v holds the metrics in insertion order; idx is an open-addressing hash
@@ -49,6 +71,16 @@ typedef struct sim_metrics {
 ** violation (metrics are keyed by name). */
 int sim_metrics_add(sim_metrics *m, const char *name, double value,
                     const char *unit, sim_better better);
+/* Append a metric that was not measured: value NAN, the given status and
+** lower bound (NAN for none). */
+int sim_metrics_add_censored(sim_metrics *m, const char *name, double bound,
+                             const char *unit, sim_better better, sim_status status);
+/* Append a copy of x (value, CI, unit, better, status, bound) under `name`
+** (x->name when NULL). */
+int sim_metrics_add_copy(sim_metrics *m, const sim_metric *x, const char *name);
+/* Mark the metric `name` (which must exist) as not measured: value NAN,
+** status st, lower bound `bound` (NAN for none; ignored for measured). */
+void sim_metrics_censor(sim_metrics *m, const char *name, sim_status st, double bound);
 /* Find by name; NULL if absent. The pointer is valid until the next add. */
 sim_metric *sim_metrics_find(const sim_metrics *m, const char *name);
 void sim_metrics_free(sim_metrics *m);

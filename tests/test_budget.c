@@ -109,6 +109,48 @@ static void test_eval_ci_bound(void **state)
     sim_metrics_free(&m);
 }
 
+/* A censored metric is decided by its lower bound where the bound alone
+** decides, and fails as undecided where it cannot. */
+static void test_eval_censored(void **state)
+{
+    (void)state;
+    sim_metrics m = {0};
+    /* a client never came back: cut off >= 40 min when the run ended */
+    assert_int_equal(sim_metrics_add_censored(&m, "disruption_max_s", 2400, "s",
+                                              SIM_BETTER_LOWER, SIM_CENSORED_AT_END), 0);
+    assert_int_equal(sim_metrics_add_censored(&m, "phase4_start_s", 1200, "s",
+                                              SIM_BETTER_NONE, SIM_NOT_REACHED), 0);
+    assert_int_equal(sim_metrics_add_censored(&m, "disruption_public_max_s", NAN, "s",
+                                              SIM_BETTER_LOWER, SIM_NOT_APPLICABLE), 0);
+    mq_budget *b = mq_budget_new();
+    sim_err e;
+    const char *lines[] = {"disruption_max_s <= 5m", "disruption_max_s <= 2h",
+                           "phase4_start_s >= 10m", "phase4_start_s >= 1h",
+                           "disruption_public_max_s <= 1m", "disruption_max_s < 40m"};
+    enum { N = sizeof lines / sizeof *lines };
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(mq_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
+    mq_budget_verdict v[N];
+    assert_int_equal(mq_budget_eval(b, &m, v), 5);
+    assert_false(v[0].pass);
+    assert_int_equal(v[0].why, MQ_WHY_BOUND_BEYOND);
+    assert_int_equal(v[0].status, SIM_CENSORED_AT_END);
+    assert_near(v[0].bound, 2400, 0);
+    assert_false(v[1].pass); /* >= 40 min may or may not be <= 2 h */
+    assert_int_equal(v[1].why, MQ_WHY_UNDECIDED);
+    assert_true(v[2].pass);  /* >= 20 min is >= 10 min for certain */
+    assert_int_equal(v[2].why, MQ_WHY_BOUND_WITHIN);
+    assert_false(v[3].pass);
+    assert_int_equal(v[3].why, MQ_WHY_UNDECIDED);
+    assert_false(v[4].pass);
+    assert_int_equal(v[4].why, MQ_WHY_MISSING);
+    assert_int_equal(v[4].status, SIM_NOT_APPLICABLE);
+    assert_false(v[5].pass); /* >= 40 min is not < 40 min */
+    assert_int_equal(v[5].why, MQ_WHY_BOUND_BEYOND);
+    mq_budget_free(b);
+    sim_metrics_free(&m);
+}
+
 static void test_names_from_model(void **state)
 {
     (void)state;
@@ -159,11 +201,30 @@ static void test_run_exit_3(void **state)
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    assert_non_null(strstr(buf, "line,metric,value,ci95_low,ci95_high,limit,verdict\n"));
+    assert_non_null(strstr(buf, "line,metric,value,ci95_low,ci95_high,limit,verdict,status,"
+                                "lower_bound,why\n"));
     assert_non_null(strstr(buf, "\"lost == 0\",\"lost\","));
-    assert_non_null(strstr(buf, ",0,fail\n"));
-    assert_non_null(strstr(buf, ",120,pass\n"));
+    assert_non_null(strstr(buf, ",0,fail,measured,,\"the 95% CI reaches past the limit\"\n"));
+    assert_non_null(strstr(buf, ",120,pass,measured,,"));
     assert_int_equal(sh("grep -q '\"verdict\": \"fail\"' build/test-budget/f/summary.json"), 0);
+    /* the same verdict for CI: one JUnit test case and one JSON case per line */
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/fail.yaml --out build/test-budget/f "
+             "--junit build/test-budget/j.xml --json build/test-budget/v.json >/dev/null 2>&1",
+             mqsim());
+    assert_int_equal(sh(cmd), 3);
+    assert_int_equal(sh("grep -q '<testsuite name=\"mqsim.budget\" tests=\"2\" failures=\"1\"' "
+                        "build/test-budget/j.xml && grep -q '<testcase classname=\"mqsim.budget\" "
+                        "name=\"lost == 0\">' build/test-budget/j.xml && grep -q '<failure "
+                        "message=\"lost ' build/test-budget/j.xml"), 0);
+    assert_int_equal(sh("grep -q '\"verdict\": \"fail\"' build/test-budget/v.json && "
+                        "grep -q '\"failed\": 1' build/test-budget/v.json && "
+                        "grep -q '\"total\": 2' build/test-budget/v.json"), 0);
+    /* command-line help: a typo gets a suggestion, a missing file says so */
+    snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/fail.yaml --replicatons 2 2>&1 | "
+             "grep -q \"did you mean '--replications'\"", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' run 2>&1 | grep -q 'no scenario file given'", mqsim());
+    assert_int_equal(sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "'%s' run build/test-budget/pass.yaml --out build/test-budget/p "
              ">/dev/null 2>&1", mqsim());
     assert_int_equal(sh(cmd), 0);
@@ -175,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_eval_ci_bound),
+        cmocka_unit_test(test_eval_censored),
         cmocka_unit_test(test_names_from_model),
         cmocka_unit_test(test_run_exit_3),
     };

@@ -32,7 +32,7 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    if (tmpdir_make(dir, sizeof dir, "hostile")) return -1;
+    if (scratch_make(dir, sizeof dir, "hostile")) return -1;
     char cmd[512];
     snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --out %s/run >/dev/null 2>&1",
              getenv("MQSIM"), dir);
@@ -42,7 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return tmpdir_remove(dir);
+    return scratch_remove(dir);
 }
 
 /* Run `mqsim ARGS` (timeout 20 s) with stderr to dir/err; its exit status. */

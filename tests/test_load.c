@@ -72,35 +72,7 @@ static char scratch[64];
 
 static const char *tmp_path(const char *name)
 {
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", scratch, name);
-    return buf[k];
-}
-
-static const char *mqsim(void)
-{
-    const char *m = getenv("MQSIM");
-    return m ? m : "./mqsim";
-}
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static char *slurp(const char *path)
-{
-    static char buf[65536];
-    FILE *f = fopen(path, "r");
-    if (!f) return strcpy(buf, "");
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    return path_in(scratch, name);
 }
 
 /* ---- URL and loopback ---------------------------------------------------- */
@@ -161,11 +133,11 @@ static void test_cli_refuses_remote(void **state)
     (void)state;
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s load scenarios/validation/steady.yaml --broker "
-             "amqp://192.0.2.10:5672 > %s 2>&1", mqsim(), tmp_path("remote.txt"));
-    double t0 = mono();
+             "amqp://192.0.2.10:5672 > %s 2>&1", mqsim_bin(), tmp_path("remote.txt"));
+    double t0 = mono_s();
     assert_int_equal(sh(cmd), 2);
-    assert_true(mono() - t0 < 5); /* refused before any connection */
-    assert_non_null(strstr(slurp(tmp_path("remote.txt")), "refusing broker host '192.0.2.10'"));
+    assert_true(mono_s() - t0 < 5); /* refused before any connection */
+    assert_non_null(strstr(slurp_text(tmp_path("remote.txt")), "refusing broker host '192.0.2.10'"));
 }
 
 static void test_scenario_limits(void **state)
@@ -204,8 +176,8 @@ static void *fake_main(void *arg)
     fake *f = arg;
     int conns[16];
     int n = 0;
-    double end = mono() + 60; /* bounded whatever happens */
-    while (!f->stop && mono() < end && n < 16) {
+    double end = mono_s() + 60; /* bounded whatever happens */
+    while (!f->stop && mono_s() < end && n < 16) {
         struct pollfd p = {.fd = f->fd, .events = POLLIN};
         if (poll(&p, 1, 100) <= 0) continue;
         int c = accept(f->fd, NULL, NULL);
@@ -248,12 +220,12 @@ static void expect_exit2(int port, const char *msg, double max_s)
 {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s load scenarios/validation/steady.yaml --broker "
-             "amqp://127.0.0.1:%d --out %s > %s 2>&1", mqsim(), port, tmp_path("none"),
+             "amqp://127.0.0.1:%d --out %s > %s 2>&1", mqsim_bin(), port, tmp_path("none"),
              tmp_path("err.txt"));
-    double t0 = mono();
+    double t0 = mono_s();
     int rc = sh(cmd);
-    double took = mono() - t0;
-    const char *out = slurp(tmp_path("err.txt"));
+    double took = mono_s() - t0;
+    const char *out = slurp_text(tmp_path("err.txt"));
     if (rc != 2 || !strstr(out, msg) || took > max_s)
         fail_msg("exit %d after %.1f s (want 2 within %.0f s, message '%s'): %s", rc, took,
                  max_s, msg, out);
@@ -305,10 +277,10 @@ static void test_private_broker(void **state)
     char url[128];
     snprintf(url, sizeof url, "amqp://guest:wrong@127.0.0.1:%d", b.amqp_port);
     assert_int_equal(lt_check_target(url, false, &u, &e), 0);
-    double t0 = mono();
+    double t0 = mono_s();
     amqp_connection_state_t c = lt_connect(&u, 3, "mqsim/test", &e);
     assert_null(c);
-    assert_true(mono() - t0 < 10);
+    assert_true(mono_s() - t0 < 10);
     assert_non_null(strstr(e.msg, "login"));
     snprintf(url, sizeof url, "amqp://127.0.0.1:%d", b.amqp_port);
     assert_int_equal(lt_check_target(url, false, &u, &e), 0);
@@ -359,19 +331,19 @@ static void sim_and_read(const char *dir, const char *name, sim_metrics *sm, sim
     snprintf(path, sizeof path, "%s/%s-real/summary.csv", dir, name);
     if (out_read_summary_csv(path, rl, &e)) fail_msg("%s", e.msg);
     snprintf(path, sizeof path, "%s/%s-real/summary.json", dir, name);
-    assert_non_null(strstr(slurp(path), "\"mode\": \"real\""));
+    assert_non_null(strstr(slurp_text(path), "\"mode\": \"real\""));
     double o = overhead ? metric(rl, "consumer_overhead_s") : 0;
     o = o > 0 ? o : 0; /* NAN: fewer than 100 back-to-back services */
     if (overhead) *overhead = o;
     if (!overhead)
         snprintf(cmd, sizeof cmd, "%s run scenarios/validation/%s.yaml --out %s/%s-sim > /dev/null",
-                 mqsim(), name, dir, name);
+                 mqsim_bin(), name, dir, name);
     else snprintf(cmd, sizeof cmd,
              "sed 's|processing: { dist: exponential, mean: 10ms }|"
              "processing: { dist: exponential, mean: %.6fs }|' scenarios/validation/%s.yaml "
              "> %s/%s-sim.yaml && grep -q 'mean: %.6fs' %s/%s-sim.yaml && "
              "%s run %s/%s-sim.yaml --out %s/%s-sim > /dev/null",
-             0.010 + o, name, dir, name, 0.010 + o, dir, name, mqsim(), dir, name, dir, name);
+             0.010 + o, name, dir, name, 0.010 + o, dir, name, mqsim_bin(), dir, name, dir, name);
     assert_int_equal(sh(cmd), 0);
     snprintf(path, sizeof path, "%s/%s-sim/summary.csv", dir, name);
     if (out_read_summary_csv(path, sm, &e)) fail_msg("%s", e.msg);
@@ -387,18 +359,18 @@ static void test_sim_vs_real(void **state)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n,
                       "(%s load scenarios/validation/%s.yaml --start-broker --out %s/%s-real "
                       "> %s/%s-real.log 2>&1; echo $? > %s/%s.rc); ",
-                      mqsim(), scen[i], tmpl, scen[i], tmpl, scen[i], tmpl, scen[i]);
+                      mqsim_bin(), scen[i], tmpl, scen[i], tmpl, scen[i], tmpl, scen[i]);
     snprintf(cmd + n, sizeof cmd - (size_t)n, "true");
-    double t0 = mono();
+    double t0 = mono_s();
     assert_int_equal(sh(cmd), 0);
-    double real_s = mono() - t0;
+    double real_s = mono_s() - t0;
     print_message("# three real runs, one after the other, took %.1f s\n", real_s);
     for (int i = 0; i < 3; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s.rc", tmpl, scen[i]);
-        if (atoi(slurp(path)) != 0) {
+        if (atoi(slurp_text(path)) != 0) {
             snprintf(path, sizeof path, "%s/%s-real.log", tmpl, scen[i]);
-            fail_msg("mqsim load %s failed: %s", scen[i], slurp(path));
+            fail_msg("mqsim load %s failed: %s", scen[i], slurp_text(path));
         }
         sim_metrics sm = {0}, rl = {0};
         double ovh;
@@ -475,12 +447,12 @@ static void test_conversion_limits(void **state)
     /* two private nodes are needed: refused before anything connects */
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s load scenarios/validation/conversion-downgrade.yaml --broker "
-             "amqp://127.0.0.1:1 --out %s > %s 2>&1", mqsim(), tmp_path("none"),
+             "amqp://127.0.0.1:1 --out %s > %s 2>&1", mqsim_bin(), tmp_path("none"),
              tmp_path("conv.txt"));
-    double t0 = mono();
+    double t0 = mono_s();
     assert_int_equal(sh(cmd), 2);
-    assert_true(mono() - t0 < 5);
-    assert_non_null(strstr(slurp(tmp_path("conv.txt")), "--start-broker"));
+    assert_true(mono_s() - t0 < 5);
+    assert_non_null(strstr(slurp_text(tmp_path("conv.txt")), "--start-broker"));
     struct stat st;
     assert_int_not_equal(stat(tmp_path("none"), &st), 0);
 }
@@ -622,7 +594,7 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
     if (child == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execl(mqsim(), mqsim(), "load", file, "--start-broker", "--out", out, (char *)NULL);
+        execl(mqsim_bin(), mqsim_bin(), "load", file, "--start-broker", "--out", out, (char *)NULL);
         _exit(127);
     }
     char node[2][64];
@@ -630,8 +602,8 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
     snprintf(node[1], sizeof node[1], "mqsim%dd@localhost", (int)child);
     pid_t *pg = cn->pg;
     pg[0] = pg[1] = 0;
-    double end = mono() + 90;
-    while ((!pg[0] || !pg[1]) && mono() < end && waitpid(child, NULL, WNOHANG) == 0) {
+    double end = mono_s() + 90;
+    while ((!pg[0] || !pg[1]) && mono_s() < end && waitpid(child, NULL, WNOHANG) == 0) {
         for (int i = 0; i < 2; i++)
             if (!pg[i]) pg[i] = node_pgid(node[i], cn->home[i], sizeof cn->home[i]);
         usleep(200000);
@@ -639,7 +611,7 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
     if (!pg[0] || !pg[1] || !cn->home[0][0] || !cn->home[1][0]) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
-        fail_msg("the two nodes of %s did not come up: %s", name, slurp(log));
+        fail_msg("the two nodes of %s did not come up: %s", name, slurp_text(log));
     }
     return child;
 }
@@ -652,9 +624,9 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
 static int finish_conversion(pid_t child, const conv_nodes *cn, double timeout_s)
 {
     int st = 0;
-    double end = mono() + timeout_s;
+    double end = mono_s() + timeout_s;
     pid_t w;
-    while ((w = waitpid(child, &st, WNOHANG)) == 0 && mono() < end) usleep(100000);
+    while ((w = waitpid(child, &st, WNOHANG)) == 0 && mono_s() < end) usleep(100000);
     if (w != child) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
@@ -682,8 +654,8 @@ static void test_conversion_interrupted(void **state)
     pid_t child = start_conversion("conversion-downgrade", tmp_path("intr"), tmp_path("intr.log"), &cn);
     /* interrupt while a rabbitmqctl call for the source is in flight (the
     ** start-up's await_startup, the routing Shovel's set-up, ...) */
-    double end = mono() + 60;
-    while (!live_with_home(cn.home[0], "rabbitmqctl") && mono() < end) usleep(20000);
+    double end = mono_s() + 60;
+    while (!live_with_home(cn.home[0], "rabbitmqctl") && mono_s() < end) usleep(20000);
     assert_int_equal(kill(child, SIGINT), 0);
     assert_int_equal(finish_conversion(child, &cn, 30), 130);
     assert_int_not_equal(stat(tmp_path("intr"), &sb), 0); /* nothing written */
@@ -700,10 +672,10 @@ static void test_conversion_sigkilled(void **state)
     pid_t child = start_conversion("conversion-downgrade", tmp_path("kill"), tmp_path("kill.log"), &cn);
     assert_int_equal(kill(child, SIGKILL), 0);
     waitpid(child, NULL, 0);
-    double end = mono() + 20;
+    double end = mono_s() + 20;
     int alive = 1, what[2][3];
     struct stat sb;
-    while (alive && mono() < end) {
+    while (alive && mono_s() < end) {
         alive = 0;
         for (int i = 0; i < 2; i++) {
             what[i][0] = live_with_home(cn.home[i], NULL);
@@ -754,7 +726,7 @@ static bool has_label(const char *series_path, const char *label)
 {
     char quoted[160];
     snprintf(quoted, sizeof quoted, "\"%s\"", label);
-    return strstr(slurp(series_path), quoted) != NULL;
+    return strstr(slurp_text(series_path), quoted) != NULL;
 }
 
 static void test_conversion_sim_vs_real(void **state)
@@ -768,15 +740,15 @@ static void test_conversion_sim_vs_real(void **state)
                                         "messages_preloaded", "lost"};
     for (int i = 0; i < 2; i++) {
         char out[512], log[512], path[512];
-        double t0 = mono();
+        double t0 = mono_s();
         snprintf(out, sizeof out, "%s/%s-real", scratch, conv_scen[i]);
         snprintf(log, sizeof log, "%s/%s-real.log", scratch, conv_scen[i]);
         conv_nodes cn;
         pid_t child = start_conversion(conv_scen[i], out, log, &cn);
         /* ends by itself; both nodes stopped after a normal run too */
         if (finish_conversion(child, &cn, 300) != 0)
-            fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp(log));
-        print_message("# %s: real run took %.1f s\n", conv_scen[i], mono() - t0);
+            fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp_text(log));
+        print_message("# %s: real run took %.1f s\n", conv_scen[i], mono_s() - t0);
         sim_metrics sm = {0}, rl = {0};
         sim_and_read(scratch, conv_scen[i], &sm, &rl, NULL);
         double p3s = metric(&sm, "phase3_s"), p3r = metric(&rl, "phase3_s");

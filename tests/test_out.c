@@ -123,10 +123,10 @@ static void test_summary_csv_exact(void **state)
     sim_err e = {{0}};
     const char *p = tpath("summary.csv");
     assert_int_equal(out_summary_csv(p, &m, &e), 0);
-    assert_file_text(p, "metric,value,ci95_low,ci95_high,unit\n"
-                        "delivered,1000,,,msgs\n"
-                        "p99_delay_s,0.1,0.05,0.25,s\n"
-                        "\"loss ratio\",0.3333333333333333,,,ratio\n");
+    assert_file_text(p, "metric,value,ci95_low,ci95_high,unit,status,lower_bound\n"
+                        "delivered,1000,,,msgs,measured,\n"
+                        "p99_delay_s,0.1,0.05,0.25,s,measured,\n"
+                        "\"loss ratio\",0.3333333333333333,,,ratio,measured,\n");
     sim_metrics_free(&m);
 }
 
@@ -141,10 +141,49 @@ static void test_summary_csv_nan_ci_empty(void **state)
     sim_err e = {{0}};
     const char *p = tpath("nan.csv");
     assert_int_equal(out_summary_csv(p, &m, &e), 0);
-    assert_file_text(p, "metric,value,ci95_low,ci95_high,unit\n"
-                        "a,-2.5,,,\n"
-                        "b,nan,-inf,,s\n"
-                        "c,-0,,,%\n");
+    assert_file_text(p, "metric,value,ci95_low,ci95_high,unit,status,lower_bound\n"
+                        "a,-2.5,,,,measured,\n"
+                        "b,nan,-inf,,s,measured,\n"
+                        "c,-0,,,%,measured,\n");
+    sim_metrics_free(&m);
+}
+
+/* A censored metric is written as "nan" with its status and lower bound, so
+** that nobody reads the bound as a measurement, and reads back the same; a
+** file from before the status columns reads as all measured. */
+static void test_summary_csv_censored(void **state)
+{
+    (void)state;
+    sim_metrics m = {0};
+    assert_int_equal(sim_metrics_add_censored(&m, "disruption_max_s", 2400, "s",
+                                              SIM_BETTER_LOWER, SIM_CENSORED_AT_END), 0);
+    assert_int_equal(sim_metrics_add_censored(&m, "drain_time_s", 900, "s", SIM_BETTER_LOWER,
+                                              SIM_NOT_REACHED), 0);
+    assert_int_equal(sim_metrics_add_censored(&m, "disruption_public_max_s", NAN, "s",
+                                              SIM_BETTER_LOWER, SIM_NOT_APPLICABLE), 0);
+    sim_err e = {{0}};
+    const char *p = tpath("censored.csv");
+    assert_int_equal(out_summary_csv(p, &m, &e), 0);
+    assert_file_text(p, "metric,value,ci95_low,ci95_high,unit,status,lower_bound\n"
+                        "disruption_max_s,nan,,,s,censored_at_end,2400\n"
+                        "drain_time_s,nan,,,s,not_reached,900\n"
+                        "disruption_public_max_s,nan,,,s,not_applicable,\n");
+    sim_metrics r = {0};
+    assert_int_equal(out_read_summary_csv(p, &r, &e), 0);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.v[0].status, SIM_CENSORED_AT_END);
+    assert_near(r.v[0].bound, 2400, 0);
+    assert_int_equal(r.v[1].status, SIM_NOT_REACHED);
+    assert_int_equal(r.v[2].status, SIM_NOT_APPLICABLE);
+    assert_true(isnan(r.v[2].bound) && isnan(r.v[0].value));
+    sim_metrics_free(&r);
+    spit(p, "metric,value,ci95_low,ci95_high,unit\nlost,3,,,msgs\n");
+    assert_int_equal(out_read_summary_csv(p, &r, &e), 0);
+    assert_int_equal(r.v[0].status, SIM_MEASURED);
+    sim_metrics_free(&r);
+    spit(p, "metric,value,ci95_low,ci95_high,unit,status,lower_bound\n"
+            "lost,3,,,msgs,censored_at_end,2\n");
+    assert_int_equal(out_read_summary_csv(p, &r, &e), -1); /* a bound is not a value */
     sim_metrics_free(&m);
 }
 
@@ -517,6 +556,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_csv_exact),
         cmocka_unit_test(test_summary_csv_nan_ci_empty),
+        cmocka_unit_test(test_summary_csv_censored),
         cmocka_unit_test(test_fmt_double_round_trips),
         cmocka_unit_test(test_summary_csv_round_trip),
         cmocka_unit_test(test_read_summary_csv_errors),

@@ -43,13 +43,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    return tmpdir_make(dir, sizeof dir, "outdir");
+    return scratch_make(dir, sizeof dir, "outdir");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tmpdir_remove(dir);
+    return scratch_remove(dir);
 }
 
 static double now(void)

@@ -132,8 +132,8 @@ static void demo_init(demo *d)
         d->y1[i] = 1000 + 200 * sin(i * 0.05);
         d->y2[i] = (i > 240 && i < 300) ? 4000 * exp(-(i - 240) / 20.0) : 150;
     }
-    d->lines[0] = (plot_line){"send rate (msg/s)", d->x, d->y1, 721};
-    d->lines[1] = (plot_line){"backlog (msgs)", d->x, d->y2, 721};
+    d->lines[0] = (plot_line){"send rate (msg/s)", d->x, d->y1, 721, NULL, NULL, 0};
+    d->lines[1] = (plot_line){"backlog (msgs)", d->x, d->y2, 721, NULL, NULL, 0};
     d->bands = (sim_bands){0};
     assert_int_equal(sim_bands_add(&d->bands, 1200, 1260, "broker restart"), 0);
     assert_int_equal(sim_bands_add(&d->bands, 1800, 2400, "migration"), 0);
@@ -141,7 +141,7 @@ static void demo_init(demo *d)
 }
 
 static const plot_spec demo_spec = {"Backlog during a restart", "time (s)", "messages", 0,
-                                    800, 450};
+                                    800, 450, NULL, 0, 0, 0};
 
 static void test_lines_png_signature_and_size(void **state)
 {
@@ -186,17 +186,17 @@ static void test_lines_png_awkward_data(void **state)
 {
     (void)state;
     sim_err e = {{0}};
-    plot_spec s = {"awkward", "time (s)", "value", 0, 400, 300};
+    plot_spec s = {"awkward", "time (s)", "value", 0, 400, 300, NULL, 0, 0, 0};
     double x1[] = {5}, y1[] = {3};
     double xn[] = {0, 1, 2, 3, 4, 5}, yn[] = {NAN, 1, NAN, 2, 3, INFINITY};
     double ye[] = {7, 7, 7, 7, 7, 7}, yz[] = {0, 0, 0, 0, 0, 0};
     double ya[] = {NAN, NAN, NAN, NAN, NAN, NAN};
     double yneg[] = {-5, -1, -3, 0, 2, -8};
     plot_line cases[][2] = {
-        {{"empty", xn, yn, 0}, {"null", NULL, NULL, 3}},
-        {{"one point", x1, y1, 1}, {NULL, xn, yn, 6}},
-        {{"all equal", xn, ye, 6}, {"zeros", xn, yz, 6}},
-        {{"all nan", xn, ya, 6}, {"", xn, yneg, 6}},
+        {{"empty", xn, yn, 0, NULL, NULL, 0}, {"null", NULL, NULL, 3, NULL, NULL, 0}},
+        {{"one point", x1, y1, 1, NULL, NULL, 0}, {NULL, xn, yn, 6, NULL, NULL, 0}},
+        {{"all equal", xn, ye, 6, NULL, NULL, 0}, {"zeros", xn, yz, 6, NULL, NULL, 0}},
+        {{"all nan", xn, ya, 6, NULL, NULL, 0}, {"", xn, yneg, 6, NULL, NULL, 0}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char name[32];
@@ -209,7 +209,7 @@ static void test_lines_png_awkward_data(void **state)
         s.log_y = 0;
     }
     /* No lines at all, no labels at all, no title. */
-    plot_spec bare = {NULL, NULL, NULL, 0, 300, 200};
+    plot_spec bare = {NULL, NULL, NULL, 0, 300, 200, NULL, 0, 0, 0};
     assert_int_equal(plot_lines_png(tpath("none.png"), &bare, NULL, 0, NULL, &e), 0);
     assert_png(tpath("none.png"), 300, 200);
 }
@@ -229,9 +229,9 @@ static void test_lines_png_bands_edge_cases(void **state)
                                    "a very long band label that cannot possibly fit anywhere"),
                      0);
     double x[] = {0, 100, 200, 300, 400, 500, 600}, y[] = {1, 5, 2, 8, 3, 9, 4};
-    plot_line l = {"y", x, y, 7};
+    plot_line l = {"y", x, y, 7, NULL, NULL, 0};
     sim_err e = {{0}};
-    plot_spec s = {"many bands", "time (s)", "y (msgs)", 0, 640, 360};
+    plot_spec s = {"many bands", "time (s)", "y (msgs)", 0, 640, 360, NULL, 0, 0, 0};
     assert_int_equal(plot_lines_png(tpath("bands.png"), &s, &l, 1, &b, &e), 0);
     assert_png(tpath("bands.png"), 640, 360);
     /* Bands alone, no lines. */
@@ -251,8 +251,8 @@ static void test_lines_png_million_points(void **state)
         x[i] = i * 0.01;
         y[i] = 100 + 10 * sin(i * 1e-4) + (i == 654321 ? 5000 : 0); /* one spike */
     }
-    plot_line l = {"delay", x, y, N};
-    plot_spec s = {"1e6 points", "time (s)", "delay (s)", 0, 960, 540};
+    plot_line l = {"delay", x, y, N, NULL, NULL, 0};
+    plot_spec s = {"1e6 points", "time (s)", "delay (s)", 0, 960, 540, NULL, 0, 0, 0};
     sim_err e = {{0}};
     assert_int_equal(plot_lines_png(tpath("big.png"), &s, &l, 1, NULL, &e), 0);
     assert_png(tpath("big.png"), 960, 540);
@@ -269,7 +269,7 @@ static void test_bars_png(void **state)
     (void)state;
     const char *labels[] = {"steady", "restart", "migration window", NULL, "after"};
     double v[] = {0.012, 3.4, NAN, -0.5, 0.5};
-    plot_spec s = {"p99 delay by phase", "phase", "p99 delay (s)", 0, 640, 400};
+    plot_spec s = {"p99 delay by phase", "phase", "p99 delay (s)", 0, 640, 400, NULL, 0, 0, 0};
     sim_err e = {{0}};
     assert_int_equal(plot_bars_png(tpath("bars1.png"), &s, labels, v, 5, &e), 0);
     assert_png(tpath("bars1.png"), 640, 400);
@@ -282,7 +282,7 @@ static void test_bars_png(void **state)
     const char *longl[] = {"a rather long category name", "another long category name",
                            "third long category name"};
     double w[] = {1, 2, 3};
-    plot_spec narrow = {"narrow", NULL, "count", 0, 300, 300};
+    plot_spec narrow = {"narrow", NULL, "count", 0, 300, 300, NULL, 0, 0, 0};
     assert_int_equal(plot_bars_png(tpath("bars4.png"), &narrow, longl, w, 3, &e), 0);
     assert_png(tpath("bars4.png"), 300, 300);
     assert_int_equal(plot_bars_png(tpath("bars5.png"), &narrow, NULL, NULL, 0, &e), 0);
@@ -301,9 +301,9 @@ static void test_plot_errors_keep_old_file(void **state)
     fputs("previous", fp);
     fclose(fp);
     double x[] = {0, 1}, y[] = {1, 2};
-    plot_line l = {"y", x, y, 2};
+    plot_line l = {"y", x, y, 2, NULL, NULL, 0};
     sim_err e = {{0}};
-    plot_spec tiny = {"t", "x", "y", 0, 10, 10};
+    plot_spec tiny = {"t", "x", "y", 0, 10, 10, NULL, 0, 0, 0};
     assert_int_equal(plot_lines_png(p, &tiny, &l, 1, NULL, &e), -1);
     assert_non_null(strstr(e.msg, "out of range"));
     assert_int_equal(plot_bars_png(p, &tiny, NULL, y, 2, &e), -1);
@@ -311,7 +311,7 @@ static void test_plot_errors_keep_old_file(void **state)
     assert_int_equal(f.n, 8);
     assert_memory_equal(f.b, "previous", 8);
     free(f.b);
-    plot_spec ok = {"t", "x", "y", 0, 320, 240};
+    plot_spec ok = {"t", "x", "y", 0, 320, 240, NULL, 0, 0, 0};
     const char *missing = tpath("no/such/dir/p.png");
     assert_int_equal(plot_lines_png(missing, &ok, &l, 1, NULL, &e), -1);
     assert_non_null(strstr(e.msg, missing));
@@ -322,8 +322,8 @@ static void test_environment_cannot_change_output(void **state)
 {
     (void)state;
     double x[] = {0, 60, 120}, y[] = {1, 3, 2};
-    plot_line l = {"y", x, y, 3};
-    plot_spec s = {"env", "time (s)", "y", 0, 320, 240};
+    plot_line l = {"y", x, y, 3, NULL, NULL, 0};
+    plot_spec s = {"env", "time (s)", "y", 0, 320, 240, NULL, 0, 0, 0};
     sim_err e = {{0}};
     assert_int_equal(plot_lines_png(tpath("env1.png"), &s, &l, 1, NULL, &e), 0);
     setenv("BITMAPSIZE", "100x100", 1);
@@ -338,6 +338,40 @@ static void test_environment_cannot_change_output(void **state)
     assert_true(same_file(tpath("env1.png"), tpath("env2.png")));
 }
 
+/* A run's plots: clients per group (the group cut off for good stays at 0
+** while the others come back), a throughput and a percentile plot, and the
+** delay plot's budget line and whiskers render (and change the image). */
+static void test_run_plots(void **state)
+{
+    (void)state;
+    const char *m = getenv("MQSIM");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-plot-run && ('%s' run "
+             "scenarios/rocketmq/internet-disable.yaml --out build/test-plot-run >/dev/null "
+             "2>&1; r=$?; [ $r -eq 0 ] || [ $r -eq 3 ])", m ? m : "./mqsim");
+    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(sh("head -1 build/test-plot-run/timeseries.csv | grep -q "
+                        "'producers_connected:web,producers_connected:partner-feed,"
+                        "consumers_connected:workers,consumers_connected:partner-sync'"), 0);
+    /* at the end: web's 4 producers connected, partner-feed's 3 public ones not */
+    assert_int_equal(sh("tail -1 build/test-plot-run/timeseries.csv | awk -F, '{exit !($14==4 "
+                        "&& $15==0)}'"), 0);
+    assert_int_equal(sh("for f in throughput percentiles clients delay; do "
+                        "head -c 8 build/test-plot-run/$f.png | od -An -tx1 | "
+                        "grep -q '89 50 4e 47' || exit 1; done"), 0);
+    /* a budget line and whiskers are drawn: the image differs without them */
+    double x[3] = {1, 2, 3}, y[3] = {0.1, 0.2, 0.3}, lo[3] = {0.05, 0.1, 0.2},
+           hi[3] = {0.2, 0.3, 0.4};
+    plot_hline h = {30, "budget: delay_p99_s <= 30"};
+    plot_line with = {"p99", x, y, 3, lo, hi, 1}, without = {"p99", x, y, 3, NULL, NULL, 0};
+    plot_spec sa = {"d", "x", "delay (s)", 1, 320, 240, &h, 1, 0, 0};
+    plot_spec sb = {"d", "x", "delay (s)", 1, 320, 240, NULL, 0, 0, 0};
+    sim_err e = {{0}};
+    assert_int_equal(plot_lines_png("build/test-plot-run/a.png", &sa, &with, 1, NULL, &e), 0);
+    assert_int_equal(plot_lines_png("build/test-plot-run/b.png", &sb, &without, 1, NULL, &e), 0);
+    assert_int_equal(sh("! cmp -s build/test-plot-run/a.png build/test-plot-run/b.png"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_bars_png),
         cmocka_unit_test(test_plot_errors_keep_old_file),
         cmocka_unit_test(test_environment_cannot_change_output),
+        cmocka_unit_test(test_run_plots),
     };
     return cmocka_run_group_tests_name("plot", tests, group_setup, group_teardown);
 }

@@ -99,6 +99,45 @@ static const sim_metric *get(const sim_metrics *m, const char *name)
     return x;
 }
 
+/* A metric censored in one replication is censored in the aggregate, with
+** the mean of values and bounds as its lower bound and no CI; a paired delta
+** keeps the status and bounds change - baseline. */
+static void test_rep_censored(void **state)
+{
+    (void)state;
+    sim_rep *r = sim_rep_new(), *d = sim_rep_new();
+    sim_metrics a = {0}, b = {0}, base = {0};
+    assert_int_equal(sim_metrics_add(&a, "disruption_max_s", 100, "s", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_metrics_add(&a, "lost", 5, "msgs", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_metrics_add_censored(&b, "disruption_max_s", 200, "s", SIM_BETTER_LOWER,
+                                              SIM_CENSORED_AT_END), 0);
+    assert_int_equal(sim_metrics_add(&b, "lost", 7, "msgs", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_metrics_add(&base, "disruption_max_s", 20, "s", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_metrics_add(&base, "lost", 1, "msgs", SIM_BETTER_LOWER), 0);
+    assert_int_equal(sim_rep_add(r, &a), 0);
+    assert_int_equal(sim_rep_add(r, &b), 0);
+    assert_int_equal(sim_rep_add_delta(d, &b, &base), 0);
+    sim_metrics out = {0}, dout = {0};
+    assert_int_equal(sim_rep_result(r, &out), 0);
+    assert_int_equal(sim_rep_result(d, &dout), 0);
+    const sim_metric *x = sim_metrics_find(&out, "disruption_max_s");
+    assert_int_equal(x->status, SIM_CENSORED_AT_END);
+    assert_true(isnan(x->value) && isnan(x->ci_lo));
+    assert_near(x->bound, 150, 1e-12);
+    assert_int_equal(sim_metrics_find(&out, "lost")->status, SIM_MEASURED);
+    assert_near(sim_metrics_find(&out, "lost")->value, 6, 1e-12);
+    x = sim_metrics_find(&dout, "disruption_max_s");
+    assert_int_equal(x->status, SIM_CENSORED_AT_END);
+    assert_near(x->bound, 180, 1e-12);
+    sim_metrics_free(&a);
+    sim_metrics_free(&b);
+    sim_metrics_free(&base);
+    sim_metrics_free(&out);
+    sim_metrics_free(&dout);
+    sim_rep_free(r);
+    sim_rep_free(d);
+}
+
 static void test_cli_ci_columns_and_deltas(void **state)
 {
     (void)state;
@@ -156,6 +195,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_rep_mean_ci),
         cmocka_unit_test(test_rep_single_and_delta),
+        cmocka_unit_test(test_rep_censored),
         cmocka_unit_test(test_cli_ci_columns_and_deltas),
         cmocka_unit_test(test_cli_precision),
     };

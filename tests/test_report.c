@@ -39,6 +39,172 @@ static char *slurp(const char *path)
     return b;
 }
 
+/* Write DIR/summary.json from a template with these parts and render the
+** report; returns report.md (caller frees). */
+static char *render(const char *dir, const char *metrics, const char *groups,
+                    const char *producers, const char *consumers, const char *extra_sc,
+                    const char *budget)
+{
+    char cmd[512], path[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    sh(cmd);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"mode\": \"sim\", \"seed\": 1, \"replications\": 1, \"mqsim_version\": \"t\",\n"
+               " \"scenario\": {\"name\": \"t\", \"instance\": {\"spec_tps\": 1000},\n"
+               "   \"producers\": [%s], \"consumers\": [%s]%s},\n"
+               " \"groups\": [%s], \"budget\": [%s], \"warnings\": [],\n"
+               " \"metrics\": [%s]}\n",
+            producers, consumers, extra_sc, groups, budget, metrics);
+    fclose(f);
+    sim_err e = {{0}};
+    if (report_write(dir, &e)) fail_msg("report_write: %s", e.msg);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    char *md = slurp(path);
+    assert_non_null(md);
+    return md;
+}
+
+#define M(name, v, unit) "{\"metric\": \"" name "\", \"value\": " #v ", \"unit\": \"" unit "\", \"better\": \"lower\", \"status\": \"measured\"}"
+#define PROD(name, rate, count, autorec)                                                   \
+    "{\"name\": \"" name "\", \"count\": " #count ", \"rate\": {\"steps\": [{\"at_s\": 0, \"rate\": " #rate \
+    "}]}, \"reconnect\": {\"automatic\": " autorec "}}"
+#define CONS(name, autorec) "{\"name\": \"" name "\", \"reconnect\": {\"automatic\": " autorec "}}"
+#define GRP(name, role, clients, disrupted, cut)                                           \
+    "{\"group\": \"" name "\", \"role\": \"" role "\", \"profile\": \"p\", \"clients\": " #clients \
+    ", \"clients_disrupted\": " #disrupted ", \"clients_cut_off_at_end\": " #cut "}"
+
+static void expect_in(const char *md, const char *want)
+{
+    if (!strstr(md, want)) fail_msg("report lacks '%s':\n%s", want, md);
+}
+
+static void expect_not_in(const char *md, const char *bad)
+{
+    if (strstr(md, bad)) fail_msg("report says '%s' although it should not:\n%s", bad, md);
+}
+
+/* Throttling: steady load over capacity gets "cannot take the offered
+** load"; a reconnect burst on an instance that takes the load does not. */
+static void test_advice_throttling(void **state)
+{
+    (void)state;
+    const char *met = M("throttled_sends", 5000, "count") "," M("still_in_producers", 0, "msgs");
+    char *md = render("build/test-advice/thr-steady", met, GRP("web", "producer", 10, 0, 0),
+                      PROD("web", 200, 10, "true"), "", "", "");
+    expect_in(md, "cannot take the offered load: the peak send rate is 2000 msg/s against a "
+                  "capacity of 1000 msg/s");
+    free(md);
+    md = render("build/test-advice/thr-burst", met, GRP("web", "producer", 10, 10, 0),
+                PROD("web", 50, 10, "true"), "", "", "");
+    expect_not_in(md, "cannot take the offered load");
+    expect_in(md, "throttled in a burst");
+    free(md);
+}
+
+/* A backlog left by consumers that never reconnected is not a reason to
+** add consumers; one left by too few consumers is. */
+static void test_advice_drain(void **state)
+{
+    (void)state;
+    const char *met = "{\"metric\": \"drain_time_s\", \"value\": null, \"unit\": \"s\", "
+                      "\"status\": \"not_reached\", \"lower_bound\": 900},"
+                      M("backlog_at_drain_start", 5000, "msgs") "," M("consume_capacity", 100, "msg/s")
+                      "," M("offered_rate_at_drain_start", 90, "msg/s");
+    char *md = render("build/test-advice/drain-cut", met, GRP("workers", "consumer", 3, 3, 3),
+                      "", CONS("workers", "false"), "", "");
+    expect_not_in(md, "Add consumers");
+    expect_in(md, "because 3 consumers are disconnected");
+    expect_in(md, "Restart group workers after the change: 3 of its 3 clients never reconnected");
+    expect_in(md, "no automatic reconnect");
+    expect_in(md, "drain_time_s: \u2265 15m (not reached within the run)");
+    free(md);
+    md = render("build/test-advice/drain-few", met, GRP("workers", "consumer", 3, 0, 0), "",
+                CONS("workers", "true"), "", "");
+    expect_in(md, "Add consumers or concurrency");
+    free(md);
+}
+
+/* "Shorten reconnect intervals" only for clients that reconnect by
+** themselves; a library without automatic reconnect gets other advice. */
+static void test_advice_reconnect(void **state)
+{
+    (void)state;
+    const char *met = M("delay_p99_s", 400, "s") ","
+                      "{\"metric\": \"disruption_max_s\", \"value\": null, \"unit\": \"s\", "
+                      "\"status\": \"censored_at_end\", \"lower_bound\": 2400}";
+    const char *bud = "{\"line\": \"delay_p99_s <= 30\", \"metric\": \"delay_p99_s\", "
+                      "\"limit\": 30, \"value\": 400, \"verdict\": \"fail\", "
+                      "\"why\": \"the 95% CI reaches past the limit\"}";
+    char *md = render("build/test-advice/rec-manual", met, GRP("go", "consumer", 3, 3, 3), "",
+                      CONS("go", "false"), "", bud);
+    expect_not_in(md, "reconnect intervals or detection");
+    expect_in(md, "groups go have no automatic reconnect");
+    expect_in(md, "\u2265 40m (never reconnected)");
+    expect_in(md, "'delay_p99_s <= 30' fails: 6m40s against 30 s; the 95% CI reaches past the limit");
+    free(md);
+    /* Java clients cut off 40 s against a 30 s limit: their intervals matter */
+    const char *java_long = "{\"group\": \"java\", \"role\": \"consumer\", \"clients\": 3, "
+                            "\"clients_disrupted\": 3, \"clients_cut_off_at_end\": 0, "
+                            "\"disruption_max_s\": 40}";
+    md = render("build/test-advice/rec-auto", met, java_long, "", CONS("java", "true"), "", bud);
+    expect_in(md, "shorten their reconnect intervals");
+    free(md);
+    /* cut off 5 s: not why a 30 s delay budget fails */
+    const char *java_short = "{\"group\": \"java\", \"role\": \"consumer\", \"clients\": 3, "
+                             "\"clients_disrupted\": 3, \"clients_cut_off_at_end\": 0, "
+                             "\"disruption_max_s\": 5}";
+    md = render("build/test-advice/rec-auto5", met, java_short, "", CONS("java", "true"), "", bud);
+    expect_not_in(md, "reconnect intervals");
+    free(md);
+}
+
+/* summary.json records the change that was evaluated: its block with the
+** values used, and each default it relied on with its source. */
+static void test_summary_records_change(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/chg && '%s' run "
+             "scenarios/rabbitmq/dedicated-to-shared-no-autoreconnect.yaml --out "
+             "build/test-advice/chg --no-baseline >/dev/null 2>&1", mqsim());
+    sh(cmd);
+    char *js = slurp("build/test-advice/chg/summary.json");
+    assert_non_null(js);
+    expect_in(js, "\"rabbitmq_conversion\": {");
+    expect_in(js, "\"dual_write_s\": 120.0");
+    expect_in(js, "\"other_tenants_tps\": 12000.0");
+    expect_in(js, "\"key\": \"rabbitmq_conversion.phases.dual_write\",\n"
+                  "        \"source\": \"assumption\",\n        \"value\": \"2m\"");
+    expect_in(js, "\"key\": \"rabbitmq_conversion.source_stop\"");
+    /* set in the file: not a default */
+    expect_not_in(js, "\"key\": \"rabbitmq_conversion.destination.capacity_tps\"");
+    free(js);
+    /* the demo: a phase still open at the end reads as a lower bound, with
+    ** the time of day from run.start_at */
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/demo && '%s' run "
+             "scenarios/demo/conversion.yaml --out build/test-advice/demo --report "
+             ">/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 3);
+    char *md = slurp("build/test-advice/demo/report.md");
+    assert_non_null(md);
+    expect_in(md, "| 02:08 (8m) | 02:20 (20m) | \u2265 12m | phase 3 source drain (still going on "
+                  "when the run ended) |");
+    expect_in(md, "| rabbitmq-java | send_timeout_s | 5.0 |");
+    expect_in(md, "producers.web.send_timeout");
+    free(md);
+    snprintf(cmd, sizeof cmd, "rm -rf build/test-advice/rk && '%s' run "
+             "scenarios/rocketmq/spec-upgrade.yaml --out build/test-advice/rk --no-baseline "
+             ">/dev/null 2>&1", mqsim());
+    sh(cmd);
+    js = slurp("build/test-advice/rk/summary.json");
+    assert_non_null(js);
+    expect_in(js, "\"rocketmq_change\": {");
+    expect_in(js, "\"key\": \"rocketmq_change.http_disruption\"");
+    free(js);
+}
+
 static void test_base64(void **state)
 {
     (void)state;
@@ -66,23 +232,35 @@ static void test_report_contents(void **state)
     char *html = slurp("build/test-report/o/report.html");
     assert_non_null(md);
     assert_non_null(html);
-    const char *want[] = {"FAIL: 1 of 2 budget lines fail ('lost == 0')", "## Risk budget",
+    const char *want[] = {"FAIL: 1 of 2 budget lines fail.", "- 'lost == 0' fails: ",
+                          "## Risk budget",
                           "| lost == 0 |", "## Effect of the change", "disruption_max_s",
                           "b1 restart", "![delay.png](delay.png)", "duplicates_requeue",
                           "| workers | consumer | rabbitmq-java |", "assumption:",
-                          "Make consumers idempotent (workers, reports)", "messages are lost"};
+                          "Make consumers idempotent (workers, reports)", "msgs are lost"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(md, want[i])) fail_msg("report.md lacks '%s'", want[i]);
-    /* four plots embedded, nothing fetched from the network */
+    /* six plots embedded (delay, backlog, throughput, clients per group,
+    ** percentiles, cut-off per group), nothing fetched from the network */
     size_t imgs = 0;
     for (const char *p = html; (p = strstr(p, "<img ")); p++) imgs++;
-    assert_int_equal(imgs, 4);
+    assert_int_equal(imgs, 6);
     assert_non_null(strstr(html, "src=\"data:image/png;base64,iVBORw0KGgo"));
     assert_null(strstr(html, "http://"));
     assert_null(strstr(html, "https://"));
     assert_null(strstr(html, "<script"));
     free(md);
     free(html);
+    /* a plot another run left in the folder is not this run's: not embedded */
+    sh("cp build/test-report/o/delay.png build/test-report/o/old-run.png && "
+       ": > build/test-report/o/empty.png");
+    snprintf(cmd, sizeof cmd, "'%s' report build/test-report/o >/dev/null 2>&1", mqsim());
+    assert_int_equal(sh(cmd), 0);
+    md = slurp("build/test-report/o/report.md");
+    assert_non_null(md);
+    expect_not_in(md, "old-run.png");
+    free(md);
+    sh("rm -f build/test-report/o/old-run.png build/test-report/o/empty.png");
     /* `mqsim report DIR` rewrites the same files; a folder without a summary fails */
     snprintf(cmd, sizeof cmd, "cp build/test-report/o/report.md build/test-report/r1.md && "
              "'%s' report build/test-report/o >/dev/null && "
@@ -127,6 +305,10 @@ int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_advice_throttling),
+        cmocka_unit_test(test_advice_drain),
+        cmocka_unit_test(test_advice_reconnect),
+        cmocka_unit_test(test_summary_records_change),
         cmocka_unit_test(test_report_contents),
         cmocka_unit_test(test_start_suggestion),
     };

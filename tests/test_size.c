@@ -31,13 +31,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    return tmpdir_make(dir, sizeof dir, "size");
+    return scratch_make(dir, sizeof dir, "size");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tmpdir_remove(dir);
+    return scratch_remove(dir);
 }
 
 /* dir/NAME.yaml := scenarios/backlog-drain.yaml through the sed script. */

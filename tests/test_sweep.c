@@ -28,13 +28,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    return tmpdir_make(dir, sizeof dir, "sweep");
+    return scratch_make(dir, sizeof dir, "sweep");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tmpdir_remove(dir);
+    return scratch_remove(dir);
 }
 
 #define GRID "scenarios/broker-restart.yaml --set consumers.workers.count=2,8 " \

@@ -17,8 +17,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define assert_near(a, b, tol)                                                \
     do {                                                                      \
@@ -38,20 +39,61 @@ static inline int sh(const char *cmd)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* A test group's scratch folder /tmp/mqsim-TAG-XXXXXX (dir holds >= 64
-** bytes): make it in the group setup, remove it in the teardown. Both
-** return 0 or -1, as cmocka's setup and teardown do. */
-static inline int tmpdir_make(char *dir, size_t len, const char *tag)
+/* A private scratch folder /tmp/mqsim-TAG-XXXXXX (other checkouts may run
+** the same test at once, so no fixed names) into dir; 0 ok. And its removal
+** with everything in it; 0 ok. */
+static inline int scratch_make(char *dir, size_t n, const char *tag)
 {
-    snprintf(dir, len, "/tmp/mqsim-%s-XXXXXX", tag);
+    snprintf(dir, n, "/tmp/mqsim-%s-XXXXXX", tag);
     return mkdtemp(dir) ? 0 : -1;
 }
 
-static inline int tmpdir_remove(const char *dir)
+static inline int scratch_remove(const char *dir)
 {
-    char cmd[160];
+    char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return sh(cmd) == 0 ? 0 : -1;
+}
+
+/* The mqsim binary the tests drive: $MQSIM, else ./mqsim. */
+static inline const char *mqsim_bin(void)
+{
+    const char *m = getenv("MQSIM");
+    return m ? m : "./mqsim";
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* DIR/NAME in one of four rotating buffers (so up to four can be used in
+** one call). */
+static inline const char *path_in(const char *dir, const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char d[256]; /* dir may be an earlier result of this function */
+    snprintf(d, sizeof d, "%s", dir);
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", d, name);
+    return buf[k];
+}
+
+/* The first 128 KiB of a text file ("" when it cannot be read), in a
+** buffer the next call overwrites. */
+static inline char *slurp_text(const char *path)
+{
+    static char buf[1 << 17];
+    FILE *f = fopen(path, "r");
+    if (!f) return strcpy(buf, "");
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
 }
 
 #endif

@@ -1,7 +1,7 @@
 /*
 ** test_validation.c - the closed-form cases of `mqsim validate`, run with
 ** fewer replications than `make validate` and a statistically sound
-** criterion: each of the 9 checks must lie inside its 99.9% t-interval
+** criterion: each of the 10 checks must lie inside its 99.9% t-interval
 ** (a correct model fails one by chance with probability < 1%, and the seeds
 ** are fixed, so the outcome is reproducible) and within 5% of the closed
 ** form. The document goes to a temp file and must contain the table.
@@ -35,7 +35,7 @@ static void test_closed_forms(void **state)
              ">/dev/null 2>&1", mq, out);
     assert_int_equal(sh(cmd), 0);
     snprintf(cmd, sizeof cmd,
-             "grep -c '| pass |' %s | grep -qx 9 && ! grep -q FAIL %s && "
+             "grep -c '| pass |' %s | grep -qx 10 && ! grep -q FAIL %s && "
              "grep -q 'mm4-rho08' %s && grep -q 'closed-form:end' %s", out, out, out, out);
     assert_int_equal(sh(cmd), 0);
     unlink(out);

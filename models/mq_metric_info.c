@@ -1,0 +1,120 @@
+/*
+** mq_metric_info.c - the metric table (see mq_metric_info.h). One row per
+** metric, in the order the model writes them; the load tester's own rows
+** come last.
+*/
+#include "models/mq_metric_info.h"
+
+#include <string.h>
+
+#define LO SIM_BETTER_LOWER
+#define HI SIM_BETTER_HIGHER
+#define NO SIM_BETTER_NONE
+#define CEN "censored_at_end"
+#define NR "not_reached"
+#define NA "not_applicable"
+
+static const mq_metric_info table[] = {
+    {"messages_published", "msgs", NO, "", "messages the producers created (sent or failed), preloaded backlog excluded"},
+    {"messages_preloaded", "msgs", NO, "", "messages of the initial backlogs and scheduled messages"},
+    {"messages_consumed", "msgs", HI, "", "distinct messages processed by a consumer"},
+    {"duplicates", "msgs", LO, "", "extra deliveries of a message already processed (all causes)"},
+    {"duplicate_rate", "ratio", LO, "", "duplicates per consumed message"},
+    {"duplicates_requeue", "msgs", LO, "", "duplicates from deliveries requeued after a consumer dropped mid-processing"},
+    {"duplicates_republish", "msgs", LO, "", "duplicates from producers republishing a send whose confirm was lost"},
+    {"duplicates_send_retry", "msgs", LO, "", "duplicates from a producer retrying a send that had been stored"},
+    {"redelivered", "msgs", LO, "", "deliveries flagged as redelivered"},
+    {"lost", "msgs", LO, "", "messages that will never be delivered (all causes)"},
+    {"lost_send_failed", "msgs", LO, "", "sends that failed for good (no retry or buffer left)"},
+    {"lost_autoack_buffer", "msgs", LO, "", "auto-acked deliveries in the buffer of a consumer that dropped"},
+    {"expired", "msgs", LO, "", "messages removed by TTL or retention (all causes)"},
+    {"expired_ttl", "msgs", LO, "", "messages removed by their TTL"},
+    {"expired_retention", "msgs", LO, "", "messages removed by the retention period"},
+    {"still_stored", "msgs", NO, "", "messages still pending at the end (in the broker or clients)"},
+    {"still_in_producers", "msgs", LO, "", "messages still held by producers (buffers, retries) at the end"},
+    {"delay_mean_s", "s", LO, "", "mean end-to-end delay (intended send to processing) of delivered messages sent after warm-up"},
+    {"delay_p50_s", "s", LO, "", "median delay of delivered messages"},
+    {"delay_p90_s", "s", LO, "", "90th percentile delay of delivered messages"},
+    {"delay_p99_s", "s", LO, "", "99th percentile delay of delivered messages (read it with undelivered_fraction)"},
+    {"delay_p999_s", "s", LO, "", "99.9th percentile delay of delivered messages"},
+    {"delay_p9999_s", "s", LO, "", "99.99th percentile delay of delivered messages"},
+    {"delay_max_s", "s", LO, "", "largest delay of a delivered message"},
+    {"undelivered_fraction", "ratio", LO, "", "messages sent after warm-up that were lost, expired or not delivered by the end, per message sent after warm-up"},
+    {"delay_all_p50_s", "s", LO, "", "median delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run"},
+    {"delay_all_p99_s", "s", LO, "", "99th percentile delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run (losing messages cannot lower it)"},
+    {"delay_all_p999_s", "s", LO, "", "99.9th percentile of the same"},
+    {"disruption_max_s", "s", LO, CEN, "longest time one client was cut off; censored when a client was still cut off at the end"},
+    {"disruption_client_s", "s", LO, CEN, "client-seconds cut off, summed over clients; censored as above"},
+    {"clients_disrupted", "clients", LO, "", "clients cut off at least once"},
+    {"clients_cut_off_at_end", "clients", LO, "", "clients still cut off when the run ended (never reconnected)"},
+    {"reconnects", "count", NO, "", "successful reconnections"},
+    {"exceptions_logged", "count", LO, "", "client exceptions (failed sends, dropped connections)"},
+    {"throttled_sends", "count", LO, "", "send attempts rejected by the capacity limit"},
+    {"backlog_at_drain_start", "msgs", NO, "", "ready messages when the drain clock starts (run.drain_from)"},
+    {"drain_time_s", "s", LO, NR, "time from run.drain_from until the backlog first empties; not_reached when it never does"},
+    {"drain_time_fluid_s", "s", LO, "", "fluid estimate backlog / (capacity - offered rate); inf when the consumers cannot keep up"},
+    {"consume_capacity", "msg/s", NO, "", "the consumers' capacity from concurrency, prefetch and processing time"},
+    {"offered_rate_at_drain_start", "msg/s", NO, "", "producers' send rate at run.drain_from"},
+    {"backlog_max", "msgs", LO, "", "largest number of ready messages"},
+    {"backlog_mean", "msgs", LO, "", "time-averaged ready messages after warm-up"},
+    {"in_system_mean", "msgs", LO, "", "time-averaged ready plus unacknowledged messages after warm-up"},
+    {"sim_events", "events", NO, "", "engine events executed (cost of the run)"},
+    {"conversion_at_s", "s", NO, "", "when the RabbitMQ conversion was requested (run time)"},
+    {"spec_tps_from", "msg/s", NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
+    {"spec_tps_to", "msg/s", NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
+    {"destination_tps", "msg/s", NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
+    {"destination_create_s", "s", NO, "", "upgrade: time to create the destination cluster"},
+    {"phase1_s", "s", LO, CEN " " NR, "length of phase 1 (dual-write, dual-read)"},
+    {"phase2_s", "s", LO, CEN " " NR, "length of phase 2 (single-write)"},
+    {"phase3_s", "s", LO, CEN " " NR, "length of phase 3 (waiting for the source to drain)"},
+    {"phase4_start_s", "s", NO, NR, "when phase 4 (destination only) began (run time)"},
+    {"migration_total_s", "s", LO, NR, "from the conversion request to phase 4"},
+    {"source_drain_fluid_s", "s", LO, NR, "fluid estimate of the source's drain at the start of phase 3"},
+    {"source_backlog_at_phase3", "msgs", NO, NR, "ready messages on the source when phase 3 began"},
+    {"source_scheduled_hold_s", "s", NO, NR, "how long scheduled messages on the source hold phase 3 open"},
+    {"source_unacked_at_phase3", "msgs", NO, NR, "deliveries taken from the source still unacked when phase 3 began"},
+    {"source_unacked_at_phase4", "msgs", LO, NR, "deliveries taken from the source still unacked when phase 4 began"},
+    {"clients_on_source_create", "clients", LO, NA " " NR, "clients connected to the source at destination creation (upgrade only)"},
+    {"clients_on_source_phase1", "clients", LO, NR, "clients connected to the source when phase 1 began"},
+    {"clients_on_source_phase2", "clients", LO, NR, "clients connected to the source when phase 2 began"},
+    {"clients_on_source_phase3", "clients", LO, NR, "clients connected to the source when phase 3 began"},
+    {"clients_on_source_phase4", "clients", LO, NR, "clients connected to the source when phase 4 began"},
+    {"clients_left_on_source", "clients", LO, "", "clients still on the source at phase 4 (or at the end)"},
+    {"disruption_vpc_max_s", "s", LO, NA " " CEN, "longest cut-off of a VPC-endpoint client"},
+    {"disruption_public_max_s", "s", LO, NA " " CEN, "longest cut-off of a public-endpoint client"},
+    {"disruption_privatelink_max_s", "s", LO, NA " " CEN, "longest cut-off of a PrivateLink client"},
+    {"privatelink_outage_s", "s", NO, NA, "the sampled PrivateLink cut-off of this conversion"},
+    {"connections_dropped_by_migration", "count", LO, "", "connections the conversion closed"},
+    {"duplicates_bound", "msgs", NO, "", "upper bound on duplicates from the connections the conversion dropped"},
+    {"duplicates_offset_rollback", "msgs", LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
+    {"duplicates_redelivery", "msgs", LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
+    {"http_disruption_max_s", "s", LO, NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
+    {"lost_during_http_disruption", "msgs", LO, "", "RocketMQ: sends lost while HTTP access was down"},
+    {"lost_internet_off", "msgs", LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
+    {"lost_during_restart", "msgs", LO, "", "RocketMQ: sends lost while brokers restarted"},
+    {"lost_throttled", "msgs", LO, "", "RocketMQ: sends lost after their retries were throttled"},
+    {"clients_cut_off_internet", "clients", LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
+    {"restart_batches", "count", NO, "", "RocketMQ: batches of brokers restarted by the change"},
+    {"change_duration_s", "s", LO, "", "RocketMQ: planned length of the rolling change"},
+    {"billing_delta", "", LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
+    /* measured by `mqsim load` only */
+    {"republished", "msgs", NO, "", "load tester: sends the real client library published again"},
+    {"consumer_overhead_s", "s", NO, "", "load tester: measured per-message client cost"},
+    {"broker_startup_s", "s", NO, "", "load tester: time the broker took to start"},
+    {"disruption_lag_s", "s", NO, "", "load tester: largest lag of an injected disruption behind its schedule"},
+    {"ctl_latency_s", "s", NO, "", "load tester: control-channel latency"},
+    {"source_drain_fluid_measured_s", "s", LO, NR, "load tester: source drain estimate with the measured client cost"},
+    {"conversion_lag_s", "s", NO, "", "load tester: largest lag of a conversion step behind its schedule"},
+};
+
+const mq_metric_info *mq_metric_info_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (!strcmp(table[i].name, name)) return &table[i];
+    return NULL;
+}
+
+const mq_metric_info *mq_metric_info_at(size_t i)
+{
+    return i < sizeof table / sizeof *table ? &table[i] : NULL;
+}

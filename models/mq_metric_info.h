@@ -1,0 +1,35 @@
+/*
+** mq_metric_info.h - the table of every summary metric mqsim writes
+** (simulated by the model or measured by `mqsim load`): name, unit, which
+** direction is better, the statuses it can take besides "measured", and a
+** one-line definition.
+**
+** It is the code's single statement of what each metric means. `compare`
+** takes directions from it (so folders holding only summary.csv are judged
+** the same way as those with summary.json), `mqsim metrics` prints it, and
+** docs/OUTPUT.md is generated from it (tests/test_compare.c checks that the
+** document and the table agree, and that every metric of every bundled
+** scenario's baseline has a row with the same unit and direction, so a
+** metric added by a model without a row fails the suite).
+*/
+#ifndef MQ_METRIC_INFO_H
+#define MQ_METRIC_INFO_H
+
+#include "sim/sim_table.h"
+
+#include <stddef.h>
+
+typedef struct mq_metric_info {
+    const char *name;
+    const char *unit;     /* as the model writes it; "" = the currency given */
+    sim_better better;
+    const char *statuses; /* statuses besides measured, "" = always measured */
+    const char *definition;
+} mq_metric_info;
+
+/* The row of `name`, or NULL. */
+const mq_metric_info *mq_metric_info_find(const char *name);
+/* Row i of n (table order), NULL past the end. */
+const mq_metric_info *mq_metric_info_at(size_t i);
+
+#endif

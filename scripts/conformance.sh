@@ -1,0 +1,158 @@
+#!/bin/sh
+# scripts/conformance.sh - the real client libraries against their profiles.
+#
+#   scripts/conformance.sh run [RUNS] [CELL...]   measure (mqsim load --clients real)
+#                                                 and simulate (mqsim run --replications 5)
+#   scripts/conformance.sh sim                    re-simulate every measured cell
+#   scripts/conformance.sh table                  print the markdown table
+#   scripts/conformance.sh docs [FILE]            put it into docs/VALIDATION.md
+#   scripts/conformance.sh scenario LIB DIS       print one cell's scenario
+#
+# A cell is LIB-DIS: LIB one of java, pika, go (profiles rabbitmq-java, pika,
+# go-amqp091); DIS one of close (server-side close of every connection: the
+# dedicated->shared conversion), restart (broker restart), silence8 and
+# silence30 (the broker's VM stopped with SIGSTOP for 8 / 30 s, then SIGCONT:
+# a silent peer), silencelong (frozen longer than the library's detection),
+# outage (broker down for 3 minutes). Every cell runs the same application:
+# one producer with publisher confirms at 30 msg/s (deterministic), one
+# consumer with manual acks, prefetch 50, 20 ms of processing, and 600
+# messages stacked before the start; pika and Go, which have no automatic
+# recovery, get the application's own reconnect loop (5 s, as Java's fixed
+# recovery interval). The stacked messages keep the consumer's prefetch
+# window full until about 30 s (they drain at 50 - 30 = 20 msg/s), so the
+# disruption at 15 s always finds 50 deliveries buffered, however busy the
+# machine is (contention slows the drain, it cannot empty the window), and
+# the run is long enough for what the disruption leaves to be consumed. Results go to build/conformance/LIB-DIS/{real-N,sim}/; `make
+# conformance` runs everything and rewrites the table in docs/VALIDATION.md.
+set -eu
+MQSIM=${MQSIM:-build/mqsim}
+OUT=${CONFORMANCE_OUT:-build/conformance}
+LIBS="java pika go"
+DISRUPTIONS="close restart silence8 silence30 silencelong outage"
+
+profile() {
+    case $1 in java) echo rabbitmq-java ;; pika) echo pika ;; go) echo go-amqp091 ;; esac
+}
+
+# scenario LIB DIS: the YAML of one cell on stdout
+scenario() {
+    lib=$1 dis=$2 prof=$(profile "$1")
+    dur=60s loop=""
+    [ "$lib" != java ] && loop="    reconnect: { automatic: true, interval: 5s, max_attempts: 0 }"
+    case $dis in
+        close) ev="{ at: 15s, type: disconnect, duration: until_reconnect, detection: reset, label: closed }" ;;
+        restart) ev="{ at: 15s, type: broker_restart, duration: 2s, label: restart }" ;;
+        silence8) ev="{ at: 15s, type: disconnect, duration: 8s, detection: silent, label: silence }" ;;
+        silence30) ev="{ at: 15s, type: disconnect, duration: 30s, detection: silent, label: silence }"; dur=120s ;;
+        silencelong)
+            case $lib in java) s=150s ;; pika) s=140s ;; go) s=30s ;; esac
+            ev="{ at: 15s, type: disconnect, duration: $s, detection: silent, label: silence }"; dur=200s ;;
+        outage) ev="{ at: 15s, type: broker_restart, duration: 180s, label: outage }"; dur=230s ;;
+        *) echo "conformance: unknown disruption $dis" >&2; exit 2 ;;
+    esac
+    cat <<YAML
+name: conf-$lib-$dis
+description: "conformance: $prof, $dis"
+run: { duration: $dur, warmup: 5s, sample_interval: 1s, rtt: 200us, seed: 11 }
+instance: { kind: rabbitmq }
+clusters: [ { name: main, brokers: [ { name: b1 } ] } ]
+queues: [ { name: conf-q } ]
+producers:
+  - name: app
+    count: 1
+    profile: $prof
+    rate: 30
+    arrivals: deterministic
+    confirms: true
+$loop
+consumers:
+  - name: workers
+    count: 1
+    profile: $prof
+    prefetch: 50
+    processing: { dist: constant, value: 20ms }
+$loop
+backlog:
+  - { queue: conf-q, messages: 600 }
+events:
+  - $ev
+YAML
+}
+
+run_cell() {
+    cell=$1 runs=$2 lib=${1%%-*} dis=${1#*-}
+    d=$OUT/$cell
+    mkdir -p "$d"
+    scenario "$lib" "$dis" > "$d/scenario.yaml"
+    "$MQSIM" run "$d/scenario.yaml" --replications 5 --out "$d/sim" > "$d/sim.log" 2>&1 || true
+    i=1
+    while [ "$i" -le "$runs" ]; do
+        echo "conformance: $cell run $i/$runs" >&2
+        "$MQSIM" load "$d/scenario.yaml" --start-broker --clients real --out "$d/real-$i" \
+            > "$d/real-$i.log" 2>&1 || echo "conformance: $cell run $i failed (see $d/real-$i.log)" >&2
+        i=$((i + 1))
+    done
+}
+
+# metric FILE NAME: its value ("" when absent)
+metric() {
+    jq -r --arg n "$2" '[.metrics[] | select(.metric == $n) | .value][0] // empty' "$1" 2>/dev/null
+}
+
+# mean_real CELL NAME: "mean (min-max, n runs)" over the cell's real runs
+mean_real() {
+    for f in "$OUT/$1"/real-*/summary.json; do [ -f "$f" ] && metric "$f" "$2"; done |
+        awk 'NF { n++; s += $1; if (n == 1 || $1 < lo) lo = $1; if (n == 1 || $1 > hi) hi = $1 }
+             END { if (!n) print "-"; else if (n == 1) printf "%.4g\n", s;
+                   else printf "%.4g (%.4g-%.4g, %d runs)\n", s / n, lo, hi, n }'
+}
+
+sim_value() {
+    f=$OUT/$1/sim/summary.json
+    [ -f "$f" ] || { echo "-"; return; }
+    v=$(metric "$f" "$2")
+    [ -n "$v" ] && printf "%.4g\n" "$v" || echo "-"
+}
+
+table() {
+    echo "| library | disruption | metric | real | simulated |"
+    echo "|---|---|---|---|---|"
+    for lib in $LIBS; do
+        for dis in $DISRUPTIONS; do
+            cell=$lib-$dis
+            [ -d "$OUT/$cell" ] || continue
+            for m in disruption_max_s duplicates duplicates_requeue duplicates_republish lost; do
+                echo "| $(profile "$lib") | $dis | $m | $(mean_real "$cell" "$m") | $(sim_value "$cell" "$m") |"
+            done
+            echo "| $(profile "$lib") | $dis | republished (real) | $(mean_real "$cell" republished) | |"
+        done
+    done
+}
+
+case ${1:-} in
+    scenario) scenario "$2" "$3" ;;
+    table) table ;;
+    docs) # rewrite the table between the markers in docs/VALIDATION.md
+        doc=${2:-docs/VALIDATION.md}
+        table > "$OUT/table.md"
+        awk -v tbl="$OUT/table.md" '
+            /<!-- conformance:begin -->/ { print; while ((getline l < tbl) > 0) print l; skip = 1; next }
+            /<!-- conformance:end -->/ { skip = 0 }
+            !skip' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc" ;;
+    sim)
+        for d in "$OUT"/*-*/; do
+            [ -f "$d/scenario.yaml" ] || continue
+            cell=$(basename "$d")
+            scenario "${cell%%-*}" "${cell#*-}" > "$d/scenario.yaml"
+            "$MQSIM" run "$d/scenario.yaml" --replications 5 --out "$d/sim" > "$d/sim.log" 2>&1 || true
+        done ;;
+    run)
+        runs=${2:-3}
+        shift $(( $# >= 2 ? 2 : 1 ))
+        cells=${*:-}
+        if [ -z "$cells" ]; then
+            for lib in $LIBS; do for dis in $DISRUPTIONS; do cells="$cells $lib-$dis"; done; done
+        fi
+        for c in $cells; do run_cell "$c" "$runs"; done ;;
+    *) sed -n '2,10p' "$0" >&2; exit 2 ;;
+esac
