@@ -90,17 +90,23 @@ static void html_esc(FILE *f, const char *s)
     }
 }
 
-/* Markdown: raw HTML is inert as entities; '|' would split a table cell;
-** a newline would end a list item or a cell. */
+/* Markdown: a '<' that could open raw HTML (a tag, a closing tag, a
+** comment, a processing instruction) and an '&' that could start an entity
+** are written as entities, so no HTML from the data is live; "<=" and
+** "a & b" stay as they read. '|' would split a table cell; a newline would
+** end a list item or a cell. */
 static void md_esc(FILE *f, const char *s)
 {
     for (; *s; s++) {
+        unsigned char next = (unsigned char)s[1];
+        int alpha = (next | 0x20) >= 'a' && (next | 0x20) <= 'z';
         switch (*s) {
         case '|': fputs("\\|", f); break;
         case '\n': fputc(' ', f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
+        case '<':
+            fputs(alpha || next == '/' || next == '!' || next == '?' ? "&lt;" : "<", f);
+            break;
+        case '&': fputs(alpha || next == '#' ? "&amp;" : "&", f); break;
         default:
             if (!ctl_esc(f, *s)) fputc(*s, f);
         }
