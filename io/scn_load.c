@@ -591,6 +591,7 @@ static int load_producer(ctx *c, size_t i, const raw_producer *r, mq_producer_gr
     g->protocol = (mq_protocol)ENUM_OR(r->protocol, (int)p->protocol);
     g->endpoint = (mq_endpoint)ENUM_OR(r->endpoint, (int)p->endpoint);
     g->confirms = BOOL_OR(r->confirms, p->confirms);
+    g->confirm_wait_times_out = BOOL_OR(r->confirm_wait_times_out, p->confirm_wait_times_out);
     g->ondown = (mq_ondown)ENUM_OR(r->on_disconnect, (int)p->ondown);
     if (get_dur(c, base, "send_timeout", r->send_timeout, 0, true, HOUR,
                 p->send_timeout_s, &g->send_timeout_s) < 0 ||
@@ -637,6 +638,7 @@ static int load_consumer(ctx *c, size_t i, const raw_consumer *r, mq_consumer_gr
     g->protocol = (mq_protocol)ENUM_OR(r->protocol, (int)p->protocol);
     g->endpoint = (mq_endpoint)ENUM_OR(r->endpoint, (int)p->endpoint);
     g->idempotent = BOOL_OR(r->idempotent, false);
+    g->process_buffer_on_close = BOOL_OR(r->process_buffer_on_close, p->process_buffer_on_close);
     if (get_dur(c, base, "commit_interval", r->commit_interval, 0, false, HOUR,
                 p->commit_interval_s, &g->commit_interval_s) < 0 ||
         get_dur(c, base, "route_refresh", r->route_refresh, 0, false, HOUR,

@@ -85,6 +85,7 @@ typedef struct raw_producer {
     int *retries;
     char *retry_backoff;
     bool *confirms;
+    bool *confirm_wait_times_out;
     char *confirm_latency;
     int *on_disconnect;
     char *route_refresh;
@@ -98,6 +99,7 @@ typedef struct raw_consumer {
     raw_dist *processing;
     int *ack, *protocol, *endpoint;
     bool *idempotent;
+    bool *process_buffer_on_close;
     char *commit_interval, *route_refresh, *rebalance, *pull_backoff;
     raw_reconnect *reconnect;
 } raw_consumer;

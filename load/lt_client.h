@@ -129,6 +129,8 @@ typedef struct lt_ctx {
     pthread_mutex_t warn_mu;   /* guards warnings */
     sim_strs *warnings;        /* the run's warnings (the result's) */
     const char *real_root;     /* --clients real: the drivers' root (lt_real.h); NULL = emulated */
+    struct lt_endpoint *endpoint;   /* real clients' endpoint relay (lt_endpoint.h); NULL = direct */
+    struct lt_real_conv *real_conv; /* real clients' read routing in a conversion (lt_real_conv.h) */
 } lt_ctx;
 
 /* Add a run warning from any thread (out of memory: the warning is lost). */

@@ -10,8 +10,9 @@
 ** and the deliveries already received before it are still processed (their
 ** ack cannot be sent: the broker has requeued them, so they come back as
 ** duplicates - the behaviour docs/VALIDATION.md measures), unless the
-** profile's library drops them (process_buffer_on_close false: pika and
-** amqp091-go, checked against the real libraries).
+** group's process_buffer_on_close is false (the default of the pika and
+** go-amqp091 profiles, whose libraries drop them: checked against the real
+** libraries).
 **
 ** Legs. In a plain run the consumer has one connection (its "home"): qos
 ** prefetch, basic.consume, push deliveries. In a conversion the emulated
@@ -36,7 +37,6 @@
 ** every wait is <= LT_SLICE_S, every socket call has a timeout.
 */
 #include "load/lt_client_int.h"
-#include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_rng.h"
 
@@ -189,8 +189,7 @@ static int pull_start(cons *k, int node)
 static void cons_down(cons *k, double now)
 {
     for (int n = 0; n < LT_NODES; n++) leg_close(k, n, false);
-    const mq_profile *p = mq_profile_find(k->g->profile);
-    if (p && !p->process_buffer_on_close) k->n = 0;
+    if (!k->g->process_buffer_on_close) k->n = 0;
     k->home = -1;
     lt_went_down(k->c, &k->r, now);
 }

@@ -20,6 +20,7 @@
 #include "load/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
+#include "load/lt_real_conv.h"
 #include "models/mq_estimate.h"
 #include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
@@ -480,6 +481,8 @@ static int source_unacked(lt_conv *c)
     pthread_mutex_lock(&c->x->mu);
     for (size_t i = 0; i < c->nclients; i++) n += c->clients[i].src_unacked;
     pthread_mutex_unlock(&c->x->mu);
+    if (n == 0 && c->x->real_conv) /* real clients: the router's and the source's own count */
+        n = lt_real_conv_source_held(c->x->real_conv, &c->node[LT_SRC], c->clients, c->nclients);
     return n;
 }
 

@@ -28,6 +28,8 @@
 #define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
 #include "load/lt_real.h"
 #include "load/lt_client_int.h"
+#include "load/lt_endpoint.h"
+#include "load/lt_real_conv.h"
 #include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_rng.h"
@@ -141,15 +143,6 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err)
     if (find_root(root, n))
         return sim_err_set(err, "--clients real: the drivers (load/clients/) are not next to the "
                            "mqsim binary");
-    if (s->rabbitmq_conversion)
-        return sim_err_set(err, "--clients real does not run a conversion: the real libraries "
-                           "cannot follow the emulated routing layer between two nodes");
-    for (size_t i = 0; i < s->nevents; i++)
-        if (s->events[i].type == MQ_EVENT_DISCONNECT && s->events[i].duration_s > 0 &&
-            !s->events[i].silent)
-            return sim_err_set(err, "event at %.0f s: --clients real cannot refuse a real library's "
-                               "reconnects for a while (use broker_restart with a duration for an "
-                               "outage)", s->events[i].at_s);
     bool seen[3] = {false, false, false};
     for (size_t i = 0; i < s->nproducers + s->nconsumers; i++) {
         bool cons = i >= s->nproducers;
@@ -169,6 +162,40 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err)
         seen[k] = true;
     }
     return 0;
+}
+
+/* The relay is needed when connections must move (a conversion) or be
+** refused for a while (a disconnect event with a duration); other runs
+** connect straight to the broker, as before. */
+static bool needs_endpoint(const mq_scenario *s)
+{
+    if (s->rabbitmq_conversion) return true;
+    for (size_t i = 0; i < s->nevents; i++)
+        if (s->events[i].type == MQ_EVENT_DISCONNECT && s->events[i].duration_s > 0 &&
+            !s->events[i].silent)
+            return true;
+    return false;
+}
+
+int lt_real_prepare(lt_ctx *x, sim_err *err)
+{
+    const mq_scenario *s = x->s;
+    if (needs_endpoint(s) &&
+        lt_endpoint_start(x, s->nproducers + s->nconsumers, &x->endpoint, err))
+        return -1;
+    if (s->rabbitmq_conversion && lt_real_conv_start(x, &x->real_conv, err)) {
+        lt_real_release(x);
+        return -1;
+    }
+    return 0;
+}
+
+void lt_real_release(lt_ctx *x)
+{
+    lt_real_conv_free(x->real_conv);
+    x->real_conv = NULL;
+    lt_endpoint_free(x->endpoint);
+    x->endpoint = NULL;
 }
 
 /* ---- one driver process ---------------------------------------------------- */
@@ -244,8 +271,9 @@ static void build_argv(drv *d, argv_b *a)
         arg(a, "%s/build/mqsim-client-go", root);
     }
     const lt_url *u = &d->x->nodes[LT_SRC];
-    arg(a, "url=amqp://%s:%s@%s:%d/%s", u->user, u->pass, u->host, u->port,
-        strcmp(u->vhost, "/") ? u->vhost : "%2f");
+    const lt_endpoint *ep = d->x->endpoint;
+    arg(a, "url=amqp://%s:%s@%s:%d/%s", u->user, u->pass, ep ? "127.0.0.1" : u->host,
+        ep ? lt_endpoint_port(ep, c->slot) : u->port, strcmp(u->vhost, "/") ? u->vhost : "%2f");
     char name[160];
     lt_conn_name(c, NULL, name, sizeof name);
     arg(a, "name=%s", name);
@@ -263,6 +291,7 @@ static void build_argv(drv *d, argv_b *a)
         const mq_producer_group *g = &s->producers[c->group];
         arg(a, "role=producer");
         arg(a, "queue=%s", s->queues[g->queue].name);
+        arg(a, "exchange=%s", d->x->exchange ? d->x->exchange : "");
         arg(a, "confirms=%d", g->confirms ? 1 : 0);
         arg(a, "send_timeout=%g", g->send_timeout_s);
         arg(a, "retries=%d", g->retries);
@@ -381,13 +410,19 @@ static void handle_line(drv *d, char *l)
     else rest = l + strlen(l);
     unsigned long v = strtoul(rest, NULL, 10);
     if (!strcmp(l, "UP")) {
+        /* through the endpoint relay: the node and the port the broker sees */
+        int node = LT_SRC, port = (int)v;
+        if (x->endpoint && lt_endpoint_lookup(x->endpoint, (int)v, &node, &port))
+            lt_warn(x, "client %s/%d: its connection is not the endpoint's", d->c->consumer ?
+                    "consumer" : "producer", d->c->index);
         pthread_mutex_lock(&x->mu);
         bool up = d->c->up || d->c->silenced;
         pthread_mutex_unlock(&x->mu);
-        if (!up) lt_mark_up(d->c, (int)v, LT_SRC, now, !d->ever_up);
+        if (!up) lt_mark_up(d->c, port, node, now, !d->ever_up);
         else { /* a new connection without a DOWN first: just its port */
             pthread_mutex_lock(&x->mu);
-            d->c->local_port = (int)v;
+            d->c->local_port = port;
+            d->c->home = node;
             pthread_mutex_unlock(&x->mu);
         }
         d->ever_up = true;

@@ -36,6 +36,14 @@
 ** what is missing (never a silent fallback to the emulation). */
 int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err);
 
+/* After the nodes are known, before the clients start: the endpoint relay
+** (lt_endpoint.h) when the scenario moves or refuses connections (a
+** conversion, a disconnect event with a duration), and a conversion's read
+** routing (lt_real_conv.h), into x. 0 ok; -1 with a message. */
+int lt_real_prepare(lt_ctx *x, sim_err *err);
+/* Stop and free what lt_real_prepare started (idempotent). */
+void lt_real_release(lt_ctx *x);
+
 /* Thread entry points, as lt_producer_main / lt_consumer_main. */
 void *lt_real_producer_main(void *arg);
 void *lt_real_consumer_main(void *arg);

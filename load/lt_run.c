@@ -686,8 +686,9 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
         goto done;
     }
     r.ctx.track = &r.track;
-    rc = run_clients(&r, o, out, info, err);
+    if (!r.ctx.real_root || lt_real_prepare(&r.ctx, err) == 0) rc = run_clients(&r, o, out, info, err);
 done:
+    lt_real_release(&r.ctx);
     lt_conv_free(r.conv); /* stops its two nodes */
     lt_broker_stop(&broker);
     free(r.clients);

@@ -25,8 +25,9 @@
 ** into the dead link and acks sent into it are lost: both stay unacked until
 ** detection, then are requeued like the rest.
 ** Whether the application still processes what its library had read when
-** the server closed the connection depends on the library (the profile's
-** process_buffer_on_close, checked against the real libraries in
+** the server closed the connection depends on the library (the group's
+** process_buffer_on_close, the profile's default unless the scenario
+** overrides it; the defaults are checked against the real libraries in
 ** docs/VALIDATION.md): the Java client's consumer work pool keeps
 ** dispatching it; pika's BlockingConnection raises the close from
 ** _flush_output before it dispatches pending deliveries, and amqp091-go's
@@ -49,7 +50,6 @@
 ** its arrival. (It removed 28% of all events in the end-to-end
 ** benchmark.)
 */
-#include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -251,8 +251,7 @@ mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
     c->w = w;
     c->g = g;
     c->stash = calloc((size_t)g->concurrency, sizeof *c->stash);
-    const mq_profile *prof = mq_profile_find(g->profile);
-    c->buffer_on_close = prof ? prof->process_buffer_on_close : true;
+    c->buffer_on_close = g->process_buffer_on_close;
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
     c->rng = sim_rng_embed(&c->rng_store, w->opts.seed, w->opts.replication, entity,
                            sim_hash_str("processing"));

@@ -24,7 +24,6 @@
 ** cache, where a ring per client was a cold cache line per send. A drop
 ** scans the window for the client's own entries (rare, O(window)).
 */
-#include "models/mq_profile.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -392,8 +391,7 @@ mq_producer *mq_producer_new(mq_world *w, int group, int index)
     p->w = w;
     p->g = g;
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
-    const mq_profile *prof = mq_profile_find(g->profile);
-    p->confirm_times_out = prof ? prof->confirm_wait_times_out : true;
+    p->confirm_times_out = g->confirm_wait_times_out;
     p->rng = sim_rng_embed(&p->rng_store, w->opts.seed, w->opts.replication, entity,
                            sim_hash_str("arrivals"));
     p->conn = (mq_conn){

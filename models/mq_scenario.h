@@ -145,6 +145,8 @@ typedef struct mq_producer_group {
     bool confirms;        /* publisher confirms / sync send */
     double confirm_latency_s;
     mq_ondown ondown;
+    bool confirm_wait_times_out; /* the app's wait for a confirm gives up after
+                                    send_timeout (profile default, overridable) */
     mq_reconnect reconnect;
     double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */
     mq_delayed delayed;
@@ -163,6 +165,9 @@ typedef struct mq_consumer_group {
     mq_protocol protocol;
     mq_endpoint endpoint;
     bool idempotent;      /* the application de-duplicates */
+    bool process_buffer_on_close; /* deliveries read before a server-side close
+                                     are still processed (profile default,
+                                     overridable) */
     double commit_interval_s; /* RocketMQ offset commit period; 0 = per-ack */
     mq_reconnect reconnect;
     double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */

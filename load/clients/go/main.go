@@ -221,9 +221,9 @@ func producer(o opts) {
 func publish(o opts, ch *amqp.Channel, body string) bool {
 	msg := amqp.Publishing{DeliveryMode: amqp.Persistent, Body: []byte(body)}
 	if o["confirms"] != "1" {
-		return ch.Publish("", o["queue"], false, false, msg) == nil
+		return ch.Publish(o["exchange"], o["queue"], false, false, msg) == nil
 	}
-	dc, err := ch.PublishWithDeferredConfirm("", o["queue"], false, false, msg)
+	dc, err := ch.PublishWithDeferredConfirm(o["exchange"], o["queue"], false, false, msg)
 	if err != nil || dc == nil {
 		return false
 	}
@@ -276,7 +276,9 @@ func consumer(o opts) {
 			// the deliveries until the library closes the channel
 			for d := range dl {
 				proc(o, rng)
-				logf("DLV %s %d", strings.Fields(string(d.Body))[0], b2i(d.Redelivered))
+				// a conversion's read routing carries the flag in a header (load/lt_real_conv.c)
+				_, routedAgain := d.Headers["x-mqsim-redelivered"]
+				logf("DLV %s %d", strings.Fields(string(d.Body))[0], b2i(d.Redelivered || routedAgain))
 				if o["ack"] != "auto" {
 					d.Ack(false)
 				}

@@ -25,6 +25,7 @@ import java.util.concurrent.*;
 public final class MqsimClientJava {
     private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     private static final Map<String, String> O = new HashMap<>();
+    private static final String ROUTED_REDELIVERED = "x-mqsim-redelivered";
 
     static synchronized void log(String s) { OUT.println(s); }
     static double f(String k) { return Double.parseDouble(O.get(k)); }
@@ -135,7 +136,7 @@ public final class MqsimClientJava {
                 boolean ok = false;
                 if (conn != null && ch != null) {
                     try {
-                        ch.basicPublish("", O.get("queue"), MessageProperties.PERSISTENT_BASIC,
+                        ch.basicPublish(O.getOrDefault("exchange", ""), O.get("queue"), MessageProperties.PERSISTENT_BASIC,
                                         p.body.getBytes("UTF-8"));
                         ok = !confirms || ch.waitForConfirms((long) (f("send_timeout") * 1000));
                     } catch (Exception e) {
@@ -187,7 +188,10 @@ public final class MqsimClientJava {
                         double s = exp ? -Math.log(1 - rng.nextDouble()) * mean : mean;
                         try { Thread.sleep((long) (s * 1000), (int) ((s * 1e9) % 1e6)); }
                         catch (InterruptedException e) { return; }
-                        log("DLV " + new String(body, "UTF-8").split(" ")[0] + " " + (env.isRedeliver() ? 1 : 0));
+                        /* a conversion's read routing carries the flag in a header (load/lt_real_conv.c) */
+                        boolean again = env.isRedeliver() || (p.getHeaders() != null &&
+                                                              p.getHeaders().containsKey(ROUTED_REDELIVERED));
+                        log("DLV " + new String(body, "UTF-8").split(" ")[0] + " " + (again ? 1 : 0));
                         if (!auto) getChannel().basicAck(env.getDeliveryTag(), false);
                     }
                 });

@@ -27,6 +27,7 @@ import time
 import pika
 
 OUT_LOCK = threading.Lock()
+ROUTED_REDELIVERED = "x-mqsim-redelivered"
 
 
 def log(line):
@@ -134,7 +135,7 @@ def producer(o):
                 try:
                     # with confirm_delivery() this blocks until the broker
                     # acks: pika's BlockingChannel has no publish timeout
-                    ch.basic_publish("", o["queue"], p[1].encode(),
+                    ch.basic_publish(o.get("exchange", ""), o["queue"], p[1].encode(),
                                      pika.BasicProperties(delivery_mode=2))
                     log("OK " + p[0])
                     continue
@@ -180,10 +181,12 @@ def consumer(o):
                 pass
         return stop.is_set()
 
-    def on_message(chn, method, _props, body):
+    def on_message(chn, method, props, body):
         mean = float(o["proc_mean"])
         time.sleep(rng.expovariate(1.0 / mean) if o.get("proc_kind") == "exp" and mean > 0 else mean)
-        log("DLV %s %d" % (body.split()[0].decode(), 1 if method.redelivered else 0))
+        # a conversion's read routing carries the flag in a header (load/lt_real_conv.c)
+        again = method.redelivered or ROUTED_REDELIVERED in (props.headers or {})
+        log("DLV %s %d" % (body.split()[0].decode(), 1 if again else 0))
         if not auto:
             chn.basic_ack(method.delivery_tag)
         if stopped():
