@@ -15,6 +15,8 @@
 
 #include "tests/test_util.h"
 
+#include "tests/test_run.h"
+
 #include "io/scn_load.h"
 #include "models/mq_profile.h"
 
@@ -294,6 +296,88 @@ static void test_profiles_table(void **state)
     assert_false(mq_profile_find("pika")->confirm_wait_times_out);
 }
 
+/* The library-behaviour settings of a profile are scenario keys of a
+** group, like confirms or prefetch: the profile's value unless the group
+** says otherwise; a value that is not a boolean is a file:line:col error. */
+static const char lib_keys[] =
+    "name: lib-keys\n"
+    "run: { duration: 60s, seed: 3 }\n"
+    "instance: { kind: rabbitmq }\n"
+    "clusters: [ { name: main, brokers: [ { name: b1 } ] } ]\n"
+    "queues: [ { name: q } ]\n"
+    "producers:\n"
+    "  - { name: plain, profile: pika, rate: 30, confirms: true }\n"
+    "  - name: timed\n"
+    "    profile: pika\n"
+    "    rate: 30\n"
+    "    confirm_wait_times_out: true\n"
+    "consumers:\n"
+    "  - name: drops\n"
+    "    profile: pika\n"
+    "    prefetch: 50\n"
+    "    processing: { dist: constant, value: 20ms }\n"
+    "    reconnect: { automatic: true, interval: 5s }\n"
+    "  - name: keeps\n"
+    "    profile: pika\n"
+    "    prefetch: 50\n"
+    "    processing: { dist: constant, value: 20ms }\n"
+    "    process_buffer_on_close: true\n"
+    "    reconnect: { automatic: true, interval: 5s }\n"
+    "backlog: [ { queue: q, messages: 3000 } ]\n"
+    "events:\n"
+    "  - { at: 15s, type: disconnect, groups: [drops, keeps], duration: until_reconnect, detection: reset }\n";
+
+static void test_library_keys(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load_text(lib_keys, &s);
+    assert_false(s.producers[0].confirm_wait_times_out); /* pika's default */
+    assert_true(s.producers[1].confirm_wait_times_out);
+    assert_false(s.consumers[0].process_buffer_on_close);
+    assert_true(s.consumers[1].process_buffer_on_close);
+    mq_scenario_free(&s);
+
+    static const struct { const char *from, *to, *where, *what; } bad[] = {
+        {"confirm_wait_times_out: true", "confirm_wait_times_out: 5s", "mem.yaml:11:29:",
+         "producers[1].confirm_wait_times_out: '5s' is not a boolean"},
+        {"process_buffer_on_close: true", "process_buffer_on_close: maybe", "mem.yaml:22:30:",
+         "consumers[1].process_buffer_on_close: 'maybe' is not a boolean"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[sizeof lib_keys + 32], *at;
+        snprintf(text, sizeof text, "%s", lib_keys);
+        assert_non_null(at = strstr(text, bad[i].from));
+        size_t tail = strlen(at + strlen(bad[i].from));
+        memmove(at + strlen(bad[i].to), at + strlen(bad[i].from), tail + 1);
+        memcpy(at, bad[i].to, strlen(bad[i].to));
+        sim_err e = {{0}};
+        assert_int_equal(scn_load_string("mem.yaml", text, strlen(text), &s, &e), -1);
+        if (!strstr(e.msg, bad[i].where) || !strstr(e.msg, bad[i].what)) fail_msg("%s", e.msg);
+    }
+}
+
+/* The override reaches the model: a pika consumer that keeps processing
+** its buffer after a server-side close turns that buffer into duplicates
+** (requeued by the broker, processed anyway), one that drops it does not. */
+static void test_library_keys_model(void **state)
+{
+    (void)state;
+    mq_scenario s;
+    load_text(lib_keys, &s);
+    mq_result r;
+    run_scn(&s, &r);
+    /* 'drops' drops its buffer; 'keeps' processes ~prefetch deliveries the
+    ** broker has requeued: they come back as duplicates */
+    assert_true(metric(&r, "duplicates_requeue") >= 40);
+    mq_result_free(&r);
+    s.consumers[1].process_buffer_on_close = false;
+    run_scn(&s, &r);
+    assert_true(metric(&r, "duplicates_requeue") <= 6);
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +388,8 @@ int main(void)
         cmocka_unit_test(test_error_leaves_empty),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_profiles_table),
+        cmocka_unit_test(test_library_keys),
+        cmocka_unit_test(test_library_keys_model),
     };
     return cmocka_run_group_tests_name("scn_load", tests, NULL, NULL);
 }
