@@ -13,6 +13,14 @@
 ** the same server-side close by local port), so the rest of lt_run is
 ** unchanged. The shared log format is in load/clients/README.md.
 **
+** Where a driver connects: the broker itself, or, when the scenario moves
+** or refuses connections (a conversion, a disconnect event with a
+** duration), its group's port on the endpoint relay (lt_endpoint.h); in a
+** conversion the read routing (lt_real_conv.h) moves the source's messages
+** to the destination for the consumers there. A driver's UP port is mapped
+** through the relay to the port the broker sees, so server-side closes
+** (lt_close.h) find it.
+**
 ** A producer's arrivals stay here (the scenario's rate schedule, the same
 ** random stream as lt_producer.c): each message id is written to the
 ** driver's stdin at its intended time and the driver publishes it as the

@@ -2,7 +2,8 @@
 # scripts/conformance.sh - the real client libraries against their profiles.
 #
 #   scripts/conformance.sh run [RUNS] [CELL...]   measure (mqsim load --clients real)
-#                                                 and simulate (mqsim run --replications 5)
+#                                                 and simulate (mqsim run --replications 5);
+#                                                 CONFORMANCE_FIRST=K starts at run K
 #   scripts/conformance.sh sim                    re-simulate every measured cell
 #   scripts/conformance.sh table                  print the markdown table
 #   scripts/conformance.sh docs [FILE]            put it into docs/VALIDATION.md
@@ -114,7 +115,7 @@ run_cell() {
     mkdir -p "$d"
     scenario "$lib" "$dis" > "$d/scenario.yaml"
     "$MQSIM" run "$d/scenario.yaml" --replications 5 --out "$d/sim" > "$d/sim.log" 2>&1 || true
-    i=1
+    i=${CONFORMANCE_FIRST:-1} # e.g. 2: add runs 2..RUNS to a cell measured once
     while [ "$i" -le "$runs" ]; do
         echo "conformance: $cell run $i/$runs" >&2
         "$MQSIM" load "$d/scenario.yaml" --start-broker --clients real --out "$d/real-$i" \
