@@ -167,12 +167,13 @@ install: mqsim
 # The real client libraries against their profiles (scripts/conformance.sh):
 # every library x disruption, 3 real runs per cell (1 for the long ones),
 # each beside `mqsim run --replications 5`; rewrites the table in
-# docs/VALIDATION.md. About 110 minutes, one private broker (two for the
+# docs/VALIDATION.md. About 2 hours, one private broker (two for the
 # conversion cells) at a time.
 conformance: $(BUILD)/mqsim drivers
 	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 3 \
 	    java-close pika-close go-close java-silence8 pika-silence8 go-silence8 \
-	    java-restart pika-restart go-restart java-conv pika-conv go-conv
+	    java-restart pika-restart go-restart java-conv pika-conv go-conv \
+	    java-refuse pika-refuse go-refuse
 	MQSIM=$(BUILD)/mqsim sh scripts/conformance.sh run 1 \
 	    java-silence30 pika-silence30 go-silence30 java-silencelong pika-silencelong \
 	    go-silencelong java-outage pika-outage go-outage

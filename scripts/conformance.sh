@@ -11,7 +11,9 @@
 #
 # A cell is LIB-DIS: LIB one of java, pika, go (profiles rabbitmq-java, pika,
 # go-amqp091); DIS one of close (server-side close of every connection: the
-# dedicated->shared conversion), restart (broker restart), silence8 and
+# dedicated->shared conversion), refuse (the same close, then every
+# reconnect refused for 12 s: a disconnect with a duration, through the
+# endpoint relay), restart (broker restart), silence8 and
 # silence30 (the broker's VM stopped with SIGSTOP for 8 / 30 s, then SIGCONT:
 # a silent peer), silencelong (frozen longer than the library's detection),
 # outage (broker down for 3 minutes), conv (the dedicated -> shared
@@ -41,7 +43,7 @@ set -eu
 MQSIM=${MQSIM:-build/mqsim}
 OUT=${CONFORMANCE_OUT:-build/conformance}
 LIBS="java pika go"
-DISRUPTIONS="close restart silence8 silence30 silencelong outage conv"
+DISRUPTIONS="close refuse restart silence8 silence30 silencelong outage conv"
 
 profile() {
     case $1 in java) echo rabbitmq-java ;; pika) echo pika ;; go) echo go-amqp091 ;; esac
@@ -54,6 +56,7 @@ scenario() {
     [ "$lib" != java ] && loop="    reconnect: { automatic: true, interval: 5s, max_attempts: 0 }"
     case $dis in
         close) ev="{ at: 15s, type: disconnect, duration: until_reconnect, detection: reset, label: closed }" ;;
+        refuse) ev="{ at: 15s, type: disconnect, duration: 12s, detection: reset, label: refused }" ;;
         restart) ev="{ at: 15s, type: broker_restart, duration: 2s, label: restart }" ;;
         silence8) ev="{ at: 15s, type: disconnect, duration: 8s, detection: silent, label: silence }" ;;
         silence30) ev="{ at: 15s, type: disconnect, duration: 30s, detection: silent, label: silence }"; dur=120s ;;
