@@ -16,7 +16,8 @@
 **     read-only for real, on the server, and a producer still connected
 **     there has its sends stored on the destination (the model's
 **     writes_to_twin).
-**   - routing layer for reads: emulated in the consumers (lt_consumer.c):
+**   - routing layer for reads: emulated in the consumers (lt_consumer.c;
+**     real libraries: a tester-side router, lt_real_conv.h):
 **     destination first, then source, through a second connection. RabbitMQ
 **     cannot read another node's queue on demand, and a shovel would move
 **     the whole source backlog at once, making phase 3 vanish.
@@ -38,7 +39,8 @@
 **     in advance) they land one CLI latency late (conversion_lag_s). The
 **     PrivateLink
 **     refusal for the outage is enforced by the clients, as a disconnect
-**     event's duration is.
+**     event's duration is (real libraries: by their endpoint relay,
+**     lt_endpoint.h, which also routes their new connections).
 **   - destination creation (upgrade): both nodes are started before the
 **     run; "creating" is a wait of create_time.
 ** Not reproduced (refused): destination capacity below 1.5 x the offered
