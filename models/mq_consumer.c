@@ -235,7 +235,7 @@ static void on_done(sim *s, void *subject, uint64_t arg)
                   .redelivered = sl->redelivered, .attempts = 1, .from_twin = sl->from_twin}));
     } else { /* ack: the broker forgets its copy */
         release_unacked(w, c, sl->msg, sl->from_twin);
-        if (w->on_ack) w->on_ack(w, c, sl->msg);
+        if (w->change.ops->on_ack) w->change.ops->on_ack(w, c, sl->msg);
         mq_msg_copy_drop(w, sl->msg); /* may recycle the record */
     }
     sl->busy = 0;
@@ -298,7 +298,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
             release_unacked(w, c, e.msg, e.from_twin);
             mq_msg_copy_drop_lost(w, e.msg, LOSS_AUTOACK_BUFFER);
         }
-        if (w->on_consumer_down) w->on_consumer_down(w, c);
+        if (w->change.ops->on_consumer_down) w->change.ops->on_consumer_down(w, c);
         return;
     }
     /* Requeue in reverse so the oldest delivery ends up at the head. After
@@ -327,7 +327,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         mq_queue_requeue(w, w->msgs[sl->msg].queue, sl->msg);
     }
     if (c->orphans.n > 0) start_orphans(w, c);
-    if (w->on_consumer_down) w->on_consumer_down(w, c);
+    if (w->change.ops->on_consumer_down) w->change.ops->on_consumer_down(w, c);
 }
 
 void mq_consumer_silent(mq_world *w, mq_consumer *c) { undo_transit_starts(w, c); }
@@ -343,7 +343,7 @@ void mq_consumer_resume(mq_world *w, mq_consumer *c)
             continue;
         }
         release_unacked(w, c, e.msg, e.from_twin);
-        if (w->on_ack) w->on_ack(w, c, e.msg);
+        if (w->change.ops->on_ack) w->change.ops->on_ack(w, c, e.msg);
         mq_msg_copy_drop(w, e.msg);
     }
     c->buffer.n = keep;

@@ -179,7 +179,7 @@ static void drop_held(mq_world *w, mq_producer *p, uint32_t msg, int cause, mq_l
 {
     uint64_t before = w->lost_by_cause[cause];
     mq_msg_copy_drop_lost(w, msg, cause);
-    if (w->on_lost && w->lost_by_cause[cause] > before) w->on_lost(w, p, why);
+    if (w->change.ops->on_lost && w->lost_by_cause[cause] > before) w->change.ops->on_lost(w, p, why);
 }
 
 /* Gap between two attempts of a send while the producer is disconnected.
@@ -275,7 +275,7 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         /* the capacity of the cluster that stores the message admits it */
         if (!mq_capacity_admit(w, &w->brokers[mq_queue_admit_broker(w, &p->conn, q)]) ||
             (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) ||
-            (w->send_admit && !w->send_admit(w, p))) {
+            (w->change.ops->send_admit && !w->change.ops->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;
             if (w->s->instance.kind == MQ_KIND_ROCKETMQ) {

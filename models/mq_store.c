@@ -193,7 +193,7 @@ void mq_backlog_changed(mq_world *w)
         w->drain_done_at = now;
         w->drain_armed = 0;
     }
-    if (w->backlog_hook) w->backlog_hook(w);
+    if (w->change.ops->backlog_changed) w->change.ops->backlog_changed(w);
 }
 
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue)

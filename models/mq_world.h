@@ -11,6 +11,7 @@
 #ifndef MQ_WORLD_H
 #define MQ_WORLD_H
 
+#include "models/change/mq_change.h"
 #include "models/mq_estimate.h"
 #include "models/mq_model.h"
 #include "models/mq_ring.h"
@@ -38,9 +39,6 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 ** consumer re-reads from its last committed offset (mq_rocketmq.c). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
-/* Why a producer lost a send (told to world.on_lost): its connection was
-** down (or silent) through its attempts, or it stayed throttled. */
-typedef enum mq_lost_why { MQ_LOST_DISCONNECTED, MQ_LOST_THROTTLED } mq_lost_why;
 /* Why a message was lost or expired. */
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
@@ -241,8 +239,8 @@ typedef struct mq_world {
     size_t nmsgs, msgs_cap;     /* records in use or free; allocated */
     uint32_t free_head;         /* recycled ids, LIFO (MQ_NONE = none) */
     size_t nfree;
-    bool keep_records;          /* never recycle: a change model keeps ids of
-                                   settled messages (RocketMQ offsets) */
+    bool keep_records;          /* never recycle: the change type keeps ids of
+                                   settled messages (MQ_CHANGE_KEEPS_RECORDS) */
     uint64_t created;           /* mq_msg_new calls */
     uint64_t freed_by_fate[FATE_NSTATES]; /* settled records recycled */
 
@@ -289,28 +287,17 @@ typedef struct mq_world {
     sim_bands *bands;
     int active_events;          /* scenario events currently in effect */
     char label[128];
-    /* Change-model hooks (NULL/empty in the base model). Runtime queues and
-    ** brokers are the scenario's, then any the change model adds (nq, nbrk
-    ** count them all). */
+    /* Runtime queues and brokers are the scenario's, then any the change
+    ** model adds in its create (nq, nbrk count them all). */
     size_t nq, nbrk;
     char phase[64];             /* label when no event is in effect */
-    void *change;               /* the change model's state (it owns it) */
-    /* Before every connection attempt: may move c to another broker. */
-    void (*conn_route)(struct mq_world *w, mq_conn *c);
-    /* After every change of a queue's ready or scheduled contents. */
-    void (*backlog_hook)(struct mq_world *w);
-    /* Optional hooks of change models (NULL = none), see mq_rocketmq.c:
-    ** send_admit: extra admission of a send after broker capacity (false =
-    ** throttled); on_ack: a consumer acked msg; on_consumer_down: after the
-    ** consumer's requeue on a drop. ext: the change model's own state. */
-    bool (*send_admit)(struct mq_world *w, mq_producer *p);
-    void (*on_ack)(struct mq_world *w, mq_consumer *c, uint32_t msg);
-    void (*on_consumer_down)(struct mq_world *w, mq_consumer *c);
-    /* on_lost: producer p's send was lost (its last copy); on_conn_up: c is
-    ** connected again after a cut-off of window_s. */
-    void (*on_lost)(struct mq_world *w, mq_producer *p, mq_lost_why why);
-    void (*on_conn_up)(struct mq_world *w, mq_conn *c, double window_s);
-    void *ext;
+    /* The scenario's change at run time: its type (never NULL: the base
+    ** model runs mq_change_none when there is none) and its state (owned
+    ** by the type, released by ops->destroy). */
+    struct {
+        const mq_change_ops *ops;
+        void *state;
+    } change;
 } mq_world;
 
 /* mq_store.c: messages and queues */

@@ -2,7 +2,10 @@
 ** mq_rabbitmq.c - the shared <-> dedicated conversion: migration phases,
 ** storage routing, connection migration and its metrics (see mq_rabbitmq.h).
 **
-** Destination cluster. mq_rabbitmq_setup() grows the world by one broker
+** The type's table is mq_rabbitmq_ops (models/change/mq_change.h); the
+** base model reaches this file through it only.
+**
+** Destination cluster. The type's create grows the world by one broker
 ** (the destination, capacity mq_rabbitmq_destination_tps(): the new spec or
 ** what other tenants leave, whichever is lower) and by a
 ** twin of every scenario queue on it (queue q's twin is q + nqueues). The
@@ -32,7 +35,7 @@
 ** decides which connections the migration breaks and whose capacity a send
 ** uses.
 **
-** Connection migration (mq_conn.cluster, world.conn_route):
+** Connection migration (mq_conn.cluster, the conn_route hook):
 **   - from phase 1 on, every connection attempt goes to the destination;
 **   - VPC/public, shared -> dedicated: existing connections stay on the
 **     source until they drop (app restart events, a source upgrade
@@ -57,8 +60,8 @@
 ** Cost: O(source queues) per backlog change during phase 3 only; one pass
 ** over the messages at phase 3 start (scheduled hold).
 */
+#include "models/change/mq_rabbitmq.h"
 #include "models/mq_estimate.h"
-#include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
 #include "sim/sim_rng.h"
@@ -111,23 +114,14 @@ double mq_rabbitmq_destination_tps(const mq_rabbitmq_conversion *c)
     return left > 0 ? fmin(left, c->to_tps) : c->to_tps;
 }
 
-int mq_rabbitmq_start_at_clock(mq_scenario *s, double clock_s, sim_err *err)
+static double *start_at(void *cfg)
 {
-    if (!s->rabbitmq_conversion)
-        return sim_err_set(err, "%s: --at needs a rabbitmq_conversion section",
-                           s->path ? s->path : "scenario");
-    double at = fmod(clock_s - s->run.start_clock_s + DAY, DAY);
-    if (at > s->run.duration_s)
-        return sim_err_set(err, "%s: --at starts the conversion %.0f s after "
-                           "run.start_at, after the end of the run (%.0f s)",
-                           s->path ? s->path : "scenario", at, s->run.duration_s);
-    s->rabbitmq_conversion->at_s = at;
-    return 0;
+    return &((mq_rabbitmq_conversion *)cfg)->at_s;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static rb_state *state(mq_world *w) { return w->change; }
+static rb_state *state(mq_world *w) { return w->change.state; }
 
 static mq_conn *conn_at(mq_world *w, size_t i)
 {
@@ -366,16 +360,18 @@ static void on_source_upgrade(sim *s, void *subject, uint64_t arg)
                             "source upgrade disconnect"));
 }
 
-/* ---- hooks called by mq_model.c ---------------------------------------- */
+/* ---- lifecycle (mq_change.h) ------------------------------------------ */
 
-int mq_rabbitmq_setup(mq_world *w)
+/* The destination's queues and broker are added here; the routing hooks
+** are in the table, idle until phase 1 (a specification change never
+** reaches it). */
+static int create(mq_world *w, const void *cfg, void **out)
 {
     const mq_scenario *s = w->s;
-    const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
-    if (!cv) return 0;
+    const mq_rabbitmq_conversion *cv = cfg;
     rb_state *st = calloc(1, sizeof *st);
     if (!st) return -1;
-    w->change = st;
+    *out = st;
     st->cv = cv;
     st->phase = -1;
     st->nsrc = s->nqueues;
@@ -410,13 +406,10 @@ int mq_rabbitmq_setup(mq_world *w)
     d->tokens = fmax(1.0, d->capacity_tps * 0.1);
     st->dst_broker = (int)w->nbrk;
     w->nbrk++;
-
-    w->conn_route = conn_route;
-    w->backlog_hook = backlog_hook;
     return 0;
 }
 
-void mq_rabbitmq_schedule(mq_world *w)
+static void schedule(mq_world *w)
 {
     rb_state *st = state(w);
     const mq_rabbitmq_conversion *cv = st->cv;
@@ -483,7 +476,7 @@ static void censor_metrics(mq_world *w, mq_result *out, double end, const bool e
         sim_metrics_censor(m, "privatelink_outage_s", SIM_NOT_APPLICABLE, NAN);
 }
 
-void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
+static void metrics(mq_world *w, mq_result *out)
 {
     rb_state *st = state(w);
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
@@ -542,9 +535,22 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
                                st->phase >= 0 ? ph_label[st->phase] : "not started"));
 }
 
-void mq_rabbitmq_free(mq_world *w)
+static void destroy(mq_world *w, void *st)
 {
-    if (!w || !w->s || !w->s->rabbitmq_conversion) return;
-    free(w->change);
-    w->change = NULL;
+    (void)w;
+    free(st);
 }
+
+static void cfg_free(void *cfg) { mq_rabbitmq_conversion_free(cfg); }
+
+const mq_change_ops mq_rabbitmq_ops = {
+    .key = "rabbitmq_conversion",
+    .cfg_free = cfg_free,
+    .start_at = start_at,
+    .create = create,
+    .schedule = schedule,
+    .metrics = metrics,
+    .destroy = destroy,
+    .conn_route = conn_route,
+    .backlog_changed = backlog_hook,
+};
