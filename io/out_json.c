@@ -440,7 +440,7 @@ json_t *out_scenario_json(const mq_scenario *s)
 
     for (size_t i = 0; scn_changes[i]; i++) /* the change under its own key */
         if (s->change.ops == scn_changes[i]->ops)
-            put(o, s->change.ops->key, scn_changes[i]->to_json(s->change.cfg));
+            put(o, s->change.ops->key, scn_changes[i]->to_json(s, s->change.cfg));
     a = arr();
     for (size_t i = 0; i < s->ndefaults; i++) {
         json_t *d = obj();

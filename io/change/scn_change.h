@@ -19,6 +19,7 @@
 
 #include <cyaml/cyaml.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct scn_change_io {
@@ -31,9 +32,9 @@ typedef struct scn_change_io {
     ** the scenario is loaded. 0 ok; -1 with err = "FILE:LINE:COL: ...". */
     int (*load)(const char *file, const scn_index *idx, const void *raw, mq_scenario *s,
                 sim_err *err);
-    /* The loaded change as summary.json writes it under its key (a new
-    ** reference; out-of-memory is fatal, as in out_json.c). */
-    json_t *(*to_json)(const void *cfg);
+    /* The loaded change (of scenario s) as summary.json writes it under its
+    ** key (a new reference; out-of-memory is fatal, as in out_json.c). */
+    json_t *(*to_json)(const mq_scenario *s, const void *cfg);
     /* Optional: the send capacity (msg/s) the change gives the instance,
     ** read back from that JSON by the report; <= 0 or NAN = none. */
     double (*json_capacity)(json_t *change);
@@ -43,5 +44,24 @@ typedef struct scn_change_io {
 extern const scn_change_io *const scn_changes[];
 /* Room the top-level schema keeps for change blocks. */
 #define SCN_MAX_CHANGES 8
+
+/* Helpers for a change type's loader, so every block reports the same way.
+** path is the full key path ("rolling_restart.nodes[1]"). */
+/* Position of path's value (scalars) or key (collections), or of the
+** nearest enclosing node when it is absent; {1, 1} when none is. */
+mq_loc scn_change_where(const scn_index *idx, const char *path);
+/* err = "FILE:LINE:COL: path: message" at scn_change_where(path); -1. */
+__attribute__((format(printf, 5, 6)))
+int scn_change_fail(const char *file, const scn_index *idx, sim_err *err, const char *path,
+                    const char *fmt, ...);
+/* Append "FILE:LINE:COL: path: message" to s->warnings. 0, or -1 (err
+** set) on out-of-memory. */
+__attribute__((format(printf, 6, 7)))
+int scn_change_warn(const char *file, const scn_index *idx, sim_err *err, mq_scenario *s,
+                    const char *path, const char *fmt, ...);
+/* A duration at path in (lo, hi] (lo_open) or [lo, hi]; text NULL leaves
+** *out alone. 0, or -1 with err at path. */
+int scn_change_duration(const char *file, const scn_index *idx, sim_err *err, const char *path,
+                        const char *text, double lo, bool lo_open, double hi, double *out);
 
 #endif

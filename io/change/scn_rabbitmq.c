@@ -563,8 +563,9 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
 
 /* ---- the summary's view, and the report's capacity -------------------- */
 
-static json_t *to_json(const void *cfg)
+static json_t *to_json(const mq_scenario *s, const void *cfg)
 {
+    (void)s;
     const mq_rabbitmq_conversion *cv = cfg;
     static const char *const stop[] = {"reset", "silent", "serve"};
     static const char *const when[] = {"start", "source_stop"};

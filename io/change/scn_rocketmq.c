@@ -321,8 +321,9 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
 
 /* ---- the summary's view, and the report's capacity -------------------- */
 
-static json_t *to_json(const void *cfg)
+static json_t *to_json(const mq_scenario *s, const void *cfg)
 {
+    (void)s;
     const mq_rocketmq_change *ch = cfg;
     json_t *o = out_json_obj(), *to = out_json_obj(), *r = out_json_obj();
     out_json_put(o, "at_s", out_json_num(ch->at_s));

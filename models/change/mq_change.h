@@ -29,6 +29,7 @@
 #ifndef MQ_CHANGE_H
 #define MQ_CHANGE_H
 
+#include "models/mq_metric_info.h"
 #include "models/mq_scenario.h"
 #include "sim/sim_err.h"
 
@@ -73,6 +74,11 @@ typedef struct mq_change_ops {
     void (*schedule)(struct mq_world *w);
     void (*metrics)(struct mq_world *w, struct mq_result *out);
     void (*destroy)(struct mq_world *w, void *state);
+    /* The rows its metrics add to the summary, in the order it writes them
+    ** (the metric table, models/mq_metric_info.h, lists them after the
+    ** base model's). */
+    const mq_metric_info *metrics_info;
+    size_t nmetrics;
 
     /* ---- hooks from the base model; NULL = none ---- */
     /* Before every connection attempt: may move c to another broker. */
