@@ -6,9 +6,11 @@
 #include "io/change/scn_change.h"
 #include "io/change/scn_rabbitmq.h"
 #include "io/change/scn_rocketmq.h"
+#include "io/change/scn_rolling_restart.h"
 
 const scn_change_io *const scn_changes[] = {
     &scn_rabbitmq_io,
     &scn_rocketmq_io,
+    &scn_rolling_restart_io,
     NULL,
 };

@@ -7,6 +7,7 @@
 #include "models/change/mq_change.h"
 #include "models/change/mq_rabbitmq.h"
 #include "models/change/mq_rocketmq.h"
+#include "models/change/mq_rolling_restart.h"
 
 #include <string.h>
 
@@ -15,6 +16,7 @@ const mq_change_ops mq_change_none = {.key = ""};
 const mq_change_ops *const mq_changes[] = {
     &mq_rabbitmq_ops,
     &mq_rocketmq_ops,
+    &mq_rolling_restart_ops,
     NULL,
 };
 
