@@ -214,7 +214,7 @@ static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg, bool from
 ** a redelivery, RabbitMQ a requeue. */
 static int requeue_cause(const mq_world *w)
 {
-    return w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_REDELIVERY : DUP_REQUEUE;
+    return w->bk->dup_requeue;
 }
 
 static void on_done(sim *s, void *subject, uint64_t arg)
@@ -304,7 +304,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
     /* Requeue in reverse so the oldest delivery ends up at the head. After
     ** a reset the client still processes the ones that had arrived. */
     bool read_before_close = c->conn.down_cause == DOWN_RESET &&
-                             w->s->instance.kind == MQ_KIND_RABBITMQ && c->buffer_on_close;
+                             w->bk->reads_before_close && c->buffer_on_close;
     double now = sim_now(w->sim);
     while (c->buffer.n > 0) {
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);

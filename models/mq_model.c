@@ -537,7 +537,7 @@ static int build(mq_world *w)
         w->brokers[b].down_until = -INFINITY;
         for (size_t g = 0; g < ngroups; g++) w->brokers[b].blocked_until[g] = -INFINITY;
     }
-    if (s->instance.kind == MQ_KIND_RABBITMQ) {
+    if (w->bk->spec_bucket) {
         w->spec.capacity_tps = s->instance.spec_tps;
         w->spec.tokens = fmax(1.0, s->instance.spec_tps * 0.1);
     }
@@ -584,7 +584,8 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
 {
     *out = (mq_result){0};
     const mq_change_ops *chg = s->change.ops ? s->change.ops : &mq_change_none;
-    mq_world w = {.s = s, .opts = *o, .err = err, .drain_done_at = NAN,
+    mq_world w = {.s = s, .bk = mq_broker_kind_of(s->instance.kind), .opts = *o, .err = err,
+                  .drain_done_at = NAN,
                   .free_head = MQ_NONE, .change.ops = chg,
                   .keep_records = (chg->flags & MQ_CHANGE_KEEPS_RECORDS) != 0};
     w.series = &out->series;

@@ -39,6 +39,33 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 ** consumer re-reads from its last committed offset (mq_rocketmq.c). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
+/* What the base clients do differently per broker kind, as data
+** (models/mq_kind.c holds one row per mq_kind; the world points at its
+** instance's row), so no base-model file branches on the kind. */
+typedef struct mq_broker_kind {
+    const char *name;            /* the scenario's instance.kind spelling */
+    /* A send attempt on a lost connection returns only when its send
+    ** timeout expires (the request goes unanswered): the gap between two
+    ** attempts is timeout + back-off, not the back-off alone. */
+    bool attempt_waits_timeout;
+    /* A throttled send: the SDK backs off (jittered, growing) and each
+    ** retry uses one of its attempts; otherwise the application backs off
+    ** by retry_backoff without using an attempt. */
+    bool throttle_uses_attempts;
+    /* With confirms, a send blocks until its reply (a sync send): buffered
+    ** sends go out one reply apart after a reconnect, not in one instant. */
+    bool sync_send;
+    /* The client still processes deliveries it read before a server-side
+    ** close (with the profile's process_buffer_on_close). */
+    bool reads_before_close;
+    /* The instance's spec_tps is one token bucket over every send stored in
+    ** a scenario queue (world.spec); otherwise a change type enforces it. */
+    bool spec_bucket;
+    uint8_t dup_requeue;         /* cause of an unacked copy coming back */
+    uint8_t dup_resend;          /* cause of a stored send sent again */
+} mq_broker_kind;
+const mq_broker_kind *mq_broker_kind_of(mq_kind kind);
+
 /* Why a message was lost or expired. */
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
@@ -231,6 +258,7 @@ typedef struct mq_broker_rt {
 
 typedef struct mq_world {
     const mq_scenario *s;
+    const mq_broker_kind *bk;   /* the instance's broker kind (mq_kind.c) */
     sim *sim;
     mq_run_opts opts;
     sim_err *err;
