@@ -98,9 +98,10 @@ typedef struct mq_ent {
     uint8_t attempts;    /* producers: failed send attempts so far;
                             consumers: 1 = processed and acked into a silent
                             link (the ack lands if the link comes back) */
-    uint8_t from_twin;   /* consumers: taken from the twin of the group's
-                            queue (a migration's destination), whose unacked
-                            count it holds until its ack */
+    uint8_t from_alt;    /* consumers: taken from the change's alternate
+                            queue of the group's (alt_queue hook: a
+                            migration's destination), whose unacked count
+                            it holds until its ack */
     double avail_at;     /* consumers: when it reaches the client;
                             producers: when the next retry is due;
                             queues: no TTL or retention expiry before this
@@ -201,7 +202,7 @@ typedef struct mq_slot {
     uint8_t orphan;     /* its channel closed while processing */
     uint8_t redelivered;
     uint8_t in_transit; /* started before its delivery arrived */
-    uint8_t from_twin;  /* as mq_ent.from_twin */
+    uint8_t from_alt;   /* as mq_ent.from_alt */
 } mq_slot;
 
 typedef struct mq_consumer {
@@ -233,19 +234,6 @@ typedef struct mq_queue_rt {
     uint64_t unacked;           /* deliveries taken from this queue, unacked */
     mq_cons_ring waiting;       /* consumers with free credit, FIFO; entries
                                    whose consumer left are skipped */
-    /* Pairing with the same queue on another cluster, set by a change model
-    ** (models/mq_rabbitmq.c: a migration's destination). All false/0 in
-    ** the base model. */
-    bool paired;                /* twin is valid */
-    bool writes_to_twin;        /* sends are stored on the twin (read-only) */
-    bool read_twin;             /* its consumers take from the twin first */
-    bool read_closed;           /* its consumers no longer take from it;
-                                   stores and requeues go to the twin */
-    bool waits_on_twin;         /* consumers wanting its messages wait in the
-                                   twin's FIFO (the twin owns the consumers) */
-    uint32_t twin;
-    int broker;                 /* paired: the broker that stores it, whose
-                                   capacity admits the sends stored in it */
 } mq_queue_rt;
 
 typedef struct mq_broker_rt {
@@ -364,13 +352,14 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e);
 void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c);
 /* Requeue an unacked copy at the front (redelivered). */
 void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
-/* The queue a send from connection c to `queue` is stored in: the twin when
-** c is on the destination cluster or the queue is read-only. */
+/* The queue a send from connection c to `queue` is stored in, and the
+** broker whose capacity admits it: the change type's routing hooks
+** (route_send, admit_broker), else the queue itself and c's broker. */
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue);
-/* The broker whose capacity admits a send from c stored in `stored` (a
-** routed queue): the one that stores it for a paired queue, else the
-** broker c is connected to. */
 int mq_queue_admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored);
+/* Take the head ready copy of `queue` (expiring what is due first); false
+** when it has none. For a change type's take hook. */
+bool mq_queue_take_ready(mq_world *w, uint32_t queue, mq_ent *e);
 /* The broker's schedule takes a copy of msg (a scheduled or delayed
 ** message): it becomes ready in `queue` at its intended time, or expires
 ** at expire_at if that comes first. */

@@ -41,6 +41,7 @@ struct mq_result;
 struct mq_conn;
 struct mq_producer;
 struct mq_consumer;
+struct mq_ent;
 
 /* Why a producer lost a send (told to the on_lost hook): its connection was
 ** down (or silent) through its attempts, or it stayed throttled. */
@@ -96,6 +97,26 @@ typedef struct mq_change_ops {
     void (*on_lost)(struct mq_world *w, struct mq_producer *p, mq_lost_why why);
     /* c is connected again after a cut-off of window_s. */
     void (*on_conn_up)(struct mq_world *w, struct mq_conn *c, double window_s);
+
+    /* ---- storage routing (a change that adds queues, e.g. a migration's
+    ** destination); NULL = every queue stands alone ---- */
+    /* The queue a send from c to `queue` is stored in. */
+    uint32_t (*route_send)(const struct mq_world *w, const struct mq_conn *c, uint32_t queue);
+    /* The broker whose capacity admits a send from c stored in `stored`
+    ** (NULL: the broker c is connected to). */
+    int (*admit_broker)(const struct mq_world *w, const struct mq_conn *c, uint32_t stored);
+    /* The queue a store or a requeue into `queue` lands in. */
+    uint32_t (*route_store)(const struct mq_world *w, uint32_t queue);
+    /* The queue whose FIFO holds the consumers waiting for `queue`'s
+    ** messages (a copy handed to them is marked from_alt when it differs). */
+    uint32_t (*waiters_of)(const struct mq_world *w, uint32_t queue);
+    /* A consumer of `queue` takes a ready copy (mq_queue_take_ready on the
+    ** queues it reads, setting e->from_alt for one from alt_queue); false
+    ** when there is none. */
+    bool (*take)(struct mq_world *w, uint32_t queue, struct mq_ent *e);
+    /* The other queue whose copies consumers of `queue` read and hold
+    ** (from_alt deliveries count as its unacked); MQ_NONE when none. */
+    uint32_t (*alt_queue)(const struct mq_world *w, uint32_t queue);
 } mq_change_ops;
 
 /* The registry: every change type a scenario can name, NULL-terminated

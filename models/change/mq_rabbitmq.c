@@ -7,23 +7,26 @@
 **
 ** Destination cluster. The type's create grows the world by one broker
 ** (the destination, capacity mq_rabbitmq_destination_tps(): the new spec or
-** what other tenants leave, whichever is lower) and by a
-** twin of every scenario queue on it (queue q's twin is q + nqueues). The
-** pairing flags in mq_queue_rt (mq_world.h) do the routing, so producers,
-** consumers and the store need no knowledge of migrations:
-**   phase 1  source.read_twin, dest.waits_on_twin: consumers of q take from
-**            the destination first, then the source (dual read); sends go
-**            to the cluster the producer is connected to (dual write);
-**   phase 2  source.writes_to_twin: every send lands on the destination
-**            and is admitted by its capacity, whoever sent it (the
-**            queue's broker admits, mq_queue_admit_broker);
+** what other tenants leave, whichever is lower) and by a twin of every
+** scenario queue on it (queue q's twin is q + nqueues). The type's routing
+** hooks (route_send, admit_broker, route_store, waiters_of, take,
+** alt_queue; models/change/mq_change.h) do the routing from the phase
+** flags below, so producers, consumers and the store need no knowledge of
+** migrations:
+**   phase 1  read_twin, dest_waits: consumers of q take from the
+**            destination first, then the source (dual read), and wait in
+**            the source's FIFO for either; sends go to the cluster the
+**            producer is connected to (dual write);
+**   phase 2  writes_to_twin: every send lands on the destination and is
+**            admitted by its capacity, whoever sent it (the storing
+**            queue's broker admits);
 **   phase 3  nothing changes; the backlog hook watches the source and,
 **            once it has no ready message, no pending scheduled message
 **            and no unacked delivery taken from it (mq_queue_rt.unacked,
 **            counted per origin), ends the phase (through a zero-delay
 **            event, never re-entrantly);
-**   phase 4  source.read_closed: stores and requeues that would land on
-**            the source go to the destination.
+**   phase 4  read_closed: stores and requeues that would land on the
+**            source go to the destination, and consumers stop reading it.
 ** Consumers read destination-first, so the destination stays near empty
 ** and the source drains at mu - lambda: phase 3 is close to the fluid
 ** estimate max(fluid drain, last pending scheduled time) computed at its
@@ -100,6 +103,8 @@ typedef struct rb_state {
     uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
                                         at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
+    /* routing flags of the source queues (see the file header) */
+    bool read_twin, writes_to_twin, read_closed, dest_waits;
 } rb_state;
 
 void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c)
@@ -179,6 +184,64 @@ static void set_label(mq_world *w, const char *text)
 }
 
 /* ---- routing hooks ---------------------------------------------------- */
+
+/* A migration's queues: the source's are 0..nsrc-1, their twins follow. */
+static bool pairs(const mq_world *w) { return w->change.state && state((mq_world *)w)->cv->migrates; }
+static bool is_src(const rb_state *st, uint32_t q) { return q < st->nsrc; }
+static uint32_t twin(const rb_state *st, uint32_t q)
+{
+    return is_src(st, q) ? q + (uint32_t)st->nsrc : q - (uint32_t)st->nsrc;
+}
+
+static uint32_t route_send(const mq_world *w, const mq_conn *c, uint32_t queue)
+{
+    if (!pairs(w)) return queue;
+    const rb_state *st = state((mq_world *)w);
+    if (c->cluster) queue = twin(st, queue); /* on the destination: its own copy */
+    return is_src(st, queue) && (st->writes_to_twin || st->read_closed) ? twin(st, queue) : queue;
+}
+
+static int admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored)
+{
+    if (!pairs(w)) return c->broker;
+    const rb_state *st = state((mq_world *)w);
+    return is_src(st, stored) ? w->s->queues[stored].broker : st->dst_broker;
+}
+
+static uint32_t route_store(const mq_world *w, uint32_t queue)
+{
+    if (!pairs(w)) return queue;
+    const rb_state *st = state((mq_world *)w);
+    return is_src(st, queue) && st->read_closed ? twin(st, queue) : queue;
+}
+
+static uint32_t waiters_of(const mq_world *w, uint32_t queue)
+{
+    if (!pairs(w)) return queue;
+    const rb_state *st = state((mq_world *)w);
+    return !is_src(st, queue) && st->dest_waits ? twin(st, queue) : queue;
+}
+
+/* Dual read: the destination first (fresh messages), then the source's. */
+static bool take(mq_world *w, uint32_t queue, mq_ent *e)
+{
+    const rb_state *st = pairs(w) ? state(w) : NULL;
+    bool src = st && is_src(st, queue);
+    if (src && st->read_twin && mq_queue_take_ready(w, twin(st, queue), e)) {
+        e->from_alt = 1;
+        return true;
+    }
+    if (!(src && st->read_closed) && mq_queue_take_ready(w, queue, e)) {
+        e->from_alt = 0;
+        return true;
+    }
+    return false;
+}
+
+static uint32_t alt_queue(const mq_world *w, uint32_t queue)
+{
+    return pairs(w) ? twin(state((mq_world *)w), queue) : MQ_NONE;
+}
 
 static void conn_route(mq_world *w, mq_conn *c)
 {
@@ -295,17 +358,14 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
     case PH_CREATE:
         break;
     case PH_DUAL:
-        for (size_t q = 0; q < st->nsrc; q++) {
-            w->queues[q].read_twin = true;
-            w->queues[q + st->nsrc].waits_on_twin = true;
-        }
+        st->read_twin = st->dest_waits = true;
         privatelink_cut(w, st);
         if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) source_disconnect(w, false);
         /* consumers waiting in the source FIFO now also see the destination */
         sim_at(s, sim_now(s) + cv->dual_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_SINGLE);
         break;
     case PH_SINGLE:
-        for (size_t q = 0; q < st->nsrc; q++) w->queues[q].writes_to_twin = true;
+        st->writes_to_twin = true;
         sim_at(s, sim_now(s) + cv->single_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DRAIN);
         break;
     case PH_DRAIN:
@@ -319,10 +379,8 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         ** existing connections", so they carry on (served by the
         ** destination) unless a what-if source_stop says otherwise;
         ** downgrade: the server's disconnect, if it was put here. */
-        for (size_t q = 0; q < st->nsrc; q++) {
-            st->unacked_p4 += w->queues[q].unacked;
-            w->queues[q].read_closed = true;
-        }
+        for (size_t q = 0; q < st->nsrc; q++) st->unacked_p4 += w->queues[q].unacked;
+        st->read_closed = true;
         if (downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
                       : cv->source_stop != MQ_RB_STOP_SERVE) {
             int before = (int)st->dropped;
@@ -383,14 +441,7 @@ static int create(mq_world *w, const void *cfg, void **out)
     if (!q) return -1;
     w->queues = q;
     memset(q + st->nsrc, 0, st->nsrc * sizeof *q);
-    w->nq = 2 * st->nsrc;
-    for (size_t i = 0; i < st->nsrc; i++) {
-        q[i].broker = s->queues[i].broker;
-        q[i + st->nsrc].broker = (int)w->nbrk; /* the destination, added below */
-        q[i].paired = q[i + st->nsrc].paired = true;
-        q[i].twin = (uint32_t)(i + st->nsrc);
-        q[i + st->nsrc].twin = (uint32_t)i;
-    }
+    w->nq = 2 * st->nsrc; /* the twins: paired by index (twin()) */
 
     mq_broker_rt *b = realloc(w->brokers, (w->nbrk + 1) * sizeof *b);
     if (!b) return -1;
@@ -593,4 +644,10 @@ const mq_change_ops mq_rabbitmq_ops = {
     .nmetrics = sizeof metric_rows / sizeof *metric_rows,
     .conn_route = conn_route,
     .backlog_changed = backlog_hook,
+    .route_send = route_send,
+    .admit_broker = admit_broker,
+    .route_store = route_store,
+    .waiters_of = waiters_of,
+    .take = take,
+    .alt_queue = alt_queue,
 };
