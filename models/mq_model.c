@@ -34,29 +34,6 @@
 
 #define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
-void mq_client_on_up(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_up(w, (mq_consumer *)c);
-    else mq_producer_up(w, (mq_producer *)c);
-}
-
-void mq_client_on_down(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_down(w, (mq_consumer *)c);
-    else mq_producer_down(w, (mq_producer *)c);
-}
-
-void mq_client_on_silent(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_silent(w, (mq_consumer *)c);
-}
-
-void mq_client_on_resume(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_resume(w, (mq_consumer *)c);
-    else mq_producer_resume(w, (mq_producer *)c, sim_now(w->sim) - c->down_since);
-}
-
 /* ---- lookahead --------------------------------------------------------- */
 
 /* The engine shows us an event a few places ahead (sim_set_lookahead): start
