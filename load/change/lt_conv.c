@@ -11,7 +11,7 @@
 ** timeline measures is written by it and read only after lt_conv_stop
 ** has joined it.
 **
-** Metrics carry the model's names (models/mq_rabbitmq.c) and meanings:
+** Metrics carry the model's names (models/change/mq_rabbitmq.c) and meanings:
 ** phase lengths from the measured phase starts, the fluid estimate
 ** B / (mu - lambda) with B the source's ready count read at phase 3 start
 ** and mu, lambda from the scenario as the model computes them, and the

@@ -16,7 +16,7 @@
 ** The destination is modelled as a twin of every scenario queue on one extra
 ** runtime broker, created inside the world by the type's create; the user
 ** declares nothing. Connection migration per endpoint type and direction is
-** applied at the phase boundaries (see models/mq_rabbitmq.c and
+** applied at the phase boundaries (see models/change/mq_rabbitmq.c and
 ** docs/MODEL.md, "RabbitMQ shared <-> dedicated conversion").
 **
 ** Ownership: the loader (io/change/scn_rabbitmq.c) allocates the struct and

@@ -7,7 +7,7 @@
 ** Two files:
 **   - models/change/mq_rocketmq_rules.c: the change as a value - defaults, the
 **     seed's rules (mq_rocketmq_check reports every broken rule; the loader
-**     io/scn_rocketmq.c turns each into "FILE:LINE:COL: rocketmq_change.KEY:
+**     io/change/scn_rocketmq.c turns each into "FILE:LINE:COL: rocketmq_change.KEY:
 **     rule"), warnings and the seed's advice for `check`
 **     (mq_rocketmq_warnings), billing, and static estimates of what a
 **     client group's own retry and reconnect settings do to it;

@@ -4,7 +4,7 @@
 ** warnings and advice for `check`, the billing delta, and the static
 ** estimates of what a client group's own settings do to it (how long a send
 ** survives a disconnection, when a reconnect lands). The change's effect in
-** virtual time is models/mq_rocketmq.c; both share mq_rocketmq.h.
+** virtual time is models/change/mq_rocketmq.c; both share mq_rocketmq.h.
 **
 ** Seed: rocketmq-modify-instance-configurations ("line N" below is a line of
 ** /work/shared/seeds/rocketmq-modify-instance-configurations.txt).
