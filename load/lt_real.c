@@ -164,12 +164,14 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err)
     return 0;
 }
 
-/* The relay is needed when connections must move (a conversion) or be
-** refused for a while (a disconnect event with a duration); other runs
-** connect straight to the broker, as before. */
-static bool needs_endpoint(const mq_scenario *s)
+/* The relay is needed when connections must move (a change replayed on
+** two nodes: x->nnodes > 1 after its setup) or be refused for a while (a
+** disconnect event with a duration); other runs connect straight to the
+** broker, as before. */
+static bool needs_endpoint(const lt_ctx *x)
 {
-    if (s->rabbitmq_conversion) return true;
+    const mq_scenario *s = x->s;
+    if (x->nnodes > 1) return true;
     for (size_t i = 0; i < s->nevents; i++)
         if (s->events[i].type == MQ_EVENT_DISCONNECT && s->events[i].duration_s > 0 &&
             !s->events[i].silent)
@@ -180,10 +182,10 @@ static bool needs_endpoint(const mq_scenario *s)
 int lt_real_prepare(lt_ctx *x, sim_err *err)
 {
     const mq_scenario *s = x->s;
-    if (needs_endpoint(s) &&
+    if (needs_endpoint(x) &&
         lt_endpoint_start(x, s->nproducers + s->nconsumers, &x->endpoint, err))
         return -1;
-    if (s->rabbitmq_conversion && lt_real_conv_start(x, &x->real_conv, err)) {
+    if (x->nnodes > 1 && lt_real_conv_start(x, &x->real_conv, err)) {
         lt_real_release(x);
         return -1;
     }
