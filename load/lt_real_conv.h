@@ -1,5 +1,5 @@
 /*
-** lt_real_conv.h - what a conversion on two real nodes (lt_conv.h) needs
+** lt_real_conv.h - what a conversion on two real nodes (load/change/lt_conv.h) needs
 ** beyond the endpoint relay (lt_endpoint.h) when its clients are the real
 ** libraries: the destination's read routing.
 **
@@ -26,7 +26,7 @@
 ** both; docs/VALIDATION.md says where this shows).
 **
 ** Phase 3 ends when the source has nothing ready and nothing unacked
-** (lt_conv.c's gate): lt_real_conv_source_held adds what the router holds
+** (load/change/lt_conv.c's gate): lt_real_conv_source_held adds what the router holds
 ** and, when a consumer is still on the source, the source's unacked count
 ** (rabbitmqctl list_queues, about one CLI latency per call, so phase 4
 ** can land up to that much later than the last ack).

@@ -17,7 +17,7 @@
 # silence30 (the broker's VM stopped with SIGSTOP for 8 / 30 s, then SIGCONT:
 # a silent peer), silencelong (frozen longer than the library's detection),
 # outage (broker down for 3 minutes), conv (the dedicated -> shared
-# conversion on two real nodes, load/lt_conv.c: every connection closed by
+# conversion on two real nodes, load/change/lt_conv.c: every connection closed by
 # the server at phase 1, 15 s, and the clients back on the destination
 # through the endpoint relay, load/lt_endpoint.h). Every cell runs the same application:
 # one producer with publisher confirms at 30 msg/s (deterministic), one
