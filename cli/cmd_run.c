@@ -40,7 +40,6 @@
 #include "models/mq_rabbitmq.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
-#include "models/mq_world.h" /* mq_rate_at_run, for the start-time search */
 #include "sim/sim_rep.h"
 
 #include <errno.h>
@@ -308,11 +307,7 @@ static double window_rate(const mq_scenario *s, double clock_s)
     mq_scenario alt = *s; /* shallow: only run.start_clock_s differs */
     alt.run.start_clock_s = clock_s;
     double sum = 0;
-    for (int k = 0; k < 1000; k++) {
-        double t = s->run.duration_s * (k + 0.5) / 1000.0;
-        for (size_t i = 0; i < s->nproducers; i++)
-            sum += mq_rate_at_run(&alt, &s->producers[i].rate, t);
-    }
+    for (int k = 0; k < 1000; k++) sum += mq_offered_rate(&alt, s->run.duration_s * (k + 0.5) / 1000.0);
     return sum / 1000.0;
 }
 

@@ -19,6 +19,7 @@
 ** Name lookups use sorted tables (O(n log n) build, O(log n) lookup) so a
 ** file with tens of thousands of queues cannot turn the checks quadratic.
 */
+#include "io/scn_budget.h"
 #include "io/scn_load.h"
 
 #include "io/scn_rocketmq.h"
@@ -994,9 +995,8 @@ static int load_events(ctx *c, const scn_raw *raw)
     return 0;
 }
 
-/* budget: each line parsed by models/mq_budget.c at its own line:col; the
-** metric names are checked against what the model produces for this very
-** scenario (a zero-length run, see mq_budget.h). */
+/* budget: each line parsed by scn_budget.c at its own line:col; the metric
+** names are checked against the metric table (scn_budget.h). */
 static int load_budget(ctx *c, const scn_raw *raw)
 {
     if (!raw->budget_count) return 0;
@@ -1004,10 +1004,10 @@ static int load_budget(ctx *c, const scn_raw *raw)
     for (unsigned i = 0; i < raw->budget_count; i++) {
         char path[32];
         snprintf(path, sizeof path, "budget[%u]", i);
-        if (mq_budget_add(c->s->budget, raw->budget[i], loc_of(c, path), c->file, c->err))
+        if (scn_budget_add(c->s->budget, raw->budget[i], loc_of(c, path), c->file, c->err))
             return -1;
     }
-    return mq_budget_check_scenario(c->s, c->err);
+    return scn_budget_check_names(c->s->budget, c->s->path, c->err);
 }
 
 /* Whether ch may appear in a scenario name. The name becomes a folder name

@@ -20,9 +20,9 @@
 #include "load/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
+#include "models/mq_model.h"
 #include "models/mq_estimate.h"
 #include "models/mq_rabbitmq.h"
-#include "models/mq_world.h"
 #include "sim/sim_rng.h"
 
 #include <math.h>
@@ -441,8 +441,7 @@ static uint64_t source_ready(lt_conv *c, amqp_connection_state_t *ctl)
 static double fluid(const lt_conv *c, uint64_t backlog, double now, double overhead_s)
 {
     const mq_scenario *s = c->s;
-    double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = 0;
-    for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
+    double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = mq_offered_rate(s, now);
     double t = mq_est_fluid_drain((double)backlog, mu, lambda);
     return backlog > 0 ? t + mq_scenario_channel_cycle(s, overhead_s) : t;
 }

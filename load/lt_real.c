@@ -28,8 +28,8 @@
 #define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
 #include "load/lt_real.h"
 #include "load/lt_client_int.h"
+#include "models/mq_model.h"
 #include "models/mq_profile.h"
-#include "models/mq_world.h"
 #include "sim/sim_rng.h"
 
 #include <gsl/gsl_randist.h>

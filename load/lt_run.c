@@ -25,7 +25,7 @@
 #include "load/lt_conv.h"
 #include "load/lt_preload.h"
 #include "load/lt_real.h"
-#include "models/mq_world.h"
+#include "models/mq_model.h"
 
 #include <limits.h>
 #include <math.h>

@@ -237,10 +237,7 @@ static void on_sample(sim *s, void *subject, uint64_t arg)
 /* The offered rate at drain_from (the fluid estimate's lambda). */
 static double rate_at_drain(const mq_world *w)
 {
-    double lambda = 0;
-    for (size_t i = 0; i < w->s->nproducers; i++)
-        lambda += mq_rate_at_run(w->s, &w->s->producers[i].rate, w->s->run.drain_from_s);
-    return lambda;
+    return mq_offered_rate(w->s, w->s->run.drain_from_s);
 }
 
 static void on_drain_start(sim *s, void *subject, uint64_t arg)

@@ -71,6 +71,13 @@ double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t)
     return mq_rate_at(r, t + clock_offset(s, r));
 }
 
+double mq_offered_rate(const mq_scenario *s, double t)
+{
+    double lambda = 0;
+    for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, t);
+    return lambda;
+}
+
 /* The schedule time at which `area` units of per-client rate have
 ** accumulated after schedule time t. */
 static double advance_sched(const mq_producer *p, double t, double area, double horizon)

@@ -14,7 +14,6 @@
 #include "io/scn_load.h"
 #include "models/mq_model.h"
 #include "models/mq_rabbitmq.h"
-#include "models/mq_world.h"
 #include "tests/test_run.h"
 #include "tests/test_util.h"
 
