@@ -13,7 +13,7 @@
 */
 #include "cli/cli.h"
 #include "cli/cli_out.h"
-#include "io/out_json.h"
+#include "io/out_meta.h"
 #include "io/out_run.h"
 #include "io/scn_load.h"
 #include "io/units.h"
@@ -24,10 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef MQSIM_VERSION
-#define MQSIM_VERSION "0.1.0"
-#endif
 
 static void load_usage(FILE *f)
 {
@@ -137,20 +133,10 @@ int cli_load(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *dir = od.tmp;
-    json_t *meta = json_object();
-    json_object_set_new(meta, "mqsim_version", json_string(MQSIM_VERSION));
-    json_object_set_new(meta, "mode", json_string("real"));
-    json_object_set_new(meta, "broker", json_string(info.broker));
-    json_object_set_new(meta, "broker_started", json_boolean(o.start_broker));
-    json_object_set_new(meta, "duration_s", json_real(info.duration_s));
-    json_object_set_new(meta, "drain_s", json_real(info.drain_s));
-    json_object_set_new(meta, "scenario", out_scenario_json(&sc));
-    json_t *warn = json_array();
-    for (size_t i = 0; i < sc.warnings.n; i++) json_array_append_new(warn, json_string(sc.warnings.v[i]));
-    for (size_t i = 0; i < res.warnings.n; i++) json_array_append_new(warn, json_string(res.warnings.v[i]));
-    json_object_set_new(meta, "warnings", warn);
+    json_t *meta = out_meta_real(&sc, &res, info.broker, o.start_broker, info.duration_s,
+                                 info.drain_s);
     int rc = CLI_OK;
-    if (out_run_write(dir, &res, meta, &err)) {
+    if (out_run_write(dir, &res, meta, true, &err)) {
         fprintf(stderr, "mqsim load: writing results: %s\n", err.msg);
         rc = CLI_INTERNAL;
     } else if (cli_out_commit(&od, "load")) {

@@ -244,7 +244,8 @@ static int plot_endpoint_disruption(const char *dir, const mq_result *r, json_t 
     return 0;
 }
 
-int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *err)
+int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots_wanted,
+                  sim_err *err)
 {
     char path[4096];
     if (out_mkdir_p(dir, err)) return -1;
@@ -265,7 +266,8 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
     static const char *const tp_labels[] = {"sent", "consumed", "throttled sends"};
     static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
     static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
-    int rc = plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
+    int rc = plots_wanted &&
+             (plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
                           "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err) ||
              plot_columns(&pc, "throughput.png", "Throughput", "messages per second", 0, 1, NULL,
                           tp_cols, tp_labels, 3, err) ||
@@ -273,7 +275,7 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
              plot_columns(&pc, "backlog.png", "Messages waiting in the broker", "messages", 0, 0,
                           "backlog", backlog_cols, backlog_labels, 3, err) ||
              plot_percentiles(&pc, err) || plot_endpoint_disruption(dir, r, plots, err) ||
-             plot_disruption(dir, r, plots, err);
+             plot_disruption(dir, r, plots, err));
     /* summary.json last, naming the plots this run wrote: the report embeds
     ** those and no other file of the folder */
     json_t *m2 = meta ? json_copy(meta) : json_object();
