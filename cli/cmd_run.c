@@ -320,7 +320,7 @@ static int write_ci_verdict(const run_args *a, const mq_budget *b, const mq_budg
                             sim_err *err)
 {
     out_cases cases = {0};
-    SIM_NEED(out_budget_cases(b, v, &cases) == 0, "out of memory");
+    SIM_NEED_OK(out_budget_cases(b, v, &cases));
     int rc = 0;
     if (a->junit) rc = out_junit(a->junit, "mqsim.budget", &cases, err);
     if (!rc && a->json) rc = out_verdict_json(a->json, "budget", &cases, err);
@@ -379,7 +379,7 @@ static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim
     for (size_t i = 0; i < b.n; i++) {
         char name[256];
         snprintf(name, sizeof name, BASE_PREFIX "%s", b.v[i].name);
-        SIM_NEED(sim_metrics_add_copy(out, &b.v[i], name) == 0, "out of memory");
+        SIM_NEED_OK(sim_metrics_add_copy(out, &b.v[i], name));
     }
     sim_metrics_free(&b);
     return 0;
@@ -399,9 +399,9 @@ static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
         own.metrics = (sim_metrics){0};
     } else {
         for (size_t i = 0; i < res->metrics.n; i++)
-            SIM_NEED(sim_metrics_add_copy(out, &res->metrics.v[i], NULL) == 0, "out of memory");
+            SIM_NEED_OK(sim_metrics_add_copy(out, &res->metrics.v[i], NULL));
     }
-    SIM_NEED(out_groups_rows(c->groups, res, out) == 0, "out of memory");
+    SIM_NEED_OK(out_groups_rows(c->groups, res, out));
     if (res == &own) mq_result_free(&own);
     return c->base ? baseline_rows(c->base, c->seed, r, out, err) : 0;
 }
@@ -417,10 +417,10 @@ static void consume_replication(run_state *st, const sim_metrics *tab)
         int rc = !strncmp(m->name, BASE_PREFIX, plen)
                      ? sim_metrics_add_copy(&base, m, m->name + plen)
                      : sim_metrics_add_copy(&main, m, NULL);
-        SIM_NEED(rc == 0, "out of memory");
+        SIM_NEED_OK(rc);
     }
-    SIM_NEED(sim_rep_add(st->rep, &main) == 0, "out of memory");
-    if (st->drep) SIM_NEED(sim_rep_add_delta(st->drep, &main, &base) == 0, "out of memory");
+    SIM_NEED_OK(sim_rep_add(st->rep, &main));
+    if (st->drep) SIM_NEED_OK(sim_rep_add_delta(st->drep, &main, &base));
     out_groups_add_rows(st->groups, tab);
     sim_metrics_free(&main);
     sim_metrics_free(&base);
@@ -495,7 +495,7 @@ static int suggest_start(run_state *st)
     SIM_NEED(tabs && rep, "out of memory");
     int rc = par_run_threads(n, A->jobs, alt_job, &ctx, tabs, &st->err);
     for (size_t i = 0; i < n; i++) {
-        if (!rc) SIM_NEED(sim_rep_add(rep, &tabs[i]) == 0, "out of memory");
+        if (!rc) SIM_NEED_OK(sim_rep_add(rep, &tabs[i]));
         sim_metrics_free(&tabs[i]);
     }
     free(tabs);
@@ -504,7 +504,7 @@ static int suggest_start(run_state *st)
         fprintf(stderr, "mqsim run: %s: start-time search: %s\n", A->file, st->err.msg);
         return CLI_INTERNAL;
     }
-    SIM_NEED(sim_rep_result(rep, &agg) == 0, "out of memory");
+    SIM_NEED_OK(sim_rep_result(rep, &agg));
     sim_rep_free(rep);
     json_object_set_new(st->meta, "alternative_start",
                         out_meta_alt_start(&c, &st->first.metrics, &agg));
@@ -569,8 +569,8 @@ static int simulate_step(run_state *st)
     if (rc) return rc;
     /* replication 0's result carries the means and CIs */
     sim_metrics agg;
-    SIM_NEED(sim_rep_result(st->rep, &agg) == 0, "out of memory");
-    if (st->with_base) SIM_NEED(sim_rep_result(st->drep, &st->delta) == 0, "out of memory");
+    SIM_NEED_OK(sim_rep_result(st->rep, &agg));
+    if (st->with_base) SIM_NEED_OK(sim_rep_result(st->drep, &st->delta));
     sim_metrics_free(&st->first.metrics);
     st->first.metrics = agg;
     st->nb = st->sc.budget ? st->sc.budget->n : 0;

@@ -14,7 +14,7 @@
 ** not UTF-8) leaves the key out, as summary.json always has. */
 static void set(json_t *o, const char *key, json_t *v)
 {
-    if (v) SIM_NEED(json_object_set_new(o, key, v) == 0, "out of memory");
+    if (v) SIM_NEED_OK(json_object_set_new(o, key, v));
 }
 
 /* mqsim_version and mode first, as every summary.json has them. */

@@ -40,7 +40,6 @@
 #define REAL_START_S 2.0
 #define REAL_SETTLE_S 1.0
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 int lt_check_target(const char *url, bool allow_remote, lt_url *out, sim_err *err)
 {
@@ -412,7 +411,7 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     const char *phase = lt_conv_phase_label(lt_phase_now(&r->ctx));
     pthread_mutex_lock(&r->label_mu);
     bool ev_on = r->label[0] && t >= r->label_from && t < r->label_until;
-    OOM_CHECK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
+    SIM_NEED_OK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
     pthread_mutex_unlock(&r->label_mu);
     sm->backlog_area += sm->last_backlog * (t - sm->last_t);
     sm->last_t = t;
@@ -454,7 +453,7 @@ static double consumer_overhead(const run *r)
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(m, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(m, name, (double)(val), unit, better))
 
 static void compute(run *r, mq_result *out, const sampler *sm, double end_t, double startup_s)
 {
@@ -480,17 +479,17 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("lost_send_failed", k->lost_send_failed, "msgs", LO);
     ADD("still_stored", stored, "msgs", NO);
     ADD("still_in_producers", held, "msgs", LO);
-    OOM_CHECK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
+    SIM_NEED_OK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
     /* every message intended after warm-up and never processed: delayed to
     ** the end, as in the model (one schema for simulated and measured runs) */
     sim_hist *undelivered = sim_hist_new();
-    OOM_CHECK(undelivered ? 0 : -1);
+    SIM_NEED_OK(undelivered ? 0 : -1);
     for (uint32_t i = 0; i < k->n; i++)
         if (!k->consumed[i] && k->intended[i] >= k->warmup_s && k->intended[i] <= end_t)
             sim_hist_add(undelivered, end_t - k->intended[i]);
-    OOM_CHECK(mq_metrics_add_delay_all(m, k->delay, undelivered));
+    SIM_NEED_OK(mq_metrics_add_delay_all(m, k->delay, undelivered));
     sim_hist_free(undelivered);
-    OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
+    SIM_NEED_OK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     uint64_t reconnects = 0;
     for (size_t i = 0; i < out->noutages; i++) reconnects += (uint64_t)out->outages[i].reconnects;
     ADD("reconnects", reconnects, "count", NO);
@@ -616,7 +615,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
         if (ev->at_s >= dur) continue;
-        OOM_CHECK(sim_bands_add(&out->bands, ev->at_s, fmin(dur, ev->at_s + ev_span(r, ev)),
+        SIM_NEED_OK(sim_bands_add(&out->bands, ev->at_s, fmin(dur, ev->at_s + ev_span(r, ev)),
                                 ev_label(ev)));
     }
     return 0;

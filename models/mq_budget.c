@@ -41,7 +41,7 @@ const char *mq_budget_op_str(mq_budget_op op)
 
 void mq_budget_push(mq_budget *b, mq_budget_line l)
 {
-    SIM_NEED(sim_grow((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v) == 0, "out of memory");
+    SIM_NEED_OK(sim_grow((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v));
     b->v[b->n++] = l;
 }
 

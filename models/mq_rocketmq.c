@@ -47,7 +47,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* ------------------------------------------------------------------ */
 /* the model                                                           */
@@ -551,21 +550,21 @@ void mq_rocketmq_schedule(mq_world *w)
         sim_at(w->sim, t0, PRIO_EVENT, K_EVENT_START, on_batch, w, (uint64_t)k);
         double lend = t0 + fmax(ch->node_downtime_s, s->run.sample_s);
         sim_at(w->sim, lend, PRIO_EVENT, K_EVENT_END, on_label_off, w, 0);
-        OOM_CHECK(sim_bands_add(w->bands, t0, lend, lab));
+        SIM_NEED_OK(sim_bands_add(w->bands, t0, lend, lab));
     }
     if (mq_rocketmq_has_http(s)) {
         double d = ch->http_disruption_s;
         sim_at(w->sim, ch->at_s, PRIO_EVENT, K_EVENT_START, on_http_start, w, 0);
         double lend = ch->at_s + fmax(d, s->run.sample_s);
         sim_at(w->sim, lend, PRIO_EVENT, K_EVENT_END, on_label_off, w, 0);
-        OOM_CHECK(sim_bands_add(w->bands, ch->at_s, lend, "HTTP disruption"));
+        SIM_NEED_OK(sim_bands_add(w->bands, ch->at_s, lend, "HTTP disruption"));
     }
     if (cend <= end) sim_at(w->sim, cend, PRIO_EVENT, K_EVENT_END, on_change_end, w, 0);
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
-#define WARN(...) OOM_CHECK(sim_strs_add(&out->warnings, __VA_ARGS__))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+#define WARN(...) SIM_NEED_OK(sim_strs_add(&out->warnings, __VA_ARGS__))
 
 static const char *group_name(const mq_scenario *s, size_t slot)
 {

@@ -49,6 +49,14 @@ _Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
 #define SIM_NEED(expr, ...)                                                   \
     ((expr) ? (void)0 : sim_oom(__FILE__, __LINE__, __VA_ARGS__))
 
+/* Check a call whose only failure is out-of-memory and which then returns
+** nonzero (sim_grow, sim_metrics_add, sim_strs_add, sim_bands_add, ...):
+** SIM_NEED_OK(sim_strs_add(&w, "...")). The containers of sim/ return -1
+** rather than end the process, so that the caller states the policy; every
+** caller above sim/ states it with SIM_NEED or SIM_NEED_OK and defines no
+** check of its own (tests/test_layers.c holds that). */
+#define SIM_NEED_OK(call) SIM_NEED((call) == 0, "out of memory")
+
 /* Print "file:line: func: " + message to stderr and abort(). */
 _Noreturn void sim_fatal(const char *file, int line, const char *func,
                          const char *fmt, ...)

@@ -1,5 +1,6 @@
 /*
-** test_layers.c - the direction of every dependency, read from the sources.
+** test_layers.c - the direction of every dependency, and the one
+** out-of-memory policy, read from the sources.
 **
 ** Lists each .c and .h file under sim/, models/, io/, load/ and cli/ (and
 ** their subfolders, e.g. models/change/), reads its `#include "..."` lines
@@ -8,7 +9,9 @@
 **   - models/ includes only sim/ and models/ (never io/, load/ or cli/);
 **   - io/ and load/ never include cli/, and io/ never includes load/;
 **   - models/mq_world.h, the model's private header, is included only by
-**     files under models/.
+**     files under models/;
+**   - no file but sim/sim_err.h defines an out-of-memory check (a macro
+**     named *OOM*): there is one policy, SIM_NEED / SIM_NEED_OK.
 ** A file's layer is the first folder of its path and an include's layer the
 ** first folder of the included path, so subfolders need no entry here.
 ** Tests (tests/) are white-box and exempt. The rule function is tested on
@@ -117,6 +120,14 @@ static void scan_file(const char *root, const char *rel, found *f)
         while (*p == ' ' || *p == '\t') p++;
         if (*p++ != '#') continue;
         while (*p == ' ' || *p == '\t') p++;
+        if (!strncmp(p, "define", 6)) {
+            char name[128] = "";
+            sscanf(p + 6, " %127[A-Za-z0-9_]", name);
+            if (strstr(name, "OOM") && strcmp(rel, "sim/sim_err.h"))
+                note(f, "%s:%d: #define %s: an out-of-memory check of its own; use SIM_NEED or "
+                        "SIM_NEED_OK (sim/sim_err.h)\n", rel, ln, name);
+            continue;
+        }
         if (strncmp(p, "include", 7)) continue;
         p += 7;
         while (*p == ' ' || *p == '\t') p++;
