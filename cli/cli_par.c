@@ -9,6 +9,7 @@
 ** float (%a), which round-trips every double exactly.
 */
 #include "cli/cli_par.h"
+#include "sim/sim_mem.h"
 
 #include <math.h>
 #include <mpi.h>
@@ -99,10 +100,9 @@ static char *pack(const sim_metrics *results, size_t n, size_t first, size_t str
                            results[j].v[i].name, results[j].v[i].unit,
                            (int)results[j].v[i].better, results[j].v[i].value,
                            (int)results[j].v[i].status, results[j].v[i].bound);
-            if (used + (size_t)l + 1 > cap) {
-                char *nb = realloc(b, cap = cap * 2 + (size_t)l);
-                if (!nb) { free(b); return NULL; }
-                b = nb;
+            if (sim_grow((void **)&b, &cap, used + (size_t)l + 1, 1)) {
+                free(b);
+                return NULL;
             }
             memcpy(b + used, line, (size_t)l);
             used += (size_t)l;

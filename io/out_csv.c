@@ -222,35 +222,12 @@ static void on_row(int term, void *p)
     c->row++;
 }
 
-/* Read the whole file; caller frees *buf. */
-static int slurp(const char *path, char **buf, size_t *len, sim_err *err)
-{
-    FILE *fp = out_open_read(path, err);
-    if (!fp) return -1;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, fp);
-        if (n < cap) break;
-        char *nb = realloc(b, cap *= 2);
-        if (!nb) { free(b); b = NULL; break; }
-        b = nb;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!b) return sim_err_set(err, "%s: out of memory", path);
-    if (bad) { free(b); return sim_err_set(err, "%s: read error", path); }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 int out_read_summary_csv(const char *path, sim_metrics *m, sim_err *err)
 {
     SIM_ASSERTF(m->n == 0, "out_read_summary_csv needs an empty table (has %zu)", m->n);
     char *buf = NULL;
     size_t len = 0;
-    if (slurp(path, &buf, &len, err)) return -1;
+    if (out_read_all(path, &buf, &len, err)) return -1;
 
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {

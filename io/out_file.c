@@ -5,6 +5,7 @@
 ** readers' open (regular files only).
 */
 #include "io/out_file.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +112,30 @@ void out_file_abort(out_file *f)
     if (f->fp) fclose(f->fp);
     if (f->tmp_path) unlink(f->tmp_path);
     release(f);
+}
+
+int out_read_all(const char *path, char **buf, size_t *len, sim_err *err)
+{
+    FILE *fp = out_open_read(path, err);
+    if (!fp) return -1;
+    char *b = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        SIM_NEED_OK(sim_grow((void **)&b, &cap, n + 4096 + 1, 1));
+        size_t k = fread(b + n, 1, cap - n - 1, fp);
+        n += k;
+        if (k == 0) break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(b);
+        return sim_err_set(err, "%s: read error", path);
+    }
+    b[n] = '\0';
+    *buf = b;
+    if (len) *len = n;
+    return 0;
 }
 
 FILE *out_open_read(const char *path, sim_err *err)

@@ -6,6 +6,7 @@
 */
 #define _GNU_SOURCE /* timegm, tm_gmtoff */
 #include "io/rate_csv.h"
+#include "sim/sim_mem.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -125,17 +126,10 @@ static void on_row(int term, void *p)
                    "YYYY-MM-DD HH:MM[:SS][Z|+HH:MM] or Unix time", c->f[0]);
         return;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        row *v = cap <= MAX_ROWS ? realloc(c->v, cap * sizeof *v) : NULL;
-        if (!v) {
-            c->failed = 1;
-            sim_err_at(c->err, c->path, c->line, 0, "more than %d rows or out of memory",
-                       MAX_ROWS);
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
+    if (c->n >= MAX_ROWS || sim_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) {
+        c->failed = 1;
+        sim_err_at(c->err, c->path, c->line, 0, "more than %d rows or out of memory", MAX_ROWS);
+        return;
     }
     c->v[c->n++] = (row){tod, rate};
 }

@@ -1180,10 +1180,6 @@ static const char *plural(size_t n, const char *one, const char *many)
 void scn_summary(const mq_scenario *s, char *buf, size_t len)
 {
     if (!buf || len == 0) return;
-    static const char *const kinds[] = {"rocketmq", "rabbitmq"};
-    static const char *const editions[] = {"standard", "professional",
-                                           "enterprise", "platinum"};
-    static const char *const subcats[] = {"", " standalone", " cluster"};
     long long pclients = 0, cclients = 0;
     double lo = 0, hi = 0;
     for (size_t i = 0; i < s->nproducers; i++) {
@@ -1206,11 +1202,13 @@ void scn_summary(const mq_scenario *s, char *buf, size_t len)
     units_format_duration(s->run.duration_s, dur, sizeof dur);
     if (sched) snprintf(extra, sizeof extra, ", %" PRIu64 " scheduled", sched);
     snprintf(buf, len,
-             "%s: %s %s%s%s %s, %zu %s, %zu %s, %zu %s, %zu producer %s (%lld "
+             "%s: %s %s%s%s%s %s, %zu %s, %zu %s, %zu %s, %zu producer %s (%lld "
              "clients, %s), %zu consumer %s (%lld clients), backlog %" PRIu64
              "%s, %zu %s, %s run",
-             s->name ? s->name : "?", kinds[s->instance.kind],
-             editions[s->instance.edition], subcats[s->instance.sub_category],
+             s->name ? s->name : "?", SCN_ENUM_STR(scn_kind_strs, s->instance.kind, "?"),
+             SCN_ENUM_STR(scn_edition_strs, s->instance.edition, "?"),
+             s->instance.sub_category ? " " : "",
+             SCN_ENUM_STR(scn_subcat_strs, s->instance.sub_category, ""),
              s->instance.series == MQ_SERIES_SERVERLESS ? " serverless" : "",
              s->instance.deployment == MQ_DEPLOY_DEDICATED ? "dedicated" : "shared",
              s->nclusters, plural(s->nclusters, "cluster", "clusters"),

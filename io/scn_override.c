@@ -8,6 +8,7 @@
 */
 #include "io/scn_override.h"
 #include "io/scn_load.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,13 +25,7 @@ typedef struct buf {
 static int write_handler(void *data, unsigned char *bytes, size_t size)
 {
     buf *b = data;
-    if (b->n + size + 1 > b->cap) {
-        size_t ncap = (b->cap ? b->cap * 2 : 4096) + size;
-        char *p = realloc(b->p, ncap);
-        if (!p) return 0;
-        b->p = p;
-        b->cap = ncap;
-    }
+    if (sim_grow((void **)&b->p, &b->cap, b->n + size + 1, 1)) return 0;
     memcpy(b->p + b->n, bytes, size);
     b->n += size;
     b->p[b->n] = '\0';

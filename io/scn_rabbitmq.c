@@ -22,6 +22,7 @@
 */
 #include "io/scn_rabbitmq.h"
 
+#include "io/scn_schema.h"
 #include "io/units.h"
 #include "models/mq_rabbitmq.h"
 
@@ -41,20 +42,6 @@
 
 /* ---- schema ------------------------------------------------------------ */
 
-static const cyaml_strval_t edition_strs[] = {
-    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
-    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
-};
-static const cyaml_strval_t series_strs[] = {
-    {"subscription", MQ_SERIES_SUBSCRIPTION}, {"serverless", MQ_SERIES_SERVERLESS},
-};
-static const cyaml_strval_t deploy_strs[] = {
-    {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
-};
-static const cyaml_strval_t billing_strs[] = {
-    {"subscription", MQ_BILL_SUBSCRIPTION}, {"payg", MQ_BILL_PAYG},
-    {"serverless", MQ_BILL_SERVERLESS},
-};
 static const cyaml_strval_t age_strs[] = {{"new", 0}, {"old", 1}};
 static const cyaml_strval_t stop_strs[] = {
     {"reset", MQ_RB_STOP_RESET}, {"silent", MQ_RB_STOP_SILENT}, {"serve", MQ_RB_STOP_SERVE},
@@ -68,10 +55,10 @@ static const cyaml_strval_t dist_strs[] = {
 };
 
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rb_to, edition, edition_strs),
-    ENUM_OPT("series", scn_raw_rb_to, series, series_strs),
-    ENUM_OPT("deployment", scn_raw_rb_to, deployment, deploy_strs),
-    ENUM_OPT("billing", scn_raw_rb_to, billing, billing_strs),
+    ENUM_OPT("edition", scn_raw_rb_to, edition, scn_edition_strs),
+    ENUM_OPT("series", scn_raw_rb_to, series, scn_series_strs),
+    ENUM_OPT("deployment", scn_raw_rb_to, deployment, scn_deploy_strs),
+    ENUM_OPT("billing", scn_raw_rb_to, billing, scn_billing_strs),
     QTY("spec_tps", scn_raw_rb_to, spec_tps),
     CYAML_FIELD_END
 };
@@ -199,16 +186,9 @@ static int num(const rctx *c, const char *path, const char *text, double dflt, d
     return 0;
 }
 
-static const char *edition_name(mq_edition e)
-{
-    return edition_strs[e].str;
-}
-
-static const char *deploy_name(mq_deploy d) { return d == MQ_DEPLOY_SHARED ? "shared" : "dedicated"; }
-static const char *series_name(mq_series s)
-{
-    return s == MQ_SERIES_SERVERLESS ? "serverless" : "subscription";
-}
+static const char *edition_name(mq_edition e) { return SCN_ENUM_STR(scn_edition_strs, e, "?"); }
+static const char *deploy_name(mq_deploy d) { return SCN_ENUM_STR(scn_deploy_strs, d, "?"); }
+static const char *series_name(mq_series s) { return SCN_ENUM_STR(scn_series_strs, s, "?"); }
 
 /* The series a billing method belongs to: serverless billing is the
 ** serverless series; subscription and pay-as-you-go are not. */

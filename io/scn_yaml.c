@@ -17,6 +17,7 @@
 ** and printed here is 1-based.
 */
 #include "io/scn_yaml.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -148,15 +149,9 @@ static int add_node(pass *ps, char *path, scn_kind kind, const yaml_mark_t *m,
                           "too many YAML nodes (more than %d); a scenario "
                           "is far smaller", SCN_MAX_NODES);
     }
-    if (idx->n == idx->cap) {
-        size_t cap = idx->cap ? idx->cap * 2 : 64;
-        scn_node *v = realloc(idx->v, cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
-        }
-        idx->v = v;
-        idx->cap = cap;
+    if (sim_grow((void **)&idx->v, &idx->cap, idx->n + 1, sizeof *idx->v)) {
+        free(path);
+        return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
     }
     scn_node *nd = &idx->v[idx->n];
     *nd = (scn_node){.path = path, .kind = kind, .line = (int)m->line + 1,

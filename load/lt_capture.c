@@ -17,6 +17,7 @@
 ** The derivation from the samples is lt_capture_derive.c.
 */
 #include "load/lt_capture_int.h"
+#include "sim/sim_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,13 +110,7 @@ static cap_ent *track_get(cap_tracker *tr, const char *kind, const char *name, b
     json_t *i = json_object_get(tr->idx, key);
     *fresh = !i;
     if (i) return &tr->v[json_integer_value(i)];
-    if (tr->n == tr->cap) {
-        size_t cap = tr->cap ? tr->cap * 2 : 64;
-        cap_ent *v = realloc(tr->v, cap * sizeof *v);
-        if (!v) return NULL;
-        tr->v = v;
-        tr->cap = cap;
-    }
+    if (sim_grow((void **)&tr->v, &tr->cap, tr->n + 1, sizeof *tr->v)) return NULL;
     if (json_object_set_new(tr->idx, key, json_integer((json_int_t)tr->n))) return NULL;
     cap_ent *e = &tr->v[tr->n++];
     memset(e, 0, sizeof *e);

@@ -11,6 +11,7 @@
 */
 #include "load/lt_http.h"
 #include "load/lt_client.h"
+#include "sim/sim_mem.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -38,14 +39,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
         h->too_big = 1;
         return 0; /* aborts the transfer */
     }
-    if (h->len + k + 1 > h->cap) {
-        size_t cap = h->cap ? h->cap : 65536;
-        while (cap < h->len + k + 1) cap *= 2;
-        char *b = realloc(h->buf, cap);
-        if (!b) return 0;
-        h->buf = b;
-        h->cap = cap;
-    }
+    if (sim_grow((void **)&h->buf, &h->cap, h->len + k + 1, 1)) return 0;
     memcpy(h->buf + h->len, p, k);
     h->len += k;
     h->buf[h->len] = '\0';

@@ -40,6 +40,7 @@
 
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
+#include "sim/sim_mem.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -119,13 +120,7 @@ static void on_ack(mq_world *w, mq_consumer *c, uint32_t msg)
 {
     if (c->g->commit_interval_s <= 0) return; /* committed per ack */
     acked_list *l = acked_of(w, c);
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 64;
-        uint32_t *v = realloc(l->v, ncap * sizeof *v);
-        SIM_NEED(v != NULL, "out of memory");
-        l->v = v;
-        l->cap = ncap;
-    }
+    SIM_NEED_OK(sim_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v));
     l->v[l->n++] = msg;
 }
 
