@@ -179,6 +179,51 @@ static int opt_duration(const char *opt, const char *text, double dflt, double *
     return 0;
 }
 
+/* The scenario text (with --change appended) to --out or standard output,
+** and what was captured on stderr. */
+static int emit_scenario(const cap_args *a, const lt_capture *cap, const lt_capture_doc *d)
+{
+    sim_err err = {{0}};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int defaults = 0;
+    int rc = CLI_OK;
+    if (!mem || lt_capture_write(mem, cap, d, &defaults, &err)) {
+        fprintf(stderr, "mqsim capture: %s\n", mem ? err.msg : "out of memory");
+        rc = CLI_INTERNAL;
+    }
+    if (mem) fclose(mem);
+    if (rc == CLI_OK && a->change && add_change(a->change, &text, &len, &err)) {
+        fprintf(stderr, "mqsim capture: %s\n", err.msg);
+        rc = CLI_USAGE;
+    }
+    if (rc == CLI_OK) {
+        if (a->out) {
+            out_file f;
+            if (out_file_open(&f, a->out, &err) ||
+                (fwrite(text, 1, len, f.fp), out_file_commit(&f, &err))) {
+                fprintf(stderr, "mqsim capture: %s\n", err.msg);
+                rc = CLI_INTERNAL;
+            }
+        } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
+            fprintf(stderr, "mqsim capture: writing to standard output failed\n");
+            rc = CLI_INTERNAL;
+        }
+    }
+    if (rc == CLI_OK) {
+        fprintf(stderr, "mqsim capture: %zu queues, %zu producer groups, %zu consumer groups "
+                "over %.1f s (%d samples)%s%s\n", cap->nqueues, cap->nproducers, cap->nconsumers,
+                cap->window_s, cap->samples, a->out ? " -> " : "", a->out ? a->out : "");
+        if (defaults)
+            fprintf(stderr, "mqsim capture: warning: %d processing time%s could not be "
+                    "estimated and got a placeholder (see the comments)\n", defaults,
+                    defaults == 1 ? "" : "s");
+    }
+    free(text);
+    return rc;
+}
+
 int cli_capture(int argc, char **argv)
 {
     cap_args a;
@@ -235,43 +280,7 @@ int cli_capture(int argc, char **argv)
     lt_capture_doc d = {.name = a.name ? a.name : "captured", .run_s = run_s,
                         .start_clock_s = lt.tm_hour * 3600.0 + lt.tm_min * 60.0,
                         .day = day, .nday = nday, .day_source = a.profile};
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    int defaults = 0;
-    rc = CLI_OK;
-    if (!mem || lt_capture_write(mem, &cap, &d, &defaults, &err)) {
-        fprintf(stderr, "mqsim capture: %s\n", mem ? err.msg : "out of memory");
-        rc = CLI_INTERNAL;
-    }
-    if (mem) fclose(mem);
-    if (rc == CLI_OK && a.change && add_change(a.change, &text, &len, &err)) {
-        fprintf(stderr, "mqsim capture: %s\n", err.msg);
-        rc = CLI_USAGE;
-    }
-    if (rc == CLI_OK) {
-        if (a.out) {
-            out_file f;
-            if (out_file_open(&f, a.out, &err) ||
-                (fwrite(text, 1, len, f.fp), out_file_commit(&f, &err))) {
-                fprintf(stderr, "mqsim capture: %s\n", err.msg);
-                rc = CLI_INTERNAL;
-            }
-        } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
-            fprintf(stderr, "mqsim capture: writing to standard output failed\n");
-            rc = CLI_INTERNAL;
-        }
-    }
-    if (rc == CLI_OK) {
-        fprintf(stderr, "mqsim capture: %zu queues, %zu producer groups, %zu consumer groups "
-                "over %.1f s (%d samples)%s%s\n", cap.nqueues, cap.nproducers, cap.nconsumers,
-                cap.window_s, cap.samples, a.out ? " -> " : "", a.out ? a.out : "");
-        if (defaults)
-            fprintf(stderr, "mqsim capture: warning: %d processing time%s could not be "
-                    "estimated and got a placeholder (see the comments)\n", defaults,
-                    defaults == 1 ? "" : "s");
-    }
-    free(text);
+    rc = emit_scenario(&a, &cap, &d);
     free(day);
     lt_capture_free(&cap);
     return rc;
