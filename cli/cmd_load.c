@@ -13,6 +13,7 @@
 */
 #include "cli/cli.h"
 #include "cli/cli_out.h"
+#include "cli/cli_text.h"
 #include "io/out_meta.h"
 #include "io/out_run.h"
 #include "io/scn_load.h"
@@ -131,15 +132,10 @@ static int parse_load_args(int argc, char **argv, load_args *la)
 static void print_load(const mq_scenario *sc, const mq_result *res, const lt_info *info,
                        const char *final_dir)
 {
-    char a[64], b[64], c[64], d[64];
+    char a[64], b[64];
     const sim_metrics *m = &res->metrics;
     printf("%s (real, %s, %.0f s)\n", sc->name, info->broker, info->duration_s);
-    printf("  published %s, consumed %s, duplicates %s, lost %s\n",
-           metric_text(m, "messages_published", a, sizeof a),
-           metric_text(m, "messages_consumed", b, sizeof b),
-           metric_text(m, "duplicates", c, sizeof c), metric_text(m, "lost", d, sizeof d));
-    printf("  delay p50 %s, p99 %s, max %s\n", metric_text(m, "delay_p50_s", a, sizeof a),
-           metric_text(m, "delay_p99_s", b, sizeof b), metric_text(m, "delay_max_s", c, sizeof c));
+    cli_print_flow(m, metric_text);
     printf("  longest cut-off %s, clients disrupted %s\n",
            metric_text(m, "disruption_max_s", a, sizeof a),
            metric_text(m, "clients_disrupted", b, sizeof b));

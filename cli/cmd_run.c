@@ -35,6 +35,7 @@
 #include "cli/cli.h"
 #include "cli/cli_limits.h"
 #include "cli/cli_out.h"
+#include "cli/cli_text.h"
 #include "cli/cli_par.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_timing.h"
@@ -637,12 +638,7 @@ static int print_step(const run_state *st)
         printf("  precision %g %s after %" PRIu64 " replications (widest: %s, %.3g)\n",
                A->precision, st->reached ? "reached" : "NOT reached (cap)", done, st->worst,
                st->worst_rel);
-    printf("  published %s, consumed %s, duplicates %s, lost %s\n",
-           metric_text(m, "messages_published", a, sizeof a),
-           metric_text(m, "messages_consumed", b, sizeof b),
-           metric_text(m, "duplicates", c, sizeof c), metric_text(m, "lost", d, sizeof d));
-    printf("  delay p50 %s, p99 %s, max %s\n", metric_text(m, "delay_p50_s", a, sizeof a),
-           metric_text(m, "delay_p99_s", b, sizeof b), metric_text(m, "delay_max_s", c, sizeof c));
+    cli_print_flow(m, metric_text);
     printf("  longest cut-off %s, drain time %s (fluid estimate %s)\n",
            metric_text(m, "disruption_max_s", d, sizeof d),
            metric_text(m, "drain_time_s", e, sizeof e),

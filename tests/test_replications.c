@@ -192,6 +192,18 @@ static void test_cli_precision(void **state)
     assert_int_equal(sh("grep -q '\"replications\": 3' build/test-prec/o2/summary.json"), 0);
 }
 
+/* Run `mqsim ARGS` (ARGS printf-style) through the shell; its exit status. */
+static int mq(const char *fmt, ...)
+{
+    char args[1024], cmd[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s", mqsim(), args);
+    return sh(cmd);
+}
+
 /* Run `run ARGS --jobs J --out build/test-jobs/jJ` for each J and diff the
 ** folders, and the console lines, recursively. */
 static void jobs_same_bytes(const char *args, const int *jobs, int n)
@@ -199,10 +211,9 @@ static void jobs_same_bytes(const char *args, const int *jobs, int n)
     char cmd[2048];
     sh("rm -rf build/test-jobs && mkdir -p build/test-jobs");
     for (int i = 0; i < n; i++) {
-        snprintf(cmd, sizeof cmd, "'%s' run %s --jobs %d --out build/test-jobs/j%d "
-                 "2>/dev/null | sed 's|build/test-jobs/j%d|DIR|' > build/test-jobs/out%d.txt",
-                 mqsim(), args, jobs[i], jobs[i], jobs[i], jobs[i]);
-        int rc = sh(cmd);
+        int rc = mq("run %s --jobs %d --out build/test-jobs/j%d 2>/dev/null | "
+                    "sed 's|build/test-jobs/j%d|DIR|' > build/test-jobs/out%d.txt",
+                    args, jobs[i], jobs[i], jobs[i], jobs[i]);
         assert_true(rc == 0 || rc == 3);
     }
     for (int i = 1; i < n; i++) {
@@ -235,12 +246,10 @@ static void test_jobs_whole_folder(void **state)
 static void test_no_plots_and_timing(void **state)
 {
     (void)state;
-    char cmd[1024];
+    const char *np = "build/test-np";
     sh("rm -rf build/test-np && mkdir -p build/test-np");
-    snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --no-plots --report "
-             "--timing --out build/test-np/o > build/test-np/out.txt 2> build/test-np/err.txt",
-             mqsim());
-    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(mq("run scenarios/broker-restart.yaml --no-plots --report --timing --out "
+                        "%s/o > %s/out.txt 2> %s/err.txt", np, np, np), 0);
     assert_int_equal(sh("ls build/test-np/o/*.png 2>/dev/null | grep -q ."), 1);
     assert_int_equal(sh("grep -q '\"plots\": \\[\\]' build/test-np/o/summary.json"), 0);
     assert_int_equal(sh("test -s build/test-np/o/report.html && "
@@ -249,10 +258,8 @@ static void test_no_plots_and_timing(void **state)
     assert_int_equal(sh("grep -Eq '^timing: process start [0-9.]+ s, scenario load [0-9.]+ s, "
                         "run [0-9.]+ s, writing outputs [0-9.]+ s, total [0-9.]+ s$' "
                         "build/test-np/err.txt"), 0);
-    snprintf(cmd, sizeof cmd, "'%s' run scenarios/broker-restart.yaml --report --out build/test-np/p "
-             "2>/dev/null | sed 's|test-np/p/|test-np/o/|' | diff - build/test-np/out.txt",
-             mqsim());
-    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(mq("run scenarios/broker-restart.yaml --report --out %s/p 2>/dev/null | "
+                        "sed 's|test-np/p/|test-np/o/|' | diff - %s/out.txt", np, np), 0);
     /* the same summary with and without plots */
     assert_int_equal(sh("cmp build/test-np/o/summary.csv build/test-np/p/summary.csv"), 0);
     assert_int_equal(sh("ls build/test-np/p/*.png | grep -q delay.png"), 0);
