@@ -50,7 +50,6 @@
 #include "io/units.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
-#include "models/mq_rabbitmq.h"
 #include "models/mq_start.h"
 #include "sim/sim_rep.h"
 
@@ -74,7 +73,7 @@ static void run_usage(FILE *f)
         "  --seed N    master seed (default: the scenario's run.seed)\n"
         "  --out DIR   results folder (default: results/<scenario name>/)\n"
         "  --progress  show progress on stderr (default: when stderr is a terminal)\n"
-        "  --at HH:MM  start the rabbitmq_conversion at this time of day (counted\n"
+        "  --at HH:MM  start the change (e.g. a conversion) at this time of day (counted\n"
         "              from run.start_at, wrapping at 24h)\n"
         "  --replications R  independent replications (default 1); the summary gets\n"
         "              95%% t-intervals in ci95_low/ci95_high\n"
@@ -536,7 +535,7 @@ static int load_step(run_state *st)
     if (A->at) { /* the change's start as a time of day (after run.start_at) */
         double clock;
         if (units_time_of_day(A->at, &clock, &st->err) < 0 ||
-            mq_rabbitmq_start_at_clock(&st->sc, clock, &st->err) < 0) {
+            mq_scenario_start_change_at_clock(&st->sc, clock, &st->err) < 0) {
             fprintf(stderr, "mqsim run: --at: %s\n", st->err.msg);
             return CLI_USAGE;
         }

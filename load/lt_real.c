@@ -28,6 +28,7 @@
 #define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
 #include "load/lt_real.h"
 #include "load/lt_client_int.h"
+#include "models/change/mq_change.h"
 #include "models/mq_model.h"
 #include "models/mq_profile.h"
 #include "sim/sim_rng.h"
@@ -142,9 +143,10 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err)
     if (find_root(root, n))
         return sim_err_set(err, "--clients real: the drivers (load/clients/) are not next to the "
                            "mqsim binary");
-    if (s->rabbitmq_conversion)
-        return sim_err_set(err, "--clients real does not run a conversion: the real libraries "
-                           "cannot follow the emulated routing layer between two nodes");
+    if (s->change.ops)
+        return sim_err_set(err, "--clients real does not run a change (%s): the real libraries "
+                           "cannot follow the emulated routing layer between two nodes",
+                           s->change.ops->key);
     for (size_t i = 0; i < s->nevents; i++)
         if (s->events[i].type == MQ_EVENT_DISCONNECT && s->events[i].duration_s > 0 &&
             !s->events[i].silent)
