@@ -108,15 +108,18 @@ static probe *evaluate(plan *p, double v, sim_err *err)
         return NULL;
     }
     sim_metrics *res = calloc((size_t)p->reps, sizeof *res);
+    SIM_NEED(res != NULL, "out of memory");
     probe *pr = &p->evals[p->nevals];
     *pr = (probe){.value = v};
-    int rc = res ? par_run((size_t)p->reps, p->threads, job, p, res, NULL, err) : -1;
-    if (!res) sim_err_set(err, "out of memory");
-    sim_rep *agg = rc == 0 ? sim_rep_new() : NULL;
-    for (int r = 0; agg && r < p->reps; r++) sim_rep_add(agg, &res[r]);
-    if (rc == 0 && (!agg || sim_rep_result(agg, &pr->agg))) rc = sim_err_set(err, "out of memory");
-    sim_rep_free(agg);
-    for (int r = 0; res && r < p->reps; r++) sim_metrics_free(&res[r]);
+    int rc = par_run((size_t)p->reps, p->threads, job, p, res, NULL, err);
+    if (rc == 0) {
+        sim_rep *agg = sim_rep_new();
+        SIM_NEED(agg != NULL, "out of memory");
+        for (int r = 0; r < p->reps; r++) SIM_NEED_OK(sim_rep_add(agg, &res[r]));
+        SIM_NEED_OK(sim_rep_result(agg, &pr->agg));
+        sim_rep_free(agg);
+    }
+    for (int r = 0; r < p->reps; r++) sim_metrics_free(&res[r]);
     free(res);
     if (rc == 0) {
         mq_budget_verdict vd[256];

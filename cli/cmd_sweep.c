@@ -98,7 +98,7 @@ static int job(size_t j, void *ctx, sim_metrics *out, sim_err *err)
 static int load_points(sweep *sw, sim_err *err)
 {
     sw->scn = calloc(sw->npoints, sizeof *sw->scn);
-    if (!sw->scn) return sim_err_set(err, "out of memory");
+    SIM_NEED(sw->scn != NULL, "out of memory");
     for (size_t p = 0; p < sw->npoints; p++) {
         const char *keys[MAX_KEYS], *vals[MAX_KEYS];
         for (size_t k = 0; k < sw->nkeys; k++) {
@@ -166,7 +166,7 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
     plot_line *lines = calloc(2 * nlines, sizeof *lines);
     char (*labels)[256] = calloc(2 * nlines, sizeof *labels);
     int rc = 0;
-    if (!x || !y || !lo || !hi || !bnd || !lines || !labels) rc = sim_err_set(err, "out of memory");
+    SIM_NEED(x && y && lo && hi && bnd && lines && labels, "out of memory");
     for (size_t i = 0; rc == 0 && i < k0->nvals; i++) x[i] = x_of(k0->vals[i], i);
     /* the swept key's unit: durations are seconds (the axis picks s/min/h),
     ** times of day hours */

@@ -59,7 +59,7 @@ static void release(out_dir *d)
 static int split_path(out_dir *d, const char *final, sim_err *err)
 {
     char *f = strdup(final);
-    if (!f) return sim_err_set(err, "%s: out of memory", final);
+    SIM_NEED(f != NULL, "%s: out of memory", final);
     size_t len = strlen(f);
     while (len > 1 && f[len - 1] == '/') f[--len] = '\0';
     struct stat st;
@@ -82,7 +82,7 @@ static int split_path(out_dir *d, const char *final, sim_err *err)
     d->final = f;
     d->base = strdup(b);
     d->parent = !slash ? strdup(".") : slash == f ? strdup("/") : strndup(f, (size_t)(slash - f));
-    if (!d->base || !d->parent) return sim_err_set(err, "%s: out of memory", final);
+    SIM_NEED(d->base && d->parent, "%s: out of memory", final);
     return 0;
 }
 
@@ -117,7 +117,7 @@ static int owned(const out_dir *d, sim_err *err)
 static int recover(out_dir *d, sim_err *err)
 {
     char *old = sibling(d, ".old");
-    if (!old) return sim_err_set(err, "out of memory");
+    SIM_NEED(old != NULL, "out of memory");
     struct stat st;
     if (lstat(old, &st) == 0) {
         if (lstat(d->final, &st) != 0) {
@@ -219,8 +219,8 @@ int out_dir_commit(out_dir *d, sim_err *err)
         rm_tree(d->tmp); /* the previous results */
     } else if (errno == EINVAL || errno == ENOSYS) {
         char *old = sibling(d, ".old");
-        if (!old) rc = sim_err_set(err, "out of memory");
-        else if (rename(d->final, old) != 0)
+        SIM_NEED(old != NULL, "out of memory");
+        if (rename(d->final, old) != 0)
             rc = sim_err_set(err, "%s: cannot move the previous results aside: %s", d->final,
                              strerror(errno));
         else if (rename(d->tmp, d->final) != 0) {

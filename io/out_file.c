@@ -170,7 +170,7 @@ int out_mkdir_p(const char *dir, sim_err *err)
 {
     if (!dir || !*dir) return sim_err_set(err, "directory path is empty");
     char *p = strdup(dir);
-    if (!p) return sim_err_set(err, "%s: out of memory", dir);
+    SIM_NEED(p != NULL, "%s: out of memory", dir);
     size_t len = strlen(p);
     while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
     /* Walk the components: cut at each '/', mkdir the prefix, restore. */

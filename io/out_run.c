@@ -91,7 +91,7 @@ static int plot_columns(const plot_ctx *pc, const char *file, const char *title,
     plot_line lines[MAX_LINES];
     double *xs[MAX_LINES] = {0}, *ys[MAX_LINES] = {0};
     int made = columns(&pc->r->series, names, labels, n, per_s, lines, xs, ys);
-    if (made < 0) return sim_err_set(err, "out of memory drawing %s", file);
+    SIM_NEED(made >= 0, "out of memory drawing %s", file);
     plot_hline hl[MAX_HLINES];
     char text[MAX_HLINES][96];
     /* the delivered-message plots leave the every-message budgets out */
@@ -195,7 +195,7 @@ static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, s
     const char **labels = calloc(per.n ? per.n : 1, sizeof *labels);
     double *vals = calloc(per.n ? per.n : 1, sizeof *vals);
     int rc = 0;
-    if (!labels || !vals) rc = sim_err_set(err, "out of memory drawing disruption.png");
+    SIM_NEED(labels && vals, "out of memory drawing disruption.png");
     for (size_t k = 0; rc == 0 && k < per.n; k++) {
         labels[k] = per.v[k].name;
         vals[k] = per.v[k].value;
@@ -257,7 +257,7 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots_
     json_t *sc = meta ? json_object_get(meta, "scenario") : NULL;
     json_t *clock0 = json_object_get(json_object_get(sc, "run"), "start_clock_s");
     json_t *plots = json_array();
-    if (!plots) return sim_err_set(err, "out of memory");
+    SIM_NEED(plots != NULL, "out of memory");
     plot_ctx pc = {dir, r, json_number_value(clock0) > 0, json_number_value(clock0),
                    meta ? json_object_get(meta, "budget") : NULL, plots};
     static const char *const delay_cols[] = {"delay_p50_s", "delay_p99_s", "delay_max_s"};

@@ -164,7 +164,7 @@ static int canvas_open(canvas *c, const char *path, const plot_spec *spec,
                            path, w, h);
     c->path = path;
     c->mem = open_memstream(&c->buf, &c->len);
-    if (!c->mem) return sim_err_set(err, "%s: out of memory", path);
+    SIM_NEED(c->mem != NULL, "%s: out of memory", path);
     char size[32];
     snprintf(size, sizeof size, "%dx%d", w, h);
     c->pp = pl_newplparams();

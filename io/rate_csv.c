@@ -145,7 +145,7 @@ static int to_steps(rd *c, mq_rate_step **steps, size_t *n)
 {
     qsort(c->v, c->n, sizeof *c->v, cmp_row);
     mq_rate_step *s = malloc((c->n + 1) * sizeof *s);
-    if (!s) return sim_err_set(c->err, "%s: out of memory", c->path);
+    SIM_NEED(s != NULL, "%s: out of memory", c->path);
     size_t k = 1;
     for (size_t i = 0; i < c->n;) {
         size_t j = i;

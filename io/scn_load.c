@@ -1125,7 +1125,7 @@ static int read_capped(FILE *f, const char *name, char **buf, size_t *len, sim_e
 {
     size_t cap = SCN_MAX_BYTES + 1, n = 0, k;
     char *b = malloc(cap);
-    if (!b) return sim_err_at(err, name, 0, 0, "out of memory");
+    SIM_NEED(b != NULL, "out of memory");
     while (n < cap && (k = fread(b + n, 1, cap - n, f)) > 0) n += k;
     if (ferror(f)) {
         free(b);

@@ -117,7 +117,7 @@ static int set_one(yaml_document_t *d, const char *key, const char *value, sim_e
             return sim_err_set(err, "--set %s: that key holds a %s, not a single value", key,
                                t->type == YAML_MAPPING_NODE ? "mapping" : "list");
         yaml_char_t *v = (yaml_char_t *)strdup(value);
-        if (!v) return sim_err_set(err, "out of memory");
+        SIM_NEED(v != NULL, "out of memory");
         free(t->data.scalar.value);
         t->data.scalar.value = v;
         t->data.scalar.length = strlen(value);
@@ -173,7 +173,7 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
     }
     yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser)) return sim_err_set(err, "out of memory");
+    SIM_NEED(yaml_parser_initialize(&parser), "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
         sim_err_set(err, "--set: cannot parse the scenario: %s",

@@ -573,7 +573,7 @@ static int on_event(pass *ps, const cyaml_schema_value_t *top, const yaml_event_
                               "instance, clusters, queues, ...), found %s",
                               event_word(ev));
         char *path = strdup("");
-        if (!path) return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
+        SIM_NEED(path != NULL, "out of memory");
         return on_value(ps, top, path, NULL, 0, 0, ev);
     }
 
@@ -581,7 +581,7 @@ static int on_event(pass *ps, const cyaml_schema_value_t *top, const yaml_event_
     if (f->is_map && f->want_key) return on_key(ps, f, ev);
 
     char *path = child_path(ps, f);
-    if (!path) return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
+    SIM_NEED(path != NULL, "out of memory");
     const cyaml_schema_value_t *s = NULL;
     if (f->schema)
         s = f->is_map ? f->child : f->schema->sequence.entry;
@@ -681,7 +681,7 @@ int scn_yaml_check(const char *name, const char *text, size_t len,
     if (check_text(name, (const unsigned char *)text, len, err) < 0) return -1;
 
     pass *ps = calloc(1, sizeof *ps);
-    if (!ps) return sim_err_at(err, name, 0, 0, "out of memory");
+    SIM_NEED(ps != NULL, "out of memory");
     ps->name = name;
     ps->err = err;
     ps->idx = idx;

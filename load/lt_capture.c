@@ -201,7 +201,7 @@ int lt_capture_run(lt_http *h, const lt_capture_opts *o, lt_capture *out, sim_er
     if (n < 1) n = 1;
     cap_sample first = {0}, last = {0}, cur;
     cap_tracker tr = {.idx = json_object()};
-    if (!tr.idx) return sim_err_set(err, "out of memory");
+    SIM_NEED(tr.idx != NULL, "out of memory");
     out->started_utc = (long)time(NULL);
     double t_start = mono();
     int rc = 0;

@@ -102,7 +102,7 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
 /* A silent disconnect is a frozen broker (SIGSTOP of its VM for the
 ** event's duration) when the broker is ours; otherwise nothing can make a
 ** peer silent and it is applied as a reset. */
-static int check_silent(const mq_scenario *s, bool own_broker, sim_strs *warnings, sim_err *err)
+static void check_silent(const mq_scenario *s, bool own_broker, sim_strs *warnings)
 {
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
@@ -115,9 +115,8 @@ static int check_silent(const mq_scenario *s, bool own_broker, sim_strs *warning
             rc = sim_strs_add(warnings, "event at %.0f s: a silent peer freezes the whole broker for "
                               "the event's duration (every group; %.0f s)", ev->at_s,
                               fmax(ev->duration_s, 0));
-        if (rc) return sim_err_set(err, "out of memory");
+        SIM_NEED(rc == 0, "out of memory");
     }
-    return 0;
 }
 
 /* ---- run state ---------------------------------------------------------- */
@@ -554,7 +553,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     r->nprod = r->nclients;
     for (size_t g = 0; g < s->nconsumers; g++) r->nclients += (size_t)s->consumers[g].count;
     r->clients = calloc(r->nclients ? r->nclients : 1, sizeof *r->clients);
-    if (!r->clients) return sim_err_set(err, "out of memory");
+    SIM_NEED(r->clients != NULL, "out of memory");
     size_t k = 0;
     for (size_t g = 0; g < s->nproducers; g++)
         for (int i = 0; i < s->producers[g].count; i++, k++)
@@ -605,7 +604,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     }
     if (r->chg) r->chg->stop(r->conv);
     if (rc) return rc;
-    if (collect_outages(r, out, dur)) return sim_err_set(err, "out of memory");
+    SIM_NEED(collect_outages(r, out, dur) == 0, "out of memory");
     /* a real driver's connection closes with its process: give the broker a
     ** moment to requeue what it held unacked, or the drain misses it */
     if (x->real_root) lt_sleep(REAL_SETTLE_S);
@@ -630,9 +629,8 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     memset(info, 0, sizeof *info);
     info->broker_startup_s = NAN;
     lt_broker_install_guards();
-    if (lt_check_scenario(s, &out->warnings, err) ||
-        check_silent(s, o->start_broker, &out->warnings, err))
-        return -1;
+    if (lt_check_scenario(s, &out->warnings, err)) return -1;
+    check_silent(s, o->start_broker, &out->warnings);
     char real_root[PATH_MAX];
     if (o->real_clients && lt_real_check(s, real_root, sizeof real_root, err)) return -1;
     run r = {.s = s};

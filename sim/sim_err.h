@@ -40,7 +40,10 @@ int sim_err_at(sim_err *e, const char *path, int line, int col,
 **    (models/mq_size.h); whatever still fails to allocate ends the process
 **    through SIM_NEED -> sim_oom: "mqsim: out of memory: <what> (file:line)"
 **    and a hint on stderr, exit status 1 (never abort()'s 134, which would
-**    read as a crash). It is the one OOM policy of the engine and models. */
+**    read as a crash). It is the one OOM policy of every layer: the engine,
+**    the models, io/, load/ and cli/ end the process this way and never
+**    turn a failed allocation into a sim_err message. Only the containers of
+**    sim/ return -1 (see SIM_NEED_OK), so that their caller states it. */
 #define SIM_EXIT_OOM 1
 _Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

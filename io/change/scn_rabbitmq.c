@@ -439,7 +439,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     const scn_raw_rabbitmq *raw = raw_v;
     rctx c = {file, idx, err};
     mq_rabbitmq_conversion *cv = calloc(1, sizeof *cv);
-    if (!cv) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(cv != NULL, "out of memory");
     s->change = (mq_change){&mq_rabbitmq_ops, cv}; /* owned by s from here, even on error */
     cv->loc = (mq_loc){0, 0};
     const scn_node *nd = scn_index_get(idx, SEC);

@@ -266,7 +266,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         return bad(&c, "", "a rocketmq_change needs instance.kind: rocketmq (this instance "
                    "is rabbitmq)");
     mq_rocketmq_change *ch = malloc(sizeof *ch);
-    if (!ch) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(ch != NULL, "out of memory");
     mq_rocketmq_change_init(ch);
     s->change = (mq_change){&mq_rocketmq_ops, ch};
     ch->loc = where(&c, "");
@@ -289,7 +289,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             return -1;
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
-    if (record_defaults(s, raw) < 0) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(record_defaults(s, raw) >= 0, "out of memory");
     if (s->instance.internet_unset && infer_internet(&c, s, ch) < 0) return -1;
 
     /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line

@@ -150,7 +150,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     const scn_raw_rolling_restart *raw = raw_v;
     rctx c = {file, idx, err, s};
     mq_rolling_restart *rr = calloc(1, sizeof *rr);
-    if (!rr) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(rr != NULL, "out of memory");
     s->change = (mq_change){&mq_rolling_restart_ops, rr}; /* owned by s from here */
     rr->loc = scn_change_where(idx, ROOT);
     if (scn_change_duration(file, idx, err, ROOT ".at", raw->at, 0, false, s->run.duration_s,

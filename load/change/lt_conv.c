@@ -139,7 +139,7 @@ static int await_shovels(lt_conv *c, int want, double timeout_s, sim_err *err)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double end = (double)ts.tv_sec + timeout_s;
     char *out = malloc(16384);
-    if (!out) return sim_err_set(err, "out of memory");
+    SIM_NEED(out != NULL, "out of memory");
     const char *args[] = {"shovel_status", "-q", "--no-table-headers", NULL};
     for (;;) {
         int running = 0;
@@ -201,7 +201,7 @@ int lt_conv_setup(const mq_scenario *s, lt_ctx *x, lt_conv **out, sim_err *err)
 {
     *out = NULL;
     lt_conv *c = calloc(1, sizeof *c);
-    if (!c) return sim_err_set(err, "out of memory");
+    SIM_NEED(c != NULL, "out of memory");
     c->s = s;
     c->cv = mq_rabbitmq_of(s);
     c->x = x;
