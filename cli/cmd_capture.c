@@ -147,10 +147,7 @@ static int add_change(const char *path, char **text, size_t *len, sim_err *err)
     char head[600];
     int hn = snprintf(head, sizeof head, "# The change: --change %.500s (not captured)\n", path);
     char *t = realloc(*text, *len + (size_t)hn + n + 2);
-    if (!t) {
-        free(frag);
-        return sim_err_set(err, "out of memory");
-    }
+    SIM_NEED(t != NULL, "out of memory");
     memcpy(t + *len, head, (size_t)hn);
     memcpy(t + *len + hn, frag, n);
     *len += (size_t)hn + n;

@@ -157,10 +157,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
     if (!final || !*final) return sim_err_set(err, "results folder path is empty");
     if (split_path(d, final, err) || out_mkdir_p(d->parent, err)) goto fail;
     char *lock = sibling(d, ".lock");
-    if (!lock) {
-        sim_err_set(err, "out of memory");
-        goto fail;
-    }
+    SIM_NEED(lock != NULL, "out of memory");
     d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (d->lock_fd < 0) {
         sim_err_set(err, "%s: cannot write here: %s", d->final, strerror(errno));
@@ -177,10 +174,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
     for (unsigned n = 0; !d->tmp; n++) {
         char suffix[48];
         snprintf(suffix, sizeof suffix, ".tmp-%ld-%u", (long)getpid(), n);
-        if (!(d->tmp = sibling(d, suffix))) {
-            sim_err_set(err, "out of memory");
-            goto fail;
-        }
+        SIM_NEED((d->tmp = sibling(d, suffix)) != NULL, "out of memory");
         if (mkdir(d->tmp, 0777) == 0) break;
         int e = errno;
         free(d->tmp);

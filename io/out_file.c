@@ -40,11 +40,7 @@ int out_file_open(out_file *f, const char *path, sim_err *err)
     size_t cap = strlen(path) + 64;
     char *tmp = malloc(cap);
     char *dup = strdup(path);
-    if (!tmp || !dup) {
-        free(tmp);
-        free(dup);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(tmp && dup, "%s: out of memory", path);
     snprintf(tmp, cap, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path, base,
              (long)getpid(), n);
 

@@ -186,10 +186,7 @@ static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, s
         sim_metric *m = sim_metrics_find(&per, o->group);
         if (!m && sim_metrics_add(&per, o->group, 0, "s", SIM_BETTER_LOWER) == 0)
             m = &per.v[per.n - 1];
-        if (!m) {
-            sim_metrics_free(&per);
-            return sim_err_set(err, "out of memory drawing disruption.png");
-        }
+        SIM_NEED(m != NULL, "out of memory drawing disruption.png");
         if (o->max_s > m->value) m->value = o->max_s;
     }
     const char **labels = calloc(per.n ? per.n : 1, sizeof *labels);
@@ -279,8 +276,7 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots_
     /* summary.json last, naming the plots this run wrote: the report embeds
     ** those and no other file of the folder */
     json_t *m2 = meta ? json_copy(meta) : json_object();
-    if (!rc && (!m2 || json_object_set(m2, "plots", plots)))
-        rc = sim_err_set(err, "out of memory");
+    SIM_NEED(m2 && json_object_set(m2, "plots", plots) == 0, "out of memory");
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (!rc) rc = out_summary_json(path, &r->metrics, m2, err);
     json_decref(m2);

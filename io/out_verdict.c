@@ -79,11 +79,7 @@ int out_junit(const char *path, const char *suite, const out_cases *c, sim_err *
 int out_verdict_json(const char *path, const char *kind, const out_cases *c, sim_err *err)
 {
     json_t *root = json_object(), *cases = json_array();
-    if (!root || !cases) {
-        json_decref(root);
-        json_decref(cases);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(root && cases, "%s: out of memory", path);
     size_t failed = out_cases_failed(c);
     json_object_set_new(root, "tool", json_string("mqsim"));
     json_object_set_new(root, "kind", json_string(kind));

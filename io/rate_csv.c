@@ -178,10 +178,7 @@ int rate_csv_read(const char *path, bool utc, mq_rate_step **steps, size_t *n, s
     FILE *f = fopen(path, "rb");
     if (!f) return sim_err_set(err, "%s: cannot open: %s", path, strerror(errno));
     struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
-        fclose(f);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(csv_init(&p, CSV_APPEND_NULL) == 0, "%s: out of memory", path);
     rd c = {.path = path, .utc = utc, .err = err};
     char buf[65536];
     size_t k;

@@ -451,7 +451,7 @@ static size_t list_pngs(const char *dir, char **names, size_t max)
     return n;
 }
 
-static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
+static void sec_plots(doc *d, const char *dir, json_t *root)
 {
     h2(d, "Plots (replication 0)");
     char *names[64];
@@ -465,7 +465,6 @@ static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
         n = list_pngs(dir, names, 64); /* a folder from before the list */
     }
     if (!n) para(d, NULL, "No plots in this results folder.");
-    int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (!names[i]) continue;
         char path[4096];
@@ -484,9 +483,8 @@ static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
         free(buf);
         if (!len) { /* empty, unreadable or not a file: this plot only is left out */
             para(d, "meta", "%s is empty or unreadable; left out of this report.", names[i]);
-        } else if (!b64) {
-            rc = sim_err_set(err, "%s: out of memory encoding the plot", path);
         } else {
+            SIM_NEED(b64 != NULL, "%s: out of memory encoding the plot", path);
             fputs("![", d->md);
             md_esc(d->md, names[i]);
             fprintf(d->md, "](%s)\n\n", names[i]);
@@ -498,12 +496,7 @@ static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
             free(b64);
         }
         free(names[i]);
-        if (rc) {
-            for (size_t k = i + 1; k < n; k++) free(names[k]);
-            break;
-        }
     }
-    return rc;
 }
 
 static void sec_causes(doc *d, json_t *metrics)
@@ -949,21 +942,14 @@ int report_write(const char *dir, sim_err *err)
     sec_recommend(&d, root, metrics);
     sec_deltas(&d, root);
     sec_timeline(&d, root);
-    int rc = sec_plots(&d, dir, root, err);
-    if (!rc) {
-        sec_causes(&d, metrics);
-        sec_groups(&d, root, metrics);
-        sec_billing(&d, metrics);
-        sec_assumptions(&d, root);
-        sec_metrics(&d, metrics);
-        fputs("</body></html>\n", d.html);
-    }
+    sec_plots(&d, dir, root);
+    sec_causes(&d, metrics);
+    sec_groups(&d, root, metrics);
+    sec_billing(&d, metrics);
+    sec_assumptions(&d, root);
+    sec_metrics(&d, metrics);
+    fputs("</body></html>\n", d.html);
     json_decref(root);
-    if (rc) {
-        out_file_abort(&md);
-        out_file_abort(&html);
-        return -1;
-    }
     if (out_file_commit(&md, err)) {
         out_file_abort(&html);
         return -1;
@@ -1003,11 +989,7 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
                       : !strcmp(b, "higher") ? SIM_BETTER_HIGHER : SIM_BETTER_NONE;
         json_t *v = json_object_get(x, "value");
         double val = json_is_number(v) ? json_number_value(v) : NAN;
-        if (sim_metrics_add(m, name, val, jstr(x, "unit"), bt)) {
-            sim_metrics_free(m);
-            json_decref(root);
-            return sim_err_set(err, "out of memory");
-        }
+        SIM_NEED_OK(sim_metrics_add(m, name, val, jstr(x, "unit"), bt));
         m->v[m->n - 1].ci_lo = jnum(x, "ci95_low");
         m->v[m->n - 1].ci_hi = jnum(x, "ci95_high");
         int st = *jstr(x, "status") ? sim_status_parse(jstr(x, "status")) : SIM_MEASURED;

@@ -133,7 +133,13 @@ static int fail(ctx *c, const char *path, const char *fmt, ...)
     return sim_err_at(c->err, c->file, line, col, "%s", msg);
 }
 
-static int oom(ctx *c) { return sim_err_at(c->err, c->file, 0, 0, "out of memory"); }
+/* Out of memory ends the process (sim_err.h); typed int so that loaders can
+** `return oom(c)` where they return an error. */
+static int oom(ctx *c)
+{
+    (void)c;
+    sim_oom(__FILE__, __LINE__, "out of memory loading the scenario");
+}
 
 static const char *join(char *buf, size_t len, const char *base, const char *key)
 {

@@ -128,8 +128,7 @@ static int set_one(yaml_document_t *d, const char *key, const char *value, sim_e
         return sim_err_set(err, "--set %s: the scenario has no '%s%s'", key, path, last);
     int k = yaml_document_add_scalar(d, NULL, (yaml_char_t *)last, -1, YAML_ANY_SCALAR_STYLE);
     int v = yaml_document_add_scalar(d, NULL, (yaml_char_t *)value, -1, YAML_ANY_SCALAR_STYLE);
-    if (!k || !v || !yaml_document_append_mapping_pair(d, id, k, v))
-        return sim_err_set(err, "out of memory");
+    SIM_NEED(k && v && yaml_document_append_mapping_pair(d, id, k, v), "out of memory");
     return 0;
 }
 
@@ -194,10 +193,7 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
         }
     yaml_emitter_t em;
     buf b = {0};
-    if (!yaml_emitter_initialize(&em)) {
-        yaml_document_delete(&doc);
-        return sim_err_set(err, "out of memory");
-    }
+    SIM_NEED(yaml_emitter_initialize(&em), "out of memory");
     yaml_emitter_set_output(&em, write_handler, &b);
     yaml_emitter_set_unicode(&em, 1);
     int ok = yaml_emitter_open(&em);

@@ -151,7 +151,7 @@ static int add_node(pass *ps, char *path, scn_kind kind, const yaml_mark_t *m,
     }
     if (sim_grow((void **)&idx->v, &idx->cap, idx->n + 1, sizeof *idx->v)) {
         free(path);
-        return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     }
     scn_node *nd = &idx->v[idx->n];
     *nd = (scn_node){.path = path, .kind = kind, .line = (int)m->line + 1,
@@ -159,10 +159,7 @@ static int add_node(pass *ps, char *path, scn_kind kind, const yaml_mark_t *m,
     if (!nd->kline) nd->kline = nd->line, nd->kcol = nd->col;
     if (value) {
         nd->value = malloc(vlen + 1);
-        if (!nd->value) {
-            free(path);
-            return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
-        }
+        SIM_NEED(nd->value != NULL, "out of memory");
         memcpy(nd->value, value, vlen);
         nd->value[vlen] = '\0';
     }
@@ -689,10 +686,7 @@ int scn_yaml_check(const char *name, const char *text, size_t len,
     int rc = 0;
     for (int round = 1; round <= 2 && rc == 0; round++) {
         yaml_parser_t parser;
-        if (!yaml_parser_initialize(&parser)) {
-            rc = sim_err_at(err, name, 0, 0, "out of memory");
-            break;
-        }
+        SIM_NEED(yaml_parser_initialize(&parser), "out of memory");
         yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
         ps->depth = 0;

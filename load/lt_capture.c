@@ -212,8 +212,8 @@ int lt_capture_run(lt_http *h, const lt_capture_opts *o, lt_capture *out, sim_er
             break;
         }
         out->samples++;
-        if (observe(&tr, "c", cur.chans, cur.t) || observe(&tr, "q", cur.queues, cur.tq))
-            rc = sim_err_set(err, "out of memory");
+        SIM_NEED(!observe(&tr, "c", cur.chans, cur.t) && !observe(&tr, "q", cur.queues, cur.tq),
+                 "out of memory");
         if (i == 0) first = cur;
         else {
             sample_free(&last);
@@ -224,8 +224,8 @@ int lt_capture_run(lt_http *h, const lt_capture_opts *o, lt_capture *out, sim_er
         out->window_s = last.t - first.t;
         if (json_array_size(last.queues) == 0)
             rc = sim_err_set(err, "vhost '%s' has no queues: nothing to capture", vh);
-        else if (cap_derive(out, &first, &last, &tr))
-            rc = sim_err_set(err, "out of memory");
+        else
+            SIM_NEED(cap_derive(out, &first, &last, &tr) == 0, "out of memory");
     }
     sample_free(&first);
     sample_free(&last);

@@ -109,11 +109,7 @@ lt_http *lt_http_open(const char *base, const char *user, const char *password,
         return NULL;
     }
     lt_http *h = calloc(1, sizeof *h);
-    if (!h || !(h->c = curl_easy_init())) {
-        free(h);
-        sim_err_set(err, "out of memory");
-        return NULL;
-    }
+    SIM_NEED(h && (h->c = curl_easy_init()), "out of memory");
     snprintf(h->base, sizeof h->base, "%s", base);
     size_t bl = strlen(h->base);
     while (bl > 0 && h->base[bl - 1] == '/') h->base[--bl] = '\0';

@@ -613,7 +613,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     info->drain_s = lt_now(x) - d0;
     compute(r, out, &sm, dur, info->broker_startup_s);
     if (r->conv && r->chg->results(r->conv, out, dur, consumer_overhead(r)))
-        return sim_err_set(err, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
         if (ev->at_s >= dur) continue;

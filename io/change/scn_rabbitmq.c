@@ -152,7 +152,7 @@ static int warn(const rctx *c, mq_scenario *s, const char *path, const char *fmt
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (sim_strs_add(&s->warnings, "%s:%d:%d: %s: %s", c->file, line, col, path, msg) < 0)
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -459,7 +459,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
                      "might encounter errors during the conversion; if it cannot be "
                      "performed, a ticket is needed (the simulated timeline assumes it runs)",
                      file, cv->loc.line, cv->loc.col, SEC) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
 
     if (!cv->migrates) return spec_change_only(&c, s, raw);
 
@@ -537,7 +537,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
         return -1;
     if (record_defaults(s, raw, d, ph, upgrade) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 

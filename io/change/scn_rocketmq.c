@@ -253,7 +253,7 @@ static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_chang
                      "(set instance.internet to say otherwise)", c->file,
                      s->instance.internet ? "on" : "off", why, group && !ch->has_internet ? ": " : "",
                      group && !ch->has_internet ? group : "") < 0)
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -307,7 +307,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     }
     if (nv > 0) return sim_err_set(err, "%s", all);
     if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 

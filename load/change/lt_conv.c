@@ -94,11 +94,11 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
                            "limit, so load mode cannot reproduce its throttling", cap, peak);
     if (cap > 0 && sim_strs_add(warnings, "destination capacity %.0f msg/s is not enforced on the "
                                 "real node (the scenario stays below 1/1.5 of it)", cap))
-        return sim_err_set(err, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     if (cv->source_stop == MQ_RB_STOP_SILENT &&
         sim_strs_add(warnings, "source_stop: silent cannot be produced by a server-side close; "
                      "applied as a reset"))
-        return sim_err_set(err, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
