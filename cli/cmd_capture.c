@@ -184,13 +184,14 @@ static int emit_scenario(const cap_args *a, const lt_capture *cap, const lt_capt
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
+    SIM_NEED(mem != NULL, "out of memory");
     int defaults = 0;
     int rc = CLI_OK;
-    if (!mem || lt_capture_write(mem, cap, d, &defaults, &err)) {
-        fprintf(stderr, "mqsim capture: %s\n", mem ? err.msg : "out of memory");
+    if (lt_capture_write(mem, cap, d, &defaults, &err)) {
+        fprintf(stderr, "mqsim capture: %s\n", err.msg);
         rc = CLI_INTERNAL;
     }
-    if (mem) fclose(mem);
+    fclose(mem);
     if (rc == CLI_OK && a->change && add_change(a->change, &text, &len, &err)) {
         fprintf(stderr, "mqsim capture: %s\n", err.msg);
         rc = CLI_USAGE;

@@ -681,11 +681,9 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     for (size_t i = 0; i < s->nbacklogs; i++) cap += (double)s->backlogs[i].messages;
     if (cap > LT_MAX_MESSAGES) cap = LT_MAX_MESSAGES;
     r.ctx.blocked_until = calloc(s->nproducers + s->nconsumers + 1, sizeof(double));
-    if (!r.ctx.blocked_until || lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) ||
-        sim_series_init(&out->series, NCOLS, col_names)) {
-        sim_err_set(err, "out of memory");
-        goto done;
-    }
+    SIM_NEED(r.ctx.blocked_until && !lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) &&
+                 !sim_series_init(&out->series, NCOLS, col_names),
+             "out of memory");
     r.ctx.track = &r.track;
     rc = run_clients(&r, o, out, info, err);
 done:
