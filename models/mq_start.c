@@ -15,7 +15,9 @@ bool mq_start_has_day_profile(const mq_scenario *s)
     return false;
 }
 
-double mq_start_window_rate(const mq_scenario *s, double clock_s)
+/* Mean offered rate (msg/s, all producers) over the run window when the
+** run starts at time of day clock_s. */
+static double window_rate(const mq_scenario *s, double clock_s)
 {
     mq_scenario alt = *s; /* shallow: only run.start_clock_s differs */
     alt.run.start_clock_s = clock_s;
@@ -27,9 +29,9 @@ double mq_start_window_rate(const mq_scenario *s, double clock_s)
 mq_start_choice mq_start_quietest(const mq_scenario *s)
 {
     mq_start_choice c = {.current_at_s = s->run.start_clock_s, .best_rate = INFINITY};
-    c.current_rate = mq_start_window_rate(s, s->run.start_clock_s);
+    c.current_rate = window_rate(s, s->run.start_clock_s);
     for (int h = 0; h < 24; h++) {
-        double r = mq_start_window_rate(s, h * 3600.0);
+        double r = window_rate(s, h * 3600.0);
         if (r < c.best_rate - 1e-9) c.best_rate = r, c.best_at_s = h * 3600.0;
     }
     c.worth = c.best_rate <= 0.8 * c.current_rate;

@@ -3,7 +3,8 @@
 ** day profile, the whole hour at which the run window carries the least
 ** offered load, and whether moving the change there is worth a second look.
 **
-** The search reads only the producers' rate schedules (mq_offered_rate),
+** The search reads only the producers' rate schedules (mq_offered_rate:
+** the mean over the run window, 1000 midpoints, at each whole hour) and
 ** never runs the model: the caller runs the replications at the suggested
 ** start (on the job runner, with the same seeds) and compares. A start is
 ** worth suggesting when its window's mean offered rate is at most 80% of
@@ -25,10 +26,6 @@ typedef struct mq_start_choice {
 /* Whether some producer group follows a day profile (a periodic schedule);
 ** without one, every start hour carries the same load. */
 bool mq_start_has_day_profile(const mq_scenario *s);
-
-/* Mean offered rate (msg/s, all producers) over the run window when the
-** run starts at time of day clock_s; 1000 midpoints. */
-double mq_start_window_rate(const mq_scenario *s, double clock_s);
 
 /* Search the 24 whole hours. */
 mq_start_choice mq_start_quietest(const mq_scenario *s);
