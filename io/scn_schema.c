@@ -43,17 +43,17 @@
 static const cyaml_strval_t kind_strs[] = {
     {"rocketmq", MQ_KIND_ROCKETMQ}, {"rabbitmq", MQ_KIND_RABBITMQ},
 };
-static const cyaml_strval_t edition_strs[] = {
+const cyaml_strval_t scn_edition_strs[4] = {
     {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
     {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
 };
-static const cyaml_strval_t series_strs[] = {
+const cyaml_strval_t scn_series_strs[2] = {
     {"subscription", MQ_SERIES_SUBSCRIPTION}, {"serverless", MQ_SERIES_SERVERLESS},
 };
-static const cyaml_strval_t subcat_strs[] = {
+const cyaml_strval_t scn_subcat_strs[2] = {
     {"standalone", MQ_SUBCAT_STANDALONE}, {"cluster", MQ_SUBCAT_CLUSTER},
 };
-static const cyaml_strval_t deploy_strs[] = {
+const cyaml_strval_t scn_deploy_strs[2] = {
     {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
 };
 static const cyaml_strval_t billing_strs[] = {
@@ -145,11 +145,11 @@ static const cyaml_schema_field_t run_fields[] = {
 static const cyaml_schema_field_t instance_fields[] = {
     CYAML_FIELD_ENUM("kind", CYAML_FLAG_STRICT, raw_instance, kind, kind_strs,
                      CYAML_ARRAY_LEN(kind_strs)),
-    ENUM_OPT("edition", raw_instance, edition, edition_strs),
-    ENUM_OPT("series", raw_instance, series, series_strs),
-    ENUM_OPT("sub_category", raw_instance, sub_category, subcat_strs),
+    ENUM_OPT("edition", raw_instance, edition, scn_edition_strs),
+    ENUM_OPT("series", raw_instance, series, scn_series_strs),
+    ENUM_OPT("sub_category", raw_instance, sub_category, scn_subcat_strs),
     QTY("spec_tps", raw_instance, spec_tps),
-    ENUM_OPT("deployment", raw_instance, deployment, deploy_strs),
+    ENUM_OPT("deployment", raw_instance, deployment, scn_deploy_strs),
     ENUM_OPT("billing", raw_instance, billing, billing_strs),
     ENUM_OPT("state", raw_instance, state, state_strs),
     CYAML_FIELD_BOOL_PTR("internet", OPT, raw_instance, internet),

@@ -143,6 +143,13 @@ typedef struct scn_raw {
     char **budget;           unsigned budget_count; /* "metric OP limit" */
 } scn_raw;
 
+/* The spellings of the instance's enums, one table each (the instance's
+** keys and every change block's targets use them). */
+extern const cyaml_strval_t scn_edition_strs[4];
+extern const cyaml_strval_t scn_series_strs[2];
+extern const cyaml_strval_t scn_subcat_strs[2];
+extern const cyaml_strval_t scn_deploy_strs[2];
+
 /* Longest name (cluster, broker, queue, group) in bytes. */
 #define SCN_NAME_MAX 128
 

@@ -23,6 +23,7 @@
 #include "io/change/scn_rabbitmq.h"
 #include "io/out_json.h"
 
+#include "io/scn_schema.h"
 #include "io/units.h"
 #include "models/change/mq_rabbitmq.h"
 
@@ -42,16 +43,6 @@
 
 /* ---- schema ------------------------------------------------------------ */
 
-static const cyaml_strval_t edition_strs[] = {
-    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
-    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
-};
-static const cyaml_strval_t series_strs[] = {
-    {"subscription", MQ_SERIES_SUBSCRIPTION}, {"serverless", MQ_SERIES_SERVERLESS},
-};
-static const cyaml_strval_t deploy_strs[] = {
-    {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
-};
 static const cyaml_strval_t billing_strs[] = {
     {"subscription", MQ_BILL_SUBSCRIPTION}, {"payg", MQ_BILL_PAYG},
     {"serverless", MQ_BILL_SERVERLESS},
@@ -69,9 +60,9 @@ static const cyaml_strval_t dist_strs[] = {
 };
 
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rb_to, edition, edition_strs),
-    ENUM_OPT("series", scn_raw_rb_to, series, series_strs),
-    ENUM_OPT("deployment", scn_raw_rb_to, deployment, deploy_strs),
+    ENUM_OPT("edition", scn_raw_rb_to, edition, scn_edition_strs),
+    ENUM_OPT("series", scn_raw_rb_to, series, scn_series_strs),
+    ENUM_OPT("deployment", scn_raw_rb_to, deployment, scn_deploy_strs),
     ENUM_OPT("billing", scn_raw_rb_to, billing, billing_strs),
     QTY("spec_tps", scn_raw_rb_to, spec_tps),
     CYAML_FIELD_END
@@ -178,7 +169,7 @@ static int num(const rctx *c, const char *path, const char *text, double dflt, d
 
 static const char *edition_name(mq_edition e)
 {
-    return edition_strs[e].str;
+    return scn_edition_strs[e].str;
 }
 
 static const char *deploy_name(mq_deploy d) { return d == MQ_DEPLOY_SHARED ? "shared" : "dedicated"; }

@@ -11,6 +11,7 @@
 #include "io/change/scn_rocketmq.h"
 #include "io/out_json.h"
 
+#include "io/scn_schema.h"
 #include "io/units.h"
 #include "models/change/mq_rocketmq.h"
 
@@ -25,18 +26,9 @@
 #define ENUM_OPT(key, st, m, tab) \
     CYAML_FIELD_ENUM_PTR(key, OPT | CYAML_FLAG_STRICT, st, m, tab, CYAML_ARRAY_LEN(tab))
 
-/* RocketMQ spellings only: the target of a RocketMQ change. */
-static const cyaml_strval_t edition_strs[] = {
-    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
-    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
-};
-static const cyaml_strval_t subcat_strs[] = {
-    {"standalone", MQ_SUBCAT_STANDALONE}, {"cluster", MQ_SUBCAT_CLUSTER},
-};
-
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, edition_strs),
-    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, subcat_strs),
+    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, scn_edition_strs),
+    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, scn_subcat_strs),
     QTY("spec_tps", scn_raw_rocketmq_to, spec_tps),
     CYAML_FIELD_BOOL_PTR("internet", OPT, scn_raw_rocketmq_to, internet),
     QTY("bandwidth", scn_raw_rocketmq_to, bandwidth),
