@@ -239,6 +239,27 @@ static void test_warnings_and_defaults(void **state)
     mq_scenario_free(&s);
 }
 
+/* Producers that retry (the rabbitmq-java profile: 3 retries, 2 s apart)
+** instead of buffering lose what they send early in a 32 s restart, and the
+** run says which group and why. */
+static void test_lost_sends_warned(void **state)
+{
+    (void)state;
+    char text[8192];
+    snprintf(text, sizeof text, "%s", scenario(RESTART));
+    char *p;
+    while ((p = strstr(text, "on_disconnect: buffer"))) memcpy(p, "on_disconnect: retry ", 21);
+    mq_result r;
+    run_text(text, &r);
+    if (!(metric(&r, "lost") > 0)) fail_msg("retrying producers lost nothing to a 32 s restart");
+    bool warned = false;
+    for (size_t i = 0; i < r.warnings.n; i++)
+        warned |= strstr(r.warnings.v[i], "producer group 'pa' lost") != NULL &&
+                  strstr(r.warnings.v[i], "3 retries cover about 6 s") != NULL;
+    if (!warned) fail_msg("no warning naming group pa and its retry window");
+    mq_result_free(&r);
+}
+
 /* The bundled scenario: three nodes, 30 s each, fixed 5 s recovery. */
 static void test_bundled(void **state)
 {
@@ -266,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_warnings_and_defaults),
+        cmocka_unit_test(test_lost_sends_warned),
         cmocka_unit_test(test_bundled),
     };
     return cmocka_run_group_tests_name("rolling_restart", t, NULL, NULL);
