@@ -278,7 +278,7 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
         e.from_alt = wqi != queue; /* the waiters belong to the other queue */
-        mq_consumer_deliver(w, c, e);
+        w->deliver(w, c, e);
         return;
     }
     OOM_CHECK(mq_ring_push_back(&q->ready, e));
@@ -333,7 +333,7 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
         e.from_alt = wqi != queue; /* the waiters belong to the other queue */
-        mq_consumer_deliver(w, c, e);
+        w->deliver(w, c, e);
         return;
     }
     OOM_CHECK(mq_ring_push_front(&q->ready, e));
