@@ -197,6 +197,32 @@ static void test_rules(void **state)
     assert_non_null(strstr(err.msg, "t.yaml:21:13:"));
 }
 
+/* The bundled invalid scenarios are refused with the "# expect:" line (the
+** error's line:col and words) each opens with. */
+static void test_invalid_scenarios(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"scenarios/invalid/rolling-restart-overlap.yaml",
+                                        "scenarios/invalid/rolling-restart-no-nodes.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        mq_scenario s;
+        sim_err err = {{0}};
+        if (scn_load_file(files[i], &s, &err) == 0) {
+            mq_scenario_free(&s);
+            fail_msg("%s was accepted", files[i]);
+        }
+        char line[512] = "", want[1024];
+        FILE *f = fopen(files[i], "r");
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof line, f));
+        fclose(f);
+        line[strcspn(line, "\n")] = '\0';
+        assert_int_equal(strncmp(line, "# expect: ", 10), 0);
+        snprintf(want, sizeof want, "%s:%s", files[i], line + 10);
+        if (!strstr(err.msg, want)) fail_msg("'%s' lacks '%s'", err.msg, want);
+    }
+}
+
 static bool has_warning(const mq_scenario *s, const char *sub)
 {
     for (size_t i = 0; i < s->warnings.n; i++)
@@ -286,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_nothing_lost_duplicates_bounded),
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_invalid_scenarios),
         cmocka_unit_test(test_warnings_and_defaults),
         cmocka_unit_test(test_lost_sends_warned),
         cmocka_unit_test(test_bundled),
