@@ -109,11 +109,7 @@ const cyaml_schema_field_t scn_rabbitmq_fields[] = {
 
 /* ---- error helpers ----------------------------------------------------- */
 
-typedef struct rctx {
-    const char *file;
-    const scn_index *idx;
-    sim_err *err;
-} rctx;
+typedef scn_change_ctx rctx;
 
 /* Report at path (its value for scalars, its key for collections; the
 ** nearest enclosing node when absent): scn_change_fail. */

@@ -69,11 +69,7 @@ const cyaml_schema_field_t scn_rocketmq_fields[] = {
 
 /* ------------------------------------------------------------------ */
 
-typedef struct rctx {
-    const char *file;
-    const scn_index *idx;
-    sim_err *err;
-} rctx;
+typedef scn_change_ctx rctx;
 
 #define ROOT "rocketmq_change"
 
