@@ -143,13 +143,6 @@ typedef struct scn_raw {
     char **budget;           unsigned budget_count; /* "metric OP limit" */
 } scn_raw;
 
-/* The spellings of the instance's enums, one table each (the instance's
-** keys and every change block's targets use them). */
-extern const cyaml_strval_t scn_edition_strs[4];
-extern const cyaml_strval_t scn_series_strs[2];
-extern const cyaml_strval_t scn_subcat_strs[2];
-extern const cyaml_strval_t scn_deploy_strs[2];
-
 /* Longest name (cluster, broker, queue, group) in bytes. */
 #define SCN_NAME_MAX 128
 
@@ -158,6 +151,19 @@ extern const cyaml_strval_t scn_deploy_strs[2];
 ** first use (idempotent, thread-safe). */
 extern const cyaml_schema_value_t scn_schema_top;
 void scn_schema_init(void);
+
+/* The one spelling table of each scenario enum: the schema reads them, the
+** change sections (scn_rabbitmq.c, scn_rocketmq.c) reuse them, and the
+** scenario echo of summary.json and `check`'s summary line write them. A
+** value spelled several ways (mq_state) is written with its first entry. */
+extern const cyaml_strval_t scn_kind_strs[2], scn_edition_strs[4], scn_series_strs[2],
+    scn_subcat_strs[2], scn_deploy_strs[2], scn_billing_strs[3], scn_state_strs[6],
+    scn_protocol_strs[2], scn_endpoint_strs[3], scn_arrivals_strs[2], scn_ack_strs[2],
+    scn_backoff_strs[2], scn_ondown_strs[3], scn_event_strs[4];
+
+/* The spelling of value v in tab[0..n), or `none` when it has none. */
+const char *scn_enum_str(const cyaml_strval_t *tab, size_t n, int v, const char *none);
+#define SCN_ENUM_STR(tab, v, none) scn_enum_str(tab, CYAML_ARRAY_LEN(tab), (int)(v), none)
 
 /* For a CYAML_FIELD_IGNORE key that the pre-pass validates itself, the
 ** mapping shape it may take (NULL if the key is not polymorphic). A scalar

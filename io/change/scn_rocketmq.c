@@ -230,7 +230,7 @@ static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_chang
                      "(set instance.internet to say otherwise)", c->file,
                      s->instance.internet ? "on" : "off", why, group && !ch->has_internet ? ": " : "",
                      group && !ch->has_internet ? group : "") < 0)
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -243,7 +243,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         return bad(&c, "", "a rocketmq_change needs instance.kind: rocketmq (this instance "
                    "is rabbitmq)");
     mq_rocketmq_change *ch = malloc(sizeof *ch);
-    if (!ch) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(ch != NULL, "out of memory");
     mq_rocketmq_change_init(ch);
     s->change = (mq_change){&mq_rocketmq_ops, ch};
     ch->loc = where(&c, "");
@@ -266,7 +266,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             return -1;
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
-    if (record_defaults(s, raw) < 0) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(record_defaults(s, raw) >= 0, "out of memory");
     if (s->instance.internet_unset && infer_internet(&c, s, ch) < 0) return -1;
 
     /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line
@@ -284,7 +284,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     }
     if (nv > 0) return sim_err_set(err, "%s", all);
     if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 

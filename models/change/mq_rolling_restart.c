@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 typedef struct rr_state {
     const mq_rolling_restart *rr;
@@ -153,12 +152,12 @@ static void schedule(mq_world *w)
         sim_at(w->sim, t, PRIO_EVENT, K_EVENT_START, on_node, w, k);
         char lab[160];
         node_label(w, rr, k, lab, sizeof lab);
-        OOM_CHECK(sim_bands_add(w->bands, t, t + fmax(rr->restart_s, w->s->run.sample_s), lab));
+        SIM_NEED_OK(sim_bands_add(w->bands, t, t + fmax(rr->restart_s, w->s->run.sample_s), lab));
     }
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
 static void metrics(mq_world *w, mq_result *out)
 {
@@ -188,20 +187,20 @@ static void metrics(mq_world *w, mq_result *out)
         const mq_producer_group *pg = &w->s->producers[g];
         if (!st->lost[g]) continue;
         if (pg->ondown == MQ_ONDOWN_RETRY)
-            OOM_CHECK(sim_strs_add(&out->warnings,
+            SIM_NEED_OK(sim_strs_add(&out->warnings,
                                    "producer group '%s' lost %llu sends while its node restarted: "
                                    "its %d retries cover about %.3g s, less than the cut-off; "
                                    "more retries or on_disconnect: buffer avoid it", pg->name,
                                    (unsigned long long)st->lost[g], pg->retries,
                                    mq_producer_retry_span(w, pg)));
         else
-            OOM_CHECK(sim_strs_add(&out->warnings,
+            SIM_NEED_OK(sim_strs_add(&out->warnings,
                                    "producer group '%s' lost %llu sends while its node restarted "
                                    "(it drops sends while disconnected; on_disconnect: buffer "
                                    "avoids it)", pg->name, (unsigned long long)st->lost[g]));
     }
     if (st->started < rr->nnodes || mq_rolling_restart_end(rr) > w->s->run.duration_s)
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the rolling restart did not finish within the run (%zu of %zu "
                                "nodes started; the last is back at %.0f s, the run ends at "
                                "%.0f s)", st->started, rr->nnodes, mq_rolling_restart_end(rr),
