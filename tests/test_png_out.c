@@ -51,7 +51,9 @@ static buf encode(buf in, char *msg, size_t msgn)
         rewind(fp);
         assert_int_equal(fread(out.b, 1, out.n, fp), out.n);
     } else {
-        snprintf(msg, msgn, "%s", e.msg);
+        size_t k = strnlen(e.msg, msgn - 1);
+        memcpy(msg, e.msg, k);
+        msg[k] = '\0';
         assert_int_equal(ftell(fp), 0);
     }
     fclose(fp);
