@@ -28,7 +28,8 @@ void out_file_defer_dir_sync(const char *dir, bool on)
     pthread_mutex_lock(&defer_mu);
     for (int i = 0; i < DEFER_MAX; i++) {
         if (on && !deferred[i]) {
-            deferred[i] = strdup(dir); /* out of memory: not marked */
+            deferred[i] = strdup(dir);
+            SIM_NEED(deferred[i] != NULL, "out of memory marking %s", dir);
             break;
         }
         if (!on && deferred[i] && !strcmp(deferred[i], dir)) {

@@ -7,7 +7,8 @@
 ** small open-addressing table the rest. libpng then writes the rows with no
 ** filter (an indexed image gains little from one) at zlib level 1. libpng
 ** reports errors by longjmp: everything that could leak is allocated before
-** the setjmp and freed after it on both paths.
+** the setjmp and freed after it on both paths. Out of memory ends the
+** process (SIM_NEED, sim_err.h), as everywhere else.
 */
 #include "io/png_out.h"
 
@@ -120,12 +121,9 @@ static int encode(FILE *fp, unsigned w, unsigned h, int color_type, const png_co
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, ctx, on_png_error,
                                               on_png_warning);
-    if (!png) return sim_err_set(ctx->err, "%s: out of memory", ctx->what);
+    if (!png) return sim_err_set(ctx->err, "%s: cannot start the PNG encoder", ctx->what);
     png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_write_struct(&png, NULL);
-        return sim_err_set(ctx->err, "%s: out of memory", ctx->what);
-    }
+    SIM_NEED(info != NULL, "%s: out of memory for the PNG encoder", ctx->what);
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         return -1;
@@ -153,7 +151,7 @@ int png_out_from_pnm(FILE *fp, const unsigned char *pnm, size_t len, const char 
     if (img.kind == 5)
         return encode(fp, img.w, img.h, PNG_COLOR_TYPE_GRAY, NULL, 0, img.px, img.w, &ctx);
     unsigned char *buf = malloc(npx);
-    if (!buf) return sim_err_set(err, "%s: out of memory", what);
+    SIM_NEED(buf != NULL, "%s: out of memory for a %zu-pixel image", what, npx);
     int rc;
     if (img.kind == 4) {
         /* PBM: bit set = black, rows padded to whole bytes */
