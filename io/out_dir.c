@@ -59,7 +59,7 @@ static void release(out_dir *d)
 static int split_path(out_dir *d, const char *final, sim_err *err)
 {
     char *f = strdup(final);
-    if (!f) return sim_err_set(err, "%s: out of memory", final);
+    SIM_NEED(f != NULL, "%s: out of memory", final);
     size_t len = strlen(f);
     while (len > 1 && f[len - 1] == '/') f[--len] = '\0';
     struct stat st;
@@ -82,7 +82,7 @@ static int split_path(out_dir *d, const char *final, sim_err *err)
     d->final = f;
     d->base = strdup(b);
     d->parent = !slash ? strdup(".") : slash == f ? strdup("/") : strndup(f, (size_t)(slash - f));
-    if (!d->base || !d->parent) return sim_err_set(err, "%s: out of memory", final);
+    SIM_NEED(d->base && d->parent, "%s: out of memory", final);
     return 0;
 }
 
@@ -117,7 +117,7 @@ static int owned(const out_dir *d, sim_err *err)
 static int recover(out_dir *d, sim_err *err)
 {
     char *old = sibling(d, ".old");
-    if (!old) return sim_err_set(err, "out of memory");
+    SIM_NEED(old != NULL, "out of memory");
     struct stat st;
     if (lstat(old, &st) == 0) {
         if (lstat(d->final, &st) != 0) {
@@ -157,10 +157,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
     if (!final || !*final) return sim_err_set(err, "results folder path is empty");
     if (split_path(d, final, err) || out_mkdir_p(d->parent, err)) goto fail;
     char *lock = sibling(d, ".lock");
-    if (!lock) {
-        sim_err_set(err, "out of memory");
-        goto fail;
-    }
+    SIM_NEED(lock != NULL, "out of memory");
     d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (d->lock_fd < 0) {
         sim_err_set(err, "%s: cannot write here: %s", d->final, strerror(errno));
@@ -177,10 +174,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
     for (unsigned n = 0; !d->tmp; n++) {
         char suffix[48];
         snprintf(suffix, sizeof suffix, ".tmp-%ld-%u", (long)getpid(), n);
-        if (!(d->tmp = sibling(d, suffix))) {
-            sim_err_set(err, "out of memory");
-            goto fail;
-        }
+        SIM_NEED((d->tmp = sibling(d, suffix)) != NULL, "out of memory");
         if (mkdir(d->tmp, 0777) == 0) break;
         int e = errno;
         free(d->tmp);
@@ -221,8 +215,8 @@ int out_dir_commit(out_dir *d, sim_err *err)
         rm_tree(d->tmp); /* the previous results */
     } else if (errno == EINVAL || errno == ENOSYS) {
         char *old = sibling(d, ".old");
-        if (!old) rc = sim_err_set(err, "out of memory");
-        else if (rename(d->final, old) != 0)
+        SIM_NEED(old != NULL, "out of memory");
+        if (rename(d->final, old) != 0)
             rc = sim_err_set(err, "%s: cannot move the previous results aside: %s", d->final,
                              strerror(errno));
         else if (rename(d->tmp, d->final) != 0) {

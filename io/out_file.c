@@ -5,6 +5,7 @@
 ** readers' open (regular files only).
 */
 #include "io/out_file.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,11 +73,7 @@ int out_file_open(out_file *f, const char *path, sim_err *err)
     size_t cap = strlen(path) + 64;
     char *tmp = malloc(cap);
     char *dup = strdup(path);
-    if (!tmp || !dup) {
-        free(tmp);
-        free(dup);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(tmp && dup, "%s: out of memory", path);
     snprintf(tmp, cap, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path, base,
              (long)getpid(), n);
 
@@ -146,6 +143,30 @@ void out_file_abort(out_file *f)
     release(f);
 }
 
+int out_read_all(const char *path, char **buf, size_t *len, sim_err *err)
+{
+    FILE *fp = out_open_read(path, err);
+    if (!fp) return -1;
+    char *b = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        SIM_NEED_OK(sim_grow((void **)&b, &cap, n + 4096 + 1, 1));
+        size_t k = fread(b + n, 1, cap - n - 1, fp);
+        n += k;
+        if (k == 0) break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(b);
+        return sim_err_set(err, "%s: read error", path);
+    }
+    b[n] = '\0';
+    *buf = b;
+    if (len) *len = n;
+    return 0;
+}
+
 FILE *out_open_read(const char *path, sim_err *err)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -178,7 +199,7 @@ int out_mkdir_p(const char *dir, sim_err *err)
 {
     if (!dir || !*dir) return sim_err_set(err, "directory path is empty");
     char *p = strdup(dir);
-    if (!p) return sim_err_set(err, "%s: out of memory", dir);
+    SIM_NEED(p != NULL, "%s: out of memory", dir);
     size_t len = strlen(p);
     while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
     /* Walk the components: cut at each '/', mkdir the prefix, restore. */

@@ -69,6 +69,11 @@ void out_file_abort(out_file *f);
 ** file) on failure. The caller fcloses. */
 FILE *out_open_read(const char *path, sim_err *err);
 
+/* Read the whole regular file `path` (out_open_read) into a malloc'ed,
+** NUL-terminated *buf of *len bytes (len may be NULL) the caller frees.
+** -1 with err filled when it cannot be opened or read. */
+int out_read_all(const char *path, char **buf, size_t *len, sim_err *err);
+
 /* Create `dir` and any missing parents (mode 0777 & ~umask). An existing
 ** directory is fine; an existing non-directory is an error. */
 int out_mkdir_p(const char *dir, sim_err *err);

@@ -124,14 +124,11 @@ static int canvas_open(canvas *c, const char *path, const plot_spec *spec,
                            path, w, h);
     c->path = path;
     c->mem = open_memstream(&c->buf, &c->len); /* the PNM raster */
-    if (!c->mem) return sim_err_set(err, "%s: out of memory", path);
+    SIM_NEED(c->mem != NULL, "%s: out of memory", path);
     char size[32];
     snprintf(size, sizeof size, "%dx%d", w, h);
     c->pp = pl_newplparams();
-    if (!c->pp) {
-        canvas_discard(c);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(c->pp != NULL, "%s: out of memory", path);
     /* Every parameter a bitmap Plotter consults; unset ones would be read
     ** from same-named environment variables. "none" is not a colour name,
     ** so TRANSPARENT_COLOR disables transparency. */
@@ -698,11 +695,7 @@ int plot_lines_png(const char *path, const plot_spec *spec,
 
     size_t *bidx = calloc(nb + 1, sizeof *bidx), *bfirst = calloc(nb + 1, sizeof *bfirst);
     legend_item *items = calloc(nlines + nb + 1, sizeof *items);
-    if (!bidx || !bfirst || !items) {
-        free(bidx); free(bfirst); free(items);
-        canvas_discard(&c);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(bidx && bfirst && items, "%s: out of memory", path);
     size_t ngroups = nb ? band_groups(bands, bidx, bfirst) : 0;
     size_t nitems = 0;
     for (size_t l = 0; l < nlines; l++)

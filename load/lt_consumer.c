@@ -37,7 +37,7 @@
 */
 #include "load/lt_client_int.h"
 #include "models/mq_profile.h"
-#include "models/mq_world.h"
+#include "models/mq_model.h"
 #include "sim/sim_rng.h"
 
 #include <errno.h>

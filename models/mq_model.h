@@ -65,6 +65,14 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out,
                  sim_err *err);
 void mq_result_free(mq_result *r);
 
+/* A producer group's total rate (msg/s) at run time t: a periodic schedule
+** (a day profile) is read at the time of day run.start_clock_s + t, a
+** one-off schedule at t. */
+double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t);
+/* The offered rate at run time t, summed over every producer group (msg/s):
+** the arrival rate lambda of the fluid estimates and the start-time search. */
+double mq_offered_rate(const mq_scenario *s, double t);
+
 /* Run one replication and keep only its summary metrics (for replications,
 ** sweeps and searches that need nothing else). *out must be empty; the
 ** caller frees it with sim_metrics_free(). */

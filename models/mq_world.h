@@ -390,9 +390,7 @@ void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 bool mq_capacity_admit(mq_world *w, mq_broker_rt *b);
 /* A group's total rate (msg/s) at schedule time t. */
 double mq_rate_at(const mq_rate *r, double t);
-/* The same at run time t: a periodic schedule (a day profile) is read at
-** the time of day run.start_clock_s + t. */
-double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t);
+/* mq_rate_at_run and mq_offered_rate (the same at run time): mq_model.h. */
 mq_producer *mq_producer_new(mq_world *w, int group, int index);
 void mq_producer_free(mq_producer *p);
 /* Register the producers' arrivals as the engine's open-loop source;

@@ -11,6 +11,7 @@
 #include "io/change/scn_rocketmq.h"
 #include "io/out_json.h"
 
+#include "io/scn_schema.h"
 #include "io/units.h"
 #include "models/change/mq_rocketmq.h"
 
@@ -25,18 +26,9 @@
 #define ENUM_OPT(key, st, m, tab) \
     CYAML_FIELD_ENUM_PTR(key, OPT | CYAML_FLAG_STRICT, st, m, tab, CYAML_ARRAY_LEN(tab))
 
-/* RocketMQ spellings only: the target of a RocketMQ change. */
-static const cyaml_strval_t edition_strs[] = {
-    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
-    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
-};
-static const cyaml_strval_t subcat_strs[] = {
-    {"standalone", MQ_SUBCAT_STANDALONE}, {"cluster", MQ_SUBCAT_CLUSTER},
-};
-
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, edition_strs),
-    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, subcat_strs),
+    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, scn_edition_strs),
+    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, scn_subcat_strs),
     QTY("spec_tps", scn_raw_rocketmq_to, spec_tps),
     CYAML_FIELD_BOOL_PTR("internet", OPT, scn_raw_rocketmq_to, internet),
     QTY("bandwidth", scn_raw_rocketmq_to, bandwidth),
@@ -261,7 +253,7 @@ static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_chang
                      "(set instance.internet to say otherwise)", c->file,
                      s->instance.internet ? "on" : "off", why, group && !ch->has_internet ? ": " : "",
                      group && !ch->has_internet ? group : "") < 0)
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -274,7 +266,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         return bad(&c, "", "a rocketmq_change needs instance.kind: rocketmq (this instance "
                    "is rabbitmq)");
     mq_rocketmq_change *ch = malloc(sizeof *ch);
-    if (!ch) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(ch != NULL, "out of memory");
     mq_rocketmq_change_init(ch);
     s->change = (mq_change){&mq_rocketmq_ops, ch};
     ch->loc = where(&c, "");
@@ -297,7 +289,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             return -1;
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
-    if (record_defaults(s, raw) < 0) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(record_defaults(s, raw) >= 0, "out of memory");
     if (s->instance.internet_unset && infer_internet(&c, s, ch) < 0) return -1;
 
     /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line
@@ -315,7 +307,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     }
     if (nv > 0) return sim_err_set(err, "%s", all);
     if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 

@@ -74,7 +74,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 #define DAY 86400.0
 
 enum { PH_CREATE = 0, PH_DUAL, PH_SINGLE, PH_DRAIN, PH_DEST, NPH };
@@ -323,7 +322,7 @@ static void privatelink_cut(mq_world *w, rb_state *st)
         mq_conn *c = conn_at(w, i);
         if (endpoint_of(w, c) == MQ_EP_PRIVATELINK) migration_drop(w, c, false);
     }
-    OOM_CHECK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
+    SIM_NEED_OK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
 }
 
 /* Server-side reset of every VPC/public connection still on the source. */
@@ -339,7 +338,7 @@ static void enter(mq_world *w, rb_state *st, int ph)
 {
     double now = sim_now(w->sim);
     if (st->phase >= 0)
-        OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], now, ph_label[st->phase]));
+        SIM_NEED_OK(sim_bands_add(w->bands, st->t[st->phase], now, ph_label[st->phase]));
     st->phase = ph;
     st->t[ph] = now;
     st->on_source[ph] = count_on_source(w);
@@ -386,7 +385,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
             int before = (int)st->dropped;
             source_disconnect(w, cv->source_stop == MQ_RB_STOP_SILENT);
             if (!downgrade && (int)st->dropped > before)
-                OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
+                SIM_NEED_OK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                                         cv->source_stop == MQ_RB_STOP_SILENT
                                             ? "source stop silent (what-if, beyond the document)"
                                             : "source stop reset (what-if, beyond the document)"));
@@ -404,7 +403,7 @@ static void on_spec_change(sim *s, void *subject, uint64_t arg)
     /* the instance's bucket (world.spec) takes the new spec */
     w->spec.capacity_tps = state(w)->cv->to_tps;
     w->spec.tokens = fmin(w->spec.tokens, fmax(1.0, w->spec.capacity_tps * 0.1));
-    OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
+    SIM_NEED_OK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                             "specification change (smooth, no migration)"));
 }
 
@@ -414,7 +413,7 @@ static void on_source_upgrade(sim *s, void *subject, uint64_t arg)
     (void)arg;
     mq_world *w = subject;
     source_disconnect(w, false);
-    OOM_CHECK(sim_bands_add(w->bands, sim_now(w->sim), sim_now(w->sim) + w->s->run.sample_s,
+    SIM_NEED_OK(sim_bands_add(w->bands, sim_now(w->sim), sim_now(w->sim) + w->s->run.sample_s,
                             "source upgrade disconnect"));
 }
 
@@ -480,7 +479,7 @@ static void schedule(mq_world *w)
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
 /* Mark what the run did not see end: a phase still running at the end, a
 ** phase never reached (lower bounds from the end of the run), rows with
@@ -541,7 +540,7 @@ static void metrics(mq_world *w, mq_result *out)
     }
     ADD("destination_tps", mq_rabbitmq_destination_tps(st->cv), "msg/s", NO);
     if (st->phase >= 0) /* close the open phase's band at the end of the run */
-        OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], end, ph_label[st->phase]));
+        SIM_NEED_OK(sim_bands_add(w->bands, st->t[st->phase], end, ph_label[st->phase]));
     double t1 = st->t[PH_DUAL], t2 = st->t[PH_SINGLE], t3 = st->t[PH_DRAIN], t4 = st->t[PH_DEST];
     double nan = NAN;
     ADD("destination_create_s", st->cv->from == MQ_DEPLOY_SHARED ? st->cv->create_s : 0, "s", NO);
@@ -579,9 +578,9 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("connections_dropped_by_migration", st->dropped, "count", LO);
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
     if (!isnan(t3) && isinf(st->fluid_p3))
-        OOM_CHECK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
+        SIM_NEED_OK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
     if (isnan(t4))
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the conversion did not reach phase 4 within the run (%s at the end)",
                                st->phase >= 0 ? ph_label[st->phase] : "not started"));
 }

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 typedef struct rr_state {
     const mq_rolling_restart *rr;
@@ -141,12 +140,12 @@ static void schedule(mq_world *w)
         sim_at(w->sim, t, PRIO_EVENT, K_EVENT_START, on_node, w, k);
         char lab[160];
         node_label(w, rr, k, lab, sizeof lab);
-        OOM_CHECK(sim_bands_add(w->bands, t, t + fmax(rr->restart_s, w->s->run.sample_s), lab));
+        SIM_NEED_OK(sim_bands_add(w->bands, t, t + fmax(rr->restart_s, w->s->run.sample_s), lab));
     }
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
 static void metrics(mq_world *w, mq_result *out)
 {
@@ -173,7 +172,7 @@ static void metrics(mq_world *w, mq_result *out)
     else if (st->cut_open)
         sim_metrics_censor(&out->metrics, "restart_cutoff_max_s", SIM_CENSORED_AT_END, st->cut_max);
     if (st->started < rr->nnodes || mq_rolling_restart_end(rr) > w->s->run.duration_s)
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the rolling restart did not finish within the run (%zu of %zu "
                                "nodes started; the last is back at %.0f s, the run ends at "
                                "%.0f s)", st->started, rr->nnodes, mq_rolling_restart_end(rr),
