@@ -13,7 +13,8 @@
 #
 # Objects go to $(BUILD) (build/ by default, build/asan for sanitizers), so the
 # two builds never mix. Sources are picked up by folder: sim/ (engine),
-# models/ (broker and client models), io/ (scenario in, results out),
+# models/ (broker and client models; models/change/, io/change/ and
+# load/change/ hold the change types), io/ (scenario in, results out),
 # cli/ (the mqsim commands). tests/test_*.c are cmocka groups, one binary each.
 
 CC      ?= cc

@@ -559,7 +559,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     const mq_change_ops *chg = s->change.ops ? s->change.ops : &mq_change_none;
     mq_world w = {.s = s, .bk = mq_broker_kind_of(s->instance.kind), .opts = *o, .err = err,
                   .drain_done_at = NAN,
-                  .free_head = MQ_NONE, .change.ops = chg,
+                  .free_head = MQ_NONE, .change.ops = chg, .deliver = mq_consumer_deliver,
                   .keep_records = (chg->flags & MQ_CHANGE_KEEPS_RECORDS) != 0};
     w.series = &out->series;
     w.bands = &out->bands;

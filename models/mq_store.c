@@ -277,7 +277,7 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
         e.from_alt = wqi != queue; /* the waiters belong to the other queue */
-        mq_consumer_deliver(w, c, e);
+        w->deliver(w, c, e);
         return;
     }
     SIM_NEED_OK(mq_ring_push_back(&q->ready, e));
@@ -332,7 +332,7 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
         e.from_alt = wqi != queue; /* the waiters belong to the other queue */
-        mq_consumer_deliver(w, c, e);
+        w->deliver(w, c, e);
         return;
     }
     SIM_NEED_OK(mq_ring_push_front(&q->ready, e));

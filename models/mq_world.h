@@ -307,6 +307,11 @@ typedef struct mq_world {
     ** model adds in its create (nq, nbrk count them all). */
     size_t nq, nbrk;
     char phase[64];             /* label when no event is in effect */
+    /* Hands a copy to a consumer that was waiting for it: the consumer
+    ** model's mq_consumer_deliver, set by the driver (mq_model.c), so the
+    ** store calls no consumer code and the two files do not call each
+    ** other. */
+    void (*deliver)(struct mq_world *w, struct mq_consumer *c, mq_ent e);
     /* The scenario's change at run time: its type (never NULL: the base
     ** model runs mq_change_none when there is none) and its state (owned
     ** by the type, released by ops->destroy). */

@@ -105,39 +105,11 @@ const cyaml_schema_field_t scn_rabbitmq_fields[] = {
 
 /* ---- error helpers ----------------------------------------------------- */
 
-typedef struct rctx {
-    const char *file;
-    const scn_index *idx;
-    sim_err *err;
-} rctx;
+typedef scn_change_ctx rctx;
 
 /* Report at path (its value for scalars, its key for collections; the
-** nearest enclosing node when absent). */
-__attribute__((format(printf, 3, 4)))
-static int fail(const rctx *c, const char *path, const char *fmt, ...)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const scn_node *nd = NULL;
-    for (;;) {
-        nd = scn_index_get(c->idx, buf);
-        if (nd || !*buf) break;
-        char *cut = strrchr(buf, '.');
-        if (!cut) cut = buf;
-        *cut = '\0';
-    }
-    int line = 1, col = 1;
-    if (nd) {
-        line = nd->kind == SCN_SCALAR ? nd->line : nd->kline;
-        col = nd->kind == SCN_SCALAR ? nd->col : nd->kcol;
-    }
-    char msg[SIM_ERR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return sim_err_at(c->err, c->file, line, col, "%s: %s", path, msg);
-}
+** nearest enclosing node when absent): scn_change_fail. */
+#define fail(c, path, ...) scn_change_fail((c)->file, (c)->idx, (c)->err, path, __VA_ARGS__)
 
 /* A warning at path (as fail() locates it), appended to s->warnings. */
 __attribute__((format(printf, 4, 5)))

@@ -69,59 +69,36 @@ const cyaml_schema_field_t scn_rocketmq_fields[] = {
 
 /* ------------------------------------------------------------------ */
 
-typedef struct rctx {
-    const char *file;
-    const scn_index *idx;
-    sim_err *err;
-} rctx;
+typedef scn_change_ctx rctx;
 
 #define ROOT "rocketmq_change"
 
-/* Position of a key's value (scalars) or key (collections), or of the
-** nearest enclosing node when the key is absent. */
-static mq_loc where(const rctx *c, const char *key)
+/* The full path of a key of the block ("" = the block itself). */
+static const char *key_path(const char *key, char *buf, size_t len)
 {
-    char path[128];
-    snprintf(path, sizeof path, "%s%s%s", ROOT, *key ? "." : "", key);
-    for (;;) {
-        const scn_node *nd = scn_index_get(c->idx, path);
-        if (nd)
-            return nd->kind == SCN_SCALAR ? (mq_loc){nd->line, nd->col}
-                                          : (mq_loc){nd->kline, nd->kcol};
-        char *dot = strrchr(path, '.');
-        if (!dot) return (mq_loc){1, 1};
-        *dot = '\0';
-    }
+    snprintf(buf, len, "%s%s%s", ROOT, *key ? "." : "", key);
+    return buf;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(const rctx *c, const char *key, const char *fmt, ...)
+/* Position of a key's value (scalars) or key (collections), or of the
+** nearest enclosing node when the key is absent (scn_change_where). */
+static mq_loc where(const rctx *c, const char *key)
 {
-    mq_loc l = where(c, key);
-    char msg[SIM_ERR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return sim_err_at(c->err, c->file, l.line, l.col, "%s%s%s: %s", ROOT, *key ? "." : "",
-                      key, msg);
+    char p[128];
+    return scn_change_where(c->idx, key_path(key, p, sizeof p));
 }
+
+/* "FILE:LINE:COL: rocketmq_change.KEY: message" (scn_change_fail). */
+#define bad(c, key, ...) \
+    scn_change_fail((c)->file, (c)->idx, (c)->err, key_path(key, (char[128]){0}, 128), __VA_ARGS__)
 
 /* Duration at key in [lo, hi] (lo excluded when lo_open). */
 static int dur(const rctx *c, const char *key, const char *text, double lo, bool lo_open,
                double hi, double *out)
 {
-    if (!text) return 0;
-    sim_err e;
-    if (units_duration(text, out, &e) < 0) return bad(c, key, "%s", e.msg);
-    if (*out < lo || (lo_open && *out <= lo) || *out > hi) {
-        char a[32], b[32];
-        units_format_duration(lo, a, sizeof a);
-        units_format_duration(hi, b, sizeof b);
-        return bad(c, key, "%s is out of range; expected %s %s and at most %s", text,
-                   lo_open ? ">" : ">=", a, b);
-    }
-    return 0;
+    char p[128];
+    return scn_change_duration(c->file, c->idx, c->err, key_path(key, p, sizeof p), text, lo,
+                               lo_open, hi, out);
 }
 
 static int num(const rctx *c, const char *key, const char *text, double hi, double *out)

@@ -595,40 +595,34 @@ static void cfg_free(void *cfg) { mq_rabbitmq_conversion_free(cfg); }
 
 /* ---- its metrics (models/mq_metric_info.h) ---- */
 
-#define LO SIM_BETTER_LOWER
-#define NO SIM_BETTER_NONE
-#define CEN "censored_at_end"
-#define NR "not_reached"
-#define NA "not_applicable"
-
 static const mq_metric_info metric_rows[] = {
-    {"conversion_at_s", "s", NO, "", "when the RabbitMQ conversion was requested (run time)"},
-    {"spec_tps_from", "msg/s", NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
-    {"spec_tps_to", "msg/s", NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
-    {"destination_tps", "msg/s", NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
-    {"destination_create_s", "s", NO, "", "upgrade: time to create the destination cluster"},
-    {"phase1_s", "s", LO, CEN " " NR, "length of phase 1 (dual-write, dual-read)"},
-    {"phase2_s", "s", LO, CEN " " NR, "length of phase 2 (single-write)"},
-    {"phase3_s", "s", LO, CEN " " NR, "length of phase 3 (waiting for the source to drain)"},
-    {"phase4_start_s", "s", NO, NR, "when phase 4 (destination only) began (run time)"},
-    {"migration_total_s", "s", LO, NR, "from the conversion request to phase 4"},
-    {"source_drain_fluid_s", "s", LO, NR, "fluid estimate of the source's drain at the start of phase 3"},
-    {"source_backlog_at_phase3", "msgs", NO, NR, "ready messages on the source when phase 3 began"},
-    {"source_scheduled_hold_s", "s", NO, NR, "how long scheduled messages on the source hold phase 3 open"},
-    {"source_unacked_at_phase3", "msgs", NO, NR, "deliveries taken from the source still unacked when phase 3 began"},
-    {"source_unacked_at_phase4", "msgs", LO, NR, "deliveries taken from the source still unacked when phase 4 began"},
-    {"clients_on_source_create", "clients", LO, NA " " NR, "clients connected to the source at destination creation (upgrade only)"},
-    {"clients_on_source_phase1", "clients", LO, NR, "clients connected to the source when phase 1 began"},
-    {"clients_on_source_phase2", "clients", LO, NR, "clients connected to the source when phase 2 began"},
-    {"clients_on_source_phase3", "clients", LO, NR, "clients connected to the source when phase 3 began"},
-    {"clients_on_source_phase4", "clients", LO, NR, "clients connected to the source when phase 4 began"},
-    {"clients_left_on_source", "clients", LO, "", "clients still on the source at phase 4 (or at the end)"},
-    {"disruption_vpc_max_s", "s", LO, NA " " CEN, "longest cut-off of a VPC-endpoint client"},
-    {"disruption_public_max_s", "s", LO, NA " " CEN, "longest cut-off of a public-endpoint client"},
-    {"disruption_privatelink_max_s", "s", LO, NA " " CEN, "longest cut-off of a PrivateLink client"},
-    {"privatelink_outage_s", "s", NO, NA, "the sampled PrivateLink cut-off of this conversion"},
-    {"connections_dropped_by_migration", "count", LO, "", "connections the conversion closed"},
-    {"duplicates_bound", "msgs", NO, "", "upper bound on duplicates from the connections the conversion dropped"},
+    {"conversion_at_s", "s", MQ_MI_NO, "", "when the RabbitMQ conversion was requested (run time)"},
+    {"spec_tps_from", "msg/s", MQ_MI_NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
+    {"spec_tps_to", "msg/s", MQ_MI_NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
+    {"destination_tps", "msg/s", MQ_MI_NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
+    {"destination_create_s", "s", MQ_MI_NO, "", "upgrade: time to create the destination cluster"},
+    {"phase1_s", "s", MQ_MI_LO, MQ_MI_CEN " " MQ_MI_NR, "length of phase 1 (dual-write, dual-read)"},
+    {"phase2_s", "s", MQ_MI_LO, MQ_MI_CEN " " MQ_MI_NR, "length of phase 2 (single-write)"},
+    {"phase3_s", "s", MQ_MI_LO, MQ_MI_CEN " " MQ_MI_NR, "length of phase 3 (waiting for the source to drain)"},
+    {"phase4_start_s", "s", MQ_MI_NO, MQ_MI_NR, "when phase 4 (destination only) began (run time)"},
+    {"migration_total_s", "s", MQ_MI_LO, MQ_MI_NR, "from the conversion request to phase 4"},
+    {"source_drain_fluid_s", "s", MQ_MI_LO, MQ_MI_NR, "fluid estimate of the source's drain at the start of phase 3"},
+    {"source_backlog_at_phase3", "msgs", MQ_MI_NO, MQ_MI_NR, "ready messages on the source when phase 3 began"},
+    {"source_scheduled_hold_s", "s", MQ_MI_NO, MQ_MI_NR, "how long scheduled messages on the source hold phase 3 open"},
+    {"source_unacked_at_phase3", "msgs", MQ_MI_NO, MQ_MI_NR, "deliveries taken from the source still unacked when phase 3 began"},
+    {"source_unacked_at_phase4", "msgs", MQ_MI_LO, MQ_MI_NR, "deliveries taken from the source still unacked when phase 4 began"},
+    {"clients_on_source_create", "clients", MQ_MI_LO, MQ_MI_NA " " MQ_MI_NR, "clients connected to the source at destination creation (upgrade only)"},
+    {"clients_on_source_phase1", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 1 began"},
+    {"clients_on_source_phase2", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 2 began"},
+    {"clients_on_source_phase3", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 3 began"},
+    {"clients_on_source_phase4", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 4 began"},
+    {"clients_left_on_source", "clients", MQ_MI_LO, "", "clients still on the source at phase 4 (or at the end)"},
+    {"disruption_vpc_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a VPC-endpoint client"},
+    {"disruption_public_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a public-endpoint client"},
+    {"disruption_privatelink_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a PrivateLink client"},
+    {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA, "the sampled PrivateLink cut-off of this conversion"},
+    {"connections_dropped_by_migration", "count", MQ_MI_LO, "", "connections the conversion closed"},
+    {"duplicates_bound", "msgs", MQ_MI_NO, "", "upper bound on duplicates from the connections the conversion dropped"},
 };
 
 const mq_change_ops mq_rabbitmq_ops = {

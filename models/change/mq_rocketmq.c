@@ -727,24 +727,18 @@ static void cfg_free(void *cfg) { mq_rocketmq_change_free(cfg); }
 
 /* ---- its metrics (models/mq_metric_info.h) ---- */
 
-#define LO SIM_BETTER_LOWER
-#define NO SIM_BETTER_NONE
-#define CEN "censored_at_end"
-#define NR "not_reached"
-#define NA "not_applicable"
-
 static const mq_metric_info metric_rows[] = {
-    {"duplicates_offset_rollback", "msgs", LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
-    {"duplicates_redelivery", "msgs", LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
-    {"http_disruption_max_s", "s", LO, NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
-    {"lost_during_http_disruption", "msgs", LO, "", "RocketMQ: sends lost while HTTP access was down"},
-    {"lost_internet_off", "msgs", LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
-    {"lost_during_restart", "msgs", LO, "", "RocketMQ: sends lost while brokers restarted"},
-    {"lost_throttled", "msgs", LO, "", "RocketMQ: sends lost after their retries were throttled"},
-    {"clients_cut_off_internet", "clients", LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
-    {"restart_batches", "count", NO, "", "RocketMQ: batches of brokers restarted by the change"},
-    {"change_duration_s", "s", LO, "", "RocketMQ: planned length of the rolling change"},
-    {"billing_delta", "", LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
+    {"duplicates_offset_rollback", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
+    {"duplicates_redelivery", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
+    {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
+    {"lost_during_http_disruption", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while HTTP access was down"},
+    {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
+    {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted"},
+    {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled"},
+    {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
+    {"restart_batches", "count", MQ_MI_NO, "", "RocketMQ: batches of brokers restarted by the change"},
+    {"change_duration_s", "s", MQ_MI_LO, "", "RocketMQ: planned length of the rolling change"},
+    {"billing_delta", "", MQ_MI_LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
 };
 
 static const mq_change_ops *to_baseline(void *cfg)
