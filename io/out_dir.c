@@ -184,6 +184,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
             goto fail;
         }
     }
+    out_file_defer_dir_sync(d->tmp, true); /* synced once, in commit */
     return 0;
 fail:
     release(d);
@@ -202,7 +203,8 @@ static void sync_dir(const char *path)
 int out_dir_commit(out_dir *d, sim_err *err)
 {
     SIM_ASSERTF(d->tmp && d->lock_fd >= 0, "out_dir_commit without out_dir_begin");
-    sync_dir(d->tmp);
+    sync_dir(d->tmp); /* the one sync of its files' names (out_file_defer_dir_sync) */
+    out_file_defer_dir_sync(d->tmp, false);
     int rc = 0;
     struct stat st;
     if (lstat(d->final, &st) != 0) {
@@ -235,6 +237,9 @@ int out_dir_commit(out_dir *d, sim_err *err)
 void out_dir_abort(out_dir *d)
 {
     if (!d || !d->final) return; /* zeroed, or already finished */
-    if (d->tmp) rm_tree(d->tmp);
+    if (d->tmp) {
+        out_file_defer_dir_sync(d->tmp, false);
+        rm_tree(d->tmp);
+    }
     release(d);
 }

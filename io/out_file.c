@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,38 @@
 #include <unistd.h>
 
 static atomic_ulong tmp_counter;
+
+/* Folders whose own fsync the caller does once (out_file_defer_dir_sync). */
+enum { DEFER_MAX = 64 };
+static pthread_mutex_t defer_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *deferred[DEFER_MAX];
+
+void out_file_defer_dir_sync(const char *dir, bool on)
+{
+    pthread_mutex_lock(&defer_mu);
+    for (int i = 0; i < DEFER_MAX; i++) {
+        if (on && !deferred[i]) {
+            deferred[i] = strdup(dir);
+            SIM_NEED(deferred[i] != NULL, "out of memory marking %s", dir);
+            break;
+        }
+        if (!on && deferred[i] && !strcmp(deferred[i], dir)) {
+            free(deferred[i]);
+            deferred[i] = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&defer_mu);
+}
+
+static bool dir_sync_deferred(const char *dir)
+{
+    bool yes = false;
+    pthread_mutex_lock(&defer_mu);
+    for (int i = 0; i < DEFER_MAX && !yes; i++) yes = deferred[i] && !strcmp(deferred[i], dir);
+    pthread_mutex_unlock(&defer_mu);
+    return yes;
+}
 
 /* Directory part of path ("." when there is none). Caller frees. */
 static char *dir_of(const char *path)
@@ -90,14 +123,14 @@ int out_file_commit(out_file *f, sim_err *err)
     }
     /* Make the rename itself durable; failure here loses nothing. */
     char *dir = dir_of(f->path);
-    if (dir) {
+    if (dir && !dir_sync_deferred(dir)) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
             (void)fsync(dfd);
             close(dfd);
         }
-        free(dir);
     }
+    free(dir);
     release(f);
     return 0;
 }
