@@ -435,6 +435,19 @@ void mq_consumer_resume(mq_world *w, mq_consumer *c);
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
 /* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */
 void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud);
+/* The library of group g still hands to the application what it had read
+** when the server closed the connection (the profile's
+** process_buffer_on_close; true for an unknown profile). */
+bool mq_consumer_buffer_on_close(const mq_consumer_group *g);
+/* The model's duplicates-per-close rule for a server-side close (a reset)
+** of a RabbitMQ consumer's connection, given what the consumer held then:
+** `busy` deliveries being processed and `buffered` read into its buffer,
+** all unacked. Manual ack: every busy one finishes, its ack is lost and
+** its requeued copy comes back (one duplicate each); the buffered ones do
+** the same when the library processes its buffer on close. Auto ack: none
+** (the buffer is lost instead). mq_consumer_down applies this rule; the
+** load tester applies it to the state it records at a real close. */
+uint64_t mq_consumer_close_duplicates(const mq_consumer_group *g, uint64_t busy, uint64_t buffered);
 
 /* mq_events.c: the scenario's timed events */
 void mq_events_schedule(mq_world *w);
