@@ -819,6 +819,26 @@ static void test_bundled_scenarios_run(void **state)
 ** migration and throttles only after it; live delayed messages hold phase 3
 ** past 30 minutes; a busy shared destination throttles producers still on
 ** the source during phase 2. */
+/* The duplicates-per-close rule the load tester applies to the state it
+** records at a real close (docs/VALIDATION.md): the Java client processes
+** its buffer after the server's close, pika and amqp091-go drop it; auto
+** ack makes no duplicates (the buffer is lost instead). */
+static void test_close_duplicates_rule(void **state)
+{
+    (void)state;
+    mq_consumer_group g = {.profile = "rabbitmq-java", .ack = MQ_ACK_MANUAL};
+    assert_true(mq_consumer_buffer_on_close(&g));
+    assert_int_equal(mq_consumer_close_duplicates(&g, 1, 49), 50);
+    assert_int_equal(mq_consumer_close_duplicates(&g, 0, 0), 0);
+    g.profile = "pika";
+    assert_false(mq_consumer_buffer_on_close(&g));
+    assert_int_equal(mq_consumer_close_duplicates(&g, 1, 49), 1);
+    g.profile = "go-amqp091";
+    assert_int_equal(mq_consumer_close_duplicates(&g, 0, 30), 0);
+    g = (mq_consumer_group){.profile = "rabbitmq-java", .ack = MQ_ACK_AUTO};
+    assert_int_equal(mq_consumer_close_duplicates(&g, 1, 49), 0);
+}
+
 static void test_bundled_items(void **state)
 {
     (void)state;
@@ -870,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_peak_vs_offpeak),
         cmocka_unit_test(test_bundled_scenarios_run),
         cmocka_unit_test(test_bundled_items),
+        cmocka_unit_test(test_close_duplicates_rule),
     };
     return cmocka_run_group_tests_name("rabbitmq", tests, NULL, NULL);
 }
