@@ -410,7 +410,12 @@ static void compare_run(const char *dir, int i)
                   closes, ds, ws, wr, ps, pr, steady ? "outside stalls" : "all messages", kept,
                   metric(&rl, "delays_measured"), metric(&rl, "delay_p99_unstalled_s"),
                   metric(&rl, "delay_p99_s"), ls, lr, ovh * 1e6);
-    assert_int_equal((int)closes, closed_consumers[i]);
+    if ((int)closes != closed_consumers[i]) {
+        char log[512];
+        snprintf(log, sizeof log, "%s/%s-real.log", dir, scen[i]);
+        fail_msg("%s: the consumers saw %g server-side closes, the scenario makes %d: %s", scen[i],
+                 closes, closed_consumers[i], slurp_text(log));
+    }
     assert_near(dr, dg, 3.0 * closed_consumers[i]);
     assert_near(wr, ws, 0.5);
     if (steady && kept < 1000)
@@ -816,26 +821,8 @@ static void test_conversion_sigkilled(void **state)
 /* The two conversion scenarios, run both ways. Tolerances: docs/VALIDATION.md,
 ** "Conversions on two real nodes". */
 static const char *const conv_scen[2] = {"conversion-downgrade", "conversion-upgrade"};
-/* consumers whose connections the conversion closes, and of those the ones
-** closed at the end of the drain (source_stop), which the real run can only
-** do once it has seen the drain end, conversion_lag_s late */
+/* consumers whose connections the conversion closes (duplicate tolerance) */
 static const int conv_closed_consumers[2] = {2, 3};
-static const int conv_late_closed[2] = {0, 2};
-
-/* The largest consumer prefetch of scenarios/validation/NAME.yaml. */
-static int s_prefetch(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "scenarios/validation/%s.yaml", name);
-    mq_scenario v;
-    sim_err e = {{0}};
-    assert_int_equal(scn_load_file(path, &v, &e), 0);
-    int pf = 0;
-    for (size_t i = 0; i < v.nconsumers; i++)
-        if (v.consumers[i].prefetch > pf) pf = v.consumers[i].prefetch;
-    mq_scenario_free(&v);
-    return pf;
-}
 
 static bool has_label(const char *series_path, const char *label)
 {
@@ -920,15 +907,21 @@ static void test_conversion_sim_vs_real(void **state)
             assert_near(metric(&rl, "disruption_privatelink_max_s"),
                         metric(&sm, "disruption_privatelink_max_s"), 0.5);
         assert_near(pr, ps, 0.10 * ps + 0.005);
-        /* duplicates: within 3 per closed consumer of the model, which counts
-        ** the deliveries a closed client still processes; a close made late
-        ** (after the drain was seen) finds that consumer's window partly
-        ** worked off, at most a whole prefetch fewer (docs/VALIDATION.md) */
+        /* duplicates: within the model's bound, at most 3 per closed
+        ** consumer above the simulation (whose consumers hold full windows
+        ** at the closes), and within 3 per closed consumer of the model's
+        ** rule applied to what the closed consumers held when the server
+        ** closed them: a close that lands late (the conversion's lag, a
+        ** busy host) finds windows partly worked off, which changes the
+        ** rule's input, not the verdict (docs/VALIDATION.md) */
         double tol = 3.0 * conv_closed_consumers[i];
-        double late = conv_late_closed[i] * (double)s_prefetch(conv_scen[i]);
+        double dg = metric(&rl, "duplicates_given_close_state");
+        print_message("# %s duplicates real %g, model given the close state %g (held %g over "
+                      "%g closes)\n", conv_scen[i], dr, dg, metric(&rl, "close_held_unacked"),
+                      metric(&rl, "consumer_closes"));
         assert_true(dr <= bound);
         assert_true(dr <= ds + tol);
-        assert_true(dr >= ds - tol - late);
+        assert_near(dr, dg, tol);
         sim_metrics_free(&sm);
         sim_metrics_free(&rl);
     }
