@@ -36,8 +36,8 @@
 ** read into its FIFO before the close frame (the broker requeued them all)
 ** and, when it processed a delivery since the last read that found the
 ** connection open, that delivery (its ack went into the closed
-** connection), plus its own scheduling lag (the latest wake-up of a sleep
-** or poll in the 2-4 s before). The run reports the model's duplicates
+** connection), plus its own scheduling lag (how late its sleeps and polls
+** woke up, at most, in the 2-4 s before). The run reports the model's duplicates
 ** for that recorded state (mq_consumer_close_duplicates), so a host stall
 ** that fills the buffer before a close changes the prediction's input the
 ** same way it changes the real outcome (docs/VALIDATION.md).
@@ -99,7 +99,7 @@ typedef struct cons {
     int src_unacked;          /* the value last published to c->src_unacked */
     bool ack_unchecked;       /* a delivery was acked since the last read that
                                  found the home connection open */
-    long late_sec;            /* LATE_BUCKET_S bucket of the latest wake-up noted */
+    long late_bucket;            /* LATE_BUCKET_S bucket of the latest wake-up noted */
     double late_cur, late_prev; /* largest lateness in that bucket, the one before */
 } cons;
 
@@ -203,11 +203,11 @@ static int pull_start(cons *k, int node)
 ** log a stall of the tester when it is long (lt_track_stall). */
 static void note_late(cons *k, double due, double now)
 {
-    long sec = (long)floor(now / LATE_BUCKET_S);
-    if (sec != k->late_sec) {
-        k->late_prev = sec == k->late_sec + 1 ? k->late_cur : 0;
+    long b = (long)floor(now / LATE_BUCKET_S);
+    if (b != k->late_bucket) {
+        k->late_prev = b == k->late_bucket + 1 ? k->late_cur : 0;
         k->late_cur = 0;
-        k->late_sec = sec;
+        k->late_bucket = b;
     }
     k->late_cur = fmax(k->late_cur, now - due);
     lt_track_stall(k->x->track, due, now);
@@ -216,9 +216,9 @@ static void note_late(cons *k, double due, double now)
 /* The largest lateness noted in the last one to two buckets. */
 static double recent_late(const cons *k, double now)
 {
-    long sec = (long)floor(now / LATE_BUCKET_S);
-    if (sec == k->late_sec) return fmax(k->late_cur, k->late_prev);
-    return sec == k->late_sec + 1 ? k->late_cur : 0;
+    long b = (long)floor(now / LATE_BUCKET_S);
+    if (b == k->late_bucket) return fmax(k->late_cur, k->late_prev);
+    return b == k->late_bucket + 1 ? k->late_cur : 0;
 }
 
 /* The server closed the client's connection (seen at now, before any leg
