@@ -34,7 +34,8 @@ LDFLAGS = $(OPT) $(LTO) $(SAN)
 LIBS    = -lcyaml -lyaml -ljansson -lcsv -lplot -lgsl -lgslcblas $(MPI_LIBS) -lrabbitmq -lcurl -lpthread -lm
 TESTLIBS = -lcmocka
 
-LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard io/*.c) $(wildcard load/*.c) \
+LIB_SRC  = $(wildcard sim/*.c) $(wildcard models/*.c) $(wildcard models/change/*.c) $(wildcard io/*.c) \
+           $(wildcard io/change/*.c) $(wildcard load/*.c) $(wildcard load/change/*.c) \
            $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/cli/main.o

@@ -37,7 +37,6 @@
 #include "io/out_verdict.h"
 #include "io/scn_load.h"
 #include "io/units.h"
-#include "models/mq_rabbitmq.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
 #include "models/mq_world.h" /* mq_rate_at_run, for the start-time search */
@@ -67,7 +66,7 @@ static void run_usage(FILE *f)
         "  --seed N    master seed (default: the scenario's run.seed)\n"
         "  --out DIR   results folder (default: results/<scenario name>/)\n"
         "  --progress  show progress on stderr (default: when stderr is a terminal)\n"
-        "  --at HH:MM  start the rabbitmq_conversion at this time of day (counted\n"
+        "  --at HH:MM  start the change (e.g. a conversion) at this time of day (counted\n"
         "              from run.start_at, wrapping at 24h)\n"
         "  --replications R  independent replications (default 1); the summary gets\n"
         "              95%% t-intervals in ci95_low/ci95_high\n"
@@ -475,7 +474,7 @@ int cli_run(int argc, char **argv)
     if (A.at) { /* the change's start as a time of day (after run.start_at) */
         double clock;
         if (units_time_of_day(A.at, &clock, &err) < 0 ||
-            mq_rabbitmq_start_at_clock(&sc, clock, &err) < 0) {
+            mq_scenario_start_change_at_clock(&sc, clock, &err) < 0) {
             fprintf(stderr, "mqsim run: --at: %s\n", err.msg);
             mq_scenario_free(&sc);
             mq_scenario_free(&base);

@@ -10,8 +10,7 @@
 */
 #include "io/out_json.h"
 #include "io/out_file.h"
-#include "models/mq_rabbitmq.h"
-#include "models/mq_rocketmq.h"
+#include "io/change/scn_change.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -366,57 +365,6 @@ static json_t *event_json(const mq_scenario *s, const mq_event *e)
     return o;
 }
 
-static json_t *rabbitmq_json(const mq_rabbitmq_conversion *cv)
-{
-    static const char *const stop[] = {"reset", "silent", "serve"};
-    static const char *const when[] = {"start", "source_stop"};
-    json_t *o = obj();
-    put(o, "at_s", num(cv->at_s));
-    put(o, "series", json_string(series_name(cv->series)));
-    put(o, "from", json_string(deploy_name(cv->from)));
-    put(o, "to", json_string(deploy_name(cv->to)));
-    put(o, "to_edition", json_string(edition_name(cv->to_edition)));
-    put(o, "old_instance", json_boolean(cv->old_instance));
-    put(o, "create_s", num(cv->create_s));
-    put(o, "capacity_tps", num(cv->capacity_tps));
-    put(o, "other_tenants_tps", num(cv->other_tenants_tps));
-    put(o, "dual_write_s", num(cv->dual_write_s));
-    put(o, "single_write_s", num(cv->single_write_s));
-    put(o, "privatelink_outage", dist_json(&cv->privatelink_outage));
-    put(o, "source_stop", json_string(stop[cv->source_stop]));
-    put(o, "server_disconnect", json_string(when[cv->server_disconnect]));
-    put(o, "source_upgrade_at_s", cv->source_upgrade_at_s < 0 ? json_null()
-                                                              : num(cv->source_upgrade_at_s));
-    return o;
-}
-
-static json_t *rocketmq_json(const mq_rocketmq_change *ch)
-{
-    json_t *o = obj(), *to = obj(), *r = obj();
-    put(o, "at_s", num(ch->at_s));
-    if (ch->has_edition) put(to, "edition", json_string(edition_name(ch->edition)));
-    if (ch->has_sub_category) put(to, "sub_category", json_string(subcat_name(ch->sub_category)));
-    if (ch->has_spec_tps) put(to, "spec_tps", num(ch->spec_tps));
-    if (ch->has_internet) put(to, "internet", json_boolean(ch->internet));
-    if (ch->has_bandwidth) put(to, "bandwidth_mbps", num(ch->bandwidth_mbps));
-    put(o, "to", to);
-    put(r, "batch_size", json_integer(ch->batch_size));
-    put(r, "node_downtime_s", num(ch->node_downtime_s));
-    put(r, "batch_interval_s", num(ch->batch_interval_s));
-    put(o, "rolling", r);
-    put(o, "http_disruption_s", num(ch->http_disruption_s));
-    if (ch->billing.present) {
-        json_t *b = obj();
-        put(b, "currency", json_string(ch->billing.currency));
-        put(b, "price_per_month_from", num(ch->billing.price_from));
-        put(b, "price_per_month_to", num(ch->billing.price_to));
-        put(b, "cycle_months", num(ch->billing.cycle_months));
-        put(b, "elapsed_months", num(ch->billing.elapsed_months));
-        put(o, "billing", b);
-    }
-    return o;
-}
-
 json_t *out_scenario_json(const mq_scenario *s)
 {
     json_t *o = obj(), *a;
@@ -490,8 +438,9 @@ json_t *out_scenario_json(const mq_scenario *s)
     for (size_t i = 0; i < s->nevents; i++) push(a, event_json(s, &s->events[i]));
     put(o, "events", a);
 
-    if (s->rabbitmq_conversion) put(o, "rabbitmq_conversion", rabbitmq_json(s->rabbitmq_conversion));
-    if (s->rocketmq_change) put(o, "rocketmq_change", rocketmq_json(s->rocketmq_change));
+    for (size_t i = 0; scn_changes[i]; i++) /* the change under its own key */
+        if (s->change.ops == scn_changes[i]->ops)
+            put(o, s->change.ops->key, scn_changes[i]->to_json(s, s->change.cfg));
     a = arr();
     for (size_t i = 0; i < s->ndefaults; i++) {
         json_t *d = obj();
@@ -503,3 +452,13 @@ json_t *out_scenario_json(const mq_scenario *s)
     put(o, "change_defaults", a);
     return o;
 }
+
+/* The helpers above, for the change types' own JSON (io/change/). */
+void out_json_put(json_t *o, const char *k, json_t *v) { put(o, k, v); }
+json_t *out_json_obj(void) { return obj(); }
+json_t *out_json_num(double v) { return num(v); }
+json_t *out_json_dist(const sim_dist *d) { return dist_json(d); }
+const char *out_json_edition_name(mq_edition e) { return edition_name(e); }
+const char *out_json_series_name(mq_series s) { return series_name(s); }
+const char *out_json_subcat_name(mq_subcat s) { return subcat_name(s); }
+const char *out_json_deploy_name(mq_deploy d) { return deploy_name(d); }

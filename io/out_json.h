@@ -48,4 +48,17 @@ int out_json_file(const char *path, const json_t *value, sim_err *err);
 ** out-of-memory. */
 json_t *out_scenario_json(const mq_scenario *s);
 
+/* Building blocks for a change type's summary JSON (io/change/): set
+** o[k] = v stealing v, a new object, a number (null when not finite), a
+** distribution, and the spellings of the instance's enums. Out-of-memory
+** is fatal (sim_oom). */
+void out_json_put(json_t *o, const char *k, json_t *v);
+json_t *out_json_obj(void);
+json_t *out_json_num(double v);
+json_t *out_json_dist(const sim_dist *d);
+const char *out_json_edition_name(mq_edition e);
+const char *out_json_series_name(mq_series s);
+const char *out_json_subcat_name(mq_subcat s);
+const char *out_json_deploy_name(mq_deploy d);
+
 #endif

@@ -17,6 +17,7 @@
 ** their size).
 */
 #include "io/report.h"
+#include "io/change/scn_change.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
 #include "io/units.h"
@@ -699,14 +700,15 @@ static void load_vs_capacity(json_t *root, double *peak, double *cap)
             top = fmax(top, jnum(st, "rate"));
         *peak += top * (double)json_integer_value(json_object_get(p, "count"));
     }
-    double lim[3] = {jnum(json_object_get(sc, "instance"), "spec_tps"), NAN, NAN};
-    json_t *rb = json_object_get(sc, "rabbitmq_conversion");
-    if (json_is_object(rb) && jnum(rb, "capacity_tps") > 0)
-        lim[1] = jnum(rb, "capacity_tps") - jnum(rb, "other_tenants_tps");
-    json_t *rk = json_object_get(json_object_get(sc, "rocketmq_change"), "to");
-    if (json_is_object(rk)) lim[2] = jnum(rk, "spec_tps");
+    double lim[1 + SCN_MAX_CHANGES] = {jnum(json_object_get(sc, "instance"), "spec_tps")};
+    size_t nlim = 1;
+    for (size_t j = 0; scn_changes[j] && nlim < 1 + SCN_MAX_CHANGES; j++) {
+        json_t *ch = json_object_get(sc, scn_changes[j]->ops->key);
+        if (json_is_object(ch) && scn_changes[j]->json_capacity)
+            lim[nlim++] = scn_changes[j]->json_capacity(ch);
+    }
     *cap = 0;
-    for (int j = 0; j < 3; j++)
+    for (size_t j = 0; j < nlim; j++)
         if (lim[j] > 0 && (*cap == 0 || lim[j] < *cap)) *cap = lim[j];
 }
 

@@ -21,8 +21,7 @@
 */
 #include "io/scn_load.h"
 
-#include "io/scn_rocketmq.h"
-#include "io/scn_rabbitmq.h"
+#include "io/change/scn_change.h"
 #include "io/scn_schema.h"
 #include "io/scn_yaml.h"
 #include "io/units.h"
@@ -1048,6 +1047,22 @@ static int check_name(ctx *c, const char *name)
     return 0;
 }
 
+/* The change block, through its type's io half (io/change/): a scenario
+** describes one change. */
+static int load_change(ctx *c, const scn_raw *raw)
+{
+    const char *first = NULL;
+    for (size_t i = 0; scn_changes[i]; i++) {
+        if (!raw->change[i]) continue;
+        const char *key = scn_changes[i]->ops->key;
+        if (first)
+            return fail(c, key, "a scenario describes one change; it already has `%s`", first);
+        first = key;
+        if (scn_changes[i]->load(c->file, c->idx, raw->change[i], c->s, c->err) < 0) return -1;
+    }
+    return 0;
+}
+
 static int convert(ctx *c, const scn_raw *raw)
 {
     mq_scenario *s = c->s;
@@ -1060,11 +1075,7 @@ static int convert(ctx *c, const scn_raw *raw)
     if (load_run(c, raw->run, &s->run) < 0 ||
         load_instance(c, raw->instance, &s->instance) < 0 ||
         load_topology(c, raw) < 0 || load_groups(c, raw) < 0 ||
-        load_backlogs(c, raw) < 0 || load_events(c, raw) < 0 ||
-        (raw->rabbitmq_conversion &&
-         scn_rabbitmq_load(c->file, c->idx, raw->rabbitmq_conversion, s, c->err) < 0) ||
-        (raw->rocketmq_change &&
-         scn_rocketmq_load(c->file, c->idx, raw->rocketmq_change, s, c->err) < 0) ||
+        load_backlogs(c, raw) < 0 || load_events(c, raw) < 0 || load_change(c, raw) < 0 ||
         load_budget(c, raw) < 0)
         return -1;
     return 0;
@@ -1078,6 +1089,7 @@ int scn_load_string(const char *name, const char *text, size_t len,
 {
     *out = (mq_scenario){0};
     scn_index idx = {0};
+    scn_schema_init();
     if (scn_yaml_check(name, text, len, &scn_schema_top, scn_schema_poly, &idx,
                        err) < 0)
         return -1;

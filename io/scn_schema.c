@@ -18,12 +18,12 @@
 */
 #include "io/scn_schema.h"
 
-#include "io/scn_rocketmq.h"
-
-#include "io/scn_rabbitmq.h"
+#include "io/change/scn_change.h"
 #include "models/mq_scenario.h"
 #include "sim/sim_dist.h"
 
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -298,7 +298,10 @@ static const cyaml_schema_value_t event_entry = {
 
 /* ---- top level ---- */
 
-static const cyaml_schema_field_t top_fields[] = {
+/* The fixed keys, then one block per registered change type
+** (io/change/scn_changes.c), in registry order, then `budget`: the table is
+** put together once, before the first load (scn_schema_init). */
+static const cyaml_schema_field_t fixed_fields[] = {
     ONAME("name", scn_raw, name),
     CYAML_FIELD_STRING_PTR("description", OPT, scn_raw, description, 0, 4096),
     CYAML_FIELD_MAPPING_PTR("run", CYAML_FLAG_POINTER, scn_raw, run, run_fields),
@@ -318,14 +321,37 @@ static const cyaml_schema_field_t top_fields[] = {
                          0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("events", OPT, scn_raw, events, &event_entry,
                          0, CYAML_UNLIMITED),
-    CYAML_FIELD_MAPPING_PTR("rabbitmq_conversion", OPT, scn_raw, rabbitmq_conversion,
-                            scn_rabbitmq_fields),
-    CYAML_FIELD_MAPPING_PTR("rocketmq_change", OPT, scn_raw, rocketmq_change,
-                            scn_rocketmq_fields),
-    CYAML_FIELD_SEQUENCE("budget", OPT, scn_raw, budget, &budget_line_entry,
-                         0, 1000),
-    CYAML_FIELD_END
 };
+static const cyaml_schema_field_t budget_field =
+    CYAML_FIELD_SEQUENCE("budget", OPT, scn_raw, budget, &budget_line_entry, 0, 1000);
+
+_Static_assert(sizeof ((scn_raw *)0)->change / sizeof(void *) == SCN_MAX_CHANGES,
+               "scn_raw.change holds one block per registered change type");
+#define NFIXED (sizeof fixed_fields / sizeof fixed_fields[0])
+static cyaml_schema_field_t top_fields[NFIXED + SCN_MAX_CHANGES + 2];
+static pthread_once_t top_once = PTHREAD_ONCE_INIT;
+
+static void top_init(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NFIXED; i++) top_fields[n++] = fixed_fields[i];
+    for (size_t i = 0; scn_changes[i] && i < SCN_MAX_CHANGES; i++) {
+        const scn_change_io *c = scn_changes[i];
+        top_fields[n++] = (cyaml_schema_field_t){
+            .key = c->ops->key,
+            .data_offset = offsetof(scn_raw, change) + i * sizeof(void *),
+            .value = {.type = CYAML_MAPPING, .flags = (enum cyaml_flag)OPT,
+                      .data_size = (uint32_t)c->raw_size, .mapping = {.fields = c->fields}},
+        };
+    }
+    top_fields[n++] = budget_field;
+    top_fields[n] = (cyaml_schema_field_t){.key = NULL};
+}
+
+void scn_schema_init(void)
+{
+    pthread_once(&top_once, top_init);
+}
 
 const cyaml_schema_value_t scn_schema_top = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, scn_raw, top_fields),

@@ -138,15 +138,19 @@ typedef struct scn_raw {
     raw_backlog *backlog;    unsigned backlog_count;
     raw_scheduled *scheduled; unsigned scheduled_count;
     raw_event *events;       unsigned events_count;
-    struct scn_raw_rabbitmq *rabbitmq_conversion; /* io/scn_rabbitmq.h */
-    struct scn_raw_rocketmq *rocketmq_change; /* io/scn_rocketmq.h */
+    void *change[8];         /* change blocks, by registry index
+                                (io/change/scn_changes.c; SCN_MAX_CHANGES) */
     char **budget;           unsigned budget_count; /* "metric OP limit" */
 } scn_raw;
 
 /* Longest name (cluster, broker, queue, group) in bytes. */
 #define SCN_NAME_MAX 128
 
+/* The top level. Its table includes every registered change type's block
+** and is put together by scn_schema_init(), which must run before the
+** first use (idempotent, thread-safe). */
 extern const cyaml_schema_value_t scn_schema_top;
+void scn_schema_init(void);
 
 /* For a CYAML_FIELD_IGNORE key that the pre-pass validates itself, the
 ** mapping shape it may take (NULL if the key is not polymorphic). A scalar

@@ -12,7 +12,7 @@
 ** single mutex: at the few hundred msg/s a validation scenario runs, one
 ** lock per message is negligible and keeps the accounting exact.
 **
-** Conversions (load/lt_conv.c) run two nodes, source and destination. The
+** Conversions (load/change/lt_conv.c) run two nodes, source and destination. The
 ** run context then carries both addresses and the phase, and the clients
 ** follow the emulated routing layer: a new connection goes to the
 ** destination from phase 1 on; producers publish through an exchange whose
@@ -130,7 +130,7 @@ uint32_t lt_body_id(const void *bytes, size_t len);
 /* Nodes of a run: one, or a conversion's source and destination. */
 enum { LT_SRC = 0, LT_DST = 1, LT_NODES = 2 };
 
-/* A conversion's phases, as models/mq_rabbitmq.c numbers them; NONE
+/* A conversion's phases, as models/change/mq_rabbitmq.c numbers them; NONE
 ** outside a conversion (and before it starts). */
 typedef enum lt_phase {
     LT_PH_NONE = -1, LT_PH_CREATE, LT_PH_DUAL, LT_PH_SINGLE, LT_PH_DRAIN, LT_PH_DEST, LT_NPH

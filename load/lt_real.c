@@ -141,9 +141,10 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err)
     if (find_root(root, n))
         return sim_err_set(err, "--clients real: the drivers (load/clients/) are not next to the "
                            "mqsim binary");
-    if (s->rabbitmq_conversion)
-        return sim_err_set(err, "--clients real does not run a conversion: the real libraries "
-                           "cannot follow the emulated routing layer between two nodes");
+    if (s->change.ops)
+        return sim_err_set(err, "--clients real does not run a change (%s): the real libraries "
+                           "cannot follow the emulated routing layer between two nodes",
+                           s->change.ops->key);
     for (size_t i = 0; i < s->nevents; i++)
         if (s->events[i].type == MQ_EVENT_DISCONNECT && s->events[i].duration_s > 0 &&
             !s->events[i].silent)

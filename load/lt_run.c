@@ -23,7 +23,8 @@
 #include "load/lt_broker.h"
 #include "load/lt_client_int.h"
 #include "load/lt_close.h"
-#include "load/lt_conv.h"
+#include "load/change/lt_change.h"
+#include "models/change/mq_change.h"
 #include "load/lt_preload.h"
 #include "load/lt_real.h"
 #include "models/mq_world.h"
@@ -59,8 +60,8 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
         return sim_err_set(err, "load mode drives RabbitMQ only (instance.kind is rocketmq)");
     if (s->nbrokers != 1)
         return sim_err_set(err, "load mode runs one broker node; the scenario has %zu", s->nbrokers);
-    if (s->rocketmq_change)
-        return sim_err_set(err, "load mode does not replay RocketMQ instance changes");
+    if (s->change.ops && !lt_change_find(s))
+        return sim_err_set(err, "load mode does not replay a %s", s->change.ops->key);
     if (s->nscheduled)
         return sim_err_set(err, "load mode cannot hold scheduled messages: the delayed-message "
                            "plugin does not ship with Debian's rabbitmq-server (run the scenario "
@@ -80,7 +81,8 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
     if (stacked > LT_MAX_BACKLOG)
         return sim_err_set(err, "load mode preloads at most %u stacked messages (scenario: %llu)",
                            LT_MAX_BACKLOG, (unsigned long long)stacked);
-    if (s->rabbitmq_conversion && lt_conv_check(s, warnings, err)) return -1;
+    const lt_change_ops *chg = lt_change_find(s);
+    if (chg && chg->check(s, warnings, err)) return -1;
     size_t clients = 0;
     double msgs = mq_scenario_peak_rate(s) * s->run.duration_s;
     for (size_t i = 0; i < s->nproducers; i++) clients += (size_t)s->producers[i].count;
@@ -108,7 +110,7 @@ static int check_silent(const mq_scenario *s, bool own_broker, sim_strs *warning
         const mq_event *ev = &s->events[i];
         if (!ev->silent) continue;
         int rc = 0;
-        if (!own_broker || ev->type != MQ_EVENT_DISCONNECT || s->rabbitmq_conversion)
+        if (!own_broker || ev->type != MQ_EVENT_DISCONNECT || s->change.ops)
             rc = sim_strs_add(warnings, "event at %.0f s: a silent peer needs a broker started here "
                               "(--start-broker, no conversion); applied as a reset", ev->at_s);
         else if (ev->ngroups || ev->duration_s <= 0)
@@ -128,7 +130,8 @@ typedef struct run {
     lt_track track;
     const lt_broker *broker; /* NULL when not ours (ctl uses the env's node);
                                 a conversion: its source node */
-    lt_conv *conv;           /* NULL unless the scenario has a conversion */
+    const lt_change_ops *chg; /* the change's load half, NULL if no change */
+    void *conv;              /* its state (two nodes for a conversion) */
     uint64_t preloaded;      /* stacked messages put in before t0 */
     lt_client *clients;
     size_t nclients, nprod;
@@ -410,7 +413,7 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     v[C_PRODS] = prods;
     v[C_CONSS] = conss;
     /* an event in effect names the row, else the conversion's phase */
-    const char *phase = lt_conv_phase_label(lt_phase_now(&r->ctx));
+    const char *phase = r->chg ? r->chg->phase_label(lt_phase_now(&r->ctx)) : "";
     pthread_mutex_lock(&r->label_mu);
     bool ev_on = r->label[0] && t >= r->label_from && t < r->label_until;
     OOM_CHECK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
@@ -430,7 +433,7 @@ static int drain(run *r, double timeout_s, sim_err *err)
         const char *names[64];
         size_t k = 0;
         if (r->conv) {
-            k = lt_conv_drain_queues(r->conv, n, names, 64);
+            k = r->chg->drain_queues(r->conv, n, names, 64);
         } else {
             for (size_t q = 0; q < r->s->nqueues && k < 64; q++) names[k++] = r->s->queues[q].name;
         }
@@ -626,7 +629,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     bool evt_ok = pthread_create(&evt, NULL, event_main, r) == 0;
     for (size_t i = 0; i < r->nclients; i++)
         if (!r->clients[i].started) rc = sim_err_set(err, "cannot start a client thread");
-    if (rc == 0 && r->conv) rc = lt_conv_start(r->conv, r->clients, r->nclients, err);
+    if (rc == 0 && r->conv) rc = r->chg->start(r->conv, r->clients, r->nclients, err);
     sampler sm = {0};
     double dur = x->duration_s;
     for (double t = fmin(s->run.sample_s, dur); rc == 0; ) {
@@ -649,7 +652,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
         r->events_stop = 1; /* a pending start_app still runs: the drain needs the broker */
         pthread_join(evt, NULL);
     }
-    lt_conv_stop(r->conv);
+    if (r->chg) r->chg->stop(r->conv);
     if (rc) return rc;
     if (collect_outages(r, out, dur)) return sim_err_set(err, "out of memory");
     /* a real driver's connection closes with its process: give the broker a
@@ -659,7 +662,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     if (drain(r, o->drain_timeout_s > 0 ? o->drain_timeout_s : 60, err)) return -1;
     info->drain_s = lt_now(x) - d0;
     compute(r, out, &sm, dur, info->broker_startup_s);
-    if (r->conv && lt_conv_results(r->conv, out, dur, consumer_overhead(r)))
+    if (r->conv && r->chg->results(r->conv, out, dur, consumer_overhead(r)))
         return sim_err_set(err, "out of memory");
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
@@ -695,13 +698,14 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     info->duration_s = r.ctx.duration_s;
     lt_broker broker = {0};
     int rc = -1;
-    if (s->rabbitmq_conversion) {
+    r.chg = lt_change_find(s);
+    if (r.chg) {
         if (!o->start_broker) {
             sim_err_set(err, "a conversion runs between two private nodes: use --start-broker");
             goto done;
         }
-        if (lt_conv_setup(s, &r.ctx, &r.conv, err)) goto done;
-        const lt_broker *src = lt_conv_node(r.conv, LT_SRC), *dst = lt_conv_node(r.conv, LT_DST);
+        if (r.chg->setup(s, &r.ctx, &r.conv, err)) goto done;
+        const lt_broker *src = r.chg->node(r.conv, LT_SRC), *dst = r.chg->node(r.conv, LT_DST);
         info->broker_startup_s = fmax(src->startup_s, dst->startup_s);
         snprintf(info->broker, sizeof info->broker, "amqp://127.0.0.1:%d (source), "
                  "amqp://127.0.0.1:%d (destination)", src->amqp_port, dst->amqp_port);
@@ -736,7 +740,7 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     r.ctx.track = &r.track;
     rc = run_clients(&r, o, out, info, err);
 done:
-    lt_conv_free(r.conv); /* stops its two nodes */
+    if (r.chg) r.chg->free(r.conv); /* stops its nodes */
     lt_broker_stop(&broker);
     free(r.clients);
     free(r.ctx.blocked_until);

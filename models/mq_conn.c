@@ -60,7 +60,7 @@ static void set_up(mq_world *w, mq_conn *c)
     SIM_ASSERTF(win >= 0, "cut-off window of %g s is negative", win);
     c->total_down_s += win;
     if (win > c->max_down_s) c->max_down_s = win;
-    if (w->on_conn_up) w->on_conn_up(w, c, win);
+    if (w->change.ops->on_conn_up) w->change.ops->on_conn_up(w, c, win);
     c->state = CONN_UP;
     c->attempts = 0;
     c->reconnects++;
@@ -105,7 +105,7 @@ static void attempt(sim *s, void *subject, uint64_t arg)
         return;
     }
     SIM_ASSERT(c->state == CONN_BACKOFF || c->state == CONN_CUT_OFF);
-    if (w->conn_route) w->conn_route(w, c); /* a migration may move it */
+    if (w->change.ops->conn_route) w->change.ops->conn_route(w, c); /* a migration may move it */
     if (mq_conn_reachable(w, c)) {
         set_up(w, c);
         return;

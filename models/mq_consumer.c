@@ -105,7 +105,7 @@ static void start_slot(mq_world *w, mq_consumer *c, mq_ent e, bool orphan)
     c->slots[i] = (mq_slot){
         .start_at = start, .dt = dt, .seq = c->starts++, .msg = e.msg, .busy = 1,
         .orphan = orphan, .redelivered = e.redelivered, .in_transit = start > now,
-        .from_twin = e.from_twin,
+        .from_alt = e.from_alt,
         .done = sim_at(w->sim, start + dt, PRIO_CLIENT, K_PROC_DONE, on_done, c,
                        mq_done_arg(e.msg, i))};
     c->busy++;
@@ -147,7 +147,7 @@ static void undo_transit_starts(mq_world *w, mq_consumer *c)
         SIM_ASSERT(!sl->orphan && c->nstash < c->g->concurrency);
         sim_cancel(w->sim, sl->done);
         OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
-                  .redelivered = sl->redelivered, .from_twin = sl->from_twin,
+                  .redelivered = sl->redelivered, .from_alt = sl->from_alt,
                   .avail_at = sl->start_at}));
         for (int k = c->nstash; k > 0; k--) c->stash[k] = c->stash[k - 1];
         c->stash[0] = sl->dt;
@@ -157,11 +157,12 @@ static void undo_transit_starts(mq_world *w, mq_consumer *c)
     }
 }
 
-/* The queue a delivery was taken from: the group's, or its twin. */
-static mq_queue_rt *origin(mq_world *w, const mq_consumer *c, bool from_twin)
+/* The queue a delivery was taken from: the group's, or the change's
+** alternate queue of it (alt_queue hook). */
+static mq_queue_rt *origin(mq_world *w, const mq_consumer *c, bool from_alt)
 {
-    mq_queue_rt *q = &w->queues[c->g->queue];
-    return from_twin ? &w->queues[q->twin] : q;
+    uint32_t q = (uint32_t)c->g->queue;
+    return &w->queues[from_alt ? w->change.ops->alt_queue(w, q) : q];
 }
 
 static void accept(mq_world *w, mq_consumer *c, mq_ent e)
@@ -170,7 +171,7 @@ static void accept(mq_world *w, mq_consumer *c, mq_ent e)
     OOM_CHECK(mq_ring_push_back(&c->buffer, e));
     c->unacked++;
     if (c->g->ack == MQ_ACK_MANUAL) {
-        origin(w, c, e.from_twin)->unacked++;
+        origin(w, c, e.from_alt)->unacked++;
         w->unacked_total++;
         mq_backlog_changed(w);
     }
@@ -196,12 +197,12 @@ void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e)
     fill(w, c);
 }
 
-static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg, bool from_twin)
+static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg, bool from_alt)
 {
     SIM_ASSERT(c->unacked > 0);
     c->unacked--;
     if (c->g->ack == MQ_ACK_MANUAL) {
-        mq_queue_rt *q = origin(w, c, from_twin);
+        mq_queue_rt *q = origin(w, c, from_alt);
         SIM_ASSERT(q->unacked > 0 && w->unacked_total > 0);
         q->unacked--;
         w->unacked_total--;
@@ -214,7 +215,7 @@ static void release_unacked(mq_world *w, mq_consumer *c, uint32_t msg, bool from
 ** a redelivery, RabbitMQ a requeue. */
 static int requeue_cause(const mq_world *w)
 {
-    return w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_REDELIVERY : DUP_REQUEUE;
+    return w->bk->dup_requeue;
 }
 
 static void on_done(sim *s, void *subject, uint64_t arg)
@@ -232,10 +233,10 @@ static void on_done(sim *s, void *subject, uint64_t arg)
         ** delivery as unacked and requeues it when the drop is detected. */
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
-                  .redelivered = sl->redelivered, .attempts = 1, .from_twin = sl->from_twin}));
+                  .redelivered = sl->redelivered, .attempts = 1, .from_alt = sl->from_alt}));
     } else { /* ack: the broker forgets its copy */
-        release_unacked(w, c, sl->msg, sl->from_twin);
-        if (w->on_ack) w->on_ack(w, c, sl->msg);
+        release_unacked(w, c, sl->msg, sl->from_alt);
+        if (w->change.ops->on_ack) w->change.ops->on_ack(w, c, sl->msg);
         mq_msg_copy_drop(w, sl->msg); /* may recycle the record */
     }
     sl->busy = 0;
@@ -306,21 +307,21 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         /* Already acked: what sat in the client buffer is gone. */
         while (c->buffer.n > 0) {
             mq_ent e = mq_ring_pop_front(&c->buffer);
-            release_unacked(w, c, e.msg, e.from_twin);
+            release_unacked(w, c, e.msg, e.from_alt);
             mq_msg_copy_drop_lost(w, e.msg, LOSS_AUTOACK_BUFFER);
         }
-        if (w->on_consumer_down) w->on_consumer_down(w, c);
+        if (w->change.ops->on_consumer_down) w->change.ops->on_consumer_down(w, c);
         return;
     }
     /* Requeue in reverse so the oldest delivery ends up at the head. After
     ** a reset the client still processes the ones that had arrived. */
     bool read_before_close = c->conn.down_cause == DOWN_RESET &&
-                             w->s->instance.kind == MQ_KIND_RABBITMQ && c->buffer_on_close;
+                             w->bk->reads_before_close && c->buffer_on_close;
     double now = sim_now(w->sim);
     while (c->buffer.n > 0) {
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
         c->buffer.n--;
-        release_unacked(w, c, e.msg, e.from_twin);
+        release_unacked(w, c, e.msg, e.from_alt);
         if (read_before_close && e.avail_at <= now) {
             mq_msg_pin(w, e.msg);
             w->msgs[e.msg].dup_cause = (uint8_t)requeue_cause(w);
@@ -333,12 +334,12 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         if (!sl->busy || sl->orphan) continue;
         sl->orphan = 1; /* the app finishes it; the ack will be lost */
         mq_msg_pin(w, sl->msg); /* its copy goes back to the queue */
-        release_unacked(w, c, sl->msg, sl->from_twin);
+        release_unacked(w, c, sl->msg, sl->from_alt);
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
         mq_queue_requeue(w, w->msgs[sl->msg].queue, sl->msg);
     }
     if (c->orphans.n > 0) start_orphans(w, c);
-    if (w->on_consumer_down) w->on_consumer_down(w, c);
+    if (w->change.ops->on_consumer_down) w->change.ops->on_consumer_down(w, c);
 }
 
 void mq_consumer_silent(mq_world *w, mq_consumer *c) { undo_transit_starts(w, c); }
@@ -353,8 +354,8 @@ void mq_consumer_resume(mq_world *w, mq_consumer *c)
             *mq_ring_at(&c->buffer, keep++) = e;
             continue;
         }
-        release_unacked(w, c, e.msg, e.from_twin);
-        if (w->on_ack) w->on_ack(w, c, e.msg);
+        release_unacked(w, c, e.msg, e.from_alt);
+        if (w->change.ops->on_ack) w->change.ops->on_ack(w, c, e.msg);
         mq_msg_copy_drop(w, e.msg);
     }
     c->buffer.n = keep;

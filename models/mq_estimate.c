@@ -397,12 +397,13 @@ static const char *state_text(const mq_conn *c)
     return "?";
 }
 
-/* Ready copies of scenario queue q: its own and, during a migration, its
-** twin's (consumers of q read both). */
+/* Ready copies of scenario queue q: its own and, when a change gives it an
+** alternate queue (a migration's destination), that one's (consumers of q
+** read both). */
 static double queue_ready(const mq_world *w, size_t q)
 {
-    const mq_queue_rt *qr = &w->queues[q];
-    return (double)qr->ready.n + (qr->paired ? (double)w->queues[qr->twin].ready.n : 0);
+    uint32_t alt = w->change.ops->alt_queue ? w->change.ops->alt_queue(w, (uint32_t)q) : MQ_NONE;
+    return (double)w->queues[q].ready.n + (alt != MQ_NONE ? (double)w->queues[alt].ready.n : 0);
 }
 
 /* One queue's drain: the steps of its consumers and producers. */

@@ -1,9 +1,10 @@
 /*
-** mq_metric_info.c - the metric table (see mq_metric_info.h). One row per
-** metric, in the order the model writes them; the load tester's own rows
-** come last.
+** mq_metric_info.c - the metric table (see mq_metric_info.h): the base
+** model's rows, in the order it writes them, then each change type's own
+** rows (mq_change_ops.metrics_info, in registry order), then the load tester's.
 */
 #include "models/mq_metric_info.h"
+#include "models/change/mq_change.h"
 
 #include <string.h>
 
@@ -59,45 +60,10 @@ static const mq_metric_info table[] = {
     {"backlog_mean", "msgs", LO, "", "time-averaged ready messages after warm-up"},
     {"in_system_mean", "msgs", LO, "", "time-averaged ready plus unacknowledged messages after warm-up"},
     {"sim_events", "events", NO, "", "engine events executed (cost of the run)"},
-    {"conversion_at_s", "s", NO, "", "when the RabbitMQ conversion was requested (run time)"},
-    {"spec_tps_from", "msg/s", NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
-    {"spec_tps_to", "msg/s", NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
-    {"destination_tps", "msg/s", NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
-    {"destination_create_s", "s", NO, "", "upgrade: time to create the destination cluster"},
-    {"phase1_s", "s", LO, CEN " " NR, "length of phase 1 (dual-write, dual-read)"},
-    {"phase2_s", "s", LO, CEN " " NR, "length of phase 2 (single-write)"},
-    {"phase3_s", "s", LO, CEN " " NR, "length of phase 3 (waiting for the source to drain)"},
-    {"phase4_start_s", "s", NO, NR, "when phase 4 (destination only) began (run time)"},
-    {"migration_total_s", "s", LO, NR, "from the conversion request to phase 4"},
-    {"source_drain_fluid_s", "s", LO, NR, "fluid estimate of the source's drain at the start of phase 3"},
-    {"source_backlog_at_phase3", "msgs", NO, NR, "ready messages on the source when phase 3 began"},
-    {"source_scheduled_hold_s", "s", NO, NR, "how long scheduled messages on the source hold phase 3 open"},
-    {"source_unacked_at_phase3", "msgs", NO, NR, "deliveries taken from the source still unacked when phase 3 began"},
-    {"source_unacked_at_phase4", "msgs", LO, NR, "deliveries taken from the source still unacked when phase 4 began"},
-    {"clients_on_source_create", "clients", LO, NA " " NR, "clients connected to the source at destination creation (upgrade only)"},
-    {"clients_on_source_phase1", "clients", LO, NR, "clients connected to the source when phase 1 began"},
-    {"clients_on_source_phase2", "clients", LO, NR, "clients connected to the source when phase 2 began"},
-    {"clients_on_source_phase3", "clients", LO, NR, "clients connected to the source when phase 3 began"},
-    {"clients_on_source_phase4", "clients", LO, NR, "clients connected to the source when phase 4 began"},
-    {"clients_left_on_source", "clients", LO, "", "clients still on the source at phase 4 (or at the end)"},
-    {"disruption_vpc_max_s", "s", LO, NA " " CEN, "longest cut-off of a VPC-endpoint client"},
-    {"disruption_public_max_s", "s", LO, NA " " CEN, "longest cut-off of a public-endpoint client"},
-    {"disruption_privatelink_max_s", "s", LO, NA " " CEN, "longest cut-off of a PrivateLink client"},
-    {"privatelink_outage_s", "s", NO, NA, "the sampled PrivateLink cut-off of this conversion"},
-    {"connections_dropped_by_migration", "count", LO, "", "connections the conversion closed"},
-    {"duplicates_bound", "msgs", NO, "", "upper bound on duplicates from the connections the conversion dropped"},
-    {"duplicates_offset_rollback", "msgs", LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
-    {"duplicates_redelivery", "msgs", LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
-    {"http_disruption_max_s", "s", LO, NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
-    {"lost_during_http_disruption", "msgs", LO, "", "RocketMQ: sends lost while HTTP access was down"},
-    {"lost_internet_off", "msgs", LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
-    {"lost_during_restart", "msgs", LO, "", "RocketMQ: sends lost while brokers restarted"},
-    {"lost_throttled", "msgs", LO, "", "RocketMQ: sends lost after their retries were throttled"},
-    {"clients_cut_off_internet", "clients", LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
-    {"restart_batches", "count", NO, "", "RocketMQ: batches of brokers restarted by the change"},
-    {"change_duration_s", "s", LO, "", "RocketMQ: planned length of the rolling change"},
-    {"billing_delta", "", LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
-    /* measured by `mqsim load` only */
+};
+
+/* measured by `mqsim load` only */
+static const mq_metric_info load_rows[] = {
     {"republished", "msgs", NO, "", "load tester: sends the real client library published again"},
     {"consumer_overhead_s", "s", NO, "", "load tester: measured per-message client cost"},
     {"consumer_closes", "count", NO, NA, "load tester: consumer connections the server closed, as the consumers saw them"},
@@ -115,14 +81,23 @@ static const mq_metric_info table[] = {
     {"conversion_lag_s", "s", NO, "", "load tester: largest lag of a conversion step behind its schedule"},
 };
 
-const mq_metric_info *mq_metric_info_find(const char *name)
-{
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-        if (!strcmp(table[i].name, name)) return &table[i];
-    return NULL;
-}
+#define NBASE (sizeof table / sizeof *table)
+#define NLOAD (sizeof load_rows / sizeof *load_rows)
 
 const mq_metric_info *mq_metric_info_at(size_t i)
 {
-    return i < sizeof table / sizeof *table ? &table[i] : NULL;
+    if (i < NBASE) return &table[i];
+    i -= NBASE;
+    for (size_t k = 0; mq_changes[k]; k++) {
+        if (i < mq_changes[k]->nmetrics) return &mq_changes[k]->metrics_info[i];
+        i -= mq_changes[k]->nmetrics;
+    }
+    return i < NLOAD ? &load_rows[i] : NULL;
+}
+
+const mq_metric_info *mq_metric_info_find(const char *name)
+{
+    for (size_t i = 0; mq_metric_info_at(i); i++)
+        if (!strcmp(mq_metric_info_at(i)->name, name)) return mq_metric_info_at(i);
+    return NULL;
 }

@@ -11,12 +11,15 @@
 ** and schedule (not against counters alone), so a message that silently
 ** vanished fails the run.
 **
+** The scenario's change runs through its type's table (mq_change.h): one
+** lifecycle for every type, create -> schedule -> metrics -> destroy, and
+** no change type is named here.
+**
 ** Random streams: one per (client, purpose) keyed by the group name and the
 ** client index, plus one per backlog/scheduled entry; see sim_rng.h.
 */
+#include "models/change/mq_change.h"
 #include "models/mq_estimate.h"
-#include "models/mq_rocketmq.h"
-#include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -30,29 +33,6 @@
 #include <string.h>
 
 #define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
-
-void mq_client_on_up(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_up(w, (mq_consumer *)c);
-    else mq_producer_up(w, (mq_producer *)c);
-}
-
-void mq_client_on_down(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_down(w, (mq_consumer *)c);
-    else mq_producer_down(w, (mq_producer *)c);
-}
-
-void mq_client_on_silent(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_silent(w, (mq_consumer *)c);
-}
-
-void mq_client_on_resume(mq_world *w, mq_conn *c)
-{
-    if (c->consumer) mq_consumer_resume(w, (mq_consumer *)c);
-    else mq_producer_resume(w, (mq_producer *)c, sim_now(w->sim) - c->down_since);
-}
 
 /* ---- lookahead --------------------------------------------------------- */
 
@@ -345,8 +325,7 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("backlog_mean", sim_twavg_mean(&w->backlog_tw, sim_now(w->sim)), "msgs", LO);
     ADD("in_system_mean", sim_twavg_mean(&w->insys_tw, sim_now(w->sim)), "msgs", LO);
     ADD("sim_events", sim_events_executed(w->sim), "events", NO);
-    if (w->s->rabbitmq_conversion) mq_rabbitmq_metrics(w, out);
-    if (w->s->rocketmq_change) mq_rocketmq_metrics(w, out);
+    if (w->change.ops->metrics) w->change.ops->metrics(w, out);
 }
 
 /* The delay and disruption rows, shared with the load tester so that
@@ -487,6 +466,8 @@ static int check_accounting(mq_world *w, sim_err *err)
 
 static void world_free(mq_world *w)
 {
+    if (w->change.ops->destroy) w->change.ops->destroy(w, w->change.state);
+    w->change.state = NULL;
     for (size_t i = 0; i < w->nprod; i++) mq_producer_free(w->producers[i]);
     for (size_t i = 0; i < w->ncons; i++) mq_consumer_free(w->consumers[i]);
     free(w->producers);
@@ -504,12 +485,10 @@ static void world_free(mq_world *w)
     free(w->queues);
     free(w->brokers);
     free(w->msgs);
-    mq_rabbitmq_free(w);
     sim_hist_free(w->delay);
     sim_hist_free(w->delay_iv);
     sim_hist_free(w->undelivered);
     free(w->sample_row);
-    mq_rocketmq_free(w);
     sim_free(w->sim);
 }
 
@@ -535,7 +514,7 @@ static int build(mq_world *w)
         w->brokers[b].down_until = -INFINITY;
         for (size_t g = 0; g < ngroups; g++) w->brokers[b].blocked_until[g] = -INFINITY;
     }
-    if (s->instance.kind == MQ_KIND_RABBITMQ) {
+    if (w->bk->spec_bucket) {
         w->spec.capacity_tps = s->instance.spec_tps;
         w->spec.tokens = fmax(1.0, s->instance.spec_tps * 0.1);
     }
@@ -581,14 +560,17 @@ static int collect_outages(mq_world *w, mq_result *out)
 int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim_err *err)
 {
     *out = (mq_result){0};
-    mq_world w = {.s = s, .opts = *o, .err = err, .drain_done_at = NAN,
-                  .free_head = MQ_NONE};
+    const mq_change_ops *chg = s->change.ops ? s->change.ops : &mq_change_none;
+    mq_world w = {.s = s, .bk = mq_broker_kind_of(s->instance.kind), .opts = *o, .err = err,
+                  .drain_done_at = NAN,
+                  .free_head = MQ_NONE, .change.ops = chg,
+                  .keep_records = (chg->flags & MQ_CHANGE_KEEPS_RECORDS) != 0};
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;
     if (series_init(&out->series, s) ||
         !(w.sample_row = calloc(out->series.ncols, sizeof *w.sample_row)) || build(&w) ||
-        mq_rabbitmq_setup(&w)) {
+        (chg->create && chg->create(&w, s->change.cfg, &w.change.state))) {
         sim_err_set(err, "out of memory building the model");
         goto done;
     }
@@ -602,8 +584,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     for (size_t i = 0; i < w.nprod; i++) mq_producer_start(&w, w.producers[i]);
     for (size_t i = 0; i < w.ncons; i++) mq_consumer_start(&w, w.consumers[i]);
     mq_events_schedule(&w);
-    if (s->rabbitmq_conversion) mq_rabbitmq_schedule(&w);
-    if (s->rocketmq_change) mq_rocketmq_schedule(&w);
+    if (chg->schedule) chg->schedule(&w);
     sim_at(w.sim, s->run.drain_from_s, PRIO_EVENT, K_EVENT_START, on_drain_start, &w, 0);
     sim_at(w.sim, fmin(s->run.sample_s, s->run.duration_s), PRIO_SAMPLE, K_SAMPLE, on_sample, &w, 0);
     if (o->progress) sim_set_progress(w.sim, o->progress, o->progress_ud, 0.5);

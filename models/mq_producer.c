@@ -179,7 +179,7 @@ static void drop_held(mq_world *w, mq_producer *p, uint32_t msg, int cause, mq_l
 {
     uint64_t before = w->lost_by_cause[cause];
     mq_msg_copy_drop_lost(w, msg, cause);
-    if (w->on_lost && w->lost_by_cause[cause] > before) w->on_lost(w, p, why);
+    if (w->change.ops->on_lost && w->lost_by_cause[cause] > before) w->change.ops->on_lost(w, p, why);
 }
 
 /* Gap between two attempts of a send while the producer is disconnected.
@@ -189,7 +189,7 @@ static void drop_held(mq_world *w, mq_producer *p, uint32_t msg, int cause, mq_l
 ** channel (#3), so only the application's back-off separates its attempts. */
 static double down_retry_gap(const mq_world *w, const mq_producer_group *g)
 {
-    return g->retry_backoff_s + (w->s->instance.kind == MQ_KIND_ROCKETMQ ? g->send_timeout_s : 0);
+    return g->retry_backoff_s + (w->bk->attempt_waits_timeout ? g->send_timeout_s : 0);
 }
 
 /* RocketMQ throttling (model-reference #31; Apache RocketMQ "Sending retry
@@ -275,10 +275,10 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         /* the capacity of the cluster that stores the message admits it */
         if (!mq_capacity_admit(w, &w->brokers[mq_queue_admit_broker(w, &p->conn, q)]) ||
             (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) ||
-            (w->send_admit && !w->send_admit(w, p))) {
+            (w->change.ops->send_admit && !w->change.ops->send_admit(w, p))) {
             w->throttled++;
             w->exceptions++;
-            if (w->s->instance.kind == MQ_KIND_ROCKETMQ) {
+            if (w->bk->throttle_uses_attempts) {
                 /* the SDK's back-off; each throttled retry uses an attempt */
                 if (e.attempts >= g->retries) {
                     drop_held(w, p, e.msg, LOSS_SEND_FAILED, MQ_LOST_THROTTLED);
@@ -295,8 +295,7 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             return;
         }
         if (e.redelivered)
-            w->msgs[e.msg].dup_cause =
-                w->s->instance.kind == MQ_KIND_ROCKETMQ ? DUP_SEND_RETRY : DUP_REPUBLISH;
+            w->msgs[e.msg].dup_cause = w->bk->dup_resend;
         /* The copy moves to the broker (stored before the producer's copy
         ** is dropped, so the record stays live throughout); a delayed
         ** message not yet due goes to the broker's schedule. */
@@ -433,7 +432,7 @@ void mq_producer_start(mq_world *w, mq_producer *p)
 void mq_producer_up(mq_world *w, mq_producer *p)
 {
     size_t n = p->buffer.n; /* sends made while flushing may buffer again */
-    if (w->s->instance.kind == MQ_KIND_ROCKETMQ && p->g->confirms) {
+    if (w->bk->sync_send && p->g->confirms) {
         /* A RocketMQ sync send blocks until its reply (model-reference #16):
         ** the buffered sends go out one reply apart, not in one instant. */
         double gap = confirm_window(w, p->g), t = sim_now(w->sim);

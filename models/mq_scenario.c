@@ -1,11 +1,13 @@
 /*
-** mq_scenario.c - releasing a scenario (see mq_scenario.h for ownership).
+** mq_scenario.c - releasing a scenario (see mq_scenario.h for ownership),
+** its paired baseline, and the workload figures shared by model, rules and
+** load tester. The change is reached through its type's table only
+** (models/change/mq_change.h), so no change type is named here.
 */
 #include "models/mq_scenario.h"
-#include "models/mq_rabbitmq.h"
+#include "models/change/mq_change.h"
 #include "models/mq_budget.h"
 #include "models/mq_estimate.h"
-#include "models/mq_rocketmq.h"
 
 #include "sim/sim_dist.h"
 #include "sim/sim_mem.h"
@@ -93,8 +95,7 @@ void mq_scenario_free(mq_scenario *s)
     }
     mq_budget_free(s->budget);
     free_defaults(s);
-    mq_rocketmq_change_free(s->rocketmq_change);
-    mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
+    if (s->change.ops) s->change.ops->cfg_free(s->change.cfg);
     sim_strs_free(&s->warnings);
     free(s->clusters);
     free(s->brokers);
@@ -120,14 +121,33 @@ void mq_scenario_strip_change(mq_scenario *s)
     free(s->events);
     s->events = NULL;
     s->nevents = 0;
-    mq_rocketmq_change_to_baseline(s->rocketmq_change);
-    mq_rabbitmq_conversion_free(s->rabbitmq_conversion);
-    s->rabbitmq_conversion = NULL;
+    const mq_change_ops *ops = s->change.ops;
+    const mq_change_ops *keep = ops && ops->to_baseline ? ops->to_baseline(s->change.cfg) : NULL;
+    if (keep) {
+        s->change.ops = keep;
+    } else if (ops) {
+        ops->cfg_free(s->change.cfg);
+        s->change = (mq_change){0};
+    }
     free_defaults(s);
+}
+
+int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *err)
+{
+    const char *path = s->path ? s->path : "scenario";
+    double *at = s->change.ops && s->change.ops->start_at ? s->change.ops->start_at(s->change.cfg)
+                                                          : NULL;
+    if (!at) return sim_err_set(err, "%s: --at needs a change section with a start time", path);
+    double t = fmod(clock_s - s->run.start_clock_s + 86400.0, 86400.0);
+    if (t > s->run.duration_s)
+        return sim_err_set(err, "%s: --at starts the change %.0f s after run.start_at, after the "
+                           "end of the run (%.0f s)", path, t, s->run.duration_s);
+    *at = t;
+    return 0;
 }
 
 bool mq_scenario_has_change(const mq_scenario *s)
 {
-    return s->nevents > 0 || (s->rocketmq_change && !s->rocketmq_change->baseline) ||
-           s->rabbitmq_conversion != NULL;
+    return s->nevents > 0 ||
+           (s->change.ops && !(s->change.ops->flags & MQ_CHANGE_BASELINE_ONLY));
 }

@@ -17,6 +17,7 @@
 #define MQ_SCENARIO_H
 
 #include "sim/sim_dist.h"
+#include "sim/sim_err.h"
 #include "sim/sim_table.h"
 
 #include <stdbool.h>
@@ -228,12 +229,14 @@ typedef struct mq_run_cfg {
     uint64_t seed;
 } mq_run_cfg;
 
-/* Change models, each defined in its own header and owned by the scenario:
-**   models/mq_rocketmq.h - instance configuration change (RocketMQ seed)
-**   models/mq_rabbitmq.h - shared <-> dedicated conversion (RabbitMQ seed)
-** NULL when the scenario has no such change. */
-struct mq_rocketmq_change;
-struct mq_rabbitmq_conversion;
+/* The scenario's change (models/change/mq_change.h): its type, and the
+** loaded value that type reads (owned by the scenario, released through
+** ops->cfg_free). {NULL, NULL} when the scenario describes no change. */
+struct mq_change_ops;
+typedef struct mq_change {
+    const struct mq_change_ops *ops;
+    void *cfg;
+} mq_change;
 /* Risk budget lines (issue 6): metric OP limit. */
 struct mq_budget;
 
@@ -258,8 +261,7 @@ typedef struct mq_scenario {
     size_t nbacklogs;  mq_backlog *backlogs;
     size_t nscheduled; mq_scheduled *scheduled;
     size_t nevents;    mq_event *events;
-    struct mq_rocketmq_change *rocketmq_change;
-    struct mq_rabbitmq_conversion *rabbitmq_conversion;
+    mq_change change;
     struct mq_budget *budget;
     /* Change-block defaults relied on, in key order of the block (owned). */
     size_t ndefaults, defaults_cap;
@@ -277,13 +279,18 @@ int mq_scenario_add_default(mq_scenario *s, const char *key, const char *value,
                             const char *source);
 
 /* The paired baseline of a change (issue 6): remove everything that makes
-** the scenario a change - the timed events, the RocketMQ spec change and the
-** RabbitMQ conversion - freeing them, so the same workload can be run
-** without the change on common random numbers. A RocketMQ change is kept
-** as its baseline (mq_rocketmq_change.baseline): the instance's current
-** spec, Internet access and bandwidth still apply all run, nothing changes.
+** the scenario a change - the timed events and the change - freeing them,
+** so the same workload can be run without the change on common random
+** numbers. A change type may keep part of itself as the baseline's
+** (mq_change_ops.to_baseline: a RocketMQ change keeps the instance's
+** current spec, Internet access and bandwidth, nothing changes).
 ** NULL is a no-op. */
 void mq_scenario_strip_change(mq_scenario *s);
+/* `mqsim run --at HH:MM`: make the change start at time of day clock_s
+** (seconds after 00:00), counted from run.start_at and wrapping at 24 h.
+** 0 ok; -1 (err filled) when the change has no start time (or there is no
+** change) or the start falls after the end of the run. */
+int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *err);
 /* Whether s has anything mq_scenario_strip_change would remove. */
 bool mq_scenario_has_change(const mq_scenario *s);
 

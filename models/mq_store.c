@@ -25,8 +25,10 @@
 ** messages in the system (a 5 M backlog plus what is in flight), not every
 ** message ever published, and the records in use stay hot in cache. Ids are
 ** handles, never compared or ordered by the base model, so recycling
-** changes no result; a change model that keeps ids of settled messages
-** (RocketMQ offsets, mq_rocketmq.c) sets keep_records. The end-of-run
+** changes no result; a change type that keeps ids of settled messages
+** (MQ_CHANGE_KEEPS_RECORDS) sets keep_records. Where a send, a store or a
+** take lands when a change adds queues is the change type's routing hooks
+** (models/change/mq_change.h); the store knows no migration. The end-of-run
 ** accounting counts recycled records by the fate they had.
 */
 #include "models/mq_world.h"
@@ -193,31 +195,29 @@ void mq_backlog_changed(mq_world *w)
         w->drain_done_at = now;
         w->drain_armed = 0;
     }
-    if (w->backlog_hook) w->backlog_hook(w);
+    if (w->change.ops->backlog_changed) w->change.ops->backlog_changed(w);
 }
 
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue)
 {
-    const mq_queue_rt *q = &w->queues[queue];
-    if (!q->paired) return queue;
-    if (c->cluster) { /* on the destination: its own copy of the queue */
-        queue = q->twin;
-        q = &w->queues[queue];
-    }
-    return q->paired && (q->writes_to_twin || q->read_closed) ? q->twin : queue;
+    return w->change.ops->route_send ? w->change.ops->route_send(w, c, queue) : queue;
 }
 
 int mq_queue_admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored)
 {
-    const mq_queue_rt *q = &w->queues[stored];
-    return q->paired ? q->broker : c->broker;
+    return w->change.ops->admit_broker ? w->change.ops->admit_broker(w, c, stored) : c->broker;
 }
 
-/* Consumers waiting for this queue's messages (a paired queue may hand
-** them to its twin's FIFO). */
-static mq_queue_rt *waiters_of(mq_world *w, mq_queue_rt *q)
+/* The queue a store or requeue lands in, and whose waiting consumers get
+** it (the change type's hooks; the queue itself without them). */
+static uint32_t store_target(const mq_world *w, uint32_t queue)
 {
-    return q->paired && q->waits_on_twin ? &w->queues[q->twin] : q;
+    return w->change.ops->route_store ? w->change.ops->route_store(w, queue) : queue;
+}
+
+static uint32_t waiters_of(const mq_world *w, uint32_t queue)
+{
+    return w->change.ops->waiters_of ? w->change.ops->waiters_of(w, queue) : queue;
 }
 
 /* Start loading the consumers next in line: the one after next (its
@@ -271,12 +271,13 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     mq_msg_copy_add(w, msg);
     mq_ent e = {.msg = msg, .redelivered = (uint8_t)redelivered,
                 .avail_at = mq_msg_no_expiry_before(w, msg)};
-    if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
+    queue = store_target(w, queue);
     m->queue = queue; /* where its latest copy lives (requeues go back there) */
-    mq_queue_rt *q = &w->queues[queue], *wq = waiters_of(w, q);
-    mq_consumer *c = wait_pop(wq);
+    uint32_t wqi = waiters_of(w, queue);
+    mq_queue_rt *q = &w->queues[queue];
+    mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
-        e.from_twin = wq != q; /* the waiters belong to the twin */
+        e.from_alt = wqi != queue; /* the waiters belong to the other queue */
         mq_consumer_deliver(w, c, e);
         return;
     }
@@ -325,12 +326,13 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     ** unchanged. A waiting consumer gets it at once. */
     w->redelivered++;
     mq_ent e = {.msg = msg, .redelivered = 1, .avail_at = mq_msg_no_expiry_before(w, msg)};
-    if (w->queues[queue].paired && w->queues[queue].read_closed) queue = w->queues[queue].twin;
+    queue = store_target(w, queue);
     w->msgs[msg].queue = queue;
-    mq_queue_rt *q = &w->queues[queue], *wq = waiters_of(w, q);
-    mq_consumer *c = wait_pop(wq);
+    uint32_t wqi = waiters_of(w, queue);
+    mq_queue_rt *q = &w->queues[queue];
+    mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
-        e.from_twin = wq != q; /* the waiters belong to the twin */
+        e.from_alt = wqi != queue; /* the waiters belong to the other queue */
         mq_consumer_deliver(w, c, e);
         return;
     }
@@ -373,16 +375,16 @@ static bool take_ready(mq_world *w, mq_queue_rt *q, mq_ent *e)
     return true;
 }
 
+bool mq_queue_take_ready(mq_world *w, uint32_t queue, mq_ent *e)
+{
+    return take_ready(w, &w->queues[queue], e);
+}
+
 bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
 {
     mq_queue_rt *q = &w->queues[queue];
-    /* dual read: the twin first (fresh messages), then this queue's own */
-    if (q->paired && q->read_twin && take_ready(w, &w->queues[q->twin], e)) {
-        e->from_twin = 1;
-        return true;
-    }
-    if (!(q->paired && q->read_closed) && take_ready(w, q, e)) {
-        e->from_twin = 0;
+    if (w->change.ops->take ? w->change.ops->take(w, queue, e) : take_ready(w, q, e)) {
+        if (!w->change.ops->take) e->from_alt = 0;
         return true;
     }
     if (!c->waiting) {

@@ -11,6 +11,7 @@
 #ifndef MQ_WORLD_H
 #define MQ_WORLD_H
 
+#include "models/change/mq_change.h"
 #include "models/mq_estimate.h"
 #include "models/mq_model.h"
 #include "models/mq_ring.h"
@@ -38,9 +39,33 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 ** consumer re-reads from its last committed offset (mq_rocketmq.c). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
-/* Why a producer lost a send (told to world.on_lost): its connection was
-** down (or silent) through its attempts, or it stayed throttled. */
-typedef enum mq_lost_why { MQ_LOST_DISCONNECTED, MQ_LOST_THROTTLED } mq_lost_why;
+/* What the base clients do differently per broker kind, as data
+** (models/mq_kind.c holds one row per mq_kind; the world points at its
+** instance's row), so no base-model file branches on the kind. */
+typedef struct mq_broker_kind {
+    const char *name;            /* the scenario's instance.kind spelling */
+    /* A send attempt on a lost connection returns only when its send
+    ** timeout expires (the request goes unanswered): the gap between two
+    ** attempts is timeout + back-off, not the back-off alone. */
+    bool attempt_waits_timeout;
+    /* A throttled send: the SDK backs off (jittered, growing) and each
+    ** retry uses one of its attempts; otherwise the application backs off
+    ** by retry_backoff without using an attempt. */
+    bool throttle_uses_attempts;
+    /* With confirms, a send blocks until its reply (a sync send): buffered
+    ** sends go out one reply apart after a reconnect, not in one instant. */
+    bool sync_send;
+    /* The client still processes deliveries it read before a server-side
+    ** close (with the profile's process_buffer_on_close). */
+    bool reads_before_close;
+    /* The instance's spec_tps is one token bucket over every send stored in
+    ** a scenario queue (world.spec); otherwise a change type enforces it. */
+    bool spec_bucket;
+    uint8_t dup_requeue;         /* cause of an unacked copy coming back */
+    uint8_t dup_resend;          /* cause of a stored send sent again */
+} mq_broker_kind;
+const mq_broker_kind *mq_broker_kind_of(mq_kind kind);
+
 /* Why a message was lost or expired. */
 enum { LOSS_SEND_FAILED = 0, LOSS_AUTOACK_BUFFER, LOSS_NCAUSES };
 enum { EXP_TTL = 0, EXP_RETENTION, EXP_NCAUSES };
@@ -73,9 +98,10 @@ typedef struct mq_ent {
     uint8_t attempts;    /* producers: failed send attempts so far;
                             consumers: 1 = processed and acked into a silent
                             link (the ack lands if the link comes back) */
-    uint8_t from_twin;   /* consumers: taken from the twin of the group's
-                            queue (a migration's destination), whose unacked
-                            count it holds until its ack */
+    uint8_t from_alt;    /* consumers: taken from the change's alternate
+                            queue of the group's (alt_queue hook: a
+                            migration's destination), whose unacked count
+                            it holds until its ack */
     double avail_at;     /* consumers: when it reaches the client;
                             producers: when the next retry is due;
                             queues: no TTL or retention expiry before this
@@ -176,7 +202,7 @@ typedef struct mq_slot {
     uint8_t orphan;     /* its channel closed while processing */
     uint8_t redelivered;
     uint8_t in_transit; /* started before its delivery arrived */
-    uint8_t from_twin;  /* as mq_ent.from_twin */
+    uint8_t from_alt;   /* as mq_ent.from_alt */
 } mq_slot;
 
 typedef struct mq_consumer {
@@ -208,19 +234,6 @@ typedef struct mq_queue_rt {
     uint64_t unacked;           /* deliveries taken from this queue, unacked */
     mq_cons_ring waiting;       /* consumers with free credit, FIFO; entries
                                    whose consumer left are skipped */
-    /* Pairing with the same queue on another cluster, set by a change model
-    ** (models/mq_rabbitmq.c: a migration's destination). All false/0 in
-    ** the base model. */
-    bool paired;                /* twin is valid */
-    bool writes_to_twin;        /* sends are stored on the twin (read-only) */
-    bool read_twin;             /* its consumers take from the twin first */
-    bool read_closed;           /* its consumers no longer take from it;
-                                   stores and requeues go to the twin */
-    bool waits_on_twin;         /* consumers wanting its messages wait in the
-                                   twin's FIFO (the twin owns the consumers) */
-    uint32_t twin;
-    int broker;                 /* paired: the broker that stores it, whose
-                                   capacity admits the sends stored in it */
 } mq_queue_rt;
 
 typedef struct mq_broker_rt {
@@ -233,6 +246,7 @@ typedef struct mq_broker_rt {
 
 typedef struct mq_world {
     const mq_scenario *s;
+    const mq_broker_kind *bk;   /* the instance's broker kind (mq_kind.c) */
     sim *sim;
     mq_run_opts opts;
     sim_err *err;
@@ -241,8 +255,8 @@ typedef struct mq_world {
     size_t nmsgs, msgs_cap;     /* records in use or free; allocated */
     uint32_t free_head;         /* recycled ids, LIFO (MQ_NONE = none) */
     size_t nfree;
-    bool keep_records;          /* never recycle: a change model keeps ids of
-                                   settled messages (RocketMQ offsets) */
+    bool keep_records;          /* never recycle: the change type keeps ids of
+                                   settled messages (MQ_CHANGE_KEEPS_RECORDS) */
     uint64_t created;           /* mq_msg_new calls */
     uint64_t freed_by_fate[FATE_NSTATES]; /* settled records recycled */
 
@@ -289,28 +303,17 @@ typedef struct mq_world {
     sim_bands *bands;
     int active_events;          /* scenario events currently in effect */
     char label[128];
-    /* Change-model hooks (NULL/empty in the base model). Runtime queues and
-    ** brokers are the scenario's, then any the change model adds (nq, nbrk
-    ** count them all). */
+    /* Runtime queues and brokers are the scenario's, then any the change
+    ** model adds in its create (nq, nbrk count them all). */
     size_t nq, nbrk;
     char phase[64];             /* label when no event is in effect */
-    void *change;               /* the change model's state (it owns it) */
-    /* Before every connection attempt: may move c to another broker. */
-    void (*conn_route)(struct mq_world *w, mq_conn *c);
-    /* After every change of a queue's ready or scheduled contents. */
-    void (*backlog_hook)(struct mq_world *w);
-    /* Optional hooks of change models (NULL = none), see mq_rocketmq.c:
-    ** send_admit: extra admission of a send after broker capacity (false =
-    ** throttled); on_ack: a consumer acked msg; on_consumer_down: after the
-    ** consumer's requeue on a drop. ext: the change model's own state. */
-    bool (*send_admit)(struct mq_world *w, mq_producer *p);
-    void (*on_ack)(struct mq_world *w, mq_consumer *c, uint32_t msg);
-    void (*on_consumer_down)(struct mq_world *w, mq_consumer *c);
-    /* on_lost: producer p's send was lost (its last copy); on_conn_up: c is
-    ** connected again after a cut-off of window_s. */
-    void (*on_lost)(struct mq_world *w, mq_producer *p, mq_lost_why why);
-    void (*on_conn_up)(struct mq_world *w, mq_conn *c, double window_s);
-    void *ext;
+    /* The scenario's change at run time: its type (never NULL: the base
+    ** model runs mq_change_none when there is none) and its state (owned
+    ** by the type, released by ops->destroy). */
+    struct {
+        const mq_change_ops *ops;
+        void *state;
+    } change;
 } mq_world;
 
 /* mq_store.c: messages and queues */
@@ -349,13 +352,14 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e);
 void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c);
 /* Requeue an unacked copy at the front (redelivered). */
 void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
-/* The queue a send from connection c to `queue` is stored in: the twin when
-** c is on the destination cluster or the queue is read-only. */
+/* The queue a send from connection c to `queue` is stored in, and the
+** broker whose capacity admits it: the change type's routing hooks
+** (route_send, admit_broker), else the queue itself and c's broker. */
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue);
-/* The broker whose capacity admits a send from c stored in `stored` (a
-** routed queue): the one that stores it for a paired queue, else the
-** broker c is connected to. */
 int mq_queue_admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored);
+/* Take the head ready copy of `queue` (expiring what is due first); false
+** when it has none. For a change type's take hook. */
+bool mq_queue_take_ready(mq_world *w, uint32_t queue, mq_ent *e);
 /* The broker's schedule takes a copy of msg (a scheduled or delayed
 ** message): it becomes ready in `queue` at its intended time, or expires
 ** at expire_at if that comes first. */

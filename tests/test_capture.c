@@ -45,6 +45,7 @@
 #include "io/out_csv.h"
 #include "io/rate_csv.h"
 #include "io/scn_load.h"
+#include "models/change/mq_rabbitmq.h"
 #include "load/lt_broker.h"
 #include "load/lt_capture.h"
 
@@ -507,7 +508,7 @@ static void test_capture_fake_api(void **state)
     mq_scenario s;
     sim_err e = {{0}};
     if (scn_load_file(tmp_path("fk.yaml"), &s, &e)) fail_msg("%s", e.msg);
-    assert_non_null(s.rabbitmq_conversion);
+    assert_non_null(mq_rabbitmq_of(&s));
     assert_int_equal(s.nqueues, 2);
     assert_int_equal(s.queues[0].type, MQ_QTYPE_QUORUM);
     assert_true(s.warnings.n >= 1 && strstr(s.warnings.v[0], "quorum"));

@@ -13,7 +13,7 @@
 
 #include "io/scn_load.h"
 #include "models/mq_model.h"
-#include "models/mq_rabbitmq.h"
+#include "models/change/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "tests/test_run.h"
 #include "tests/test_util.h"
@@ -164,8 +164,8 @@ static void test_serverless_billing(void **state)
             sim_err err = {{0}};
             if (load_text(scenario("{duration: 20m}", in, body), &s, &err))
                 fail_msg("%s: %s", in, err.msg);
-            assert_int_equal(s.rabbitmq_conversion->series, MQ_SERIES_SERVERLESS);
-            assert_true(s.rabbitmq_conversion->migrates);
+            assert_int_equal(mq_rabbitmq_of(&s)->series, MQ_SERIES_SERVERLESS);
+            assert_true(mq_rabbitmq_of(&s)->migrates);
             assert_int_equal(s.warnings.n, 0); /* instance_age concerns subscriptions */
             mq_result r;
             run_scn(&s, &r);
@@ -215,7 +215,7 @@ static void test_spec_change_no_migration(void **state)
         sim_err err = {{0}};
         if (load_text(scenario("{duration: 6m}", cases[i].inst, body), &s, &err))
             fail_msg("%s -> %s: %s", cases[i].inst, cases[i].to, err.msg);
-        assert_false(s.rabbitmq_conversion->migrates);
+        assert_false(mq_rabbitmq_of(&s)->migrates);
         assert_int_equal(s.warnings.n, 2);
         assert_non_null(strstr(s.warnings.v[0], "rabbitmq_conversion.to.spec_tps: the new spec "
                                "(600 msg/s) is below the offered peak (800 msg/s)"));
@@ -227,7 +227,7 @@ static void test_spec_change_no_migration(void **state)
         assert_near(metric(&r, "spec_tps_to"), 600, 0);
         assert_true(metric(&r, "throttled_sends") > 1000);
         assert_int_equal(r.warnings.n, 0); /* no "did not reach phase 4" */
-        s.rabbitmq_conversion->at_s = 6 * 60; /* at the end: nothing throttled before */
+        mq_rabbitmq_of(&s)->at_s = 6 * 60; /* at the end: nothing throttled before */
         run_scn(&s, &before);
         assert_near(metric(&before, "throttled_sends"), 0, 0);
         mq_result_free(&r);
@@ -458,7 +458,7 @@ static void test_vpc_upgrade_stays_on_source(void **state)
     mq_scenario s;
     mq_result r;
     load_file("scenarios/rabbitmq/shared-to-dedicated-vpc.yaml", &s);
-    assert_int_equal(s.rabbitmq_conversion->source_stop, MQ_RB_STOP_SERVE);
+    assert_int_equal(mq_rabbitmq_of(&s)->source_stop, MQ_RB_STOP_SERVE);
     run_scn(&s, &r);
     assert_near(metric(&r, "clients_on_source_phase1"), 16, 0);
     assert_near(metric(&r, "clients_on_source_phase3"), 16, 0);
@@ -471,7 +471,7 @@ static void test_vpc_upgrade_stays_on_source(void **state)
     /* phase 4 lasts from ~18m to 30m: the old connections' traffic goes on */
     assert_true(metric(&r, "messages_consumed") > 0.99 * metric(&r, "messages_published"));
     mq_result_free(&r);
-    s.rabbitmq_conversion->source_stop = MQ_RB_STOP_RESET;
+    mq_rabbitmq_of(&s)->source_stop = MQ_RB_STOP_RESET;
     run_scn(&s, &r);
     assert_near(metric(&r, "connections_dropped_by_migration"), 16, 0);
     assert_near(metric(&r, "disruption_vpc_max_s"), 60, 1e-6); /* pika app_restart 60s */
@@ -542,7 +542,7 @@ static void test_vpc_upgrade_source_events(void **state)
     mq_scenario s;
     mq_result r;
     load_file("scenarios/rabbitmq/shared-to-dedicated-vpc.yaml", &s);
-    s.rabbitmq_conversion->source_upgrade_at_s = 930; /* phase 1: 900..1020 */
+    mq_rabbitmq_of(&s)->source_upgrade_at_s = 930; /* phase 1: 900..1020 */
     run_scn(&s, &r);
     assert_near(metric(&r, "clients_on_source_phase1"), 16, 0);
     assert_near(metric(&r, "clients_on_source_phase2"), 0, 0);
@@ -550,8 +550,8 @@ static void test_vpc_upgrade_source_events(void **state)
     assert_near(metric(&r, "connections_dropped_by_migration"), 16, 0);
     assert_near(metric(&r, "disruption_vpc_max_s"), 60, 1e-6);
     mq_result_free(&r);
-    s.rabbitmq_conversion->source_upgrade_at_s = -1;
-    s.rabbitmq_conversion->source_stop = MQ_RB_STOP_SERVE;
+    mq_rabbitmq_of(&s)->source_upgrade_at_s = -1;
+    mq_rabbitmq_of(&s)->source_stop = MQ_RB_STOP_SERVE;
     run_scn(&s, &r);
     assert_near(metric(&r, "clients_left_on_source"), 16, 0);
     assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
@@ -754,9 +754,9 @@ static void test_time_of_day_and_at(void **state)
     assert_near(mq_rate_at_run(&s, rt, 6 * 3600 - 1), 20, 0);
     assert_near(mq_rate_at_run(&s, rt, 6 * 3600), 100, 0);
     sim_err err = {{0}};
-    assert_int_equal(mq_rabbitmq_start_at_clock(&s, 3 * 3600, &err), 0);
-    assert_near(s.rabbitmq_conversion->at_s, 3600, 1e-9);
-    assert_int_equal(mq_rabbitmq_start_at_clock(&s, 23 * 3600, &err), -1);
+    assert_int_equal(mq_scenario_start_change_at_clock(&s, 3 * 3600, &err), 0);
+    assert_near(mq_rabbitmq_of(&s)->at_s, 3600, 1e-9);
+    assert_int_equal(mq_scenario_start_change_at_clock(&s, 23 * 3600, &err), -1);
     assert_non_null(strstr(err.msg, "after the end of the run"));
     mq_scenario_free(&s);
     /* rolling applies to app_restart only */
@@ -777,7 +777,7 @@ static void test_peak_vs_offpeak(void **state)
     load_file("scenarios/rabbitmq/peak-vs-offpeak.yaml", &s);
     run_scn(&s, &peak);
     sim_err err = {{0}};
-    assert_int_equal(mq_rabbitmq_start_at_clock(&s, 3 * 3600, &err), 0);
+    assert_int_equal(mq_scenario_start_change_at_clock(&s, 3 * 3600, &err), 0);
     run_scn(&s, &off);
     print_message("republish duplicates: peak %.0f, off-peak %.0f\n",
                   metric(&peak, "duplicates_republish"), metric(&off, "duplicates_republish"));

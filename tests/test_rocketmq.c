@@ -19,7 +19,7 @@
 
 #include "io/scn_load.h"
 #include "models/mq_model.h"
-#include "models/mq_rocketmq.h"
+#include "models/change/mq_rocketmq.h"
 #include "tests/test_run.h"
 #include "tests/test_util.h"
 
@@ -100,10 +100,10 @@ static void test_edition_upgrade_allowed(void **state)
     must_load(scn("edition: standard, sub_category: standalone", BASIC_BODY,
                   "  at: 1m\n  to: { edition: professional, sub_category: standalone }\n"),
               &s);
-    assert_non_null(s.rocketmq_change);
-    assert_true(s.rocketmq_change->has_edition);
-    assert_int_equal(s.rocketmq_change->edition, MQ_EDITION_PROFESSIONAL);
-    assert_near(s.rocketmq_change->at_s, 60, 0);
+    assert_non_null(mq_rocketmq_of(&s));
+    assert_true(mq_rocketmq_of(&s)->has_edition);
+    assert_int_equal(mq_rocketmq_of(&s)->edition, MQ_EDITION_PROFESSIONAL);
+    assert_near(mq_rocketmq_of(&s)->at_s, 60, 0);
     mq_scenario_free(&s);
     must_load(scn("edition: professional", BASIC_BODY, "  at: 1m\n  to: { edition: platinum }\n"), &s);
     mq_scenario_free(&s);
@@ -254,7 +254,7 @@ static void test_billing_seed_example(void **state)
                   "  billing: { currency: CNY, price_per_month: { from: 1000, to: 2000 },\n"
                   "             cycle_months: 2, elapsed_months: 1 }\n"),
               &s);
-    const mq_rocketmq_billing *b = &s.rocketmq_change->billing;
+    const mq_rocketmq_billing *b = &mq_rocketmq_of(&s)->billing;
     assert_near(mq_rocketmq_billing_delta(MQ_BILL_SUBSCRIPTION, b), 1000, 1e-9);
     /* a downgrade refunds the difference for the time left */
     mq_rocketmq_billing down = *b;
@@ -482,7 +482,7 @@ static void test_bundled_scenarios_run(void **state)
         mq_scenario s;
         sim_err err = {{0}};
         if (scn_load_file(path, &s, &err)) fail_msg("%s", err.msg);
-        assert_non_null(s.rocketmq_change);
+        assert_non_null(mq_rocketmq_of(&s));
         mq_result r;
         run_scn(&s, &r); /* includes the accounting check */
         assert_true(metric(&r, "change_duration_s") > 0);
@@ -611,7 +611,7 @@ static void test_http_default_profile_rides_out(void **state)
     must_load(scn("edition: professional, internet: true", body,
                   "  at: 60s\n  to: { spec_tps: 2000 }\n"),
               &s);
-    assert_near(s.rocketmq_change->http_disruption_s, 30, 0);
+    assert_near(mq_rocketmq_of(&s)->http_disruption_s, 30, 0);
     assert_false(has_warning(&s, "will lose sends"));
     mq_result r;
     run_scn(&s, &r);

@@ -5,15 +5,14 @@
 ** time, and what it costs.
 **
 ** Two files:
-**   - models/mq_rocketmq_rules.c: the change as a value - defaults, the
+**   - models/change/mq_rocketmq_rules.c: the change as a value - defaults, the
 **     seed's rules (mq_rocketmq_check reports every broken rule; the loader
-**     io/scn_rocketmq.c turns each into "FILE:LINE:COL: rocketmq_change.KEY:
+**     io/change/scn_rocketmq.c turns each into "FILE:LINE:COL: rocketmq_change.KEY:
 **     rule"), warnings and the seed's advice for `check`
 **     (mq_rocketmq_warnings), billing, and static estimates of what a
 **     client group's own retry and reconnect settings do to it;
-**   - models/mq_rocketmq.c: the model (mq_rocketmq_schedule /
-**     mq_rocketmq_metrics), hooked into models/mq_model.c with one call
-**     each: brokers restart in rolling batches, TCP producers fail over to
+**   - models/change/mq_rocketmq.c: the model, reached by the base model
+**     through its change-type table (mq_rocketmq_ops): brokers restart in rolling batches, TCP producers fail over to
 **     another broker, consumers see pull errors, wait for the next
 **     rebalance and roll back to their last committed offset, HTTP clients
 **     lose access for `http_disruption`, the instance's spec, Internet
@@ -29,6 +28,7 @@
 #ifndef MQ_ROCKETMQ_H
 #define MQ_ROCKETMQ_H
 
+#include "models/change/mq_change.h"
 #include "models/mq_scenario.h"
 #include "sim/sim_table.h"
 
@@ -36,10 +36,10 @@
 #include <stddef.h>
 
 /* Defaults (each with its source; see docs/SCENARIO.md). */
-#define MQ_RMQ_BATCH_SIZE 1          /* assumption: one node at a time (#27 "batches") */
-#define MQ_RMQ_NODE_DOWNTIME_S 5.0   /* assumption within #27 "disconnects of seconds" */
-#define MQ_RMQ_BATCH_INTERVAL_S 60.0 /* assumption: whole change well under #27's 30 min */
-#define MQ_RMQ_HTTP_DISRUPTION_S 30.0/* assumption within the seed's "< 1 min" (#27) */
+#define MQ_ROCKETMQ_BATCH_SIZE 1          /* assumption: one node at a time (#27 "batches") */
+#define MQ_ROCKETMQ_NODE_DOWNTIME_S 5.0   /* assumption within #27 "disconnects of seconds" */
+#define MQ_ROCKETMQ_BATCH_INTERVAL_S 60.0 /* assumption: whole change well under #27's 30 min */
+#define MQ_ROCKETMQ_HTTP_DISRUPTION_S 30.0/* assumption within the seed's "< 1 min" (#27) */
 
 /* Prices and the billing cycle; all optional as a block. */
 typedef struct mq_rocketmq_billing {
@@ -85,37 +85,37 @@ void mq_rocketmq_change_to_baseline(mq_rocketmq_change *ch);
 void mq_rocketmq_change_free(mq_rocketmq_change *ch);
 
 /* Which rule a change breaks. */
-typedef enum mq_rmq_rule {
-    MQ_RMQ_OK = 0,
-    MQ_RMQ_EDITION_DOWNGRADE,   /* primary edition: upgrade only */
-    MQ_RMQ_SUBCATEGORY,         /* sub-category may not change */
-    MQ_RMQ_SUBCATEGORY_UNKNOWN, /* to.sub_category without instance.sub_category */
-    MQ_RMQ_STORAGE,             /* storage is not changeable */
-    MQ_RMQ_SERVERLESS_ONLY_EDITION, /* serverless: only the edition */
-    MQ_RMQ_SERVERLESS_EDITION,  /* serverless: Standard <-> Professional only */
-    MQ_RMQ_BANDWIDTH_NO_INTERNET, /* bandwidth without Internet access */
-    MQ_RMQ_NO_CHANGE            /* every target value is the current one */
-} mq_rmq_rule;
+typedef enum mq_rocketmq_rule {
+    MQ_ROCKETMQ_OK = 0,
+    MQ_ROCKETMQ_EDITION_DOWNGRADE,   /* primary edition: upgrade only */
+    MQ_ROCKETMQ_SUBCATEGORY,         /* sub-category may not change */
+    MQ_ROCKETMQ_SUBCATEGORY_UNKNOWN, /* to.sub_category without instance.sub_category */
+    MQ_ROCKETMQ_STORAGE,             /* storage is not changeable */
+    MQ_ROCKETMQ_SERVERLESS_ONLY_EDITION, /* serverless: only the edition */
+    MQ_ROCKETMQ_SERVERLESS_EDITION,  /* serverless: Standard <-> Professional only */
+    MQ_ROCKETMQ_BANDWIDTH_NO_INTERNET, /* bandwidth without Internet access */
+    MQ_ROCKETMQ_NO_CHANGE            /* every target value is the current one */
+} mq_rocketmq_rule;
 
 /* One broken rule: which, the key it concerns (relative to
 ** rocketmq_change, e.g. "to.edition"; "to" for the change as a whole; the
 ** loader turns it into file:line:col), and the rule in plain words. */
-typedef struct mq_rmq_violation {
-    mq_rmq_rule rule;
+typedef struct mq_rocketmq_violation {
+    mq_rocketmq_rule rule;
     const char *key;
     char msg[320];
-} mq_rmq_violation;
+} mq_rocketmq_violation;
 
-#define MQ_RMQ_MAX_VIOLATIONS 8
+#define MQ_ROCKETMQ_MAX_VIOLATIONS 8
 
 /* Check `ch` against the seed's rules for an instance currently configured
 ** as `from`: every rule broken is written to v[] (at most `max`, in key
 ** order), and the number written is returned (0 = allowed). A change whose
 ** every target value equals the current one (same edition, or Enterprise
 ** <-> Platinum, which rank equal; same spec, Internet on -> on, same
-** bandwidth) breaks MQ_RMQ_NO_CHANGE: it is not a restart. O(1). */
+** bandwidth) breaks MQ_ROCKETMQ_NO_CHANGE: it is not a restart. O(1). */
 size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
-                         mq_rmq_violation *v, size_t max);
+                         mq_rocketmq_violation *v, size_t max);
 
 /* Whether a target value differs from the instance's current one (the
 ** model restarts nothing for a change without any). */
@@ -175,15 +175,17 @@ int mq_rocketmq_warnings(const mq_scenario *s, const mq_rocketmq_change *ch,
 ** NAN when b->present is false. */
 double mq_rocketmq_billing_delta(mq_billing method, const mq_rocketmq_billing *b);
 
-/* Model hooks, called from models/mq_model.c (the world type is internal,
-** declared in models/mq_world.h). schedule: after the scenario's events are
-** scheduled, when s->rocketmq_change is set; metrics: at the end of the
-** summary, adds the change's rows; free: when the world is torn down
-** (no-op when schedule never ran). */
-struct mq_world;
-struct mq_result;
-void mq_rocketmq_schedule(struct mq_world *w);
-void mq_rocketmq_metrics(struct mq_world *w, struct mq_result *out);
-void mq_rocketmq_free(struct mq_world *w);
+/* The change type (models/change/mq_changes.c lists it), and the type its
+** paired baseline becomes (to_baseline): the instance's current limits
+** only, not a change. */
+extern const mq_change_ops mq_rocketmq_ops;
+extern const mq_change_ops mq_rocketmq_limits_ops;
+
+/* The scenario's change (or its baseline), or NULL when it has none. */
+static inline mq_rocketmq_change *mq_rocketmq_of(const mq_scenario *s)
+{
+    void *c = mq_change_cfg(s, &mq_rocketmq_ops);
+    return c ? c : mq_change_cfg(s, &mq_rocketmq_limits_ops);
+}
 
 #endif

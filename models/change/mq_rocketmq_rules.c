@@ -4,12 +4,12 @@
 ** warnings and advice for `check`, the billing delta, and the static
 ** estimates of what a client group's own settings do to it (how long a send
 ** survives a disconnection, when a reconnect lands). The change's effect in
-** virtual time is models/mq_rocketmq.c; both share mq_rocketmq.h.
+** virtual time is models/change/mq_rocketmq.c; both share mq_rocketmq.h.
 **
 ** Seed: rocketmq-modify-instance-configurations ("line N" below is a line of
 ** /work/shared/seeds/rocketmq-modify-instance-configurations.txt).
 */
-#include "models/mq_rocketmq.h"
+#include "models/change/mq_rocketmq.h"
 
 #include "models/mq_world.h"
 
@@ -25,10 +25,10 @@
 void mq_rocketmq_change_init(mq_rocketmq_change *ch)
 {
     *ch = (mq_rocketmq_change){
-        .batch_size = MQ_RMQ_BATCH_SIZE,
-        .node_downtime_s = MQ_RMQ_NODE_DOWNTIME_S,
-        .batch_interval_s = MQ_RMQ_BATCH_INTERVAL_S,
-        .http_disruption_s = MQ_RMQ_HTTP_DISRUPTION_S,
+        .batch_size = MQ_ROCKETMQ_BATCH_SIZE,
+        .node_downtime_s = MQ_ROCKETMQ_NODE_DOWNTIME_S,
+        .batch_interval_s = MQ_ROCKETMQ_BATCH_INTERVAL_S,
+        .http_disruption_s = MQ_ROCKETMQ_HTTP_DISRUPTION_S,
     };
     ch->billing.price_from = ch->billing.price_to = NAN;
 }
@@ -80,7 +80,7 @@ bool mq_rocketmq_serverless(const mq_instance *in)
 
 /* Append one broken rule to v (counted even when v is full). */
 __attribute__((format(printf, 6, 7)))
-static void violate(mq_rmq_violation *v, size_t max, size_t *n, mq_rmq_rule rule,
+static void violate(mq_rocketmq_violation *v, size_t max, size_t *n, mq_rocketmq_rule rule,
                     const char *key, const char *fmt, ...)
 {
     if (*n < max) {
@@ -95,15 +95,15 @@ static void violate(mq_rmq_violation *v, size_t max, size_t *n, mq_rmq_rule rule
 }
 
 /* Which target values differ from the current ones. */
-typedef struct rmq_diff {
+typedef struct rocketmq_diff {
     bool edition, spec, internet, bandwidth;
-} rmq_diff;
+} rocketmq_diff;
 
 static bool current_internet(const mq_instance *from) { return from->internet; }
 
-static rmq_diff diff_of(const mq_instance *from, const mq_rocketmq_change *ch)
+static rocketmq_diff diff_of(const mq_instance *from, const mq_rocketmq_change *ch)
 {
-    return (rmq_diff){
+    return (rocketmq_diff){
         .edition = ch->has_edition && edition_rank(ch->edition) != edition_rank(from->edition),
         .spec = ch->has_spec_tps && ch->spec_tps != from->spec_tps,
         .internet = ch->has_internet && ch->internet != current_internet(from),
@@ -113,7 +113,7 @@ static rmq_diff diff_of(const mq_instance *from, const mq_rocketmq_change *ch)
 
 bool mq_rocketmq_changes_something(const mq_instance *from, const mq_rocketmq_change *ch)
 {
-    rmq_diff d = diff_of(from, ch);
+    rocketmq_diff d = diff_of(from, ch);
     return d.edition || d.spec || d.internet || d.bandwidth;
 }
 
@@ -126,7 +126,7 @@ static int cmp_limit(double from, double to)
 
 int mq_rocketmq_direction(const mq_instance *from, const mq_rocketmq_change *ch)
 {
-    rmq_diff d = diff_of(from, ch);
+    rocketmq_diff d = diff_of(from, ch);
     int up = 0, down = 0, c;
     if (d.edition) *(edition_rank(ch->edition) > edition_rank(from->edition) ? &up : &down) += 1;
     if (d.spec && (c = cmp_limit(from->spec_tps, ch->spec_tps))) *(c > 0 ? &up : &down) += 1;
@@ -137,7 +137,7 @@ int mq_rocketmq_direction(const mq_instance *from, const mq_rocketmq_change *ch)
 }
 
 size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
-                         mq_rmq_violation *v, size_t max)
+                         mq_rocketmq_violation *v, size_t max)
 {
     size_t n = 0;
     if (mq_rocketmq_serverless(from)) {
@@ -148,40 +148,40 @@ size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
             {ch->has_bandwidth, "to.bandwidth", "Internet bandwidth"},
         };
         if (ch->has_edition && (edition_rank(from->edition) > 1 || edition_rank(ch->edition) > 1))
-            violate(v, max, &n, MQ_RMQ_SERVERLESS_EDITION, "to.edition",
+            violate(v, max, &n, MQ_ROCKETMQ_SERVERLESS_EDITION, "to.edition",
                     "serverless instances can only change between the Standard and "
                     "Professional editions (%s → %s)", edition_name(from->edition),
                     edition_name(ch->edition));
         for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
             if (f[i].has)
-                violate(v, max, &n, MQ_RMQ_SERVERLESS_ONLY_EDITION, f[i].key,
+                violate(v, max, &n, MQ_ROCKETMQ_SERVERLESS_ONLY_EDITION, f[i].key,
                         "serverless instances can only change the primary edition; the %s "
                         "cannot be changed", f[i].what);
         }
     } else {
         if (ch->has_edition && edition_rank(ch->edition) < edition_rank(from->edition))
-            violate(v, max, &n, MQ_RMQ_EDITION_DOWNGRADE, "to.edition",
+            violate(v, max, &n, MQ_ROCKETMQ_EDITION_DOWNGRADE, "to.edition",
                     "primary edition cannot be downgraded (%s → %s); editions only go up: "
                     "Standard, Professional, Enterprise Platinum",
                     edition_name(from->edition), edition_name(ch->edition));
         if (ch->has_sub_category && from->sub_category == MQ_SUBCAT_NONE)
-            violate(v, max, &n, MQ_RMQ_SUBCATEGORY_UNKNOWN, "to.sub_category",
+            violate(v, max, &n, MQ_ROCKETMQ_SUBCATEGORY_UNKNOWN, "to.sub_category",
                     "the sub-category cannot change, and instance.sub_category is not set, so "
                     "%s cannot be checked against it; set instance.sub_category",
                     subcat_name(ch->sub_category));
         else if (ch->has_sub_category && ch->sub_category != from->sub_category)
-            violate(v, max, &n, MQ_RMQ_SUBCATEGORY, "to.sub_category",
+            violate(v, max, &n, MQ_ROCKETMQ_SUBCATEGORY, "to.sub_category",
                     "sub-category edition cannot change (%s → %s); only the primary edition "
                     "may change within the same sub-category",
                     subcat_name(from->sub_category), subcat_name(ch->sub_category));
         bool internet = ch->has_internet ? ch->internet : from->internet;
         if (ch->has_bandwidth && ch->bandwidth_mbps > 0 && !internet)
-            violate(v, max, &n, MQ_RMQ_BANDWIDTH_NO_INTERNET, "to.bandwidth",
+            violate(v, max, &n, MQ_ROCKETMQ_BANDWIDTH_NO_INTERNET, "to.bandwidth",
                     "Internet bandwidth needs Internet access; set to.internet: true or "
                     "remove to.bandwidth");
     }
     if (ch->has_storage)
-        violate(v, max, &n, MQ_RMQ_STORAGE, "to.storage",
+        violate(v, max, &n, MQ_ROCKETMQ_STORAGE, "to.storage",
                 "storage space cannot be changed: it is billed pay-as-you-go; adjust the "
                 "message storage duration (run.retention) to control storage usage");
     /* reported alone: a change rejected for another rule is no restart either */
@@ -200,7 +200,7 @@ size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
         if (ch->has_bandwidth && k < sizeof what)
             snprintf(what + k, sizeof what - k, "%s%g Mbps", k ? ", " : "", ch->bandwidth_mbps);
         bool ep = ch->has_edition && ch->edition != from->edition;
-        violate(v, max, &n, MQ_RMQ_NO_CHANGE, "to",
+        violate(v, max, &n, MQ_ROCKETMQ_NO_CHANGE, "to",
                 "no change: the target (%s) is the instance's current configuration%s; "
                 "nothing would be restarted", what,
                 ep ? " (Enterprise and Platinum are the same edition, Enterprise Platinum)" : "");

@@ -3,9 +3,12 @@
 ** clients in virtual time (see mq_rocketmq.h for the interface,
 ** mq_rocketmq_rules.c for rules and warnings, docs/MODEL.md for the model).
 **
-** The model works through the base model's own machinery plus small,
-** general hooks in mq_world (send_admit, on_ack, on_consumer_down, on_lost,
-** on_conn_up, ext):
+** The model works through the base model's own machinery plus the hooks of
+** its change-type table (mq_rocketmq_ops, models/change/mq_change.h:
+** send_admit, on_ack, on_consumer_down, on_lost, on_conn_up), and keeps
+** message records (MQ_CHANGE_KEEPS_RECORDS: acked ids stand for offsets).
+** Its paired baseline is a second table, mq_rocketmq_limits_ops: the
+** current configuration's limits (send_admit, on_lost) and nothing else.
 **   - batch k of brokers restarts at at + k x batch_interval for
 **     node_downtime (down_until, as a broker_restart event does);
 **   - a TCP producer with send retries on a restarting broker fails over to
@@ -36,7 +39,7 @@
 **     warnings name each group, its count and the setting behind it.
 ** Everything here is O(clients) per batch and O(1) per message.
 */
-#include "models/mq_rocketmq.h"
+#include "models/change/mq_rocketmq.h"
 
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
@@ -57,10 +60,10 @@ typedef struct acked_list {
     size_t n, cap;
 } acked_list;
 
-/* Why a producer group lost sends (rmq_rt.lost, per group). */
+/* Why a producer group lost sends (rocketmq_rt.lost, per group). */
 enum { LOST_HTTP, LOST_INTERNET, LOST_RESTART, LOST_THROTTLED, LOST_NWHY };
 
-typedef struct rmq_rt {
+typedef struct rocketmq_rt {
     const mq_rocketmq_change *ch;
     size_t *cons_base;      /* first consumer index of each group */
     acked_list *acked;      /* per consumer: acked since the last commit */
@@ -80,9 +83,9 @@ typedef struct rmq_rt {
                                in the change (INFINITY: still cut at the end) */
     double http_max;        /* longest HTTP cut-off begun by the disruption */
     int nbatches;
-} rmq_rt;
+} rocketmq_rt;
 
-static rmq_rt *rt_of(mq_world *w) { return w->ext; }
+static rocketmq_rt *rt_of(mq_world *w) { return w->change.state; }
 
 static void label_on(mq_world *w, const char *label)
 {
@@ -103,7 +106,7 @@ static void on_label_off(sim *s, void *subject, uint64_t arg)
     label_off(subject);
 }
 
-static void batch_label(const rmq_rt *rt, int k, char *buf, size_t len)
+static void batch_label(const rocketmq_rt *rt, int k, char *buf, size_t len)
 {
     snprintf(buf, len, "restart batch %d/%d", k + 1, rt->nbatches);
 }
@@ -112,7 +115,7 @@ static void batch_label(const rmq_rt *rt, int k, char *buf, size_t len)
 
 static acked_list *acked_of(mq_world *w, const mq_consumer *c)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     return &rt->acked[rt->cons_base[c->conn.group] + (size_t)c->conn.index];
 }
 
@@ -149,7 +152,7 @@ static void commit(mq_world *w, mq_consumer *c)
 static void on_commit_tick(sim *s, void *subject, uint64_t arg)
 {
     mq_world *w = subject;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     const mq_consumer_group *g = &w->s->consumers[arg];
     for (int i = 0; i < g->count; i++) {
         mq_consumer *c = w->consumers[rt->cons_base[arg] + (size_t)i];
@@ -202,7 +205,7 @@ static bool bucket_take(double rate, double burst_s, double *tokens, double *t, 
 ** by the base model before this. */
 static bool send_admit(mq_world *w, mq_producer *p)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     double now = sim_now(w->sim);
     int which = -1;
     if (p->g->endpoint == MQ_EP_PUBLIC &&
@@ -218,7 +221,7 @@ static bool send_admit(mq_world *w, mq_producer *p)
 
 static void set_bandwidth(mq_world *w, double mbps)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     rt->bw_Bps = mbps > 0 ? mbps * 1e6 / 8.0 : 0;
     rt->bw_tokens = rt->bw_Bps * BANDWIDTH_BURST_S;
     rt->bw_t = sim_now(w->sim);
@@ -226,7 +229,7 @@ static void set_bandwidth(mq_world *w, double mbps)
 
 static void set_capacity(mq_world *w, double tps)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     double burst = fmax(1.0, tps * SPEC_BURST_S);
     rt->cap_tokens = rt->cap_tps > 0 ? fmin(rt->cap_tokens, burst) : burst;
     rt->cap_tps = tps;
@@ -379,7 +382,7 @@ static void on_http_start(sim *s, void *subject, uint64_t arg)
 {
     (void)arg;
     mq_world *w = subject;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     rt->http_started = true;
     for_groups(w, pick_http, sim_now(s) + rt->ch->http_disruption_s, NULL);
     label_on(w, "HTTP disruption");
@@ -392,7 +395,7 @@ static void on_http_start(sim *s, void *subject, uint64_t arg)
 ** until `until` (the end of a change that enables it, or never). */
 static void internet_off(mq_world *w, double until)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     rt->internet = false;
     for_groups(w, pick_public, until, &rt->cut_internet);
 }
@@ -407,7 +410,7 @@ static void on_internet_off_at_start(sim *s, void *subject, uint64_t arg)
     internet_off(w, ch->has_internet && ch->internet ? enabled : INFINITY);
 }
 
-static bool http_window(const rmq_rt *rt, double t);
+static bool http_window(const rocketmq_rt *rt, double t);
 
 /* A producer's send was lost: charge it to the cause that kept the
 ** producer from sending, in this order: throttling; Internet access off
@@ -416,7 +419,7 @@ static bool http_window(const rmq_rt *rt, double t);
 ** restart (any other outage from the change's start on). */
 static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     double since = p->conn.down_since;
     bool public = p->g->endpoint == MQ_EP_PUBLIC;
     int k = why == MQ_LOST_THROTTLED ? LOST_THROTTLED
@@ -428,12 +431,12 @@ static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
 }
 
 /* Whether a cut-off that began at t began because of the change. */
-static bool in_change(const rmq_rt *rt, double t)
+static bool in_change(const rocketmq_rt *rt, double t)
 {
     return rt->changing && t >= rt->ch->at_s && t <= rt->change_end;
 }
 
-static bool http_window(const rmq_rt *rt, double t)
+static bool http_window(const rocketmq_rt *rt, double t)
 {
     return rt->http_started && t >= rt->ch->at_s && t <= rt->ch->at_s + rt->ch->http_disruption_s;
 }
@@ -447,7 +450,7 @@ static bool is_http(const mq_conn *c)
 
 static void on_conn_up(mq_world *w, mq_conn *c, double window_s)
 {
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     if (in_change(rt, c->down_since)) {
         double *m = &rt->cut_max[mq_group_slot(w->s, c->consumer, c->group)];
         *m = fmax(*m, window_s);
@@ -461,7 +464,7 @@ static void on_change_end(sim *s, void *subject, uint64_t arg)
 {
     (void)arg;
     mq_world *w = subject;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     const mq_rocketmq_change *ch = rt->ch;
     if (ch->has_spec_tps) set_capacity(w, ch->spec_tps);
     if (ch->has_bandwidth) set_bandwidth(w, ch->bandwidth_mbps);
@@ -480,7 +483,7 @@ static void on_change_start(sim *s, void *subject, uint64_t arg)
     (void)s;
     (void)arg;
     mq_world *w = subject;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     const mq_rocketmq_change *ch = rt->ch;
     rt->changing = true;
     double from = w->s->instance.spec_tps;
@@ -489,13 +492,14 @@ static void on_change_start(sim *s, void *subject, uint64_t arg)
 
 /* --- schedule, metrics, free --- */
 
-void mq_rocketmq_schedule(mq_world *w)
+static int create(mq_world *w, const void *cfg, void **out)
 {
     const mq_scenario *s = w->s;
-    const mq_rocketmq_change *ch = s->rocketmq_change;
-    SIM_ASSERT(ch != NULL && ch->batch_size > 0 && w->ext == NULL);
-    rmq_rt *rt = calloc(1, sizeof *rt);
-    SIM_NEED(rt != NULL, "out of memory");
+    const mq_rocketmq_change *ch = cfg;
+    SIM_ASSERT(ch != NULL && ch->batch_size > 0);
+    rocketmq_rt *rt = calloc(1, sizeof *rt);
+    if (!rt) return -1;
+    *out = rt;
     size_t nslots = s->nproducers + s->nconsumers;
     rt->ch = ch;
     rt->nbatches = mq_rocketmq_batches(s, ch);
@@ -504,15 +508,19 @@ void mq_rocketmq_schedule(mq_world *w)
     rt->lost = calloc(s->nproducers + 1, sizeof *rt->lost);
     rt->rejected = calloc(s->nproducers + 1, sizeof *rt->rejected);
     rt->cut_max = calloc(nslots + 1, sizeof *rt->cut_max);
-    SIM_NEED(rt->cons_base && rt->acked && rt->lost && rt->rejected && rt->cut_max,
-                "out of memory");
+    if (!rt->cons_base || !rt->acked || !rt->lost || !rt->rejected || !rt->cut_max) return -1;
     for (size_t g = 0; g < s->nconsumers; g++)
         rt->cons_base[g + 1] = rt->cons_base[g] + (size_t)s->consumers[g].count;
     rt->change_end = ch->at_s + mq_rocketmq_duration(s, ch);
-    w->ext = rt;
+    return 0;
+}
+
+static void schedule(mq_world *w)
+{
+    const mq_scenario *s = w->s;
+    rocketmq_rt *rt = rt_of(w);
+    const mq_rocketmq_change *ch = rt->ch;
     if (ch->baseline) { /* the current configuration's limits, nothing else */
-        w->send_admit = send_admit;
-        w->on_lost = on_lost;
         set_capacity(w, s->instance.spec_tps);
         set_bandwidth(w, s->instance.bandwidth_mbps);
         rt->internet = true;
@@ -521,15 +529,9 @@ void mq_rocketmq_schedule(mq_world *w)
         return;
     }
     /* The acked lists keep ids of consumed messages and compare them as
-    ** offsets: records must never be recycled (none has been yet). */
-    SIM_ASSERT(w->nfree == 0 && w->created == w->nmsgs);
-    w->keep_records = true;
-    w->send_admit = send_admit;
-    w->on_ack = on_ack;
-    w->on_consumer_down = on_consumer_down;
-    w->on_lost = on_lost;
-    w->on_conn_up = on_conn_up;
-
+    ** offsets: the table's MQ_CHANGE_KEEPS_RECORDS keeps records from
+    ** being recycled. */
+    SIM_ASSERT(w->keep_records);
     set_capacity(w, s->instance.spec_tps);
     set_bandwidth(w, s->instance.bandwidth_mbps);
     rt->internet = true;
@@ -589,7 +591,7 @@ static bool group_public(const mq_scenario *s, size_t slot)
 static void loss_warnings(mq_world *w, mq_result *out)
 {
     const mq_scenario *s = w->s;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     const mq_rocketmq_change *ch = rt->ch;
     for (size_t g = 0; g < s->nproducers; g++) {
         const mq_producer_group *pg = &s->producers[g];
@@ -639,7 +641,7 @@ static void loss_warnings(mq_world *w, mq_result *out)
 static void cutoff_warnings(mq_world *w, mq_result *out)
 {
     const mq_scenario *s = w->s;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
     double now = sim_now(w->sim);
     size_t nslots = s->nproducers + s->nconsumers;
     bool *open = calloc(nslots + 1, sizeof *open);
@@ -674,11 +676,11 @@ static void cutoff_warnings(mq_world *w, mq_result *out)
     free(open);
 }
 
-void mq_rocketmq_metrics(mq_world *w, mq_result *out)
+static void metrics(mq_world *w, mq_result *out)
 {
     const mq_scenario *s = w->s;
-    const mq_rocketmq_change *ch = s->rocketmq_change;
-    rmq_rt *rt = rt_of(w);
+    rocketmq_rt *rt = rt_of(w);
+    const mq_rocketmq_change *ch = rt ? rt->ch : NULL;
     SIM_ASSERT(ch != NULL && rt != NULL);
     if (ch->baseline) return; /* the base rows say it all */
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
@@ -712,16 +714,77 @@ void mq_rocketmq_metrics(mq_world *w, mq_result *out)
     loss_warnings(w, out);
 }
 
-void mq_rocketmq_free(mq_world *w)
+static void destroy(mq_world *w, void *state)
 {
-    rmq_rt *rt = w->ext;
-    if (!rt || !w->s->rocketmq_change) return;
-    for (size_t i = 0; i < w->ncons; i++) free(rt->acked[i].v);
+    rocketmq_rt *rt = state;
+    if (!rt) return;
+    for (size_t i = 0; rt->acked && i < w->ncons; i++) free(rt->acked[i].v);
     free(rt->acked);
     free(rt->cons_base);
     free(rt->lost);
     free(rt->rejected);
     free(rt->cut_max);
     free(rt);
-    w->ext = NULL;
 }
+
+/* --- the change-type tables --- */
+
+static void cfg_free(void *cfg) { mq_rocketmq_change_free(cfg); }
+
+/* ---- its metrics (models/mq_metric_info.h) ---- */
+
+#define LO SIM_BETTER_LOWER
+#define NO SIM_BETTER_NONE
+#define CEN "censored_at_end"
+#define NR "not_reached"
+#define NA "not_applicable"
+
+static const mq_metric_info metric_rows[] = {
+    {"duplicates_offset_rollback", "msgs", LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
+    {"duplicates_redelivery", "msgs", LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
+    {"http_disruption_max_s", "s", LO, NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
+    {"lost_during_http_disruption", "msgs", LO, "", "RocketMQ: sends lost while HTTP access was down"},
+    {"lost_internet_off", "msgs", LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
+    {"lost_during_restart", "msgs", LO, "", "RocketMQ: sends lost while brokers restarted"},
+    {"lost_throttled", "msgs", LO, "", "RocketMQ: sends lost after their retries were throttled"},
+    {"clients_cut_off_internet", "clients", LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
+    {"restart_batches", "count", NO, "", "RocketMQ: batches of brokers restarted by the change"},
+    {"change_duration_s", "s", LO, "", "RocketMQ: planned length of the rolling change"},
+    {"billing_delta", "", LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
+};
+
+static const mq_change_ops *to_baseline(void *cfg)
+{
+    mq_rocketmq_change_to_baseline(cfg);
+    return &mq_rocketmq_limits_ops;
+}
+
+const mq_change_ops mq_rocketmq_ops = {
+    .key = "rocketmq_change",
+    .flags = MQ_CHANGE_KEEPS_RECORDS,
+    .cfg_free = cfg_free,
+    .to_baseline = to_baseline,
+    .create = create,
+    .schedule = schedule,
+    .metrics = metrics,
+    .destroy = destroy,
+    .metrics_info = metric_rows,
+    .nmetrics = sizeof metric_rows / sizeof *metric_rows,
+    .send_admit = send_admit,
+    .on_ack = on_ack,
+    .on_consumer_down = on_consumer_down,
+    .on_lost = on_lost,
+    .on_conn_up = on_conn_up,
+};
+
+const mq_change_ops mq_rocketmq_limits_ops = {
+    .key = "rocketmq_change",
+    .flags = MQ_CHANGE_BASELINE_ONLY,
+    .cfg_free = cfg_free,
+    .create = create,
+    .schedule = schedule,
+    .metrics = metrics,
+    .destroy = destroy,
+    .send_admit = send_admit,
+    .on_lost = on_lost,
+};

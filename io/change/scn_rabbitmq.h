@@ -1,7 +1,7 @@
 /*
 ** scn_rabbitmq.h - the `rabbitmq_conversion:` section of a scenario: its raw
 ** libcyaml shape (a fragment hooked into io/scn_schema.c's top level) and
-** its conversion into a checked mq_rabbitmq_conversion (models/mq_rabbitmq.h).
+** its conversion into a checked mq_rabbitmq_conversion (models/change/mq_rabbitmq.h).
 **
 ** Called from io/scn_load.c after the rest of the scenario is loaded,
 ** because the rules look at the instance (kind, series, edition,
@@ -14,6 +14,7 @@
 #ifndef SCN_RABBITMQ_H
 #define SCN_RABBITMQ_H
 
+#include "io/change/scn_change.h"
 #include "io/scn_yaml.h"
 #include "models/mq_scenario.h"
 #include "sim/sim_err.h"
@@ -54,15 +55,11 @@ typedef struct scn_raw_rabbitmq {
     scn_raw_rb_at *source_upgrade_disconnect;
 } scn_raw_rabbitmq;
 
-/* Fields of the `rabbitmq_conversion:` mapping, for the top-level schema:
-**   CYAML_FIELD_MAPPING_PTR("rabbitmq_conversion", OPTIONAL|POINTER, scn_raw,
-**                           rabbitmq_conversion, scn_rabbitmq_fields) */
+/* Fields of the `rabbitmq_conversion:` mapping (scn_rabbitmq_io.fields). */
 extern const cyaml_schema_field_t scn_rabbitmq_fields[];
 
-/* Check the rules and fill s->rabbitmq_conversion (owned by s) from raw
-** (borrowed). file and idx (borrowed) give messages their line:col.
-** 0 ok; -1 with err = "FILE:LINE:COL: message". */
-int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabbitmq *raw,
-                      mq_scenario *s, sim_err *err);
+/* The type's io half (io/change/scn_changes.c lists it): load checks the
+** rules and sets s->change to the conversion. */
+extern const scn_change_io scn_rabbitmq_io;
 
 #endif

@@ -11,17 +11,17 @@
 ** timeline measures is written by it and read only after lt_conv_stop
 ** has joined it.
 **
-** Metrics carry the model's names (models/mq_rabbitmq.c) and meanings:
+** Metrics carry the model's names (models/change/mq_rabbitmq.c) and meanings:
 ** phase lengths from the measured phase starts, the fluid estimate
 ** B / (mu - lambda) with B the source's ready count read at phase 3 start
 ** and mu, lambda from the scenario as the model computes them, and the
 ** clients connected to the source at each phase start.
 */
-#include "load/lt_conv.h"
+#include "load/change/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
 #include "models/mq_estimate.h"
-#include "models/mq_rabbitmq.h"
+#include "models/change/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_rng.h"
 
@@ -77,7 +77,7 @@ const lt_broker *lt_conv_node(const lt_conv *c, int node)
 
 int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
 {
-    const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
+    const mq_rabbitmq_conversion *cv = mq_rabbitmq_of(s);
     /* scheduled messages are refused for every scenario (lt_check_scenario) */
     for (size_t i = 0; i < s->nevents; i++)
         if (s->events[i].type == MQ_EVENT_DISCONNECT || s->events[i].type == MQ_EVENT_BROKER_RESTART)
@@ -203,7 +203,7 @@ int lt_conv_setup(const mq_scenario *s, lt_ctx *x, lt_conv **out, sim_err *err)
     lt_conv *c = calloc(1, sizeof *c);
     if (!c) return sim_err_set(err, "out of memory");
     c->s = s;
-    c->cv = s->rabbitmq_conversion;
+    c->cv = mq_rabbitmq_of(s);
     c->x = x;
     c->last = LT_PH_NONE;
     c->upgrade_at = NAN;
@@ -650,3 +650,41 @@ void lt_conv_free(lt_conv *c)
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
+
+/* ---- the change type's load half (lt_change.h) -------------------------- */
+
+static int ops_setup(const mq_scenario *s, lt_ctx *x, void **out, sim_err *err)
+{
+    lt_conv *c;
+    int rc = lt_conv_setup(s, x, &c, err);
+    *out = c;
+    return rc;
+}
+static const lt_broker *ops_node(const void *c, int node) { return lt_conv_node(c, node); }
+static size_t ops_drain(const void *c, int node, const char **names, size_t cap)
+{
+    return lt_conv_drain_queues(c, node, names, cap);
+}
+static int ops_start(void *c, lt_client *cl, size_t n, sim_err *err)
+{
+    return lt_conv_start(c, cl, n, err);
+}
+static void ops_stop(void *c) { lt_conv_stop(c); }
+static int ops_results(void *c, mq_result *out, double end_s, double overhead_s)
+{
+    return lt_conv_results(c, out, end_s, overhead_s);
+}
+static void ops_free(void *c) { lt_conv_free(c); }
+
+const lt_change_ops lt_conv_ops = {
+    .key = "rabbitmq_conversion",
+    .check = lt_conv_check,
+    .setup = ops_setup,
+    .node = ops_node,
+    .drain_queues = ops_drain,
+    .start = ops_start,
+    .stop = ops_stop,
+    .phase_label = lt_conv_phase_label,
+    .results = ops_results,
+    .free = ops_free,
+};

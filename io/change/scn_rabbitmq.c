@@ -20,10 +20,11 @@
 ** seed does not give (creation time, phase lengths, PrivateLink outage)
 ** have defaults marked as assumptions in docs/SCENARIO.md.
 */
-#include "io/scn_rabbitmq.h"
+#include "io/change/scn_rabbitmq.h"
+#include "io/out_json.h"
 
 #include "io/units.h"
-#include "models/mq_rabbitmq.h"
+#include "models/change/mq_rabbitmq.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -395,7 +396,7 @@ static int outage_dist(const rctx *c, const scn_raw_rb_dist *d, sim_dist *out)
 static int record_defaults(mq_scenario *s, const scn_raw_rabbitmq *raw, const scn_raw_rb_dest *d,
                            const scn_raw_rb_phases *ph, bool upgrade)
 {
-    const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
+    const mq_rabbitmq_conversion *cv = mq_rabbitmq_of(s);
     static const char *const stop[] = {"reset", "silent", "serve"};
     char a[32], b[32], v[80];
     struct { bool absent; const char *key; double secs; const char *text; const char *source; } t[] = {
@@ -446,19 +447,20 @@ static int spec_change_only(const rctx *c, mq_scenario *s, const scn_raw_rabbitm
                            "deployment has no migration") < 0)
             return -1;
     }
-    mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
+    mq_rabbitmq_conversion *cv = mq_rabbitmq_of(s);
     cv->source_stop = MQ_RB_STOP_SERVE;
     cv->source_upgrade_at_s = -1;
     return 0;
 }
 
-int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabbitmq *raw,
-                      mq_scenario *s, sim_err *err)
+static int load(const char *file, const scn_index *idx, const void *raw_v, mq_scenario *s,
+                sim_err *err)
 {
+    const scn_raw_rabbitmq *raw = raw_v;
     rctx c = {file, idx, err};
     mq_rabbitmq_conversion *cv = calloc(1, sizeof *cv);
     if (!cv) return sim_err_at(err, file, 0, 0, "out of memory");
-    s->rabbitmq_conversion = cv; /* owned by s from here, even on error */
+    s->change = (mq_change){&mq_rabbitmq_ops, cv}; /* owned by s from here, even on error */
     cv->loc = (mq_loc){0, 0};
     const scn_node *nd = scn_index_get(idx, SEC);
     if (nd) cv->loc = (mq_loc){nd->kline, nd->kcol};
@@ -558,3 +560,48 @@ int scn_rabbitmq_load(const char *file, const scn_index *idx, const scn_raw_rabb
         return sim_err_at(err, file, 0, 0, "out of memory");
     return 0;
 }
+
+/* ---- the summary's view, and the report's capacity -------------------- */
+
+static json_t *to_json(const mq_scenario *s, const void *cfg)
+{
+    (void)s;
+    const mq_rabbitmq_conversion *cv = cfg;
+    static const char *const stop[] = {"reset", "silent", "serve"};
+    static const char *const when[] = {"start", "source_stop"};
+    json_t *o = out_json_obj();
+    out_json_put(o, "at_s", out_json_num(cv->at_s));
+    out_json_put(o, "series", json_string(out_json_series_name(cv->series)));
+    out_json_put(o, "from", json_string(out_json_deploy_name(cv->from)));
+    out_json_put(o, "to", json_string(out_json_deploy_name(cv->to)));
+    out_json_put(o, "to_edition", json_string(out_json_edition_name(cv->to_edition)));
+    out_json_put(o, "old_instance", json_boolean(cv->old_instance));
+    out_json_put(o, "create_s", out_json_num(cv->create_s));
+    out_json_put(o, "capacity_tps", out_json_num(cv->capacity_tps));
+    out_json_put(o, "other_tenants_tps", out_json_num(cv->other_tenants_tps));
+    out_json_put(o, "dual_write_s", out_json_num(cv->dual_write_s));
+    out_json_put(o, "single_write_s", out_json_num(cv->single_write_s));
+    out_json_put(o, "privatelink_outage", out_json_dist(&cv->privatelink_outage));
+    out_json_put(o, "source_stop", json_string(stop[cv->source_stop]));
+    out_json_put(o, "server_disconnect", json_string(when[cv->server_disconnect]));
+    out_json_put(o, "source_upgrade_at_s", cv->source_upgrade_at_s < 0
+                                               ? json_null()
+                                               : out_json_num(cv->source_upgrade_at_s));
+    return o;
+}
+
+/* The destination's capacity less what other tenants take (0 = unlimited). */
+static double json_capacity(json_t *rb)
+{
+    double cap = json_number_value(json_object_get(rb, "capacity_tps"));
+    return cap > 0 ? cap - json_number_value(json_object_get(rb, "other_tenants_tps")) : NAN;
+}
+
+const scn_change_io scn_rabbitmq_io = {
+    .ops = &mq_rabbitmq_ops,
+    .fields = scn_rabbitmq_fields,
+    .raw_size = sizeof(scn_raw_rabbitmq),
+    .load = load,
+    .to_json = to_json,
+    .json_capacity = json_capacity,
+};

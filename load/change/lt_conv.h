@@ -1,7 +1,7 @@
 /*
 ** lt_conv.h - a RabbitMQ shared <-> dedicated conversion replayed on two
 ** real nodes (seed rabbitmq-shared-dedicated-conversion.txt), doing what
-** models/mq_rabbitmq.c simulates, phase by phase, so the two can be
+** models/change/mq_rabbitmq.c simulates, phase by phase, so the two can be
 ** compared.
 **
 ** Two private rabbitmq-server nodes run on loopback: the source (the
@@ -54,6 +54,7 @@
 #ifndef LT_CONV_H
 #define LT_CONV_H
 
+#include "load/change/lt_change.h"
 #include "load/lt_broker.h"
 #include "load/lt_client.h"
 #include "models/mq_model.h"
@@ -97,5 +98,9 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
 
 /* Stop both nodes and free (NULL is a no-op). */
 void lt_conv_free(lt_conv *c);
+
+/* The functions above as the change type's load half (registered in
+** load/change/lt_changes.c under "rabbitmq_conversion"). */
+extern const lt_change_ops lt_conv_ops;
 
 #endif

@@ -8,10 +8,11 @@
 ** (mq_rocketmq_check, reported at the offending key), then warnings.
 ** Every position comes from the pre-pass index: O(log n) per lookup.
 */
-#include "io/scn_rocketmq.h"
+#include "io/change/scn_rocketmq.h"
+#include "io/out_json.h"
 
 #include "io/units.h"
-#include "models/mq_rocketmq.h"
+#include "models/change/mq_rocketmq.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,34 +35,34 @@ static const cyaml_strval_t subcat_strs[] = {
 };
 
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rmq_to, edition, edition_strs),
-    ENUM_OPT("sub_category", scn_raw_rmq_to, sub_category, subcat_strs),
-    QTY("spec_tps", scn_raw_rmq_to, spec_tps),
-    CYAML_FIELD_BOOL_PTR("internet", OPT, scn_raw_rmq_to, internet),
-    QTY("bandwidth", scn_raw_rmq_to, bandwidth),
-    QTY("storage", scn_raw_rmq_to, storage),
+    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, edition_strs),
+    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, subcat_strs),
+    QTY("spec_tps", scn_raw_rocketmq_to, spec_tps),
+    CYAML_FIELD_BOOL_PTR("internet", OPT, scn_raw_rocketmq_to, internet),
+    QTY("bandwidth", scn_raw_rocketmq_to, bandwidth),
+    QTY("storage", scn_raw_rocketmq_to, storage),
     CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t rolling_fields[] = {
-    CYAML_FIELD_INT_PTR("batch_size", OPT, scn_raw_rmq_rolling, batch_size),
-    QTY("node_downtime", scn_raw_rmq_rolling, node_downtime),
-    QTY("batch_interval", scn_raw_rmq_rolling, batch_interval),
+    CYAML_FIELD_INT_PTR("batch_size", OPT, scn_raw_rocketmq_rolling, batch_size),
+    QTY("node_downtime", scn_raw_rocketmq_rolling, node_downtime),
+    QTY("batch_interval", scn_raw_rocketmq_rolling, batch_interval),
     CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t price_fields[] = {
-    CYAML_FIELD_STRING_PTR("from", CYAML_FLAG_POINTER, scn_raw_rmq_price, from, 1, 64),
-    CYAML_FIELD_STRING_PTR("to", CYAML_FLAG_POINTER, scn_raw_rmq_price, to, 1, 64),
+    CYAML_FIELD_STRING_PTR("from", CYAML_FLAG_POINTER, scn_raw_rocketmq_price, from, 1, 64),
+    CYAML_FIELD_STRING_PTR("to", CYAML_FLAG_POINTER, scn_raw_rocketmq_price, to, 1, 64),
     CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t billing_fields[] = {
-    CYAML_FIELD_STRING_PTR("currency", CYAML_FLAG_POINTER, scn_raw_rmq_billing, currency, 1, 15),
-    CYAML_FIELD_MAPPING_PTR("price_per_month", CYAML_FLAG_POINTER, scn_raw_rmq_billing,
+    CYAML_FIELD_STRING_PTR("currency", CYAML_FLAG_POINTER, scn_raw_rocketmq_billing, currency, 1, 15),
+    CYAML_FIELD_MAPPING_PTR("price_per_month", CYAML_FLAG_POINTER, scn_raw_rocketmq_billing,
                             price_per_month, price_fields),
-    QTY("cycle_months", scn_raw_rmq_billing, cycle_months),
-    QTY("elapsed_months", scn_raw_rmq_billing, elapsed_months),
+    QTY("cycle_months", scn_raw_rocketmq_billing, cycle_months),
+    QTY("elapsed_months", scn_raw_rocketmq_billing, elapsed_months),
     CYAML_FIELD_END
 };
 
@@ -140,7 +141,7 @@ static int num(const rctx *c, const char *key, const char *text, double hi, doub
     return 0;
 }
 
-static int load_to(const rctx *c, const scn_raw_rmq_to *r, mq_rocketmq_change *ch)
+static int load_to(const rctx *c, const scn_raw_rocketmq_to *r, mq_rocketmq_change *ch)
 {
     if (r->edition) {
         ch->has_edition = true;
@@ -183,7 +184,7 @@ static int load_to(const rctx *c, const scn_raw_rmq_to *r, mq_rocketmq_change *c
     return 0;
 }
 
-static int load_billing(const rctx *c, const scn_raw_rmq_billing *r, mq_rocketmq_billing *b)
+static int load_billing(const rctx *c, const scn_raw_rocketmq_billing *r, mq_rocketmq_billing *b)
 {
     b->present = true;
     b->loc = where(c, "billing");
@@ -208,8 +209,8 @@ static int load_billing(const rctx *c, const scn_raw_rmq_billing *r, mq_rocketmq
 ** source (the same words as docs/SCENARIO.md's table). */
 static int record_defaults(mq_scenario *s, const scn_raw_rocketmq *raw)
 {
-    const mq_rocketmq_change *ch = s->rocketmq_change;
-    const scn_raw_rmq_rolling *r = raw->rolling;
+    const mq_rocketmq_change *ch = mq_rocketmq_of(s);
+    const scn_raw_rocketmq_rolling *r = raw->rolling;
     char v[64];
     struct { bool absent; const char *key; double secs; const char *source; } t[] = {
         {!r || !r->batch_size, "rolling.batch_size", NAN,
@@ -264,9 +265,10 @@ static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_chang
     return 0;
 }
 
-int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rocketmq *raw,
-                      mq_scenario *s, sim_err *err)
+static int load(const char *file, const scn_index *idx, const void *raw_v, mq_scenario *s,
+                sim_err *err)
 {
+    const scn_raw_rocketmq *raw = raw_v;
     rctx c = {file, idx, err};
     if (s->instance.kind != MQ_KIND_ROCKETMQ)
         return bad(&c, "", "a rocketmq_change needs instance.kind: rocketmq (this instance "
@@ -274,14 +276,14 @@ int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rock
     mq_rocketmq_change *ch = malloc(sizeof *ch);
     if (!ch) return sim_err_at(err, file, 0, 0, "out of memory");
     mq_rocketmq_change_init(ch);
-    s->rocketmq_change = ch;
+    s->change = (mq_change){&mq_rocketmq_ops, ch};
     ch->loc = where(&c, "");
     if (dur(&c, "at", raw->at, 0, false, s->run.duration_s, &ch->at_s) < 0 ||
         load_to(&c, raw->to, ch) < 0 ||
         dur(&c, "http_disruption", raw->http_disruption, 0, true, 86400, &ch->http_disruption_s) < 0)
         return -1;
     if (raw->rolling) {
-        const scn_raw_rmq_rolling *r = raw->rolling;
+        const scn_raw_rocketmq_rolling *r = raw->rolling;
         if (r->batch_size) {
             if (*r->batch_size < 1 || *r->batch_size > 100000)
                 return bad(&c, "rolling.batch_size", "%d is out of range; expected 1..100000",
@@ -300,9 +302,9 @@ int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rock
 
     /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line
     ** each, in the order mq_rocketmq_check found them */
-    mq_rmq_violation v[MQ_RMQ_MAX_VIOLATIONS];
-    size_t nv = mq_rocketmq_check(&s->instance, ch, v, MQ_RMQ_MAX_VIOLATIONS);
-    if (nv > MQ_RMQ_MAX_VIOLATIONS) nv = MQ_RMQ_MAX_VIOLATIONS;
+    mq_rocketmq_violation v[MQ_ROCKETMQ_MAX_VIOLATIONS];
+    size_t nv = mq_rocketmq_check(&s->instance, ch, v, MQ_ROCKETMQ_MAX_VIOLATIONS);
+    if (nv > MQ_ROCKETMQ_MAX_VIOLATIONS) nv = MQ_ROCKETMQ_MAX_VIOLATIONS;
     char all[SIM_ERR_LEN] = "";
     size_t used = 0;
     for (size_t i = 0; i < nv && used < sizeof all; i++) {
@@ -316,3 +318,51 @@ int scn_rocketmq_load(const char *file, const scn_index *idx, const scn_raw_rock
         return sim_err_at(err, file, 0, 0, "out of memory");
     return 0;
 }
+
+/* ---- the summary's view, and the report's capacity -------------------- */
+
+static json_t *to_json(const mq_scenario *s, const void *cfg)
+{
+    (void)s;
+    const mq_rocketmq_change *ch = cfg;
+    json_t *o = out_json_obj(), *to = out_json_obj(), *r = out_json_obj();
+    out_json_put(o, "at_s", out_json_num(ch->at_s));
+    if (ch->has_edition) out_json_put(to, "edition", json_string(out_json_edition_name(ch->edition)));
+    if (ch->has_sub_category)
+        out_json_put(to, "sub_category", json_string(out_json_subcat_name(ch->sub_category)));
+    if (ch->has_spec_tps) out_json_put(to, "spec_tps", out_json_num(ch->spec_tps));
+    if (ch->has_internet) out_json_put(to, "internet", json_boolean(ch->internet));
+    if (ch->has_bandwidth) out_json_put(to, "bandwidth_mbps", out_json_num(ch->bandwidth_mbps));
+    out_json_put(o, "to", to);
+    out_json_put(r, "batch_size", json_integer(ch->batch_size));
+    out_json_put(r, "node_downtime_s", out_json_num(ch->node_downtime_s));
+    out_json_put(r, "batch_interval_s", out_json_num(ch->batch_interval_s));
+    out_json_put(o, "rolling", r);
+    out_json_put(o, "http_disruption_s", out_json_num(ch->http_disruption_s));
+    if (ch->billing.present) {
+        json_t *b = out_json_obj();
+        out_json_put(b, "currency", json_string(ch->billing.currency));
+        out_json_put(b, "price_per_month_from", out_json_num(ch->billing.price_from));
+        out_json_put(b, "price_per_month_to", out_json_num(ch->billing.price_to));
+        out_json_put(b, "cycle_months", out_json_num(ch->billing.cycle_months));
+        out_json_put(b, "elapsed_months", out_json_num(ch->billing.elapsed_months));
+        out_json_put(o, "billing", b);
+    }
+    return o;
+}
+
+/* The target spec (0 or absent = unlimited or unchanged). */
+static double json_capacity(json_t *ch)
+{
+    json_t *to = json_object_get(ch, "to");
+    return json_is_object(to) ? json_number_value(json_object_get(to, "spec_tps")) : NAN;
+}
+
+const scn_change_io scn_rocketmq_io = {
+    .ops = &mq_rocketmq_ops,
+    .fields = scn_rocketmq_fields,
+    .raw_size = sizeof(scn_raw_rocketmq),
+    .load = load,
+    .to_json = to_json,
+    .json_capacity = json_capacity,
+};

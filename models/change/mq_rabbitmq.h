@@ -14,19 +14,20 @@
 ** A target in the instance's own deployment is a specification change
 ** (seed: "smooth"): no migration, the new spec applies at `at`.
 ** The destination is modelled as a twin of every scenario queue on one extra
-** runtime broker, created inside the world by mq_rabbitmq_setup(); the user
+** runtime broker, created inside the world by the type's create; the user
 ** declares nothing. Connection migration per endpoint type and direction is
-** applied at the phase boundaries (see models/mq_rabbitmq.c and
+** applied at the phase boundaries (see models/change/mq_rabbitmq.c and
 ** docs/MODEL.md, "RabbitMQ shared <-> dedicated conversion").
 **
-** Ownership: the loader (io/scn_rabbitmq.c) allocates the struct and hangs
-** it on mq_scenario.rabbitmq_conversion; mq_scenario_free() releases it with
-** mq_rabbitmq_conversion_free(). The model's run-time state is owned by the
-** world (world.change) and released by mq_rabbitmq_free().
+** Ownership: the loader (io/change/scn_rabbitmq.c) allocates the struct and
+** hangs it on mq_scenario.change with mq_rabbitmq_ops; mq_scenario_free()
+** releases it through the table. The model's run-time state is the world's
+** change state, released by the table's destroy.
 */
 #ifndef MQ_RABBITMQ_H
 #define MQ_RABBITMQ_H
 
+#include "models/change/mq_change.h"
 #include "models/mq_scenario.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -83,24 +84,14 @@ void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c);
 ** cluster's capacity. */
 double mq_rabbitmq_destination_tps(const mq_rabbitmq_conversion *c);
 
-/* `mqsim run --at HH:MM`: make the conversion start at time of day clock_s
-** (seconds after 00:00), counted from run.start_at and wrapping at 24 h.
-** 0 ok; -1 (err filled) when the scenario has no conversion or the start
-** falls after the end of the run. */
-int mq_rabbitmq_start_at_clock(mq_scenario *s, double clock_s, sim_err *err);
+/* The change type (models/change/mq_changes.c lists it). */
+extern const mq_change_ops mq_rabbitmq_ops;
 
-/* Model hooks, called by models/mq_model.c only. */
-struct mq_world;
-struct mq_result;
-/* After build(): add the destination queues and broker. 0 ok, -1 OOM.
-** No-op without a conversion. */
-int mq_rabbitmq_setup(struct mq_world *w);
-/* After the scenario's events are scheduled: schedule the phases. */
-void mq_rabbitmq_schedule(struct mq_world *w);
-/* At the end of compute_metrics: phase and connection metrics, bands. */
-void mq_rabbitmq_metrics(struct mq_world *w, struct mq_result *out);
-/* Release world.change (NULL-safe). */
-void mq_rabbitmq_free(struct mq_world *w);
+/* The scenario's conversion, or NULL when it has none. */
+static inline mq_rabbitmq_conversion *mq_rabbitmq_of(const mq_scenario *s)
+{
+    return mq_change_cfg(s, &mq_rabbitmq_ops);
+}
 
 /* The timeline label of phase 0 (creating the destination) .. 4
 ** (destination only), as the model writes it in timeseries and bands; ""

@@ -2,25 +2,31 @@
 ** mq_rabbitmq.c - the shared <-> dedicated conversion: migration phases,
 ** storage routing, connection migration and its metrics (see mq_rabbitmq.h).
 **
-** Destination cluster. mq_rabbitmq_setup() grows the world by one broker
+** The type's table is mq_rabbitmq_ops (models/change/mq_change.h); the
+** base model reaches this file through it only.
+**
+** Destination cluster. The type's create grows the world by one broker
 ** (the destination, capacity mq_rabbitmq_destination_tps(): the new spec or
-** what other tenants leave, whichever is lower) and by a
-** twin of every scenario queue on it (queue q's twin is q + nqueues). The
-** pairing flags in mq_queue_rt (mq_world.h) do the routing, so producers,
-** consumers and the store need no knowledge of migrations:
-**   phase 1  source.read_twin, dest.waits_on_twin: consumers of q take from
-**            the destination first, then the source (dual read); sends go
-**            to the cluster the producer is connected to (dual write);
-**   phase 2  source.writes_to_twin: every send lands on the destination
-**            and is admitted by its capacity, whoever sent it (the
-**            queue's broker admits, mq_queue_admit_broker);
+** what other tenants leave, whichever is lower) and by a twin of every
+** scenario queue on it (queue q's twin is q + nqueues). The type's routing
+** hooks (route_send, admit_broker, route_store, waiters_of, take,
+** alt_queue; models/change/mq_change.h) do the routing from the phase
+** flags below, so producers, consumers and the store need no knowledge of
+** migrations:
+**   phase 1  read_twin, dest_waits: consumers of q take from the
+**            destination first, then the source (dual read), and wait in
+**            the source's FIFO for either; sends go to the cluster the
+**            producer is connected to (dual write);
+**   phase 2  writes_to_twin: every send lands on the destination and is
+**            admitted by its capacity, whoever sent it (the storing
+**            queue's broker admits);
 **   phase 3  nothing changes; the backlog hook watches the source and,
 **            once it has no ready message, no pending scheduled message
 **            and no unacked delivery taken from it (mq_queue_rt.unacked,
 **            counted per origin), ends the phase (through a zero-delay
 **            event, never re-entrantly);
-**   phase 4  source.read_closed: stores and requeues that would land on
-**            the source go to the destination.
+**   phase 4  read_closed: stores and requeues that would land on the
+**            source go to the destination, and consumers stop reading it.
 ** Consumers read destination-first, so the destination stays near empty
 ** and the source drains at mu - lambda: phase 3 is close to the fluid
 ** estimate max(fluid drain, last pending scheduled time) computed at its
@@ -32,7 +38,7 @@
 ** decides which connections the migration breaks and whose capacity a send
 ** uses.
 **
-** Connection migration (mq_conn.cluster, world.conn_route):
+** Connection migration (mq_conn.cluster, the conn_route hook):
 **   - from phase 1 on, every connection attempt goes to the destination;
 **   - VPC/public, shared -> dedicated: existing connections stay on the
 **     source until they drop (app restart events, a source upgrade
@@ -57,8 +63,8 @@
 ** Cost: O(source queues) per backlog change during phase 3 only; one pass
 ** over the messages at phase 3 start (scheduled hold).
 */
+#include "models/change/mq_rabbitmq.h"
 #include "models/mq_estimate.h"
-#include "models/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
 #include "sim/sim_rng.h"
@@ -97,6 +103,8 @@ typedef struct rb_state {
     uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
                                         at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
+    /* routing flags of the source queues (see the file header) */
+    bool read_twin, writes_to_twin, read_closed, dest_waits;
 } rb_state;
 
 void mq_rabbitmq_conversion_free(mq_rabbitmq_conversion *c)
@@ -111,23 +119,14 @@ double mq_rabbitmq_destination_tps(const mq_rabbitmq_conversion *c)
     return left > 0 ? fmin(left, c->to_tps) : c->to_tps;
 }
 
-int mq_rabbitmq_start_at_clock(mq_scenario *s, double clock_s, sim_err *err)
+static double *start_at(void *cfg)
 {
-    if (!s->rabbitmq_conversion)
-        return sim_err_set(err, "%s: --at needs a rabbitmq_conversion section",
-                           s->path ? s->path : "scenario");
-    double at = fmod(clock_s - s->run.start_clock_s + DAY, DAY);
-    if (at > s->run.duration_s)
-        return sim_err_set(err, "%s: --at starts the conversion %.0f s after "
-                           "run.start_at, after the end of the run (%.0f s)",
-                           s->path ? s->path : "scenario", at, s->run.duration_s);
-    s->rabbitmq_conversion->at_s = at;
-    return 0;
+    return &((mq_rabbitmq_conversion *)cfg)->at_s;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static rb_state *state(mq_world *w) { return w->change; }
+static rb_state *state(mq_world *w) { return w->change.state; }
 
 static mq_conn *conn_at(mq_world *w, size_t i)
 {
@@ -185,6 +184,64 @@ static void set_label(mq_world *w, const char *text)
 }
 
 /* ---- routing hooks ---------------------------------------------------- */
+
+/* A migration's queues: the source's are 0..nsrc-1, their twins follow. */
+static bool pairs(const mq_world *w) { return w->change.state && state((mq_world *)w)->cv->migrates; }
+static bool is_src(const rb_state *st, uint32_t q) { return q < st->nsrc; }
+static uint32_t twin(const rb_state *st, uint32_t q)
+{
+    return is_src(st, q) ? q + (uint32_t)st->nsrc : q - (uint32_t)st->nsrc;
+}
+
+static uint32_t route_send(const mq_world *w, const mq_conn *c, uint32_t queue)
+{
+    if (!pairs(w)) return queue;
+    const rb_state *st = state((mq_world *)w);
+    if (c->cluster) queue = twin(st, queue); /* on the destination: its own copy */
+    return is_src(st, queue) && (st->writes_to_twin || st->read_closed) ? twin(st, queue) : queue;
+}
+
+static int admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored)
+{
+    if (!pairs(w)) return c->broker;
+    const rb_state *st = state((mq_world *)w);
+    return is_src(st, stored) ? w->s->queues[stored].broker : st->dst_broker;
+}
+
+static uint32_t route_store(const mq_world *w, uint32_t queue)
+{
+    if (!pairs(w)) return queue;
+    const rb_state *st = state((mq_world *)w);
+    return is_src(st, queue) && st->read_closed ? twin(st, queue) : queue;
+}
+
+static uint32_t waiters_of(const mq_world *w, uint32_t queue)
+{
+    if (!pairs(w)) return queue;
+    const rb_state *st = state((mq_world *)w);
+    return !is_src(st, queue) && st->dest_waits ? twin(st, queue) : queue;
+}
+
+/* Dual read: the destination first (fresh messages), then the source's. */
+static bool take(mq_world *w, uint32_t queue, mq_ent *e)
+{
+    const rb_state *st = pairs(w) ? state(w) : NULL;
+    bool src = st && is_src(st, queue);
+    if (src && st->read_twin && mq_queue_take_ready(w, twin(st, queue), e)) {
+        e->from_alt = 1;
+        return true;
+    }
+    if (!(src && st->read_closed) && mq_queue_take_ready(w, queue, e)) {
+        e->from_alt = 0;
+        return true;
+    }
+    return false;
+}
+
+static uint32_t alt_queue(const mq_world *w, uint32_t queue)
+{
+    return pairs(w) ? twin(state((mq_world *)w), queue) : MQ_NONE;
+}
 
 static void conn_route(mq_world *w, mq_conn *c)
 {
@@ -301,17 +358,14 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
     case PH_CREATE:
         break;
     case PH_DUAL:
-        for (size_t q = 0; q < st->nsrc; q++) {
-            w->queues[q].read_twin = true;
-            w->queues[q + st->nsrc].waits_on_twin = true;
-        }
+        st->read_twin = st->dest_waits = true;
         privatelink_cut(w, st);
         if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) source_disconnect(w, false);
         /* consumers waiting in the source FIFO now also see the destination */
         sim_at(s, sim_now(s) + cv->dual_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_SINGLE);
         break;
     case PH_SINGLE:
-        for (size_t q = 0; q < st->nsrc; q++) w->queues[q].writes_to_twin = true;
+        st->writes_to_twin = true;
         sim_at(s, sim_now(s) + cv->single_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DRAIN);
         break;
     case PH_DRAIN:
@@ -325,10 +379,8 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         ** existing connections", so they carry on (served by the
         ** destination) unless a what-if source_stop says otherwise;
         ** downgrade: the server's disconnect, if it was put here. */
-        for (size_t q = 0; q < st->nsrc; q++) {
-            st->unacked_p4 += w->queues[q].unacked;
-            w->queues[q].read_closed = true;
-        }
+        for (size_t q = 0; q < st->nsrc; q++) st->unacked_p4 += w->queues[q].unacked;
+        st->read_closed = true;
         if (downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
                       : cv->source_stop != MQ_RB_STOP_SERVE) {
             int before = (int)st->dropped;
@@ -366,16 +418,18 @@ static void on_source_upgrade(sim *s, void *subject, uint64_t arg)
                             "source upgrade disconnect"));
 }
 
-/* ---- hooks called by mq_model.c ---------------------------------------- */
+/* ---- lifecycle (mq_change.h) ------------------------------------------ */
 
-int mq_rabbitmq_setup(mq_world *w)
+/* The destination's queues and broker are added here; the routing hooks
+** are in the table, idle until phase 1 (a specification change never
+** reaches it). */
+static int create(mq_world *w, const void *cfg, void **out)
 {
     const mq_scenario *s = w->s;
-    const mq_rabbitmq_conversion *cv = s->rabbitmq_conversion;
-    if (!cv) return 0;
+    const mq_rabbitmq_conversion *cv = cfg;
     rb_state *st = calloc(1, sizeof *st);
     if (!st) return -1;
-    w->change = st;
+    *out = st;
     st->cv = cv;
     st->phase = -1;
     st->nsrc = s->nqueues;
@@ -387,14 +441,7 @@ int mq_rabbitmq_setup(mq_world *w)
     if (!q) return -1;
     w->queues = q;
     memset(q + st->nsrc, 0, st->nsrc * sizeof *q);
-    w->nq = 2 * st->nsrc;
-    for (size_t i = 0; i < st->nsrc; i++) {
-        q[i].broker = s->queues[i].broker;
-        q[i + st->nsrc].broker = (int)w->nbrk; /* the destination, added below */
-        q[i].paired = q[i + st->nsrc].paired = true;
-        q[i].twin = (uint32_t)(i + st->nsrc);
-        q[i + st->nsrc].twin = (uint32_t)i;
-    }
+    w->nq = 2 * st->nsrc; /* the twins: paired by index (twin()) */
 
     mq_broker_rt *b = realloc(w->brokers, (w->nbrk + 1) * sizeof *b);
     if (!b) return -1;
@@ -410,13 +457,10 @@ int mq_rabbitmq_setup(mq_world *w)
     d->tokens = fmax(1.0, d->capacity_tps * 0.1);
     st->dst_broker = (int)w->nbrk;
     w->nbrk++;
-
-    w->conn_route = conn_route;
-    w->backlog_hook = backlog_hook;
     return 0;
 }
 
-void mq_rabbitmq_schedule(mq_world *w)
+static void schedule(mq_world *w)
 {
     rb_state *st = state(w);
     const mq_rabbitmq_conversion *cv = st->cv;
@@ -483,7 +527,7 @@ static void censor_metrics(mq_world *w, mq_result *out, double end, const bool e
         sim_metrics_censor(m, "privatelink_outage_s", SIM_NOT_APPLICABLE, NAN);
 }
 
-void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
+static void metrics(mq_world *w, mq_result *out)
 {
     rb_state *st = state(w);
     const sim_better LO = SIM_BETTER_LOWER, NO = SIM_BETTER_NONE;
@@ -542,9 +586,68 @@ void mq_rabbitmq_metrics(mq_world *w, mq_result *out)
                                st->phase >= 0 ? ph_label[st->phase] : "not started"));
 }
 
-void mq_rabbitmq_free(mq_world *w)
+static void destroy(mq_world *w, void *st)
 {
-    if (!w || !w->s || !w->s->rabbitmq_conversion) return;
-    free(w->change);
-    w->change = NULL;
+    (void)w;
+    free(st);
 }
+
+static void cfg_free(void *cfg) { mq_rabbitmq_conversion_free(cfg); }
+
+/* ---- its metrics (models/mq_metric_info.h) ---- */
+
+#define LO SIM_BETTER_LOWER
+#define NO SIM_BETTER_NONE
+#define CEN "censored_at_end"
+#define NR "not_reached"
+#define NA "not_applicable"
+
+static const mq_metric_info metric_rows[] = {
+    {"conversion_at_s", "s", NO, "", "when the RabbitMQ conversion was requested (run time)"},
+    {"spec_tps_from", "msg/s", NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
+    {"spec_tps_to", "msg/s", NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
+    {"destination_tps", "msg/s", NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
+    {"destination_create_s", "s", NO, "", "upgrade: time to create the destination cluster"},
+    {"phase1_s", "s", LO, CEN " " NR, "length of phase 1 (dual-write, dual-read)"},
+    {"phase2_s", "s", LO, CEN " " NR, "length of phase 2 (single-write)"},
+    {"phase3_s", "s", LO, CEN " " NR, "length of phase 3 (waiting for the source to drain)"},
+    {"phase4_start_s", "s", NO, NR, "when phase 4 (destination only) began (run time)"},
+    {"migration_total_s", "s", LO, NR, "from the conversion request to phase 4"},
+    {"source_drain_fluid_s", "s", LO, NR, "fluid estimate of the source's drain at the start of phase 3"},
+    {"source_backlog_at_phase3", "msgs", NO, NR, "ready messages on the source when phase 3 began"},
+    {"source_scheduled_hold_s", "s", NO, NR, "how long scheduled messages on the source hold phase 3 open"},
+    {"source_unacked_at_phase3", "msgs", NO, NR, "deliveries taken from the source still unacked when phase 3 began"},
+    {"source_unacked_at_phase4", "msgs", LO, NR, "deliveries taken from the source still unacked when phase 4 began"},
+    {"clients_on_source_create", "clients", LO, NA " " NR, "clients connected to the source at destination creation (upgrade only)"},
+    {"clients_on_source_phase1", "clients", LO, NR, "clients connected to the source when phase 1 began"},
+    {"clients_on_source_phase2", "clients", LO, NR, "clients connected to the source when phase 2 began"},
+    {"clients_on_source_phase3", "clients", LO, NR, "clients connected to the source when phase 3 began"},
+    {"clients_on_source_phase4", "clients", LO, NR, "clients connected to the source when phase 4 began"},
+    {"clients_left_on_source", "clients", LO, "", "clients still on the source at phase 4 (or at the end)"},
+    {"disruption_vpc_max_s", "s", LO, NA " " CEN, "longest cut-off of a VPC-endpoint client"},
+    {"disruption_public_max_s", "s", LO, NA " " CEN, "longest cut-off of a public-endpoint client"},
+    {"disruption_privatelink_max_s", "s", LO, NA " " CEN, "longest cut-off of a PrivateLink client"},
+    {"privatelink_outage_s", "s", NO, NA, "the sampled PrivateLink cut-off of this conversion"},
+    {"connections_dropped_by_migration", "count", LO, "", "connections the conversion closed"},
+    {"duplicates_bound", "msgs", NO, "", "upper bound on duplicates from the connections the conversion dropped"},
+};
+
+const mq_change_ops mq_rabbitmq_ops = {
+    .key = "rabbitmq_conversion",
+    .cfg_free = cfg_free,
+    .start_at = start_at,
+    .create = create,
+    .schedule = schedule,
+    .metrics = metrics,
+    .destroy = destroy,
+    .metrics_info = metric_rows,
+    .nmetrics = sizeof metric_rows / sizeof *metric_rows,
+    .conn_route = conn_route,
+    .backlog_changed = backlog_hook,
+    .route_send = route_send,
+    .admit_broker = admit_broker,
+    .route_store = route_store,
+    .waiters_of = waiters_of,
+    .take = take,
+    .alt_queue = alt_queue,
+};
