@@ -410,6 +410,8 @@ static void compare_run(const char *dir, int i)
                   closes, ds, ws, wr, ps, pr, steady ? "outside stalls" : "all messages", kept,
                   metric(&rl, "delays_measured"), metric(&rl, "delay_p99_unstalled_s"),
                   metric(&rl, "delay_p99_s"), ls, lr, ovh * 1e6);
+    sim_metrics_free(&sm); /* before any assertion: a failure must not leak them */
+    sim_metrics_free(&rl);
     if ((int)closes != closed_consumers[i]) {
         char log[512];
         snprintf(log, sizeof log, "%s/%s-real.log", dir, scen[i]);
@@ -425,8 +427,6 @@ static void compare_run(const char *dir, int i)
     else
         assert_near(pr, ps, 0.25 * ps + 0.005);
     assert_near(lr, ls, 0);
-    sim_metrics_free(&sm);
-    sim_metrics_free(&rl);
 }
 
 /* Each validation scenario on a real broker against the model, one real
@@ -507,11 +507,12 @@ static void test_stall_before_close(void **state)
     print_message("# stalled %.0f s before the close: duplicates real %g, model given the close "
                   "state %g (held %g unacked, %g buffered, lag %.3f s)\n", STALL_S, dr, dg,
                   metric(&rl, "close_held_unacked"), buffered, lag);
-    assert_int_equal((int)metric(&rl, "consumer_closes"), 2);
+    double closes = metric(&rl, "consumer_closes"), lost = metric(&rl, "lost");
+    sim_metrics_free(&rl); /* before any assertion: a failure must not leak it */
+    assert_int_equal((int)closes, 2);
     assert_true(buffered >= 20); /* the stall filled the buffers */
     assert_near(dr, dg, 3.0 * 2);
-    assert_near(metric(&rl, "lost"), 0, 0);
-    sim_metrics_free(&rl);
+    assert_near(lost, 0, 0);
 }
 
 /* ---- conversions between two real nodes ------------------------------------ */
