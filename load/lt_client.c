@@ -335,7 +335,7 @@ double lt_track_unstalled_quantile(lt_track *t, double q, uint64_t *kept, uint64
         t->stalls[i][0] = a - LT_STALL_PRE_S;
         t->stalls[i][1] = b + 2 * (b - a) + LT_STALL_PRE_S;
     }
-    qsort(t->stalls, t->nstalls, sizeof *t->stalls, by_from);
+    if (t->nstalls) qsort(t->stalls, t->nstalls, sizeof *t->stalls, by_from); /* NULL when none */
     size_t m = 0;
     for (size_t i = 0; i < t->nstalls; i++) {
         if (m && t->stalls[i][0] <= t->stalls[m - 1][1])
