@@ -5,7 +5,13 @@
 ** 5 M stacked messages, 1 h) with its duration, backlog and change start
 ** scaled by F, on one core, and prints one line: messages, events, wall
 ** and CPU time, events/s, messages/s, ns per message and the process's
-** peak RSS, beside the targets (under 10 s and 1 GiB at F = 1).
+** peak RSS, beside the targets of issue 19 (at most 4 s and under 1 GiB
+** at F = 1).
+**
+** --day stretches the same scenario to 24 h (about 869 M messages) and
+** keeps the 5 M backlog and the change at 10 min as they are: the "day of
+** real traffic" row, at most 60 s on one core and under 1 GiB. It takes
+** minutes, so `make bench` runs it only with BENCH_DAY=1 (`make bench-day`).
 **
 ** --curve runs F = 0.01, 0.1 and 1 (1x, 10x and 100x the message count),
 ** each in a child process of its own (peak RSS is per process, and one
@@ -28,7 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TARGET_WALL_S 10.0
+#define TARGET_WALL_S 4.0
+#define TARGET_DAY_WALL_S 60.0
 #define TARGET_RSS_MIB 1024.0
 
 typedef struct e2e_row {
@@ -57,8 +64,10 @@ static void print_row(const e2e_row *r)
            r->messages / r->wall_s, 1e9 * r->wall_s / r->messages, r->rss_mib);
 }
 
-/* One run at this scale in this process. 0 ok, else a CLI exit status. */
-static int run_scaled(const char *file, double scale, e2e_row *row)
+/* One run at this scale in this process; day: 24 h with the scenario's own
+** backlog, change start and sample interval (scale is then the duration
+** factor, 24). 0 ok, else a CLI exit status. */
+static int run_scaled(const char *file, double scale, bool day, e2e_row *row)
 {
     sim_err err = {{0}};
     mq_scenario s;
@@ -77,7 +86,7 @@ static int run_scaled(const char *file, double scale, e2e_row *row)
     const char *keys[] = {"run.duration", "backlog[0].messages", "rabbitmq_conversion.at",
                           "run.sample_interval"};
     const char *vals[] = {dur, backlog, at, smp};
-    if (scn_load_with(file, keys, vals, 4, &s, &err)) {
+    if (scn_load_with(file, keys, vals, day ? 1 : 4, &s, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return CLI_USAGE;
     }
@@ -121,7 +130,7 @@ static int run_curve(const char *file)
         if (pid == 0) {
             close(fd[0]);
             e2e_row row;
-            int rc = run_scaled(file, scales[i], &row);
+            int rc = run_scaled(file, scales[i], false, &row);
             if (rc == CLI_OK && write(fd[1], &row, sizeof row) != (ssize_t)sizeof row) rc = CLI_INTERNAL;
             _exit(rc);
         }
@@ -147,9 +156,9 @@ static int run_curve(const char *file)
                rows[i].wall_s, rows[i].cpu_s, ns, ns / base, rows[i].rss_mib);
     }
     const e2e_row *full = &rows[N - 1];
-    printf("target at 100x (1 h, %.0f M messages): wall < %.0f s: %s (%.2f s); peak RSS < %.0f MiB: "
+    printf("target at 100x (1 h, %.0f M messages): wall <= %.0f s: %s (%.2f s); peak RSS < %.0f MiB: "
            "%s (%.0f MiB)\n",
-           full->messages / 1e6, TARGET_WALL_S, full->wall_s < TARGET_WALL_S ? "met" : "NOT met",
+           full->messages / 1e6, TARGET_WALL_S, full->wall_s <= TARGET_WALL_S ? "met" : "NOT met",
            full->wall_s, TARGET_RSS_MIB, full->rss_mib < TARGET_RSS_MIB ? "met" : "NOT met",
            full->rss_mib);
     return CLI_OK;
@@ -159,23 +168,37 @@ int cli_bench_e2e(int argc, char **argv)
 {
     const char *file = "scenarios/bench/e2e-conversion.yaml";
     double scale = 1.0;
-    bool curve = false;
+    bool curve = false, day = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--scale") && i + 1 < argc) scale = atof(argv[++i]);
         else if (!strcmp(argv[i], "--file") && i + 1 < argc) file = argv[++i];
         else if (!strcmp(argv[i], "--curve")) curve = true;
+        else if (!strcmp(argv[i], "--day")) day = true;
         else {
-            fprintf(stderr, "usage: mqsim bench e2e [--scale F (0 < F <= 10) | --curve] [--file FILE]\n");
+            fprintf(stderr, "usage: mqsim bench e2e [--scale F (0 < F <= 10) | --curve | --day] "
+                            "[--file FILE]\n");
             return CLI_USAGE;
         }
     }
     if (curve) return run_curve(file);
+    if (day) {
+        e2e_row row;
+        int rc = run_scaled(file, 24.0, true, &row);
+        if (rc != CLI_OK) return rc;
+        print_row(&row);
+        printf("target, 24 h at 10 000 msg/s (%.0f M messages, 5 M backlog): wall <= %.0f s: %s "
+               "(%.2f s, cpu %.2f s); peak RSS < %.0f MiB: %s (%.0f MiB)\n",
+               row.messages / 1e6, TARGET_DAY_WALL_S,
+               row.wall_s <= TARGET_DAY_WALL_S ? "met" : "NOT met", row.wall_s, row.cpu_s,
+               TARGET_RSS_MIB, row.rss_mib < TARGET_RSS_MIB ? "met" : "NOT met", row.rss_mib);
+        return CLI_OK;
+    }
     if (!(scale > 0 && scale <= 10)) {
         fprintf(stderr, "mqsim bench e2e: --scale expects 0 < F <= 10\n");
         return CLI_USAGE;
     }
     e2e_row row;
-    int rc = run_scaled(file, scale, &row);
+    int rc = run_scaled(file, scale, false, &row);
     if (rc == CLI_OK) print_row(&row);
     return rc;
 }

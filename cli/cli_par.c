@@ -9,6 +9,7 @@
 ** float (%a), which round-trips every double exactly.
 */
 #include "cli/cli_par.h"
+#include "sim/sim_mem.h"
 
 #include <math.h>
 #include <mpi.h>
@@ -99,10 +100,9 @@ static char *pack(const sim_metrics *results, size_t n, size_t first, size_t str
                            results[j].v[i].name, results[j].v[i].unit,
                            (int)results[j].v[i].better, results[j].v[i].value,
                            (int)results[j].v[i].status, results[j].v[i].bound);
-            if (used + (size_t)l + 1 > cap) {
-                char *nb = realloc(b, cap = cap * 2 + (size_t)l);
-                if (!nb) { free(b); return NULL; }
-                b = nb;
+            if (sim_grow((void **)&b, &cap, used + (size_t)l + 1, 1)) {
+                free(b);
+                return NULL;
             }
             memcpy(b + used, line, (size_t)l);
             used += (size_t)l;
@@ -149,13 +149,14 @@ static int unpack(char *text, sim_metrics *results, size_t n)
     return 0;
 }
 
-int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
-            const char *progress_label, sim_err *err)
+/* Jobs first, first + stride, ... < n on `threads` threads of this process;
+** 1 if one failed (err filled), else 0. */
+static int run_pool(size_t n, size_t first, size_t stride, int threads, par_job_fn fn,
+                    void *ctx, sim_metrics *results, const char *progress_label, sim_err *err)
 {
-    mpi_setup();
     if (threads < 1) threads = 1;
-    pool p = {.n = n, .stride = (size_t)mpi_size, .first = (size_t)mpi_rank, .fn = fn,
-              .ctx = ctx, .results = results};
+    pool p = {.n = n, .stride = stride, .first = first, .fn = fn, .ctx = ctx,
+              .results = results};
     p.mine = n > p.first ? (n - p.first + p.stride - 1) / p.stride : 0;
     atomic_init(&p.next, 0);
     atomic_init(&p.done, 0);
@@ -169,7 +170,8 @@ int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *result
     if (started == 0) worker(&p); /* no threads: do it here */
     double t0 = now_s(), last = t0;
     int show = progress_label && mpi_rank == 0 && isatty(2);
-    while (started && atomic_load(&p.done) < p.mine && !atomic_load(&p.failed)) {
+    /* without a progress line the threads are simply joined */
+    while (show && started && atomic_load(&p.done) < p.mine && !atomic_load(&p.failed)) {
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
         double t = now_s();
@@ -187,7 +189,21 @@ int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *result
     pthread_mutex_destroy(&p.lock);
     int failed = atomic_load(&p.failed);
     if (failed && err) *err = p.err;
+    return failed;
+}
 
+int par_run_threads(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
+                    sim_err *err)
+{
+    return run_pool(n, 0, 1, threads, fn, ctx, results, NULL, err) ? -1 : 0;
+}
+
+int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
+            const char *progress_label, sim_err *err)
+{
+    mpi_setup();
+    int failed = run_pool(n, (size_t)mpi_rank, (size_t)mpi_size, threads, fn, ctx, results,
+                          progress_label, err);
     if (!mpi_on) return failed ? -1 : 0;
 
     /* Everyone learns whether any rank failed, then rank 0 gathers. */
@@ -198,7 +214,7 @@ int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *result
         return -1;
     }
     int len = 0;
-    char *mine = pack(results, n, p.first, p.stride, &len);
+    char *mine = pack(results, n, (size_t)mpi_rank, (size_t)mpi_size, &len);
     if (!mine) len = 0;
     int *lens = NULL, *displs = NULL;
     char *all = NULL;

@@ -35,6 +35,12 @@ typedef int (*par_job_fn)(size_t job, void *ctx, sim_metrics *out, sim_err *err)
 int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
             const char *progress_label, sim_err *err);
 
+/* The same on this process's threads only, whatever the MPI size: for work
+** that rank 0 alone decides to do after a split run (the start-time
+** search). 0, or -1 with err filled. */
+int par_run_threads(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
+                    sim_err *err);
+
 /* Default thread count: the number of online cores. */
 int par_default_threads(void);
 /* This process's MPI rank and size (0 and 1 without mpirun). */

@@ -1,9 +1,11 @@
 /*
-** cli_text.c - bounded label joining; see cli_text.h. Every append goes
+** cli_text.c - bounded label joining and the shared console lines; see
+** cli_text.h. Every append goes
 ** through put(), which tracks the used length and never passes cap - 1.
 */
 #include "cli/cli_text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Append s to buf (used bytes *len, capacity cap). Returns 1 if cut. */
@@ -28,4 +30,14 @@ int cli_label(char *buf, size_t cap, const char *const *keys, const char *const 
               put(buf, cap, &len, "=") || put(buf, cap, &len, vals[i]);
     if (cut && cap > 4) memcpy(buf + cap - 4, "...", 4);
     return cut;
+}
+
+void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
+{
+    char a[96], b[96], c[96], d[96];
+    printf("  published %s, consumed %s, duplicates %s, lost %s\n",
+           text(m, "messages_published", a, sizeof a), text(m, "messages_consumed", b, sizeof b),
+           text(m, "duplicates", c, sizeof c), text(m, "lost", d, sizeof d));
+    printf("  delay p50 %s, p99 %s, max %s\n", text(m, "delay_p50_s", a, sizeof a),
+           text(m, "delay_p99_s", b, sizeof b), text(m, "delay_max_s", c, sizeof c));
 }

@@ -8,14 +8,28 @@
 ** the cut with "...". snprintf's return value is the length it *wanted* to
 ** write; adding it to an offset without a bound is the overflow this module
 ** exists to avoid.
+**
+** cli_print_flow prints the message-flow lines `run` and `load` share, each
+** with its own way of writing a value.
 */
 #ifndef CLI_TEXT_H
 #define CLI_TEXT_H
+
+#include "sim/sim_table.h"
 
 #include <stddef.h>
 
 /* Write "k0=v0, k1=v1, ..." (n pairs) into buf (cap > 0 bytes, always
 ** NUL-terminated). Returns 1 when the text was cut to fit, else 0. */
 int cli_label(char *buf, size_t cap, const char *const *keys, const char *const *vals, size_t n);
+
+/* How a command writes one metric for the console (NAME absent: "-"). */
+typedef const char *(*cli_metric_text_fn)(const sim_metrics *m, const char *name, char *buf,
+                                          size_t n);
+
+/* The two console lines every run prints, simulated or real:
+** "  published ..., consumed ..., duplicates ..., lost ..." and
+** "  delay p50 ..., p99 ..., max ...", each value through `text`. */
+void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text);
 
 #endif

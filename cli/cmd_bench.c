@@ -44,7 +44,7 @@ static void usage(FILE *f)
         "                        [--queue heap|ladder|both] [--reps R]\n"
         "       mqsim bench cancel --pending N [--ops M] [--seed S]\n"
         "                        [--queue heap|ladder|both] [--reps R]\n"
-        "       mqsim bench e2e [--scale F | --curve] [--file FILE]\n"
+        "       mqsim bench e2e [--scale F | --curve | --day] [--file FILE]\n"
         "\n"
         "hold    keep N events pending; each step pops the earliest and\n"
         "        reschedules it at now + Exp(1). Runs the engine (public\n"
@@ -57,6 +57,8 @@ static void usage(FILE *f)
         "        prints wall and CPU time, events/s, messages/s and peak RSS.\n"
         "        --curve: F = 0.01, 0.1, 1 in child processes, then the scaling table\n"
         "        (ns per message at 1x, 10x, 100x) and the target verdict.\n"
+        "        --day: the same scenario for 24 h, 5M backlog kept (~869M messages):\n"
+        "        the day target (<= 60 s on one core, < 1 GiB) and its verdict.\n"
         "\n"
         "defaults: --seed 1 --queue both --reps 3 --ops 1000000\n");
 }

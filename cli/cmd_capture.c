@@ -147,10 +147,7 @@ static int add_change(const char *path, char **text, size_t *len, sim_err *err)
     char head[600];
     int hn = snprintf(head, sizeof head, "# The change: --change %.500s (not captured)\n", path);
     char *t = realloc(*text, *len + (size_t)hn + n + 2);
-    if (!t) {
-        free(frag);
-        return sim_err_set(err, "out of memory");
-    }
+    SIM_NEED(t != NULL, "out of memory");
     memcpy(t + *len, head, (size_t)hn);
     memcpy(t + *len + hn, frag, n);
     *len += (size_t)hn + n;
@@ -177,6 +174,52 @@ static int opt_duration(const char *opt, const char *text, double dflt, double *
         return -1;
     }
     return 0;
+}
+
+/* The scenario text (with --change appended) to --out or standard output,
+** and what was captured on stderr. */
+static int emit_scenario(const cap_args *a, const lt_capture *cap, const lt_capture_doc *d)
+{
+    sim_err err = {{0}};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    SIM_NEED(mem != NULL, "out of memory");
+    int defaults = 0;
+    int rc = CLI_OK;
+    if (lt_capture_write(mem, cap, d, &defaults, &err)) {
+        fprintf(stderr, "mqsim capture: %s\n", err.msg);
+        rc = CLI_INTERNAL;
+    }
+    fclose(mem);
+    if (rc == CLI_OK && a->change && add_change(a->change, &text, &len, &err)) {
+        fprintf(stderr, "mqsim capture: %s\n", err.msg);
+        rc = CLI_USAGE;
+    }
+    if (rc == CLI_OK) {
+        if (a->out) {
+            out_file f;
+            if (out_file_open(&f, a->out, &err) ||
+                (fwrite(text, 1, len, f.fp), out_file_commit(&f, &err))) {
+                fprintf(stderr, "mqsim capture: %s\n", err.msg);
+                rc = CLI_INTERNAL;
+            }
+        } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
+            fprintf(stderr, "mqsim capture: writing to standard output failed\n");
+            rc = CLI_INTERNAL;
+        }
+    }
+    if (rc == CLI_OK) {
+        fprintf(stderr, "mqsim capture: %zu queues, %zu producer groups, %zu consumer groups "
+                "over %.1f s (%d samples)%s%s\n", cap->nqueues, cap->nproducers, cap->nconsumers,
+                cap->window_s, cap->samples, a->out ? " -> " : "", a->out ? a->out : "");
+        if (defaults)
+            fprintf(stderr, "mqsim capture: warning: %d processing time%s could not be "
+                    "estimated and got a placeholder (see the comments)\n", defaults,
+                    defaults == 1 ? "" : "s");
+    }
+    free(text);
+    return rc;
 }
 
 int cli_capture(int argc, char **argv)
@@ -235,43 +278,7 @@ int cli_capture(int argc, char **argv)
     lt_capture_doc d = {.name = a.name ? a.name : "captured", .run_s = run_s,
                         .start_clock_s = lt.tm_hour * 3600.0 + lt.tm_min * 60.0,
                         .day = day, .nday = nday, .day_source = a.profile};
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    int defaults = 0;
-    rc = CLI_OK;
-    if (!mem || lt_capture_write(mem, &cap, &d, &defaults, &err)) {
-        fprintf(stderr, "mqsim capture: %s\n", mem ? err.msg : "out of memory");
-        rc = CLI_INTERNAL;
-    }
-    if (mem) fclose(mem);
-    if (rc == CLI_OK && a.change && add_change(a.change, &text, &len, &err)) {
-        fprintf(stderr, "mqsim capture: %s\n", err.msg);
-        rc = CLI_USAGE;
-    }
-    if (rc == CLI_OK) {
-        if (a.out) {
-            out_file f;
-            if (out_file_open(&f, a.out, &err) ||
-                (fwrite(text, 1, len, f.fp), out_file_commit(&f, &err))) {
-                fprintf(stderr, "mqsim capture: %s\n", err.msg);
-                rc = CLI_INTERNAL;
-            }
-        } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
-            fprintf(stderr, "mqsim capture: writing to standard output failed\n");
-            rc = CLI_INTERNAL;
-        }
-    }
-    if (rc == CLI_OK) {
-        fprintf(stderr, "mqsim capture: %zu queues, %zu producer groups, %zu consumer groups "
-                "over %.1f s (%d samples)%s%s\n", cap.nqueues, cap.nproducers, cap.nconsumers,
-                cap.window_s, cap.samples, a.out ? " -> " : "", a.out ? a.out : "");
-        if (defaults)
-            fprintf(stderr, "mqsim capture: warning: %d processing time%s could not be "
-                    "estimated and got a placeholder (see the comments)\n", defaults,
-                    defaults == 1 ? "" : "s");
-    }
-    free(text);
+    rc = emit_scenario(&a, &cap, &d);
     free(day);
     lt_capture_free(&cap);
     return rc;

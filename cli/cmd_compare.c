@@ -223,6 +223,93 @@ static int parse_args(int argc, char **argv, const char *dirs[2], cmp_opts *o)
     return 0;
 }
 
+/* Both folders' metrics and run modes. 0, or -1 (printed; m freed). */
+static int read_both(const char *const dirs[2], sim_metrics m[2], char mode[2][32])
+{
+    sim_err err = {{0}};
+    for (int k = 0; k < 2; k++) {
+        if (report_read_metrics(dirs[k], &m[k], mode[k], sizeof mode[k], &err)) {
+            fprintf(stderr, "mqsim compare: %s\n", err.msg);
+            sim_metrics_free(&m[0]);
+            return -1;
+        }
+        if (m[k].n == 0) {
+            fprintf(stderr, "mqsim compare: %s: the summary holds no metrics; nothing to "
+                    "compare, so no pass\n", dirs[k]);
+            sim_metrics_free(&m[0]);
+            sim_metrics_free(&m[1]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One row per metric of the old folder (judged), then the new folder's
+** metrics the old lacks. Returns the row count; counts regressions and
+** metrics with a direction. */
+static size_t build_rows(const cmp_opts *opt, sim_metrics m[2], bool cross_mode, cmp_row *rows,
+                         size_t *regressions, size_t *directed)
+{
+    size_t nr = 0;
+    for (size_t i = 0; i < m[0].n; i++) {
+        cmp_row *r = &rows[nr++];
+        r->o = &m[0].v[i];
+        r->n = sim_metrics_find(&m[1], r->o->name);
+        r->name = r->o->name;
+        judge(opt, r, cross_mode);
+        *regressions += r->regression;
+        *directed += direction(r->o, r->n) != SIM_BETTER_NONE;
+    }
+    for (size_t i = 0; i < m[1].n; i++) {
+        if (sim_metrics_find(&m[0], m[1].v[i].name)) continue;
+        cmp_row *r = &rows[nr++];
+        r->n = &m[1].v[i];
+        r->name = r->n->name;
+        r->verdict = "new only";
+        snprintf(r->change, sizeof r->change, "-");
+    }
+    return nr;
+}
+
+static void print_rows(const cmp_row *rows, size_t nr)
+{
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].regression) printf("  REGRESSION %s: %s\n", rows[i].name, rows[i].why);
+    printf("\n%-30s %14s %14s %16s %21s %21s  %s\n", "metric", "old", "new", "change", "old CI",
+           "new CI", "verdict");
+    for (size_t i = 0; i < nr; i++) {
+        char ov[32], nv[32], oc[48], nc[48];
+        fmt(ov, sizeof ov, rows[i].o);
+        fmt(nv, sizeof nv, rows[i].n);
+        fmt_ci(oc, sizeof oc, rows[i].o);
+        fmt_ci(nc, sizeof nc, rows[i].n);
+        printf("%-30s %14s %14s %16s %21s %21s  %s\n", rows[i].name, ov, nv, rows[i].change, oc,
+               nc, rows[i].verdict);
+    }
+}
+
+/* --junit / --json: one case per compared metric. rc, or CLI_USAGE when a
+** file cannot be written (printed). */
+static int write_cases(const cmp_opts *opt, const cmp_row *rows, size_t nr, size_t directed,
+                       int rc)
+{
+    out_cases cases = {0};
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].o)
+            SIM_NEED_OK(out_cases_add(&cases, rows[i].name, rows[i].regression, "%s: %s",
+                                      rows[i].verdict, rows[i].why));
+    if (!directed) SIM_NEED_OK(out_cases_add(&cases, "directions", true,
+                                             "no metric has a known direction"));
+    sim_err err = {{0}};
+    if ((opt->junit && out_junit(opt->junit, "mqsim.compare", &cases, &err)) ||
+        (opt->json && out_verdict_json(opt->json, "compare", &cases, &err))) {
+        fprintf(stderr, "mqsim compare: %s\n", err.msg);
+        rc = CLI_USAGE;
+    }
+    out_cases_free(&cases);
+    return rc;
+}
+
 int cli_compare(int argc, char **argv)
 {
     const char *dirs[2] = {0};
@@ -238,49 +325,13 @@ int cli_compare(int argc, char **argv)
     }
     sim_metrics m[2] = {{0}};
     char mode[2][32];
-    sim_err err = {{0}};
-    for (int k = 0; k < 2; k++) {
-        if (report_read_metrics(dirs[k], &m[k], mode[k], sizeof mode[k], &err)) {
-            fprintf(stderr, "mqsim compare: %s\n", err.msg);
-            sim_metrics_free(&m[0]);
-            return CLI_USAGE;
-        }
-        if (m[k].n == 0) {
-            fprintf(stderr, "mqsim compare: %s: the summary holds no metrics; nothing to "
-                    "compare, so no pass\n", dirs[k]);
-            sim_metrics_free(&m[0]);
-            sim_metrics_free(&m[1]);
-            return CLI_USAGE;
-        }
-    }
-    size_t nrows = m[0].n + m[1].n;
-    cmp_row *rows = calloc(nrows, sizeof *rows);
-    if (!rows) {
-        sim_metrics_free(&m[0]);
-        sim_metrics_free(&m[1]);
-        fprintf(stderr, "mqsim compare: out of memory\n");
-        return CLI_INTERNAL;
-    }
-    size_t nr = 0, regressions = 0, directed = 0;
+    if (read_both(dirs, m, mode)) return CLI_USAGE;
+    cmp_row *rows = calloc(m[0].n + m[1].n, sizeof *rows);
+    SIM_NEED(rows != NULL, "out of memory");
+    size_t regressions = 0, directed = 0;
     bool cross_mode = strcmp(mode[0], "unknown") && strcmp(mode[1], "unknown") &&
                       strcmp(mode[0], mode[1]);
-    for (size_t i = 0; i < m[0].n; i++) {
-        cmp_row *r = &rows[nr++];
-        r->o = &m[0].v[i];
-        r->n = sim_metrics_find(&m[1], r->o->name);
-        r->name = r->o->name;
-        judge(&opt, r, cross_mode);
-        regressions += r->regression;
-        directed += direction(r->o, r->n) != SIM_BETTER_NONE;
-    }
-    for (size_t i = 0; i < m[1].n; i++) {
-        if (sim_metrics_find(&m[0], m[1].v[i].name)) continue;
-        cmp_row *r = &rows[nr++];
-        r->n = &m[1].v[i];
-        r->name = r->n->name;
-        r->verdict = "new only";
-        snprintf(r->change, sizeof r->change, "-");
-    }
+    size_t nr = build_rows(&opt, m, cross_mode, rows, &regressions, &directed);
     int rc = regressions ? CLI_REGRESSION : CLI_OK;
     if (!directed) {
         fprintf(stderr, "mqsim compare: no metric of %s has a known direction (none is in the "
@@ -292,33 +343,8 @@ int cli_compare(int argc, char **argv)
            "absolute tolerance per metric)\n",
            rc == CLI_OK ? "PASS" : rc == CLI_REGRESSION ? "FAIL" : "CANNOT JUDGE", regressions,
            regressions == 1 ? "" : "s", dirs[0], mode[0], dirs[1], mode[1], opt.rel);
-    for (size_t i = 0; i < nr; i++)
-        if (rows[i].regression) printf("  REGRESSION %s: %s\n", rows[i].name, rows[i].why);
-    printf("\n%-30s %14s %14s %16s %21s %21s  %s\n", "metric", "old", "new", "change", "old CI",
-           "new CI", "verdict");
-    for (size_t i = 0; i < nr; i++) {
-        char ov[32], nv[32], oc[48], nc[48];
-        fmt(ov, sizeof ov, rows[i].o);
-        fmt(nv, sizeof nv, rows[i].n);
-        fmt_ci(oc, sizeof oc, rows[i].o);
-        fmt_ci(nc, sizeof nc, rows[i].n);
-        printf("%-30s %14s %14s %16s %21s %21s  %s\n", rows[i].name, ov, nv, rows[i].change, oc,
-               nc, rows[i].verdict);
-    }
-    out_cases cases = {0};
-    for (size_t i = 0; i < nr && rc != CLI_INTERNAL; i++)
-        if (rows[i].o && out_cases_add(&cases, rows[i].name, rows[i].regression, "%s: %s",
-                                       rows[i].verdict, rows[i].why))
-            rc = CLI_INTERNAL;
-    if (rc != CLI_INTERNAL && !directed &&
-        out_cases_add(&cases, "directions", true, "no metric has a known direction"))
-        rc = CLI_INTERNAL;
-    if ((opt.junit && out_junit(opt.junit, "mqsim.compare", &cases, &err)) ||
-        (opt.json && out_verdict_json(opt.json, "compare", &cases, &err))) {
-        fprintf(stderr, "mqsim compare: %s\n", err.msg);
-        rc = CLI_USAGE;
-    }
-    out_cases_free(&cases);
+    print_rows(rows, nr);
+    rc = write_cases(&opt, rows, nr, directed, rc);
     free(rows);
     sim_metrics_free(&m[0]);
     sim_metrics_free(&m[1]);

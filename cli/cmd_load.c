@@ -13,7 +13,8 @@
 */
 #include "cli/cli.h"
 #include "cli/cli_out.h"
-#include "io/out_json.h"
+#include "cli/cli_text.h"
+#include "io/out_meta.h"
 #include "io/out_run.h"
 #include "io/scn_load.h"
 #include "io/units.h"
@@ -24,10 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef MQSIM_VERSION
-#define MQSIM_VERSION "0.1.0"
-#endif
 
 static void load_usage(FILE *f)
 {
@@ -53,124 +50,135 @@ static const char *metric_text(const sim_metrics *m, const char *name, char *buf
     return buf;
 }
 
-int cli_load(int argc, char **argv)
+typedef struct load_args {
+    const char *file, *out, *broker, *dur;
+    lt_opts o;
+} load_args;
+
+/* The checks across options, once all are read. */
+static int check_load_args(load_args *la)
 {
-    const char *file = NULL, *out = NULL, *broker = NULL, *dur = NULL;
-    lt_opts o = {0};
+    sim_err err = {{0}};
+    if (!la->file || (!la->broker && !la->o.start_broker)) {
+        load_usage(stderr);
+        return -1;
+    }
+    if (la->broker && la->o.start_broker) { /* which broker would be measured? */
+        fprintf(stderr, "mqsim load: --broker and --start-broker exclude each other: "
+                        "--start-broker runs against its own private node\n");
+        return -1;
+    }
+    if (la->broker && !la->o.start_broker) { /* the loopback rule, before anything else */
+        lt_url u;
+        if (lt_check_target(la->broker, la->o.allow_remote, &u, &err)) {
+            fprintf(stderr, "mqsim load: %s\n", err.msg);
+            return -1;
+        }
+    }
+    if (la->dur && (units_duration(la->dur, &la->o.duration_s, &err) || la->o.duration_s <= 0)) {
+        fprintf(stderr, "mqsim load: --duration: %s\n", la->o.duration_s <= 0 && !err.msg[0]
+                ? "must be > 0" : err.msg);
+        return -1;
+    }
+    la->o.broker_url = la->broker;
+    return 0;
+}
+
+/* 0 ok, 1 help printed, -1 usage error (printed). Checks the broker
+** address against the loopback rule before anything connects. */
+static int parse_load_args(int argc, char **argv, load_args *la)
+{
+    *la = (load_args){0};
+    lt_opts *o = &la->o;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             load_usage(stdout);
-            return CLI_OK;
+            return 1;
         } else if (!strcmp(a, "--broker") || !strcmp(a, "--out") || !strcmp(a, "--duration")) {
             if (i + 1 >= argc || !*argv[i + 1]) {
                 fprintf(stderr, "mqsim load: %s expects a value\n", a);
-                return CLI_USAGE;
+                return -1;
             }
             const char *v = argv[++i];
-            if (!strcmp(a, "--broker")) broker = v;
-            else if (!strcmp(a, "--out")) out = v;
-            else dur = v;
+            *(!strcmp(a, "--broker") ? &la->broker : !strcmp(a, "--out") ? &la->out : &la->dur) = v;
         } else if (!strcmp(a, "--start-broker")) {
-            o.start_broker = true;
+            o->start_broker = true;
         } else if (!strcmp(a, "--clients")) {
             if (i + 1 >= argc || (strcmp(argv[i + 1], "real") && strcmp(argv[i + 1], "emulated"))) {
                 fprintf(stderr, "mqsim load: --clients expects real or emulated\n");
-                return CLI_USAGE;
+                return -1;
             }
-            o.real_clients = !strcmp(argv[++i], "real");
+            o->real_clients = !strcmp(argv[++i], "real");
         } else if (!strcmp(a, "--allow-remote")) {
-            o.allow_remote = true;
+            o->allow_remote = true;
         } else if (a[0] == '-' && a[1]) {
             static const char *const flags[] = {"--broker", "--out", "--duration", "--start-broker",
                                                 "--allow-remote", "--help", NULL};
             cli_unknown_option("load", a, flags);
             load_usage(stderr);
-            return CLI_USAGE;
-        } else if (!file) {
-            file = a;
+            return -1;
+        } else if (!la->file) {
+            la->file = a;
         } else {
             fprintf(stderr, "mqsim load: more than one scenario file given ('%s')\n", a);
-            return CLI_USAGE;
+            return -1;
         }
     }
-    if (!file || (!broker && !o.start_broker)) {
-        load_usage(stderr);
-        return CLI_USAGE;
-    }
-    if (broker && o.start_broker) { /* which broker would be measured? */
-        fprintf(stderr, "mqsim load: --broker and --start-broker exclude each other: "
-                        "--start-broker runs against its own private node\n");
-        return CLI_USAGE;
-    }
+    return check_load_args(la);
+}
+
+/* The console summary of a real run. */
+static void print_load(const mq_scenario *sc, const mq_result *res, const lt_info *info,
+                       const char *final_dir)
+{
+    char a[64], b[64];
+    const sim_metrics *m = &res->metrics;
+    printf("%s (real, %s, %.0f s)\n", sc->name, info->broker, info->duration_s);
+    cli_print_flow(m, metric_text);
+    printf("  longest cut-off %s, clients disrupted %s\n",
+           metric_text(m, "disruption_max_s", a, sizeof a),
+           metric_text(m, "clients_disrupted", b, sizeof b));
+    if (!isnan(info->broker_startup_s)) printf("  broker started in %.1f s\n", info->broker_startup_s);
+    for (size_t i = 0; i < res->warnings.n; i++) printf("  warning: %s\n", res->warnings.v[i]);
+    printf("  results in %s/\n", final_dir);
+}
+
+int cli_load(int argc, char **argv)
+{
+    load_args la;
+    int pr = parse_load_args(argc, argv, &la);
+    if (pr) return pr > 0 ? CLI_OK : CLI_USAGE;
     sim_err err = {{0}};
-    if (broker && !o.start_broker) { /* the loopback rule, before anything else */
-        lt_url u;
-        if (lt_check_target(broker, o.allow_remote, &u, &err)) {
-            fprintf(stderr, "mqsim load: %s\n", err.msg);
-            return CLI_USAGE;
-        }
-    }
-    if (dur && (units_duration(dur, &o.duration_s, &err) || o.duration_s <= 0)) {
-        fprintf(stderr, "mqsim load: --duration: %s\n", o.duration_s <= 0 && !err.msg[0]
-                ? "must be > 0" : err.msg);
-        return CLI_USAGE;
-    }
-    o.broker_url = broker;
     mq_scenario sc;
-    if (scn_load_file(file, &sc, &err)) {
+    if (scn_load_file(la.file, &sc, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return CLI_USAGE;
     }
     out_dir od;
     char final_dir[4096];
-    if (cli_out_begin(&od, "load", out, sc.name, "-real", final_dir, sizeof final_dir)) {
+    if (cli_out_begin(&od, "load", la.out, sc.name, "-real", final_dir, sizeof final_dir)) {
         mq_scenario_free(&sc);
         return CLI_USAGE;
     }
     mq_result res;
     lt_info info;
-    if (lt_run(&sc, &o, &res, &info, &err)) {
-        fprintf(stderr, "mqsim load: %s: %s\n", file, err.msg);
+    if (lt_run(&sc, &la.o, &res, &info, &err)) {
+        fprintf(stderr, "mqsim load: %s: %s\n", la.file, err.msg);
         out_dir_abort(&od);
         mq_scenario_free(&sc);
         return CLI_USAGE;
     }
-    const char *dir = od.tmp;
-    json_t *meta = json_object();
-    json_object_set_new(meta, "mqsim_version", json_string(MQSIM_VERSION));
-    json_object_set_new(meta, "mode", json_string("real"));
-    json_object_set_new(meta, "broker", json_string(info.broker));
-    json_object_set_new(meta, "broker_started", json_boolean(o.start_broker));
-    json_object_set_new(meta, "duration_s", json_real(info.duration_s));
-    json_object_set_new(meta, "drain_s", json_real(info.drain_s));
-    json_object_set_new(meta, "scenario", out_scenario_json(&sc));
-    json_t *warn = json_array();
-    for (size_t i = 0; i < sc.warnings.n; i++) json_array_append_new(warn, json_string(sc.warnings.v[i]));
-    for (size_t i = 0; i < res.warnings.n; i++) json_array_append_new(warn, json_string(res.warnings.v[i]));
-    json_object_set_new(meta, "warnings", warn);
+    json_t *meta = out_meta_real(&sc, &res, info.broker, la.o.start_broker, info.duration_s,
+                                 info.drain_s);
     int rc = CLI_OK;
-    if (out_run_write(dir, &res, meta, &err)) {
+    if (out_run_write(od.tmp, &res, meta, true, &err)) {
         fprintf(stderr, "mqsim load: writing results: %s\n", err.msg);
         rc = CLI_INTERNAL;
     } else if (cli_out_commit(&od, "load")) {
         rc = CLI_INTERNAL;
     } else {
-        char a[64], b[64], c[64], d[64];
-        const sim_metrics *m = &res.metrics;
-        printf("%s (real, %s, %.0f s)\n", sc.name, info.broker, info.duration_s);
-        printf("  published %s, consumed %s, duplicates %s, lost %s\n",
-               metric_text(m, "messages_published", a, sizeof a),
-               metric_text(m, "messages_consumed", b, sizeof b),
-               metric_text(m, "duplicates", c, sizeof c), metric_text(m, "lost", d, sizeof d));
-        printf("  delay p50 %s, p99 %s, max %s\n", metric_text(m, "delay_p50_s", a, sizeof a),
-               metric_text(m, "delay_p99_s", b, sizeof b), metric_text(m, "delay_max_s", c, sizeof c));
-        printf("  longest cut-off %s, clients disrupted %s\n",
-               metric_text(m, "disruption_max_s", a, sizeof a),
-               metric_text(m, "clients_disrupted", b, sizeof b));
-        if (!isnan(info.broker_startup_s)) printf("  broker started in %.1f s\n", info.broker_startup_s);
-        for (size_t i = 0; i < res.warnings.n; i++) printf("  warning: %s\n", res.warnings.v[i]);
-        printf("  results in %s/\n", final_dir);
+        print_load(&sc, &res, &info, final_dir);
     }
     out_dir_abort(&od);
     json_decref(meta);

@@ -108,15 +108,18 @@ static probe *evaluate(plan *p, double v, sim_err *err)
         return NULL;
     }
     sim_metrics *res = calloc((size_t)p->reps, sizeof *res);
+    SIM_NEED(res != NULL, "out of memory");
     probe *pr = &p->evals[p->nevals];
     *pr = (probe){.value = v};
-    int rc = res ? par_run((size_t)p->reps, p->threads, job, p, res, NULL, err) : -1;
-    if (!res) sim_err_set(err, "out of memory");
-    sim_rep *agg = rc == 0 ? sim_rep_new() : NULL;
-    for (int r = 0; agg && r < p->reps; r++) sim_rep_add(agg, &res[r]);
-    if (rc == 0 && (!agg || sim_rep_result(agg, &pr->agg))) rc = sim_err_set(err, "out of memory");
-    sim_rep_free(agg);
-    for (int r = 0; res && r < p->reps; r++) sim_metrics_free(&res[r]);
+    int rc = par_run((size_t)p->reps, p->threads, job, p, res, NULL, err);
+    if (rc == 0) {
+        sim_rep *agg = sim_rep_new();
+        SIM_NEED(agg != NULL, "out of memory");
+        for (int r = 0; r < p->reps; r++) SIM_NEED_OK(sim_rep_add(agg, &res[r]));
+        SIM_NEED_OK(sim_rep_result(agg, &pr->agg));
+        sim_rep_free(agg);
+    }
+    for (int r = 0; r < p->reps; r++) sim_metrics_free(&res[r]);
     free(res);
     if (rc == 0) {
         mq_budget_verdict vd[256];
@@ -155,79 +158,147 @@ static int write_csv(const char *dir, const plan *p, const mq_budget *b, sim_err
 /* The most grid values a --range/--step may span (bisection visits ~30). */
 #define PLAN_MAX_GRID 1e9
 
-int cli_plan(int argc, char **argv)
+/* What the command line asks for besides the plan itself. */
+typedef struct plan_args {
+    const char *range, *out, *goal;
+    double step, lo, hi;
+    size_t n; /* grid values lo, lo + step, ... <= hi */
+} plan_args;
+
+/* One argument at argv[*i]: 0 taken, 1 help printed, -1 usage error. */
+static int plan_arg(int argc, char **argv, int *i, plan *p, plan_args *pa)
 {
-    plan p = {.reps = 5, .threads = par_default_threads(), .limits = CLI_LIMITS_DEFAULT};
-    const char *range = NULL, *out = NULL, *goal = "budget";
-    double step = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            plan_usage(stdout);
-            return CLI_OK;
-        }
-        int l = cli_limits_arg("plan", argc, argv, &i, &p.limits);
-        if (l < 0) return CLI_USAGE;
-        if (l > 0) continue;
-        if (!strcmp(a, "--vary") && v) p.key = argv[++i];
-        else if (!strcmp(a, "--range") && v) range = argv[++i];
-        else if (!strcmp(a, "--goal") && v) goal = argv[++i];
-        else if (!strcmp(a, "--out") && v) out = argv[++i];
-        else if (!strcmp(a, "--step") && v) step = atof(argv[++i]);
-        else if (!strcmp(a, "--replications") && v) p.reps = atoi(argv[++i]);
-        else if (!strcmp(a, "--jobs") && v) p.threads = atoi(argv[++i]);
-        else if (a[0] != '-' && !p.file) p.file = a;
-        else if (a[0] == '-' && !v) {
-            fprintf(stderr, "mqsim plan: %s expects a value\n", a);
-            plan_usage(stderr);
-            return CLI_USAGE;
-        } else if (a[0] == '-') {
-            static const char *const flags[] = {"--vary", "--range", "--goal", "--out", "--step",
-                                                "--replications", "--jobs", "--help", NULL};
-            cli_unknown_option("plan", a, flags);
-            plan_usage(stderr);
-            return CLI_USAGE;
-        } else {
-            fprintf(stderr, "mqsim plan: unknown or incomplete argument '%s'\n", a);
-            plan_usage(stderr);
-            return CLI_USAGE;
-        }
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        plan_usage(stdout);
+        return 1;
     }
-    if (!p.file || !p.key || !range) {
+    int l = cli_limits_arg("plan", argc, argv, i, &p->limits);
+    if (l != 0) return l < 0 ? -1 : 0;
+    if (!strcmp(a, "--vary") && v) p->key = argv[++*i];
+    else if (!strcmp(a, "--range") && v) pa->range = argv[++*i];
+    else if (!strcmp(a, "--goal") && v) pa->goal = argv[++*i];
+    else if (!strcmp(a, "--out") && v) pa->out = argv[++*i];
+    else if (!strcmp(a, "--step") && v) pa->step = atof(argv[++*i]);
+    else if (!strcmp(a, "--replications") && v) p->reps = atoi(argv[++*i]);
+    else if (!strcmp(a, "--jobs") && v) p->threads = atoi(argv[++*i]);
+    else if (a[0] != '-' && !p->file) p->file = a;
+    else if (a[0] == '-' && !v) {
+        fprintf(stderr, "mqsim plan: %s expects a value\n", a);
         plan_usage(stderr);
-        return CLI_USAGE;
+        return -1;
+    } else if (a[0] == '-') {
+        static const char *const flags[] = {"--vary", "--range", "--goal", "--out", "--step",
+                                            "--replications", "--jobs", "--help", NULL};
+        cli_unknown_option("plan", a, flags);
+        plan_usage(stderr);
+        return -1;
+    } else {
+        fprintf(stderr, "mqsim plan: unknown or incomplete argument '%s'\n", a);
+        plan_usage(stderr);
+        return -1;
     }
-    if (strcmp(goal, "budget") != 0) {
-        fprintf(stderr, "mqsim plan: --goal must be 'budget' (the scenario's budget: section)\n");
-        return CLI_USAGE;
-    }
-    if (p.reps < 2 || p.reps > 10000 || p.threads < 1 || !(step > 0)) {
-        fprintf(stderr, "mqsim plan: need --replications 2..10000 (a CI needs two), "
-                        "--jobs >= 1 and --step > 0\n");
-        return CLI_USAGE;
-    }
-    const char *dots = strstr(range, "..");
+    return 0;
+}
+
+/* --range LO..HI with --step: the grid. 0, or -1 (printed). */
+static int parse_range(plan *p, plan_args *pa)
+{
+    const char *range = pa->range, *dots = strstr(range, "..");
     char lo_s[64], sfx2[32];
-    double lo, hi;
     if (!dots || (size_t)(dots - range) >= sizeof lo_s) {
         fprintf(stderr, "mqsim plan: --range expects LO..HI, e.g. 1..16 or 1s..60s\n");
-        return CLI_USAGE;
+        return -1;
     }
     memcpy(lo_s, range, (size_t)(dots - range));
     lo_s[dots - range] = '\0';
-    if (split_value(lo_s, &lo, p.suffix, sizeof p.suffix) ||
-        split_value(dots + 2, &hi, sfx2, sizeof sfx2) || strcmp(p.suffix, sfx2) || !(hi > lo)) {
+    if (split_value(lo_s, &pa->lo, p->suffix, sizeof p->suffix) ||
+        split_value(dots + 2, &pa->hi, sfx2, sizeof sfx2) || strcmp(p->suffix, sfx2) ||
+        !(pa->hi > pa->lo)) {
         fprintf(stderr, "mqsim plan: --range expects LO..HI with LO < HI and the same unit\n");
-        return CLI_USAGE;
+        return -1;
     }
     /* The grid index is a size_t: a step so small (or a range so wide) that
     ** the count is not a number a size_t holds would be undefined behaviour. */
-    if (!((hi - lo) / step <= PLAN_MAX_GRID)) {
+    if (!((pa->hi - pa->lo) / pa->step <= PLAN_MAX_GRID)) {
         fprintf(stderr, "mqsim plan: --range %s with --step %g is more than %.0f grid values; "
-                "use a larger --step\n", range, step, PLAN_MAX_GRID);
-        return CLI_USAGE;
+                "use a larger --step\n", range, pa->step, PLAN_MAX_GRID);
+        return -1;
     }
+    pa->n = (size_t)floor((pa->hi - pa->lo) / pa->step + 1e-9) + 1;
+    return 0;
+}
 
+/* 0 ok, 1 help printed, -1 usage error (printed). */
+static int parse_plan_args(int argc, char **argv, plan *p, plan_args *pa)
+{
+    for (int i = 1; i < argc; i++) {
+        int r = plan_arg(argc, argv, &i, p, pa);
+        if (r) return r;
+    }
+    if (!p->file || !p->key || !pa->range) {
+        plan_usage(stderr);
+        return -1;
+    }
+    if (strcmp(pa->goal, "budget") != 0) {
+        fprintf(stderr, "mqsim plan: --goal must be 'budget' (the scenario's budget: section)\n");
+        return -1;
+    }
+    if (p->reps < 2 || p->reps > 10000 || p->threads < 1 || !(pa->step > 0)) {
+        fprintf(stderr, "mqsim plan: need --replications 2..10000 (a CI needs two), "
+                        "--jobs >= 1 and --step > 0\n");
+        return -1;
+    }
+    return parse_range(p, pa);
+}
+
+/* Bisection on grid indices [0, n-1]: invariant fail(lo_i-1), pass(hi_i).
+** *answer is the smallest passing value, NAN when even the largest fails.
+** -1 with err filled when a probe cannot be evaluated. */
+static int bisect(plan *p, const plan_args *pa, double *answer, sim_err *err)
+{
+    *answer = NAN;
+    probe *top = evaluate(p, pa->lo + (double)(pa->n - 1) * pa->step, err);
+    if (!top) return -1;
+    if (!top->pass) return 0;
+    size_t a = 0, b = pa->n - 1;
+    probe *first = evaluate(p, pa->lo, err);
+    if (!first) return -1;
+    if (first->pass) b = 0;
+    while (b > a + 1 && !first->pass) {
+        size_t m = a + (b - a) / 2;
+        probe *pm = evaluate(p, pa->lo + (double)m * pa->step, err);
+        if (!pm) return -1;
+        if (pm->pass) b = m;
+        else a = m;
+    }
+    *answer = pa->lo + (double)b * pa->step;
+    return 0;
+}
+
+/* The answer on the console; CLI_BUDGET when no value passes. */
+static int print_plan(const plan *p, const plan_args *pa, double answer, const char *final_dir)
+{
+    int rc = CLI_OK;
+    if (isnan(answer)) {
+        printf("plan: no %s in %s passes the budget (the largest, %.15g%s, fails)\n", p->key,
+               pa->range, pa->lo + (double)(pa->n - 1) * pa->step, p->suffix);
+        rc = CLI_BUDGET;
+    } else {
+        printf("plan: smallest %s that passes the budget: %.15g%s\n", p->key, answer, p->suffix);
+    }
+    printf("plan: %d values evaluated x %d replications = %zu runs (the full grid: %zu values, "
+           "%zu runs); details in %s/plan.csv\n", p->nevals, p->reps, p->runs, pa->n,
+           pa->n * (size_t)p->reps, final_dir);
+    return rc;
+}
+
+int cli_plan(int argc, char **argv)
+{
+    plan p = {.reps = 5, .threads = par_default_threads(), .limits = CLI_LIMITS_DEFAULT};
+    plan_args pa = {.goal = "budget", .step = 1};
+    int pr = parse_plan_args(argc, argv, &p, &pa);
+    if (pr) return pr > 0 ? CLI_OK : CLI_USAGE;
     sim_err err = {{0}};
     mq_scenario base;
     if (scn_load_file(p.file, &base, &err)) {
@@ -242,53 +313,21 @@ int cli_plan(int argc, char **argv)
     }
     out_dir od;
     char final_dir[4096];
-    if (cli_out_begin(&od, "plan", out, base.name, "-plan", final_dir, sizeof final_dir)) {
+    if (cli_out_begin(&od, "plan", pa.out, base.name, "-plan", final_dir, sizeof final_dir)) {
         mq_scenario_free(&base);
         return CLI_USAGE;
     }
-    const char *dir = od.tmp;
-
-    /* Bisection on grid indices [0, n-1]: invariant fail(lo_i-1), pass(hi_i). */
-    size_t n = (size_t)floor((hi - lo) / step + 1e-9) + 1;
+    const char *dir = od.tmp; /* NULL on another MPI rank (cli_out.h): rank 0 writes */
+    double answer;
     int rc = CLI_OK;
-    double answer = NAN;
-    probe *top = evaluate(&p, lo + (double)(n - 1) * step, &err);
-    if (!top) goto fail;
-    if (top->pass) {
-        size_t a = 0, b = n - 1;
-        probe *first = evaluate(&p, lo, &err);
-        if (!first) goto fail;
-        if (first->pass) b = 0;
-        while (b > a + 1 && !first->pass) {
-            size_t m = a + (b - a) / 2;
-            probe *pm = evaluate(&p, lo + (double)m * step, &err);
-            if (!pm) goto fail;
-            if (pm->pass) b = m;
-            else a = m;
-        }
-        answer = lo + (double)b * step;
-    }
-    if (!dir) goto done; /* another MPI rank (cli_out.h): rank 0 writes */
-    if (write_csv(dir, &p, base.budget, &err)) goto fail;
-    if (cli_out_commit(&od, "plan")) {
+    if (bisect(&p, &pa, &answer, &err) || (dir && write_csv(dir, &p, base.budget, &err))) {
+        fprintf(stderr, "mqsim plan: %s\n", err.msg);
+        rc = CLI_USAGE;
+    } else if (dir && cli_out_commit(&od, "plan")) {
         rc = CLI_INTERNAL;
-        goto done;
+    } else if (dir) {
+        rc = print_plan(&p, &pa, answer, final_dir);
     }
-    if (isnan(answer)) {
-        printf("plan: no %s in %s passes the budget (the largest, %.15g%s, fails)\n", p.key,
-               range, lo + (double)(n - 1) * step, p.suffix);
-        rc = CLI_BUDGET;
-    }
-    else
-        printf("plan: smallest %s that passes the budget: %.15g%s\n", p.key, answer, p.suffix);
-    printf("plan: %d values evaluated x %d replications = %zu runs (the full grid: %zu values, "
-           "%zu runs); details in %s/plan.csv\n", p.nevals, p.reps, p.runs, n,
-           n * (size_t)p.reps, final_dir);
-    goto done;
-fail:
-    fprintf(stderr, "mqsim plan: %s\n", err.msg);
-    rc = CLI_USAGE;
-done:
     out_dir_abort(&od); /* a no-op after a commit */
     for (int i = 0; i < p.nevals; i++) sim_metrics_free(&p.evals[i].agg);
     mq_scenario_free(&base);

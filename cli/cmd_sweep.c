@@ -54,6 +54,10 @@ typedef struct sweep {
     int have_seed;
     mq_scenario *scn; /* one per point */
     mq_limits limits; /* every point is checked against the size ceiling */
+    const char *out;  /* --out */
+    int threads;      /* --jobs */
+    char *metric_list, *metrics[64]; /* --metrics, split in place */
+    size_t nmetrics;
 } sweep;
 
 static void sweep_usage(FILE *f)
@@ -94,7 +98,7 @@ static int job(size_t j, void *ctx, sim_metrics *out, sim_err *err)
 static int load_points(sweep *sw, sim_err *err)
 {
     sw->scn = calloc(sw->npoints, sizeof *sw->scn);
-    if (!sw->scn) return sim_err_set(err, "out of memory");
+    SIM_NEED(sw->scn != NULL, "out of memory");
     for (size_t p = 0; p < sw->npoints; p++) {
         const char *keys[MAX_KEYS], *vals[MAX_KEYS];
         for (size_t k = 0; k < sw->nkeys; k++) {
@@ -162,7 +166,7 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
     plot_line *lines = calloc(2 * nlines, sizeof *lines);
     char (*labels)[256] = calloc(2 * nlines, sizeof *labels);
     int rc = 0;
-    if (!x || !y || !lo || !hi || !bnd || !lines || !labels) rc = sim_err_set(err, "out of memory");
+    SIM_NEED(x && y && lo && hi && bnd && lines && labels, "out of memory");
     for (size_t i = 0; rc == 0 && i < k0->nvals; i++) x[i] = x_of(k0->vals[i], i);
     /* the swept key's unit: durations are seconds (the axis picks s/min/h),
     ** times of day hours */
@@ -234,196 +238,242 @@ static size_t split(char *s, char **out, size_t max)
     return n;
 }
 
-int cli_sweep(int argc, char **argv)
+/* --set KEY=V1,V2,...: one more key of the grid. 0, or -1 (printed). */
+static int parse_set(sweep *sw, const char *v)
 {
-    sweep sw = {.reps = 5, .limits = CLI_LIMITS_DEFAULT};
-    out_dir od = {.lock_fd = -1};
-    const char *out = NULL;
-    int threads = par_default_threads();
-    char *metric_list = NULL, *metrics[64];
-    size_t nmetrics = 0;
-    int rc = CLI_USAGE;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1] || sw->nkeys == MAX_KEYS) {
+        fprintf(stderr, "mqsim sweep: --set expects KEY=V1,V2,... (at most %d keys)\n", MAX_KEYS);
+        return -1;
+    }
+    sweep_key *k = &sw->keys[sw->nkeys++];
+    k->key = strndup(v, (size_t)(eq - v));
+    char *list = strdup(eq + 1);
+    k->vals = calloc(strlen(eq + 1) + 1, sizeof *k->vals);
+    SIM_NEED(k->key && list && k->vals, "out of memory");
+    size_t n = 0;
+    for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) k->vals[n++] = strdup(t);
+    k->nvals = n;
+    free(list);
+    if (n > 0) return 0;
+    fprintf(stderr, "mqsim sweep: --set %s has no values\n", k->key);
+    return -1;
+}
+
+/* An option that takes a value (v, never NULL): 1 taken, 0 not one of
+** these, -1 usage error (printed). */
+static int value_opt(sweep *sw, const char *a, const char *v)
+{
+    if (!strcmp(a, "--set")) return parse_set(sw, v) ? -1 : 1;
+    if (!strcmp(a, "--replications")) {
+        sw->reps = atoi(v);
+        if (sw->reps >= 1 && sw->reps <= 100000) return 1;
+        fprintf(stderr, "mqsim sweep: --replications expects 1..100000\n");
+        return -1;
+    }
+    if (!strcmp(a, "--jobs")) {
+        sw->threads = atoi(v);
+        if (sw->threads >= 1 && sw->threads <= 1024) return 1;
+        fprintf(stderr, "mqsim sweep: --jobs expects 1..1024\n");
+        return -1;
+    }
+    if (!strcmp(a, "--seed")) {
+        char *end;
+        errno = 0;
+        sw->seed = strtoull(v, &end, 10);
+        if (errno || *end || *v == '-') {
+            fprintf(stderr, "mqsim sweep: --seed expects a non-negative integer\n");
+            return -1;
+        }
+        sw->have_seed = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--out")) {
+        sw->out = v;
+        return 1;
+    }
+    if (!strcmp(a, "--metrics")) {
+        free(sw->metric_list);
+        sw->metric_list = strdup(v);
+        return 1;
+    }
+    return 0;
+}
+
+/* The grid's size and the metric list, once all options are read. */
+static int check_sweep(sweep *sw)
+{
+    if (!sw->file || sw->nkeys == 0) {
+        sweep_usage(stderr);
+        return -1;
+    }
+    sw->npoints = 1;
+    for (size_t k = 0; k < sw->nkeys; k++) {
+        sw->npoints *= sw->keys[k].nvals;
+        if (sw->npoints > MAX_POINTS) {
+            fprintf(stderr, "mqsim sweep: more than %d grid points\n", MAX_POINTS);
+            return -1;
+        }
+    }
+    if (!sw->metric_list)
+        sw->metric_list = strdup("delay_p99_s,duplicates,disruption_max_s,drain_time_s,lost");
+    SIM_NEED(sw->metric_list != NULL, "out of memory");
+    sw->nmetrics = split(sw->metric_list, sw->metrics, 64);
+    return 0;
+}
+
+/* 0 ok, 1 help printed, -1 usage error (printed). */
+static int parse_sweep_args(int argc, char **argv, sweep *sw)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int l = cli_limits_arg("sweep", argc, argv, &i, &sw.limits);
-        if (l < 0) goto done;
+        int l = cli_limits_arg("sweep", argc, argv, &i, &sw->limits);
+        if (l < 0) return -1;
         if (l > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             sweep_usage(stdout);
-            rc = CLI_OK;
-            goto done;
-        } else if (!strcmp(a, "--set") && v) {
+            return 1;
+        }
+        int o = v ? value_opt(sw, a, v) : 0;
+        if (o < 0) return -1;
+        if (o > 0) {
             i++;
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || !eq[1] || sw.nkeys == MAX_KEYS) {
-                fprintf(stderr, "mqsim sweep: --set expects KEY=V1,V2,... (at most %d keys)\n", MAX_KEYS);
-                goto done;
-            }
-            sweep_key *k = &sw.keys[sw.nkeys++];
-            k->key = strndup(v, (size_t)(eq - v));
-            char *list = strdup(eq + 1);
-            k->vals = calloc(strlen(list) + 1, sizeof *k->vals);
-            if (!k->key || !list || !k->vals) { free(list); goto done; }
-            size_t n = 0;
-            for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) k->vals[n++] = strdup(t);
-            k->nvals = n;
-            free(list);
-            if (n == 0) {
-                fprintf(stderr, "mqsim sweep: --set %s has no values\n", k->key);
-                goto done;
-            }
-        } else if (!strcmp(a, "--replications") && v) {
-            i++;
-            sw.reps = atoi(v);
-            if (sw.reps < 1 || sw.reps > 100000) {
-                fprintf(stderr, "mqsim sweep: --replications expects 1..100000\n");
-                goto done;
-            }
-        } else if (!strcmp(a, "--jobs") && v) {
-            i++;
-            threads = atoi(v);
-            if (threads < 1 || threads > 1024) {
-                fprintf(stderr, "mqsim sweep: --jobs expects 1..1024\n");
-                goto done;
-            }
-        } else if (!strcmp(a, "--seed") && v) {
-            i++;
-            char *end;
-            errno = 0;
-            sw.seed = strtoull(v, &end, 10);
-            if (errno || *end || *v == '-') {
-                fprintf(stderr, "mqsim sweep: --seed expects a non-negative integer\n");
-                goto done;
-            }
-            sw.have_seed = 1;
-        } else if (!strcmp(a, "--out") && v) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--metrics") && v) {
-            i++;
-            free(metric_list);
-            metric_list = strdup(v);
         } else if (a[0] == '-') {
             static const char *const flags[] = {"--set", "--replications", "--jobs", "--seed",
                                                 "--out", "--metrics", "--help", NULL};
             if (v || !scn_suggest(a, flags, 6)) cli_unknown_option("sweep", a, flags);
             else fprintf(stderr, "mqsim sweep: %s expects a value\n", a);
             sweep_usage(stderr);
-            goto done;
-        } else if (!sw.file) {
-            sw.file = a;
+            return -1;
+        } else if (!sw->file) {
+            sw->file = a;
         } else {
             fprintf(stderr, "mqsim sweep: more than one scenario file ('%s')\n", a);
-            goto done;
+            return -1;
         }
     }
-    if (!sw.file || sw.nkeys == 0) {
-        sweep_usage(stderr);
-        goto done;
-    }
-    sw.npoints = 1;
-    for (size_t k = 0; k < sw.nkeys; k++) {
-        sw.npoints *= sw.keys[k].nvals;
-        if (sw.npoints > MAX_POINTS) {
-            fprintf(stderr, "mqsim sweep: more than %d grid points\n", MAX_POINTS);
-            goto done;
-        }
-    }
-    if (!metric_list) metric_list = strdup("delay_p99_s,duplicates,disruption_max_s,drain_time_s,lost");
-    nmetrics = split(metric_list, metrics, 64);
+    return check_sweep(sw);
+}
 
-    sim_err err = {{0}};
-    mq_scenario base;
-    if (scn_load_file(sw.file, &base, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        goto done;
-    }
-    char final_dir[4096];
-    int claimed = cli_out_begin(&od, "sweep", out, base.name, "-sweep", final_dir,
-                                sizeof final_dir) == 0;
-    mq_scenario_free(&base);
-    if (!claimed) goto done;
-    if (load_points(&sw, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        goto done;
-    }
-    const char *dir = od.tmp;
-
-    size_t njobs = sw.npoints * (size_t)sw.reps;
-    sim_metrics *res = calloc(njobs, sizeof *res);
-    sim_metrics *agg = calloc(sw.npoints, sizeof *agg);
-    if (!res || !agg) {
-        fprintf(stderr, "mqsim sweep: out of memory\n");
-        rc = CLI_INTERNAL;
-        goto free_res;
-    }
-    int pr = par_run(njobs, threads, job, &sw, res, "sweep", &err);
-    if (pr == 1) { /* another rank's share is sent; rank 0 writes */
-        rc = CLI_OK;
-        goto free_res;
-    }
+/* Every point's replications on the job runner, then each point's means
+** into agg[p]. CLI_OK, CLI_INTERNAL (printed), or -1 on an MPI rank other
+** than 0 (its share is sent; rank 0 writes). */
+static int run_points(sweep *sw, sim_metrics *res, sim_metrics *agg, sim_err *err)
+{
+    size_t njobs = sw->npoints * (size_t)sw->reps;
+    int pr = par_run(njobs, sw->threads, job, sw, res, "sweep", err);
+    if (pr == 1) return -1;
     if (pr < 0) {
-        fprintf(stderr, "mqsim sweep: %s\n", err.msg);
-        rc = CLI_INTERNAL;
-        goto free_res;
+        fprintf(stderr, "mqsim sweep: %s\n", err->msg);
+        return CLI_INTERNAL;
     }
-    for (size_t p = 0; p < sw.npoints; p++) {
+    for (size_t p = 0; p < sw->npoints; p++) {
         sim_rep *r = sim_rep_new();
-        for (int k = 0; r && k < sw.reps; k++) sim_rep_add(r, &res[p * (size_t)sw.reps + (size_t)k]);
-        if (!r || sim_rep_result(r, &agg[p])) {
-            sim_rep_free(r);
-            fprintf(stderr, "mqsim sweep: out of memory\n");
-            rc = CLI_INTERNAL;
-            goto free_res;
-        }
+        SIM_NEED(r != NULL, "out of memory");
+        for (int k = 0; k < sw->reps; k++)
+            SIM_NEED_OK(sim_rep_add(r, &res[p * (size_t)sw->reps + (size_t)k]));
+        SIM_NEED_OK(sim_rep_result(r, &agg[p]));
         sim_rep_free(r);
     }
-    /* every --metrics name must be a metric of the model (they are the same
-    ** at every point): an unknown one would draw an empty plot */
-    for (size_t mi = 0; mi < nmetrics; mi++) {
-        if (sim_metrics_find(&agg[0], metrics[mi])) continue;
-        fprintf(stderr, "mqsim sweep: --metrics: no metric '%s'; known:", metrics[mi]);
-        for (size_t i = 0; i < agg[0].n; i++) fprintf(stderr, " %s", agg[0].v[i].name);
+    return CLI_OK;
+}
+
+/* Every --metrics name must be a metric of the model (they are the same at
+** every point): an unknown one would draw an empty plot. */
+static int check_metrics(const sweep *sw, const sim_metrics *agg0)
+{
+    for (size_t mi = 0; mi < sw->nmetrics; mi++) {
+        if (sim_metrics_find(agg0, sw->metrics[mi])) continue;
+        fprintf(stderr, "mqsim sweep: --metrics: no metric '%s'; known:", sw->metrics[mi]);
+        for (size_t i = 0; i < agg0->n; i++) fprintf(stderr, " %s", agg0->v[i].name);
         fputc('\n', stderr);
-        rc = CLI_USAGE;
-        goto free_res;
+        return -1;
     }
-    if (write_csv(dir, &sw, agg, &err) || write_plots(dir, &sw, agg, metrics, nmetrics, &err)) {
-        fprintf(stderr, "mqsim sweep: %s\n", err.msg);
-        rc = CLI_INTERNAL;
-        goto free_res;
-    }
-    if (cli_out_commit(&od, "sweep")) {
-        rc = CLI_INTERNAL;
-        goto free_res;
-    }
-    printf("sweep: %zu points x %d replications = %zu runs; results in %s/\n", sw.npoints,
-           sw.reps, njobs, final_dir);
-    for (size_t p = 0; p < sw.npoints; p++) {
+    return 0;
+}
+
+static void print_sweep(const sweep *sw, const sim_metrics *agg, const char *final_dir)
+{
+    printf("sweep: %zu points x %d replications = %zu runs; results in %s/\n", sw->npoints,
+           sw->reps, sw->npoints * (size_t)sw->reps, final_dir);
+    for (size_t p = 0; p < sw->npoints; p++) {
         printf("  ");
-        for (size_t k = 0; k < sw.nkeys; k++)
-            printf("%s=%s ", sw.keys[k].key, sw.keys[k].vals[val_index(&sw, p, k)]);
-        for (size_t mi = 0; mi < nmetrics; mi++) {
-            const sim_metric *m = sim_metrics_find(&agg[p], metrics[mi]);
+        for (size_t k = 0; k < sw->nkeys; k++)
+            printf("%s=%s ", sw->keys[k].key, sw->keys[k].vals[val_index(sw, p, k)]);
+        for (size_t mi = 0; mi < sw->nmetrics; mi++) {
+            const sim_metric *m = sim_metrics_find(&agg[p], sw->metrics[mi]);
             if (m) printf(" %s=%.4g", m->name, m->value);
         }
         printf("\n");
     }
-    rc = CLI_OK;
-free_res:
-    for (size_t j = 0; res && j < njobs; j++) sim_metrics_free(&res[j]);
-    for (size_t p = 0; agg && p < sw.npoints; p++) sim_metrics_free(&agg[p]);
+}
+
+static void free_sweep(sweep *sw)
+{
+    for (size_t k = 0; k < sw->nkeys; k++) {
+        for (size_t i = 0; i < sw->keys[k].nvals; i++) free(sw->keys[k].vals[i]);
+        free(sw->keys[k].vals);
+        free(sw->keys[k].key);
+    }
+    for (size_t p = 0; sw->scn && p < sw->npoints; p++) mq_scenario_free(&sw->scn[p]);
+    free(sw->scn);
+    free(sw->metric_list);
+}
+
+/* Load the points, run them, write sweep.csv and the plots. */
+static int sweep_run(sweep *sw, out_dir *od, const char *final_dir, sim_err *err)
+{
+    if (load_points(sw, err)) {
+        fprintf(stderr, "%s\n", err->msg);
+        return CLI_USAGE;
+    }
+    size_t njobs = sw->npoints * (size_t)sw->reps;
+    sim_metrics *res = calloc(njobs, sizeof *res), *agg = calloc(sw->npoints, sizeof *agg);
+    SIM_NEED(res && agg, "out of memory");
+    int rc = run_points(sw, res, agg, err);
+    if (rc == -1) {
+        rc = CLI_OK; /* another rank */
+    } else if (rc == CLI_OK && check_metrics(sw, &agg[0])) {
+        rc = CLI_USAGE;
+    } else if (rc == CLI_OK && (write_csv(od->tmp, sw, agg, err) ||
+                                write_plots(od->tmp, sw, agg, sw->metrics, sw->nmetrics, err))) {
+        fprintf(stderr, "mqsim sweep: %s\n", err->msg);
+        rc = CLI_INTERNAL;
+    } else if (rc == CLI_OK && cli_out_commit(od, "sweep")) {
+        rc = CLI_INTERNAL;
+    } else if (rc == CLI_OK) {
+        print_sweep(sw, agg, final_dir);
+    }
+    for (size_t j = 0; j < njobs; j++) sim_metrics_free(&res[j]);
+    for (size_t p = 0; p < sw->npoints; p++) sim_metrics_free(&agg[p]);
     free(res);
     free(agg);
-done:
-    out_dir_abort(&od); /* a no-op after a commit */
-    for (size_t k = 0; k < sw.nkeys; k++) {
-        for (size_t i = 0; i < sw.keys[k].nvals; i++) free(sw.keys[k].vals[i]);
-        free(sw.keys[k].vals);
-        free(sw.keys[k].key);
+    return rc;
+}
+
+int cli_sweep(int argc, char **argv)
+{
+    sweep sw = {.reps = 5, .limits = CLI_LIMITS_DEFAULT, .threads = par_default_threads()};
+    out_dir od = {.lock_fd = -1};
+    int rc = parse_sweep_args(argc, argv, &sw);
+    if (rc) {
+        free_sweep(&sw);
+        return rc > 0 ? CLI_OK : CLI_USAGE;
     }
-    for (size_t p = 0; sw.scn && p < sw.npoints; p++) mq_scenario_free(&sw.scn[p]);
-    free(sw.scn);
-    free(metric_list);
+    sim_err err = {{0}};
+    mq_scenario base;
+    if (scn_load_file(sw.file, &base, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        free_sweep(&sw);
+        return CLI_USAGE;
+    }
+    char final_dir[4096];
+    int claimed = cli_out_begin(&od, "sweep", sw.out, base.name, "-sweep", final_dir,
+                                sizeof final_dir) == 0;
+    mq_scenario_free(&base);
+    rc = claimed ? sweep_run(&sw, &od, final_dir, &err) : CLI_USAGE;
+    out_dir_abort(&od); /* a no-op after a commit */
+    free_sweep(&sw);
     return rc;
 }

@@ -156,30 +156,12 @@ static int run_case(const char *path, int reps, double tol, double conf, vcase *
     return 0;
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) { free(buf); buf = NULL; }
-            else buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    return buf;
-}
-
 static int write_doc(const char *path, const vcase *cases, int n, int reps, double tol,
                      double conf, sim_err *err)
 {
-    char *old = read_all(path);
+    char *old = NULL; /* what the document holds now; none is fine */
+    sim_err rerr;
+    if (out_read_all(path, &old, NULL, &rerr)) old = NULL;
     const char *pre = "", *post = "";
     size_t prelen = 0;
     char *b = old ? strstr(old, BEGIN_MARK) : NULL;

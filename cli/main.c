@@ -2,15 +2,13 @@
 ** main.c - mqsim's entry point: dispatch to a subcommand (see cli.h).
 */
 #include "cli/cli.h"
+#include "io/out_meta.h" /* MQSIM_VERSION */
 #include "io/scn_yaml.h"
 
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#ifndef MQSIM_VERSION
-#define MQSIM_VERSION "0.1.0"
-#endif
 
 static void usage(FILE *f)
 {

@@ -132,10 +132,7 @@ static void on_field(void *data, size_t len, void *p)
     if (c->failed) return;
     if (c->nf < SUMMARY_NCOLS) {
         c->f[c->nf] = strndup(data ? data : "", data ? len : 0);
-        if (!c->f[c->nf]) {
-            sim_err_at(c->err, c->path, c->row, 0, "out of memory");
-            c->failed = 1;
-        }
+        SIM_NEED(c->f[c->nf] != NULL, "out of memory");
     }
     c->nf++;
 }
@@ -194,8 +191,7 @@ static int take_row(rd_ctx *c)
                               "value %s with status %s: a censored metric has no value",
                               c->f[1], c->f[5]);
     }
-    if (sim_metrics_add(c->m, name, v, c->f[4], SIM_BETTER_NONE))
-        return sim_err_at(c->err, c->path, c->row, 0, "out of memory");
+    SIM_NEED_OK(sim_metrics_add(c->m, name, v, c->f[4], SIM_BETTER_NONE));
     sim_metric *x = &c->m->v[c->m->n - 1];
     x->ci_lo = lo;
     x->ci_hi = hi;
@@ -222,41 +218,16 @@ static void on_row(int term, void *p)
     c->row++;
 }
 
-/* Read the whole file; caller frees *buf. */
-static int slurp(const char *path, char **buf, size_t *len, sim_err *err)
-{
-    FILE *fp = out_open_read(path, err);
-    if (!fp) return -1;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, fp);
-        if (n < cap) break;
-        char *nb = realloc(b, cap *= 2);
-        if (!nb) { free(b); b = NULL; break; }
-        b = nb;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!b) return sim_err_set(err, "%s: out of memory", path);
-    if (bad) { free(b); return sim_err_set(err, "%s: read error", path); }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 int out_read_summary_csv(const char *path, sim_metrics *m, sim_err *err)
 {
     SIM_ASSERTF(m->n == 0, "out_read_summary_csv needs an empty table (has %zu)", m->n);
     char *buf = NULL;
     size_t len = 0;
-    if (slurp(path, &buf, &len, err)) return -1;
+    if (out_read_all(path, &buf, &len, err)) return -1;
 
     struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-        free(buf);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) == 0,
+             "%s: out of memory", path);
     rd_ctx c = {.path = path, .m = m, .err = err, .row = 1, .ncols = SUMMARY_NCOLS};
     size_t done = csv_parse(&p, buf, len, on_field, on_row, &c);
     int rc = 0;

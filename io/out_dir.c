@@ -119,7 +119,7 @@ static void release(out_dir *d)
 static int split_path(out_dir *d, const char *final, sim_err *err)
 {
     char *f = strdup(final);
-    if (!f) return sim_err_set(err, "%s: out of memory", final);
+    SIM_NEED(f != NULL, "%s: out of memory", final);
     size_t len = strlen(f);
     while (len > 1 && f[len - 1] == '/') f[--len] = '\0';
     struct stat st;
@@ -142,7 +142,7 @@ static int split_path(out_dir *d, const char *final, sim_err *err)
     d->final = f;
     d->base = strdup(b);
     d->parent = !slash ? strdup(".") : slash == f ? strdup("/") : strndup(f, (size_t)(slash - f));
-    if (!d->base || !d->parent) return sim_err_set(err, "%s: out of memory", final);
+    SIM_NEED(d->base && d->parent, "%s: out of memory", final);
     return 0;
 }
 
@@ -177,7 +177,7 @@ static int owned(const out_dir *d, sim_err *err)
 static int recover(out_dir *d, sim_err *err)
 {
     char *old = sibling(d, ".old");
-    if (!old) return sim_err_set(err, "out of memory");
+    SIM_NEED(old != NULL, "out of memory");
     struct stat st;
     if (lstat(old, &st) == 0) {
         if (lstat(d->final, &st) != 0) {
@@ -218,7 +218,7 @@ static int take_lock(out_dir *d, const char *final, sim_err *err)
     if (!final || !*final) return sim_err_set(err, "results folder path is empty");
     if (split_path(d, final, err) || out_mkdir_p(d->parent, err)) return -1;
     char *lock = sibling(d, ".lock");
-    if (!lock) return sim_err_set(err, "out of memory");
+    SIM_NEED(lock != NULL, "out of memory");
     d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (d->lock_fd < 0) {
         sim_err_set(err, "%s: cannot write here: %s", d->final, strerror(errno));
@@ -252,10 +252,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
     for (unsigned n = 0; !d->tmp; n++) {
         char suffix[48];
         snprintf(suffix, sizeof suffix, ".tmp-%ld-%u", (long)getpid(), n);
-        if (!(d->tmp = sibling(d, suffix))) {
-            sim_err_set(err, "out of memory");
-            goto fail;
-        }
+        SIM_NEED((d->tmp = sibling(d, suffix)) != NULL, "out of memory");
         if (mkdir(d->tmp, 0777) == 0) break;
         int e = errno;
         free(d->tmp);
@@ -265,6 +262,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
             goto fail;
         }
     }
+    out_file_defer_dir_sync(d->tmp, true); /* synced once, in commit */
     oom_register(d);
     return 0;
 fail:
@@ -284,7 +282,8 @@ static void sync_dir(const char *path)
 int out_dir_commit(out_dir *d, sim_err *err)
 {
     SIM_ASSERTF(d->tmp && d->lock_fd >= 0, "out_dir_commit without out_dir_begin");
-    sync_dir(d->tmp);
+    sync_dir(d->tmp); /* the one sync of its files' names (out_file_defer_dir_sync) */
+    out_file_defer_dir_sync(d->tmp, false);
     int rc = 0;
     struct stat st;
     if (lstat(d->final, &st) != 0) {
@@ -295,8 +294,8 @@ int out_dir_commit(out_dir *d, sim_err *err)
         rm_tree(d->tmp); /* the previous results */
     } else if (errno == EINVAL || errno == ENOSYS) {
         char *old = sibling(d, ".old");
-        if (!old) rc = sim_err_set(err, "out of memory");
-        else if (rename(d->final, old) != 0)
+        SIM_NEED(old != NULL, "out of memory");
+        if (rename(d->final, old) != 0)
             rc = sim_err_set(err, "%s: cannot move the previous results aside: %s", d->final,
                              strerror(errno));
         else if (rename(d->tmp, d->final) != 0) {
@@ -317,7 +316,10 @@ int out_dir_commit(out_dir *d, sim_err *err)
 void out_dir_abort(out_dir *d)
 {
     if (!d || !d->final) return; /* zeroed, or already finished */
-    if (d->tmp) rm_tree(d->tmp);
+    if (d->tmp) {
+        out_file_defer_dir_sync(d->tmp, false);
+        rm_tree(d->tmp);
+    }
     release(d);
 }
 

@@ -5,9 +5,11 @@
 ** readers' open (regular files only).
 */
 #include "io/out_file.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,38 @@
 #include <unistd.h>
 
 static atomic_ulong tmp_counter;
+
+/* Folders whose own fsync the caller does once (out_file_defer_dir_sync). */
+enum { DEFER_MAX = 64 };
+static pthread_mutex_t defer_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *deferred[DEFER_MAX];
+
+void out_file_defer_dir_sync(const char *dir, bool on)
+{
+    pthread_mutex_lock(&defer_mu);
+    for (int i = 0; i < DEFER_MAX; i++) {
+        if (on && !deferred[i]) {
+            deferred[i] = strdup(dir);
+            SIM_NEED(deferred[i] != NULL, "out of memory marking %s", dir);
+            break;
+        }
+        if (!on && deferred[i] && !strcmp(deferred[i], dir)) {
+            free(deferred[i]);
+            deferred[i] = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&defer_mu);
+}
+
+static bool dir_sync_deferred(const char *dir)
+{
+    bool yes = false;
+    pthread_mutex_lock(&defer_mu);
+    for (int i = 0; i < DEFER_MAX && !yes; i++) yes = deferred[i] && !strcmp(deferred[i], dir);
+    pthread_mutex_unlock(&defer_mu);
+    return yes;
+}
 
 /* Directory part of path ("." when there is none). Caller frees. */
 static char *dir_of(const char *path)
@@ -39,11 +73,7 @@ int out_file_open(out_file *f, const char *path, sim_err *err)
     size_t cap = strlen(path) + 64;
     char *tmp = malloc(cap);
     char *dup = strdup(path);
-    if (!tmp || !dup) {
-        free(tmp);
-        free(dup);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(tmp && dup, "%s: out of memory", path);
     snprintf(tmp, cap, "%.*s.%s.tmp.%ld.%lu", (int)dirlen, path, base,
              (long)getpid(), n);
 
@@ -93,14 +123,14 @@ int out_file_commit(out_file *f, sim_err *err)
     }
     /* Make the rename itself durable; failure here loses nothing. */
     char *dir = dir_of(f->path);
-    if (dir) {
+    if (dir && !dir_sync_deferred(dir)) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
             (void)fsync(dfd);
             close(dfd);
         }
-        free(dir);
     }
+    free(dir);
     release(f);
     return 0;
 }
@@ -111,6 +141,30 @@ void out_file_abort(out_file *f)
     if (f->fp) fclose(f->fp);
     if (f->tmp_path) unlink(f->tmp_path);
     release(f);
+}
+
+int out_read_all(const char *path, char **buf, size_t *len, sim_err *err)
+{
+    FILE *fp = out_open_read(path, err);
+    if (!fp) return -1;
+    char *b = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        SIM_NEED_OK(sim_grow((void **)&b, &cap, n + 4096 + 1, 1));
+        size_t k = fread(b + n, 1, cap - n - 1, fp);
+        n += k;
+        if (k == 0) break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(b);
+        return sim_err_set(err, "%s: read error", path);
+    }
+    b[n] = '\0';
+    *buf = b;
+    if (len) *len = n;
+    return 0;
 }
 
 FILE *out_open_read(const char *path, sim_err *err)
@@ -145,7 +199,7 @@ int out_mkdir_p(const char *dir, sim_err *err)
 {
     if (!dir || !*dir) return sim_err_set(err, "directory path is empty");
     char *p = strdup(dir);
-    if (!p) return sim_err_set(err, "%s: out of memory", dir);
+    SIM_NEED(p != NULL, "%s: out of memory", dir);
     size_t len = strlen(p);
     while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
     /* Walk the components: cut at each '/', mkdir the prefix, restore. */

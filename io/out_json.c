@@ -11,6 +11,7 @@
 #include "io/out_json.h"
 #include "io/out_file.h"
 #include "io/change/scn_change.h"
+#include "io/scn_schema.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -116,100 +117,21 @@ int out_summary_json(const char *path, const sim_metrics *m, json_t *meta,
 
 /* ---- scenario echo ----------------------------------------------------- */
 
-static const char *kind_name(mq_kind k)
-{
-    switch (k) {
-    case MQ_KIND_ROCKETMQ: return "rocketmq";
-    case MQ_KIND_RABBITMQ: return "rabbitmq";
-    }
-    return "?";
-}
-
-static const char *edition_name(mq_edition e)
-{
-    switch (e) {
-    case MQ_EDITION_STANDARD: return "standard";
-    case MQ_EDITION_PROFESSIONAL: return "professional";
-    case MQ_EDITION_ENTERPRISE: return "enterprise";
-    case MQ_EDITION_PLATINUM: return "platinum";
-    }
-    return "?";
-}
-
-static const char *series_name(mq_series s)
-{
-    return s == MQ_SERIES_SERVERLESS ? "serverless" : "subscription";
-}
-
-static const char *subcat_name(mq_subcat s)
-{
-    switch (s) {
-    case MQ_SUBCAT_NONE: return "none";
-    case MQ_SUBCAT_STANDALONE: return "standalone";
-    case MQ_SUBCAT_CLUSTER: return "cluster";
-    }
-    return "?";
-}
-
-static const char *billing_name(mq_billing b)
-{
-    switch (b) {
-    case MQ_BILL_SUBSCRIPTION: return "subscription";
-    case MQ_BILL_PAYG: return "payg";
-    case MQ_BILL_SERVERLESS: return "serverless";
-    }
-    return "?";
-}
-
-static const char *endpoint_name(mq_endpoint e)
-{
-    switch (e) {
-    case MQ_EP_VPC: return "vpc";
-    case MQ_EP_PUBLIC: return "public";
-    case MQ_EP_PRIVATELINK: return "privatelink";
-    }
-    return "?";
-}
-
-static const char *ondown_name(mq_ondown o)
-{
-    switch (o) {
-    case MQ_ONDOWN_RETRY: return "retry";
-    case MQ_ONDOWN_BUFFER: return "buffer";
-    case MQ_ONDOWN_DROP: return "drop";
-    }
-    return "?";
-}
-
-static const char *event_name(mq_event_type t)
-{
-    switch (t) {
-    case MQ_EVENT_BROKER_RESTART: return "broker_restart";
-    case MQ_EVENT_DISCONNECT: return "disconnect";
-    case MQ_EVENT_APP_RESTART: return "app_restart";
-    case MQ_EVENT_RESOURCE_OP: return "resource_op";
-    }
-    return "?";
-}
-
-static const char *deploy_name(mq_deploy d)
-{
-    return d == MQ_DEPLOY_DEDICATED ? "dedicated" : "shared";
-}
-static const char *state_name(mq_state s)
-{
-    return s == MQ_STATE_IN_SERVICE ? "in_service" : "other";
-}
-static const char *proto_name(mq_protocol p) { return p == MQ_PROTO_HTTP ? "http" : "tcp"; }
-static const char *arrivals_name(mq_arrivals a)
-{
-    return a == MQ_ARRIVALS_DETERMINISTIC ? "deterministic" : "poisson";
-}
-static const char *ack_name(mq_ackmode a) { return a == MQ_ACK_AUTO ? "auto" : "manual"; }
-static const char *backoff_name(mq_backoff b)
-{
-    return b == MQ_BACKOFF_EXPONENTIAL ? "exponential" : "fixed";
-}
+/* Every enum is written with its scenario spelling (scn_schema.h). */
+static const char *kind_name(mq_kind k) { return SCN_ENUM_STR(scn_kind_strs, k, "?"); }
+static const char *edition_name(mq_edition e) { return SCN_ENUM_STR(scn_edition_strs, e, "?"); }
+static const char *series_name(mq_series s) { return SCN_ENUM_STR(scn_series_strs, s, "?"); }
+static const char *subcat_name(mq_subcat s) { return SCN_ENUM_STR(scn_subcat_strs, s, "none"); }
+static const char *billing_name(mq_billing b) { return SCN_ENUM_STR(scn_billing_strs, b, "?"); }
+static const char *endpoint_name(mq_endpoint e) { return SCN_ENUM_STR(scn_endpoint_strs, e, "?"); }
+static const char *ondown_name(mq_ondown o) { return SCN_ENUM_STR(scn_ondown_strs, o, "?"); }
+static const char *event_name(mq_event_type t) { return SCN_ENUM_STR(scn_event_strs, t, "?"); }
+static const char *deploy_name(mq_deploy d) { return SCN_ENUM_STR(scn_deploy_strs, d, "?"); }
+static const char *state_name(mq_state s) { return SCN_ENUM_STR(scn_state_strs, s, "?"); }
+static const char *proto_name(mq_protocol p) { return SCN_ENUM_STR(scn_protocol_strs, p, "?"); }
+static const char *arrivals_name(mq_arrivals a) { return SCN_ENUM_STR(scn_arrivals_strs, a, "?"); }
+static const char *ack_name(mq_ackmode a) { return SCN_ENUM_STR(scn_ack_strs, a, "?"); }
+static const char *backoff_name(mq_backoff b) { return SCN_ENUM_STR(scn_backoff_strs, b, "?"); }
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 

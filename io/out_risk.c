@@ -214,7 +214,7 @@ void out_groups_add_rows(out_groups *g, const sim_metrics *rows)
 void out_groups_add(out_groups *g, const mq_result *r)
 {
     sim_metrics rows = {0};
-    SIM_NEED(out_groups_rows(g, r, &rows) == 0, "out of memory");
+    SIM_NEED_OK(out_groups_rows(g, r, &rows));
     out_groups_add_rows(g, &rows);
     sim_metrics_free(&rows);
 }

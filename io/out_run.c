@@ -91,7 +91,7 @@ static int plot_columns(const plot_ctx *pc, const char *file, const char *title,
     plot_line lines[MAX_LINES];
     double *xs[MAX_LINES] = {0}, *ys[MAX_LINES] = {0};
     int made = columns(&pc->r->series, names, labels, n, per_s, lines, xs, ys);
-    if (made < 0) return sim_err_set(err, "out of memory drawing %s", file);
+    SIM_NEED(made >= 0, "out of memory drawing %s", file);
     plot_hline hl[MAX_HLINES];
     char text[MAX_HLINES][96];
     /* the delivered-message plots leave the every-message budgets out */
@@ -186,16 +186,13 @@ static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, s
         sim_metric *m = sim_metrics_find(&per, o->group);
         if (!m && sim_metrics_add(&per, o->group, 0, "s", SIM_BETTER_LOWER) == 0)
             m = &per.v[per.n - 1];
-        if (!m) {
-            sim_metrics_free(&per);
-            return sim_err_set(err, "out of memory drawing disruption.png");
-        }
+        SIM_NEED(m != NULL, "out of memory drawing disruption.png");
         if (o->max_s > m->value) m->value = o->max_s;
     }
     const char **labels = calloc(per.n ? per.n : 1, sizeof *labels);
     double *vals = calloc(per.n ? per.n : 1, sizeof *vals);
     int rc = 0;
-    if (!labels || !vals) rc = sim_err_set(err, "out of memory drawing disruption.png");
+    SIM_NEED(labels && vals, "out of memory drawing disruption.png");
     for (size_t k = 0; rc == 0 && k < per.n; k++) {
         labels[k] = per.v[k].name;
         vals[k] = per.v[k].value;
@@ -244,7 +241,8 @@ static int plot_endpoint_disruption(const char *dir, const mq_result *r, json_t 
     return 0;
 }
 
-int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *err)
+int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots_wanted,
+                  sim_err *err)
 {
     char path[4096];
     if (out_mkdir_p(dir, err)) return -1;
@@ -256,7 +254,7 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
     json_t *sc = meta ? json_object_get(meta, "scenario") : NULL;
     json_t *clock0 = json_object_get(json_object_get(sc, "run"), "start_clock_s");
     json_t *plots = json_array();
-    if (!plots) return sim_err_set(err, "out of memory");
+    SIM_NEED(plots != NULL, "out of memory");
     plot_ctx pc = {dir, r, json_number_value(clock0) > 0, json_number_value(clock0),
                    meta ? json_object_get(meta, "budget") : NULL, plots};
     static const char *const delay_cols[] = {"delay_p50_s", "delay_p99_s", "delay_max_s"};
@@ -265,7 +263,8 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
     static const char *const tp_labels[] = {"sent", "consumed", "throttled sends"};
     static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
     static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
-    int rc = plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
+    int rc = plots_wanted &&
+             (plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
                           "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err) ||
              plot_columns(&pc, "throughput.png", "Throughput", "messages per second", 0, 1, NULL,
                           tp_cols, tp_labels, 3, err) ||
@@ -273,12 +272,11 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *er
              plot_columns(&pc, "backlog.png", "Messages waiting in the broker", "messages", 0, 0,
                           "backlog", backlog_cols, backlog_labels, 3, err) ||
              plot_percentiles(&pc, err) || plot_endpoint_disruption(dir, r, plots, err) ||
-             plot_disruption(dir, r, plots, err);
+             plot_disruption(dir, r, plots, err));
     /* summary.json last, naming the plots this run wrote: the report embeds
     ** those and no other file of the folder */
     json_t *m2 = meta ? json_copy(meta) : json_object();
-    if (!rc && (!m2 || json_object_set(m2, "plots", plots)))
-        rc = sim_err_set(err, "out of memory");
+    SIM_NEED(m2 && json_object_set(m2, "plots", plots) == 0, "out of memory");
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (!rc) rc = out_summary_json(path, &r->metrics, m2, err);
     json_decref(m2);

@@ -18,7 +18,11 @@
 #include "sim/sim_err.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
-int out_run_write(const char *dir, const mq_result *r, json_t *meta, sim_err *err);
+/* plots false (`run --no-plots`): no PNG is drawn and summary.json's
+** "plots" list is empty, so the report embeds none. */
+int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots,
+                  sim_err *err);
 
 #endif

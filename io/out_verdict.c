@@ -1,10 +1,12 @@
 /*
 ** out_verdict.c - JUnit XML and JSON verdict files (see out_verdict.h).
-** The XML is written by hand: five characters need escaping and nothing
-** else of XML is used, which does not justify a dependency.
+** The XML is written by hand: four characters need entities (out_text.h,
+** shared with report.html) and nothing else of XML is used, which does not
+** justify a dependency.
 */
 #include "io/out_verdict.h"
 #include "io/out_file.h"
+#include "io/out_text.h"
 #include "sim/sim_mem.h"
 
 #include <jansson.h>
@@ -48,42 +50,26 @@ void out_cases_free(out_cases *c)
     *c = (out_cases){0};
 }
 
-static void xml_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            if ((unsigned char)*s < 0x20 && *s != '\t') fputc(' ', f); /* not allowed in XML 1.0 */
-            else fputc(*s, f);
-        }
-    }
-}
-
 int out_junit(const char *path, const char *suite, const out_cases *c, sim_err *err)
 {
     out_file f;
     if (out_file_open(&f, path, err)) return -1;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"", f.fp);
-    xml_esc(f.fp, suite);
+    out_esc_markup(f.fp, suite);
     fprintf(f.fp, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n", c->n, out_cases_failed(c));
     for (size_t i = 0; i < c->n; i++) {
         fputs("    <testcase classname=\"", f.fp);
-        xml_esc(f.fp, suite);
+        out_esc_markup(f.fp, suite);
         fputs("\" name=\"", f.fp);
-        xml_esc(f.fp, c->v[i].name);
+        out_esc_markup(f.fp, c->v[i].name);
         if (!c->v[i].failed) {
             fputs("\"><system-out>", f.fp);
-            xml_esc(f.fp, c->v[i].message);
+            out_esc_markup(f.fp, c->v[i].message);
             fputs("</system-out></testcase>\n", f.fp);
             continue;
         }
         fputs("\">\n      <failure message=\"", f.fp);
-        xml_esc(f.fp, c->v[i].message);
+        out_esc_markup(f.fp, c->v[i].message);
         fputs("\"/>\n    </testcase>\n", f.fp);
     }
     fputs("  </testsuite>\n</testsuites>\n", f.fp);
@@ -93,11 +79,7 @@ int out_junit(const char *path, const char *suite, const out_cases *c, sim_err *
 int out_verdict_json(const char *path, const char *kind, const out_cases *c, sim_err *err)
 {
     json_t *root = json_object(), *cases = json_array();
-    if (!root || !cases) {
-        json_decref(root);
-        json_decref(cases);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(root && cases, "%s: out of memory", path);
     size_t failed = out_cases_failed(c);
     json_object_set_new(root, "tool", json_string("mqsim"));
     json_object_set_new(root, "kind", json_string(kind));

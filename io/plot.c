@@ -11,12 +11,14 @@
 ** number of vertices handed to libplot is O(lines x plot width), and paths
 ** are ended every PATH_CHUNK vertices so libplot never holds a huge path.
 ** Deterministic by construction: no clocks, no environment, no hash order.
-** libplot itself stamps every PNG with a "Creation Time" text chunk, so the
-** PNG is rendered into memory (open_memstream) and copied to the atomic
-** output file without that one chunk.
+** libplot renders a binary PNM into memory (open_memstream) and png_out.c
+** encodes it as the PNG: libplot's own PNG writer spent more instructions
+** than the whole simulation of a small run on compressing (docs/MODEL.md,
+** "Speed") and stamped a creation time into every file.
 */
 #include "io/plot.h"
 #include "io/out_file.h"
+#include "io/png_out.h"
 
 #include <math.h>
 #include <plot.h>
@@ -60,59 +62,17 @@ static rgb light(rgb k)
 static const rgb ink = {0x22, 0x22, 0x22}, grid_col = {0xe4, 0xe4, 0xe4},
                  frame_col = {0x55, 0x55, 0x55}, white = {0xff, 0xff, 0xff};
 
-/* libplot 4.4's PNG writer frees the libpng write struct but not the info
-** struct (png_destroy_write_struct(&png, NULL)): ~900 bytes per plot, owned
-** by nobody we can reach. Tell LeakSanitizer (ASan builds, `make asan`) to
-** ignore exactly that, so the rest of the program stays leak-checked. The
-** runtime looks this weak hook up by name; without ASan it is never called.
-** (Only one definition may exist per program: add other suppressions here.) */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:png_create_info_struct\n";
-}
-
 /* ---- canvas: plotter + atomic file ------------------------------------- */
 
 typedef struct canvas {
     plPlotter *pl;
     plPlotterParams *pp;
     const char *path;
-    FILE *mem;       /* libplot writes the PNG here (open_memstream) */
+    FILE *mem;       /* libplot writes the binary PNM here (open_memstream) */
     char *buf;
     size_t len;
     double w, h;
 } canvas;
-
-/* Big-endian 32-bit at p. */
-static size_t be32(const unsigned char *p)
-{
-    return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-}
-
-/* Copy the PNG in buf to fp without its "Creation Time" tEXt chunk (libplot
-** always writes one, which would make identical plots differ). tEXt is an
-** ancillary chunk, so dropping it leaves a valid PNG. Returns -1 if buf is
-** not a well-formed chunk sequence. */
-static int write_png_stripped(FILE *fp, const unsigned char *buf, size_t len)
-{
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    static const char key[] = "Creation Time";
-    if (len < 8 || memcmp(buf, sig, 8) != 0) return -1;
-    fwrite(buf, 1, 8, fp);
-    size_t at = 8;
-    while (at < len) {
-        if (len - at < 12) return -1;
-        size_t n = be32(buf + at);
-        if (n > len - at - 12) return -1;
-        const unsigned char *type = buf + at + 4, *data = buf + at + 8;
-        int drop = memcmp(type, "tEXt", 4) == 0 && n >= sizeof key &&
-                   memcmp(data, key, sizeof key) == 0; /* keyword + NUL */
-        if (!drop) fwrite(buf + at, 1, n + 12, fp);
-        at += n + 12;
-    }
-    return 0;
-}
 
 /* Release everything without writing (error paths before canvas_close). */
 static void canvas_discard(canvas *c)
@@ -145,10 +105,10 @@ static int canvas_close(canvas *c, sim_err *err)
         canvas_discard(c);
         return -1;
     }
-    if (write_png_stripped(f.fp, (const unsigned char *)c->buf, c->len)) {
+    if (png_out_from_pnm(f.fp, (const unsigned char *)c->buf, c->len, path, err)) {
         out_file_abort(&f);
         canvas_discard(c);
-        return sim_err_set(err, "%s: libplot produced a malformed PNG", path);
+        return -1;
     }
     canvas_discard(c);
     return out_file_commit(&f, err);
@@ -163,15 +123,12 @@ static int canvas_open(canvas *c, const char *path, const plot_spec *spec,
         return sim_err_set(err, "%s: plot size %dx%d out of range (160x120 .. 8000x8000)",
                            path, w, h);
     c->path = path;
-    c->mem = open_memstream(&c->buf, &c->len);
-    if (!c->mem) return sim_err_set(err, "%s: out of memory", path);
+    c->mem = open_memstream(&c->buf, &c->len); /* the PNM raster */
+    SIM_NEED(c->mem != NULL, "%s: out of memory", path);
     char size[32];
     snprintf(size, sizeof size, "%dx%d", w, h);
     c->pp = pl_newplparams();
-    if (!c->pp) {
-        canvas_discard(c);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(c->pp != NULL, "%s: out of memory", path);
     /* Every parameter a bitmap Plotter consults; unset ones would be read
     ** from same-named environment variables. "none" is not a colour name,
     ** so TRANSPARENT_COLOR disables transparency. */
@@ -187,7 +144,7 @@ static int canvas_open(canvas *c, const char *path, const plot_spec *spec,
         pl_setplparam(c->pp, params[i][0],
                       (void *)(params[i][1] ? params[i][1] : size));
     /* errfile NULL: libplot must not print (library code never prints). */
-    c->pl = pl_newpl_r("png", NULL, c->mem, NULL, c->pp);
+    c->pl = pl_newpl_r("pnm", NULL, c->mem, NULL, c->pp);
     if (!c->pl || pl_openpl_r(c->pl) < 0) {
         canvas_discard(c);
         return sim_err_set(err, "%s: cannot start the PNG plotter", path);
@@ -738,11 +695,7 @@ int plot_lines_png(const char *path, const plot_spec *spec,
 
     size_t *bidx = calloc(nb + 1, sizeof *bidx), *bfirst = calloc(nb + 1, sizeof *bfirst);
     legend_item *items = calloc(nlines + nb + 1, sizeof *items);
-    if (!bidx || !bfirst || !items) {
-        free(bidx); free(bfirst); free(items);
-        canvas_discard(&c);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(bidx && bfirst && items, "%s: out of memory", path);
     size_t ngroups = nb ? band_groups(bands, bidx, bfirst) : 0;
     size_t nitems = 0;
     for (size_t l = 0; l < nlines; l++)

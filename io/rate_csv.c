@@ -6,6 +6,7 @@
 */
 #define _GNU_SOURCE /* timegm, tm_gmtoff */
 #include "io/rate_csv.h"
+#include "sim/sim_mem.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -125,17 +126,10 @@ static void on_row(int term, void *p)
                    "YYYY-MM-DD HH:MM[:SS][Z|+HH:MM] or Unix time", c->f[0]);
         return;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        row *v = cap <= MAX_ROWS ? realloc(c->v, cap * sizeof *v) : NULL;
-        if (!v) {
-            c->failed = 1;
-            sim_err_at(c->err, c->path, c->line, 0, "more than %d rows or out of memory",
-                       MAX_ROWS);
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
+    if (c->n >= MAX_ROWS || sim_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) {
+        c->failed = 1;
+        sim_err_at(c->err, c->path, c->line, 0, "more than %d rows or out of memory", MAX_ROWS);
+        return;
     }
     c->v[c->n++] = (row){tod, rate};
 }
@@ -151,7 +145,7 @@ static int to_steps(rd *c, mq_rate_step **steps, size_t *n)
 {
     qsort(c->v, c->n, sizeof *c->v, cmp_row);
     mq_rate_step *s = malloc((c->n + 1) * sizeof *s);
-    if (!s) return sim_err_set(c->err, "%s: out of memory", c->path);
+    SIM_NEED(s != NULL, "%s: out of memory", c->path);
     size_t k = 1;
     for (size_t i = 0; i < c->n;) {
         size_t j = i;
@@ -184,10 +178,7 @@ int rate_csv_read(const char *path, bool utc, mq_rate_step **steps, size_t *n, s
     FILE *f = fopen(path, "rb");
     if (!f) return sim_err_set(err, "%s: cannot open: %s", path, strerror(errno));
     struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
-        fclose(f);
-        return sim_err_set(err, "%s: out of memory", path);
-    }
+    SIM_NEED(csv_init(&p, CSV_APPEND_NULL) == 0, "%s: out of memory", path);
     rd c = {.path = path, .utc = utc, .err = err};
     char buf[65536];
     size_t k;

@@ -4,8 +4,8 @@
 ** Both formats are written in one pass through a tiny document writer
 ** (`doc`): every section calls h2()/para()/table row helpers once and each
 ** helper emits Markdown and HTML side by side, so the two files can never
-** disagree on content. Numbers are formatted once (fmt_val: 4 significant
-** digits plus unit, "[lo, hi]" when there is a CI).
+** disagree on content. Numbers are formatted once (out_fmt_value_ci: 4
+** significant digits plus unit, "[lo, hi]" when there is a CI).
 **
 ** Recommendations are rules over the numbers in summary.json - each fires
 ** only when its condition holds and quotes the figures that triggered it
@@ -20,6 +20,7 @@
 #include "io/change/scn_change.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
+#include "io/out_text.h"
 #include "io/units.h"
 
 #include <dirent.h>
@@ -65,32 +66,7 @@ typedef struct doc {
 } doc;
 
 /* Text from the summary (names, descriptions, warnings, labels) is data,
-** never markup: both writers escape it. Control characters (an ANSI escape
-** sequence starts with ESC, 0x1b) are shown as visible "\xNN" text, so
-** nothing copied into a report can restyle a terminal or a page. */
-static int ctl_esc(FILE *f, char c)
-{
-    unsigned char u = (unsigned char)c;
-    if (u >= 0x20 && u != 0x7f) return 0;
-    fprintf(f, "\\x%02x", u);
-    return 1;
-}
-
-static void html_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\n': fputc('\n', f); break;
-        default:
-            if (!ctl_esc(f, *s)) fputc(*s, f);
-        }
-    }
-}
-
+** never markup: both writers escape it (HTML through out_text.h). */
 /* Markdown: a '<' that could open raw HTML (a tag, a closing tag, a
 ** comment, a processing instruction) and an '&' that could start an entity
 ** are written as entities, so no HTML from the data is live; "<=" and
@@ -109,7 +85,7 @@ static void md_esc(FILE *f, const char *s)
             break;
         case '&': fputs(alpha || next == '#' ? "&amp;" : "&", f); break;
         default:
-            if (!ctl_esc(f, *s)) fputc(*s, f);
+            if (!out_esc_ctl(f, *s)) fputc(*s, f);
         }
     }
 }
@@ -120,7 +96,7 @@ static void h2(doc *d, const char *title)
     md_esc(d->md, title);
     fputs("\n\n", d->md);
     fputs("<h2>", d->html);
-    html_esc(d->html, title);
+    out_esc_markup(d->html, title);
     fputs("</h2>\n", d->html);
 }
 
@@ -135,7 +111,7 @@ static void para(doc *d, const char *cls, const char *fmt, ...)
     md_esc(d->md, buf);
     fputs("\n\n", d->md);
     fprintf(d->html, "<p%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
-    html_esc(d->html, buf);
+    out_esc_markup(d->html, buf);
     fputs("</p>\n", d->html);
 }
 
@@ -154,7 +130,7 @@ static void item(doc *d, const char *fmt, ...)
     md_esc(d->md, buf);
     fputc('\n', d->md);
     fputs("<li>", d->html);
-    html_esc(d->html, buf);
+    out_esc_markup(d->html, buf);
     fputs("</li>\n", d->html);
 }
 
@@ -170,7 +146,7 @@ static void cells(doc *d, const char *const *c, size_t n, bool head)
         const char *cls = !strcmp(c[i], "fail") || !strcmp(c[i], "FAIL") ? " class=\"fail\""
                         : !strcmp(c[i], "pass") ? " class=\"pass\"" : "";
         fprintf(d->html, "<%s%s>", head ? "th" : "td", cls);
-        html_esc(d->html, c[i]);
+        out_esc_markup(d->html, c[i]);
         fprintf(d->html, "</%s>", head ? "th" : "td");
     }
     fputc('\n', d->md);
@@ -214,19 +190,6 @@ static char *fmt_num(char *buf, size_t n, double v, const char *unit)
     return buf;
 }
 
-/* "v unit [lo, hi]" */
-static char *fmt_val(char *buf, size_t n, double v, double lo, double hi, const char *unit)
-{
-    char a[64], b[64], c[64];
-    fmt_num(a, sizeof a, v, unit);
-    /* the interval only where it fits whole: a cut-off interval would misread */
-    if (isnan(lo) || isnan(hi) || (lo == v && hi == v) ||
-        snprintf(buf, n, "%s [%s, %s]", a, fmt_num(b, sizeof b, lo, unit),
-                 fmt_num(c, sizeof c, hi, unit)) >= (int)n)
-        snprintf(buf, n, "%s", a);
-    return buf;
-}
-
 /* What a censored metric's status means, in words. */
 static const char *status_words(const char *name, const char *status)
 {
@@ -244,7 +207,7 @@ static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
 {
     const char *st = jstr(m, "status");
     if (!*st || !strcmp(st, "measured"))
-        return fmt_val(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
+        return out_fmt_value_ci(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
                        jstr(m, "unit"));
     double b = jnum(m, "lower_bound");
     char a[64];
@@ -366,7 +329,7 @@ static void sec_budget(doc *d, json_t *root)
         const char *unit = m ? jstr(m, "unit") : "";
         char v[160], l[64];
         if (m) fmt_metric(v, sizeof v, m, jstr(b, "metric"));
-        else fmt_val(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
+        else out_fmt_value_ci(v, sizeof v, jnum(b, "value"), jnum(b, "ci95_low"), jnum(b, "ci95_high"), unit);
         fmt_num(l, sizeof l, jnum(b, "limit"), unit);
         const char *row[] = {jstr(b, "line"), v, l, jstr(b, "verdict"), jstr(b, "why")};
         cells(d, row, 5, false);
@@ -488,7 +451,7 @@ static size_t list_pngs(const char *dir, char **names, size_t max)
     return n;
 }
 
-static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
+static void sec_plots(doc *d, const char *dir, json_t *root)
 {
     h2(d, "Plots (replication 0)");
     char *names[64];
@@ -502,7 +465,6 @@ static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
         n = list_pngs(dir, names, 64); /* a folder from before the list */
     }
     if (!n) para(d, NULL, "No plots in this results folder.");
-    int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (!names[i]) continue;
         char path[4096];
@@ -521,26 +483,20 @@ static int sec_plots(doc *d, const char *dir, json_t *root, sim_err *err)
         free(buf);
         if (!len) { /* empty, unreadable or not a file: this plot only is left out */
             para(d, "meta", "%s is empty or unreadable; left out of this report.", names[i]);
-        } else if (!b64) {
-            rc = sim_err_set(err, "%s: out of memory encoding the plot", path);
         } else {
+            SIM_NEED(b64 != NULL, "%s: out of memory encoding the plot", path);
             fputs("![", d->md);
             md_esc(d->md, names[i]);
             fprintf(d->md, "](%s)\n\n", names[i]);
             fputs("<figure><img alt=\"", d->html);
-            html_esc(d->html, names[i]);
+            out_esc_markup(d->html, names[i]);
             fprintf(d->html, "\" src=\"data:image/png;base64,%s\"><figcaption>", b64);
-            html_esc(d->html, names[i]);
+            out_esc_markup(d->html, names[i]);
             fputs("</figcaption></figure>\n", d->html);
             free(b64);
         }
         free(names[i]);
-        if (rc) {
-            for (size_t k = i + 1; k < n; k++) free(names[k]);
-            break;
-        }
     }
-    return rc;
 }
 
 static void sec_causes(doc *d, json_t *metrics)
@@ -861,7 +817,7 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
             char t[128];
             item(d, "The change itself adds %s to the p99 delay compared with the same "
                  "workload without it; schedule it in a quiet hour.",
-                 fmt_val(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
+                 out_fmt_value_ci(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
                          jnum(dd, "ci95_high"), "s")),
                 n++;
         }
@@ -970,9 +926,9 @@ int report_write(const char *dir, sim_err *err)
     fputs("\n\n", d.md);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>mqsim report: ", d.html);
-    html_esc(d.html, name);
+    out_esc_markup(d.html, name);
     fprintf(d.html, "</title><style>%s</style></head><body>\n<h1>Pre-change risk report: ", css);
-    html_esc(d.html, name);
+    out_esc_markup(d.html, name);
     fputs("</h1>\n", d.html);
     if (*jstr(sc, "description")) para(&d, NULL, "%s", jstr(sc, "description"));
     para(&d, "meta", "mode %s, seed %.0f, %.0f replication%s, mqsim %s. Values are means with "
@@ -986,21 +942,14 @@ int report_write(const char *dir, sim_err *err)
     sec_recommend(&d, root, metrics);
     sec_deltas(&d, root);
     sec_timeline(&d, root);
-    int rc = sec_plots(&d, dir, root, err);
-    if (!rc) {
-        sec_causes(&d, metrics);
-        sec_groups(&d, root, metrics);
-        sec_billing(&d, metrics);
-        sec_assumptions(&d, root);
-        sec_metrics(&d, metrics);
-        fputs("</body></html>\n", d.html);
-    }
+    sec_plots(&d, dir, root);
+    sec_causes(&d, metrics);
+    sec_groups(&d, root, metrics);
+    sec_billing(&d, metrics);
+    sec_assumptions(&d, root);
+    sec_metrics(&d, metrics);
+    fputs("</body></html>\n", d.html);
     json_decref(root);
-    if (rc) {
-        out_file_abort(&md);
-        out_file_abort(&html);
-        return -1;
-    }
     if (out_file_commit(&md, err)) {
         out_file_abort(&html);
         return -1;
@@ -1040,11 +989,7 @@ int report_read_metrics(const char *dir, sim_metrics *m, char *mode, size_t mlen
                       : !strcmp(b, "higher") ? SIM_BETTER_HIGHER : SIM_BETTER_NONE;
         json_t *v = json_object_get(x, "value");
         double val = json_is_number(v) ? json_number_value(v) : NAN;
-        if (sim_metrics_add(m, name, val, jstr(x, "unit"), bt)) {
-            sim_metrics_free(m);
-            json_decref(root);
-            return sim_err_set(err, "out of memory");
-        }
+        SIM_NEED_OK(sim_metrics_add(m, name, val, jstr(x, "unit"), bt));
         m->v[m->n - 1].ci_lo = jnum(x, "ci95_low");
         m->v[m->n - 1].ci_hi = jnum(x, "ci95_high");
         int st = *jstr(x, "status") ? sim_status_parse(jstr(x, "status")) : SIM_MEASURED;

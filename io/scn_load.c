@@ -19,6 +19,7 @@
 ** Name lookups use sorted tables (O(n log n) build, O(log n) lookup) so a
 ** file with tens of thousands of queues cannot turn the checks quadratic.
 */
+#include "io/scn_budget.h"
 #include "io/scn_load.h"
 
 #include "io/change/scn_change.h"
@@ -132,7 +133,13 @@ static int fail(ctx *c, const char *path, const char *fmt, ...)
     return sim_err_at(c->err, c->file, line, col, "%s", msg);
 }
 
-static int oom(ctx *c) { return sim_err_at(c->err, c->file, 0, 0, "out of memory"); }
+/* Out of memory ends the process (sim_err.h); typed int so that loaders can
+** `return oom(c)` where they return an error. */
+static int oom(ctx *c)
+{
+    (void)c;
+    sim_oom(__FILE__, __LINE__, "out of memory loading the scenario");
+}
 
 static const char *join(char *buf, size_t len, const char *base, const char *key)
 {
@@ -993,9 +1000,8 @@ static int load_events(ctx *c, const scn_raw *raw)
     return 0;
 }
 
-/* budget: each line parsed by models/mq_budget.c at its own line:col; the
-** metric names are checked against what the model produces for this very
-** scenario (a zero-length run, see mq_budget.h). */
+/* budget: each line parsed by scn_budget.c at its own line:col; the metric
+** names are checked against the metric table (scn_budget.h). */
 static int load_budget(ctx *c, const scn_raw *raw)
 {
     if (!raw->budget_count) return 0;
@@ -1003,10 +1009,10 @@ static int load_budget(ctx *c, const scn_raw *raw)
     for (unsigned i = 0; i < raw->budget_count; i++) {
         char path[32];
         snprintf(path, sizeof path, "budget[%u]", i);
-        if (mq_budget_add(c->s->budget, raw->budget[i], loc_of(c, path), c->file, c->err))
+        if (scn_budget_add(c->s->budget, raw->budget[i], loc_of(c, path), c->file, c->err))
             return -1;
     }
-    return mq_budget_check_scenario(c->s, c->err);
+    return scn_budget_check_names(c->s->budget, c->s->path, c->err);
 }
 
 /* Whether ch may appear in a scenario name. The name becomes a folder name
@@ -1125,7 +1131,7 @@ static int read_capped(FILE *f, const char *name, char **buf, size_t *len, sim_e
 {
     size_t cap = SCN_MAX_BYTES + 1, n = 0, k;
     char *b = malloc(cap);
-    if (!b) return sim_err_at(err, name, 0, 0, "out of memory");
+    SIM_NEED(b != NULL, "out of memory");
     while (n < cap && (k = fread(b + n, 1, cap - n, f)) > 0) n += k;
     if (ferror(f)) {
         free(b);
@@ -1192,10 +1198,6 @@ static const char *plural(size_t n, const char *one, const char *many)
 void scn_summary(const mq_scenario *s, char *buf, size_t len)
 {
     if (!buf || len == 0) return;
-    static const char *const kinds[] = {"rocketmq", "rabbitmq"};
-    static const char *const editions[] = {"standard", "professional",
-                                           "enterprise", "platinum"};
-    static const char *const subcats[] = {"", " standalone", " cluster"};
     long long pclients = 0, cclients = 0;
     double lo = 0, hi = 0;
     for (size_t i = 0; i < s->nproducers; i++) {
@@ -1218,11 +1220,13 @@ void scn_summary(const mq_scenario *s, char *buf, size_t len)
     units_format_duration(s->run.duration_s, dur, sizeof dur);
     if (sched) snprintf(extra, sizeof extra, ", %" PRIu64 " scheduled", sched);
     snprintf(buf, len,
-             "%s: %s %s%s%s %s, %zu %s, %zu %s, %zu %s, %zu producer %s (%lld "
+             "%s: %s %s%s%s%s %s, %zu %s, %zu %s, %zu %s, %zu producer %s (%lld "
              "clients, %s), %zu consumer %s (%lld clients), backlog %" PRIu64
              "%s, %zu %s, %s run",
-             s->name ? s->name : "?", kinds[s->instance.kind],
-             editions[s->instance.edition], subcats[s->instance.sub_category],
+             s->name ? s->name : "?", SCN_ENUM_STR(scn_kind_strs, s->instance.kind, "?"),
+             SCN_ENUM_STR(scn_edition_strs, s->instance.edition, "?"),
+             s->instance.sub_category ? " " : "",
+             SCN_ENUM_STR(scn_subcat_strs, s->instance.sub_category, ""),
              s->instance.series == MQ_SERIES_SERVERLESS ? " serverless" : "",
              s->instance.deployment == MQ_DEPLOY_DEDICATED ? "dedicated" : "shared",
              s->nclusters, plural(s->nclusters, "cluster", "clusters"),

@@ -8,6 +8,7 @@
 */
 #include "io/scn_override.h"
 #include "io/scn_load.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,13 +25,7 @@ typedef struct buf {
 static int write_handler(void *data, unsigned char *bytes, size_t size)
 {
     buf *b = data;
-    if (b->n + size + 1 > b->cap) {
-        size_t ncap = (b->cap ? b->cap * 2 : 4096) + size;
-        char *p = realloc(b->p, ncap);
-        if (!p) return 0;
-        b->p = p;
-        b->cap = ncap;
-    }
+    if (sim_grow((void **)&b->p, &b->cap, b->n + size + 1, 1)) return 0;
     memcpy(b->p + b->n, bytes, size);
     b->n += size;
     b->p[b->n] = '\0';
@@ -122,7 +117,7 @@ static int set_one(yaml_document_t *d, const char *key, const char *value, sim_e
             return sim_err_set(err, "--set %s: that key holds a %s, not a single value", key,
                                t->type == YAML_MAPPING_NODE ? "mapping" : "list");
         yaml_char_t *v = (yaml_char_t *)strdup(value);
-        if (!v) return sim_err_set(err, "out of memory");
+        SIM_NEED(v != NULL, "out of memory");
         free(t->data.scalar.value);
         t->data.scalar.value = v;
         t->data.scalar.length = strlen(value);
@@ -133,8 +128,7 @@ static int set_one(yaml_document_t *d, const char *key, const char *value, sim_e
         return sim_err_set(err, "--set %s: the scenario has no '%s%s'", key, path, last);
     int k = yaml_document_add_scalar(d, NULL, (yaml_char_t *)last, -1, YAML_ANY_SCALAR_STYLE);
     int v = yaml_document_add_scalar(d, NULL, (yaml_char_t *)value, -1, YAML_ANY_SCALAR_STYLE);
-    if (!k || !v || !yaml_document_append_mapping_pair(d, id, k, v))
-        return sim_err_set(err, "out of memory");
+    SIM_NEED(k && v && yaml_document_append_mapping_pair(d, id, k, v), "out of memory");
     return 0;
 }
 
@@ -178,7 +172,7 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
     }
     yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser)) return sim_err_set(err, "out of memory");
+    SIM_NEED(yaml_parser_initialize(&parser), "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
         sim_err_set(err, "--set: cannot parse the scenario: %s",
@@ -199,10 +193,7 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
         }
     yaml_emitter_t em;
     buf b = {0};
-    if (!yaml_emitter_initialize(&em)) {
-        yaml_document_delete(&doc);
-        return sim_err_set(err, "out of memory");
-    }
+    SIM_NEED(yaml_emitter_initialize(&em), "out of memory");
     yaml_emitter_set_output(&em, write_handler, &b);
     yaml_emitter_set_unicode(&em, 1);
     int ok = yaml_emitter_open(&em);

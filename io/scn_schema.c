@@ -38,52 +38,60 @@
 #define ENUM_OPT(key, st, m, tab) \
     CYAML_FIELD_ENUM_PTR(key, OPT | CYAML_FLAG_STRICT, st, m, tab, CYAML_ARRAY_LEN(tab))
 
-/* ---- enum spellings ---- */
+/* ---- enum spellings (scn_schema.h) ---- */
 
-static const cyaml_strval_t kind_strs[] = {
+const char *scn_enum_str(const cyaml_strval_t *tab, size_t n, int v, const char *none)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tab[i].val == v) return tab[i].str;
+    return none;
+}
+
+
+const cyaml_strval_t scn_kind_strs[2] = {
     {"rocketmq", MQ_KIND_ROCKETMQ}, {"rabbitmq", MQ_KIND_RABBITMQ},
 };
-static const cyaml_strval_t edition_strs[] = {
+const cyaml_strval_t scn_edition_strs[4] = {
     {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
     {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
 };
-static const cyaml_strval_t series_strs[] = {
+const cyaml_strval_t scn_series_strs[2] = {
     {"subscription", MQ_SERIES_SUBSCRIPTION}, {"serverless", MQ_SERIES_SERVERLESS},
 };
-static const cyaml_strval_t subcat_strs[] = {
+const cyaml_strval_t scn_subcat_strs[2] = {
     {"standalone", MQ_SUBCAT_STANDALONE}, {"cluster", MQ_SUBCAT_CLUSTER},
 };
-static const cyaml_strval_t deploy_strs[] = {
+const cyaml_strval_t scn_deploy_strs[2] = {
     {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
 };
-static const cyaml_strval_t billing_strs[] = {
+const cyaml_strval_t scn_billing_strs[3] = {
     {"subscription", MQ_BILL_SUBSCRIPTION}, {"payg", MQ_BILL_PAYG},
     {"serverless", MQ_BILL_SERVERLESS},
 };
-static const cyaml_strval_t state_strs[] = {
+const cyaml_strval_t scn_state_strs[6] = {
     {"in_service", MQ_STATE_IN_SERVICE}, {"other", MQ_STATE_OTHER},
     {"overdue", MQ_STATE_OTHER}, {"creating", MQ_STATE_OTHER},
     {"upgrading", MQ_STATE_OTHER}, {"releasing", MQ_STATE_OTHER},
 };
-static const cyaml_strval_t protocol_strs[] = {
+const cyaml_strval_t scn_protocol_strs[2] = {
     {"tcp", MQ_PROTO_TCP}, {"http", MQ_PROTO_HTTP},
 };
-static const cyaml_strval_t endpoint_strs[] = {
+const cyaml_strval_t scn_endpoint_strs[3] = {
     {"vpc", MQ_EP_VPC}, {"public", MQ_EP_PUBLIC}, {"privatelink", MQ_EP_PRIVATELINK},
 };
-static const cyaml_strval_t arrivals_strs[] = {
+const cyaml_strval_t scn_arrivals_strs[2] = {
     {"poisson", MQ_ARRIVALS_POISSON}, {"deterministic", MQ_ARRIVALS_DETERMINISTIC},
 };
 static const cyaml_strval_t qtype_strs[] = {
     {"classic", MQ_QTYPE_CLASSIC}, {"quorum", MQ_QTYPE_QUORUM}, {"stream", MQ_QTYPE_STREAM},
 };
-static const cyaml_strval_t ack_strs[] = {
+const cyaml_strval_t scn_ack_strs[2] = {
     {"manual", MQ_ACK_MANUAL}, {"auto", MQ_ACK_AUTO},
 };
-static const cyaml_strval_t backoff_strs[] = {
+const cyaml_strval_t scn_backoff_strs[2] = {
     {"fixed", MQ_BACKOFF_FIXED}, {"exponential", MQ_BACKOFF_EXPONENTIAL},
 };
-static const cyaml_strval_t ondown_strs[] = {
+const cyaml_strval_t scn_ondown_strs[3] = {
     {"retry", MQ_ONDOWN_RETRY}, {"buffer", MQ_ONDOWN_BUFFER}, {"drop", MQ_ONDOWN_DROP},
 };
 static const cyaml_strval_t dist_strs[] = {
@@ -91,7 +99,7 @@ static const cyaml_strval_t dist_strs[] = {
     {"uniform", SIM_DIST_UNIFORM}, {"lognormal", SIM_DIST_LOGNORMAL},
     {"gamma", SIM_DIST_GAMMA}, {"weibull", SIM_DIST_WEIBULL},
 };
-static const cyaml_strval_t event_strs[] = {
+const cyaml_strval_t scn_event_strs[4] = {
     {"broker_restart", MQ_EVENT_BROKER_RESTART}, {"disconnect", MQ_EVENT_DISCONNECT},
     {"app_restart", MQ_EVENT_APP_RESTART}, {"resource_op", MQ_EVENT_RESOURCE_OP},
 };
@@ -118,7 +126,7 @@ static const cyaml_schema_field_t dist_fields[] = {
 static const cyaml_schema_field_t reconnect_fields[] = {
     CYAML_FIELD_BOOL_PTR("automatic", OPT, raw_reconnect, automatic),
     QTY("interval", raw_reconnect, interval),
-    ENUM_OPT("backoff", raw_reconnect, backoff, backoff_strs),
+    ENUM_OPT("backoff", raw_reconnect, backoff, scn_backoff_strs),
     QTY("max_interval", raw_reconnect, max_interval),
     QTY("multiplier", raw_reconnect, multiplier),
     QTY("jitter", raw_reconnect, jitter),
@@ -143,15 +151,15 @@ static const cyaml_schema_field_t run_fields[] = {
 };
 
 static const cyaml_schema_field_t instance_fields[] = {
-    CYAML_FIELD_ENUM("kind", CYAML_FLAG_STRICT, raw_instance, kind, kind_strs,
-                     CYAML_ARRAY_LEN(kind_strs)),
-    ENUM_OPT("edition", raw_instance, edition, edition_strs),
-    ENUM_OPT("series", raw_instance, series, series_strs),
-    ENUM_OPT("sub_category", raw_instance, sub_category, subcat_strs),
+    CYAML_FIELD_ENUM("kind", CYAML_FLAG_STRICT, raw_instance, kind, scn_kind_strs,
+                     CYAML_ARRAY_LEN(scn_kind_strs)),
+    ENUM_OPT("edition", raw_instance, edition, scn_edition_strs),
+    ENUM_OPT("series", raw_instance, series, scn_series_strs),
+    ENUM_OPT("sub_category", raw_instance, sub_category, scn_subcat_strs),
     QTY("spec_tps", raw_instance, spec_tps),
-    ENUM_OPT("deployment", raw_instance, deployment, deploy_strs),
-    ENUM_OPT("billing", raw_instance, billing, billing_strs),
-    ENUM_OPT("state", raw_instance, state, state_strs),
+    ENUM_OPT("deployment", raw_instance, deployment, scn_deploy_strs),
+    ENUM_OPT("billing", raw_instance, billing, scn_billing_strs),
+    ENUM_OPT("state", raw_instance, state, scn_state_strs),
     CYAML_FIELD_BOOL_PTR("internet", OPT, raw_instance, internet),
     QTY("bandwidth", raw_instance, bandwidth),
     CYAML_FIELD_END
@@ -203,16 +211,16 @@ static const cyaml_schema_field_t producer_fields[] = {
     CYAML_FIELD_INT_PTR("count", OPT, raw_producer, count),
     ONAME("profile", raw_producer, profile),
     CYAML_FIELD_IGNORE("rate", CYAML_FLAG_OPTIONAL),
-    ENUM_OPT("arrivals", raw_producer, arrivals, arrivals_strs),
+    ENUM_OPT("arrivals", raw_producer, arrivals, scn_arrivals_strs),
     QTY("message_size", raw_producer, message_size),
-    ENUM_OPT("protocol", raw_producer, protocol, protocol_strs),
-    ENUM_OPT("endpoint", raw_producer, endpoint, endpoint_strs),
+    ENUM_OPT("protocol", raw_producer, protocol, scn_protocol_strs),
+    ENUM_OPT("endpoint", raw_producer, endpoint, scn_endpoint_strs),
     QTY("send_timeout", raw_producer, send_timeout),
     CYAML_FIELD_INT_PTR("retries", OPT, raw_producer, retries),
     QTY("retry_backoff", raw_producer, retry_backoff),
     CYAML_FIELD_BOOL_PTR("confirms", OPT, raw_producer, confirms),
     QTY("confirm_latency", raw_producer, confirm_latency),
-    ENUM_OPT("on_disconnect", raw_producer, on_disconnect, ondown_strs),
+    ENUM_OPT("on_disconnect", raw_producer, on_disconnect, scn_ondown_strs),
     QTY("route_refresh", raw_producer, route_refresh),
     CYAML_FIELD_MAPPING_PTR("reconnect", OPT, raw_producer, reconnect, reconnect_fields),
     CYAML_FIELD_MAPPING_PTR("delayed", OPT, raw_producer, delayed, delayed_fields),
@@ -231,9 +239,9 @@ static const cyaml_schema_field_t consumer_fields[] = {
     CYAML_FIELD_INT_PTR("concurrency", OPT, raw_consumer, concurrency),
     CYAML_FIELD_MAPPING_PTR("processing", CYAML_FLAG_POINTER, raw_consumer,
                             processing, dist_fields),
-    ENUM_OPT("ack", raw_consumer, ack, ack_strs),
-    ENUM_OPT("protocol", raw_consumer, protocol, protocol_strs),
-    ENUM_OPT("endpoint", raw_consumer, endpoint, endpoint_strs),
+    ENUM_OPT("ack", raw_consumer, ack, scn_ack_strs),
+    ENUM_OPT("protocol", raw_consumer, protocol, scn_protocol_strs),
+    ENUM_OPT("endpoint", raw_consumer, endpoint, scn_endpoint_strs),
     CYAML_FIELD_BOOL_PTR("idempotent", OPT, raw_consumer, idempotent),
     QTY("commit_interval", raw_consumer, commit_interval),
     QTY("route_refresh", raw_consumer, route_refresh),
@@ -281,8 +289,8 @@ static const cyaml_schema_value_t budget_line_entry = {
 
 static const cyaml_schema_field_t event_fields[] = {
     CYAML_FIELD_STRING_PTR("at", CYAML_FLAG_POINTER, raw_event, at, 1, STR_MAX),
-    CYAML_FIELD_ENUM("type", CYAML_FLAG_STRICT, raw_event, type, event_strs,
-                     CYAML_ARRAY_LEN(event_strs)),
+    CYAML_FIELD_ENUM("type", CYAML_FLAG_STRICT, raw_event, type, scn_event_strs,
+                     CYAML_ARRAY_LEN(scn_event_strs)),
     ONAME("broker", raw_event, broker),
     CYAML_FIELD_SEQUENCE("groups", OPT, raw_event, groups, &group_name_entry,
                          0, CYAML_UNLIMITED),

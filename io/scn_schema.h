@@ -152,6 +152,19 @@ typedef struct scn_raw {
 extern const cyaml_schema_value_t scn_schema_top;
 void scn_schema_init(void);
 
+/* The one spelling table of each scenario enum: the schema reads them, the
+** change sections (scn_rabbitmq.c, scn_rocketmq.c) reuse them, and the
+** scenario echo of summary.json and `check`'s summary line write them. A
+** value spelled several ways (mq_state) is written with its first entry. */
+extern const cyaml_strval_t scn_kind_strs[2], scn_edition_strs[4], scn_series_strs[2],
+    scn_subcat_strs[2], scn_deploy_strs[2], scn_billing_strs[3], scn_state_strs[6],
+    scn_protocol_strs[2], scn_endpoint_strs[3], scn_arrivals_strs[2], scn_ack_strs[2],
+    scn_backoff_strs[2], scn_ondown_strs[3], scn_event_strs[4];
+
+/* The spelling of value v in tab[0..n), or `none` when it has none. */
+const char *scn_enum_str(const cyaml_strval_t *tab, size_t n, int v, const char *none);
+#define SCN_ENUM_STR(tab, v, none) scn_enum_str(tab, CYAML_ARRAY_LEN(tab), (int)(v), none)
+
 /* For a CYAML_FIELD_IGNORE key that the pre-pass validates itself, the
 ** mapping shape it may take (NULL if the key is not polymorphic). A scalar
 ** is always accepted for such keys; scn_load.c checks its value. */

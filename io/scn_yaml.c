@@ -17,6 +17,7 @@
 ** and printed here is 1-based.
 */
 #include "io/scn_yaml.h"
+#include "sim/sim_mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -148,15 +149,9 @@ static int add_node(pass *ps, char *path, scn_kind kind, const yaml_mark_t *m,
                           "too many YAML nodes (more than %d); a scenario "
                           "is far smaller", SCN_MAX_NODES);
     }
-    if (idx->n == idx->cap) {
-        size_t cap = idx->cap ? idx->cap * 2 : 64;
-        scn_node *v = realloc(idx->v, cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
-        }
-        idx->v = v;
-        idx->cap = cap;
+    if (sim_grow((void **)&idx->v, &idx->cap, idx->n + 1, sizeof *idx->v)) {
+        free(path);
+        sim_oom(__FILE__, __LINE__, "out of memory");
     }
     scn_node *nd = &idx->v[idx->n];
     *nd = (scn_node){.path = path, .kind = kind, .line = (int)m->line + 1,
@@ -164,10 +159,7 @@ static int add_node(pass *ps, char *path, scn_kind kind, const yaml_mark_t *m,
     if (!nd->kline) nd->kline = nd->line, nd->kcol = nd->col;
     if (value) {
         nd->value = malloc(vlen + 1);
-        if (!nd->value) {
-            free(path);
-            return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
-        }
+        SIM_NEED(nd->value != NULL, "out of memory");
         memcpy(nd->value, value, vlen);
         nd->value[vlen] = '\0';
     }
@@ -578,7 +570,7 @@ static int on_event(pass *ps, const cyaml_schema_value_t *top, const yaml_event_
                               "instance, clusters, queues, ...), found %s",
                               event_word(ev));
         char *path = strdup("");
-        if (!path) return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
+        SIM_NEED(path != NULL, "out of memory");
         return on_value(ps, top, path, NULL, 0, 0, ev);
     }
 
@@ -586,7 +578,7 @@ static int on_event(pass *ps, const cyaml_schema_value_t *top, const yaml_event_
     if (f->is_map && f->want_key) return on_key(ps, f, ev);
 
     char *path = child_path(ps, f);
-    if (!path) return sim_err_at(ps->err, ps->name, 0, 0, "out of memory");
+    SIM_NEED(path != NULL, "out of memory");
     const cyaml_schema_value_t *s = NULL;
     if (f->schema)
         s = f->is_map ? f->child : f->schema->sequence.entry;
@@ -686,7 +678,7 @@ int scn_yaml_check(const char *name, const char *text, size_t len,
     if (check_text(name, (const unsigned char *)text, len, err) < 0) return -1;
 
     pass *ps = calloc(1, sizeof *ps);
-    if (!ps) return sim_err_at(err, name, 0, 0, "out of memory");
+    SIM_NEED(ps != NULL, "out of memory");
     ps->name = name;
     ps->err = err;
     ps->idx = idx;
@@ -694,10 +686,7 @@ int scn_yaml_check(const char *name, const char *text, size_t len,
     int rc = 0;
     for (int round = 1; round <= 2 && rc == 0; round++) {
         yaml_parser_t parser;
-        if (!yaml_parser_initialize(&parser)) {
-            rc = sim_err_at(err, name, 0, 0, "out of memory");
-            break;
-        }
+        SIM_NEED(yaml_parser_initialize(&parser), "out of memory");
         yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
         ps->depth = 0;

@@ -17,6 +17,7 @@
 ** The derivation from the samples is lt_capture_derive.c.
 */
 #include "load/lt_capture_int.h"
+#include "sim/sim_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,13 +110,7 @@ static cap_ent *track_get(cap_tracker *tr, const char *kind, const char *name, b
     json_t *i = json_object_get(tr->idx, key);
     *fresh = !i;
     if (i) return &tr->v[json_integer_value(i)];
-    if (tr->n == tr->cap) {
-        size_t cap = tr->cap ? tr->cap * 2 : 64;
-        cap_ent *v = realloc(tr->v, cap * sizeof *v);
-        if (!v) return NULL;
-        tr->v = v;
-        tr->cap = cap;
-    }
+    if (sim_grow((void **)&tr->v, &tr->cap, tr->n + 1, sizeof *tr->v)) return NULL;
     if (json_object_set_new(tr->idx, key, json_integer((json_int_t)tr->n))) return NULL;
     cap_ent *e = &tr->v[tr->n++];
     memset(e, 0, sizeof *e);
@@ -206,7 +201,7 @@ int lt_capture_run(lt_http *h, const lt_capture_opts *o, lt_capture *out, sim_er
     if (n < 1) n = 1;
     cap_sample first = {0}, last = {0}, cur;
     cap_tracker tr = {.idx = json_object()};
-    if (!tr.idx) return sim_err_set(err, "out of memory");
+    SIM_NEED(tr.idx != NULL, "out of memory");
     out->started_utc = (long)time(NULL);
     double t_start = mono();
     int rc = 0;
@@ -217,8 +212,8 @@ int lt_capture_run(lt_http *h, const lt_capture_opts *o, lt_capture *out, sim_er
             break;
         }
         out->samples++;
-        if (observe(&tr, "c", cur.chans, cur.t) || observe(&tr, "q", cur.queues, cur.tq))
-            rc = sim_err_set(err, "out of memory");
+        SIM_NEED(!observe(&tr, "c", cur.chans, cur.t) && !observe(&tr, "q", cur.queues, cur.tq),
+                 "out of memory");
         if (i == 0) first = cur;
         else {
             sample_free(&last);
@@ -229,8 +224,8 @@ int lt_capture_run(lt_http *h, const lt_capture_opts *o, lt_capture *out, sim_er
         out->window_s = last.t - first.t;
         if (json_array_size(last.queues) == 0)
             rc = sim_err_set(err, "vhost '%s' has no queues: nothing to capture", vh);
-        else if (cap_derive(out, &first, &last, &tr))
-            rc = sim_err_set(err, "out of memory");
+        else
+            SIM_NEED(cap_derive(out, &first, &last, &tr) == 0, "out of memory");
     }
     sample_free(&first);
     sample_free(&last);

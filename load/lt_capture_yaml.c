@@ -196,7 +196,7 @@ int lt_capture_write(FILE *f, const lt_capture *c, const lt_capture_doc *d, int 
     }
     size_t ng = c->nproducers + c->nconsumers;
     char (*names)[NAME_MAX_BYTES + 24] = calloc(ng ? ng : 1, sizeof *names);
-    if (!names) return sim_err_set(err, "out of memory");
+    SIM_NEED(names != NULL, "out of memory");
     double total = 0;
     for (size_t i = 0; i < c->nproducers; i++) total += c->producers[i].rate;
     size_t k = 0;

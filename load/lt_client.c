@@ -156,10 +156,7 @@ amqp_connection_state_t lt_connect(const lt_url *u, double timeout_s, const char
                                    sim_err *err)
 {
     amqp_connection_state_t c = amqp_new_connection();
-    if (!c) {
-        sim_err_set(err, "out of memory creating a connection");
-        return NULL;
-    }
+    SIM_NEED(c != NULL, "out of memory creating a connection");
     amqp_socket_t *sock = amqp_tcp_socket_new(c);
     struct timeval tv = lt_tv(timeout_s);
     int st;

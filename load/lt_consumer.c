@@ -47,7 +47,7 @@
 ** every wait is <= LT_SLICE_S, every socket call has a timeout.
 */
 #include "load/lt_client_int.h"
-#include "models/mq_world.h"
+#include "models/mq_model.h"
 #include "sim/sim_rng.h"
 
 #include <errno.h>

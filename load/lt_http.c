@@ -11,6 +11,7 @@
 */
 #include "load/lt_http.h"
 #include "load/lt_client.h"
+#include "sim/sim_mem.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -38,14 +39,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
         h->too_big = 1;
         return 0; /* aborts the transfer */
     }
-    if (h->len + k + 1 > h->cap) {
-        size_t cap = h->cap ? h->cap : 65536;
-        while (cap < h->len + k + 1) cap *= 2;
-        char *b = realloc(h->buf, cap);
-        if (!b) return 0;
-        h->buf = b;
-        h->cap = cap;
-    }
+    if (sim_grow((void **)&h->buf, &h->cap, h->len + k + 1, 1)) return 0;
     memcpy(h->buf + h->len, p, k);
     h->len += k;
     h->buf[h->len] = '\0';
@@ -115,11 +109,7 @@ lt_http *lt_http_open(const char *base, const char *user, const char *password,
         return NULL;
     }
     lt_http *h = calloc(1, sizeof *h);
-    if (!h || !(h->c = curl_easy_init())) {
-        free(h);
-        sim_err_set(err, "out of memory");
-        return NULL;
-    }
+    SIM_NEED(h && (h->c = curl_easy_init()), "out of memory");
     snprintf(h->base, sizeof h->base, "%s", base);
     size_t bl = strlen(h->base);
     while (bl > 0 && h->base[bl - 1] == '/') h->base[--bl] = '\0';

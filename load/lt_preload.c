@@ -78,7 +78,7 @@ int lt_preload(lt_ctx *x, const lt_url *u, const char *exchange, double timeout_
         gsl_rng *r = sim_rng_new(s->run.seed, 0, sim_mix64(sim_hash_str("backlog") + i),
                                  sim_hash_str("age"));
         double *age = malloc((b->messages ? b->messages : 1) * sizeof *age);
-        if (!r || !age) rc = sim_err_set(err, "out of memory");
+        SIM_NEED(r && age, "out of memory");
         for (uint64_t k = 0; rc == 0 && k < b->messages; k++) age[k] = fmax(0, sim_dist_sample(&b->age, r));
         if (rc == 0) qsort(age, b->messages, sizeof *age, cmp_desc); /* oldest first */
         amqp_basic_properties_t props = {._flags = AMQP_BASIC_DELIVERY_MODE_FLAG, .delivery_mode = 2};

@@ -19,7 +19,7 @@
 ** connection went to (lt_route_node), and never switches by itself.
 */
 #include "load/lt_client_int.h"
-#include "models/mq_world.h"
+#include "models/mq_model.h"
 #include "sim/sim_rng.h"
 
 #include <gsl/gsl_randist.h>

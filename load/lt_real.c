@@ -28,9 +28,11 @@
 #define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
 #include "load/lt_real.h"
 #include "load/lt_client_int.h"
+#include "models/change/mq_change.h"
+#include "models/mq_model.h"
 #include "models/mq_profile.h"
-#include "models/mq_world.h"
 #include "sim/sim_rng.h"
+#include "sim/sim_mem.h"
 
 #include <gsl/gsl_randist.h>
 
@@ -442,16 +444,12 @@ static void feed(drv *d, uint32_t id, double intended)
     char b[64];
     int n = lt_body_format(b, sizeof b - 1, id, intended);
     b[n++] = '\n';
-    if (d->on + (size_t)n > d->ocap) {
-        size_t cap = d->ocap ? d->ocap * 2 : 65536;
-        if (cap > OUTBUF_CAP || !(d->obuf = realloc(d->obuf, cap))) {
-            pthread_mutex_lock(&d->x->track->mu);
-            d->x->track->lost_send_failed++; /* the application never got it */
-            pthread_mutex_unlock(&d->x->track->mu);
-            if (!d->obuf) d->ocap = 0;
-            return;
-        }
-        d->ocap = cap;
+    if (d->on + (size_t)n > OUTBUF_CAP ||
+        sim_grow((void **)&d->obuf, &d->ocap, d->on + (size_t)n, 1)) {
+        pthread_mutex_lock(&d->x->track->mu);
+        d->x->track->lost_send_failed++; /* the application never got it */
+        pthread_mutex_unlock(&d->x->track->mu);
+        return;
     }
     memcpy(d->obuf + d->on, b, (size_t)n);
     d->on += (size_t)n;

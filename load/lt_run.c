@@ -27,7 +27,7 @@
 #include "models/change/mq_change.h"
 #include "load/lt_preload.h"
 #include "load/lt_real.h"
-#include "models/mq_world.h"
+#include "models/mq_model.h"
 
 #include <limits.h>
 #include <math.h>
@@ -42,7 +42,6 @@
 #define REAL_START_S 2.0
 #define REAL_SETTLE_S 1.0
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 int lt_check_target(const char *url, bool allow_remote, lt_url *out, sim_err *err)
 {
@@ -104,7 +103,7 @@ int lt_check_scenario(const mq_scenario *s, sim_strs *warnings, sim_err *err)
 /* A silent disconnect is a frozen broker (SIGSTOP of its VM for the
 ** event's duration) when the broker is ours; otherwise nothing can make a
 ** peer silent and it is applied as a reset. */
-static int check_silent(const mq_scenario *s, bool own_broker, sim_strs *warnings, sim_err *err)
+static void check_silent(const mq_scenario *s, bool own_broker, sim_strs *warnings)
 {
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
@@ -117,9 +116,8 @@ static int check_silent(const mq_scenario *s, bool own_broker, sim_strs *warning
             rc = sim_strs_add(warnings, "event at %.0f s: a silent peer freezes the whole broker for "
                               "the event's duration (every group; %.0f s)", ev->at_s,
                               fmax(ev->duration_s, 0));
-        if (rc) return sim_err_set(err, "out of memory");
+        SIM_NEED(rc == 0, "out of memory");
     }
-    return 0;
 }
 
 /* ---- run state ---------------------------------------------------------- */
@@ -416,7 +414,7 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     const char *phase = r->chg ? r->chg->phase_label(lt_phase_now(&r->ctx)) : "";
     pthread_mutex_lock(&r->label_mu);
     bool ev_on = r->label[0] && t >= r->label_from && t < r->label_until;
-    OOM_CHECK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
+    SIM_NEED_OK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
     pthread_mutex_unlock(&r->label_mu);
     sm->backlog_area += sm->last_backlog * (t - sm->last_t);
     sm->last_t = t;
@@ -458,12 +456,12 @@ static double consumer_overhead(const run *r)
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(m, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(m, name, (double)(val), unit, better))
 
 /* One close_state row: measured, or not applicable. */
 static void add_known(sim_metrics *m, const char *name, bool known, double v, const char *unit)
 {
-    OOM_CHECK(known ? sim_metrics_add(m, name, v, unit, SIM_BETTER_NONE)
+    SIM_NEED_OK(known ? sim_metrics_add(m, name, v, unit, SIM_BETTER_NONE)
                     : sim_metrics_add_censored(m, name, NAN, unit, SIM_BETTER_NONE,
                                                SIM_NOT_APPLICABLE));
 }
@@ -529,17 +527,17 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("lost_send_failed", k->lost_send_failed, "msgs", LO);
     ADD("still_stored", stored, "msgs", NO);
     ADD("still_in_producers", held, "msgs", LO);
-    OOM_CHECK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
+    SIM_NEED_OK(mq_metrics_add_delay(m, k->delay, k->delay_w.mean));
     /* every message intended after warm-up and never processed: delayed to
     ** the end, as in the model (one schema for simulated and measured runs) */
     sim_hist *undelivered = sim_hist_new();
-    OOM_CHECK(undelivered ? 0 : -1);
+    SIM_NEED_OK(undelivered ? 0 : -1);
     for (uint32_t i = 0; i < k->n; i++)
         if (!k->consumed[i] && k->intended[i] >= k->warmup_s && k->intended[i] <= end_t)
             sim_hist_add(undelivered, end_t - k->intended[i]);
-    OOM_CHECK(mq_metrics_add_delay_all(m, k->delay, undelivered));
+    SIM_NEED_OK(mq_metrics_add_delay_all(m, k->delay, undelivered));
     sim_hist_free(undelivered);
-    OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
+    SIM_NEED_OK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     uint64_t reconnects = 0;
     for (size_t i = 0; i < out->noutages; i++) reconnects += (uint64_t)out->outages[i].reconnects;
     ADD("reconnects", reconnects, "count", NO);
@@ -603,7 +601,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     r->nprod = r->nclients;
     for (size_t g = 0; g < s->nconsumers; g++) r->nclients += (size_t)s->consumers[g].count;
     r->clients = calloc(r->nclients ? r->nclients : 1, sizeof *r->clients);
-    if (!r->clients) return sim_err_set(err, "out of memory");
+    SIM_NEED(r->clients != NULL, "out of memory");
     size_t k = 0;
     for (size_t g = 0; g < s->nproducers; g++)
         for (int i = 0; i < s->producers[g].count; i++, k++)
@@ -654,7 +652,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     }
     if (r->chg) r->chg->stop(r->conv);
     if (rc) return rc;
-    if (collect_outages(r, out, dur)) return sim_err_set(err, "out of memory");
+    SIM_NEED(collect_outages(r, out, dur) == 0, "out of memory");
     /* a real driver's connection closes with its process: give the broker a
     ** moment to requeue what it held unacked, or the drain misses it */
     if (x->real_root) lt_sleep(REAL_SETTLE_S);
@@ -663,11 +661,11 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     info->drain_s = lt_now(x) - d0;
     compute(r, out, &sm, dur, info->broker_startup_s);
     if (r->conv && r->chg->results(r->conv, out, dur, consumer_overhead(r)))
-        return sim_err_set(err, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
         if (ev->at_s >= dur) continue;
-        OOM_CHECK(sim_bands_add(&out->bands, ev->at_s, fmin(dur, ev->at_s + ev_span(r, ev)),
+        SIM_NEED_OK(sim_bands_add(&out->bands, ev->at_s, fmin(dur, ev->at_s + ev_span(r, ev)),
                                 ev_label(ev)));
     }
     return 0;
@@ -679,9 +677,8 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     memset(info, 0, sizeof *info);
     info->broker_startup_s = NAN;
     lt_broker_install_guards();
-    if (lt_check_scenario(s, &out->warnings, err) ||
-        check_silent(s, o->start_broker, &out->warnings, err))
-        return -1;
+    if (lt_check_scenario(s, &out->warnings, err)) return -1;
+    check_silent(s, o->start_broker, &out->warnings);
     char real_root[PATH_MAX];
     if (o->real_clients && lt_real_check(s, real_root, sizeof real_root, err)) return -1;
     run r = {.s = s};
@@ -732,11 +729,9 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     for (size_t i = 0; i < s->nbacklogs; i++) cap += (double)s->backlogs[i].messages;
     if (cap > LT_MAX_MESSAGES) cap = LT_MAX_MESSAGES;
     r.ctx.blocked_until = calloc(s->nproducers + s->nconsumers + 1, sizeof(double));
-    if (!r.ctx.blocked_until || lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) ||
-        sim_series_init(&out->series, NCOLS, col_names)) {
-        sim_err_set(err, "out of memory");
-        goto done;
-    }
+    SIM_NEED(r.ctx.blocked_until && !lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) &&
+                 !sim_series_init(&out->series, NCOLS, col_names),
+             "out of memory");
     r.ctx.track = &r.track;
     rc = run_clients(&r, o, out, info, err);
 done:

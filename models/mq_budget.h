@@ -5,9 +5,10 @@
 **   budget: ["duplicate_rate <= 0.001", "delay_p99_s <= 30", "lost == 0",
 **            "drain_time_s <= 2h"]
 **
-** OP is one of <= < >= > ==. The limit is a plain number ("0.001", "-5",
-** "1e6") or, for metrics measured in seconds, a duration with a unit ("2h",
-** "500ms"), converted to seconds.
+** OP is one of <= < >= > ==; a limit on a metric in seconds may carry a
+** time unit, converted to seconds. The text is parsed, and the metric names
+** checked against the metric table, by io/scn_budget.h; this header holds
+** the parsed lines and the verdicts only.
 **
 ** Verdict rule (deliberately conservative): a line passes only if the whole
 ** 95% confidence interval satisfies it - the CI's upper bound for <= and <,
@@ -18,12 +19,6 @@
 ** "<=" or "<" limit fails for certain, one already past a ">=" or ">"
 ** limit passes, and anything else is undecided (the run ended too early to
 ** tell) and fails. The verdict's `why` says which of these applied.
-**
-** Metric names are checked against the names the model itself produces for
-** the scenario (mq_budget_check_scenario runs the model for zero simulated
-** seconds and reads its metric table), so the list of known metrics is
-** never typed twice and metrics added by change models are known as soon as
-** the model emits them.
 **
 ** Ownership: mq_budget_new() returns an empty budget the caller frees with
 ** mq_budget_free() (NULL is a no-op); the scenario owns its budget.
@@ -61,23 +56,8 @@ typedef struct mq_budget mq_budget;
 mq_budget *mq_budget_new(void);
 void mq_budget_free(mq_budget *b);
 
-/* Parse `text` and append it. On a syntax error returns -1 with err =
-** "path:line:col: budget line '...': what was wrong" (loc is where the line
-** sits in the file). The text is copied. */
-int mq_budget_add(mq_budget *b, const char *text, mq_loc loc, const char *path,
-                  sim_err *err);
-
-/* Check every line's metric against `known` (the metric table of a run of
-** the same scenario): an unknown name fails with the nearest known name as a
-** suggestion, and a duration limit on a metric whose unit is not "s" fails.
-** Errors are "path:line:col: ...". */
-int mq_budget_check_names(const mq_budget *b, const sim_metrics *known,
-                          const char *path, sim_err *err);
-
-/* Run the model on s for zero simulated seconds (no backlog or scheduled
-** messages preloaded) and check s->budget's names against the metrics it
-** produces. A no-op returning 0 when s has no budget. */
-int mq_budget_check_scenario(const mq_scenario *s, sim_err *err);
+/* Append a parsed line; b takes ownership of l.text and l.metric. */
+void mq_budget_push(mq_budget *b, mq_budget_line l);
 
 /* "<=", "<", ">=", ">", "==". */
 const char *mq_budget_op_str(mq_budget_op op);

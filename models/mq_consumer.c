@@ -58,7 +58,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 static void on_done(sim *s, void *subject, uint64_t arg);
 
@@ -146,7 +145,7 @@ static void undo_transit_starts(mq_world *w, mq_consumer *c)
         mq_slot *sl = &c->slots[last];
         SIM_ASSERT(!sl->orphan && c->nstash < c->g->concurrency);
         sim_cancel(w->sim, sl->done);
-        OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
+        SIM_NEED_OK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
                   .redelivered = sl->redelivered, .from_alt = sl->from_alt,
                   .avail_at = sl->start_at}));
         for (int k = c->nstash; k > 0; k--) c->stash[k] = c->stash[k - 1];
@@ -168,7 +167,7 @@ static mq_queue_rt *origin(mq_world *w, const mq_consumer *c, bool from_alt)
 static void accept(mq_world *w, mq_consumer *c, mq_ent e)
 {
     e.avail_at = sim_now(w->sim) + w->s->run.rtt_s;
-    OOM_CHECK(mq_ring_push_back(&c->buffer, e));
+    SIM_NEED_OK(mq_ring_push_back(&c->buffer, e));
     c->unacked++;
     if (c->g->ack == MQ_ACK_MANUAL) {
         origin(w, c, e.from_alt)->unacked++;
@@ -232,7 +231,7 @@ static void on_done(sim *s, void *subject, uint64_t arg)
         /* The ack goes into the silent link: the broker still counts the
         ** delivery as unacked and requeues it when the drop is detected. */
         w->msgs[sl->msg].dup_cause = (uint8_t)requeue_cause(w);
-        OOM_CHECK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
+        SIM_NEED_OK(mq_ring_push_front(&c->buffer, (mq_ent){.msg = sl->msg,
                   .redelivered = sl->redelivered, .attempts = 1, .from_alt = sl->from_alt}));
     } else { /* ack: the broker forgets its copy */
         release_unacked(w, c, sl->msg, sl->from_alt);
@@ -325,7 +324,7 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
         if (read_before_close && e.avail_at <= now) {
             mq_msg_pin(w, e.msg);
             w->msgs[e.msg].dup_cause = (uint8_t)requeue_cause(w);
-            OOM_CHECK(mq_ring_push_front(&c->orphans, e));
+            SIM_NEED_OK(mq_ring_push_front(&c->orphans, e));
         }
         mq_queue_requeue(w, w->msgs[e.msg].queue, e.msg); /* back where it came from */
     }

@@ -217,6 +217,6 @@ void mq_events_schedule(mq_world *w)
             span += n > 0 ? (double)(n - 1) * ev->rolling_s : 0;
         }
         double end = ev->at_s + fmax(span, sc->run.sample_s);
-        SIM_NEED(sim_bands_add(w->bands, ev->at_s, end, label_of(ev)) == 0, "out of memory");
+        SIM_NEED_OK(sim_bands_add(w->bands, ev->at_s, end, label_of(ev)));
     }
 }

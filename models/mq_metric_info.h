@@ -27,6 +27,14 @@ typedef struct mq_metric_info {
     const char *definition;
 } mq_metric_info;
 
+/* Shorthands for writing rows (this table's and each change type's). */
+#define MQ_MI_LO SIM_BETTER_LOWER
+#define MQ_MI_HI SIM_BETTER_HIGHER
+#define MQ_MI_NO SIM_BETTER_NONE
+#define MQ_MI_CEN "censored_at_end"
+#define MQ_MI_NR "not_reached"
+#define MQ_MI_NA "not_applicable"
+
 /* The row of `name`, or NULL. */
 const mq_metric_info *mq_metric_info_find(const char *name);
 /* Row i of n (table order), NULL past the end. */

@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* ---- lookahead --------------------------------------------------------- */
 
@@ -87,12 +86,12 @@ static void preload_backlog(mq_world *w)
         ** the backlog drains follow it without a copy of the whole array
         ** (which the first record past the backlog would cause) */
         mq_msg_reserve_ahead(w, b->messages, b->messages);
-        OOM_CHECK(mq_ring_reserve(&q->ready, q->ready.n + b->messages));
+        SIM_NEED_OK(mq_ring_reserve(&q->ready, q->ready.n + b->messages));
         for (uint64_t k = 0; k < b->messages; k++) {
             uint32_t id = mq_msg_new(w, (uint32_t)b->queue, -age[k]);
             w->msgs[id].stored_at = -age[k];
             mq_msg_copy_add(w, id);
-            OOM_CHECK(mq_ring_push_back(&q->ready,
+            SIM_NEED_OK(mq_ring_push_back(&q->ready,
                                         (mq_ent){.msg = id, .avail_at = mq_msg_no_expiry_before(w, id)}));
         }
         w->ready_total += b->messages;
@@ -200,7 +199,7 @@ static void take_sample(mq_world *w)
     for (size_t i = 0; i < w->ncons; i++)
         v[NCOLS + s->nproducers + (size_t)(w->consumers[i]->g - s->consumers)] +=
             w->consumers[i]->conn.state == CONN_UP;
-    OOM_CHECK(sim_series_add_row(w->series, v, w->label));
+    SIM_NEED_OK(sim_series_add_row(w->series, v, w->label));
     w->iv_published = w->iv_consumed = w->iv_duplicates = 0;
 }
 
@@ -217,10 +216,7 @@ static void on_sample(sim *s, void *subject, uint64_t arg)
 /* The offered rate at drain_from (the fluid estimate's lambda). */
 static double rate_at_drain(const mq_world *w)
 {
-    double lambda = 0;
-    for (size_t i = 0; i < w->s->nproducers; i++)
-        lambda += mq_rate_at_run(w->s, &w->s->producers[i].rate, w->s->run.drain_from_s);
-    return lambda;
+    return mq_offered_rate(w->s, w->s->run.drain_from_s);
 }
 
 static void on_drain_start(sim *s, void *subject, uint64_t arg)
@@ -247,7 +243,7 @@ static void on_warmup_end(sim *s, void *subject, uint64_t arg)
 /* ---- metrics ---------------------------------------------------------- */
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(m, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(m, name, (double)(val), unit, better))
 
 static void compute_metrics(mq_world *w, mq_result *out)
 {
@@ -280,16 +276,16 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("still_in_producers", in_producers, "msgs", LO);
 
     delay_flush(w); /* consumptions after the last sample */
-    OOM_CHECK(mq_metrics_add_delay(m, w->delay, w->delay_w.mean));
+    SIM_NEED_OK(mq_metrics_add_delay(m, w->delay, w->delay_w.mean));
     double end = w->s->run.duration_s;
     for (size_t i = 0; i < w->nmsgs; i++) { /* still undelivered at the end */
         const mq_msg *x = &w->msgs[i];
         if (x->fate == FATE_PENDING && x->measured && x->intended <= end)
             sim_hist_add(w->undelivered, end - x->intended);
     }
-    OOM_CHECK(mq_metrics_add_delay_all(m, w->delay, w->undelivered));
+    SIM_NEED_OK(mq_metrics_add_delay_all(m, w->delay, w->undelivered));
 
-    OOM_CHECK(mq_metrics_add_disruption(m, out->outages, out->noutages));
+    SIM_NEED_OK(mq_metrics_add_disruption(m, out->outages, out->noutages));
     ADD("reconnects", w->reconnects, "count", NO);
     ADD("exceptions_logged", w->exceptions, "count", LO);
     ADD("throttled_sends", w->throttled, "count", LO);
@@ -297,9 +293,9 @@ static void compute_metrics(mq_world *w, mq_result *out)
     double mu = w->drain_est.mu, lambda = rate_at_drain(w), fluid = w->drain_est.fluid_s;
     double drain = w->drain_armed ? NAN : w->drain_done_at - w->s->run.drain_from_s;
     if (isinf(fluid))
-        OOM_CHECK(sim_strs_add(&out->warnings, "drain_time_fluid_s: never: %s", w->drain_est.never));
+        SIM_NEED_OK(sim_strs_add(&out->warnings, "drain_time_fluid_s: never: %s", w->drain_est.never));
     if (w->drain_est.worst_se > MQ_EST_TARGET_SE)
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "consume_capacity: group '%s' processes with so heavy a tail that "
                                "its channel is solved to +/- %.2g %% only, and one run's drain "
                                "can differ from the fluid estimate by much more (a run's mean "
@@ -307,10 +303,10 @@ static void compute_metrics(mq_world *w, mq_result *out)
                                w->s->consumers[w->drain_est.worst_group].name,
                                100 * w->drain_est.worst_se));
     if (isnan(drain) && isinf(fluid))
-        OOM_CHECK(sim_strs_add(&out->warnings, "backlog of %llu did not drain within the run",
+        SIM_NEED_OK(sim_strs_add(&out->warnings, "backlog of %llu did not drain within the run",
                                (unsigned long long)w->backlog_at_drain_from));
     else if (isnan(drain))
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "backlog of %llu did not drain within the run (fluid estimate %.1f s)",
                                (unsigned long long)w->backlog_at_drain_from, fluid));
     ADD("backlog_at_drain_start", w->backlog_at_drain_from, "msgs", NO);
@@ -563,7 +559,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     const mq_change_ops *chg = s->change.ops ? s->change.ops : &mq_change_none;
     mq_world w = {.s = s, .bk = mq_broker_kind_of(s->instance.kind), .opts = *o, .err = err,
                   .drain_done_at = NAN,
-                  .free_head = MQ_NONE, .change.ops = chg,
+                  .free_head = MQ_NONE, .change.ops = chg, .deliver = mq_consumer_deliver,
                   .keep_records = (chg->flags & MQ_CHANGE_KEEPS_RECORDS) != 0};
     w.series = &out->series;
     w.bands = &out->bands;

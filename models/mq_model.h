@@ -65,6 +65,14 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out,
                  sim_err *err);
 void mq_result_free(mq_result *r);
 
+/* A producer group's total rate (msg/s) at run time t: a periodic schedule
+** (a day profile) is read at the time of day run.start_clock_s + t, a
+** one-off schedule at t. */
+double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t);
+/* The offered rate at run time t, summed over every producer group (msg/s):
+** the arrival rate lambda of the fluid estimates and the start-time search. */
+double mq_offered_rate(const mq_scenario *s, double t);
+
 /* Run one replication and keep only its summary metrics (for replications,
 ** sweeps and searches that need nothing else). *out must be empty; the
 ** caller frees it with sim_metrics_free(). */
@@ -87,5 +95,19 @@ int mq_metrics_add_delay_all(sim_metrics *m, const sim_hist *delay, const sim_hi
 
 int mq_model_run_metrics(const mq_scenario *s, uint64_t seed, uint64_t replication,
                          sim_metrics *out, sim_err *err);
+
+/* The library of group g still hands to the application what it had read
+** when the server closed the connection (the profile's
+** process_buffer_on_close; true for an unknown profile). */
+bool mq_consumer_buffer_on_close(const mq_consumer_group *g);
+/* The model's duplicates-per-close rule for a server-side close (a reset)
+** of a RabbitMQ consumer's connection, given what the consumer held then:
+** `busy` deliveries being processed and `buffered` read into its buffer,
+** all unacked. Manual ack: every busy one finishes, its ack is lost and
+** its requeued copy comes back (one duplicate each); the buffered ones do
+** the same when the library processes its buffer on close. Auto ack: none
+** (the buffer is lost instead). mq_consumer_down applies this rule; the
+** load tester applies it to the state it records at a real close. */
+uint64_t mq_consumer_close_duplicates(const mq_consumer_group *g, uint64_t busy, uint64_t buffered);
 
 #endif

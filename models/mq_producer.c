@@ -33,7 +33,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* Group rate at t and the end of the segment that contains t. */
 static void rate_segment(const mq_rate *r, double t, double *rate, double *end)
@@ -69,6 +68,13 @@ static double clock_offset(const mq_scenario *s, const mq_rate *r)
 double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t)
 {
     return mq_rate_at(r, t + clock_offset(s, r));
+}
+
+double mq_offered_rate(const mq_scenario *s, double t)
+{
+    double lambda = 0;
+    for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, t);
+    return lambda;
 }
 
 /* The schedule time at which `area` units of per-client rate have
@@ -151,7 +157,7 @@ static void unconf_push(mq_world *w, mq_producer *p, uint32_t msg, double t)
 {
     unconf_prune(w, p);
     mq_msg_pin(w, msg);
-    OOM_CHECK(mq_unconf_ring_push_back(unconf_of(w, p), (mq_unconf){msg, p->id, t}));
+    SIM_NEED_OK(mq_unconf_ring_push_back(unconf_of(w, p), (mq_unconf){msg, p->id, t}));
 }
 
 uint32_t mq_producer_unconfirmed(mq_world *w, mq_producer *p)
@@ -235,7 +241,7 @@ static void on_retry(sim *s, void *subject, uint64_t arg);
 ** forward past them, O(entries it passes)). */
 static void retry_push(mq_world *w, mq_producer *p, mq_ent e)
 {
-    OOM_CHECK(mq_ring_push_back(&p->retry, e));
+    SIM_NEED_OK(mq_ring_push_back(&p->retry, e));
     for (size_t i = p->retry.n - 1; i > 0; i--) {
         mq_ent *a = mq_ring_at(&p->retry, i - 1), *b = mq_ring_at(&p->retry, i);
         if (a->avail_at <= b->avail_at) break;
@@ -306,13 +312,13 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         return;
     }
     case CONN_DETECTING: /* the client does not know yet: into the silent link */
-        OOM_CHECK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
+        SIM_NEED_OK(mq_ring_push_back(&p->unsent, (mq_ent){.msg = e.msg, .avail_at = now}));
         return;
     case CONN_BACKOFF:
     case CONN_CUT_OFF:
         switch (g->ondown) {
         case MQ_ONDOWN_BUFFER:
-            OOM_CHECK(mq_ring_push_back(&p->buffer, e));
+            SIM_NEED_OK(mq_ring_push_back(&p->buffer, e));
             return;
         case MQ_ONDOWN_RETRY:
             w->exceptions++;
@@ -426,7 +432,7 @@ void mq_producer_start(mq_world *w, mq_producer *p)
     double area = p->g->rate.arrivals == MQ_ARRIVALS_POISSON
                       ? sim_rng_exp(p->rng, 1.0)
                       : gsl_rng_uniform_pos(p->rng); /* random phase */
-    OOM_CHECK(sim_source_add(w->sim, p, arrival_after(p, 0.0, area)));
+    SIM_NEED_OK(sim_source_add(w->sim, p, arrival_after(p, 0.0, area)));
 }
 
 void mq_producer_up(mq_world *w, mq_producer *p)
@@ -474,13 +480,13 @@ void mq_producer_down(mq_world *w, mq_producer *p)
             mq_unconf *u = mq_unconf_ring_at(r, i);
             if (u->producer != p->id) continue;
             u->producer = MQ_NONE;
-            OOM_CHECK(mq_ring_push_back(&again, (mq_ent){.msg = u->msg, .redelivered = 1}));
+            SIM_NEED_OK(mq_ring_push_back(&again, (mq_ent){.msg = u->msg, .redelivered = 1}));
         }
         for (size_t i = 0; i < again.n; i++) {
             uint32_t msg = mq_ring_at(&again, i)->msg;
             if (up) { /* resent after the caller's timeout (mq_rocketmq.c) */
                 mq_msg_copy_add(w, msg);
-                OOM_CHECK(mq_ring_push_back(&p->buffer, (mq_ent){.msg = msg, .redelivered = 1}));
+                SIM_NEED_OK(mq_ring_push_back(&p->buffer, (mq_ent){.msg = msg, .redelivered = 1}));
             } else if (g->ondown != MQ_ONDOWN_DROP) {
                 mq_msg_copy_add(w, msg); /* a new copy to republish */
                 send(w, p, (mq_ent){.msg = msg, .redelivered = 1});

@@ -5,7 +5,7 @@
 ** contributor of that kind), so a file of 16 000 groups gives one term.
 */
 #include "models/mq_size.h"
-#include "models/mq_world.h" /* mq_rate_at_run */
+#include "models/mq_model.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -39,7 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* Grow the record array to hold `need` records; false if that much
 ** address space cannot be had (the array is unchanged then). */
@@ -278,10 +277,10 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
         e.from_alt = wqi != queue; /* the waiters belong to the other queue */
-        mq_consumer_deliver(w, c, e);
+        w->deliver(w, c, e);
         return;
     }
-    OOM_CHECK(mq_ring_push_back(&q->ready, e));
+    SIM_NEED_OK(mq_ring_push_back(&q->ready, e));
     w->ready_total++;
     mq_backlog_changed(w);
 }
@@ -333,10 +332,10 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     mq_consumer *c = wait_pop(&w->queues[wqi]);
     if (c) {
         e.from_alt = wqi != queue; /* the waiters belong to the other queue */
-        mq_consumer_deliver(w, c, e);
+        w->deliver(w, c, e);
         return;
     }
-    OOM_CHECK(mq_ring_push_front(&q->ready, e));
+    SIM_NEED_OK(mq_ring_push_front(&q->ready, e));
     w->ready_total++;
     mq_backlog_changed(w);
 }
@@ -388,7 +387,7 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
         return true;
     }
     if (!c->waiting) {
-        OOM_CHECK(mq_cons_ring_push_back(&q->waiting, c));
+        SIM_NEED_OK(mq_cons_ring_push_back(&q->waiting, c));
         c->waiting = true;
     }
     return false;

@@ -307,6 +307,11 @@ typedef struct mq_world {
     ** model adds in its create (nq, nbrk count them all). */
     size_t nq, nbrk;
     char phase[64];             /* label when no event is in effect */
+    /* Hands a copy to a consumer that was waiting for it: the consumer
+    ** model's mq_consumer_deliver, set by the driver (mq_model.c), so the
+    ** store calls no consumer code and the two files do not call each
+    ** other. */
+    void (*deliver)(struct mq_world *w, struct mq_consumer *c, mq_ent e);
     /* The scenario's change at run time: its type (never NULL: the base
     ** model runs mq_change_none when there is none) and its state (owned
     ** by the type, released by ops->destroy). */
@@ -390,9 +395,7 @@ void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
 bool mq_capacity_admit(mq_world *w, mq_broker_rt *b);
 /* A group's total rate (msg/s) at schedule time t. */
 double mq_rate_at(const mq_rate *r, double t);
-/* The same at run time t: a periodic schedule (a day profile) is read at
-** the time of day run.start_clock_s + t. */
-double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t);
+/* mq_rate_at_run and mq_offered_rate (the same at run time): mq_model.h. */
 mq_producer *mq_producer_new(mq_world *w, int group, int index);
 void mq_producer_free(mq_producer *p);
 /* Register the producers' arrivals as the engine's open-loop source;
@@ -439,19 +442,6 @@ void mq_consumer_resume(mq_world *w, mq_consumer *c);
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
 /* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */
 void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud);
-/* The library of group g still hands to the application what it had read
-** when the server closed the connection (the profile's
-** process_buffer_on_close; true for an unknown profile). */
-bool mq_consumer_buffer_on_close(const mq_consumer_group *g);
-/* The model's duplicates-per-close rule for a server-side close (a reset)
-** of a RabbitMQ consumer's connection, given what the consumer held then:
-** `busy` deliveries being processed and `buffered` read into its buffer,
-** all unacked. Manual ack: every busy one finishes, its ack is lost and
-** its requeued copy comes back (one duplicate each); the buffered ones do
-** the same when the library processes its buffer on close. Auto ack: none
-** (the buffer is lost instead). mq_consumer_down applies this rule; the
-** load tester applies it to the state it records at a real close. */
-uint64_t mq_consumer_close_duplicates(const mq_consumer_group *g, uint64_t busy, uint64_t buffered);
 
 /* mq_events.c: the scenario's timed events */
 void mq_events_schedule(mq_world *w);

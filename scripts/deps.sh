@@ -8,7 +8,7 @@
 # does nothing and touches no network.
 set -eu
 
-PACKAGES="build-essential pkg-config libgsl-dev libcsv-dev libplot-dev plotutils \
+PACKAGES="build-essential pkg-config libgsl-dev libcsv-dev libplot-dev libpng-dev plotutils \
 libcmocka-dev libyaml-dev libcyaml-dev libjansson-dev rabbitmq-server librabbitmq-dev libcurl4-openssl-dev libopenmpi-dev openmpi-bin chromium \
 default-jdk-headless librabbitmq-client-java libslf4j-java python3-pika golang-go golang-github-rabbitmq-amqp091-go-dev"
 # The last six are the real client libraries `mqsim load --clients real` drives

@@ -40,7 +40,10 @@ int sim_err_at(sim_err *e, const char *path, int line, int col,
 **    (models/mq_size.h); whatever still fails to allocate ends the process
 **    through SIM_NEED -> sim_oom: "mqsim: out of memory: <what> (file:line)"
 **    and a hint on stderr, exit status 1 (never abort()'s 134, which would
-**    read as a crash). It is the one OOM policy of the engine and models. */
+**    read as a crash). It is the one OOM policy of every layer: the engine,
+**    the models, io/, load/ and cli/ end the process this way and never
+**    turn a failed allocation into a sim_err message. Only the containers of
+**    sim/ return -1 (see SIM_NEED_OK), so that their caller states it. */
 #define SIM_EXIT_OOM 1
 _Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -56,6 +59,14 @@ void sim_oom_set_hook(sim_oom_hook fn);
 /* Check an allocation: SIM_NEED(p != NULL, "out of memory for %zu x", n). */
 #define SIM_NEED(expr, ...)                                                   \
     ((expr) ? (void)0 : sim_oom(__FILE__, __LINE__, __VA_ARGS__))
+
+/* Check a call whose only failure is out-of-memory and which then returns
+** nonzero (sim_grow, sim_metrics_add, sim_strs_add, sim_bands_add, ...):
+** SIM_NEED_OK(sim_strs_add(&w, "...")). The containers of sim/ return -1
+** rather than end the process, so that the caller states the policy; every
+** caller above sim/ states it with SIM_NEED or SIM_NEED_OK and defines no
+** check of its own (tests/test_layers.c holds that). */
+#define SIM_NEED_OK(call) SIM_NEED((call) == 0, "out of memory")
 
 /* Print "file:line: func: " + message to stderr and abort(). */
 _Noreturn void sim_fatal(const char *file, int line, const char *func,

@@ -58,6 +58,7 @@
 ** so the ladder's memory is its peak bucket footprint.
 */
 #include "sim/sim_evq.h"
+#include "sim/sim_mem.h"
 #include "sim/sim_err.h"
 
 #include <math.h>
@@ -143,6 +144,15 @@ static void *xrealloc(void *p, size_t n, size_t size)
         sim_oom(__FILE__, __LINE__, "out of memory growing the event queue to %zu x %zu bytes",
                   n, size);
     return r;
+}
+
+/* sim_grow on an array of the queue: room for `need` entries or the
+** process ends (sim_err.h's policy). */
+static void grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+    if (sim_grow((void **)arr, cap, need, size))
+        sim_oom(__FILE__, __LINE__, "out of memory growing the event queue to %zu x %zu bytes",
+                need, size);
 }
 
 static inline bool tie_less(const sim_evrec *rec, uint32_t a, uint32_t b)
@@ -259,10 +269,7 @@ static void heap_sift_down(const sim_evrec *rec, sim_event *h, size_t n,
 
 static void heap_push(sim_evq *q, sim_event e)
 {
-    if (q->heap_n == q->heap_cap) {
-        q->heap_cap = q->heap_cap ? q->heap_cap * 2 : 64;
-        q->heap = xrealloc(q->heap, q->heap_cap, sizeof *q->heap);
-    }
+    if (q->heap_n == q->heap_cap) grow(&q->heap, &q->heap_cap, q->heap_n + 1, sizeof *q->heap);
     sim_event *h = q->heap;
     size_t i = q->heap_n++;
     while (i > 0) {
@@ -347,10 +354,7 @@ static void bucket_push(ladder *lq, bucket *b, sim_event e)
 
 static void top_push(ladder *lq, sim_event e)
 {
-    if (lq->top_n == lq->top_cap) {
-        lq->top_cap = lq->top_cap ? lq->top_cap * 2 : 64;
-        lq->top = xrealloc(lq->top, lq->top_cap, sizeof *lq->top);
-    }
+    if (lq->top_n == lq->top_cap) grow(&lq->top, &lq->top_cap, lq->top_n + 1, sizeof *lq->top);
     lq->top[lq->top_n++] = e;
 }
 
@@ -366,8 +370,7 @@ static void bottom_insert(sim_evq *q, sim_event e)
             lq->bot_n -= lq->bot_head;
             lq->bot_head = 0;
         } else {
-            lq->bot_cap = lq->bot_cap ? lq->bot_cap * 2 : 64;
-            lq->bot = xrealloc(lq->bot, lq->bot_cap, sizeof *lq->bot);
+            grow(&lq->bot, &lq->bot_cap, lq->bot_n + 1, sizeof *lq->bot);
         }
     }
     size_t lo = lq->bot_head, hi = lq->bot_n;
@@ -479,13 +482,7 @@ static bool rung_spawn(sim_evq *q, int lvl, const sim_event *v, size_t n)
 static void bottom_load(sim_evq *q, const sim_event *v, size_t n)
 {
     ladder *lq = &q->lq;
-    if (lq->bot_cap < n) {
-        size_t ncap = lq->bot_cap ? lq->bot_cap : 64;
-        while (ncap < n) ncap *= 2;
-        free(lq->bot);
-        lq->bot = xrealloc(NULL, ncap, sizeof *lq->bot);
-        lq->bot_cap = ncap;
-    }
+    grow(&lq->bot, &lq->bot_cap, n, sizeof *lq->bot);
     memcpy(lq->bot, v, n * sizeof *v);
     sort_events(lq, q->rec, lq->bot, n);
     lq->bot_head = 0;

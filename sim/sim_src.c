@@ -59,9 +59,21 @@ static inline bool ev_less(sim_src_ev x, sim_src_ev y)
     return x.t < y.t || (x.t == y.t && x.subject < y.subject);
 }
 
-/* Sort v[0..n) by (t, subject); every t is in [a, b). */
+/* Whether v[0..n) is already in (t, subject) order. It stops at the first
+** pair out of order, so with many subjects it costs a few comparisons. */
+static bool in_order(const sim_src_ev *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (ev_less(v[i], v[i - 1])) return false;
+    return true;
+}
+
+/* Sort v[0..n) by (t, subject); every t is in [a, b). A window already in
+** order (a source of one subject, such as an M/M/1's arrivals) is left as
+** it is: the bucket pass would only copy it twice. */
 static void sort_list(sim_src *src, sim_src_ev *v, size_t n, double a, double b)
 {
+    if (in_order(v, n)) return;
     if (n > 16) {
         src_grow((void **)&src->count, &src->count_cap, n + 1, sizeof *src->count);
         src_grow((void **)&src->scratch, &src->scratch_cap, n, sizeof *src->scratch);

@@ -134,14 +134,12 @@ int sim_series_init(sim_series *s, size_t ncols, const char *const *names)
 
 int sim_series_add_row(sim_series *s, const double *values, const char *label)
 {
-    if (s->nrows == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 256;
+    if (s->nrows == s->cap) { /* the labels set the pace; the rows follow */
+        size_t ncap = s->cap;
+        if (sim_grow((void **)&s->labels, &ncap, s->nrows + 1, sizeof *s->labels)) return -1;
         double *d = realloc(s->data, ncap * s->ncols * sizeof *d);
         if (!d) return -1;
         s->data = d;
-        char **l = realloc(s->labels, ncap * sizeof *l);
-        if (!l) return -1;
-        s->labels = l;
         s->cap = ncap;
     }
     char *lab = strdup(label ? label : "");

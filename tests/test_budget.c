@@ -1,6 +1,6 @@
 /*
 ** test_budget.c - risk budget lines: parsing, name checks against the
-** model's own metrics, the CI-bound verdict rule, loader errors at
+** metric table, the CI-bound verdict rule, loader errors at
 ** file:line:col, and `mqsim run` exiting 3 with budget.csv written.
 */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include "tests/test_util.h"
 
 #include "io/scn_load.h"
-#include "models/mq_budget.h"
+#include "io/scn_budget.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,11 +31,11 @@ static void test_parse_ok(void **state)
     mq_budget *b = mq_budget_new();
     sim_err e;
     mq_loc l = {3, 5};
-    assert_int_equal(mq_budget_add(b, "delay_p99_s <= 30", l, "f.yaml", &e), 0);
-    assert_int_equal(mq_budget_add(b, "drain_time_s<2h", l, "f.yaml", &e), 0);
-    assert_int_equal(mq_budget_add(b, "  lost == 0 ", l, "f.yaml", &e), 0);
-    assert_int_equal(mq_budget_add(b, "messages_consumed >= 1e3", l, "f.yaml", &e), 0);
-    assert_int_equal(mq_budget_add(b, "billing_delta > -5", l, "f.yaml", &e), 0);
+    assert_int_equal(scn_budget_add(b, "delay_p99_s <= 30", l, "f.yaml", &e), 0);
+    assert_int_equal(scn_budget_add(b, "drain_time_s<2h", l, "f.yaml", &e), 0);
+    assert_int_equal(scn_budget_add(b, "  lost == 0 ", l, "f.yaml", &e), 0);
+    assert_int_equal(scn_budget_add(b, "messages_consumed >= 1e3", l, "f.yaml", &e), 0);
+    assert_int_equal(scn_budget_add(b, "billing_delta > -5", l, "f.yaml", &e), 0);
     assert_int_equal(b->n, 5);
     assert_string_equal(b->v[0].metric, "delay_p99_s");
     assert_int_equal(b->v[0].op, MQ_BUDGET_LE);
@@ -68,7 +68,7 @@ static void test_parse_errors(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         mq_budget *b = mq_budget_new();
         sim_err e = {{0}};
-        assert_int_equal(mq_budget_add(b, bad[i][0], (mq_loc){7, 3}, "s.yaml", &e), -1);
+        assert_int_equal(scn_budget_add(b, bad[i][0], (mq_loc){7, 3}, "s.yaml", &e), -1);
         if (!strstr(e.msg, bad[i][1]) || strncmp(e.msg, "s.yaml:7:3: ", 12))
             fail_msg("'%s' -> '%s'", bad[i][0], e.msg);
         assert_int_equal(b->n, 0);
@@ -93,7 +93,7 @@ static void test_eval_ci_bound(void **state)
     const char *lines[] = {"delay_p99_s <= 30", "delay_p99_s <= 31", "consumed >= 95",
                            "consumed >= 90", "lost == 0", "drain_time_s <= 2h", "consumed > 90"};
     for (size_t i = 0; i < 7; i++)
-        assert_int_equal(mq_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
+        assert_int_equal(scn_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
     mq_budget_verdict v[7];
     assert_int_equal(mq_budget_eval(b, &m, v), 4);
     assert_false(v[0].pass);          /* hi 31 > 30 */
@@ -129,7 +129,7 @@ static void test_eval_censored(void **state)
                            "disruption_public_max_s <= 1m", "disruption_max_s < 40m"};
     enum { N = sizeof lines / sizeof *lines };
     for (size_t i = 0; i < N; i++)
-        assert_int_equal(mq_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
+        assert_int_equal(scn_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
     mq_budget_verdict v[N];
     assert_int_equal(mq_budget_eval(b, &m, v), 5);
     assert_false(v[0].pass);

@@ -551,6 +551,27 @@ static void test_metrics_index(void **state)
     assert_null(sim_metrics_find(&m, "group:1:dmax")); /* empty table */
 }
 
+/* A results folder costs one directory fsync, not one per file: the files
+** inside out_dir's temp folder skip their own (out_file_defer_dir_sync), so a
+** run makes at most (files + 2) fsyncs: one per file's data, the temp folder
+** once, its parent once. Counted with strace; skipped where it is missing. */
+static void test_results_folder_one_dir_sync(void **state)
+{
+    (void)state;
+    if (sh("command -v strace >/dev/null 2>&1") != 0) skip();
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "strace -f -qq -e trace=fsync -o '%s' '%s' run scenarios/steady-state.yaml "
+             "--no-baseline --out '%s' >/dev/null 2>&1",
+             tpath("strace.txt"), mqsim_bin(), tpath("fs-run"));
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "n=$(grep -c 'fsync(' '%s'); f=$(ls -A '%s' | wc -l); test \"$f\" -ge 5 && "
+             "test \"$n\" -le $((f + 2))",
+             tpath("strace.txt"), tpath("fs-run"));
+    assert_int_equal(sh(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_summary_json),
         cmocka_unit_test(test_scenario_json),
         cmocka_unit_test(test_metrics_index),
+        cmocka_unit_test(test_results_folder_one_dir_sync),
     };
     return cmocka_run_group_tests_name("out", tests, group_setup, group_teardown);
 }

@@ -1,7 +1,9 @@
 /*
 ** test_replications.c - sim_rep (mean, t-interval, non-finite rows, paired
 ** deltas, relative half-width) and `mqsim run --replications/--precision`
-** with the paired baseline on a bundled scenario.
+** with the paired baseline on a bundled scenario; the whole results folder
+** (plots, timeseries, report, budget) byte for byte the same for --jobs 1,
+** 2 and 3; `--no-plots` and `--timing`.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +192,79 @@ static void test_cli_precision(void **state)
     assert_int_equal(sh("grep -q '\"replications\": 3' build/test-prec/o2/summary.json"), 0);
 }
 
+/* Run `mqsim ARGS` (ARGS printf-style) through the shell; its exit status. */
+static int mq(const char *fmt, ...)
+{
+    char args[1024], cmd[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s", mqsim(), args);
+    return sh(cmd);
+}
+
+/* Run `run ARGS --jobs J --out build/test-jobs/jJ` for each J and diff the
+** folders, and the console lines, recursively. */
+static void jobs_same_bytes(const char *args, const int *jobs, int n)
+{
+    char cmd[2048];
+    sh("rm -rf build/test-jobs && mkdir -p build/test-jobs");
+    for (int i = 0; i < n; i++) {
+        int rc = mq("run %s --jobs %d --out build/test-jobs/j%d 2>/dev/null | "
+                    "sed 's|build/test-jobs/j%d|DIR|' > build/test-jobs/out%d.txt",
+                    args, jobs[i], jobs[i], jobs[i], jobs[i]);
+        assert_true(rc == 0 || rc == 3);
+    }
+    for (int i = 1; i < n; i++) {
+        snprintf(cmd, sizeof cmd, "diff -r build/test-jobs/j%d build/test-jobs/j%d >&2 && "
+                 "diff build/test-jobs/out%d.txt build/test-jobs/out%d.txt >&2",
+                 jobs[0], jobs[i], jobs[0], jobs[i]);
+        if (sh(cmd)) fail_msg("`run %s`: --jobs %d and --jobs %d differ", args, jobs[0], jobs[i]);
+    }
+    /* the folders hold the plots, the timeseries and the report */
+    assert_int_equal(sh("test -s build/test-jobs/j1/delay.png && "
+                        "test -s build/test-jobs/j1/timeseries.csv && "
+                        "test -s build/test-jobs/j1/report.html"), 0);
+}
+
+static void test_jobs_whole_folder(void **state)
+{
+    (void)state;
+    static const int j12[] = {1, 2}, j13[] = {1, 3};
+    /* replication 0's timeseries, plots and timeline whatever thread ran it */
+    jobs_same_bytes("scenarios/broker-restart.yaml --replications 5 --report", j12, 2);
+    /* --precision consumes chunks of 2 x jobs: the stopping point is the same */
+    jobs_same_bytes("scenarios/broker-restart.yaml --precision 0.05 --max-replications 7 "
+                    "--report", j13, 2);
+    /* the start-time search's replications run on the job runner too */
+    jobs_same_bytes("scenarios/rabbitmq/peak-vs-offpeak.yaml --replications 3 --report "
+                    "--suggest-start", j12, 2);
+    assert_int_equal(sh("grep -q alternative_start build/test-jobs/j1/summary.json"), 0);
+}
+
+static void test_no_plots_and_timing(void **state)
+{
+    (void)state;
+    const char *np = "build/test-np";
+    sh("rm -rf build/test-np && mkdir -p build/test-np");
+    assert_int_equal(mq("run scenarios/broker-restart.yaml --no-plots --report --timing --out "
+                        "%s/o > %s/out.txt 2> %s/err.txt", np, np, np), 0);
+    assert_int_equal(sh("ls build/test-np/o/*.png 2>/dev/null | grep -q ."), 1);
+    assert_int_equal(sh("grep -q '\"plots\": \\[\\]' build/test-np/o/summary.json"), 0);
+    assert_int_equal(sh("test -s build/test-np/o/report.html && "
+                        "test -s build/test-np/o/timeseries.csv"), 0);
+    /* every phase on one line on stderr; stdout as without --timing */
+    assert_int_equal(sh("grep -Eq '^timing: process start [0-9.]+ s, scenario load [0-9.]+ s, "
+                        "run [0-9.]+ s, writing outputs [0-9.]+ s, total [0-9.]+ s$' "
+                        "build/test-np/err.txt"), 0);
+    assert_int_equal(mq("run scenarios/broker-restart.yaml --report --out %s/p 2>/dev/null | "
+                        "sed 's|test-np/p/|test-np/o/|' | diff - %s/out.txt", np, np), 0);
+    /* the same summary with and without plots */
+    assert_int_equal(sh("cmp build/test-np/o/summary.csv build/test-np/p/summary.csv"), 0);
+    assert_int_equal(sh("ls build/test-np/p/*.png | grep -q delay.png"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -198,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_rep_censored),
         cmocka_unit_test(test_cli_ci_columns_and_deltas),
         cmocka_unit_test(test_cli_precision),
+        cmocka_unit_test(test_jobs_whole_folder),
+        cmocka_unit_test(test_no_plots_and_timing),
     };
     return cmocka_run_group_tests_name("replications", t, NULL, NULL);
 }

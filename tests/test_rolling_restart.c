@@ -197,6 +197,32 @@ static void test_rules(void **state)
     assert_non_null(strstr(err.msg, "t.yaml:21:13:"));
 }
 
+/* The bundled invalid scenarios are refused with the "# expect:" line (the
+** error's line:col and words) each opens with. */
+static void test_invalid_scenarios(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"scenarios/invalid/rolling-restart-overlap.yaml",
+                                        "scenarios/invalid/rolling-restart-no-nodes.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        mq_scenario s;
+        sim_err err = {{0}};
+        if (scn_load_file(files[i], &s, &err) == 0) {
+            mq_scenario_free(&s);
+            fail_msg("%s was accepted", files[i]);
+        }
+        char line[512] = "", want[1024];
+        FILE *f = fopen(files[i], "r");
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof line, f));
+        fclose(f);
+        line[strcspn(line, "\n")] = '\0';
+        assert_int_equal(strncmp(line, "# expect: ", 10), 0);
+        snprintf(want, sizeof want, "%s:%s", files[i], line + 10);
+        if (!strstr(err.msg, want)) fail_msg("'%s' lacks '%s'", err.msg, want);
+    }
+}
+
 static bool has_warning(const mq_scenario *s, const char *sub)
 {
     for (size_t i = 0; i < s->warnings.n; i++)
@@ -239,6 +265,27 @@ static void test_warnings_and_defaults(void **state)
     mq_scenario_free(&s);
 }
 
+/* Producers that retry (the rabbitmq-java profile: 3 retries, 2 s apart)
+** instead of buffering lose what they send early in a 32 s restart, and the
+** run says which group and why. */
+static void test_lost_sends_warned(void **state)
+{
+    (void)state;
+    char text[8192];
+    snprintf(text, sizeof text, "%s", scenario(RESTART));
+    char *p;
+    while ((p = strstr(text, "on_disconnect: buffer"))) memcpy(p, "on_disconnect: retry ", 21);
+    mq_result r;
+    run_text(text, &r);
+    if (!(metric(&r, "lost") > 0)) fail_msg("retrying producers lost nothing to a 32 s restart");
+    bool warned = false;
+    for (size_t i = 0; i < r.warnings.n; i++)
+        warned |= strstr(r.warnings.v[i], "producer group 'pa' lost") != NULL &&
+                  strstr(r.warnings.v[i], "3 retries cover about 6 s") != NULL;
+    if (!warned) fail_msg("no warning naming group pa and its retry window");
+    mq_result_free(&r);
+}
+
 /* The bundled scenario: three nodes, 30 s each, fixed 5 s recovery. */
 static void test_bundled(void **state)
 {
@@ -265,7 +312,9 @@ int main(void)
         cmocka_unit_test(test_nothing_lost_duplicates_bounded),
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_invalid_scenarios),
         cmocka_unit_test(test_warnings_and_defaults),
+        cmocka_unit_test(test_lost_sends_warned),
         cmocka_unit_test(test_bundled),
     };
     return cmocka_run_group_tests_name("rolling_restart", t, NULL, NULL);

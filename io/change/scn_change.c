@@ -28,14 +28,21 @@ mq_loc scn_change_where(const scn_index *idx, const char *path)
     }
 }
 
+/* Format the message and find where path is. */
+static mq_loc vlocate(const scn_index *idx, const char *path, char *msg, size_t len,
+                      const char *fmt, va_list ap)
+{
+    vsnprintf(msg, len, fmt, ap);
+    return scn_change_where(idx, path);
+}
+
 int scn_change_fail(const char *file, const scn_index *idx, sim_err *err, const char *path,
                     const char *fmt, ...)
 {
-    mq_loc l = scn_change_where(idx, path);
     char msg[SIM_ERR_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mq_loc l = vlocate(idx, path, msg, sizeof msg, fmt, ap);
     va_end(ap);
     return sim_err_at(err, file, l.line, l.col, "%s: %s", path, msg);
 }
@@ -43,11 +50,10 @@ int scn_change_fail(const char *file, const scn_index *idx, sim_err *err, const 
 int scn_change_warn(const char *file, const scn_index *idx, sim_err *err, mq_scenario *s,
                     const char *path, const char *fmt, ...)
 {
-    mq_loc l = scn_change_where(idx, path);
     char msg[SIM_ERR_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mq_loc l = vlocate(idx, path, msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (sim_strs_add(&s->warnings, "%s:%d:%d: %s: %s", file, l.line, l.col, path, msg) < 0)
         return sim_err_at(err, file, 0, 0, "out of memory");

@@ -45,6 +45,14 @@ extern const scn_change_io *const scn_changes[];
 /* Room the top-level schema keeps for change blocks. */
 #define SCN_MAX_CHANGES 8
 
+/* Where a change block's loader reports: the file's name, the pre-pass
+** index and the error buffer (all borrowed). */
+typedef struct scn_change_ctx {
+    const char *file;
+    const scn_index *idx;
+    sim_err *err;
+} scn_change_ctx;
+
 /* Helpers for a change type's loader, so every block reports the same way.
 ** path is the full key path ("rolling_restart.nodes[1]"). */
 /* Position of path's value (scalars) or key (collections), or of the

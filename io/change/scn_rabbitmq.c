@@ -23,6 +23,7 @@
 #include "io/change/scn_rabbitmq.h"
 #include "io/out_json.h"
 
+#include "io/scn_schema.h"
 #include "io/units.h"
 #include "models/change/mq_rabbitmq.h"
 
@@ -42,20 +43,6 @@
 
 /* ---- schema ------------------------------------------------------------ */
 
-static const cyaml_strval_t edition_strs[] = {
-    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
-    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
-};
-static const cyaml_strval_t series_strs[] = {
-    {"subscription", MQ_SERIES_SUBSCRIPTION}, {"serverless", MQ_SERIES_SERVERLESS},
-};
-static const cyaml_strval_t deploy_strs[] = {
-    {"shared", MQ_DEPLOY_SHARED}, {"dedicated", MQ_DEPLOY_DEDICATED},
-};
-static const cyaml_strval_t billing_strs[] = {
-    {"subscription", MQ_BILL_SUBSCRIPTION}, {"payg", MQ_BILL_PAYG},
-    {"serverless", MQ_BILL_SERVERLESS},
-};
 static const cyaml_strval_t age_strs[] = {{"new", 0}, {"old", 1}};
 static const cyaml_strval_t stop_strs[] = {
     {"reset", MQ_RB_STOP_RESET}, {"silent", MQ_RB_STOP_SILENT}, {"serve", MQ_RB_STOP_SERVE},
@@ -69,10 +56,10 @@ static const cyaml_strval_t dist_strs[] = {
 };
 
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rb_to, edition, edition_strs),
-    ENUM_OPT("series", scn_raw_rb_to, series, series_strs),
-    ENUM_OPT("deployment", scn_raw_rb_to, deployment, deploy_strs),
-    ENUM_OPT("billing", scn_raw_rb_to, billing, billing_strs),
+    ENUM_OPT("edition", scn_raw_rb_to, edition, scn_edition_strs),
+    ENUM_OPT("series", scn_raw_rb_to, series, scn_series_strs),
+    ENUM_OPT("deployment", scn_raw_rb_to, deployment, scn_deploy_strs),
+    ENUM_OPT("billing", scn_raw_rb_to, billing, scn_billing_strs),
     QTY("spec_tps", scn_raw_rb_to, spec_tps),
     CYAML_FIELD_END
 };
@@ -118,39 +105,11 @@ const cyaml_schema_field_t scn_rabbitmq_fields[] = {
 
 /* ---- error helpers ----------------------------------------------------- */
 
-typedef struct rctx {
-    const char *file;
-    const scn_index *idx;
-    sim_err *err;
-} rctx;
+typedef scn_change_ctx rctx;
 
 /* Report at path (its value for scalars, its key for collections; the
-** nearest enclosing node when absent). */
-__attribute__((format(printf, 3, 4)))
-static int fail(const rctx *c, const char *path, const char *fmt, ...)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const scn_node *nd = NULL;
-    for (;;) {
-        nd = scn_index_get(c->idx, buf);
-        if (nd || !*buf) break;
-        char *cut = strrchr(buf, '.');
-        if (!cut) cut = buf;
-        *cut = '\0';
-    }
-    int line = 1, col = 1;
-    if (nd) {
-        line = nd->kind == SCN_SCALAR ? nd->line : nd->kline;
-        col = nd->kind == SCN_SCALAR ? nd->col : nd->kcol;
-    }
-    char msg[SIM_ERR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return sim_err_at(c->err, c->file, line, col, "%s: %s", path, msg);
-}
+** nearest enclosing node when absent): scn_change_fail. */
+#define fail(c, path, ...) scn_change_fail((c)->file, (c)->idx, (c)->err, path, __VA_ARGS__)
 
 /* A warning at path (as fail() locates it), appended to s->warnings. */
 __attribute__((format(printf, 4, 5)))
@@ -165,7 +124,7 @@ static int warn(const rctx *c, mq_scenario *s, const char *path, const char *fmt
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (sim_strs_add(&s->warnings, "%s:%d:%d: %s: %s", c->file, line, col, path, msg) < 0)
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -200,16 +159,9 @@ static int num(const rctx *c, const char *path, const char *text, double dflt, d
     return 0;
 }
 
-static const char *edition_name(mq_edition e)
-{
-    return edition_strs[e].str;
-}
-
-static const char *deploy_name(mq_deploy d) { return d == MQ_DEPLOY_SHARED ? "shared" : "dedicated"; }
-static const char *series_name(mq_series s)
-{
-    return s == MQ_SERIES_SERVERLESS ? "serverless" : "subscription";
-}
+static const char *edition_name(mq_edition e) { return SCN_ENUM_STR(scn_edition_strs, e, "?"); }
+static const char *deploy_name(mq_deploy d) { return SCN_ENUM_STR(scn_deploy_strs, d, "?"); }
+static const char *series_name(mq_series s) { return SCN_ENUM_STR(scn_series_strs, s, "?"); }
 
 /* The series a billing method belongs to: serverless billing is the
 ** serverless series; subscription and pay-as-you-go are not. */
@@ -459,7 +411,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     const scn_raw_rabbitmq *raw = raw_v;
     rctx c = {file, idx, err};
     mq_rabbitmq_conversion *cv = calloc(1, sizeof *cv);
-    if (!cv) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(cv != NULL, "out of memory");
     s->change = (mq_change){&mq_rabbitmq_ops, cv}; /* owned by s from here, even on error */
     cv->loc = (mq_loc){0, 0};
     const scn_node *nd = scn_index_get(idx, SEC);
@@ -479,7 +431,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
                      "might encounter errors during the conversion; if it cannot be "
                      "performed, a ticket is needed (the simulated timeline assumes it runs)",
                      file, cv->loc.line, cv->loc.col, SEC) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
 
     if (!cv->migrates) return spec_change_only(&c, s, raw);
 
@@ -557,7 +509,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
         return -1;
     if (record_defaults(s, raw, d, ph, upgrade) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "io/change/scn_rocketmq.h"
 #include "io/out_json.h"
 
+#include "io/scn_schema.h"
 #include "io/units.h"
 #include "models/change/mq_rocketmq.h"
 
@@ -25,18 +26,9 @@
 #define ENUM_OPT(key, st, m, tab) \
     CYAML_FIELD_ENUM_PTR(key, OPT | CYAML_FLAG_STRICT, st, m, tab, CYAML_ARRAY_LEN(tab))
 
-/* RocketMQ spellings only: the target of a RocketMQ change. */
-static const cyaml_strval_t edition_strs[] = {
-    {"standard", MQ_EDITION_STANDARD}, {"professional", MQ_EDITION_PROFESSIONAL},
-    {"enterprise", MQ_EDITION_ENTERPRISE}, {"platinum", MQ_EDITION_PLATINUM},
-};
-static const cyaml_strval_t subcat_strs[] = {
-    {"standalone", MQ_SUBCAT_STANDALONE}, {"cluster", MQ_SUBCAT_CLUSTER},
-};
-
 static const cyaml_schema_field_t to_fields[] = {
-    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, edition_strs),
-    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, subcat_strs),
+    ENUM_OPT("edition", scn_raw_rocketmq_to, edition, scn_edition_strs),
+    ENUM_OPT("sub_category", scn_raw_rocketmq_to, sub_category, scn_subcat_strs),
     QTY("spec_tps", scn_raw_rocketmq_to, spec_tps),
     CYAML_FIELD_BOOL_PTR("internet", OPT, scn_raw_rocketmq_to, internet),
     QTY("bandwidth", scn_raw_rocketmq_to, bandwidth),
@@ -77,59 +69,36 @@ const cyaml_schema_field_t scn_rocketmq_fields[] = {
 
 /* ------------------------------------------------------------------ */
 
-typedef struct rctx {
-    const char *file;
-    const scn_index *idx;
-    sim_err *err;
-} rctx;
+typedef scn_change_ctx rctx;
 
 #define ROOT "rocketmq_change"
 
-/* Position of a key's value (scalars) or key (collections), or of the
-** nearest enclosing node when the key is absent. */
-static mq_loc where(const rctx *c, const char *key)
+/* The full path of a key of the block ("" = the block itself). */
+static const char *key_path(const char *key, char *buf, size_t len)
 {
-    char path[128];
-    snprintf(path, sizeof path, "%s%s%s", ROOT, *key ? "." : "", key);
-    for (;;) {
-        const scn_node *nd = scn_index_get(c->idx, path);
-        if (nd)
-            return nd->kind == SCN_SCALAR ? (mq_loc){nd->line, nd->col}
-                                          : (mq_loc){nd->kline, nd->kcol};
-        char *dot = strrchr(path, '.');
-        if (!dot) return (mq_loc){1, 1};
-        *dot = '\0';
-    }
+    snprintf(buf, len, "%s%s%s", ROOT, *key ? "." : "", key);
+    return buf;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(const rctx *c, const char *key, const char *fmt, ...)
+/* Position of a key's value (scalars) or key (collections), or of the
+** nearest enclosing node when the key is absent (scn_change_where). */
+static mq_loc where(const rctx *c, const char *key)
 {
-    mq_loc l = where(c, key);
-    char msg[SIM_ERR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return sim_err_at(c->err, c->file, l.line, l.col, "%s%s%s: %s", ROOT, *key ? "." : "",
-                      key, msg);
+    char p[128];
+    return scn_change_where(c->idx, key_path(key, p, sizeof p));
 }
+
+/* "FILE:LINE:COL: rocketmq_change.KEY: message" (scn_change_fail). */
+#define bad(c, key, ...) \
+    scn_change_fail((c)->file, (c)->idx, (c)->err, key_path(key, (char[128]){0}, 128), __VA_ARGS__)
 
 /* Duration at key in [lo, hi] (lo excluded when lo_open). */
 static int dur(const rctx *c, const char *key, const char *text, double lo, bool lo_open,
                double hi, double *out)
 {
-    if (!text) return 0;
-    sim_err e;
-    if (units_duration(text, out, &e) < 0) return bad(c, key, "%s", e.msg);
-    if (*out < lo || (lo_open && *out <= lo) || *out > hi) {
-        char a[32], b[32];
-        units_format_duration(lo, a, sizeof a);
-        units_format_duration(hi, b, sizeof b);
-        return bad(c, key, "%s is out of range; expected %s %s and at most %s", text,
-                   lo_open ? ">" : ">=", a, b);
-    }
-    return 0;
+    char p[128];
+    return scn_change_duration(c->file, c->idx, c->err, key_path(key, p, sizeof p), text, lo,
+                               lo_open, hi, out);
 }
 
 static int num(const rctx *c, const char *key, const char *text, double hi, double *out)
@@ -261,7 +230,7 @@ static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_chang
                      "(set instance.internet to say otherwise)", c->file,
                      s->instance.internet ? "on" : "off", why, group && !ch->has_internet ? ": " : "",
                      group && !ch->has_internet ? group : "") < 0)
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -274,7 +243,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         return bad(&c, "", "a rocketmq_change needs instance.kind: rocketmq (this instance "
                    "is rabbitmq)");
     mq_rocketmq_change *ch = malloc(sizeof *ch);
-    if (!ch) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(ch != NULL, "out of memory");
     mq_rocketmq_change_init(ch);
     s->change = (mq_change){&mq_rocketmq_ops, ch};
     ch->loc = where(&c, "");
@@ -297,7 +266,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             return -1;
     }
     if (raw->billing && load_billing(&c, raw->billing, &ch->billing) < 0) return -1;
-    if (record_defaults(s, raw) < 0) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(record_defaults(s, raw) >= 0, "out of memory");
     if (s->instance.internet_unset && infer_internet(&c, s, ch) < 0) return -1;
 
     /* every broken rule, one "FILE:LINE:COL: rocketmq_change.KEY: rule" line
@@ -315,7 +284,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     }
     if (nv > 0) return sim_err_set(err, "%s", all);
     if (mq_rocketmq_warnings(s, ch, &s->warnings) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 

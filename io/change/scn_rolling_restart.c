@@ -69,7 +69,7 @@ static int load_nodes(const rctx *c, const scn_raw_rolling_restart *raw, mq_roll
         return scn_change_fail(c->file, c->idx, c->err, ROOT ".nodes",
                                "expected at least one node (broker) to restart");
     if (!(rr->nodes = calloc(n, sizeof *rr->nodes)))
-        return sim_err_at(c->err, c->file, 0, 0, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     rr->nnodes = n;
     for (size_t k = 0; k < n; k++) {
         if (!listed) {
@@ -150,7 +150,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     const scn_raw_rolling_restart *raw = raw_v;
     rctx c = {file, idx, err, s};
     mq_rolling_restart *rr = calloc(1, sizeof *rr);
-    if (!rr) return sim_err_at(err, file, 0, 0, "out of memory");
+    SIM_NEED(rr != NULL, "out of memory");
     s->change = (mq_change){&mq_rolling_restart_ops, rr}; /* owned by s from here */
     rr->loc = scn_change_where(idx, ROOT);
     if (scn_change_duration(file, idx, err, ROOT ".at", raw->at, 0, false, s->run.duration_s,
@@ -176,7 +176,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         units_format_duration(rr->interval_s, v, sizeof v);
         if (mq_scenario_add_default(s, ROOT ".interval", v,
                                     "assumption: a pause as long as the restart between nodes"))
-            return sim_err_at(err, file, 0, 0, "out of memory");
+            sim_oom(__FILE__, __LINE__, "out of memory");
     }
     if (load_nodes(&c, raw, rr) < 0) return -1;
     return warnings(&c, rr);

@@ -20,9 +20,9 @@
 #include "load/change/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
+#include "models/mq_model.h"
 #include "models/mq_estimate.h"
 #include "models/change/mq_rabbitmq.h"
-#include "models/mq_world.h"
 #include "sim/sim_rng.h"
 
 #include <math.h>
@@ -94,11 +94,11 @@ int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err)
                            "limit, so load mode cannot reproduce its throttling", cap, peak);
     if (cap > 0 && sim_strs_add(warnings, "destination capacity %.0f msg/s is not enforced on the "
                                 "real node (the scenario stays below 1/1.5 of it)", cap))
-        return sim_err_set(err, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     if (cv->source_stop == MQ_RB_STOP_SILENT &&
         sim_strs_add(warnings, "source_stop: silent cannot be produced by a server-side close; "
                      "applied as a reset"))
-        return sim_err_set(err, "out of memory");
+        sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
 }
 
@@ -139,7 +139,7 @@ static int await_shovels(lt_conv *c, int want, double timeout_s, sim_err *err)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double end = (double)ts.tv_sec + timeout_s;
     char *out = malloc(16384);
-    if (!out) return sim_err_set(err, "out of memory");
+    SIM_NEED(out != NULL, "out of memory");
     const char *args[] = {"shovel_status", "-q", "--no-table-headers", NULL};
     for (;;) {
         int running = 0;
@@ -201,7 +201,7 @@ int lt_conv_setup(const mq_scenario *s, lt_ctx *x, lt_conv **out, sim_err *err)
 {
     *out = NULL;
     lt_conv *c = calloc(1, sizeof *c);
-    if (!c) return sim_err_set(err, "out of memory");
+    SIM_NEED(c != NULL, "out of memory");
     c->s = s;
     c->cv = mq_rabbitmq_of(s);
     c->x = x;
@@ -441,8 +441,7 @@ static uint64_t source_ready(lt_conv *c, amqp_connection_state_t *ctl)
 static double fluid(const lt_conv *c, uint64_t backlog, double now, double overhead_s)
 {
     const mq_scenario *s = c->s;
-    double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = 0;
-    for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, now);
+    double mu = mq_scenario_consume_capacity(s, overhead_s), lambda = mq_offered_rate(s, now);
     double t = mq_est_fluid_drain((double)backlog, mu, lambda);
     return backlog > 0 ? t + mq_scenario_channel_cycle(s, overhead_s) : t;
 }

@@ -74,7 +74,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 #define DAY 86400.0
 
 enum { PH_CREATE = 0, PH_DUAL, PH_SINGLE, PH_DRAIN, PH_DEST, NPH };
@@ -323,7 +322,7 @@ static void privatelink_cut(mq_world *w, rb_state *st)
         mq_conn *c = conn_at(w, i);
         if (endpoint_of(w, c) == MQ_EP_PRIVATELINK) migration_drop(w, c, false);
     }
-    OOM_CHECK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
+    SIM_NEED_OK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
 }
 
 /* Server-side reset of every VPC/public connection still on the source. */
@@ -339,7 +338,7 @@ static void enter(mq_world *w, rb_state *st, int ph)
 {
     double now = sim_now(w->sim);
     if (st->phase >= 0)
-        OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], now, ph_label[st->phase]));
+        SIM_NEED_OK(sim_bands_add(w->bands, st->t[st->phase], now, ph_label[st->phase]));
     st->phase = ph;
     st->t[ph] = now;
     st->on_source[ph] = count_on_source(w);
@@ -386,7 +385,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
             int before = (int)st->dropped;
             source_disconnect(w, cv->source_stop == MQ_RB_STOP_SILENT);
             if (!downgrade && (int)st->dropped > before)
-                OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
+                SIM_NEED_OK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                                         cv->source_stop == MQ_RB_STOP_SILENT
                                             ? "source stop silent (what-if, beyond the document)"
                                             : "source stop reset (what-if, beyond the document)"));
@@ -404,7 +403,7 @@ static void on_spec_change(sim *s, void *subject, uint64_t arg)
     /* the instance's bucket (world.spec) takes the new spec */
     w->spec.capacity_tps = state(w)->cv->to_tps;
     w->spec.tokens = fmin(w->spec.tokens, fmax(1.0, w->spec.capacity_tps * 0.1));
-    OOM_CHECK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
+    SIM_NEED_OK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                             "specification change (smooth, no migration)"));
 }
 
@@ -414,7 +413,7 @@ static void on_source_upgrade(sim *s, void *subject, uint64_t arg)
     (void)arg;
     mq_world *w = subject;
     source_disconnect(w, false);
-    OOM_CHECK(sim_bands_add(w->bands, sim_now(w->sim), sim_now(w->sim) + w->s->run.sample_s,
+    SIM_NEED_OK(sim_bands_add(w->bands, sim_now(w->sim), sim_now(w->sim) + w->s->run.sample_s,
                             "source upgrade disconnect"));
 }
 
@@ -480,7 +479,7 @@ static void schedule(mq_world *w)
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
 /* Mark what the run did not see end: a phase still running at the end, a
 ** phase never reached (lower bounds from the end of the run), rows with
@@ -541,7 +540,7 @@ static void metrics(mq_world *w, mq_result *out)
     }
     ADD("destination_tps", mq_rabbitmq_destination_tps(st->cv), "msg/s", NO);
     if (st->phase >= 0) /* close the open phase's band at the end of the run */
-        OOM_CHECK(sim_bands_add(w->bands, st->t[st->phase], end, ph_label[st->phase]));
+        SIM_NEED_OK(sim_bands_add(w->bands, st->t[st->phase], end, ph_label[st->phase]));
     double t1 = st->t[PH_DUAL], t2 = st->t[PH_SINGLE], t3 = st->t[PH_DRAIN], t4 = st->t[PH_DEST];
     double nan = NAN;
     ADD("destination_create_s", st->cv->from == MQ_DEPLOY_SHARED ? st->cv->create_s : 0, "s", NO);
@@ -579,9 +578,9 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("connections_dropped_by_migration", st->dropped, "count", LO);
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
     if (!isnan(t3) && isinf(st->fluid_p3))
-        OOM_CHECK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
+        SIM_NEED_OK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
     if (isnan(t4))
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the conversion did not reach phase 4 within the run (%s at the end)",
                                st->phase >= 0 ? ph_label[st->phase] : "not started"));
 }
@@ -596,40 +595,34 @@ static void cfg_free(void *cfg) { mq_rabbitmq_conversion_free(cfg); }
 
 /* ---- its metrics (models/mq_metric_info.h) ---- */
 
-#define LO SIM_BETTER_LOWER
-#define NO SIM_BETTER_NONE
-#define CEN "censored_at_end"
-#define NR "not_reached"
-#define NA "not_applicable"
-
 static const mq_metric_info metric_rows[] = {
-    {"conversion_at_s", "s", NO, "", "when the RabbitMQ conversion was requested (run time)"},
-    {"spec_tps_from", "msg/s", NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
-    {"spec_tps_to", "msg/s", NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
-    {"destination_tps", "msg/s", NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
-    {"destination_create_s", "s", NO, "", "upgrade: time to create the destination cluster"},
-    {"phase1_s", "s", LO, CEN " " NR, "length of phase 1 (dual-write, dual-read)"},
-    {"phase2_s", "s", LO, CEN " " NR, "length of phase 2 (single-write)"},
-    {"phase3_s", "s", LO, CEN " " NR, "length of phase 3 (waiting for the source to drain)"},
-    {"phase4_start_s", "s", NO, NR, "when phase 4 (destination only) began (run time)"},
-    {"migration_total_s", "s", LO, NR, "from the conversion request to phase 4"},
-    {"source_drain_fluid_s", "s", LO, NR, "fluid estimate of the source's drain at the start of phase 3"},
-    {"source_backlog_at_phase3", "msgs", NO, NR, "ready messages on the source when phase 3 began"},
-    {"source_scheduled_hold_s", "s", NO, NR, "how long scheduled messages on the source hold phase 3 open"},
-    {"source_unacked_at_phase3", "msgs", NO, NR, "deliveries taken from the source still unacked when phase 3 began"},
-    {"source_unacked_at_phase4", "msgs", LO, NR, "deliveries taken from the source still unacked when phase 4 began"},
-    {"clients_on_source_create", "clients", LO, NA " " NR, "clients connected to the source at destination creation (upgrade only)"},
-    {"clients_on_source_phase1", "clients", LO, NR, "clients connected to the source when phase 1 began"},
-    {"clients_on_source_phase2", "clients", LO, NR, "clients connected to the source when phase 2 began"},
-    {"clients_on_source_phase3", "clients", LO, NR, "clients connected to the source when phase 3 began"},
-    {"clients_on_source_phase4", "clients", LO, NR, "clients connected to the source when phase 4 began"},
-    {"clients_left_on_source", "clients", LO, "", "clients still on the source at phase 4 (or at the end)"},
-    {"disruption_vpc_max_s", "s", LO, NA " " CEN, "longest cut-off of a VPC-endpoint client"},
-    {"disruption_public_max_s", "s", LO, NA " " CEN, "longest cut-off of a public-endpoint client"},
-    {"disruption_privatelink_max_s", "s", LO, NA " " CEN, "longest cut-off of a PrivateLink client"},
-    {"privatelink_outage_s", "s", NO, NA, "the sampled PrivateLink cut-off of this conversion"},
-    {"connections_dropped_by_migration", "count", LO, "", "connections the conversion closed"},
-    {"duplicates_bound", "msgs", NO, "", "upper bound on duplicates from the connections the conversion dropped"},
+    {"conversion_at_s", "s", MQ_MI_NO, "", "when the RabbitMQ conversion was requested (run time)"},
+    {"spec_tps_from", "msg/s", MQ_MI_NO, "", "RabbitMQ: the instance's specification before the change, msg/s (0 = unlimited)"},
+    {"spec_tps_to", "msg/s", MQ_MI_NO, "", "RabbitMQ: the specification after the change, msg/s (0 = unlimited)"},
+    {"destination_tps", "msg/s", MQ_MI_NO, "", "RabbitMQ conversion: capacity the destination gives this instance, msg/s (0 = unlimited)"},
+    {"destination_create_s", "s", MQ_MI_NO, "", "upgrade: time to create the destination cluster"},
+    {"phase1_s", "s", MQ_MI_LO, MQ_MI_CEN " " MQ_MI_NR, "length of phase 1 (dual-write, dual-read)"},
+    {"phase2_s", "s", MQ_MI_LO, MQ_MI_CEN " " MQ_MI_NR, "length of phase 2 (single-write)"},
+    {"phase3_s", "s", MQ_MI_LO, MQ_MI_CEN " " MQ_MI_NR, "length of phase 3 (waiting for the source to drain)"},
+    {"phase4_start_s", "s", MQ_MI_NO, MQ_MI_NR, "when phase 4 (destination only) began (run time)"},
+    {"migration_total_s", "s", MQ_MI_LO, MQ_MI_NR, "from the conversion request to phase 4"},
+    {"source_drain_fluid_s", "s", MQ_MI_LO, MQ_MI_NR, "fluid estimate of the source's drain at the start of phase 3"},
+    {"source_backlog_at_phase3", "msgs", MQ_MI_NO, MQ_MI_NR, "ready messages on the source when phase 3 began"},
+    {"source_scheduled_hold_s", "s", MQ_MI_NO, MQ_MI_NR, "how long scheduled messages on the source hold phase 3 open"},
+    {"source_unacked_at_phase3", "msgs", MQ_MI_NO, MQ_MI_NR, "deliveries taken from the source still unacked when phase 3 began"},
+    {"source_unacked_at_phase4", "msgs", MQ_MI_LO, MQ_MI_NR, "deliveries taken from the source still unacked when phase 4 began"},
+    {"clients_on_source_create", "clients", MQ_MI_LO, MQ_MI_NA " " MQ_MI_NR, "clients connected to the source at destination creation (upgrade only)"},
+    {"clients_on_source_phase1", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 1 began"},
+    {"clients_on_source_phase2", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 2 began"},
+    {"clients_on_source_phase3", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 3 began"},
+    {"clients_on_source_phase4", "clients", MQ_MI_LO, MQ_MI_NR, "clients connected to the source when phase 4 began"},
+    {"clients_left_on_source", "clients", MQ_MI_LO, "", "clients still on the source at phase 4 (or at the end)"},
+    {"disruption_vpc_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a VPC-endpoint client"},
+    {"disruption_public_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a public-endpoint client"},
+    {"disruption_privatelink_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a PrivateLink client"},
+    {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA, "the sampled PrivateLink cut-off of this conversion"},
+    {"connections_dropped_by_migration", "count", MQ_MI_LO, "", "connections the conversion closed"},
+    {"duplicates_bound", "msgs", MQ_MI_NO, "", "upper bound on duplicates from the connections the conversion dropped"},
 };
 
 const mq_change_ops mq_rabbitmq_ops = {

@@ -43,6 +43,7 @@
 
 #include "models/mq_world.h"
 #include "sim/sim_err.h"
+#include "sim/sim_mem.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -50,7 +51,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 /* ------------------------------------------------------------------ */
 /* the model                                                           */
@@ -123,13 +123,7 @@ static void on_ack(mq_world *w, mq_consumer *c, uint32_t msg)
 {
     if (c->g->commit_interval_s <= 0) return; /* committed per ack */
     acked_list *l = acked_of(w, c);
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 64;
-        uint32_t *v = realloc(l->v, ncap * sizeof *v);
-        SIM_NEED(v != NULL, "out of memory");
-        l->v = v;
-        l->cap = ncap;
-    }
+    SIM_NEED_OK(sim_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v));
     l->v[l->n++] = msg;
 }
 
@@ -553,21 +547,21 @@ static void schedule(mq_world *w)
         sim_at(w->sim, t0, PRIO_EVENT, K_EVENT_START, on_batch, w, (uint64_t)k);
         double lend = t0 + fmax(ch->node_downtime_s, s->run.sample_s);
         sim_at(w->sim, lend, PRIO_EVENT, K_EVENT_END, on_label_off, w, 0);
-        OOM_CHECK(sim_bands_add(w->bands, t0, lend, lab));
+        SIM_NEED_OK(sim_bands_add(w->bands, t0, lend, lab));
     }
     if (mq_rocketmq_has_http(s)) {
         double d = ch->http_disruption_s;
         sim_at(w->sim, ch->at_s, PRIO_EVENT, K_EVENT_START, on_http_start, w, 0);
         double lend = ch->at_s + fmax(d, s->run.sample_s);
         sim_at(w->sim, lend, PRIO_EVENT, K_EVENT_END, on_label_off, w, 0);
-        OOM_CHECK(sim_bands_add(w->bands, ch->at_s, lend, "HTTP disruption"));
+        SIM_NEED_OK(sim_bands_add(w->bands, ch->at_s, lend, "HTTP disruption"));
     }
     if (cend <= end) sim_at(w->sim, cend, PRIO_EVENT, K_EVENT_END, on_change_end, w, 0);
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
-#define WARN(...) OOM_CHECK(sim_strs_add(&out->warnings, __VA_ARGS__))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+#define WARN(...) SIM_NEED_OK(sim_strs_add(&out->warnings, __VA_ARGS__))
 
 static const char *group_name(const mq_scenario *s, size_t slot)
 {
@@ -733,24 +727,18 @@ static void cfg_free(void *cfg) { mq_rocketmq_change_free(cfg); }
 
 /* ---- its metrics (models/mq_metric_info.h) ---- */
 
-#define LO SIM_BETTER_LOWER
-#define NO SIM_BETTER_NONE
-#define CEN "censored_at_end"
-#define NR "not_reached"
-#define NA "not_applicable"
-
 static const mq_metric_info metric_rows[] = {
-    {"duplicates_offset_rollback", "msgs", LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
-    {"duplicates_redelivery", "msgs", LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
-    {"http_disruption_max_s", "s", LO, NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
-    {"lost_during_http_disruption", "msgs", LO, "", "RocketMQ: sends lost while HTTP access was down"},
-    {"lost_internet_off", "msgs", LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
-    {"lost_during_restart", "msgs", LO, "", "RocketMQ: sends lost while brokers restarted"},
-    {"lost_throttled", "msgs", LO, "", "RocketMQ: sends lost after their retries were throttled"},
-    {"clients_cut_off_internet", "clients", LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
-    {"restart_batches", "count", NO, "", "RocketMQ: batches of brokers restarted by the change"},
-    {"change_duration_s", "s", LO, "", "RocketMQ: planned length of the rolling change"},
-    {"billing_delta", "", LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
+    {"duplicates_offset_rollback", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
+    {"duplicates_redelivery", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
+    {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
+    {"lost_during_http_disruption", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while HTTP access was down"},
+    {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
+    {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted"},
+    {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled"},
+    {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
+    {"restart_batches", "count", MQ_MI_NO, "", "RocketMQ: batches of brokers restarted by the change"},
+    {"change_duration_s", "s", MQ_MI_LO, "", "RocketMQ: planned length of the rolling change"},
+    {"billing_delta", "", MQ_MI_LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
 };
 
 static const mq_change_ops *to_baseline(void *cfg)

@@ -22,8 +22,9 @@
 ** Billing (mq_rocketmq_billing_delta) follows the seed's table; prices are
 ** scenario inputs, never built in.
 **
-** Ownership: a change belongs to its mq_scenario and is released by
-** mq_scenario_free() through mq_rocketmq_change_free(). It owns no pointers.
+** Ownership: a change belongs to its mq_scenario (mq_scenario.change, type
+** mq_rocketmq_ops) and is released by mq_scenario_free() through the
+** table's cfg_free (mq_rocketmq_change_free). It owns no pointers.
 */
 #ifndef MQ_ROCKETMQ_H
 #define MQ_ROCKETMQ_H

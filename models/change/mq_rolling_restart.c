@@ -14,6 +14,8 @@
 ** (duplicates_bound). The on_conn_up hook charges each client's cut-off to
 ** the node whose restart began it; a cut-off still open at the end of the
 ** run is charged with its length so far and the row is marked censored.
+** The on_lost hook counts, per producer group, the sends lost while a
+** restart kept it cut off; the run warns with the setting behind them.
 **
 ** Cost: O(clients) per node, O(1) per reconnect; nothing per message.
 */
@@ -25,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define OOM_CHECK(x) SIM_NEED((x) == 0, "out of memory")
 
 typedef struct rr_state {
     const mq_rolling_restart *rr;
@@ -34,6 +35,7 @@ typedef struct rr_state {
     uint64_t unacked, unconfirmed; /* held at those closes */
     double cut_max;          /* longest cut-off begun by a restart */
     bool cut_open;           /* one of them still open at the end */
+    uint64_t *lost;          /* per producer group: sends lost to a restart */
 } rr_state;
 
 void mq_rolling_restart_free(mq_rolling_restart *rr)
@@ -113,6 +115,15 @@ static void on_node(sim *s, void *subject, uint64_t arg)
            on_label_end, w, 0);
 }
 
+/* A send lost by a producer cut off by a restart (its retries ran out, or
+** it drops sends while disconnected). */
+static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
+{
+    rr_state *st = state(w);
+    if (why == MQ_LOST_DISCONNECTED && by_restart(st, p->conn.down_since))
+        st->lost[p->conn.group]++;
+}
+
 static void on_conn_up(mq_world *w, mq_conn *c, double window_s)
 {
     rr_state *st = state(w);
@@ -123,12 +134,12 @@ static void on_conn_up(mq_world *w, mq_conn *c, double window_s)
 
 static int create(mq_world *w, const void *cfg, void **out)
 {
-    (void)w;
     rr_state *st = calloc(1, sizeof *st);
     if (!st) return -1;
     *out = st;
     st->rr = cfg;
-    return 0;
+    st->lost = calloc(w->s->nproducers + 1, sizeof *st->lost);
+    return st->lost ? 0 : -1;
 }
 
 static void schedule(mq_world *w)
@@ -141,12 +152,12 @@ static void schedule(mq_world *w)
         sim_at(w->sim, t, PRIO_EVENT, K_EVENT_START, on_node, w, k);
         char lab[160];
         node_label(w, rr, k, lab, sizeof lab);
-        OOM_CHECK(sim_bands_add(w->bands, t, t + fmax(rr->restart_s, w->s->run.sample_s), lab));
+        SIM_NEED_OK(sim_bands_add(w->bands, t, t + fmax(rr->restart_s, w->s->run.sample_s), lab));
     }
 }
 
 #define ADD(name, val, unit, better) \
-    OOM_CHECK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
+    SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
 static void metrics(mq_world *w, mq_result *out)
 {
@@ -172,33 +183,49 @@ static void metrics(mq_world *w, mq_result *out)
         sim_metrics_censor(&out->metrics, "restart_cutoff_max_s", SIM_NOT_APPLICABLE, NAN);
     else if (st->cut_open)
         sim_metrics_censor(&out->metrics, "restart_cutoff_max_s", SIM_CENSORED_AT_END, st->cut_max);
+    for (size_t g = 0; g < w->s->nproducers; g++) {
+        const mq_producer_group *pg = &w->s->producers[g];
+        if (!st->lost[g]) continue;
+        if (pg->ondown == MQ_ONDOWN_RETRY)
+            SIM_NEED_OK(sim_strs_add(&out->warnings,
+                                   "producer group '%s' lost %llu sends while its node restarted: "
+                                   "its %d retries cover about %.3g s, less than the cut-off; "
+                                   "more retries or on_disconnect: buffer avoid it", pg->name,
+                                   (unsigned long long)st->lost[g], pg->retries,
+                                   mq_producer_retry_span(w, pg)));
+        else
+            SIM_NEED_OK(sim_strs_add(&out->warnings,
+                                   "producer group '%s' lost %llu sends while its node restarted "
+                                   "(it drops sends while disconnected; on_disconnect: buffer "
+                                   "avoids it)", pg->name, (unsigned long long)st->lost[g]));
+    }
     if (st->started < rr->nnodes || mq_rolling_restart_end(rr) > w->s->run.duration_s)
-        OOM_CHECK(sim_strs_add(&out->warnings,
+        SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the rolling restart did not finish within the run (%zu of %zu "
                                "nodes started; the last is back at %.0f s, the run ends at "
                                "%.0f s)", st->started, rr->nnodes, mq_rolling_restart_end(rr),
                                w->s->run.duration_s));
 }
 
-static void destroy(mq_world *w, void *st)
+static void destroy(mq_world *w, void *state_)
 {
     (void)w;
+    rr_state *st = state_;
+    if (st) free(st->lost);
     free(st);
 }
 
 /* ---- the type's table --------------------------------------------------- */
 
-#define CEN "censored_at_end"
-#define NA "not_applicable"
 static const mq_metric_info metric_rows[] = {
-    {"restart_nodes", "count", SIM_BETTER_NONE, "", "rolling restart: nodes (brokers) it restarts"},
-    {"restart_nodes_started", "count", SIM_BETTER_NONE, "", "rolling restart: nodes whose restart began within the run"},
-    {"rolling_restart_s", "s", SIM_BETTER_LOWER, "", "rolling restart: from the first node down to the last node back (planned)"},
-    {"connections_dropped_by_restart", "count", SIM_BETTER_LOWER, "", "rolling restart: client connections reset by a node's restart"},
-    {"restart_cutoff_max_s", "s", SIM_BETTER_LOWER, NA " " CEN, "rolling restart: longest client cut-off begun by a node's restart (restart plus the client's wait for its first attempt after it)"},
-    {"restart_unacked_at_close", "msgs", SIM_BETTER_NONE, "", "rolling restart: unacked deliveries (manual ack) the reset consumers held at their close"},
-    {"restart_unconfirmed_at_close", "msgs", SIM_BETTER_NONE, "", "rolling restart: stored sends awaiting a confirm the reset producers held at their close"},
-    {"restart_duplicates_bound", "msgs", SIM_BETTER_NONE, "", "rolling restart: upper bound on its duplicates (unacked plus unconfirmed at the closes)"},
+    {"restart_nodes", "count", MQ_MI_NO, "", "rolling restart: nodes (brokers) it restarts"},
+    {"restart_nodes_started", "count", MQ_MI_NO, "", "rolling restart: nodes whose restart began within the run"},
+    {"rolling_restart_s", "s", MQ_MI_LO, "", "rolling restart: from the first node down to the last node back (planned)"},
+    {"connections_dropped_by_restart", "count", MQ_MI_LO, "", "rolling restart: client connections reset by a node's restart"},
+    {"restart_cutoff_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "rolling restart: longest client cut-off begun by a node's restart (restart plus the client's wait for its first attempt after it)"},
+    {"restart_unacked_at_close", "msgs", MQ_MI_NO, "", "rolling restart: unacked deliveries (manual ack) the reset consumers held at their close"},
+    {"restart_unconfirmed_at_close", "msgs", MQ_MI_NO, "", "rolling restart: stored sends awaiting a confirm the reset producers held at their close"},
+    {"restart_duplicates_bound", "msgs", MQ_MI_NO, "", "rolling restart: upper bound on its duplicates (unacked plus unconfirmed at the closes)"},
 };
 
 static void cfg_free(void *cfg) { mq_rolling_restart_free(cfg); }
@@ -215,5 +242,6 @@ const mq_change_ops mq_rolling_restart_ops = {
     .destroy = destroy,
     .metrics_info = metric_rows,
     .nmetrics = sizeof metric_rows / sizeof *metric_rows,
+    .on_lost = on_lost,
     .on_conn_up = on_conn_up,
 };

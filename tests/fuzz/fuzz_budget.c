@@ -1,11 +1,12 @@
 /*
 ** fuzz_budget.c - libFuzzer harness for the risk budget expressions
 ** ("metric OP limit"): each input line is one budget line for
-** mq_budget_add; accepted lines are checked against a small metric table
-** (mq_budget_check_names) and evaluated (mq_budget_eval), as `run` does.
+** scn_budget_add; accepted lines are checked against the metric table
+** (scn_budget_check_names) and evaluated (mq_budget_eval) against a small
+** metric set, as `run` does.
 ** Seeds: tests/corpus/fuzz/budget/.
 */
-#include "models/mq_budget.h"
+#include "io/scn_budget.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -27,14 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (char *s = in, *next; b && s; s = next, line++) {
         next = strchr(s, '\n');
         if (next) *next++ = '\0';
-        (void)mq_budget_add(b, s, (mq_loc){line, 1}, "fuzz.yaml", &err);
+        (void)scn_budget_add(b, s, (mq_loc){line, 1}, "fuzz.yaml", &err);
     }
     sim_metrics m = {0};
     sim_metrics_add(&m, "lost", 0, "msgs", SIM_BETTER_LOWER);
     sim_metrics_add(&m, "delay_p99_s", 1.5, "s", SIM_BETTER_LOWER);
     sim_metrics_add(&m, "duplicates", NAN, "msgs", SIM_BETTER_LOWER);
     sim_metrics_add(&m, "messages_consumed", 1e6, "msgs", SIM_BETTER_HIGHER);
-    if (b && mq_budget_check_names(b, &m, "fuzz.yaml", &err) == 0) {
+    if (b && scn_budget_check_names(b, "fuzz.yaml", &err) == 0) {
         mq_budget_verdict v[1024];
         if (b->n <= 1024) mq_budget_eval(b, &m, v);
     }
