@@ -51,9 +51,9 @@ static int rm_tree(const char *path)
 /* Temporary folders of the out_dirs in progress, for sim_oom to delete
 ** (a sweep or plan holds one out_dir; a few slots spare). A slot's path is
 ** written before the slot is marked used and is not touched while used. */
-#define OOM_SLOTS 4
-static char oom_tmp[OOM_SLOTS][PATH_MAX];
-static volatile sig_atomic_t oom_used[OOM_SLOTS];
+#define TMP_CLEANUP_SLOTS 4
+static char oom_tmp[TMP_CLEANUP_SLOTS][PATH_MAX];
+static volatile sig_atomic_t oom_used[TMP_CLEANUP_SLOTS];
 
 /* rm -rf of entry `name` of folder dfd with system calls only (openat,
 ** getdents64, unlinkat, lseek, close): async-signal-safe, no allocation,
@@ -84,7 +84,7 @@ static void rm_at(int dfd, const char *name, int depth)
 /* sim_oom's hook: delete every temporary folder in progress. */
 static void oom_cleanup(void)
 {
-    for (int i = 0; i < OOM_SLOTS; i++)
+    for (int i = 0; i < TMP_CLEANUP_SLOTS; i++)
         if (oom_used[i]) rm_at(AT_FDCWD, oom_tmp[i], 8);
 }
 
@@ -94,7 +94,7 @@ static void oom_register(out_dir *d)
 {
     sim_oom_set_hook(oom_cleanup);
     size_t n = strlen(d->tmp);
-    for (int i = 0; i < OOM_SLOTS && n < PATH_MAX; i++) {
+    for (int i = 0; i < TMP_CLEANUP_SLOTS && n < PATH_MAX; i++) {
         if (oom_used[i]) continue;
         memcpy(oom_tmp[i], d->tmp, n + 1);
         oom_used[i] = 1;
