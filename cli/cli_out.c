@@ -6,6 +6,13 @@
 
 #include <stdio.h>
 
+static void report_stale(const out_dir *od, const char *cmd)
+{
+    if (od->stale)
+        fprintf(stderr, "mqsim %s: removed %d unfinished results folder%s of killed runs "
+                "beside %s\n", cmd, od->stale, od->stale == 1 ? "" : "s", od->final);
+}
+
 int cli_out_begin(out_dir *od, const char *cmd, const char *out, const char *name,
                   const char *suffix, char *final, size_t flen)
 {
@@ -18,9 +25,18 @@ int cli_out_begin(out_dir *od, const char *cmd, const char *out, const char *nam
         fprintf(stderr, "mqsim %s: --out: %s\n", cmd, err.msg);
         return -1;
     }
-    if (od->stale)
-        fprintf(stderr, "mqsim %s: removed %d unfinished results folder%s of killed runs "
-                "beside %s\n", cmd, od->stale, od->stale == 1 ? "" : "s", od->final);
+    report_stale(od, cmd);
+    return 0;
+}
+
+int cli_out_lock(out_dir *od, const char *cmd, const char *dir)
+{
+    sim_err err = {{0}};
+    if (out_dir_lock(od, dir, &err)) {
+        fprintf(stderr, "mqsim %s: %s\n", cmd, err.msg);
+        return -1;
+    }
+    report_stale(od, cmd);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
 ** cli_out.h - how every subcommand claims its results folder.
 **
-** One call shared by run, sweep, plan and load, so the rules are the same
+** One call shared by run, sweep, plan and load (and a lock for report,
+** which adds files to a finished folder), so the rules are the same
 ** everywhere: the folder is --out or results/<scenario name><suffix>; it is
 ** claimed through out_dir (lock, writability, temporary sibling folder)
 ** before any simulation or load starts; a failure prints
@@ -21,6 +22,10 @@
 ** 0 ok, -1 after printing the error (exit with CLI_USAGE). */
 int cli_out_begin(out_dir *od, const char *cmd, const char *out, const char *name,
                   const char *suffix, char *final, size_t flen);
+
+/* `report`: lock the existing folder dir into *od (out_dir_lock), with the
+** same messages. 0 ok, -1 after printing the error (exit with CLI_USAGE). */
+int cli_out_lock(out_dir *od, const char *cmd, const char *dir);
 
 /* Swap the folder in; prints "mqsim CMD: writing results: why" and returns
 ** -1 on failure (exit with CLI_INTERNAL). */

@@ -1,9 +1,11 @@
 /*
 ** cmd_report.c - `mqsim report DIR`: write DIR/report.html and DIR/report.md
-** from a results folder (io/report.h does the work; this only parses the
-** command line and prints).
+** from a results folder (io/report.h does the work; this parses the
+** command line, holds the folder's lock while the report is written, and
+** prints). A folder another mqsim process is writing is refused (exit 2).
 */
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "io/report.h"
 
 #include <stdio.h>
@@ -33,8 +35,14 @@ int cli_report(int argc, char **argv)
         fprintf(stderr, "usage: mqsim report DIR\n");
         return CLI_USAGE;
     }
+    /* the folder's lock: no run swaps the folder while the report reads
+    ** and writes it; a folder a run is writing is refused, not waited for */
+    out_dir od;
+    if (cli_out_lock(&od, "report", dir)) return CLI_USAGE;
     sim_err err = {{0}};
-    if (report_write(dir, &err)) {
+    int rc = report_write(dir, &err);
+    out_dir_unlock(&od);
+    if (rc) {
         fprintf(stderr, "mqsim report: %s\n", err.msg);
         return CLI_USAGE;
     }

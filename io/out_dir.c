@@ -3,7 +3,8 @@
 ** contract and the names on disk. The swap is renameat2(RENAME_EXCHANGE),
 ** which Linux performs atomically on one file system; where a file system
 ** refuses it (EINVAL), two renames through P/.B.old stand in, and begin
-** repairs a swap interrupted between them.
+** repairs a swap interrupted between them. The out-of-memory cleanup works
+** with system calls only, because sim_oom may run with the heap exhausted.
 */
 #define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "io/out_dir.h"
@@ -12,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -44,8 +46,66 @@ static int rm_tree(const char *path)
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- the out-of-memory path -------------------------------------------- */
+
+/* Temporary folders of the out_dirs in progress, for sim_oom to delete
+** (a sweep or plan holds one out_dir; a few slots spare). A slot's path is
+** written before the slot is marked used and is not touched while used. */
+#define TMP_CLEANUP_SLOTS 4
+static char oom_tmp[TMP_CLEANUP_SLOTS][PATH_MAX];
+static volatile sig_atomic_t oom_used[TMP_CLEANUP_SLOTS];
+
+/* rm -rf of entry `name` of folder dfd with system calls only (openat,
+** getdents64, unlinkat, lseek, close): async-signal-safe, no allocation,
+** at most `depth` folder levels deep, never following a symbolic link. A
+** folder is rescanned from its start until a pass removes nothing. */
+static void rm_at(int dfd, const char *name, int depth)
+{
+    if (unlinkat(dfd, name, 0) == 0 || errno != EISDIR) return;
+    int fd = depth > 0 ? openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    for (int pass = 0, removed = 1; fd >= 0 && removed && pass < 16; pass++) {
+        char buf[2048];
+        long n;
+        removed = 0;
+        lseek(fd, 0, SEEK_SET);
+        while ((n = (long)getdents64(fd, buf, sizeof buf)) > 0)
+            for (long off = 0; off < n;) {
+                struct dirent64 *e = (struct dirent64 *)(void *)(buf + off);
+                off += e->d_reclen;
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+                rm_at(fd, e->d_name, depth - 1);
+                removed = 1;
+            }
+    }
+    if (fd >= 0) close(fd);
+    unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* sim_oom's hook: delete every temporary folder in progress. */
+static void oom_cleanup(void)
+{
+    for (int i = 0; i < TMP_CLEANUP_SLOTS; i++)
+        if (oom_used[i]) rm_at(AT_FDCWD, oom_tmp[i], 8);
+}
+
+/* Register d->tmp for oom_cleanup (silently not, when every slot is taken
+** or the path is too long: the next run into the folder deletes it). */
+static void oom_register(out_dir *d)
+{
+    sim_oom_set_hook(oom_cleanup);
+    size_t n = strlen(d->tmp);
+    for (int i = 0; i < TMP_CLEANUP_SLOTS && n < PATH_MAX; i++) {
+        if (oom_used[i]) continue;
+        memcpy(oom_tmp[i], d->tmp, n + 1);
+        oom_used[i] = 1;
+        d->oom_slot = i + 1;
+        return;
+    }
+}
+
 static void release(out_dir *d)
 {
+    if (d->oom_slot) oom_used[d->oom_slot - 1] = 0;
     if (d->lock_fd >= 0) close(d->lock_fd); /* drops the flock */
     free(d->final);
     free(d->tmp);
@@ -151,25 +211,43 @@ static int recover(out_dir *d, sim_err *err)
     return 0;
 }
 
-int out_dir_begin(out_dir *d, const char *final, sim_err *err)
+/* Split final, take its lock (refused when another process holds it) and
+** clean up after killed runs. *d holds the lock on success. */
+static int take_lock(out_dir *d, const char *final, sim_err *err)
 {
-    *d = (out_dir){.lock_fd = -1};
     if (!final || !*final) return sim_err_set(err, "results folder path is empty");
-    if (split_path(d, final, err) || out_mkdir_p(d->parent, err)) goto fail;
+    if (split_path(d, final, err) || out_mkdir_p(d->parent, err)) return -1;
     char *lock = sibling(d, ".lock");
     SIM_NEED(lock != NULL, "out of memory");
     d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (d->lock_fd < 0) {
         sim_err_set(err, "%s: cannot write here: %s", d->final, strerror(errno));
         free(lock);
-        goto fail;
+        return -1;
     }
     free(lock);
-    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        sim_err_set(err, "%s: another mqsim run is writing this results folder", d->final);
-        goto fail;
+    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return sim_err_set(err, "%s: another mqsim run is writing this results folder", d->final);
+    return recover(d, err);
+}
+
+int out_dir_lock(out_dir *d, const char *final, sim_err *err)
+{
+    *d = (out_dir){.lock_fd = -1};
+    struct stat st;
+    if (!final || stat(final, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sim_err_set(err, "%s: no such results folder", final ? final : "(null)");
+    if (take_lock(d, final, err)) {
+        release(d);
+        return -1;
     }
-    if (recover(d, err) || owned(d, err)) goto fail;
+    return 0;
+}
+
+int out_dir_begin(out_dir *d, const char *final, sim_err *err)
+{
+    *d = (out_dir){.lock_fd = -1};
+    if (take_lock(d, final, err) || owned(d, err)) goto fail;
     /* mkdir, not mkdtemp: the folder gets 0777 & ~umask like any other */
     for (unsigned n = 0; !d->tmp; n++) {
         char suffix[48];
@@ -185,6 +263,7 @@ int out_dir_begin(out_dir *d, const char *final, sim_err *err)
         }
     }
     out_file_defer_dir_sync(d->tmp, true); /* synced once, in commit */
+    oom_register(d);
     return 0;
 fail:
     release(d);
@@ -242,4 +321,9 @@ void out_dir_abort(out_dir *d)
         rm_tree(d->tmp);
     }
     release(d);
+}
+
+void out_dir_unlock(out_dir *d)
+{
+    if (d && d->final) release(d);
 }

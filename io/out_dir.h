@@ -20,7 +20,12 @@
 **                    folder during the two-rename fallback.
 ** Under the lock, any .B.tmp-* folder belongs to a run that died, so begin
 ** deletes it (and counts it in `stale`); a .B.old with no B is the old
-** folder of an interrupted fallback swap and is renamed back.
+** folder of an interrupted fallback swap and is renamed back. A run that
+** runs out of memory (sim_oom, which _exits) deletes its own temporary
+** folder first: begin registers it with sim_oom_set_hook, and the hook
+** removes it with system calls only (async-signal-safe, no allocation).
+** Only a run killed outright (SIGKILL, power loss) leaves one behind, for
+** the next run into the same folder to delete.
 **
 ** begin also is the up-front writability check: it creates the parent,
 ** the lock and the temporary folder before any simulation runs. An existing
@@ -28,7 +33,7 @@
 ** summary.csv, sweep.csv or plan.csv) is refused rather than replaced, so a
 ** mistyped --out can never delete a folder of other files.
 **
-** Usage:
+** Usage (a run; `report` uses out_dir_lock / out_dir_unlock):
 **     out_dir d;
 **     if (out_dir_begin(&d, "results/x", err)) -> exit 2
 **     ... write files into d.tmp ...
@@ -48,6 +53,7 @@ typedef struct out_dir {
     char *base;   /* final's last component (owned) */
     int lock_fd;  /* -1 when not held */
     int stale;    /* temporary folders of killed runs deleted by begin */
+    int oom_slot; /* 1 + its slot in the out-of-memory cleanup list; 0 none */
 } out_dir;
 
 /* Take the lock, clean up after killed runs, create the temporary folder.
@@ -63,5 +69,16 @@ int out_dir_commit(out_dir *d, sim_err *err);
 /* Delete the temporary folder and release the lock; the results folder is
 ** untouched. A no-op on a zeroed or finished out_dir. */
 void out_dir_abort(out_dir *d);
+
+/* For a command that adds files to an existing results folder in place
+** (`report`): take the folder's lock and clean up after killed runs, so
+** no run swaps the folder while the command reads and writes it, and the
+** command does not write into a folder a run is replacing. No temporary
+** folder is made (d->tmp is NULL). -1 with err filled when the folder does
+** not exist or another process holds the lock; *d is zeroed then.
+** Release with out_dir_unlock. */
+int out_dir_lock(out_dir *d, const char *final, sim_err *err);
+/* Release the lock of out_dir_lock. A no-op on a zeroed out_dir. */
+void out_dir_unlock(out_dir *d);
 
 #endif

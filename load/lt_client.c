@@ -10,6 +10,13 @@
 ** A group under a `disconnect` event with a duration (or a conversion's
 ** PrivateLink outage) is refused until it ends; that refusal is emulated
 ** here (the broker has no per-group ban).
+**
+** The tracker also logs the tester's own stalls (a thread that woke up
+** late: the host did not run it, or the broker it waited on did not
+** answer) and keeps each message's delay, so that a delay statistic can be
+** taken over the messages no stall reached (lt_track_unstalled_quantile):
+** the model has no stalls, and a busy host must not decide a comparison
+** with it.
 */
 #include "load/lt_client_int.h"
 
@@ -24,6 +31,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <time.h>
+
+#define STALLS_MAX (1u << 20) /* stall log entries; beyond, the rest of the run counts as stalled */
 
 /* ---- URL and loopback -------------------------------------------------- */
 
@@ -209,8 +218,10 @@ int lt_track_init(lt_track *t, uint32_t cap, double warmup_s)
     t->drained = calloc(cap ? cap : 1, 1);
     t->delay = sim_hist_new();
     t->delay_iv = sim_hist_new();
+    t->delay_of = malloc((cap ? cap : 1) * sizeof *t->delay_of);
+    t->stalls_full_from = INFINITY;
     if (!t->intended || !t->consumed || !t->confirmed || !t->drained || !t->delay || !t->delay_iv ||
-        pthread_mutex_init(&t->mu, NULL)) {
+        !t->delay_of || pthread_mutex_init(&t->mu, NULL)) {
         lt_track_free(t);
         return -1;
     }
@@ -224,6 +235,8 @@ void lt_track_free(lt_track *t)
     free(t->consumed);
     free(t->confirmed);
     free(t->drained);
+    free(t->delay_of);
+    free(t->stalls);
     sim_hist_free(t->delay);
     sim_hist_free(t->delay_iv);
     pthread_mutex_destroy(&t->mu);
@@ -237,6 +250,7 @@ uint32_t lt_track_new(lt_track *t, double intended, bool preloaded)
     if (t->n < t->cap) {
         id = t->n++;
         t->intended[id] = intended;
+        t->delay_of[id] = NAN;
         if (!preloaded) t->iv_published++;
     }
     pthread_mutex_unlock(&t->mu);
@@ -271,6 +285,7 @@ void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
             double it = t->intended[id];
             if (it >= t->warmup_s) {
                 double d = fmax(0, now - it);
+                t->delay_of[id] = (float)d;
                 sim_hist_add(t->delay, d);
                 sim_hist_add(t->delay_iv, d);
                 sim_welford_add(&t->delay_w, d);
@@ -279,6 +294,74 @@ void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
         if (t->consumed[id] < UINT8_MAX) t->consumed[id]++;
     }
     pthread_mutex_unlock(&t->mu);
+}
+
+void lt_track_stall(lt_track *t, double due, double now)
+{
+    if (!(now - due > LT_STALL_MIN_S)) return;
+    pthread_mutex_lock(&t->mu);
+    if (t->nstalls == t->stalls_cap && t->stalls_cap < STALLS_MAX) {
+        size_t cap = t->stalls_cap ? 2 * t->stalls_cap : 64;
+        void *p = realloc(t->stalls, cap * sizeof *t->stalls);
+        if (p) {
+            t->stalls = p;
+            t->stalls_cap = cap;
+        }
+    }
+    if (t->nstalls < t->stalls_cap) {
+        t->stalls[t->nstalls][0] = due;
+        t->stalls[t->nstalls][1] = now;
+        t->nstalls++;
+    } else {
+        t->stalls_full_from = fmin(t->stalls_full_from, due);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+static int by_from(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+double lt_track_unstalled_quantile(lt_track *t, double q, uint64_t *kept, uint64_t *measured)
+{
+    /* the stalls' reach in intended time, sorted and merged */
+    for (size_t i = 0; i < t->nstalls; i++) {
+        double a = t->stalls[i][0], b = t->stalls[i][1];
+        t->stalls[i][0] = a - LT_STALL_PRE_S;
+        t->stalls[i][1] = b + 2 * (b - a) + LT_STALL_PRE_S;
+    }
+    if (t->nstalls) qsort(t->stalls, t->nstalls, sizeof *t->stalls, by_from); /* NULL when none */
+    size_t m = 0;
+    for (size_t i = 0; i < t->nstalls; i++) {
+        if (m && t->stalls[i][0] <= t->stalls[m - 1][1])
+            t->stalls[m - 1][1] = fmax(t->stalls[m - 1][1], t->stalls[i][1]);
+        else
+            memcpy(t->stalls[m++], t->stalls[i], sizeof *t->stalls);
+    }
+    t->nstalls = m;
+    sim_hist *h = sim_hist_new();
+    if (!h) return NAN;
+    *kept = *measured = 0;
+    for (uint32_t id = 0; id < t->n; id++) {
+        double d = t->delay_of[id], it = t->intended[id];
+        if (isnan(d)) continue;
+        ++*measured;
+        if (it >= t->stalls_full_from - LT_STALL_PRE_S) continue;
+        size_t lo = 0, hi = m; /* the last window starting at or before it */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (t->stalls[mid][0] <= it) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo > 0 && it <= t->stalls[lo - 1][1]) continue;
+        ++*kept;
+        sim_hist_add(h, d);
+    }
+    double v = *kept ? sim_hist_quantile(h, q) : NAN;
+    sim_hist_free(h);
+    return v;
 }
 
 int lt_body_format(char *buf, size_t n, uint32_t id, double intended)

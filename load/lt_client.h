@@ -89,7 +89,19 @@ typedef struct lt_track {
     uint64_t exceptions;
     uint64_t dup_requeue, dup_republish; /* duplicates by the copy's flag */
     uint64_t republished;     /* sends made again after a failed or timed-out one */
+    float *delay_of;          /* delay of each measured id's first completion (s); NAN when none */
+    double (*stalls)[2];      /* the tester's own stalls [from, to] (lt_track_stall) */
+    size_t nstalls, stalls_cap;
+    double stalls_full_from;  /* the log overflowed: all from here counts as stalled (INFINITY) */
 } lt_track;
+
+/* A tester thread's wake-up this much later than due is a stall (of the
+** host, or of the broker it waited on), not the system under test. */
+#define LT_STALL_MIN_S 0.02
+/* A stall reaches the messages intended this long before it (those already
+** waiting: longer than the steady validation scenario's p99 delay, 80 ms)
+** and, after it, twice its length plus this (the queue it left drains). */
+#define LT_STALL_PRE_S 0.1
 
 int lt_track_init(lt_track *t, uint32_t cap, double warmup_s);
 void lt_track_free(lt_track *t);
@@ -99,6 +111,17 @@ void lt_track_free(lt_track *t);
 uint32_t lt_track_new(lt_track *t, double intended, bool preloaded);
 /* The broker confirmed id. */
 void lt_track_confirmed(lt_track *t, uint32_t id);
+/* A tester thread due to run at `due` ran at `now`: noted as a stall when
+** later by more than LT_STALL_MIN_S. Any thread. */
+void lt_track_stall(lt_track *t, double due, double now);
+/* Quantile q of the delays of the measured messages whose intended time is
+** outside every stall's reach: from LT_STALL_PRE_S before it (a message
+** already waiting) to twice its length plus LT_STALL_PRE_S after it (the
+** queue it left behind drains), a window chosen by the intended time only,
+** so a message's own delay never decides whether it counts. *kept is the
+** number of messages that count, *measured the number measured. NAN when
+** none counts. Call after every thread is joined. */
+double lt_track_unstalled_quantile(lt_track *t, double q, uint64_t *kept, uint64_t *measured);
 /* A message body is "ID INTENDED_S": write one into buf (returns its
 ** length), or parse one (the id, or UINT32_MAX if it is not one). */
 int lt_body_format(char *buf, size_t n, uint32_t id, double intended);
@@ -166,6 +189,15 @@ typedef struct lt_client {
     ** work), the processing times drawn for them, and their count */
     double busy_s, busy_drawn_s;
     uint64_t busy_n;
+    /* consumer, its thread only (read after the join): the server-side
+    ** closes of its connection it saw, what it held unacked at them
+    ** (summed: the delivery whose ack went into the closed connection, and
+    ** the deliveries read into its buffer), the model's duplicates for that
+    ** state (mq_consumer_close_duplicates) and its largest scheduling lag
+    ** (late wake-up) in the 2-4 s before a close (lt_consumer.c) */
+    int closes;
+    uint64_t close_busy, close_buffered, close_dup_model;
+    double close_lag_s;
 } lt_client;
 
 double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */

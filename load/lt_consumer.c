@@ -32,6 +32,17 @@
 ** its loss only re-opens it. Losing the home connection drops every leg
 ** (the client is down), and reconnects follow the scenario's plan.
 **
+** The state at a close. When the server closes the client's connection,
+** the consumer records what it held unacked at that moment: the deliveries
+** read into its FIFO before the close frame (the broker requeued them all)
+** and, when it processed a delivery since the last read that found the
+** connection open, that delivery (its ack went into the closed
+** connection), plus its own scheduling lag (how late its sleeps and polls
+** woke up, at most, in the 2-4 s before). The run reports the model's duplicates
+** for that recorded state (mq_consumer_close_duplicates), so a host stall
+** that fills the buffer before a close changes the prediction's input the
+** same way it changes the real outcome (docs/VALIDATION.md).
+**
 ** Bounds: the FIFO holds at most FIFO_CAP(prefetch) entries (reading stops
 ** when full: TCP back-pressure), one basic.get is outstanding at most,
 ** every wait is <= LT_SLICE_S, every socket call has a timeout.
@@ -52,6 +63,7 @@
 #define PUSH_CH 1             /* channel of basic.consume */
 #define PULL_CH 2             /* channel of basic.get */
 #define MAX_SLEEP_DEBT_S 0.05 /* a stall longer than this is not made up */
+#define LATE_BUCKET_S 2.0     /* the lag before a close: the last 2-4 s */
 
 typedef struct delivery {
     uint32_t id;
@@ -86,6 +98,10 @@ typedef struct cons {
     double sleep_debt;        /* processing slept too long by this much so far */
     double busy_since;        /* end of the last processing if more was waiting */
     int src_unacked;          /* the value last published to c->src_unacked */
+    bool ack_unchecked;       /* a delivery was acked since the last read that
+                                 found the home connection open */
+    long late_bucket;            /* LATE_BUCKET_S bucket of the latest wake-up noted */
+    double late_cur, late_prev; /* largest lateness in that bucket, the one before */
 } cons;
 
 /* The deliveries a client may hold: one prefetch window per pushing leg,
@@ -183,13 +199,61 @@ static int pull_start(cons *k, int node)
     return 0;
 }
 
-/* The client's own connection is gone: every leg with it. A library that
+/* A wait that was due to end at `due` ended at `now`: keep the largest
+** lateness of the current LATE_BUCKET_S bucket and of the one before, and
+** log a stall of the tester when it is long (lt_track_stall). */
+static void note_late(cons *k, double due, double now)
+{
+    long b = (long)floor(now / LATE_BUCKET_S);
+    if (b != k->late_bucket) {
+        k->late_prev = b == k->late_bucket + 1 ? k->late_cur : 0;
+        k->late_cur = 0;
+        k->late_bucket = b;
+    }
+    k->late_cur = fmax(k->late_cur, now - due);
+    lt_track_stall(k->x->track, due, now);
+}
+
+/* The largest lateness noted in the last one to two buckets. */
+static double recent_late(const cons *k, double now)
+{
+    long b = (long)floor(now / LATE_BUCKET_S);
+    if (b == k->late_bucket) return fmax(k->late_cur, k->late_prev);
+    return b == k->late_bucket + 1 ? k->late_cur : 0;
+}
+
+/* The server closed the client's connection (seen at now, before any leg
+** is closed): record what the client held unacked then. Buffered: the
+** FIFO's deliveries of legs still open (a leg lost earlier had its
+** deliveries requeued then). Busy: the delivery acked since the last read
+** that found the connection open (one at most: the loop reads after every
+** delivery). */
+static void record_close(cons *k, double now)
+{
+    uint64_t buffered = 0, busy = k->ack_unchecked;
+    for (size_t i = 0; i < k->n; i++) {
+        const delivery *d = &k->fifo[(k->head + i) % k->cap];
+        const leg *l = &k->legs[d->node];
+        buffered += l->conn && d->gen == l->gen;
+    }
+    lt_client *c = k->c;
+    c->closes++;
+    c->close_busy += busy;
+    c->close_buffered += buffered;
+    c->close_dup_model += mq_consumer_close_duplicates(k->g, busy, buffered);
+    c->close_lag_s = fmax(c->close_lag_s, recent_late(k, now));
+}
+
+/* The client's own connection is gone (closed: by the server or the
+** network, not by the application): every leg with it. A library that
 ** does not hand over what it had read (the profile's
 ** process_buffer_on_close: pika, amqp091-go) loses its buffer with it. */
-static void cons_down(cons *k, double now)
+static void cons_down(cons *k, double now, bool closed)
 {
+    if (closed) record_close(k, now);
+    k->ack_unchecked = false;
     for (int n = 0; n < LT_NODES; n++) leg_close(k, n, false);
-    if (!k->g->process_buffer_on_close) k->n = 0;
+    if (!mq_consumer_buffer_on_close(k->g)) k->n = 0;
     k->home = -1;
     lt_went_down(k->c, &k->r, now);
 }
@@ -197,7 +261,7 @@ static void cons_down(cons *k, double now)
 static void leg_failed(cons *k, int node, double now)
 {
     if (node == k->home) {
-        cons_down(k, now);
+        cons_down(k, now, true);
     } else {
         leg_close(k, node, false);
         k->legs[node].next_open = now + LEG_RETRY_S;
@@ -325,6 +389,7 @@ static void pump(cons *k, double now)
         }
         if (l->conn) amqp_maybe_release_buffers(l->conn);
     }
+    if (k->home >= 0) k->ack_unchecked = false; /* read to the end: still open */
 }
 
 /* Dual read: while the window has room, ask the source for one message.
@@ -356,13 +421,16 @@ static void wait_input(cons *k, double until)
         if (amqp_frames_enqueued(c) || amqp_data_in_buffer(c)) return;
         p[np++] = (struct pollfd){.fd = amqp_get_sockfd(c), .events = POLLIN};
     }
-    double left = fmin(until - lt_now(k->x), LT_SLICE_S);
+    double t0 = lt_now(k->x), left = fmin(until - t0, LT_SLICE_S);
     if (left <= 0) return;
     if (np == 0) {
         lt_sleep(left);
+        note_late(k, t0 + left, lt_now(k->x));
         return;
     }
-    while (poll(p, (nfds_t)np, (int)(left * 1000) + 1) < 0 && errno == EINTR) {}
+    int ms = (int)(left * 1000) + 1, rc;
+    while ((rc = poll(p, (nfds_t)np, ms)) < 0 && errno == EINTR) {}
+    if (rc == 0) note_late(k, t0 + ms * 1e-3, lt_now(k->x));
 }
 
 /* ---- processing ------------------------------------------------------------ */
@@ -407,6 +475,7 @@ static void process_one(cons *k)
     double t0 = lt_now(x);
     lt_sleep(want - k->sleep_debt);
     double now = lt_now(x);
+    note_late(k, t0 + fmax(want - k->sleep_debt, 0), now);
     k->sleep_debt = fmin(fmax(k->sleep_debt + (now - t0) - want, 0), MAX_SLEEP_DEBT_S);
     if (k->busy_since > 0) { /* back to back: one whole service time */
         k->c->busy_s += now - k->busy_since;
@@ -420,6 +489,7 @@ static void process_one(cons *k)
     pthread_mutex_unlock(&x->mu);
     leg *l = &k->legs[d.node];
     if (k->g->ack != MQ_ACK_MANUAL || !l->conn || l->gen != d.gen) return; /* stale: requeued */
+    k->ack_unchecked = true;
     if (amqp_basic_ack(l->conn, d.channel, d.tag, 0) != AMQP_STATUS_OK) leg_failed(k, d.node, now);
     publish_src_unacked(k, NULL);
 }
@@ -438,7 +508,7 @@ void *lt_consumer_main(void *arg)
     if (cons_connect(&k, lt_now(x), true)) lt_start_cut_off(c, &k.r);
     while (!x->stop_consumers) {
         double now = lt_now(x);
-        if (lt_take_restart(c, &k.r) && k.home >= 0) cons_down(&k, now);
+        if (lt_take_restart(c, &k.r) && k.home >= 0) cons_down(&k, now, false);
         publish_src_unacked(&k, NULL); /* a lost source leg holds nothing */
         if (k.home < 0) {
             if (now >= k.r.next_try) {

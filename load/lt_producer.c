@@ -7,7 +7,9 @@
 ** INTENDED_S". Confirms are synchronous per message (publish, then wait for
 ** basic.ack up to send_timeout): simple, exact, and on loopback a confirm
 ** takes well under a millisecond, far below the inter-send gap of a
-** validation scenario. A send that cannot be made follows on_disconnect:
+** validation scenario; a wake-up or a confirm later than LT_STALL_MIN_S
+** is logged as a stall of the tester (lt_track_stall), not of the system
+** under test. A send that cannot be made follows on_disconnect:
 ** retry (`retries` more attempts, `retry_backoff` apart, then lost), buffer
 ** (wait for the reconnect) or drop (lost), as in models/mq_producer.c.
 **
@@ -194,8 +196,10 @@ void *lt_producer_main(void *arg)
             p.head = (p.head + 1) % PENDING_CAP;
             p.n--;
             if (e.next_try > now) { push_pend(&p, e.id, e.retries_left, e.next_try); continue; }
+            double t_send = lt_now(x);
             if (p.conn && publish_confirmed(&p, e.id) == 0) {
                 lt_track_confirmed(x->track, e.id);
+                lt_track_stall(x->track, t_send, lt_now(x)); /* a confirm that took long */
                 continue;
             }
             if (p.conn) prod_down(&p, lt_now(x));
@@ -207,7 +211,9 @@ void *lt_producer_main(void *arg)
         double wake = fmin(t_next, now + LT_SLICE_S);
         if (!p.conn) wake = fmin(wake, p.r.next_try);
         for (size_t k = 0; k < p.n; k++) wake = fmin(wake, p.q[(p.head + k) % PENDING_CAP].next_try);
-        lt_sleep(wake - lt_now(x));
+        double t_sleep = lt_now(x);
+        lt_sleep(wake - t_sleep);
+        lt_track_stall(x->track, fmax(wake, t_sleep), lt_now(x)); /* woke up late */
         if (p.conn) amqp_maybe_release_buffers(p.conn);
     }
 out:

@@ -15,7 +15,8 @@
 ** `compare` and the validation test line them up; lost = messages intended
 ** and neither consumed, nor found by the final drain, nor still waiting in a
 ** producer. Real-only figures: broker_startup_s, disruption_lag_s (how far from the
-** scenario's time the worst server-side action completed), ctl_latency_s.
+** scenario's time the worst server-side action completed), ctl_latency_s, and
+** the consumers' state at the server's closes (close_state).
 */
 #include "load/lt_run.h"
 #include "load/lt_admin.h"
@@ -457,6 +458,51 @@ static double consumer_overhead(const run *r)
 #define ADD(name, val, unit, better) \
     SIM_NEED_OK(sim_metrics_add(m, name, (double)(val), unit, better))
 
+/* One close_state row: measured, or not applicable. */
+static void add_known(sim_metrics *m, const char *name, bool known, double v, const char *unit)
+{
+    SIM_NEED_OK(known ? sim_metrics_add(m, name, v, unit, SIM_BETTER_NONE)
+                    : sim_metrics_add_censored(m, name, NAN, unit, SIM_BETTER_NONE,
+                                               SIM_NOT_APPLICABLE));
+}
+
+/* What the consumers held when the server closed their connections, and
+** the model's duplicates for that state (lt_consumer.c records it). Real
+** client libraries (lt_real.c) do not report it, and there is no lag
+** before a close that did not happen: not applicable. */
+static void close_state(const run *r, sim_metrics *m)
+{
+    uint64_t closes = 0, busy = 0, buffered = 0, dup = 0;
+    double lag = 0;
+    for (size_t i = r->nprod; i < r->nclients; i++) {
+        const lt_client *c = &r->clients[i];
+        closes += (uint64_t)c->closes;
+        busy += c->close_busy;
+        buffered += c->close_buffered;
+        dup += c->close_dup_model;
+        lag = fmax(lag, c->close_lag_s);
+    }
+    bool known = !r->ctx.real_root;
+    add_known(m, "consumer_closes", known, (double)closes, "count");
+    add_known(m, "close_held_unacked", known, (double)(busy + buffered), "msgs");
+    add_known(m, "close_held_buffered", known, (double)buffered, "msgs");
+    add_known(m, "duplicates_given_close_state", known, (double)dup, "msgs");
+    add_known(m, "close_lag_s", known && closes, lag, "s");
+}
+
+/* The p99 delay over the messages no stall of the tester reached
+** (lt_track_unstalled_quantile), and how many those are. Real client
+** libraries (lt_real.c) do not log their stalls: not applicable. */
+static void unstalled_delay(run *r, sim_metrics *m)
+{
+    uint64_t kept = 0, measured = 0;
+    double p99 = lt_track_unstalled_quantile(&r->track, 0.99, &kept, &measured);
+    bool known = !r->ctx.real_root;
+    add_known(m, "delay_p99_unstalled_s", known && kept, p99, "s");
+    add_known(m, "delays_unstalled", known, (double)kept, "msgs");
+    add_known(m, "delays_measured", known, (double)measured, "msgs");
+}
+
 static void compute(run *r, mq_result *out, const sampler *sm, double end_t, double startup_s)
 {
     sim_metrics *m = &out->metrics;
@@ -499,6 +545,8 @@ static void compute(run *r, mq_result *out, const sampler *sm, double end_t, dou
     ADD("backlog_max", sm->backlog_max, "msgs", LO);
     ADD("backlog_mean", end_t > 0 ? sm->backlog_area / end_t : 0, "msgs", LO);
     ADD("consumer_overhead_s", consumer_overhead(r), "s", NO);
+    close_state(r, m);
+    unstalled_delay(r, m);
     ADD("broker_startup_s", startup_s, "s", NO);
     ADD("disruption_lag_s", r->lag_max_s, "s", NO);
     ADD("ctl_latency_s", r->lead_s, "s", NO);

@@ -243,6 +243,17 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     fill(w, c); /* ends in start_processing: orphans first */
 }
 
+bool mq_consumer_buffer_on_close(const mq_consumer_group *g)
+{
+    return g->process_buffer_on_close;
+}
+
+uint64_t mq_consumer_close_duplicates(const mq_consumer_group *g, uint64_t busy, uint64_t buffered)
+{
+    if (g->ack != MQ_ACK_MANUAL) return 0;
+    return busy + (mq_consumer_buffer_on_close(g) ? buffered : 0);
+}
+
 mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
 {
     const mq_consumer_group *g = &w->s->consumers[group];
@@ -251,7 +262,7 @@ mq_consumer *mq_consumer_new(mq_world *w, int group, int index)
     c->w = w;
     c->g = g;
     c->stash = calloc((size_t)g->concurrency, sizeof *c->stash);
-    c->buffer_on_close = g->process_buffer_on_close;
+    c->buffer_on_close = mq_consumer_buffer_on_close(g);
     uint64_t entity = sim_mix64(sim_hash_str(g->name) + (uint64_t)index);
     c->rng = sim_rng_embed(&c->rng_store, w->opts.seed, w->opts.replication, entity,
                            sim_hash_str("processing"));

@@ -96,4 +96,19 @@ int mq_metrics_add_delay_all(sim_metrics *m, const sim_hist *delay, const sim_hi
 int mq_model_run_metrics(const mq_scenario *s, uint64_t seed, uint64_t replication,
                          sim_metrics *out, sim_err *err);
 
+/* The library of group g still hands to the application what it had read
+** when the server closed the connection (the group's
+** process_buffer_on_close: the profile's default unless the scenario sets
+** it). */
+bool mq_consumer_buffer_on_close(const mq_consumer_group *g);
+/* The model's duplicates-per-close rule for a server-side close (a reset)
+** of a RabbitMQ consumer's connection, given what the consumer held then:
+** `busy` deliveries being processed and `buffered` read into its buffer,
+** all unacked. Manual ack: every busy one finishes, its ack is lost and
+** its requeued copy comes back (one duplicate each); the buffered ones do
+** the same when the library processes its buffer on close. Auto ack: none
+** (the buffer is lost instead). mq_consumer_down applies this rule; the
+** load tester applies it to the state it records at a real close. */
+uint64_t mq_consumer_close_duplicates(const mq_consumer_group *g, uint64_t busy, uint64_t buffered);
+
 #endif

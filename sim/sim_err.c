@@ -50,6 +50,10 @@ _Noreturn void sim_fatal(const char *file, int line, const char *func,
     abort();
 }
 
+static sim_oom_hook oom_hook;
+
+void sim_oom_set_hook(sim_oom_hook fn) { oom_hook = fn; }
+
 _Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
 {
     fflush(stdout);
@@ -61,5 +65,6 @@ _Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
     fprintf(stderr, " (%s:%d)\nmqsim: the run needs more memory than this machine gave it; "
             "`mqsim check` estimates a scenario's memory (docs/SCENARIO.md, \"Size "
             "ceiling\")\n", file, line);
+    if (oom_hook) oom_hook();
     _exit(SIM_EXIT_OOM); /* from any thread; atexit handlers could allocate */
 }

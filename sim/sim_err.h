@@ -48,6 +48,14 @@ int sim_err_at(sim_err *e, const char *path, int line, int col,
 _Noreturn void sim_oom(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* What sim_oom runs just before it exits (NULL: nothing). sim_oom may run
+** in any thread with the heap exhausted, and _exit skips atexit handlers,
+** so the hook must be async-signal-safe: system calls only, no malloc, no
+** stdio, no locks. io/out_dir.c registers the removal of the run's
+** temporary results folder. Set it before any thread starts. */
+typedef void (*sim_oom_hook)(void);
+void sim_oom_set_hook(sim_oom_hook fn);
+
 /* Check an allocation: SIM_NEED(p != NULL, "out of memory for %zu x", n). */
 #define SIM_NEED(expr, ...)                                                   \
     ((expr) ? (void)0 : sim_oom(__FILE__, __LINE__, __VA_ARGS__))

@@ -363,57 +363,156 @@ static void real_run(const char *dir, int i)
     }
 }
 
-/* Compare the real run of scenario i with the model at the client's
-** measured cost; true when every figure is within its tolerance
-** (docs/VALIDATION.md, "Simulation vs real broker"). With `must`, a
-** disagreement fails the test with the figure that broke. */
-static bool compare_run(const char *dir, int i, bool must)
+/* Compare the real run of scenario i with the model (docs/VALIDATION.md,
+** "Simulation vs real broker"; tolerances unchanged).
+**
+** Duplicates are judged against the model's duplicates-per-close rule
+** applied to the state the tester recorded at each close
+** (duplicates_given_close_state: what each closed consumer held unacked
+** then, lt_consumer.c), not against the simulated run's own draw of that
+** state. A host stall just before a close fills the consumers' buffers
+** (seen in CI: 100 real duplicates against the simulation's 3); the
+** recorded state then holds the full windows, and the rule must still
+** account for every duplicate. So contention changes the rule's input, not
+** the verdict. The simulated duplicates and the recorded state are printed
+** beside it. Window, p99 and lost are compared with the model run at the
+** client's measured cost (sim_and_read).
+**
+** The p99 of the steady scenario is set by the queue (about 80 ms), so a
+** stall of the tester (a thread woken more than 20 ms late: the host did
+** not run it) decides it; the real side is then the p99 over the messages
+** no stall reached (delay_p99_unstalled_s, lt_client.c), the model having
+** no stalls. When fewer than 1 000 messages remain (a p99 needs about ten
+** above it) the host did not run the tester as scheduled for most of the
+** run: the p99 is not compared, and the test says so; the other figures
+** still are. In the disrupted scenarios the p99 is set by the outage
+** (4.7 s, 19.6 s), which a stall moves by at most its own length: all
+** messages count. */
+static void compare_run(const char *dir, int i)
 {
     sim_metrics sm = {0}, rl = {0};
     double ovh;
     sim_and_read(dir, scen[i], &sm, &rl, &ovh);
     double ds = metric(&sm, "duplicates"), dr = metric(&rl, "duplicates");
+    double dg = metric(&rl, "duplicates_given_close_state");
     double ws = metric(&sm, "disruption_max_s"), wr = metric(&rl, "disruption_max_s");
-    double ps = metric(&sm, "delay_p99_s"), pr = metric(&rl, "delay_p99_s");
+    bool steady = closed_consumers[i] == 0;
+    double ps = metric(&sm, "delay_p99_s");
+    double pr = metric(&rl, steady ? "delay_p99_unstalled_s" : "delay_p99_s");
     double ls = metric(&sm, "lost"), lr = metric(&rl, "lost");
-    print_message("# %-18s duplicates sim %g real %g | window sim %.3f real %.3f s | "
-                  "p99 sim %.4f real %.4f s | lost sim %g real %g | client overhead "
-                  "%.0f us\n", scen[i], ds, dr, ws, wr, ps, pr, ls, lr, ovh * 1e6);
-    bool ok = fabs(dr - ds) <= 3.0 * closed_consumers[i] && fabs(wr - ws) <= 0.5 &&
-              fabs(pr - ps) <= 0.25 * ps + 0.005 && lr == ls;
-    if (must) {
-        assert_near(dr, ds, 3.0 * closed_consumers[i]);
-        assert_near(wr, ws, 0.5);
-        assert_near(pr, ps, 0.25 * ps + 0.005);
-        assert_near(lr, ls, 0);
-    }
-    sim_metrics_free(&sm);
+    double closes = metric(&rl, "consumer_closes"), kept = metric(&rl, "delays_unstalled");
+    print_message("# %-18s duplicates real %g, model given the close state %g (held %g unacked, "
+                  "%g buffered, lag %.4f s over %g closes), sim %g | window sim %.3f real %.3f s | "
+                  "p99 sim %.4f real %.4f s (%s; %g of %g messages outside the tester's stalls, "
+                  "their p99 %.4f s, all %.4f s) | lost sim %g real %g | client overhead %.0f us\n",
+                  scen[i], dr, dg, metric(&rl, "close_held_unacked"),
+                  metric(&rl, "close_held_buffered"), closes ? metric(&rl, "close_lag_s") : 0,
+                  closes, ds, ws, wr, ps, pr, steady ? "outside stalls" : "all messages", kept,
+                  metric(&rl, "delays_measured"), metric(&rl, "delay_p99_unstalled_s"),
+                  metric(&rl, "delay_p99_s"), ls, lr, ovh * 1e6);
+    sim_metrics_free(&sm); /* before any assertion: a failure must not leak them */
     sim_metrics_free(&rl);
-    return ok;
+    if ((int)closes != closed_consumers[i]) {
+        char log[512];
+        snprintf(log, sizeof log, "%s/%s-real.log", dir, scen[i]);
+        fail_msg("%s: the consumers saw %g server-side closes, the scenario makes %d: %s", scen[i],
+                 closes, closed_consumers[i], slurp_text(log));
+    }
+    assert_near(dr, dg, 3.0 * closed_consumers[i]);
+    assert_near(wr, ws, 0.5);
+    if (steady && kept < 1000)
+        print_message("# %s: p99 not compared: only %g messages were measured outside the "
+                      "tester's own stalls (the host did not run the tester as scheduled)\n",
+                      scen[i], kept);
+    else
+        assert_near(pr, ps, 0.25 * ps + 0.005);
+    assert_near(lr, ls, 0);
 }
 
-/* Each validation scenario on a real broker against the model. The
-** tolerances are never widened. A real run is one sample of a machine the
-** test does not own: a stall of the host (steal time, another job) just
-** before a close fills the consumers' buffers, and the client then
-** processes them as the model's rule says, but from a queue the model,
-** which has no stall, does not build (seen once: 100 duplicates against 3,
-** with the delay still within tolerance). So a scenario whose first run
-** disagrees is run once more, its first figures printed, and the second
-** run must agree: the model is wrong only if two runs in a row say so. */
+/* Each validation scenario on a real broker against the model, one real
+** run each (compare_run says how contention is kept out of the verdict). */
 static void test_sim_vs_real(void **state)
 {
     (void)state;
     double t0 = mono_s();
     for (int i = 0; i < 3; i++) real_run(scratch, i);
     print_message("# three real runs, one after the other, took %.1f s\n", mono_s() - t0);
-    for (int i = 0; i < 3; i++) {
-        if (compare_run(scratch, i, false)) continue;
-        print_message("# %s: the first real run disagreed with the model (figures above); "
-                      "running it again\n", scen[i]);
-        real_run(scratch, i);
-        compare_run(scratch, i, true);
+    for (int i = 0; i < 3; i++) compare_run(scratch, i);
+}
+
+/* Threads of process pid (/proc/PID/status), 0 when it is gone. */
+static int thread_count(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    const char *t = strstr(slurp_text(path), "Threads:");
+    return t ? atoi(t + 8) : 0;
+}
+
+/* The CI failure made on purpose: the whole tester is stopped (SIGSTOP)
+** for STALL_S just before the consumers' close, as a host stall does. The
+** producers then send what fell due meanwhile at once, the consumers'
+** prefetch windows fill, and the close lands on full buffers: far more
+** duplicates than the model's undisturbed run gives (about 3). The
+** duplicates must still match the model's rule applied to the state the
+** tester recorded at the close, and that state must show the stall (full
+** buffers). The stall is long because the close lands one rabbitmqctl
+** call after the tester resumes (seconds on a busy host): the 800
+** messages it leaves behind keep the windows full for about as long as it
+** lasted. The run's clock starts when its client threads appear (lt_run.c
+** starts them all at t0). */
+#define STALL_CLOSE_S 15.0
+#define STALL_S 8.0
+static void test_stall_before_close(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sed 's/duration: 60s/duration: 30s/; s/at: 20s/at: %.0fs/' "
+             "scenarios/validation/close-recover.yaml > %s && grep -q 'at: %.0fs' %s",
+             STALL_CLOSE_S, tmp_path("stall.yaml"), STALL_CLOSE_S, tmp_path("stall.yaml"));
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "exec %s load %s --start-broker --out %s > %s 2>&1", mqsim_bin(),
+             tmp_path("stall.yaml"), tmp_path("stall"), tmp_path("stall.log"));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
     }
+    /* main + 2 consumers + 4 producers + the event thread */
+    double t0 = 0, limit = mono_s() + 120;
+    while (mono_s() < limit && thread_count(pid) > 0) {
+        if (thread_count(pid) >= 8) {
+            t0 = mono_s();
+            break;
+        }
+        usleep(5000);
+    }
+    if (t0 > 0) {
+        while (mono_s() < t0 + STALL_CLOSE_S - 0.3 - STALL_S) usleep(5000);
+        kill(pid, SIGSTOP);
+        while (mono_s() < t0 + STALL_CLOSE_S - 0.3) usleep(5000);
+        kill(pid, SIGCONT);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (t0 == 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("mqsim load (stalled) failed or its clients never started: %s",
+                 slurp_text(tmp_path("stall.log")));
+    sim_metrics rl = {0};
+    sim_err e = {{0}};
+    if (out_read_summary_csv(path_in(tmp_path("stall"), "summary.csv"), &rl, &e)) fail_msg("%s", e.msg);
+    double dr = metric(&rl, "duplicates"), dg = metric(&rl, "duplicates_given_close_state");
+    double buffered = metric(&rl, "close_held_buffered"), lag = metric(&rl, "close_lag_s");
+    print_message("# stalled %.0f s before the close: duplicates real %g, model given the close "
+                  "state %g (held %g unacked, %g buffered, lag %.3f s)\n", STALL_S, dr, dg,
+                  metric(&rl, "close_held_unacked"), buffered, lag);
+    double closes = metric(&rl, "consumer_closes"), lost = metric(&rl, "lost");
+    sim_metrics_free(&rl); /* before any assertion: a failure must not leak it */
+    assert_int_equal((int)closes, 2);
+    assert_true(buffered >= 20); /* the stall filled the buffers */
+    assert_near(dr, dg, 3.0 * 2);
+    assert_near(lost, 0, 0);
 }
 
 /* ---- conversions between two real nodes ------------------------------------ */
@@ -725,26 +824,8 @@ static void test_conversion_sigkilled(void **state)
 /* The two conversion scenarios, run both ways. Tolerances: docs/VALIDATION.md,
 ** "Conversions on two real nodes". */
 static const char *const conv_scen[2] = {"conversion-downgrade", "conversion-upgrade"};
-/* consumers whose connections the conversion closes, and of those the ones
-** closed at the end of the drain (source_stop), which the real run can only
-** do once it has seen the drain end, conversion_lag_s late */
+/* consumers whose connections the conversion closes (duplicate tolerance) */
 static const int conv_closed_consumers[2] = {2, 3};
-static const int conv_late_closed[2] = {0, 2};
-
-/* The largest consumer prefetch of scenarios/validation/NAME.yaml. */
-static int s_prefetch(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "scenarios/validation/%s.yaml", name);
-    mq_scenario v;
-    sim_err e = {{0}};
-    assert_int_equal(scn_load_file(path, &v, &e), 0);
-    int pf = 0;
-    for (size_t i = 0; i < v.nconsumers; i++)
-        if (v.consumers[i].prefetch > pf) pf = v.consumers[i].prefetch;
-    mq_scenario_free(&v);
-    return pf;
-}
 
 static bool has_label(const char *series_path, const char *label)
 {
@@ -829,15 +910,21 @@ static void test_conversion_sim_vs_real(void **state)
             assert_near(metric(&rl, "disruption_privatelink_max_s"),
                         metric(&sm, "disruption_privatelink_max_s"), 0.5);
         assert_near(pr, ps, 0.10 * ps + 0.005);
-        /* duplicates: within 3 per closed consumer of the model, which counts
-        ** the deliveries a closed client still processes; a close made late
-        ** (after the drain was seen) finds that consumer's window partly
-        ** worked off, at most a whole prefetch fewer (docs/VALIDATION.md) */
+        /* duplicates: within the model's bound, at most 3 per closed
+        ** consumer above the simulation (whose consumers hold full windows
+        ** at the closes), and within 3 per closed consumer of the model's
+        ** rule applied to what the closed consumers held when the server
+        ** closed them: a close that lands late (the conversion's lag, a
+        ** busy host) finds windows partly worked off, which changes the
+        ** rule's input, not the verdict (docs/VALIDATION.md) */
         double tol = 3.0 * conv_closed_consumers[i];
-        double late = conv_late_closed[i] * (double)s_prefetch(conv_scen[i]);
+        double dg = metric(&rl, "duplicates_given_close_state");
+        print_message("# %s duplicates real %g, model given the close state %g (held %g over "
+                      "%g closes)\n", conv_scen[i], dr, dg, metric(&rl, "close_held_unacked"),
+                      metric(&rl, "consumer_closes"));
         assert_true(dr <= bound);
         assert_true(dr <= ds + tol);
-        assert_true(dr >= ds - tol - late);
+        assert_near(dr, dg, tol);
         sim_metrics_free(&sm);
         sim_metrics_free(&rl);
     }
@@ -876,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_conversion_interrupted),
         cmocka_unit_test(test_conversion_sigkilled),
         cmocka_unit_test(test_sim_vs_real),
+        cmocka_unit_test(test_stall_before_close),
         cmocka_unit_test(test_conversion_sim_vs_real),
     };
     return cmocka_run_group_tests_name("load", tests, scratch_setup, scratch_teardown);

@@ -11,7 +11,8 @@
 **   occur, or the kill times did not cover the swap (MQSIM_KILL_TRIALS sets
 **   the number of trials, 60 by default). Temporary folders of
 **   killed runs are removed by the next run.
-** - A second writer is refused with exit 2 while the lock is held.
+** - A second writer is refused with exit 2 while the lock is held; so is
+**   `report` into a folder whose lock is held.
 ** - A folder of other files is refused, never replaced.
 ** - A bad --out exits 2 before any simulation in run, sweep, plan and load.
 ** - A scenario `name:` cannot point outside the results folder.
@@ -162,6 +163,33 @@ static void test_second_writer_refused(void **state)
     assert_int_equal(sh(cmd), 0);
 }
 
+/* `report` writes into a finished results folder: it takes the same lock,
+** so it is refused (exit 2, nothing written) while a run holds it, and like
+** a run it removes what a killed run left beside the folder. */
+static void test_report_takes_lock(void **state)
+{
+    (void)state;
+    char out[128], lock[160], cmd[768];
+    snprintf(out, sizeof out, "%s/rep", dir);
+    snprintf(cmd, sizeof cmd, "'%s' run " SCN " --out %s >/dev/null 2>&1", getenv("MQSIM"), out);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(lock, sizeof lock, "%s/.rep.lock", dir);
+    int fd = open(lock, O_RDWR | O_CREAT, 0666);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    snprintf(cmd, sizeof cmd, "'%s' report %s >/dev/null 2>%s/rep.err", getenv("MQSIM"), out, dir);
+    assert_int_equal(sh(cmd), 2);
+    snprintf(cmd, sizeof cmd, "grep -q 'another mqsim run is writing' %s/rep.err && "
+             "[ ! -e %s/report.html ] && [ ! -e %s/report.md ]", dir, out, out);
+    assert_int_equal(sh(cmd), 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "mkdir %s/.rep.tmp-999999-0 && '%s' report %s >/dev/null "
+             "2>%s/rep.err && [ -s %s/report.html ] && grep -q 'removed 1 unfinished' %s/rep.err",
+             dir, getenv("MQSIM"), out, dir, out, dir);
+    assert_int_equal(sh(cmd), 0);
+    assert_int_equal(count_prefixed(dir, ".rep.tmp-"), 0);
+}
+
 static void test_foreign_folder_kept(void **state)
 {
     (void)state;
@@ -227,6 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill_harness),
         cmocka_unit_test(test_second_writer_refused),
+        cmocka_unit_test(test_report_takes_lock),
         cmocka_unit_test(test_foreign_folder_kept),
         cmocka_unit_test(test_bad_out_exit_2),
         cmocka_unit_test(test_name_not_a_path),

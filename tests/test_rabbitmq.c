@@ -13,6 +13,7 @@
 
 #include "io/scn_load.h"
 #include "models/mq_model.h"
+#include "models/mq_profile.h"
 #include "models/change/mq_rabbitmq.h"
 #include "models/mq_world.h"
 #include "tests/test_run.h"
@@ -819,6 +820,30 @@ static void test_bundled_scenarios_run(void **state)
 ** migration and throttles only after it; live delayed messages hold phase 3
 ** past 30 minutes; a busy shared destination throttles producers still on
 ** the source during phase 2. */
+/* The duplicates-per-close rule the load tester applies to the state it
+** records at a real close (docs/VALIDATION.md): the Java client processes
+** its buffer after the server's close, pika and amqp091-go drop it; auto
+** ack makes no duplicates (the buffer is lost instead). */
+static void test_close_duplicates_rule(void **state)
+{
+    (void)state;
+    /* the group's setting, as the loader fills it from the profile */
+#define GROUP(prof, mode) ((mq_consumer_group){.profile = prof, .ack = mode, \
+    .process_buffer_on_close = mq_profile_find(prof)->process_buffer_on_close})
+    mq_consumer_group g = GROUP("rabbitmq-java", MQ_ACK_MANUAL);
+    assert_true(mq_consumer_buffer_on_close(&g));
+    assert_int_equal(mq_consumer_close_duplicates(&g, 1, 49), 50);
+    assert_int_equal(mq_consumer_close_duplicates(&g, 0, 0), 0);
+    g = GROUP("pika", MQ_ACK_MANUAL);
+    assert_false(mq_consumer_buffer_on_close(&g));
+    assert_int_equal(mq_consumer_close_duplicates(&g, 1, 49), 1);
+    g = GROUP("go-amqp091", MQ_ACK_MANUAL);
+    assert_int_equal(mq_consumer_close_duplicates(&g, 0, 30), 0);
+    g = GROUP("rabbitmq-java", MQ_ACK_AUTO);
+#undef GROUP
+    assert_int_equal(mq_consumer_close_duplicates(&g, 1, 49), 0);
+}
+
 static void test_bundled_items(void **state)
 {
     (void)state;
@@ -870,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_peak_vs_offpeak),
         cmocka_unit_test(test_bundled_scenarios_run),
         cmocka_unit_test(test_bundled_items),
+        cmocka_unit_test(test_close_duplicates_rule),
     };
     return cmocka_run_group_tests_name("rabbitmq", tests, NULL, NULL);
 }

@@ -10,7 +10,8 @@
 ** - Every bundled scenario passes (the ceiling refuses nothing real).
 ** - A run that still runs out of memory (address space capped with
 **   `ulimit -v` below what a 1e7-message backlog needs) exits 1 with
-**   "out of memory", not 134 (abort). Skipped for sanitizer builds, whose
+**   "out of memory", not 134 (abort), and leaves no temporary results
+**   folder behind. Skipped for sanitizer builds, whose
 **   shadow memory cannot live under ulimit -v.
 */
 #include <setjmp.h>
@@ -124,6 +125,12 @@ static void test_runtime_oom_exit_1(void **state)
     assert_int_equal(sh(cmd), 1);
     snprintf(cmd, sizeof cmd, "grep -q '^mqsim: out of memory' %s/oom.err", dir);
     assert_int_equal(sh(cmd), 0);
+    /* the run deleted its temporary results folder on the way out (and
+    ** there was no earlier results folder to keep) */
+    snprintf(cmd, sizeof cmd, "ls -a %s | grep -q '^\\.oom\\.tmp-'", dir);
+    assert_int_equal(sh(cmd), 1);
+    snprintf(cmd, sizeof cmd, "test -e %s/oom", dir);
+    assert_int_equal(sh(cmd), 1);
 }
 
 int main(void)
