@@ -192,6 +192,13 @@ static int run_pool(size_t n, size_t first, size_t stride, int threads, par_job_
     return failed;
 }
 
+int par_share_decision(int value)
+{
+    mpi_setup();
+    if (mpi_on) MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return value;
+}
+
 int par_run_threads(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
                     sim_err *err)
 {

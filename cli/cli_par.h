@@ -41,6 +41,11 @@ int par_run(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *result
 int par_run_threads(size_t n, int threads, par_job_fn fn, void *ctx, sim_metrics *results,
                     sim_err *err);
 
+/* Rank 0's value of a decision made after a par_run (e.g. "the precision
+** target is reached, stop"), returned on every rank; every rank must call
+** it at the same point. Without mpirun it returns value. */
+int par_share_decision(int value);
+
 /* Default thread count: the number of online cores. */
 int par_default_threads(void);
 /* This process's MPI rank and size (0 and 1 without mpirun). */

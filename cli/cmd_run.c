@@ -428,7 +428,9 @@ static void consume_replication(run_state *st, const sim_metrics *tab)
 
 /* Run replications 0.. in chunks on the job runner and consume them in
 ** order until cap or the precision target. CLI_OK, CLI_INTERNAL, or -1 on
-** an MPI rank other than 0 (it has sent its share; rank 0 writes). */
+** an MPI rank other than 0 (it has sent its shares; rank 0 writes). Only
+** rank 0 sees the tables, so it alone decides whether the precision target
+** is reached, and every rank follows that decision into the next chunk. */
 static int run_replications(run_state *st)
 {
     const run_args *A = st->a;
@@ -441,10 +443,16 @@ static int run_replications(run_state *st)
         SIM_NEED(tabs != NULL, "out of memory");
         ctx.first = r;
         int par = par_run(n, A->jobs, rep_job, &ctx, tabs, NULL, &st->err);
+        if (par == 1) { /* another MPI rank: its share is sent */
+            for (size_t i = 0; i < n; i++) sim_metrics_free(&tabs[i]);
+            free(tabs);
+            r += n;
+            if (par_share_decision(0) || r >= st->cap) return -1;
+            continue;
+        }
         if (par) {
             for (size_t i = 0; i < n; i++) sim_metrics_free(&tabs[i]);
             free(tabs);
-            if (par == 1) return -1;
             fprintf(stderr, "mqsim run: %s: %s\n", A->file, st->err.msg);
             return CLI_INTERNAL;
         }
@@ -458,6 +466,7 @@ static int run_replications(run_state *st)
         }
         for (size_t i = 0; i < n; i++) sim_metrics_free(&tabs[i]);
         free(tabs);
+        st->reached = par_share_decision(st->reached);
     }
     return CLI_OK;
 }

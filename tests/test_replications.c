@@ -3,7 +3,7 @@
 ** deltas, relative half-width) and `mqsim run --replications/--precision`
 ** with the paired baseline on a bundled scenario; the whole results folder
 ** (plots, timeseries, report, budget) byte for byte the same for --jobs 1,
-** 2 and 3; `--no-plots` and `--timing`.
+** 2 and 3, and --precision under mpirun; `--no-plots` and `--timing`.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,6 +192,33 @@ static void test_cli_precision(void **state)
     assert_int_equal(sh("grep -q '\"replications\": 3' build/test-prec/o2/summary.json"), 0);
 }
 
+/* --precision under mpirun: only rank 0 sees the tables, so every rank must
+** follow its decision into the next chunk. A target that is not reached
+** takes three chunks of two here; the ranks finish (a hang is killed after
+** 120 s) and the summary is the single process's, byte for byte. */
+static void test_mpi_precision(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    assert_int_equal(sh("command -v mpirun >/dev/null && command -v timeout >/dev/null"), 0);
+    sh("rm -rf build/test-mpiprec && mkdir -p build/test-mpiprec");
+    const char *args = "scenarios/demo/conversion.yaml --precision 0.0001 "
+                       "--max-replications 6 --jobs 1 --no-plots";
+    snprintf(cmd, sizeof cmd, "'%s' run %s --out build/test-mpiprec/one "
+             "> build/test-mpiprec/one.txt 2>&1", mqsim(), args);
+    int single = sh(cmd);
+    snprintf(cmd, sizeof cmd, "ASAN_OPTIONS=detect_leaks=0 timeout 120 mpirun "
+             "--allow-run-as-root --oversubscribe -n 2 '%s' run %s "
+             "--out build/test-mpiprec/mpi > build/test-mpiprec/mpi.txt 2>&1", mqsim(), args);
+    int mpi = sh(cmd);
+    assert_int_not_equal(mpi, 124);
+    assert_int_equal(mpi, single);
+    assert_int_equal(sh("grep -q 'NOT reached (cap) after 6 replications' "
+                        "build/test-mpiprec/mpi.txt"), 0);
+    assert_int_equal(sh("cmp -s build/test-mpiprec/one/summary.csv "
+                        "build/test-mpiprec/mpi/summary.csv"), 0);
+}
+
 /* Run `mqsim ARGS` (ARGS printf-style) through the shell; its exit status. */
 static int mq(const char *fmt, ...)
 {
@@ -273,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_rep_censored),
         cmocka_unit_test(test_cli_ci_columns_and_deltas),
         cmocka_unit_test(test_cli_precision),
+        cmocka_unit_test(test_mpi_precision),
         cmocka_unit_test(test_jobs_whole_folder),
         cmocka_unit_test(test_no_plots_and_timing),
     };
