@@ -349,7 +349,6 @@ static int record_defaults(mq_scenario *s, const scn_raw_rabbitmq *raw, const sc
                            const scn_raw_rb_phases *ph, bool upgrade)
 {
     const mq_rabbitmq_conversion *cv = mq_rabbitmq_of(s);
-    static const char *const stop[] = {"reset", "silent", "serve"};
     char a[32], b[32], v[80];
     struct { bool absent; const char *key; double secs; const char *text; const char *source; } t[] = {
         {upgrade && !d->create_time, "destination.create_time", cv->create_s, NULL,
@@ -362,7 +361,7 @@ static int record_defaults(mq_scenario *s, const scn_raw_rabbitmq *raw, const sc
         {!ph->single_write, "phases.single_write", cv->single_write_s, NULL, "assumption"},
         {!raw->privatelink_outage, "privatelink_outage", NAN, NULL,
          "assumption: model-reference #28 is U (\"several minutes\")"},
-        {!raw->source_stop, "source_stop", NAN, stop[cv->source_stop],
+        {!raw->source_stop, "source_stop", NAN, SCN_ENUM_STR(stop_strs, cv->source_stop, "?"),
          "assumption (the seed only says they must reconnect)"},
         {!upgrade && !raw->server_disconnect, "server_disconnect", NAN, "start",
          "assumption: at the start of phase 1"},
@@ -490,7 +489,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         warn(&c, s, SEC ".source_stop", "'%s' is a what-if beyond the document, which says "
              "the server does not actively disconnect existing connections in a shared -> "
              "dedicated conversion (the default, 'serve', follows it)",
-             cv->source_stop == MQ_RB_STOP_RESET ? "reset" : "silent") < 0)
+             SCN_ENUM_STR(stop_strs, cv->source_stop, "?")) < 0)
         return -1;
     if (raw->server_disconnect && upgrade)
         return fail(&c, SEC ".server_disconnect", "applies to a downgrade (dedicated -> "
@@ -519,8 +518,6 @@ static json_t *to_json(const mq_scenario *s, const void *cfg)
 {
     (void)s;
     const mq_rabbitmq_conversion *cv = cfg;
-    static const char *const stop[] = {"reset", "silent", "serve"};
-    static const char *const when[] = {"start", "source_stop"};
     json_t *o = out_json_obj();
     out_json_put(o, "at_s", out_json_num(cv->at_s));
     out_json_put(o, "series", json_string(out_json_series_name(cv->series)));
@@ -534,8 +531,8 @@ static json_t *to_json(const mq_scenario *s, const void *cfg)
     out_json_put(o, "dual_write_s", out_json_num(cv->dual_write_s));
     out_json_put(o, "single_write_s", out_json_num(cv->single_write_s));
     out_json_put(o, "privatelink_outage", out_json_dist(&cv->privatelink_outage));
-    out_json_put(o, "source_stop", json_string(stop[cv->source_stop]));
-    out_json_put(o, "server_disconnect", json_string(when[cv->server_disconnect]));
+    out_json_put(o, "source_stop", json_string(SCN_ENUM_STR(stop_strs, cv->source_stop, "?")));
+    out_json_put(o, "server_disconnect", json_string(SCN_ENUM_STR(when_strs, cv->server_disconnect, "?")));
     out_json_put(o, "source_upgrade_at_s", cv->source_upgrade_at_s < 0
                                                ? json_null()
                                                : out_json_num(cv->source_upgrade_at_s));
