@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #define LT_MAX_CLIENTS 64
+#define LT_MAX_SRV_CLOSES 16 /* server-side closes recorded per client */
 #define LT_MAX_MESSAGES 2000000u
 
 typedef struct lt_url {
@@ -198,6 +199,13 @@ typedef struct lt_client {
     int closes;
     uint64_t close_busy, close_buffered, close_dup_model;
     double close_lag_s;
+    /* guarded by ctx->mu: the server-side closes of a disconnect event that
+    ** landed on its connection, as the broker saw them (lt_close_ports_held):
+    ** when (run time) and the deliveries it held unacked then. A real
+    ** driver's thread turns them into the close state above (lt_real.c). */
+    int srv_closes;
+    double srv_close_at[LT_MAX_SRV_CLOSES];
+    uint64_t srv_close_held[LT_MAX_SRV_CLOSES];
 } lt_client;
 
 double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */

@@ -5,8 +5,11 @@
 ** The Erlang expression is built from integers only (the ports) and a
 ** reason made of letters, digits, spaces, '-' and ':' (checked), so nothing
 ** from a scenario can inject code. A connection that dies meanwhile is
-** skipped (try/catch), never an error. The output is the list of ports
-** closed, e.g. "[41234,41240]", parsed back as integers (bounded by n).
+** skipped (try/catch), never an error. The output is the node's clock at
+** the close and the ports closed, each with the deliveries its channels
+** held unacknowledged just before (read in the same expression, so nothing
+** the client does between two rabbitmqctl calls can fall in between), e.g.
+** "{1765090000123456,[{41234,50}]}", parsed back as integers (bounded by n).
 ** A call that fails (a time-out on a starved host) is made once more: a
 ** disruption that never lands would make the whole run compare a scenario
 ** the broker never saw.
@@ -14,6 +17,7 @@
 #include "load/lt_close.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +35,12 @@ static int reason_ok(const char *r)
     return 1;
 }
 
-int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *reason,
-                   int *closed, size_t *nclosed, sim_err *err)
+int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const char *reason,
+                        int *closed, uint64_t *held, size_t *nclosed, double *landed_unix_s,
+                        sim_err *err)
 {
     *nclosed = 0;
+    if (landed_unix_s) *landed_unix_s = NAN;
     if (n == 0) return 0;
     if (n > LT_MAX_CLIENTS || !reason_ok(reason) || strlen(reason) > 100)
         return sim_err_set(err, "closing connections: bad request (%zu ports)", n);
@@ -42,24 +48,48 @@ int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *r
     size_t k = (size_t)snprintf(expr, sizeof expr, "Ports = [");
     for (size_t i = 0; i < n && k < sizeof expr - 16; i++)
         k += (size_t)snprintf(expr + k, sizeof expr - k, "%s%d", i ? "," : "", ports[i]);
+    /* per connection, its channels' unacknowledged count read just before
+    ** it is closed; the node's clock (microseconds, CLOCK_REALTIME) before
+    ** the first close */
     snprintf(expr + k, sizeof expr - k,
              "], Info = fun(P) -> try rabbit_networking:connection_info(P, [peer_port]) "
              "catch _:_ -> [] end end, "
-             "[Port || P <- rabbit_networking:connections(), {peer_port, Port} <- Info(P), "
-             "lists:member(Port, Ports), "
-             "try rabbit_networking:close_connection(P, \"%s\") =:= ok catch _:_ -> false end].",
+             "ChInfo = fun(Ch) -> try rabbit_channel:info(Ch, [connection, "
+             "messages_unacknowledged]) catch _:_ -> [] end end, "
+             "Held = fun(P) -> lists:sum([U || Ch <- rabbit_channel:list(), "
+             "[{connection, C}, {messages_unacknowledged, U}] <- [ChInfo(Ch)], C =:= P]) end, "
+             "Mine = [{P, Port} || P <- rabbit_networking:connections(), "
+             "{peer_port, Port} <- Info(P), lists:member(Port, Ports)], "
+             "T = os:system_time(microsecond), "
+             "{T, [{Port, U} || {P, Port} <- Mine, U <- [Held(P)], "
+             "try rabbit_networking:close_connection(P, \"%s\") =:= ok catch _:_ -> false end]}.",
              reason);
     char out[1024];
     const char *args[] = {"eval", expr, NULL};
     if (lt_ctl(b, CTL_TIMEOUT_S, out, sizeof out, err, args) &&
         lt_ctl(b, CTL_TIMEOUT_S, out, sizeof out, err, args))
         return -1;
-    for (char *p = out; *p && *nclosed < n; ) {
+    /* "{T,[{Port,Held},...]}": integers only */
+    long long v[1 + 2 * LT_MAX_CLIENTS];
+    size_t nv = 0;
+    for (char *p = out; *p && nv < sizeof v / sizeof v[0];) {
         if (!isdigit((unsigned char)*p)) { p++; continue; }
         char *end;
-        long v = strtol(p, &end, 10);
-        closed[(*nclosed)++] = (int)v;
+        v[nv++] = strtoll(p, &end, 10);
         p = end;
     }
+    if (nv == 0) return sim_err_set(err, "closing connections: unexpected answer '%s'", out);
+    if (landed_unix_s) *landed_unix_s = (double)v[0] * 1e-6;
+    for (size_t i = 1; i + 1 < nv && *nclosed < n; i += 2) {
+        closed[*nclosed] = (int)v[i];
+        if (held) held[*nclosed] = (uint64_t)v[i + 1];
+        (*nclosed)++;
+    }
     return 0;
+}
+
+int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *reason,
+                   int *closed, size_t *nclosed, sim_err *err)
+{
+    return lt_close_ports_held(b, ports, n, reason, closed, NULL, nclosed, NULL, err);
 }

@@ -23,6 +23,8 @@
 #include "load/lt_broker.h"
 #include "load/lt_client.h"
 
+#include <stdint.h>
+
 /* Close the connections of node b (NULL: the environment's node) whose
 ** client port is in ports[0..n-1], showing reason to the clients. The ports
 ** actually closed are written to closed[] (room for n) and counted in
@@ -30,5 +32,13 @@
 ** rabbitmqctl failed (message in err). */
 int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *reason,
                    int *closed, size_t *nclosed, sim_err *err);
+/* The same, and what the broker saw at the close: held[i] (room for n;
+** may be NULL) the deliveries closed[i]'s channels held unacknowledged
+** just before it was closed (they are requeued), *landed_unix_s (may be
+** NULL) the node's CLOCK_REALTIME when the closes began, s (NAN when
+** nothing was asked). */
+int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const char *reason,
+                        int *closed, uint64_t *held, size_t *nclosed, double *landed_unix_s,
+                        sim_err *err);
 
 #endif

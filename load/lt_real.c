@@ -216,7 +216,77 @@ typedef struct drv {
     bool ever_up, eof;
     bool closing;             /* the run is over for it: its own close is no loss */
     lt_recon r;
+    /* consumer: its log in order, for the close state (close_state) */
+    struct dlv { uint32_t id; bool again; } *dlv; /* completed deliveries */
+    size_t ndlv, dlvcap;
+    struct mark { double t; size_t at; bool up; } marks[4 * LT_MAX_SRV_CLOSES]; /* UP/DOWN */
+    size_t nmarks;
 } drv;
+
+/* A consumer's UP or DOWN line: when, and after how many completions. */
+static void mark(drv *d, double now, bool up)
+{
+    if (!d->c->consumer || d->nmarks >= sizeof d->marks / sizeof d->marks[0]) return;
+    d->marks[d->nmarks++] = (struct mark){.t = now, .at = d->ndlv, .up = up};
+}
+
+static void note_dlv(drv *d, uint32_t id, bool again)
+{
+    if (sim_grow((void **)&d->dlv, &d->dlvcap, d->ndlv + 1, sizeof *d->dlv)) return;
+    d->dlv[d->ndlv++] = (struct dlv){.id = id, .again = again};
+}
+
+/* The close state of a real consumer (lt_client.h: closes, close_busy,
+** close_buffered, close_dup_model), from what the broker saw at each
+** server-side close that landed on its connection (when, and the
+** deliveries held unacked: srv_close_*) and the driver's log. Busy: the
+** deliveries of the closed connection (from its UP to the library's DOWN
+** after the close, in log order) that came back redelivered later - the
+** library completed them but the broker never got their acks, whether the
+** ack was still in flight at the close or the library went on working
+** until it noticed. However late the broker or the driver ran, those are
+** counted as they happened. Buffered: the rest of what the broker held,
+** which the profile's rule (mq_consumer_close_duplicates) says the library
+** processes again or drops. The redelivered copies are looked for in this
+** consumer's own log (one consumer per queue, as in the validation cells;
+** with more, a copy taken by another is missed and busy is low). */
+static void close_state(drv *d)
+{
+    lt_client *c = d->c;
+    const mq_consumer_group *g = &d->x->s->consumers[c->group];
+    pthread_mutex_lock(&d->x->mu);
+    int n = c->srv_closes;
+    double at[LT_MAX_SRV_CLOSES];
+    uint64_t held[LT_MAX_SRV_CLOSES];
+    for (int k = 0; k < n; k++) {
+        at[k] = c->srv_close_at[k];
+        held[k] = c->srv_close_held[k];
+    }
+    pthread_mutex_unlock(&d->x->mu);
+    for (int k = 0; k < n; k++) {
+        /* the first DOWN read after the close (clock conversion aside: µs),
+        ** and the UP of the connection it ended */
+        size_t to = d->ndlv, from = 0;
+        size_t m = 0;
+        while (m < d->nmarks && (d->marks[m].up || d->marks[m].t < at[k] - 0.01)) m++;
+        if (m < d->nmarks) to = d->marks[m].at;
+        for (size_t j = 0; j < d->nmarks && d->marks[j].t <= (m < d->nmarks ? d->marks[m].t : INFINITY);
+             j++)
+            if (d->marks[j].up && d->marks[j].at <= to) from = d->marks[j].at;
+        uint64_t busy = 0;
+        for (size_t i = from; i < to; i++)
+            for (size_t j = to; j < d->ndlv; j++)
+                if (d->dlv[j].id == d->dlv[i].id && d->dlv[j].again) {
+                    busy++;
+                    break;
+                }
+        uint64_t buffered = held[k] > busy ? held[k] - busy : 0;
+        c->closes++;
+        c->close_busy += busy;
+        c->close_buffered += buffered;
+        c->close_dup_model += mq_consumer_close_duplicates(g, busy, buffered);
+    }
+}
 
 typedef struct argv_b {
     char *v[40];
@@ -422,6 +492,7 @@ static void handle_line(drv *d, char *l)
         pthread_mutex_lock(&x->mu);
         bool up = d->c->up || d->c->silenced;
         pthread_mutex_unlock(&x->mu);
+        mark(d, now, true);
         if (!up) lt_mark_up(d->c, port, node, now, !d->ever_up);
         else { /* a new connection without a DOWN first: just its port */
             pthread_mutex_lock(&x->mu);
@@ -431,6 +502,7 @@ static void handle_line(drv *d, char *l)
         }
         d->ever_up = true;
     } else if (!strcmp(l, "DOWN")) {
+        mark(d, now, false);
         if (!d->closing) went_down(d, now);
     } else if (!strcmp(l, "OK")) {
         lt_track_confirmed(t, (uint32_t)v);
@@ -445,7 +517,9 @@ static void handle_line(drv *d, char *l)
         pthread_mutex_unlock(&x->mu);
     } else if (!strcmp(l, "DLV")) {
         char *r = strchr(rest, ' ');
-        lt_track_consumed(t, (uint32_t)v, now, r && atoi(r + 1) == 1);
+        bool again = r && atoi(r + 1) == 1;
+        lt_track_consumed(t, (uint32_t)v, now, again);
+        if (d->c->consumer) note_dlv(d, (uint32_t)v, again);
     } else if (!strcmp(l, "ERR")) {
         lt_warn(x, "client %s/%d: %s", d->c->consumer ? "consumer" : "producer", d->c->index, rest);
     }
@@ -582,6 +656,8 @@ void *lt_real_consumer_main(void *arg)
     }
 out:
     finish(&d, 2.0);
+    close_state(&d);
+    free(d.dlv);
     gsl_rng_free(d.r.rng);
     return NULL;
 }

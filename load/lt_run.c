@@ -200,23 +200,47 @@ static void silence_clients(run *r, bool freeze)
 }
 
 /* Close the selected groups' current connections on the broker, server
-** side (by the ports the clients publish, lt_close.h). */
+** side (by the ports the clients publish, lt_close.h; connections that are
+** not the clients', such as a user's on a shared broker, are left alone),
+** and record on each closed client what the broker held on it then. */
 static void close_groups(run *r, const mq_event *ev)
 {
     int ports[LT_MAX_CLIENTS], closed[LT_MAX_CLIENTS];
+    size_t who[LT_MAX_CLIENTS];
+    uint64_t held[LT_MAX_CLIENTS];
     size_t np = 0, nc = 0;
     pthread_mutex_lock(&r->ctx.mu);
     for (size_t i = 0; i < r->nclients; i++) {
         lt_client *c = &r->clients[i];
-        if (c->up && c->local_port && selected(ev, c->consumer, c->group)) ports[np++] = c->local_port;
+        if (c->up && c->local_port && selected(ev, c->consumer, c->group)) {
+            who[np] = i;
+            ports[np++] = c->local_port;
+        }
     }
     pthread_mutex_unlock(&r->ctx.mu);
     sim_err e;
-    if (lt_close_ports(r->broker, ports, np, "mqsim: disconnect event", closed, &nc, &e))
+    double landed;
+    if (lt_close_ports_held(r->broker, ports, np, "mqsim: disconnect event", closed, held, &nc,
+                            &landed, &e)) {
         lt_warn(&r->ctx, "disconnect at %.0f s: %s", ev->at_s, e.msg);
-    else if (nc < np)
+        return;
+    }
+    if (nc < np)
         lt_warn(&r->ctx, "disconnect at %.0f s: %zu of %zu connections found on the broker",
                 ev->at_s, nc, np);
+    /* the node's clock at the close, on the run's: both clocks read now */
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double at = lt_now(&r->ctx) - ((double)wall.tv_sec + wall.tv_nsec * 1e-9 - landed);
+    pthread_mutex_lock(&r->ctx.mu);
+    for (size_t j = 0; j < nc; j++)
+        for (size_t p = 0; p < np; p++) {
+            lt_client *c = &r->clients[who[p]];
+            if (ports[p] != closed[j] || c->srv_closes >= LT_MAX_SRV_CLOSES) continue;
+            c->srv_close_at[c->srv_closes] = at;
+            c->srv_close_held[c->srv_closes++] = held[j];
+        }
+    pthread_mutex_unlock(&r->ctx.mu);
 }
 
 /* How long an event is "in effect" for labels and bands, as the model
@@ -299,13 +323,7 @@ static void apply_event(run *r, const mq_event *ev)
             if (selected(ev, true, (int)g)) x->blocked_until[s->nproducers + g] = ev->at_s + d;
         pthread_mutex_unlock(&x->mu);
         set_label(r, ev);
-        if (ev->ngroups) {
-            close_groups(r, ev);
-        } else {
-            const char *args[] = {"close_all_connections", "mqsim: disconnect event", NULL};
-            if (lt_ctl(r->broker, 15, NULL, 0, &e, args))
-                lt_warn(x, "disconnect at %.0f s: %s", ev->at_s, e.msg);
-        }
+        close_groups(r, ev); /* no groups: every client's connection */
         note_lag(r, ev);
         return;
     }
@@ -467,9 +485,13 @@ static void add_known(sim_metrics *m, const char *name, bool known, double v, co
 }
 
 /* What the consumers held when the server closed their connections, and
-** the model's duplicates for that state (lt_consumer.c records it). Real
-** client libraries (lt_real.c) do not report it, and there is no lag
-** before a close that did not happen: not applicable. */
+** the model's duplicates for that state: an emulated consumer records it
+** itself (lt_consumer.c); for a real library the driver's thread derives
+** it from the broker's count at a disconnect event's close and the
+** deliveries the library completed before it noticed (lt_real.c). Not
+** applicable: real clients in a change (its closes are not recorded), and
+** the scheduling lag before a close for real clients (their threads are
+** not the tester's) or when no close happened. */
 static void close_state(const run *r, sim_metrics *m)
 {
     uint64_t closes = 0, busy = 0, buffered = 0, dup = 0;
@@ -482,12 +504,12 @@ static void close_state(const run *r, sim_metrics *m)
         dup += c->close_dup_model;
         lag = fmax(lag, c->close_lag_s);
     }
-    bool known = !r->ctx.real_root;
+    bool real = r->ctx.real_root != NULL, known = !real || !r->chg;
     add_known(m, "consumer_closes", known, (double)closes, "count");
     add_known(m, "close_held_unacked", known, (double)(busy + buffered), "msgs");
     add_known(m, "close_held_buffered", known, (double)buffered, "msgs");
     add_known(m, "duplicates_given_close_state", known, (double)dup, "msgs");
-    add_known(m, "close_lag_s", known && closes, lag, "s");
+    add_known(m, "close_lag_s", !real && closes, lag, "s");
 }
 
 /* The p99 delay over the messages no stall of the tester reached
