@@ -7,9 +7,10 @@
 ** rabbitmqctl call can be killed after its time limit. The signal handler
 ** only uses async-signal-safe calls (kill, fork, execve, waitpid, _exit).
 ** Readiness = the AMQP port accepts a TCP connection and `rabbitmqctl
-** await_startup` exits 0; both bounded by the caller's timeout. Startup on
-** this machine takes about 3 s (measured), so the default budget of 60 s is
-** generous yet bounded.
+** await_startup` exits 0. Startup on a quiet machine takes about 3 s
+** (measured), and over a minute on a loaded one: the wait follows the
+** node's progress (lt_wait: its process group's CPU time, read from
+** /proc), not a wall-clock budget.
 */
 #include "load/lt_broker.h"
 
@@ -45,6 +46,62 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU time (s) used so far by the live processes of group pgid (their
+** utime + stime in /proc/PID/stat); -1 when /proc cannot be read. */
+static double group_cpu_s(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    if (!d) return -1;
+    double ticks = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        const char *rp = strrchr(buf, ')'); /* "pid (comm) state ppid pgrp ... utime stime" */
+        int pgrp;
+        unsigned long long ut, st;
+        if (rp && sscanf(rp + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &pgrp,
+                         &ut, &st) == 3 && pgrp == pgid)
+            ticks += (double)(ut + st);
+    }
+    closedir(d);
+    return ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+void lt_wait_begin(lt_wait *w, const lt_broker *b, double start, double stall_s)
+{
+    *w = (lt_wait){.b = b, .start = start, .moved = now_s(), .stall_s = stall_s};
+    w->cpu = b && b->pgid > 0 ? group_cpu_s(b->pgid) : -1;
+}
+
+double lt_wait_elapsed(const lt_wait *w)
+{
+    return now_s() - w->start;
+}
+
+int lt_wait_going(lt_wait *w, const char *what, sim_err *err)
+{
+    double now = now_s();
+    double cpu = w->b && w->b->pgid > 0 ? group_cpu_s(w->b->pgid) : -1;
+    if (cpu > w->cpu) { /* one clock tick or more since the last look */
+        w->moved = now;
+        w->cpu = cpu;
+    }
+    if (now - w->start > LT_WAIT_CEILING_S)
+        return sim_err_set(err, "%s: not done after %.0f s (the limit), the node still working",
+                           what, now - w->start);
+    if (now - w->moved > w->stall_s)
+        return sim_err_set(err, "%s: not done after %.0f s, the node %s for the last %.0f s", what,
+                           now - w->start, cpu < 0 ? "not observable" : "using no CPU",
+                           now - w->moved);
+    return 0;
 }
 
 static void rm_tree_sync(const char *dir)
@@ -454,10 +511,12 @@ int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
     }
     watchdog_start(b);
     /* the node must find our epmd listening, or erl starts its own daemon */
+    lt_wait w;
+    lt_wait_begin(&w, b, b->launched_at, 10);
     while (!port_open(b->epmd_port)) {
-        if (now_s() > b->launched_at + 10) {
+        if (lt_wait_going(&w, "epmd listening", err)) {
             lt_broker_stop(b);
-            return sim_err_set(err, "epmd did not listen on port %s within 10 s", port);
+            return -1;
         }
         usleep(20000);
     }
@@ -481,10 +540,13 @@ int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err)
     return 0;
 }
 
-int lt_broker_await(lt_broker *b, double timeout_s, sim_err *err)
+int lt_broker_await(lt_broker *b, double stall_s, sim_err *err)
 {
-    double end = b->launched_at + timeout_s;
     pid_t srv = b->server_pid;
+    lt_wait w;
+    lt_wait_begin(&w, b, b->launched_at, stall_s);
+    char what[96];
+    snprintf(what, sizeof what, "rabbitmq-server opening port %d", b->amqp_port);
     while (!port_open(b->amqp_port)) {
         int st;
         if (waitpid(srv, &st, WNOHANG) == srv) {
@@ -493,29 +555,29 @@ int lt_broker_await(lt_broker *b, double timeout_s, sim_err *err)
             return sim_err_set(err, "rabbitmq-server exited during startup (is rabbitmq-server "
                                "installed? run scripts/deps.sh)");
         }
-        if (now_s() > end) {
+        if (lt_wait_going(&w, what, err)) {
             lt_broker_stop(b);
-            return sim_err_set(err, "rabbitmq-server did not open port %d within %.0f s",
-                               b->amqp_port, timeout_s);
+            return -1;
         }
         usleep(100000);
     }
     /* await_startup can fail while the node is still registering with epmd
-    ** (seen on a loaded machine): retry until the deadline. */
+    ** (seen on a loaded machine): retry while the node works. */
     const char *args[] = {"await_startup", NULL};
     char out[1024];
     for (;;) {
-        double left = end - now_s();
-        if (lt_ctl(b, left > 5 ? left : 5, out, sizeof out, err, args) == 0) break;
+        sim_err last = {{0}};
+        if (lt_ctl(b, stall_s, out, sizeof out, &last, args) == 0) break;
         int st;
         if (waitpid(srv, &st, WNOHANG) == srv) {
             b->server_pid = 0;
             lt_broker_stop(b);
             return sim_err_set(err, "rabbitmq-server exited during startup");
         }
-        if (now_s() > end) {
+        sim_err why;
+        if (lt_wait_going(&w, "rabbitmq-server start-up", &why)) {
             lt_broker_stop(b);
-            return -1; /* err holds the last rabbitmqctl failure */
+            return sim_err_set(err, "%s (last: %s)", why.msg, last.msg);
         }
         usleep(500000);
     }
@@ -523,10 +585,10 @@ int lt_broker_await(lt_broker *b, double timeout_s, sim_err *err)
     return 0;
 }
 
-int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err)
+int lt_broker_start(lt_broker *b, double stall_s, sim_err *err)
 {
     if (lt_broker_launch(b, NULL, err)) return -1;
-    return lt_broker_await(b, timeout_s, err);
+    return lt_broker_await(b, stall_s, err);
 }
 
 void lt_broker_stop(lt_broker *b)

@@ -59,15 +59,40 @@ typedef struct lt_node_opts {
                              this granularity, s (0: the broker's 5 s) */
 } lt_node_opts;
 
+/* A wait on a node that lasts as long as the node is getting somewhere. A
+** start-up on a busy machine takes as long as the machine lets it (3 s
+** quiet, over a minute with the cores shared by a dozen processes), so a
+** wall-clock limit turns contention into failures; what shows a node that
+** will never get there is that it stops working. So a wait goes on while
+** the node's process group keeps using CPU, fails once it used none for
+** stall_s (or, for a node not started here, whose CPU cannot be read,
+** once stall_s passed), and never lasts beyond LT_WAIT_CEILING_S. */
+#define LT_WAIT_CEILING_S 300.0
+typedef struct lt_wait {
+    const lt_broker *b;
+    double start;         /* CLOCK_MONOTONIC, s */
+    double moved;         /* last time the node was seen using CPU */
+    double cpu;           /* its CPU time then, s */
+    double stall_s;
+} lt_wait;
+/* Start a wait on b (started at CLOCK_MONOTONIC start, s). */
+void lt_wait_begin(lt_wait *w, const lt_broker *b, double start, double stall_s);
+/* 0 while the wait may go on; -1 with a message naming `what` (the time
+** waited, and why it stopped). */
+int lt_wait_going(lt_wait *w, const char *what, sim_err *err);
+/* Seconds since the wait's start. */
+double lt_wait_elapsed(const lt_wait *w);
+
 /* Spawn a private node (o may be NULL: no tag, no plugins) without waiting
 ** for it. 0 ok; -1 with a message (nothing left running). */
 int lt_broker_launch(lt_broker *b, const lt_node_opts *o, sim_err *err);
-/* Wait, up to timeout_s after the launch, until a launched node accepts
-** AMQP and `rabbitmqctl await_startup` succeeds. 0 ok; -1 with a message
-** (the node is then stopped and cleaned up). */
-int lt_broker_await(lt_broker *b, double timeout_s, sim_err *err);
+/* Wait until a launched node accepts AMQP and `rabbitmqctl await_startup`
+** succeeds: an lt_wait from the launch with stall_s (b->startup_s is the
+** time it took). 0 ok; -1 with a message (the node is then stopped and
+** cleaned up). */
+int lt_broker_await(lt_broker *b, double stall_s, sim_err *err);
 /* Launch (no tag, no plugins) and await. */
-int lt_broker_start(lt_broker *b, double timeout_s, sim_err *err);
+int lt_broker_start(lt_broker *b, double stall_s, sim_err *err);
 
 /* Stop the node: `rabbitmqctl stop`, then SIGTERM/SIGKILL to its process
 ** group, then remove the temp folder. Safe to call twice or on a zeroed

@@ -22,8 +22,8 @@
 ** An app_restart event kills the driver (SIGKILL: the application dies)
 ** and starts a new one at the restart time. Everything is bounded: reads
 ** wait at most LT_SLICE_S, stdin is non-blocking with a bounded backlog,
-** and at the end a driver gets DRIVER_EXIT_S to print its last HELD line
-** before it is killed.
+** and at the end a driver is killed once it printed nothing for
+** DRIVER_EXIT_S (its last HELD line read), at most DRIVER_EXIT_MAX_S.
 */
 #define _GNU_SOURCE /* pipe2, F_SETPIPE_SZ */
 #include "load/lt_real.h"
@@ -55,7 +55,8 @@
 #define JAVA_JAR "/usr/share/java/amqp-client.jar"
 #define SLF4J_JARS "/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-nop.jar"
 #define PYTHON "/usr/bin/python3"
-#define DRIVER_EXIT_S 10.0
+#define DRIVER_EXIT_S 10.0      /* a driver's last words: silence allowed at the end ... */
+#define DRIVER_EXIT_MAX_S 120.0 /* ... and the longest it is waited for while it talks */
 #define OUTBUF_CAP (4u << 20) /* ids not yet taken by a stalled driver */
 
 static bool is_file(const char *p)
@@ -442,17 +443,23 @@ static int read_lines(drv *d)
     return 0;
 }
 
-static void finish(drv *d, double wait_s)
+static void finish(drv *d, double wait_s, double max_s)
 {
     if (d->pid <= 0) return;
     if (d->in >= 0) close(d->in);
     d->in = -1;
     d->closing = true;
-    double end = lt_now(d->x) + wait_s;
-    while (!d->eof && lt_now(d->x) < end) {
+    /* a driver still printing is still working through what it holds (a
+    ** Java producer confirms its sends one by one, slowly on a busy
+    ** machine): it is given wait_s after its last line, up to max_s, so
+    ** that a producer's final HELD is read rather than its held sends
+    ** counted as lost */
+    double now = lt_now(d->x), end = now + wait_s, limit = now + fmax(wait_s, max_s);
+    while (!d->eof && (now = lt_now(d->x)) < end) {
         struct pollfd p = {.fd = d->out, .events = POLLIN};
         if (poll(&p, 1, 100) <= 0) continue;
         if (read_lines(d)) break;
+        end = fmin(limit, lt_now(d->x) + wait_s);
     }
     kill(d->pid, SIGKILL);
     while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR) {}
@@ -588,7 +595,7 @@ static bool restart_due(drv *d)
 ** restart time (the window stays open until the new driver is UP). */
 static void restart(drv *d, volatile int *stop)
 {
-    finish(d, 0);
+    finish(d, 0, 0);
     went_down(d, lt_now(d->x)); /* when up: plans the restart time */
     while (!*stop && lt_now(d->x) < d->r.next_try) lt_sleep(fmin(LT_SLICE_S, d->r.next_try - lt_now(d->x)));
     if (!*stop && spawn(d)) lt_warn(d->x, "cannot restart a real client: %s", strerror(errno));
@@ -632,7 +639,7 @@ void *lt_real_producer_main(void *arg)
         pump(&d, fmin(t_next, x->duration_s));
     }
 out:
-    finish(&d, DRIVER_EXIT_S);
+    finish(&d, DRIVER_EXIT_S, DRIVER_EXIT_MAX_S);
     free(d.obuf);
     gsl_rng_free(arr);
     gsl_rng_free(d.r.rng);
@@ -655,7 +662,7 @@ void *lt_real_consumer_main(void *arg)
         pump(&d, lt_now(x) + LT_SLICE_S);
     }
 out:
-    finish(&d, 2.0);
+    finish(&d, 2.0, 2.0);
     close_state(&d);
     free(d.dlv);
     gsl_rng_free(d.r.rng);

@@ -6,8 +6,8 @@
 ** Flow: [start a private broker, or a conversion's two nodes (lt_conv.h)]
 ** -> declare and purge the queues -> put in the stacked backlog
 ** (lt_preload.h) -> start one thread per client -> apply the scenario's
-** events at their times from an event thread (rabbitmqctl
-** close_all_connections / a server-side close of a group's connections /
+** events at their times from an event thread (a server-side close of
+** the selected groups' connections, lt_close.h /
 ** stop_app + start_app for a broker restart; app restarts and per-group
 ** refusal windows are emulated in the clients) and a conversion's phases
 ** from its own thread -> sample the timeseries every sample_interval -> at

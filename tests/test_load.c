@@ -272,7 +272,8 @@ static void test_private_broker(void **state)
     pid_t pgid = b.pgid;
     char dir[256];
     snprintf(dir, sizeof dir, "%s", b.dir);
-    assert_true(b.startup_s > 0 && b.startup_s < 60);
+    print_message("# private broker started in %.1f s\n", b.startup_s);
+    assert_true(b.startup_s > 0 && b.startup_s <= LT_WAIT_CEILING_S);
     lt_url u;
     char url[128];
     snprintf(url, sizeof url, "amqp://guest:wrong@127.0.0.1:%d", b.amqp_port);
@@ -401,6 +402,7 @@ static void compare_run(const char *dir, int i)
     double pr = metric(&rl, steady ? "delay_p99_unstalled_s" : "delay_p99_s");
     double ls = metric(&sm, "lost"), lr = metric(&rl, "lost");
     double closes = metric(&rl, "consumer_closes"), kept = metric(&rl, "delays_unstalled");
+    double measured = metric(&rl, "delays_measured");
     print_message("# %-18s duplicates real %g, model given the close state %g (held %g unacked, "
                   "%g buffered, lag %.4f s over %g closes), sim %g | window sim %.3f real %.3f s | "
                   "p99 sim %.4f real %.4f s (%s; %g of %g messages outside the tester's stalls, "
@@ -408,7 +410,7 @@ static void compare_run(const char *dir, int i)
                   scen[i], dr, dg, metric(&rl, "close_held_unacked"),
                   metric(&rl, "close_held_buffered"), closes ? metric(&rl, "close_lag_s") : 0,
                   closes, ds, ws, wr, ps, pr, steady ? "outside stalls" : "all messages", kept,
-                  metric(&rl, "delays_measured"), metric(&rl, "delay_p99_unstalled_s"),
+                  measured, metric(&rl, "delay_p99_unstalled_s"),
                   metric(&rl, "delay_p99_s"), ls, lr, ovh * 1e6);
     sim_metrics_free(&sm); /* before any assertion: a failure must not leak them */
     sim_metrics_free(&rl);
@@ -421,9 +423,10 @@ static void compare_run(const char *dir, int i)
     assert_near(dr, dg, 3.0 * closed_consumers[i]);
     assert_near(wr, ws, 0.5);
     if (steady && kept < 1000)
-        print_message("# %s: p99 not compared: only %g messages were measured outside the "
-                      "tester's own stalls (the host did not run the tester as scheduled)\n",
-                      scen[i], kept);
+        print_message("# %s: p99 NOT COMPARED in this run: only %g of %g messages were "
+                      "measured outside the tester's own stalls, fewer than the 1000 a p99 "
+                      "needs (the host did not run the tester as scheduled)\n",
+                      scen[i], kept, measured);
     else
         assert_near(pr, ps, 0.25 * ps + 0.005);
     assert_near(lr, ls, 0);
@@ -725,7 +728,7 @@ static pid_t start_conversion(const char *name, const char *out, const char *log
     snprintf(node[1], sizeof node[1], "mqsim%dd@localhost", (int)child);
     pid_t *pg = cn->pg;
     pg[0] = pg[1] = 0;
-    double end = mono_s() + 90;
+    double end = mono_s() + LT_WAIT_CEILING_S; /* a hang guard: they launch at once */
     while ((!pg[0] || !pg[1]) && mono_s() < end && waitpid(child, NULL, WNOHANG) == 0) {
         for (int i = 0; i < 2; i++)
             if (!pg[i]) pg[i] = node_pgid(node[i], cn->home[i], sizeof cn->home[i]);
@@ -834,15 +837,105 @@ static bool has_label(const char *series_path, const char *label)
     return strstr(slurp_text(series_path), quoted) != NULL;
 }
 
+/* The figures a conversion comparison reads, from one side's summary. */
+enum { CV_P1, CV_P2, CV_P3, CV_P4_START, CV_BACKLOG, CV_FLUID, CV_FLUID_MEASURED, CV_P99,
+       CV_DUP, CV_BOUND, CV_GIVEN, CV_HELD, CV_CLOSES, CV_VPC, CV_PL, CV_LAG, CV_N };
+static const char *const conv_fig_name[CV_N] = {
+    "phase1_s", "phase2_s", "phase3_s", "phase4_start_s", "source_backlog_at_phase3",
+    "source_drain_fluid_s", "source_drain_fluid_measured_s", "delay_p99_s", "duplicates",
+    "duplicates_bound", "duplicates_given_close_state", "close_held_unacked", "consumer_closes",
+    "disruption_vpc_max_s", "disruption_privatelink_max_s", "conversion_lag_s"};
+static const char *const conv_exact[] = {"clients_on_source_phase1", "clients_on_source_phase2",
+                                         "clients_on_source_phase3", "clients_on_source_phase4",
+                                         "clients_left_on_source", "connections_dropped_by_migration",
+                                         "messages_preloaded", "lost"};
+#define CV_NEXACT (sizeof conv_exact / sizeof conv_exact[0])
+typedef struct conv_fig { double v[CV_N], exact[CV_NEXACT]; } conv_fig;
+
+/* NAN for a figure the side does not have (the simulation has no close
+** state or measured fluid estimate). */
+static void conv_read(const sim_metrics *m, conv_fig *f)
+{
+    for (int k = 0; k < CV_N; k++) {
+        const sim_metric *x = sim_metrics_find(m, conv_fig_name[k]);
+        f->v[k] = x ? x->value : NAN;
+    }
+    for (size_t k = 0; k < CV_NEXACT; k++) {
+        const sim_metric *x = sim_metrics_find(m, conv_exact[k]);
+        f->exact[k] = x ? x->value : NAN;
+    }
+}
+
+/* Compare a conversion's real run (r) with the model run at the real
+** consumers' measured cost (s; sim_and_read), tolerances of
+** docs/VALIDATION.md unchanged. The backlog at phase 3, phase 3's length,
+** phase 4's start and the p99 delay follow the rate the consumers
+** achieved, which a busy machine lowers (seen: p99 43.4 s against 39.1 s,
+** phase 4 3.8 s late, with the model at the nominal rate): the model at the
+** measured rate moves with it instead of the comparison flipping. */
+static void conv_compare(const char *name, int closed, conv_fig s, conv_fig r, double ovh)
+{
+    double *sv = s.v, *rv = r.v;
+    print_message("# %s phase3 sim %.2f real %.2f s (fluid sim %.2f real %.2f measured %.2f) | "
+                  "backlog at phase 3 sim %g real %g | p99 sim %.3f real %.3f | duplicates sim %g "
+                  "real %g (bound %g) | overhead %.0f us (the model's processing mean 10 ms + "
+                  "this) | lag %.2f s\n", name, sv[CV_P3], rv[CV_P3], sv[CV_FLUID], rv[CV_FLUID],
+                  rv[CV_FLUID_MEASURED], sv[CV_BACKLOG], rv[CV_BACKLOG], sv[CV_P99], rv[CV_P99],
+                  sv[CV_DUP], rv[CV_DUP], rv[CV_BOUND], ovh * 1e6, rv[CV_LAG]);
+    print_message("# %s phase1 %.3f/%.3f phase2 %.3f/%.3f phase4 at %.2f/%.2f s | vpc window "
+                  "%.3f/%.3f privatelink %.3f/%.3f s (sim/real)\n", name, sv[CV_P1], rv[CV_P1],
+                  sv[CV_P2], rv[CV_P2], sv[CV_P4_START], rv[CV_P4_START], sv[CV_VPC], rv[CV_VPC],
+                  sv[CV_PL], rv[CV_PL]);
+    /* lost and messages_preloaded */
+    assert_near(r.exact[CV_NEXACT - 1], s.exact[CV_NEXACT - 1], 0);
+    assert_near(r.exact[CV_NEXACT - 2], s.exact[CV_NEXACT - 2], 0);
+    if (SANITIZED_BUILD) {
+        /* the instrumented load client runs several times slower, so
+        ** the tester reacts seconds late (conversion_lag_s 5.8-6.0 s
+        ** measured, 0.2-1.3 s normally) and every timed figure, and
+        ** the clients still on the source when it does, drift from
+        ** the model: what is left to check is that it ran cleanly */
+        print_message("# %s: sanitizer build, timing comparison with the model left out\n", name);
+        return;
+    }
+    for (size_t k = 0; k < CV_NEXACT; k++)
+        if (r.exact[k] != s.exact[k])
+            fail_msg("%s: %s real %g, simulated %g (must be equal)", name, conv_exact[k],
+                     r.exact[k], s.exact[k]);
+    /* the timed phases follow the scenario (timeline precision) */
+    assert_near(rv[CV_P1], sv[CV_P1], 0.1);
+    assert_near(rv[CV_P2], sv[CV_P2], 0.1);
+    /* phase 3 drains the source at mu - lambda (destination read
+    ** first): real against its own fluid estimate with the measured
+    ** consumer capacity, then against the simulation */
+    double p3s = sv[CV_P3], p3r = rv[CV_P3], fm = rv[CV_FLUID_MEASURED];
+    assert_near(p3r, fm, 0.05 * fm + 0.5);
+    assert_near(rv[CV_BACKLOG], sv[CV_BACKLOG], 0.10 * sv[CV_BACKLOG] + 50);
+    assert_near(p3r, p3s, 0.15 * p3s + 0.5);
+    assert_near(rv[CV_P4_START], sv[CV_P4_START], 0.15 * p3s + 0.5);
+    assert_near(rv[CV_VPC], sv[CV_VPC], 0.5);
+    if (!isnan(sv[CV_PL])) assert_near(rv[CV_PL], sv[CV_PL], 0.5);
+    assert_near(rv[CV_P99], sv[CV_P99], 0.10 * sv[CV_P99] + 0.005);
+    /* duplicates: within the model's bound, at most 3 per closed
+    ** consumer above the simulation (whose consumers hold full windows
+    ** at the closes), and within 3 per closed consumer of the model's
+    ** rule applied to what the closed consumers held when the server
+    ** closed them: a close that lands late (the conversion's lag, a
+    ** busy host) finds windows partly worked off, which changes the
+    ** rule's input, not the verdict (docs/VALIDATION.md) */
+    double tol = 3.0 * closed;
+    print_message("# %s duplicates real %g, model given the close state %g (held %g over "
+                  "%g closes)\n", name, rv[CV_DUP], rv[CV_GIVEN], rv[CV_HELD], rv[CV_CLOSES]);
+    assert_true(rv[CV_DUP] <= rv[CV_BOUND]);
+    assert_true(rv[CV_DUP] <= sv[CV_DUP] + tol);
+    assert_near(rv[CV_DUP], rv[CV_GIVEN], tol);
+}
+
 static void test_conversion_sim_vs_real(void **state)
 {
     (void)state;
     static const char *const phase_labels[] = {"phase 1 dual-write", "phase 2 single-write",
                                                "phase 3 source drain", "phase 4 destination only"};
-    static const char *const exact[] = {"clients_on_source_phase1", "clients_on_source_phase2",
-                                        "clients_on_source_phase3", "clients_on_source_phase4",
-                                        "clients_left_on_source", "connections_dropped_by_migration",
-                                        "messages_preloaded", "lost"};
     for (int i = 0; i < 2; i++) {
         char out[512], log[512], path[512];
         double t0 = mono_s();
@@ -850,83 +943,27 @@ static void test_conversion_sim_vs_real(void **state)
         snprintf(log, sizeof log, "%s/%s-real.log", scratch, conv_scen[i]);
         conv_nodes cn;
         pid_t child = start_conversion(conv_scen[i], out, log, &cn);
-        /* ends by itself; both nodes stopped after a normal run too */
-        if (finish_conversion(child, &cn, 300) != 0)
+        /* ends by itself; both nodes stopped after a normal run too. The
+        ** limit only guards against a hang: the run (60 s), and the
+        ** nodes' and the Shovel's start-ups, each an lt_wait that may last
+        ** up to its ceiling on a busy machine */
+        if (finish_conversion(child, &cn, 120 + 3 * LT_WAIT_CEILING_S) != 0)
             fail_msg("mqsim load %s failed: %s", conv_scen[i], slurp_text(log));
         print_message("# %s: real run took %.1f s\n", conv_scen[i], mono_s() - t0);
-        sim_metrics sm = {0}, rl = {0};
-        sim_and_read(scratch, conv_scen[i], &sm, &rl, NULL);
-        double p3s = metric(&sm, "phase3_s"), p3r = metric(&rl, "phase3_s");
-        double bs = metric(&sm, "source_backlog_at_phase3"), br = metric(&rl, "source_backlog_at_phase3");
-        double fr = metric(&rl, "source_drain_fluid_s"), fs = metric(&sm, "source_drain_fluid_s");
-        double fm = metric(&rl, "source_drain_fluid_measured_s");
-        double ps = metric(&sm, "delay_p99_s"), pr = metric(&rl, "delay_p99_s");
-        double ds = metric(&sm, "duplicates"), dr = metric(&rl, "duplicates");
-        double bound = metric(&rl, "duplicates_bound");
-        print_message("# %s phase3 sim %.2f real %.2f s (fluid sim %.2f real %.2f measured %.2f) | backlog at "
-                      "phase 3 sim %g real %g | p99 sim %.3f real %.3f | duplicates sim %g real %g "
-                      "(bound %g) | overhead %.0f us | lag %.2f s\n",
-                      conv_scen[i], p3s, p3r, fs, fr, fm, bs, br, ps, pr, ds, dr, bound,
-                      metric(&rl, "consumer_overhead_s") * 1e6, metric(&rl, "conversion_lag_s"));
-        print_message("# %s phase1 %.3f/%.3f phase2 %.3f/%.3f phase4 at %.2f/%.2f s | vpc window "
-                      "%.3f/%.3f privatelink %.3f/%.3f s (sim/real)\n", conv_scen[i],
-                      metric(&sm, "phase1_s"), metric(&rl, "phase1_s"), metric(&sm, "phase2_s"),
-                      metric(&rl, "phase2_s"), metric(&sm, "phase4_start_s"),
-                      metric(&rl, "phase4_start_s"), metric(&sm, "disruption_vpc_max_s"),
-                      metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_privatelink_max_s"),
-                      metric(&rl, "disruption_privatelink_max_s"));
         snprintf(path, sizeof path, "%s/%s-real/timeseries.csv", scratch, conv_scen[i]);
         for (size_t k = 0; k < sizeof phase_labels / sizeof phase_labels[0]; k++)
             if (!has_label(path, phase_labels[k])) fail_msg("%s: no '%s' rows", path, phase_labels[k]);
-        assert_near(metric(&rl, "lost"), metric(&sm, "lost"), 0);
-        assert_near(metric(&rl, "messages_preloaded"), metric(&sm, "messages_preloaded"), 0);
-        if (SANITIZED_BUILD) {
-            /* the instrumented load client runs several times slower, so
-            ** the tester reacts seconds late (conversion_lag_s 5.8-6.0 s
-            ** measured, 0.2-1.3 s normally) and every timed figure, and
-            ** the clients still on the source when it does, drift from
-            ** the model: what is left to check is that it ran cleanly */
-            print_message("# %s: sanitizer build, timing comparison with the model left out\n",
-                          conv_scen[i]);
-            sim_metrics_free(&sm);
-            sim_metrics_free(&rl);
-            continue;
-        }
-        for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++)
-            assert_near(metric(&rl, exact[k]), metric(&sm, exact[k]), 0);
-        /* the timed phases follow the scenario (timeline precision) */
-        assert_near(metric(&rl, "phase1_s"), metric(&sm, "phase1_s"), 0.1);
-        assert_near(metric(&rl, "phase2_s"), metric(&sm, "phase2_s"), 0.1);
-        /* phase 3 drains the source at mu - lambda (destination read
-        ** first): real against its own fluid estimate with the measured
-        ** consumer capacity, then against the simulation */
-        assert_near(p3r, fm, 0.05 * fm + 0.5);
-        assert_near(br, bs, 0.10 * bs + 50);
-        assert_near(p3r, p3s, 0.15 * p3s + 0.5);
-        assert_near(metric(&rl, "phase4_start_s"), metric(&sm, "phase4_start_s"),
-                    0.15 * p3s + 0.5);
-        assert_near(metric(&rl, "disruption_vpc_max_s"), metric(&sm, "disruption_vpc_max_s"), 0.5);
-        if (!isnan(metric(&sm, "disruption_privatelink_max_s")))
-            assert_near(metric(&rl, "disruption_privatelink_max_s"),
-                        metric(&sm, "disruption_privatelink_max_s"), 0.5);
-        assert_near(pr, ps, 0.10 * ps + 0.005);
-        /* duplicates: within the model's bound, at most 3 per closed
-        ** consumer above the simulation (whose consumers hold full windows
-        ** at the closes), and within 3 per closed consumer of the model's
-        ** rule applied to what the closed consumers held when the server
-        ** closed them: a close that lands late (the conversion's lag, a
-        ** busy host) finds windows partly worked off, which changes the
-        ** rule's input, not the verdict (docs/VALIDATION.md) */
-        double tol = 3.0 * conv_closed_consumers[i];
-        double dg = metric(&rl, "duplicates_given_close_state");
-        print_message("# %s duplicates real %g, model given the close state %g (held %g over "
-                      "%g closes)\n", conv_scen[i], dr, dg, metric(&rl, "close_held_unacked"),
-                      metric(&rl, "consumer_closes"));
-        assert_true(dr <= bound);
-        assert_true(dr <= ds + tol);
-        assert_near(dr, dg, tol);
+        sim_metrics sm = {0}, rl = {0};
+        double ovh;
+        sim_and_read(scratch, conv_scen[i], &sm, &rl, &ovh);
+        /* every figure read, then both tables freed: a failed comparison
+        ** below must not leak them */
+        conv_fig f[2];
+        conv_read(&sm, &f[0]);
+        conv_read(&rl, &f[1]);
         sim_metrics_free(&sm);
         sim_metrics_free(&rl);
+        conv_compare(conv_scen[i], conv_closed_consumers[i], f[0], f[1], ovh);
     }
 }
 

@@ -36,9 +36,13 @@
 ** depends on the consumer's speed (docs/VALIDATION.md). On the code before
 ** it, `--clients real` refused a conversion (exit 2).
 **
+** Duplicates after a close are compared with the model's rule applied to
+** the close the real run made (compare): what the broker held on the
+** connection, and which of those deliveries the library had completed.
+**
 ** The seven real runs go one after the other (about 7 minutes on a shared
-** 2-core machine; a cell run again adds about one). Tests run with cwd =
-** repository root; MQSIM names the binary.
+** 2-core machine). Tests run with cwd = repository root; MQSIM names the
+** binary.
 */
 #include <setjmp.h>
 #include <stdarg.h>
