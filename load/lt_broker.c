@@ -57,7 +57,7 @@ static double group_cpu_s(pid_t pgid)
     double ticks = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-        char path[64], buf[1024];
+        char path[300], buf[1024];
         snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
         FILE *f = fopen(path, "r");
         if (!f) continue;
