@@ -3,7 +3,8 @@
 ** the loopback rule (checked on the parsed address, nothing is connected),
 ** clear exit-2 errors for a broker that is absent, silent or answering
 ** garbage (fake servers on 127.0.0.1 inside this process), authentication
-** refusal and clean start/stop of a private rabbitmq-server, a
+** refusal and clean start/stop of a private rabbitmq-server, start-up
+** waits that last while the node works (lt_wait), a
 ** conversion's two nodes stopped after a normal run, after Ctrl-C
 ** (nothing written then) and, by their watchdogs, after SIGKILL of mqsim;
 ** what load mode refuses, and the validation
@@ -294,6 +295,39 @@ static void test_private_broker(void **state)
     assert_int_equal(errno, ESRCH);
     struct stat st;
     assert_int_not_equal(stat(dir, &st), 0); /* temp folder removed */
+}
+
+/* lt_wait (lt_broker.h), the start-up waits: a process group that keeps
+** using CPU is waited for past stall_s, one that stops (SIGSTOP: no CPU)
+** is given up once stall_s passed without any, with a message saying so. */
+static void test_wait_progress(void **state)
+{
+    (void)state;
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        setpgid(0, 0);
+        for (volatile unsigned long n = 0;; n++) {}
+    }
+    setpgid(kid, kid);
+    lt_broker b = {.pgid = kid};
+    lt_wait w;
+    sim_err e = {{0}};
+    lt_wait_begin(&w, &b, mono_s(), 1.0);
+    int rc = 0;
+    for (double end = mono_s() + 3; mono_s() < end && rc == 0; usleep(100000))
+        rc = lt_wait_going(&w, "busy", &e);
+    int busy_rc = rc;
+    kill(kid, SIGSTOP);
+    for (double end = mono_s() + 10; mono_s() < end && rc == 0; usleep(100000))
+        rc = lt_wait_going(&w, "stopped", &e);
+    double waited = lt_wait_elapsed(&w);
+    kill(kid, SIGKILL);
+    waitpid(kid, NULL, 0);
+    if (busy_rc) fail_msg("a working group was given up: %s", e.msg);
+    assert_int_equal(rc, -1);
+    assert_true(waited >= 4.0);
+    assert_non_null(strstr(e.msg, "using no CPU"));
 }
 
 /* ---- sim vs real ------------------------------------------------------------ */
@@ -996,6 +1030,7 @@ int main(void)
         cmocka_unit_test(test_broker_silent),
         cmocka_unit_test(test_broker_garbage),
         cmocka_unit_test(test_private_broker),
+        cmocka_unit_test(test_wait_progress),
         cmocka_unit_test(test_conversion_limits),
         cmocka_unit_test(test_conversion_interrupted),
         cmocka_unit_test(test_conversion_sigkilled),
