@@ -149,11 +149,14 @@ static int count_on_source(mq_world *w)
 }
 
 /* Drop a connection on the migration's behalf, adding its share of the
-** duplicate bound. */
+** duplicate bound. A connection whose link is silent at that moment
+** (DETECTING, e.g. a silent disconnect event) is an existing connection
+** too: a reset closes it, and its client meets the close when the silence
+** ends instead of resuming on the source (mq_conn_drop). */
 static void migration_drop(mq_world *w, mq_conn *c, bool silent)
 {
     rb_state *st = state(w);
-    if (c->state != CONN_UP) return;
+    if (c->state != CONN_UP && !(c->state == CONN_DETECTING && !silent && !c->closed)) return;
     if (c->consumer) {
         mq_consumer *k = (mq_consumer *)c;
         if (k->g->ack == MQ_ACK_MANUAL) st->bound_requeue += (uint64_t)k->g->prefetch;
