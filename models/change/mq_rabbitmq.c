@@ -582,6 +582,17 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
     if (!isnan(t3) && isinf(st->fluid_p3))
         SIM_NEED_OK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
+    int left = isnan(t4) ? count_on_source(w) : st->on_source[PH_DEST];
+    if (left > 0 && st->cv->from == MQ_DEPLOY_SHARED && st->phase >= PH_DUAL &&
+        (isnan(t4) || st->cv->source_stop == MQ_RB_STOP_SERVE))
+        SIM_NEED_OK(sim_strs_add(
+            &out->warnings,
+            "%d clients are still connected to the source cluster %s: in a shared -> dedicated "
+            "conversion the server does not move or disconnect existing connections; they "
+            "move to the destination only when the application or the server side restarts "
+            "(a source-cluster upgrade may disconnect them unexpectedly). Restart the "
+            "applications during off-peak hours to complete the switch",
+            left, isnan(t4) ? "at the end of the run" : "at phase 4"));
     if (isnan(t4))
         SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the conversion did not reach phase 4 within the run (%s at the end)",
