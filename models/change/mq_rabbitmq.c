@@ -355,6 +355,14 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
     const mq_rabbitmq_conversion *cv = st->cv;
     bool downgrade = cv->from == MQ_DEPLOY_DEDICATED;
     int ph = (int)arg;
+    if (ph == PH_DEST) {
+        /* The gate fired on an emptied ready list; the same instant may
+        ** have handed that message to a consumer (a take empties the list
+        ** before the delivery counts as unacked). Still held: wait for the
+        ** next change of the source's contents. */
+        st->end_pending = false;
+        if (!source_drained(w)) return;
+    }
     enter(w, st, ph);
     switch (ph) {
     case PH_CREATE:
