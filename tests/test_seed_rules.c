@@ -92,10 +92,12 @@ static const char *status_of(const mq_result *r, const char *name)
 static const char *const EP[] = {"vpc", "public", "privatelink"};
 static const char *const PROF[] = {"rabbitmq-java", "pika", "go-amqp091"};
 enum { SCHED_NONE, SCHED_PENDING, SCHED_EXPIRED, SCHED_LIVE };
-enum { EXTRA_NONE, EXTRA_APP_RESTART, EXTRA_SILENT, EXTRA_SOURCE_UPGRADE, EXTRA_APP_EARLY };
-static const char *const EXTRA[] = {"none", "app_restart in phase 1", "silent disconnect over phase 1",
-                                    "source upgrade disconnect in phase 1",
-                                    "app_restart while the destination is created"};
+enum { EXTRA_NONE, EXTRA_APP_RESTART, EXTRA_SILENT, EXTRA_SOURCE_UPGRADE, EXTRA_APP_EARLY,
+       EXTRA_BROKER_RESTART, NEXTRA };
+static const char *const EXTRA[NEXTRA] = {
+    "none", "app_restart in phase 1", "silent disconnect over phase 1",
+    "source upgrade disconnect in phase 1", "app_restart while the destination is created",
+    "broker_restart of every broker in phase 1"};
 
 typedef struct rb_cfg {
     bool up;          /* shared -> dedicated */
@@ -108,6 +110,8 @@ typedef struct rb_cfg {
     long backlog;     /* stacked messages on queue 0 at t = 0 */
     int sched;        /* SCHED_* on queue 0 */
     int extra;        /* EXTRA_*: a restart stacked on the conversion */
+    bool at_source_stop; /* downgrade: server_disconnect: source_stop */
+    bool delayed_ttl; /* live delayed messages expire 1 min after their send */
     double at;        /* conversion requested, s */
     double single_write; /* phase 2 length, s */
     double duration;  /* run length, s */
@@ -125,11 +129,13 @@ static double due_of(const rb_cfg *c) { return t3_of(c) + 240; }
 
 static void rb_describe(const rb_cfg *c, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s %s, producers %s, consumers %s, %s, %s ack, %d queue(s), backlog %ld, "
-             "scheduled %d, extra '%s', at %.0f s, single_write %.0f s, run %.0f s, seed %u",
+    snprintf(buf, n, "%s %s%s, producers %s, consumers %s, %s, %s ack, %d queue(s), backlog %ld, "
+             "scheduled %d%s, extra '%s', at %.0f s, single_write %.0f s, run %.0f s, seed %u",
              c->serverless ? "serverless" : "subscription", c->up ? "upgrade" : "downgrade",
+             c->at_source_stop ? " (server_disconnect: source_stop)" : "",
              EP[c->ep_p], c->consumers ? EP[c->ep_c] : "-", PROF[c->prof],
-             c->auto_ack ? "auto" : "manual", c->nq, c->backlog, c->sched, EXTRA[c->extra], c->at,
+             c->auto_ack ? "auto" : "manual", c->nq, c->backlog, c->sched,
+             c->delayed_ttl ? " (ttl 1m)" : "", EXTRA[c->extra], c->at,
              c->single_write, c->duration, c->seed);
 }
 
@@ -154,7 +160,8 @@ static void rb_text(const rb_cfg *c, txt *t)
         put(t, "  - { name: p%d, queue: q%d, count: %d, rate: 20, profile: %s, endpoint: %s",
             q, q, CLIENTS_PER_GROUP, PROF[c->prof], EP[c->ep_p]);
         if (c->sched == SCHED_LIVE && q == 0)
-            put(t, ", delayed: { fraction: 0.05, delay: { dist: uniform, min: 4m, max: 6m } }");
+            put(t, ", delayed: { fraction: 0.05, delay: { dist: uniform, min: 4m, max: 6m }%s }",
+                c->delayed_ttl ? ", ttl: 1m" : "");
         put(t, " }\n");
     }
     if (c->consumers) {
@@ -191,6 +198,11 @@ static void rb_text(const rb_cfg *c, txt *t)
     else put(t, "  to: { edition: %s }\n", c->up ? "platinum" : "professional");
     if (c->up) put(t, "  destination: { create_time: %.0fs }\n", CREATE_S);
     put(t, "  phases: { dual_write: %.0fs, single_write: %s }\n", DUAL_S, sw);
+    if (c->at_source_stop) put(t, "  server_disconnect: source_stop\n");
+    if (c->extra == EXTRA_BROKER_RESTART) {
+        fmt_dur(t1, sizeof t1, t1_of(c) + 30);
+        put(t, "events:\n  - { at: %s, type: broker_restart, duration: 10s }\n", t1);
+    }
     if (c->extra == EXTRA_SOURCE_UPGRADE) {
         fmt_dur(t1, sizeof t1, t1_of(c) + 30);
         put(t, "  source_upgrade_disconnect: { at: %s }\n", t1);
@@ -295,7 +307,8 @@ static void rb_properties(const rb_cfg *c, const mq_scenario *s, const mq_result
             CHECK(left == n_direct, "left on the source %g of %d VPC/public clients", left, n_direct);
         /* an application restart in phase 1, or the source's own upgrade,
         ** moves the ones it restarts; new connections go to the destination */
-        if ((c->extra == EXTRA_APP_RESTART || c->extra == EXTRA_SOURCE_UPGRADE) && t1 + 40 <= end)
+        if ((c->extra == EXTRA_APP_RESTART || c->extra == EXTRA_SOURCE_UPGRADE ||
+             c->extra == EXTRA_BROKER_RESTART) && t1 + 40 <= end)
             CHECK(left == 0, "left on the source %g after a restart in phase 1", left);
         if (c->extra == EXTRA_NONE)
             CHECK(metric(r, "clients_on_source_phase1") == nclients, "on the source at phase 1: %g",
@@ -304,7 +317,20 @@ static void rb_properties(const rb_cfg *c, const mq_scenario *s, const mq_result
         CHECK(has_warning(&r->warnings, "still connected to the source cluster") == (left > 0),
               "warning about clients left on the source (left %g)", left);
     }
-    if (!c->up && reached1) {
+    if (!c->up && reached1 && c->at_source_stop) {
+        /* the server's disconnect at phase 4: until then only PrivateLink
+        ** clients are dropped; at phase 4 everyone still on the source */
+        bool r4 = !strcmp(p4st, "measured");
+        double on4 = r4 ? metric(r, "clients_on_source_phase4") : 0;
+        /* (a source upgrade in phase 1 disconnects the source's clients too) */
+        double also = c->extra == EXTRA_SOURCE_UPGRADE && t1 + 30 <= end ? n_direct : 0;
+        CHECK(dropped == n_pl + on4 + also, "dropped %g (PrivateLink %d, on the source at phase 4 %g)",
+              dropped, n_pl, on4);
+        if (r4 && (c->extra == EXTRA_NONE || c->extra == EXTRA_SILENT))
+            CHECK(on4 == n_direct, "on the source at phase 4: %g of %d", on4, n_direct);
+        if (r4) CHECK(metric(r, "clients_left_on_source") == on4, "left %g", left);
+    }
+    if (!c->up && reached1 && !c->at_source_stop) {
         /* VPC/public: the server disconnects every existing connection */
         CHECK(dropped == nclients, "dropped %g of %d", dropped, nclients);
         if (t2 <= end)
@@ -361,7 +387,7 @@ static void test_rabbitmq_connection_grid(void **state)
         for (int ep_p = 0; ep_p < 3; ep_p++)
             for (int ep_c = 0; ep_c < 3; ep_c++)
                 for (int prof = 0; prof < 3; prof++)
-                    for (int extra = 0; extra < 5; extra++) {
+                    for (int extra = 0; extra < NEXTRA; extra++) {
                         if (!up && extra == EXTRA_APP_EARLY) continue; /* no creation phase */
                         rb_cfg cfg = {.up = up, .serverless = (ep_p + prof + extra) % 2,
                                       .ep_p = ep_p, .ep_c = ep_c, .prof = prof,
@@ -389,13 +415,15 @@ static void test_rabbitmq_random(void **state)
     static const double ats[] = {0, 120, 600, 1100};
     static const long backlogs[] = {0, 300, 20000};
     int n = 0;
-    for (int i = 0; i < 160; i++) {
+    for (int i = 0; i < 240; i++) {
         rb_cfg cfg = {.up = NEXT(2), .serverless = NEXT(2), .ep_p = NEXT(3), .ep_c = NEXT(3),
                       .prof = NEXT(3), .consumers = NEXT(5) != 0, .auto_ack = NEXT(3) == 0,
                       .nq = 1 + NEXT(2), .backlog = backlogs[NEXT(3)], .sched = NEXT(4),
-                      .extra = NEXT(5), .at = ats[NEXT(4)], .single_write = NEXT(2) ? 60 : 240,
+                      .extra = NEXT(NEXTRA), .at = ats[NEXT(4)], .single_write = NEXT(2) ? 60 : 240,
                       .duration = 1200, .seed = (unsigned)(100 + i)};
         if (!cfg.up && cfg.extra == EXTRA_APP_EARLY) cfg.extra = EXTRA_NONE;
+        cfg.at_source_stop = !cfg.up && NEXT(3) == 0;
+        cfg.delayed_ttl = NEXT(2);
         const rb_cfg *c = &cfg;
         mq_scenario s;
         mq_result r;
@@ -490,6 +518,54 @@ static void test_rabbitmq_stacked_longer(void **state)
                 mq_result_free(&b);
                 n++;
             }
+}
+
+/* Different specifications within one series change smoothly: a target in
+** the instance's own deployment migrates nothing and disconnects nobody,
+** PrivateLink clients included; the new spec applies. Over series x
+** deployment x endpoint x profile. */
+static void test_rabbitmq_spec_change_grid(void **state)
+{
+    (void)state;
+    static const struct { const char *inst, *to; } cases[] = {
+        {"edition: professional, spec_tps: 1000", "{ edition: enterprise, spec_tps: 2000 }"},
+        {"edition: enterprise, spec_tps: 1000", "{ edition: professional, spec_tps: 500 }"},
+        {"edition: platinum, spec_tps: 1000", "{ edition: platinum, spec_tps: 3000 }"},
+        {"series: serverless, deployment: shared, spec_tps: 1000", "{ deployment: shared, spec_tps: 400 }"},
+        {"billing: serverless, deployment: dedicated, spec_tps: 1000",
+         "{ deployment: dedicated, spec_tps: 2000 }"},
+    };
+    int n = 0;
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        for (int ep = 0; ep < 3; ep++)
+            for (int prof = 0; prof < 3; prof++) {
+                txt t = {.n = 0};
+                put(&t, "name: spec\nrun: { duration: 10m, seed: %d }\ninstance: { kind: rabbitmq, %s }\n"
+                    "clusters:\n  - name: m\n    brokers:\n      - name: b1\nqueues:\n  - name: q\n"
+                    "producers:\n  - { name: p, count: 2, rate: 100, profile: %s, endpoint: %s }\n"
+                    "consumers:\n  - { name: c, count: 2, profile: %s, endpoint: %s, "
+                    "processing: { dist: exponential, mean: 5ms } }\n"
+                    "rabbitmq_conversion:\n  at: 2m\n  to: %s\n",
+                    n + 1, cases[k].inst, PROF[prof], EP[ep], PROF[prof], EP[ep], cases[k].to);
+                mq_scenario s;
+                sim_err err = {{0}};
+                if (load(t.b, &s, &err)) fail_msg("%s -> %s: %s", cases[k].inst, cases[k].to, err.msg);
+                mq_result r;
+                run_scn(&s, &r);
+                double to = 0;
+                sscanf(strstr(cases[k].to, "spec_tps: ") + 10, "%lf", &to);
+                if (metric(&r, "connections_dropped_by_migration") != 0 ||
+                    metric(&r, "clients_disrupted") != 0 || metric(&r, "spec_tps_to") != to ||
+                    sim_metrics_find(&r.metrics, "phase4_start_s"))
+                    fail_msg("%s -> %s over %s with %s: dropped %g, disrupted %g, spec %g",
+                             cases[k].inst, cases[k].to, EP[ep], PROF[prof],
+                             metric(&r, "connections_dropped_by_migration"),
+                             metric(&r, "clients_disrupted"), metric(&r, "spec_tps_to"));
+                mq_result_free(&r);
+                mq_scenario_free(&s);
+                n++;
+            }
+    print_message("rabbitmq specification changes: %d configurations\n", n);
 }
 
 /* ---- RabbitMQ rules ------------------------------------------------------- */
@@ -819,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_rabbitmq_storage_phases),
         cmocka_unit_test(test_rabbitmq_stacked_longer),
         cmocka_unit_test(test_rabbitmq_random),
+        cmocka_unit_test(test_rabbitmq_spec_change_grid),
         cmocka_unit_test(test_rocketmq_effects_grid),
     };
     return cmocka_run_group_tests_name("seed_rules", tests, NULL, NULL);
