@@ -533,8 +533,13 @@ static void censor_metrics(mq_world *w, mq_result *out, double end, const bool e
         if (isnan(x->value)) sim_metrics_censor(m, ep_metric[e], SIM_NOT_APPLICABLE, NAN);
         else if (ep_open[e]) sim_metrics_censor(m, ep_metric[e], SIM_CENSORED_AT_END, x->value);
     }
-    if (isnan(st->privatelink_s))
-        sim_metrics_censor(m, "privatelink_outage_s", SIM_NOT_APPLICABLE, NAN);
+    if (isnan(st->privatelink_s)) { /* no PrivateLink client, or no phase 1 in the run */
+        bool any = false;
+        for (size_t i = 0; i < w->nprod + w->ncons; i++)
+            any |= endpoint_of(w, conn_at(w, i)) == MQ_EP_PRIVATELINK;
+        sim_metrics_censor(m, "privatelink_outage_s",
+                           any && isnan(t[PH_DUAL]) ? SIM_NOT_REACHED : SIM_NOT_APPLICABLE, NAN);
+    }
 }
 
 static void metrics(mq_world *w, mq_result *out)
@@ -642,7 +647,7 @@ static const mq_metric_info metric_rows[] = {
     {"disruption_vpc_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a VPC-endpoint client"},
     {"disruption_public_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a public-endpoint client"},
     {"disruption_privatelink_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a PrivateLink client"},
-    {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA, "the sampled PrivateLink cut-off of this conversion"},
+    {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA " " MQ_MI_NR, "the sampled PrivateLink cut-off of this conversion (not reached: phase 1 is after the end of the run)"},
     {"connections_dropped_by_migration", "count", MQ_MI_LO, "", "connections the conversion closed"},
     {"duplicates_bound", "msgs", MQ_MI_NO, "", "upper bound on duplicates from the connections the conversion dropped"},
 };
