@@ -573,6 +573,37 @@ static void test_rabbitmq_spec_change_grid(void **state)
     print_message("rabbitmq specification changes: %d configurations\n", n);
 }
 
+/* PrivateLink: "disconnections lasting several minutes". An outage that can
+** be shorter than a minute is a what-if, and the loader says so; the
+** default (uniform 2-5 min) and outages of a minute or more are not. */
+static void test_privatelink_outage_warning(void **state)
+{
+    (void)state;
+    static const struct { const char *dist; bool warns; } cases[] = {
+        {"{ dist: constant, value: 30s }", true},  {"{ dist: uniform, min: 30s, max: 3m }", true},
+        {"{ dist: exponential, mean: 3m }", true}, {"{ dist: uniform, min: 2m, max: 5m }", false},
+        {"{ dist: constant, value: 90s }", false}, {NULL, false},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        for (int up = 0; up < 2; up++) {
+            txt t = {.n = 0};
+            put(&t, "name: pl\nrun: { duration: 10m }\ninstance: { kind: rabbitmq, edition: %s }\n"
+                "clusters:\n  - name: m\n    brokers:\n      - name: b1\nqueues:\n  - name: q\n"
+                "producers:\n  - { name: p, rate: 10, endpoint: privatelink }\n"
+                "rabbitmq_conversion:\n  at: 1m\n  to: { edition: %s }\n",
+                up ? "professional" : "platinum", up ? "platinum" : "professional");
+            if (cases[k].dist) put(&t, "  privatelink_outage: %s\n", cases[k].dist);
+            mq_scenario s;
+            sim_err err = {{0}};
+            if (load(t.b, &s, &err)) fail_msg("%s: %s", cases[k].dist, err.msg);
+            bool w = has_warning(&s.warnings, "privatelink_outage: can be shorter than a minute");
+            if (w != cases[k].warns)
+                fail_msg("privatelink_outage %s: warning %d, expected %d", cases[k].dist ? cases[k].dist
+                         : "(default)", w, cases[k].warns);
+            mq_scenario_free(&s);
+        }
+}
+
 /* ---- RabbitMQ rules ------------------------------------------------------- */
 
 /* Every instance x target of both series and every state: accepted exactly
@@ -901,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_rabbitmq_stacked_longer),
         cmocka_unit_test(test_rabbitmq_random),
         cmocka_unit_test(test_rabbitmq_spec_change_grid),
+        cmocka_unit_test(test_privatelink_outage_warning),
         cmocka_unit_test(test_rocketmq_effects_grid),
     };
     return cmocka_run_group_tests_name("seed_rules", tests, NULL, NULL);
