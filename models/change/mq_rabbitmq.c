@@ -99,6 +99,8 @@ typedef struct rb_state {
     char never_p3[256];     /* why the source never drains, or "" */
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
+    uint64_t dropped_pl;    /* of which PrivateLink clients at phase 1 */
+    uint64_t dropped_server; /* of which a downgrade's server disconnect */
     uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
                                         at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
@@ -321,10 +323,12 @@ static void privatelink_cut(mq_world *w, rb_state *st)
             *bu = fmax(*bu, until);
         }
     }
+    uint64_t before = st->dropped;
     for (size_t i = 0; i < w->nprod + w->ncons; i++) {
         mq_conn *c = conn_at(w, i);
         if (endpoint_of(w, c) == MQ_EP_PRIVATELINK) migration_drop(w, c, false);
     }
+    st->dropped_pl += st->dropped - before;
     SIM_NEED_OK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
 }
 
@@ -370,7 +374,11 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
     case PH_DUAL:
         st->read_twin = st->dest_waits = true;
         privatelink_cut(w, st);
-        if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) source_disconnect(w, false);
+        if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) {
+            uint64_t before = st->dropped;
+            source_disconnect(w, false);
+            st->dropped_server += st->dropped - before;
+        }
         /* consumers waiting in the source FIFO now also see the destination */
         sim_at(s, sim_now(s) + cv->dual_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_SINGLE);
         break;
@@ -395,6 +403,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
                       : cv->source_stop != MQ_RB_STOP_SERVE) {
             int before = (int)st->dropped;
             source_disconnect(w, cv->source_stop == MQ_RB_STOP_SILENT);
+            if (downgrade) st->dropped_server += st->dropped - (uint64_t)before;
             if (!downgrade && (int)st->dropped > before)
                 SIM_NEED_OK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                                         cv->source_stop == MQ_RB_STOP_SILENT
@@ -542,6 +551,44 @@ static void censor_metrics(mq_world *w, mq_result *out, double end, const bool e
     }
 }
 
+/* The document's migration impacts, stated for this run: a downgrade's
+** server-side disconnect (who comes back by itself, who does not) and the
+** PrivateLink cut-off. */
+static void effect_warnings(mq_world *w, mq_result *out)
+{
+    rb_state *st = state(w);
+    const mq_scenario *s = w->s;
+    if (st->dropped_server > 0) {
+        char manual[512] = "";
+        size_t k = 0;
+        for (size_t g = 0; g < s->nproducers + s->nconsumers; g++) {
+            bool cons = g >= s->nproducers;
+            size_t gi = cons ? g - s->nproducers : g;
+            const char *name = cons ? s->consumers[gi].name : s->producers[gi].name;
+            mq_endpoint ep = cons ? s->consumers[gi].endpoint : s->producers[gi].endpoint;
+            const mq_reconnect *r = cons ? &s->consumers[gi].reconnect : &s->producers[gi].reconnect;
+            if (ep == MQ_EP_PRIVATELINK || r->automatic || k >= sizeof manual) continue;
+            k += (size_t)snprintf(manual + k, sizeof manual - k, "%s%s", k ? ", " : "", name);
+        }
+        SIM_NEED_OK(sim_strs_add(
+            &out->warnings,
+            "the server closed %llu connections on the source (dedicated -> shared: the "
+            "dedicated cluster is revoked); clients with automatic reconnection come back on "
+            "the destination%s%s%s. Run the change off-peak with a robust reconnection mechanism",
+            (unsigned long long)st->dropped_server, *manual ? "; groups " : "", manual,
+            *manual ? " do not reconnect by themselves and stay cut off until their "
+                      "application restarts" : ""));
+    }
+    if (st->dropped_pl > 0)
+        SIM_NEED_OK(sim_strs_add(
+            &out->warnings,
+            "%llu PrivateLink connection%s disconnected at phase 1 for %.0f s (the "
+            "document: disconnections lasting several minutes during the migration). Run the "
+            "migration off-peak with a robust reconnection mechanism",
+            (unsigned long long)st->dropped_pl, st->dropped_pl == 1 ? " was" : "s were",
+            st->privatelink_s));
+}
+
 static void metrics(mq_world *w, mq_result *out)
 {
     rb_state *st = state(w);
@@ -595,6 +642,7 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
     if (!isnan(t3) && isinf(st->fluid_p3))
         SIM_NEED_OK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
+    effect_warnings(w, out);
     int left = isnan(t4) ? count_on_source(w) : st->on_source[PH_DEST];
     if (left > 0 && st->cv->from == MQ_DEPLOY_SHARED && st->phase >= PH_DUAL &&
         (isnan(t4) || st->cv->source_stop == MQ_RB_STOP_SERVE))
