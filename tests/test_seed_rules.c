@@ -338,6 +338,11 @@ static void rb_properties(const rb_cfg *c, const mq_scenario *s, const mq_result
                   metric(r, "clients_on_source_phase2"));
         CHECK(left == 0, "left on the source %g", left);
         CHECK(!has_warning(&r->warnings, "still connected to the source cluster"), "upgrade warning");
+        /* the run states the disconnect, and who does not come back alone */
+        CHECK(has_warning(&r->warnings, "the server closed") == (n_direct > 0),
+              "server disconnect warning (%d VPC/public clients)", n_direct);
+        CHECK(has_warning(&r->warnings, "do not reconnect by themselves") == (n_direct > 0 && !autorec),
+              "warning about clients without automatic reconnection");
         /* auto-reconnecting clients come back on the destination; the
         ** others stay cut off unless the application restarts */
         double cut = metric(r, "clients_cut_off_at_end");
@@ -359,7 +364,12 @@ static void rb_properties(const rb_cfg *c, const mq_scenario *s, const mq_result
         CHECK(pl >= fmin(out, end - t1) - eps, "PrivateLink cut-off %g s shorter than the outage %g s",
               pl, out);
         CHECK(dropped >= n_pl, "PrivateLink clients dropped: %g of %d", dropped, n_pl);
+        CHECK(has_warning(&r->warnings, "disconnected at phase 1 for"),
+              "PrivateLink disconnect warning");
     }
+    if (n_pl == 0 || !reached1)
+        CHECK(!has_warning(&r->warnings, "disconnected at phase 1 for"),
+              "PrivateLink warning without a PrivateLink cut-off");
     if (n_pl == 0 || reached1)
         CHECK(!strcmp(status_of(r, "privatelink_outage_s"), n_pl ? "measured" : "not_applicable"),
               "PrivateLink outage %s", status_of(r, "privatelink_outage_s"));
