@@ -561,13 +561,15 @@ static void effect_warnings(mq_world *w, mq_result *out)
     if (st->dropped_server > 0) {
         char manual[512] = "";
         size_t k = 0;
-        for (size_t g = 0; g < s->nproducers + s->nconsumers; g++) {
-            bool cons = g >= s->nproducers;
-            size_t gi = cons ? g - s->nproducers : g;
-            const char *name = cons ? s->consumers[gi].name : s->producers[gi].name;
-            mq_endpoint ep = cons ? s->consumers[gi].endpoint : s->producers[gi].endpoint;
-            const mq_reconnect *r = cons ? &s->consumers[gi].reconnect : &s->producers[gi].reconnect;
-            if (ep == MQ_EP_PRIVATELINK || r->automatic || k >= sizeof manual) continue;
+        const mq_conn *prev = NULL;
+        for (size_t i = 0; i < w->nprod + w->ncons; i++) { /* a group's clients are adjacent */
+            const mq_conn *c = conn_at(w, i);
+            bool seen = prev && prev->consumer == c->consumer && prev->group == c->group;
+            prev = c;
+            if (seen || endpoint_of(w, c) == MQ_EP_PRIVATELINK || c->cfg->automatic ||
+                k >= sizeof manual)
+                continue;
+            const char *name = c->consumer ? s->consumers[c->group].name : s->producers[c->group].name;
             k += (size_t)snprintf(manual + k, sizeof manual - k, "%s%s", k ? ", " : "", name);
         }
         SIM_NEED_OK(sim_strs_add(
