@@ -30,7 +30,8 @@
 int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict *v,
                    sim_err *err);
 /* [{"line","metric","op","limit","value","ci95_low","ci95_high","verdict",
-**   "status","lower_bound","why"}] */
+**   "status","lower_bound","why"}]; v NULL: the lines alone, [{"line",
+**   "metric","op","limit"}] (what the plots draw, known before any run). */
 json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v);
 
 /* One CI test case per budget line: the line, whether it failed, and

@@ -3,6 +3,12 @@
 **
 ** Plots read their columns from the timeseries by name, so a model that adds
 ** columns keeps working; a missing column just leaves its line out.
+** The folder is written in two parts along what each file reads: the
+** timeseries and the plots drawn from one replication's result (delay,
+** throughput, clients, backlog, disruption), and the files of the aggregated
+** metrics (summary.csv, percentiles, endpoint disruption, summary.json).
+** The first part needs only the scenario's clock and budget lines, so
+** `mqsim run` draws it on the job runner while the other replications run.
 */
 #include "io/out_run.h"
 #include "io/out_csv.h"
@@ -18,6 +24,13 @@
 #define MAX_LINES 12
 #define MAX_HLINES 8
 
+/* The plots' files in report order: bit k of out_run_plots is plot_file[k]. */
+static const char *const plot_file[] = {"delay.png", "throughput.png", "clients.png",
+                                        "backlog.png", "percentiles.png",
+                                        "disruption_endpoint.png", "disruption.png"};
+enum { P_DELAY, P_THROUGHPUT, P_CLIENTS, P_BACKLOG, P_PERCENTILES, P_ENDPOINT, P_DISRUPTION,
+       NPLOTS };
+
 /* What every time plot of the run shares: the x axis (wall clock when the
 ** scenario sets run.start_at) and the budget limits drawn on it. */
 typedef struct plot_ctx {
@@ -25,8 +38,8 @@ typedef struct plot_ctx {
     const mq_result *r;
     int wall_clock;
     double clock0_s;
-    json_t *budget; /* borrowed from meta; may be NULL */
-    json_t *plots;  /* the names of the plots written, in report order */
+    json_t *budget;       /* the budget lines (out_budget_json); borrowed, may be NULL */
+    out_run_plots wrote;  /* the plots written */
 } plot_ctx;
 
 /* Copy named columns of the series into plot lines; per_s divides each
@@ -83,13 +96,14 @@ static size_t budget_lines(const plot_ctx *pc, const char *prefix, const char *e
     return n;
 }
 
-static int plot_columns(const plot_ctx *pc, const char *file, const char *title,
+static int plot_columns(plot_ctx *pc, int id, const char *title,
                         const char *ylabel, int log_y, int per_s, const char *budget_prefix,
                         const char *const *names, const char *const *labels, int n,
                         sim_err *err)
 {
     plot_line lines[MAX_LINES];
     double *xs[MAX_LINES] = {0}, *ys[MAX_LINES] = {0};
+    const char *file = plot_file[id];
     int made = columns(&pc->r->series, names, labels, n, per_s, lines, xs, ys);
     SIM_NEED(made >= 0, "out of memory drawing %s", file);
     plot_hline hl[MAX_HLINES];
@@ -101,7 +115,7 @@ static int plot_columns(const plot_ctx *pc, const char *file, const char *title,
     plot_spec spec = {title, "time (s)", ylabel, log_y, 0, 0, hl, nhl, pc->wall_clock,
                       pc->clock0_s};
     int rc = plot_lines_png(path, &spec, lines, (size_t)made, &pc->r->bands, err);
-    if (rc == 0) json_array_append_new(pc->plots, json_string(file));
+    if (rc == 0) pc->wrote |= 1u << id;
     for (int i = 0; i < made; i++) {
         free(xs[i]);
         free(ys[i]);
@@ -111,7 +125,7 @@ static int plot_columns(const plot_ctx *pc, const char *file, const char *title,
 
 /* Connected clients per group, from the "<role>_connected:<group>" columns,
 ** so a group that never comes back stands out. */
-static int plot_clients(const plot_ctx *pc, sim_err *err)
+static int plot_clients(plot_ctx *pc, sim_err *err)
 {
     const sim_series *s = &pc->r->series;
     const char *names[MAX_LINES];
@@ -132,17 +146,17 @@ static int plot_clients(const plot_ctx *pc, sim_err *err)
     if (n == 0) { /* a series without per-group columns: the totals */
         static const char *const tot[] = {"producers_connected", "consumers_connected"};
         static const char *const tl[] = {"producers", "consumers"};
-        return plot_columns(pc, "clients.png", "Connected clients", "clients", 0, 0, NULL, tot,
+        return plot_columns(pc, P_CLIENTS, "Connected clients", "clients", 0, 0, NULL, tot,
                             tl, 2, err);
     }
-    return plot_columns(pc, "clients.png", "Connected clients per group", "clients", 0, 0, NULL,
+    return plot_columns(pc, P_CLIENTS, "Connected clients per group", "clients", 0, 0, NULL,
                         names, lp, n, err);
 }
 
 /* An HDR-style percentile curve from the summary: delay at p50 .. p99.99
 ** and max against the percentile's "nines", for delivered messages and for
 ** every message (undelivered ones counted as delayed to the end). */
-static int plot_percentiles(const plot_ctx *pc, sim_err *err)
+static int plot_percentiles(plot_ctx *pc, sim_err *err)
 {
     static const struct { const char *name; double nines; } del[] = {
         {"delay_p50_s", 0.30103}, {"delay_p90_s", 1}, {"delay_p99_s", 2}, {"delay_p999_s", 3},
@@ -166,18 +180,19 @@ static int plot_percentiles(const plot_ctx *pc, sim_err *err)
     char text[MAX_HLINES][96];
     size_t nhl = budget_lines(pc, "delay", NULL, hl, text);
     char path[4096];
-    snprintf(path, sizeof path, "%s/percentiles.png", pc->dir);
+    snprintf(path, sizeof path, "%s/%s", pc->dir, plot_file[P_PERCENTILES]);
     plot_spec spec = {"Delay by percentile (means over replications)",
                       "percentile in nines: 0.3 = p50, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99",
                       "delay (s)", 1, 0, 0, hl, nhl, 0, 0};
     if (plot_lines_png(path, &spec, lines, 2, NULL, err)) return -1;
-    json_array_append_new(pc->plots, json_string("percentiles.png"));
+    pc->wrote |= 1u << P_PERCENTILES;
     return 0;
 }
 
 /* Longest cut-off per client group, as a bar chart. */
-static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, sim_err *err)
+static int plot_disruption(plot_ctx *pc, sim_err *err)
 {
+    const mq_result *r = pc->r;
     /* the longest outage per group, keyed by group name in first-seen order
     ** (a hashed table: 16 000 groups must not cost n^2 name compares) */
     sim_metrics per = {0};
@@ -198,11 +213,11 @@ static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, s
         vals[k] = per.v[k].value;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/disruption.png", dir);
+    snprintf(path, sizeof path, "%s/%s", pc->dir, plot_file[P_DISRUPTION]);
     plot_spec spec = {"Longest cut-off per client group", "client group",
                       "longest cut-off (s)", 0, 0, 0, NULL, 0, 0, 0};
     if (rc == 0) rc = plot_bars_png(path, &spec, labels, vals, per.n, err);
-    if (rc == 0) json_array_append_new(plots, json_string("disruption.png"));
+    if (rc == 0) pc->wrote |= 1u << P_DISRUPTION;
     free(labels);
     free(vals);
     sim_metrics_free(&per);
@@ -212,9 +227,9 @@ static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, s
 /* Longest cut-off per endpoint type, from the metrics a change model reports
 ** as disruption_<endpoint>_max_s (e.g. the RabbitMQ conversion); endpoint
 ** types without clients (NaN) are left out. No such metric: no chart. */
-static int plot_endpoint_disruption(const char *dir, const mq_result *r, json_t *plots,
-                                    sim_err *err)
+static int plot_endpoint_disruption(plot_ctx *pc, sim_err *err)
 {
+    const mq_result *r = pc->r;
     static const char *const eps[] = {"vpc", "public", "privatelink"};
     static const char *const lab_open[] = {"vpc (never back: >=)", "public (never back: >=)",
                                            "privatelink (never back: >=)"};
@@ -233,53 +248,78 @@ static int plot_endpoint_disruption(const char *dir, const mq_result *r, json_t 
     }
     if (n == 0) return 0;
     char path[4096];
-    snprintf(path, sizeof path, "%s/disruption_endpoint.png", dir);
+    snprintf(path, sizeof path, "%s/%s", pc->dir, plot_file[P_ENDPOINT]);
     plot_spec spec = {"Longest cut-off per endpoint type", "endpoint",
                       "longest cut-off (s)", 0, 0, 0, NULL, 0, 0, 0};
     if (plot_bars_png(path, &spec, labels, vals, n, err)) return -1;
-    json_array_append_new(plots, json_string("disruption_endpoint.png"));
+    pc->wrote |= 1u << P_ENDPOINT;
     return 0;
 }
 
-int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots_wanted,
-                  sim_err *err)
+int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *ax, bool plots,
+                      out_run_plots *wrote, sim_err *err)
 {
     char path[4096];
+    *wrote = 0;
     if (out_mkdir_p(dir, err)) return -1;
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if (out_summary_csv(path, &r->metrics, err)) return -1;
     snprintf(path, sizeof path, "%s/timeseries.csv", dir);
     if (out_timeseries_csv(path, &r->series, "phase", err)) return -1;
-
-    json_t *sc = meta ? json_object_get(meta, "scenario") : NULL;
-    json_t *clock0 = json_object_get(json_object_get(sc, "run"), "start_clock_s");
-    json_t *plots = json_array();
-    SIM_NEED(plots != NULL, "out of memory");
-    plot_ctx pc = {dir, r, json_number_value(clock0) > 0, json_number_value(clock0),
-                   meta ? json_object_get(meta, "budget") : NULL, plots};
+    if (!plots) return 0;
+    plot_ctx pc = {dir, r, ax->clock0_s > 0, ax->clock0_s, ax->budget, 0};
     static const char *const delay_cols[] = {"delay_p50_s", "delay_p99_s", "delay_max_s"};
     static const char *const delay_labels[] = {"p50", "p99", "max"};
     static const char *const tp_cols[] = {"published", "consumed", "throttled"};
     static const char *const tp_labels[] = {"sent", "consumed", "throttled sends"};
     static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
     static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
-    int rc = plots_wanted &&
-             (plot_columns(&pc, "delay.png", "End-to-end delay of delivered messages (log scale)",
+    int rc = plot_columns(&pc, P_DELAY, "End-to-end delay of delivered messages (log scale)",
                           "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err) ||
-             plot_columns(&pc, "throughput.png", "Throughput", "messages per second", 0, 1, NULL,
+             plot_columns(&pc, P_THROUGHPUT, "Throughput", "messages per second", 0, 1, NULL,
                           tp_cols, tp_labels, 3, err) ||
              plot_clients(&pc, err) ||
-             plot_columns(&pc, "backlog.png", "Messages waiting in the broker", "messages", 0, 0,
+             plot_columns(&pc, P_BACKLOG, "Messages waiting in the broker", "messages", 0, 0,
                           "backlog", backlog_cols, backlog_labels, 3, err) ||
-             plot_percentiles(&pc, err) || plot_endpoint_disruption(dir, r, plots, err) ||
-             plot_disruption(dir, r, plots, err));
-    /* summary.json last, naming the plots this run wrote: the report embeds
-    ** those and no other file of the folder */
+             plot_disruption(&pc, err);
+    *wrote = pc.wrote;
+    return rc ? -1 : 0;
+}
+
+int out_run_write_summary(const char *dir, const mq_result *r, json_t *meta, bool plots,
+                          out_run_plots wrote, sim_err *err)
+{
+    char path[4096];
+    if (out_mkdir_p(dir, err)) return -1;
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    if (out_summary_csv(path, &r->metrics, err)) return -1;
+    plot_ctx pc = {dir, r, 0, 0, meta ? json_object_get(meta, "budget") : NULL, wrote};
+    int rc = plots && (plot_percentiles(&pc, err) || plot_endpoint_disruption(&pc, err));
+    /* summary.json last, naming the plots this run wrote in report order:
+    ** the report embeds those and no other file of the folder */
+    json_t *names = json_array();
+    SIM_NEED(names != NULL, "out of memory");
+    for (int k = 0; k < NPLOTS; k++)
+        if (pc.wrote & (1u << k))
+            SIM_NEED_OK(json_array_append_new(names, json_string(plot_file[k])));
     json_t *m2 = meta ? json_copy(meta) : json_object();
-    SIM_NEED(m2 && json_object_set(m2, "plots", plots) == 0, "out of memory");
+    SIM_NEED(m2 && json_object_set_new(m2, "plots", names) == 0, "out of memory");
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (!rc) rc = out_summary_json(path, &r->metrics, m2, err);
     json_decref(m2);
-    json_decref(plots);
     return rc ? -1 : 0;
+}
+
+out_run_axes out_run_axes_of(json_t *meta)
+{
+    json_t *sc = meta ? json_object_get(meta, "scenario") : NULL;
+    json_t *clock0 = json_object_get(json_object_get(sc, "run"), "start_clock_s");
+    return (out_run_axes){json_number_value(clock0),
+                          meta ? json_object_get(meta, "budget") : NULL};
+}
+
+int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots, sim_err *err)
+{
+    out_run_plots wrote = 0;
+    out_run_axes ax = out_run_axes_of(meta);
+    if (out_run_write_rep(dir, r, &ax, plots, &wrote, err)) return -1;
+    return out_run_write_summary(dir, r, meta, plots, wrote, err);
 }
