@@ -17,6 +17,8 @@
 #include "io/plot.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,32 +258,88 @@ static int plot_endpoint_disruption(plot_ctx *pc, sim_err *err)
     return 0;
 }
 
-int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *ax, bool plots,
-                      out_run_plots *wrote, sim_err *err)
+/* Part one's files as tasks: timeseries.csv, then each plot of one
+** replication, in report order. */
+enum { T_SERIES, T_DELAY, T_THROUGHPUT, T_CLIENTS, T_BACKLOG, T_DISRUPTION, NTASKS };
+
+typedef struct rep_tasks {
+    const char *dir;
+    const mq_result *r;
+    const out_run_axes *ax;
+    int ntasks;               /* T_SERIES only without plots */
+    atomic_int next;
+    int rc[NTASKS];
+    out_run_plots wrote[NTASKS];
+    sim_err err[NTASKS];
+} rep_tasks;
+
+static int rep_task(rep_tasks *t, int k)
 {
-    char path[4096];
-    *wrote = 0;
-    if (out_mkdir_p(dir, err)) return -1;
-    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-    if (out_timeseries_csv(path, &r->series, "phase", err)) return -1;
-    if (!plots) return 0;
-    plot_ctx pc = {dir, r, ax->clock0_s > 0, ax->clock0_s, ax->budget, 0};
     static const char *const delay_cols[] = {"delay_p50_s", "delay_p99_s", "delay_max_s"};
     static const char *const delay_labels[] = {"p50", "p99", "max"};
     static const char *const tp_cols[] = {"published", "consumed", "throttled"};
     static const char *const tp_labels[] = {"sent", "consumed", "throttled sends"};
     static const char *const backlog_cols[] = {"backlog", "unacked", "scheduled"};
     static const char *const backlog_labels[] = {"ready (backlog)", "unacked", "scheduled, not due"};
-    int rc = plot_columns(&pc, P_DELAY, "End-to-end delay of delivered messages (log scale)",
-                          "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err) ||
-             plot_columns(&pc, P_THROUGHPUT, "Throughput", "messages per second", 0, 1, NULL,
-                          tp_cols, tp_labels, 3, err) ||
-             plot_clients(&pc, err) ||
-             plot_columns(&pc, P_BACKLOG, "Messages waiting in the broker", "messages", 0, 0,
-                          "backlog", backlog_cols, backlog_labels, 3, err) ||
-             plot_disruption(&pc, err);
-    *wrote = pc.wrote;
-    return rc ? -1 : 0;
+    plot_ctx pc = {t->dir, t->r, t->ax->clock0_s > 0, t->ax->clock0_s, t->ax->budget, 0};
+    sim_err *err = &t->err[k];
+    int rc = 0;
+    char path[4096];
+    switch (k) {
+    case T_SERIES:
+        snprintf(path, sizeof path, "%s/timeseries.csv", t->dir);
+        rc = out_timeseries_csv(path, &t->r->series, "phase", err);
+        break;
+    case T_DELAY:
+        rc = plot_columns(&pc, P_DELAY, "End-to-end delay of delivered messages (log scale)",
+                          "delay (s)", 1, 0, "delay", delay_cols, delay_labels, 3, err);
+        break;
+    case T_THROUGHPUT:
+        rc = plot_columns(&pc, P_THROUGHPUT, "Throughput", "messages per second", 0, 1, NULL,
+                          tp_cols, tp_labels, 3, err);
+        break;
+    case T_CLIENTS: rc = plot_clients(&pc, err); break;
+    case T_BACKLOG:
+        rc = plot_columns(&pc, P_BACKLOG, "Messages waiting in the broker", "messages", 0, 0,
+                          "backlog", backlog_cols, backlog_labels, 3, err);
+        break;
+    default: rc = plot_disruption(&pc, err); break;
+    }
+    t->wrote[k] = pc.wrote;
+    return rc;
+}
+
+static void *rep_worker(void *arg)
+{
+    rep_tasks *t = arg;
+    for (int k; (k = atomic_fetch_add(&t->next, 1)) < t->ntasks;) t->rc[k] = rep_task(t, k);
+    return NULL;
+}
+
+int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *ax, bool plots,
+                      int threads, out_run_plots *wrote, sim_err *err)
+{
+    *wrote = 0;
+    if (out_mkdir_p(dir, err)) return -1;
+    rep_tasks t = {.dir = dir, .r = r, .ax = ax, .ntasks = plots ? NTASKS : 1};
+    atomic_init(&t.next, 0);
+    pthread_t tid[NTASKS];
+    int started = 0;
+    while (started + 1 < threads && started + 1 < t.ntasks &&
+           pthread_create(&tid[started], NULL, rep_worker, &t) == 0)
+        started++;
+    rep_worker(&t); /* this thread takes tasks too */
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    /* every task ran; the first failure in task order is the one reported,
+    ** whichever thread met it */
+    for (int k = 0; k < t.ntasks; k++) {
+        if (t.rc[k]) {
+            *err = t.err[k];
+            return -1;
+        }
+        *wrote |= t.wrote[k];
+    }
+    return 0;
 }
 
 int out_run_write_summary(const char *dir, const mq_result *r, json_t *meta, bool plots,
@@ -320,6 +378,6 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots,
 {
     out_run_plots wrote = 0;
     out_run_axes ax = out_run_axes_of(meta);
-    if (out_run_write_rep(dir, r, &ax, plots, &wrote, err)) return -1;
+    if (out_run_write_rep(dir, r, &ax, plots, 1, &wrote, err)) return -1;
     return out_run_write_summary(dir, r, meta, plots, wrote, err);
 }

@@ -42,11 +42,13 @@ out_run_axes out_run_axes_of(json_t *meta);
 typedef unsigned out_run_plots;
 
 /* Part one, from replication r alone: timeseries.csv and the delay,
-** throughput, clients, backlog and disruption plots; *wrote gets the plots
-** written. Reads nothing shared but ax: safe on a worker thread while other
-** replications run. */
+** throughput, clients, backlog and disruption plots, each file a task on
+** up to `threads` threads (the caller's among them; libplot's _r API and
+** libpng keep their state per plot); *wrote gets the plots written. Reads
+** nothing shared but ax: safe on a worker thread while other replications
+** run. On failure, the first failing file in that order is reported. */
 int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *ax, bool plots,
-                      out_run_plots *wrote, sim_err *err);
+                      int threads, out_run_plots *wrote, sim_err *err);
 
 /* Part two, from the aggregated metrics in r->metrics: summary.csv, the
 ** percentile and endpoint-disruption plots, and summary.json (meta merged

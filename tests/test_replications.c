@@ -265,6 +265,8 @@ static void test_jobs_whole_folder(void **state)
     /* --precision consumes chunks of 2 x jobs: the stopping point is the same */
     jobs_same_bytes("scenarios/broker-restart.yaml --precision 0.05 --max-replications 7 "
                     "--report", j13, 2);
+    /* one replication: its timeseries and plots are drawn on every thread */
+    jobs_same_bytes("scenarios/broker-restart.yaml --no-baseline --report", j13, 2);
     /* the start-time search's replications run on the job runner too */
     jobs_same_bytes("scenarios/rabbitmq/peak-vs-offpeak.yaml --replications 3 --report "
                     "--suggest-start", j12, 2);
