@@ -91,7 +91,8 @@ static void run_usage(FILE *f)
         "  --no-plots  write no PNG plots (the report then shows none), for scripts\n"
         "              and CI where nobody looks at them\n"
         "  --timing    print on stderr the time spent starting the process, loading\n"
-        "              the scenario, running and writing the outputs\n"
+        "              the scenario, running (replication 0's timeseries and plots are\n"
+        "              drawn while the others run) and writing the other outputs\n"
         CLI_LIMITS_USAGE
         "  --suggest-start   with a day-profile load and a change: also run the window at\n"
         "              the quietest start hour and report its p99 delay (default with\n"
