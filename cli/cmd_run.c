@@ -280,6 +280,7 @@ typedef struct rep_files {
     out_run_axes axes;
     int plots;
     int threads;              /* for its files: the threads no other job will use */
+    int final;                /* a single replication: its metrics are the summary's */
     int rc;                   /* 0, or -1 with err filled */
     out_run_plots wrote;
     sim_err err;
@@ -414,7 +415,8 @@ static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
     if (res == &own) mq_result_free(&own);
     else if (c->files) /* an output error is reported where the others are, after the runs */
         c->files->rc = out_run_write_rep(c->files->dir, res, &c->files->axes, c->files->plots,
-                                         c->files->threads, &c->files->wrote, &c->files->err);
+                                         c->files->final, c->files->threads, &c->files->wrote,
+                                         &c->files->err);
     return 0;
 }
 
@@ -585,7 +587,7 @@ static int simulate_step(run_state *st)
     uint64_t first = A->precision > 0 && st->cap > 2 * (uint64_t)A->jobs ? 2 * (uint64_t)A->jobs
                                                                          : st->cap;
     uint64_t njobs = first * (st->with_base ? 2 : 1);
-    st->files = (rep_files){.dir = st->od.tmp, .plots = A->plots,
+    st->files = (rep_files){.dir = st->od.tmp, .plots = A->plots, .final = st->cap == 1,
                             .threads = (uint64_t)A->jobs > njobs ? A->jobs - (int)njobs + 1 : 1,
                             .axes = {st->sc.run.start_clock_s, st->budget_lines}};
     int rc = run_replications(st);

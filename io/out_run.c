@@ -260,13 +260,15 @@ static int plot_endpoint_disruption(plot_ctx *pc, sim_err *err)
 
 /* Part one's files as tasks: timeseries.csv, then each plot of one
 ** replication, in report order. */
-enum { T_SERIES, T_DELAY, T_THROUGHPUT, T_CLIENTS, T_BACKLOG, T_DISRUPTION, NTASKS };
+enum { T_SERIES, T_DELAY, T_THROUGHPUT, T_CLIENTS, T_BACKLOG, T_DISRUPTION, T_PERCENTILES,
+       T_ENDPOINT, NTASKS };
 
 typedef struct rep_tasks {
     const char *dir;
     const mq_result *r;
     const out_run_axes *ax;
-    int ntasks;               /* T_SERIES only without plots */
+    int ntasks;               /* T_SERIES only without plots; T_PERCENTILES and
+                              ** T_ENDPOINT only for a run's final metrics */
     atomic_int next;
     int rc[NTASKS];
     out_run_plots wrote[NTASKS];
@@ -303,7 +305,9 @@ static int rep_task(rep_tasks *t, int k)
         rc = plot_columns(&pc, P_BACKLOG, "Messages waiting in the broker", "messages", 0, 0,
                           "backlog", backlog_cols, backlog_labels, 3, err);
         break;
-    default: rc = plot_disruption(&pc, err); break;
+    case T_DISRUPTION: rc = plot_disruption(&pc, err); break;
+    case T_PERCENTILES: rc = plot_percentiles(&pc, err); break;
+    default: rc = plot_endpoint_disruption(&pc, err); break;
     }
     t->wrote[k] = pc.wrote;
     return rc;
@@ -317,11 +321,12 @@ static void *rep_worker(void *arg)
 }
 
 int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *ax, bool plots,
-                      int threads, out_run_plots *wrote, sim_err *err)
+                      bool final, int threads, out_run_plots *wrote, sim_err *err)
 {
     *wrote = 0;
     if (out_mkdir_p(dir, err)) return -1;
-    rep_tasks t = {.dir = dir, .r = r, .ax = ax, .ntasks = plots ? NTASKS : 1};
+    rep_tasks t = {.dir = dir, .r = r, .ax = ax,
+                   .ntasks = !plots ? 1 : final ? NTASKS : T_PERCENTILES};
     atomic_init(&t.next, 0);
     pthread_t tid[NTASKS];
     int started = 0;
@@ -350,7 +355,9 @@ int out_run_write_summary(const char *dir, const mq_result *r, json_t *meta, boo
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     if (out_summary_csv(path, &r->metrics, err)) return -1;
     plot_ctx pc = {dir, r, 0, 0, meta ? json_object_get(meta, "budget") : NULL, wrote};
-    int rc = plots && (plot_percentiles(&pc, err) || plot_endpoint_disruption(&pc, err));
+    /* unless part one drew them from a single replication's final metrics */
+    int rc = plots && ((!(wrote & 1u << P_PERCENTILES) && plot_percentiles(&pc, err)) ||
+                       (!(wrote & 1u << P_ENDPOINT) && plot_endpoint_disruption(&pc, err)));
     /* summary.json last, naming the plots this run wrote in report order:
     ** the report embeds those and no other file of the folder */
     json_t *names = json_array();
@@ -378,6 +385,6 @@ int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots,
 {
     out_run_plots wrote = 0;
     out_run_axes ax = out_run_axes_of(meta);
-    if (out_run_write_rep(dir, r, &ax, plots, 1, &wrote, err)) return -1;
+    if (out_run_write_rep(dir, r, &ax, plots, true, 1, &wrote, err)) return -1;
     return out_run_write_summary(dir, r, meta, plots, wrote, err);
 }
