@@ -258,16 +258,17 @@ static int plot_endpoint_disruption(plot_ctx *pc, sim_err *err)
     return 0;
 }
 
-/* Part one's files as tasks: timeseries.csv, then each plot of one
-** replication, in report order. */
-enum { T_SERIES, T_DELAY, T_THROUGHPUT, T_CLIENTS, T_BACKLOG, T_DISRUPTION, T_PERCENTILES,
-       T_ENDPOINT, NTASKS };
+/* Part one's files as tasks, the costliest first so the threads finish
+** close together: the time plots (libplot's wide lines), the summary plots
+** of a single replication, the bar chart, then timeseries.csv. */
+enum { T_DELAY, T_THROUGHPUT, T_CLIENTS, T_BACKLOG, T_PERCENTILES, T_ENDPOINT, T_DISRUPTION,
+       T_SERIES, NTASKS };
 
 typedef struct rep_tasks {
     const char *dir;
     const mq_result *r;
     const out_run_axes *ax;
-    int ntasks;               /* T_SERIES only without plots; T_PERCENTILES and
+    int task[NTASKS], ntasks; /* T_SERIES only without plots; T_PERCENTILES and
                               ** T_ENDPOINT only for a run's final metrics */
     atomic_int next;
     int rc[NTASKS];
@@ -316,7 +317,8 @@ static int rep_task(rep_tasks *t, int k)
 static void *rep_worker(void *arg)
 {
     rep_tasks *t = arg;
-    for (int k; (k = atomic_fetch_add(&t->next, 1)) < t->ntasks;) t->rc[k] = rep_task(t, k);
+    for (int k; (k = atomic_fetch_add(&t->next, 1)) < t->ntasks;)
+        t->rc[t->task[k]] = rep_task(t, t->task[k]);
     return NULL;
 }
 
@@ -325,8 +327,10 @@ int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *a
 {
     *wrote = 0;
     if (out_mkdir_p(dir, err)) return -1;
-    rep_tasks t = {.dir = dir, .r = r, .ax = ax,
-                   .ntasks = !plots ? 1 : final ? NTASKS : T_PERCENTILES};
+    rep_tasks t = {.dir = dir, .r = r, .ax = ax};
+    for (int k = 0; k < NTASKS; k++)
+        if (k == T_SERIES || (plots && (final || (k != T_PERCENTILES && k != T_ENDPOINT))))
+            t.task[t.ntasks++] = k;
     atomic_init(&t.next, 0);
     pthread_t tid[NTASKS];
     int started = 0;
@@ -337,7 +341,7 @@ int out_run_write_rep(const char *dir, const mq_result *r, const out_run_axes *a
     for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
     /* every task ran; the first failure in task order is the one reported,
     ** whichever thread met it */
-    for (int k = 0; k < t.ntasks; k++) {
+    for (int k = 0; k < NTASKS; k++) {
         if (t.rc[k]) {
             *err = t.err[k];
             return -1;
