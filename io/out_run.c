@@ -377,7 +377,8 @@ int out_run_write_summary(const char *dir, const mq_result *r, json_t *meta, boo
     return rc ? -1 : 0;
 }
 
-out_run_axes out_run_axes_of(json_t *meta)
+/* The axes summary.json's provenance block (out_meta.h) describes. */
+static out_run_axes axes_of(json_t *meta)
 {
     json_t *sc = meta ? json_object_get(meta, "scenario") : NULL;
     json_t *clock0 = json_object_get(json_object_get(sc, "run"), "start_clock_s");
@@ -388,7 +389,7 @@ out_run_axes out_run_axes_of(json_t *meta)
 int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots, sim_err *err)
 {
     out_run_plots wrote = 0;
-    out_run_axes ax = out_run_axes_of(meta);
+    out_run_axes ax = axes_of(meta);
     if (out_run_write_rep(dir, r, &ax, plots, true, 1, &wrote, err)) return -1;
     return out_run_write_summary(dir, r, meta, plots, wrote, err);
 }

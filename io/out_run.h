@@ -22,7 +22,8 @@
 
 /* plots false (`run --no-plots`): no PNG is drawn and summary.json's
 ** "plots" list is empty, so the report embeds none. The whole folder: the
-** two parts below, with the axes out_run_axes_of(meta). */
+** two parts below, on this thread, with the axes meta describes (its
+** scenario's run.start_clock_s and its "budget" lines). */
 int out_run_write(const char *dir, const mq_result *r, json_t *meta, bool plots,
                   sim_err *err);
 
@@ -33,9 +34,6 @@ typedef struct out_run_axes {
     double clock0_s;
     json_t *budget;
 } out_run_axes;
-
-/* The axes summary.json's provenance block (out_meta.h) describes. */
-out_run_axes out_run_axes_of(json_t *meta);
 
 /* The plots written, one bit each, so the two parts can be written on
 ** different threads and summary.json still lists them in report order. */
