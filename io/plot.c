@@ -127,8 +127,8 @@ static int canvas_open(canvas *c, const char *path, const plot_spec *spec,
                            path, w, h);
     c->path = path;
     /* The PNM raster: a P6 header (under 100 bytes) and 3 bytes a pixel at
-    ** most, in one buffer of that size (a growing memstream copied it
-    ** through every doubling) */
+    ** most, in one buffer of that size, so it is never copied as it grows
+    ** (a memstream doubles and copies) */
     c->cap = (size_t)w * (size_t)h * 3 + 1024;
     c->buf = malloc(c->cap);
     c->mem = c->buf ? fmemopen(c->buf, c->cap, "w") : NULL;
