@@ -644,30 +644,6 @@ static int group_auto_reconnect(json_t *root, json_t *g)
 
 /* Peak offered send rate (every producer group at its highest step) and the
 ** smallest capacity limit the scenario declares (0: none), msg/s. */
-static void load_vs_capacity(json_t *root, double *peak, double *cap)
-{
-    json_t *sc = json_object_get(root, "scenario");
-    size_t i, k;
-    json_t *p, *st;
-    *peak = 0;
-    json_array_foreach(json_object_get(sc, "producers"), i, p) {
-        double top = 0;
-        json_array_foreach(json_object_get(json_object_get(p, "rate"), "steps"), k, st)
-            top = fmax(top, jnum(st, "rate"));
-        *peak += top * (double)json_integer_value(json_object_get(p, "count"));
-    }
-    double lim[1 + SCN_MAX_CHANGES] = {jnum(json_object_get(sc, "instance"), "spec_tps")};
-    size_t nlim = 1;
-    for (size_t j = 0; scn_changes[j] && nlim < 1 + SCN_MAX_CHANGES; j++) {
-        json_t *ch = json_object_get(sc, scn_changes[j]->ops->key);
-        if (json_is_object(ch) && scn_changes[j]->json_capacity)
-            lim[nlim++] = scn_changes[j]->json_capacity(ch);
-    }
-    *cap = 0;
-    for (size_t j = 0; j < nlim; j++)
-        if (lim[j] > 0 && (*cap == 0 || lim[j] < *cap)) *cap = lim[j];
-}
-
 static void sec_recommend(doc *d, json_t *root, json_t *metrics)
 {
     h2(d, "Recommendations");
@@ -695,21 +671,27 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  "absorbs the %.0f duplicates this change delivers.", dup),
                 n++;
     }
-    /* throttling: steady load over capacity, or a burst (reconnects
-    ** replaying what producers held) on an instance that takes the load */
-    double thr = mval(metrics, "throttled_sends"), peak, cap;
-    load_vs_capacity(root, &peak, &cap);
-    if (thr > 0 && cap > 0 && peak > cap)
-        item(d, "The instance cannot take the offered load: the peak send rate is %.4g msg/s "
-             "against a capacity of %.4g msg/s, and %.0f send attempts were throttled. Choose a "
-             "specification at or above the peak send rate, or spread the load.", peak, cap, thr),
+    /* throttling, by the cause the model recorded at each refusal: the
+    ** offered rate above the limit that refused it (overload), or not
+    ** (a burst of replays and retries, or a bandwidth limit) */
+    double thr = mval(metrics, "throttled_sends");
+    double over = mval(metrics, "throttled_sends_overload");
+    if (thr > 0 && over > 0) {
+        char from[48];
+        item(d, "The instance cannot take the offered load: from %s the producers offer up to "
+             "%.4g msg/s against a capacity of %.4g msg/s, and %.0f of the %.0f throttled send "
+             "attempts were refused for that. Choose a specification at or above %.4g msg/s, "
+             "or spread the load.", fmt_num(from, sizeof from, mval(metrics, "overload_from_s"), "s"),
+             mval(metrics, "overload_offered_rate"), mval(metrics, "overload_capacity"), over,
+             thr, mval(metrics, "overload_offered_rate")),
             n++;
-    else if (thr > 0)
-        item(d, "%.0f send attempts were throttled in a burst, although the peak send rate "
-             "(%.4g msg/s) is within the capacity (%s): clients reconnecting together replay "
-             "what they held. Add jitter to reconnect intervals, or cap the producers' replay "
-             "rate; a larger specification is not needed.", thr, peak,
-             cap > 0 ? "declared" : "unlimited"),
+    } else if (thr > 0)
+        item(d, "%.0f send attempts were throttled, none of them while the producers offered "
+             "more messages per second than the limit that refused them: they came in bursts "
+             "(clients reconnecting together replay what they held) or from a limit on bytes, "
+             "not messages (Internet bandwidth; see the warnings). For bursts, add jitter to "
+             "reconnect intervals or cap the producers' replay rate; a larger message-rate "
+             "specification does not help.", thr),
             n++;
     /* a shared -> dedicated conversion leaves existing connections where
     ** they are (seed: "restart your application to reconnect") */
@@ -827,10 +809,16 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         double dv = dd ? jnum(dd, "value") : NAN, p99 = mval(metrics, "delay_p99_s");
         if (dd && dv > 0.001 && dv >= 0.05 * p99 && !(jnum(dd, "ci95_low") <= 0)) {
             char t[128];
+            /* an overload lasts as long as the load does: a quiet hour
+            ** helps a disruption, not a capacity below the load */
             item(d, "The change itself adds %s to the p99 delay compared with the same "
-                 "workload without it; schedule it in a quiet hour.",
+                 "workload without it; %s.",
                  out_fmt_value_ci(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
-                         jnum(dd, "ci95_high"), "s")),
+                         jnum(dd, "ci95_high"), "s"),
+                 mval(metrics, "throttled_sends_overload") > 0
+                     ? "it comes with the overload above, and a quieter hour for the change "
+                       "does not remove it while the load reaches more than the new capacity"
+                     : "schedule it in a quiet hour"),
                 n++;
         }
     }
