@@ -304,10 +304,16 @@ static void sec_verdict(doc *d, json_t *root)
     json_t *uf = metric(metrics, "undelivered_fraction");
     if (uf && jnum(uf, "value") > 0) {
         char p99[96], all[96];
-        para(d, NULL, "%.3g %% of the messages sent after warm-up were lost or not delivered by "
-             "the end, and have no delay: delay p99 over the delivered ones is %s, over every "
-             "message (undelivered ones counted as delayed to the end of the run) %s.",
-             100 * jnum(uf, "value"),
+        /* name what "undelivered" holds: losses, expiries, and messages
+        ** the end of the run cut off (still queued or held, not lost) */
+        para(d, NULL, "%.3g %% of the messages sent after warm-up were not delivered by the "
+             "end of the run (over the whole run: %.0f lost, %.0f expired, %.0f still pending "
+             "when it ended, %.0f of them held by producers; pending ones are cut off by the "
+             "end of the run, not lost). They have no delay of their own: delay p99 over the "
+             "delivered messages is %s; counting each undelivered one as delayed until the end "
+             "of the run, %s.",
+             100 * jnum(uf, "value"), mval(metrics, "lost"), mval(metrics, "expired"),
+             mval(metrics, "still_stored"), mval(metrics, "still_in_producers"),
              mtext(p99, sizeof p99, metrics, "delay_p99_s"),
              mtext(all, sizeof all, metrics, "delay_all_p99_s"));
     }

@@ -108,6 +108,23 @@ static void test_advice_throttling(void **state)
     free(md);
 }
 
+/* Undelivered messages are named by what they are: lost, expired, or cut
+** off by the end of the run (pending), never all called "lost". */
+static void test_undelivered_named(void **state)
+{
+    (void)state;
+    const char *met = M("undelivered_fraction", 0.1, "ratio") "," M("lost", 3, "msgs") ","
+        M("expired", 2, "msgs") "," M("still_stored", 120, "msgs") ","
+        M("still_in_producers", 100, "msgs");
+    char *md = render("build/test-advice/undelivered", met, GRP("web", "producer", 1, 0, 0),
+                      PROD("web", 10, 1, "true"), "", "", "");
+    expect_in(md, "10 % of the messages sent after warm-up were not delivered by the end of "
+                  "the run (over the whole run: 3 lost, 2 expired, 120 still pending when it "
+                  "ended, 100 of them held by producers; pending ones are cut off by the end of "
+                  "the run, not lost)");
+    free(md);
+}
+
 /* The overload figures come from the run: a group's rate is the whole
 ** group's (10 clients at 800 msg/s offer 800 msg/s, not 8000), and the
 ** capacity that refused is the new spec (600), not the old (1000). */
@@ -344,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_advice_throttling),
         cmocka_unit_test(test_overload_from_run),
+        cmocka_unit_test(test_undelivered_named),
         cmocka_unit_test(test_advice_drain),
         cmocka_unit_test(test_advice_reconnect),
         cmocka_unit_test(test_summary_records_change),
