@@ -353,11 +353,17 @@ static void sec_deltas(doc *d, json_t *root)
              "anyway.");
         return;
     }
-    para(d, NULL, "Baseline: %s. Each value is the mean of (change - baseline) over the "
-         "replication pairs, with its 95%% CI; a CI that excludes 0 means the change itself "
-         "moves the metric.", jstr(base, "what"));
+    if (jnum(root, "replications") < 2)
+        para(d, NULL, "Baseline: %s. Each value is change - baseline of the one replication "
+             "pair, with no interval: one pair cannot tell the change's effect from chance. "
+             "Run --replications 10 (or --precision 0.05) for 95%% CIs.", jstr(base, "what"));
+    else
+        para(d, NULL, "Baseline: %s. Each value is the mean of (change - baseline) over the "
+             "replication pairs, with its 95%% CI; a CI that excludes 0 means the change "
+             "itself moves the metric.", jstr(base, "what"));
     static const char *const head[] = {"metric", "change - baseline [95% CI]"};
-    table_begin(d, head, 2);
+    static const char *const head1[] = {"metric", "change - baseline (one pair)"};
+    table_begin(d, jnum(root, "replications") < 2 ? head1 : head, 2);
     size_t i, shown = 0;
     json_t *m;
     json_array_foreach(json_object_get(base, "deltas"), i, m) {
