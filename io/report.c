@@ -860,8 +860,15 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         item(d, "Verdicts rest on a single replication: rerun with --replications 10 or "
              "--precision 0.05 to get confidence intervals."),
             n++;
-    if (!n) item(d, "No action needed: no duplicates, no losses, every client reconnected and "
-                 "the backlog drained within its budget.");
+    /* the run's warnings state the documents' impacts (a downgrade's
+    ** disconnects, PrivateLink cut-offs): quiet figures do not cancel them */
+    if (!n && json_array_size(json_object_get(root, "warnings")))
+        item(d, "Nothing to add from the figures (no duplicates, no losses, every client "
+             "reconnected, the backlog drained within its budget), but the warnings above "
+             "still apply.");
+    else if (!n)
+        item(d, "No action needed: no duplicates, no losses, every client reconnected and "
+             "the backlog drained within its budget.");
     list_end(d);
 }
 

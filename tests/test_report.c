@@ -125,6 +125,28 @@ static void test_undelivered_named(void **state)
     free(md);
 }
 
+/* Quiet figures beside a warning do not read "No action needed". */
+static void test_quiet_with_warning(void **state)
+{
+    (void)state;
+    char *md = render("build/test-advice/quiet", M("duplicates", 0, "msgs"),
+                      GRP("web", "producer", 1, 0, 0), PROD("web", 10, 1, "true"), "", "", "");
+    expect_in(md, "No action needed");
+    free(md);
+    const char *path = "build/test-advice/quiet/summary.json";
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "sed -i 's/\"warnings\": \\[\\]/\"warnings\": [\"the server "
+             "closed 4 connections\"]/' %s", path);
+    assert_int_equal(sh(cmd), 0);
+    sim_err e = {{0}};
+    if (report_write("build/test-advice/quiet", &e)) fail_msg("report_write: %s", e.msg);
+    char *md2 = slurp("build/test-advice/quiet/report.md");
+    assert_non_null(md2);
+    expect_not_in(md2, "No action needed");
+    expect_in(md2, "the warnings above still apply");
+    free(md2);
+}
+
 /* The overload figures come from the run: a group's rate is the whole
 ** group's (10 clients at 800 msg/s offer 800 msg/s, not 8000), and the
 ** capacity that refused is the new spec (600), not the old (1000). */
@@ -362,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_advice_throttling),
         cmocka_unit_test(test_overload_from_run),
         cmocka_unit_test(test_undelivered_named),
+        cmocka_unit_test(test_quiet_with_warning),
         cmocka_unit_test(test_advice_drain),
         cmocka_unit_test(test_advice_reconnect),
         cmocka_unit_test(test_summary_records_change),
