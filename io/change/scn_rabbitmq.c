@@ -516,6 +516,12 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         dur(&c, SEC ".source_upgrade_disconnect.at", raw->source_upgrade_disconnect->at, 0,
             s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
         return -1;
+    /* the document's source upgrade happens during the migration: before
+    ** it, a reset reconnects to the source and migrates nobody */
+    if (cv->source_upgrade_at_s >= 0 && cv->source_upgrade_at_s < cv->at_s)
+        return fail(&c, SEC ".source_upgrade_disconnect.at", "%s is before the conversion "
+                    "starts (" SEC ".at); a source-cluster upgrade moves connections only "
+                    "once the migration has begun", raw->source_upgrade_disconnect->at);
     if (record_defaults(s, raw, d, ph, upgrade) < 0)
         sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
