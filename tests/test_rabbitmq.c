@@ -185,7 +185,7 @@ static void test_serverless_billing(void **state)
     reject_target("edition: professional", "{ edition: platinum, billing: serverless }",
                   "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
     reject_target("series: subscription, billing: serverless", "{ deployment: dedicated }",
-                  "instance.billing", "serverless billing belongs to the serverless series");
+                  "instance.billing", "serverless billing contradicts instance.series");
 }
 
 /* A spec change within one deployment is not a conversion: it runs as a

@@ -170,18 +170,6 @@ static mq_series billing_series(mq_billing b)
     return b == MQ_BILL_SERVERLESS ? MQ_SERIES_SERVERLESS : MQ_SERIES_SUBSCRIPTION;
 }
 
-/* The instance's series: instance.series, or serverless billing. */
-static int instance_series(const rctx *c, const mq_instance *in, mq_series *out)
-{
-    *out = in->series;
-    if (in->billing != MQ_BILL_SERVERLESS) return 0;
-    if (scn_index_get(c->idx, "instance.series") && in->series != MQ_SERIES_SERVERLESS)
-        return fail(c, "instance.billing", "serverless billing belongs to the serverless "
-                    "series; instance.series is subscription");
-    *out = MQ_SERIES_SERVERLESS;
-    return 0;
-}
-
 /* Deployment of a subscription edition (seed: Professional and Enterprise
 ** are shared, Platinum is dedicated). */
 static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_deploy *out)
@@ -210,7 +198,7 @@ static int source_side(const rctx *c, const mq_scenario *s, mq_series *series,
         return fail(c, "instance.state", "only an instance that is in service can be "
                     "converted; the instance is '%s'", nd && nd->value ? nd->value : "other");
     }
-    if (instance_series(c, in, series) < 0) return -1;
+    *series = in->series; /* the loader makes series and billing agree */
     if (*series == MQ_SERIES_SERVERLESS) {
         *from = in->deployment;
         return 0;
