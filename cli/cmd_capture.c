@@ -5,7 +5,7 @@
 ** [--name N] [--timeout T] [--allow-remote]`: sample a RabbitMQ broker's
 ** management API over the window (load/lt_capture.h) and write a scenario
 ** that `mqsim check` accepts (to FILE or standard output), so that
-** `mqsim capture ... --change conversion.yaml | mqsim run - --at HH:MM`
+** `mqsim capture ... --change change.yaml | mqsim run - --at HH:MM`
 ** works: --change appends the planned change to the captured scenario, and
 ** the whole is checked before anything is written.
 **
@@ -19,6 +19,7 @@
 ** written only once complete, a file atomically); 1 when writing fails.
 */
 #include "cli/cli.h"
+#include "io/change/scn_change.h"
 #include "io/out_file.h"
 #include "io/rate_csv.h"
 #include "io/scn_load.h"
@@ -51,8 +52,11 @@ static void capture_usage(FILE *f)
         "  --duration T        run.duration of the scenario (default 10m)\n"
         "  --name N            scenario name (default captured)\n"
         "  --timeout T         time limit of each request (default 10s)\n"
-        "  --change FILE       append this YAML (the planned change: rabbitmq_conversion,\n"
-        "                      events, budget) to the captured scenario\n"
+        "  --change FILE       append this YAML (the planned change: a change block,\n"
+        "                      events, budget) to the captured scenario\n");
+    fprintf(f, "                      change blocks:");
+    for (size_t i = 0; scn_changes[i]; i++) fprintf(f, "%s %s", i ? "," : "", scn_changes[i]->ops->key);
+    fprintf(f, "\n"
         "  --sample-interval T time between samples (default 1s; keep it below the\n"
         "                      broker's statistics interval, 5 s by default: a rate is\n"
         "                      then off by at most one sample interval over the window)\n"
