@@ -142,11 +142,12 @@ static int add_change(const char *path, char **text, size_t *len, sim_err *err)
     FILE *f = fopen(path, "r");
     if (!f) return sim_err_set(err, "--change %s: cannot open", path);
     char *frag = malloc(SCN_MAX_BYTES + 1);
-    size_t n = frag ? fread(frag, 1, SCN_MAX_BYTES + 1, f) : 0;
+    SIM_NEED(frag != NULL, "out of memory");
+    size_t n = fread(frag, 1, SCN_MAX_BYTES + 1, f);
     fclose(f);
-    if (!frag || n > SCN_MAX_BYTES) {
+    if (n > SCN_MAX_BYTES) {
         free(frag);
-        return sim_err_set(err, "--change %s: %s", path, frag ? "larger than 4 MiB" : "out of memory");
+        return sim_err_set(err, "--change %s: larger than 4 MiB", path);
     }
     char head[600];
     int hn = snprintf(head, sizeof head, "# The change: --change %.500s (not captured)\n", path);

@@ -62,11 +62,11 @@ mq_loc scn_change_where(const scn_index *idx, const char *path);
 __attribute__((format(printf, 5, 6)))
 int scn_change_fail(const char *file, const scn_index *idx, sim_err *err, const char *path,
                     const char *fmt, ...);
-/* Append "FILE:LINE:COL: path: message" to s->warnings. 0, or -1 (err
-** set) on out-of-memory. */
-__attribute__((format(printf, 6, 7)))
-int scn_change_warn(const char *file, const scn_index *idx, sim_err *err, mq_scenario *s,
-                    const char *path, const char *fmt, ...);
+/* Append "FILE:LINE:COL: path: message" to s->warnings (out of memory
+** ends the process, SIM_NEED_OK). */
+__attribute__((format(printf, 5, 6)))
+void scn_change_warn(const char *file, const scn_index *idx, mq_scenario *s, const char *path,
+                     const char *fmt, ...);
 /* A duration at path in (lo, hi] (lo_open) or [lo, hi]; text NULL leaves
 ** *out alone. 0, or -1 with err at path. */
 int scn_change_duration(const char *file, const scn_index *idx, sim_err *err, const char *path,
