@@ -246,7 +246,7 @@ static void collect_names(const char *root, const char *dir, bool keys, names *n
         if (strstr(stem, "change")) continue;
         names_add(nm, stem);
         if (!keys || e->d_name[n - 1] != 'c') continue;
-        char file[4096];
+        char file[sizeof path + 260];
         snprintf(file, sizeof file, "%s/%s", path, e->d_name);
         FILE *fp = fopen(file, "r");
         if (!fp) continue;
