@@ -410,7 +410,7 @@ void lt_read_plan(lt_ctx *x, int home, lt_reads *out)
         return;
     }
     *out = (lt_reads){0};
-    out->push[home] = true;
+    if (home >= 0 && home < LT_NODES) out->push[home] = true;
 }
 
 /* ---- shared client helpers ----------------------------------------------- */

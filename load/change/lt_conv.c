@@ -698,7 +698,7 @@ static void ops_reads(const void *c, int home, lt_reads *out)
     lt_phase ph = lt_conv_phase(c);
     *out = (lt_reads){0};
     if (ph < LT_PH_DUAL) { /* before phase 1: the queue on the client's own node */
-        out->push[home] = true;
+        if (home >= 0 && home < LT_NODES) out->push[home] = true;
     } else { /* phases 1-3: destination first, then the source; 4: destination only */
         out->push[LT_DST] = true;
         out->pull_src = ph <= LT_PH_DRAIN;
