@@ -1,6 +1,8 @@
 #!/bin/bash
 # tests/run.sh BUILD_DIR - run every test binary BUILD_DIR/tests/test_* and print
 # one aggregate line "N passed, N failed[, N skipped]" (the line CI counts).
+# Each binary's line ends with its wall time, so a slow suite shows where the
+# time went (the real-broker tests take minutes; a busy machine stretches them).
 #
 # Each binary is a cmocka group run with TAP output, so every test is one
 # "ok"/"not ok" line. cmocka writes a skipped test as "not ok N # SKIP name"
@@ -17,7 +19,9 @@ passed=0; failed=0; skipped=0
 for t in "$root/$build"/tests/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
+    t0=$(date +%s.%N)
     out=$(cd "$root" && "$t" 2>&1); rc=$?
+    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     p=$(grep -cE '^ok [0-9]+' <<<"$out")
     s=$(grep -cE '^not ok [0-9]+ # SKIP' <<<"$out")
     f=$(grep -E '^not ok [0-9]+' <<<"$out" | grep -cvE '^not ok [0-9]+ # SKIP')
@@ -25,10 +29,10 @@ for t in "$root/$build"/tests/test_*; do
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     sk=""; [ "$s" -gt 0 ] && sk=", $s skipped: $(grep -E '^not ok [0-9]+ # SKIP' <<<"$out" | sed 's/.*# SKIP //' | tr '\n' ' ')"
     if [ "$f" -gt 0 ]; then
-        echo "== $name: $p passed, $f failed$sk (exit $rc)"
+        echo "== $name: $p passed, $f failed$sk (exit $rc, $secs s)"
         grep -vE '^ok [0-9]+' <<<"$out" | tail -n 40
     else
-        echo "== $name: $p passed$sk"
+        echo "== $name: $p passed$sk ($secs s)"
     fi
 done
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"
