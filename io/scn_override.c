@@ -238,9 +238,10 @@ int scn_load_with(const char *path, const char *const *keys, const char *const *
     FILE *f = fopen(path, "rb");
     if (!f) return sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
     char *text = malloc(MAX_FILE + 1);
-    size_t len = text ? fread(text, 1, MAX_FILE + 1, f) : 0;
+    SIM_NEED(text != NULL, "out of memory");
+    size_t len = fread(text, 1, MAX_FILE + 1, f);
     fclose(f);
-    if (!text || len > MAX_FILE) {
+    if (len > MAX_FILE) {
         free(text);
         return sim_err_at(err, path, 0, 0, "larger than %u bytes", MAX_FILE);
     }
