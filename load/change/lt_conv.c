@@ -686,16 +686,14 @@ static int ops_results(void *c, mq_result *out, double end_s, double overhead_s)
 }
 static void ops_free(void *c) { lt_conv_free(c); }
 
-/* The clients' questions (lt_change.h), answered from the phase in effect
-** as the seed's routing layer answers them. */
-static int ops_connect_node(const void *c)
+int lt_conv_connect_node_in(lt_phase ph)
 {
     /* "new connections connect directly to the destination" from phase 1 */
-    return lt_conv_phase(c) >= LT_PH_DUAL ? LT_DST : LT_SRC;
+    return ph >= LT_PH_DUAL ? LT_DST : LT_SRC;
 }
-static void ops_reads(const void *c, int home, lt_reads *out)
+
+void lt_conv_reads_in(lt_phase ph, int home, lt_reads *out)
 {
-    lt_phase ph = lt_conv_phase(c);
     *out = (lt_reads){0};
     if (ph < LT_PH_DUAL) { /* before phase 1: the queue on the client's own node */
         if (home >= 0 && home < LT_NODES) out->push[home] = true;
@@ -703,6 +701,16 @@ static void ops_reads(const void *c, int home, lt_reads *out)
         out->push[LT_DST] = true;
         out->pull_src = ph <= LT_PH_DRAIN;
     }
+}
+
+/* The clients' questions (lt_change.h), answered from the phase in effect. */
+static int ops_connect_node(const void *c)
+{
+    return lt_conv_connect_node_in(lt_conv_phase(c));
+}
+static void ops_reads(const void *c, int home, lt_reads *out)
+{
+    lt_conv_reads_in(lt_conv_phase(c), home, out);
 }
 static const char *ops_stage_label(const void *c)
 {

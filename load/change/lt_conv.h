@@ -76,6 +76,13 @@ typedef enum lt_phase {
 /* The phase in effect (any thread; takes the run context's mu). */
 lt_phase lt_conv_phase(const lt_conv *c);
 
+/* The routing layer in phase ph, as the clients are told it
+** (lt_conv_ops.connect_node and .reads answer with the phase in effect):
+** the node a new connection goes to, and what a consumer whose own
+** connection is on node home may read. */
+int lt_conv_connect_node_in(lt_phase ph);
+void lt_conv_reads_in(lt_phase ph, int home, lt_reads *out);
+
 /* Can this scenario's conversion be replayed (lt_check_scenario has
 ** checked the rest)? 0 ok (warnings appended); -1 with why. */
 int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err);
