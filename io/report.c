@@ -711,6 +711,18 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
              "rate; a larger specification is not needed.", thr, peak,
              cap > 0 ? "declared" : "unlimited"),
             n++;
+    /* a shared -> dedicated conversion leaves existing connections where
+    ** they are (seed: "restart your application to reconnect") */
+    json_t *cv = json_object_get(json_object_get(root, "scenario"), "rabbitmq_conversion");
+    double left = mval(metrics, "clients_left_on_source");
+    if (left > 0 && !strcmp(jstr(cv, "from"), "shared") && !strcmp(jstr(cv, "to"), "dedicated") &&
+        (!strcmp(jstr(cv, "source_stop"), "serve") ||
+         !strcmp(jstr(metric(metrics, "phase4_start_s"), "status"), "not_reached")))
+        item(d, "Restart the applications during off-peak hours: %.0f clients are still "
+             "connected to the source cluster, and the server does not move existing "
+             "connections; only an application or server-side restart brings them to the "
+             "destination.", left),
+            n++;
     /* clients that never came back, with the reason the model had */
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");

@@ -4,7 +4,9 @@
 **
 **   UP --drop(reset)--> [client notices at once] --+--> BACKOFF (automatic)
 **   UP --drop(silent)--> DETECTING --detect_silent_s--^   or CUT_OFF
-**                        DETECTING --silence ends first--> UP (same connection)
+**                        DETECTING --silence ends first--> UP (same connection),
+**                          or, when the server reset it meanwhile, the
+**                          client meets the close: BACKOFF or CUT_OFF
 **   BACKOFF --timer--> attempt: reachable? UP : BACKOFF with the next wait,
 **                      or CUT_OFF after max_attempts
 **   CUT_OFF --app_restart_s (if set)--> attempt as above
@@ -75,6 +77,7 @@ static void set_up(mq_world *w, mq_conn *c)
 static void went_down(mq_world *w, mq_conn *c, double forced_restart_s, conn_down_cause cause)
 {
     c->down_cause = forced_restart_s >= 0 ? DOWN_APP_RESTART : cause;
+    c->closed = false;
     w->exceptions++;
     c->attempts = 0;
     double delay;
@@ -145,7 +148,11 @@ void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s)
         went_down(w, c, forced_restart_s, DOWN_RESET);
         return;
     }
-    /* Already down. An application restart still brings it back. */
+    /* Already down. A server-side reset of a link that is silent closes
+    ** the connection: the client meets the close when the silence ends
+    ** (mq_conn_resume), or notices the silence first. An application
+    ** restart still brings it back. */
+    if (c->state == CONN_DETECTING && !silent) c->closed = true;
     if (forced_restart_s >= 0) {
         if (c->state == CONN_DETECTING) {
             went_down(w, c, forced_restart_s, DOWN_APP_RESTART);
@@ -161,6 +168,10 @@ void mq_conn_resume(mq_world *w, mq_conn *c)
     if (c->state != CONN_DETECTING) return;
     sim_cancel(w->sim, c->timer); /* the detection that will not happen */
     c->timer = SIM_HANDLE_NONE;
+    if (c->closed) { /* the server reset it meanwhile: the client sees that now */
+        went_down(w, c, -1, DOWN_RESET);
+        return;
+    }
     double win = sim_now(w->sim) - c->down_since;
     c->total_down_s += win;
     if (win > c->max_down_s) c->max_down_s = win;

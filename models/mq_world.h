@@ -166,6 +166,9 @@ typedef struct mq_conn {
     double wait_s;      /* current backoff wait */
     int attempts;       /* failed attempts in this outage */
     conn_down_cause down_cause; /* of the latest drop */
+    bool closed;        /* the server reset it while the link was silent
+                           (DETECTING): when the silence ends the client
+                           meets the closed connection, not its old one */
     /* statistics */
     double total_down_s, max_down_s;
     int drops, reconnects;
@@ -377,7 +380,9 @@ void mq_backlog_changed(mq_world *w);
 bool mq_conn_reachable(const mq_world *w, const mq_conn *c);
 /* The connection breaks now. silent: the client notices only after
 ** detect_silent_s. forced_restart_s >= 0: the application restarts and
-** reconnects after that long, whatever its recovery settings. */
+** reconnects after that long, whatever its recovery settings. A reset
+** (not silent) of a connection whose link is already silent closes it:
+** the client meets the close when the silence ends. */
 void mq_conn_drop(mq_world *w, mq_conn *c, bool silent, double forced_restart_s);
 /* Called by the client when its connection comes back / goes down. */
 void mq_client_on_up(mq_world *w, mq_conn *c);

@@ -470,6 +470,15 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     if (raw->privatelink_outage && outage_dist(&c, raw->privatelink_outage,
                                                &cv->privatelink_outage) < 0)
         return -1;
+    /* Seed: PrivateLink connections "experience disconnections lasting
+    ** several minutes"; a shorter outage is a what-if, said so */
+    const sim_dist *po = &cv->privatelink_outage;
+    double shortest = po->kind == SIM_DIST_EXPONENTIAL ? 0 : po->p1;
+    if (shortest < 60 &&
+        warn(&c, s, SEC ".privatelink_outage", "can be shorter than a minute (%g s at the "
+             "least), while the document says PrivateLink connections are disconnected for "
+             "several minutes during the migration: a what-if beyond the document", shortest) < 0)
+        return -1;
     double left = cv->capacity_tps > 0 ? cv->capacity_tps - cv->other_tenants_tps : 0;
     double peak = mq_scenario_peak_rate(s);
     if (upgrade && cv->capacity_tps > 0 && (cv->from_tps <= 0 || cv->capacity_tps < cv->from_tps) &&

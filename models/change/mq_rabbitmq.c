@@ -99,6 +99,8 @@ typedef struct rb_state {
     char never_p3[256];     /* why the source never drains, or "" */
     uint64_t bound_requeue, bound_republish;
     uint64_t dropped;       /* connections this model dropped */
+    uint64_t dropped_pl;    /* of which PrivateLink clients at phase 1 */
+    uint64_t dropped_server; /* of which a downgrade's server disconnect */
     uint64_t unacked_p3, unacked_p4; /* deliveries from the source unacked
                                         at phase 3 and phase 4 start */
     double privatelink_s;   /* sampled PrivateLink outage (NAN = none) */
@@ -149,11 +151,14 @@ static int count_on_source(mq_world *w)
 }
 
 /* Drop a connection on the migration's behalf, adding its share of the
-** duplicate bound. */
+** duplicate bound. A connection whose link is silent at that moment
+** (DETECTING, e.g. a silent disconnect event) is an existing connection
+** too: a reset closes it, and its client meets the close when the silence
+** ends instead of resuming on the source (mq_conn_drop). */
 static void migration_drop(mq_world *w, mq_conn *c, bool silent)
 {
     rb_state *st = state(w);
-    if (c->state != CONN_UP) return;
+    if (c->state != CONN_UP && !(c->state == CONN_DETECTING && !silent && !c->closed)) return;
     if (c->consumer) {
         mq_consumer *k = (mq_consumer *)c;
         if (k->g->ack == MQ_ACK_MANUAL) st->bound_requeue += (uint64_t)k->g->prefetch;
@@ -318,10 +323,12 @@ static void privatelink_cut(mq_world *w, rb_state *st)
             *bu = fmax(*bu, until);
         }
     }
+    uint64_t before = st->dropped;
     for (size_t i = 0; i < w->nprod + w->ncons; i++) {
         mq_conn *c = conn_at(w, i);
         if (endpoint_of(w, c) == MQ_EP_PRIVATELINK) migration_drop(w, c, false);
     }
+    st->dropped_pl += st->dropped - before;
     SIM_NEED_OK(sim_bands_add(w->bands, sim_now(w->sim), until, "privatelink outage"));
 }
 
@@ -352,6 +359,14 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
     const mq_rabbitmq_conversion *cv = st->cv;
     bool downgrade = cv->from == MQ_DEPLOY_DEDICATED;
     int ph = (int)arg;
+    if (ph == PH_DEST) {
+        /* The gate fired on an emptied ready list; the same instant may
+        ** have handed that message to a consumer (a take empties the list
+        ** before the delivery counts as unacked). Still held: wait for the
+        ** next change of the source's contents. */
+        st->end_pending = false;
+        if (!source_drained(w)) return;
+    }
     enter(w, st, ph);
     switch (ph) {
     case PH_CREATE:
@@ -359,7 +374,11 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
     case PH_DUAL:
         st->read_twin = st->dest_waits = true;
         privatelink_cut(w, st);
-        if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) source_disconnect(w, false);
+        if (downgrade && cv->server_disconnect == MQ_RB_WHEN_START) {
+            uint64_t before = st->dropped;
+            source_disconnect(w, false);
+            st->dropped_server += st->dropped - before;
+        }
         /* consumers waiting in the source FIFO now also see the destination */
         sim_at(s, sim_now(s) + cv->dual_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_SINGLE);
         break;
@@ -384,6 +403,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
                       : cv->source_stop != MQ_RB_STOP_SERVE) {
             int before = (int)st->dropped;
             source_disconnect(w, cv->source_stop == MQ_RB_STOP_SILENT);
+            if (downgrade) st->dropped_server += st->dropped - (uint64_t)before;
             if (!downgrade && (int)st->dropped > before)
                 SIM_NEED_OK(sim_bands_add(w->bands, sim_now(s), sim_now(s) + w->s->run.sample_s,
                                         cv->source_stop == MQ_RB_STOP_SILENT
@@ -522,8 +542,53 @@ static void censor_metrics(mq_world *w, mq_result *out, double end, const bool e
         if (isnan(x->value)) sim_metrics_censor(m, ep_metric[e], SIM_NOT_APPLICABLE, NAN);
         else if (ep_open[e]) sim_metrics_censor(m, ep_metric[e], SIM_CENSORED_AT_END, x->value);
     }
-    if (isnan(st->privatelink_s))
-        sim_metrics_censor(m, "privatelink_outage_s", SIM_NOT_APPLICABLE, NAN);
+    if (isnan(st->privatelink_s)) { /* no PrivateLink client, or no phase 1 in the run */
+        bool any = false;
+        for (size_t i = 0; i < w->nprod + w->ncons; i++)
+            any |= endpoint_of(w, conn_at(w, i)) == MQ_EP_PRIVATELINK;
+        sim_metrics_censor(m, "privatelink_outage_s",
+                           any && isnan(t[PH_DUAL]) ? SIM_NOT_REACHED : SIM_NOT_APPLICABLE, NAN);
+    }
+}
+
+/* The document's migration impacts, stated for this run: a downgrade's
+** server-side disconnect (who comes back by itself, who does not) and the
+** PrivateLink cut-off. */
+static void effect_warnings(mq_world *w, mq_result *out)
+{
+    rb_state *st = state(w);
+    const mq_scenario *s = w->s;
+    if (st->dropped_server > 0) {
+        char manual[512] = "";
+        size_t k = 0;
+        const mq_conn *prev = NULL;
+        for (size_t i = 0; i < w->nprod + w->ncons; i++) { /* a group's clients are adjacent */
+            const mq_conn *c = conn_at(w, i);
+            bool seen = prev && prev->consumer == c->consumer && prev->group == c->group;
+            prev = c;
+            if (seen || endpoint_of(w, c) == MQ_EP_PRIVATELINK || c->cfg->automatic ||
+                k >= sizeof manual)
+                continue;
+            const char *name = c->consumer ? s->consumers[c->group].name : s->producers[c->group].name;
+            k += (size_t)snprintf(manual + k, sizeof manual - k, "%s%s", k ? ", " : "", name);
+        }
+        SIM_NEED_OK(sim_strs_add(
+            &out->warnings,
+            "the server closed %llu connections on the source (dedicated -> shared: the "
+            "dedicated cluster is revoked); clients with automatic reconnection come back on "
+            "the destination%s%s%s. Run the change off-peak with a robust reconnection mechanism",
+            (unsigned long long)st->dropped_server, *manual ? "; groups " : "", manual,
+            *manual ? " do not reconnect by themselves and stay cut off until their "
+                      "application restarts" : ""));
+    }
+    if (st->dropped_pl > 0)
+        SIM_NEED_OK(sim_strs_add(
+            &out->warnings,
+            "%llu PrivateLink connection%s disconnected at phase 1 for %.0f s (the "
+            "document: disconnections lasting several minutes during the migration). Run the "
+            "migration off-peak with a robust reconnection mechanism",
+            (unsigned long long)st->dropped_pl, st->dropped_pl == 1 ? " was" : "s were",
+            st->privatelink_s));
 }
 
 static void metrics(mq_world *w, mq_result *out)
@@ -579,6 +644,18 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("duplicates_bound", st->bound_requeue + st->bound_republish, "msgs", NO);
     if (!isnan(t3) && isinf(st->fluid_p3))
         SIM_NEED_OK(sim_strs_add(&out->warnings, "source_drain_fluid_s: never: %s", st->never_p3));
+    effect_warnings(w, out);
+    int left = isnan(t4) ? count_on_source(w) : st->on_source[PH_DEST];
+    if (left > 0 && st->cv->from == MQ_DEPLOY_SHARED && st->phase >= PH_DUAL &&
+        (isnan(t4) || st->cv->source_stop == MQ_RB_STOP_SERVE))
+        SIM_NEED_OK(sim_strs_add(
+            &out->warnings,
+            "%d clients are still connected to the source cluster %s: in a shared -> dedicated "
+            "conversion the server does not move or disconnect existing connections; they "
+            "move to the destination only when the application or the server side restarts "
+            "(a source-cluster upgrade may disconnect them unexpectedly). Restart the "
+            "applications during off-peak hours to complete the switch",
+            left, isnan(t4) ? "at the end of the run" : "at phase 4"));
     if (isnan(t4))
         SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the conversion did not reach phase 4 within the run (%s at the end)",
@@ -620,7 +697,7 @@ static const mq_metric_info metric_rows[] = {
     {"disruption_vpc_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a VPC-endpoint client"},
     {"disruption_public_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a public-endpoint client"},
     {"disruption_privatelink_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "longest cut-off of a PrivateLink client"},
-    {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA, "the sampled PrivateLink cut-off of this conversion"},
+    {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA " " MQ_MI_NR, "the sampled PrivateLink cut-off of this conversion (not reached: phase 1 is after the end of the run)"},
     {"connections_dropped_by_migration", "count", MQ_MI_LO, "", "connections the conversion closed"},
     {"duplicates_bound", "msgs", MQ_MI_NO, "", "upper bound on duplicates from the connections the conversion dropped"},
 };

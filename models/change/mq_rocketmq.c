@@ -699,6 +699,12 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("change_duration_s", mq_rocketmq_duration(s, ch), "s", LO);
     ADD("billing_delta", mq_rocketmq_billing_delta(method, b), b->present ? b->currency : "",
         LO);
+    if (!b->present) /* no price table: nothing to compute */
+        sim_metrics_censor(&out->metrics, "billing_delta", SIM_NOT_APPLICABLE, NAN);
+    double end = sim_now(w->sim);
+    if (ch->at_s + mq_rocketmq_duration(s, ch) > end) /* the run ends inside the change */
+        sim_metrics_censor(&out->metrics, "change_duration_s", SIM_CENSORED_AT_END,
+                           fmax(0, end - ch->at_s));
     if (rt->cut_internet > 0)
         WARN("SEVERE RISK: Internet access %s; %llu public-endpoint clients were cut off%s",
              s->instance.internet ? "disabled" : "is off on this instance",
@@ -737,8 +743,8 @@ static const mq_metric_info metric_rows[] = {
     {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled"},
     {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
     {"restart_batches", "count", MQ_MI_NO, "", "RocketMQ: batches of brokers restarted by the change"},
-    {"change_duration_s", "s", MQ_MI_LO, "", "RocketMQ: planned length of the rolling change"},
-    {"billing_delta", "", MQ_MI_LO, "", "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
+    {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)"},
+    {"billing_delta", "", MQ_MI_LO, MQ_MI_NA, "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
 };
 
 static const mq_change_ops *to_baseline(void *cfg)

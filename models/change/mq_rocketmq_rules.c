@@ -141,11 +141,15 @@ size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
 {
     size_t n = 0;
     if (mq_rocketmq_serverless(from)) {
+        /* only what changes breaks the rule: a target that restates the
+        ** current value changes nothing but the edition */
+        rocketmq_diff d = diff_of(from, ch);
         const struct { bool has; const char *key, *what; } f[] = {
-            {ch->has_sub_category, "to.sub_category", "sub-category"},
-            {ch->has_spec_tps, "to.spec_tps", "computing specification"},
-            {ch->has_internet, "to.internet", "Internet access"},
-            {ch->has_bandwidth, "to.bandwidth", "Internet bandwidth"},
+            {ch->has_sub_category && ch->sub_category != from->sub_category, "to.sub_category",
+             "sub-category"},
+            {d.spec, "to.spec_tps", "computing specification"},
+            {d.internet, "to.internet", "Internet access"},
+            {d.bandwidth, "to.bandwidth", "Internet bandwidth"},
         };
         if (ch->has_edition && (edition_rank(from->edition) > 1 || edition_rank(ch->edition) > 1))
             violate(v, max, &n, MQ_ROCKETMQ_SERVERLESS_EDITION, "to.edition",
@@ -191,6 +195,9 @@ size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
         if (ch->has_edition)
             k += (size_t)snprintf(what + k, sizeof what - k, "%s%s edition", k ? ", " : "",
                                   edition_name(ch->edition));
+        if (ch->has_sub_category && k < sizeof what)
+            k += (size_t)snprintf(what + k, sizeof what - k, "%s%s", k ? ", " : "",
+                                  subcat_name(ch->sub_category));
         if (ch->has_spec_tps && k < sizeof what)
             k += (size_t)snprintf(what + k, sizeof what - k, "%s%g TPS", k ? ", " : "",
                                   ch->spec_tps);
