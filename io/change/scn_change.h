@@ -38,6 +38,10 @@ typedef struct scn_change_io {
     /* Optional: the send capacity (msg/s) the change gives the instance,
     ** read back from that JSON by the report; <= 0 or NAN = none. */
     double (*json_capacity)(json_t *change);
+    /* Optional: the report's recommendation for this change, read back from
+    ** that JSON and summary.json's metrics array (out_metrics_find), into
+    ** buf (n bytes); true when there is one. */
+    bool (*json_advice)(json_t *change, json_t *metrics, char *buf, size_t n);
 } scn_change_io;
 
 /* The registry, NULL-terminated (io/change/scn_changes.c). */
