@@ -652,7 +652,8 @@ static int print_step(const run_state *st)
            metric_text(m, "drain_time_s", e, sizeof e),
            metric_text(m, "drain_time_fluid_s", f, sizeof f));
     if (st->with_base)
-        printf("  change - baseline: delay p99 %s, longest cut-off %s, duplicates %s\n",
+        printf("  the change's own effect (change - baseline, paired): delay p99 %s, "
+               "longest cut-off %s, duplicates %s\n",
                metric_text(dl, "delay_p99_s", a, sizeof a),
                metric_text(dl, "disruption_max_s", b, sizeof b),
                metric_text(dl, "duplicates", c, sizeof c));

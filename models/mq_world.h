@@ -281,6 +281,15 @@ typedef struct mq_world {
     uint64_t dup_by_cause[DUP_NCAUSES], lost_by_cause[LOSS_NCAUSES];
     uint64_t expired_by_cause[EXP_NCAUSES];
     uint64_t exceptions, throttled, reconnects;
+    /* Throttled sends by cause: overload = refused while the offered rate
+    ** was above the capacity that refused them (a spec too small for the
+    ** load); the rest came in bursts (replays, retries) the capacity
+    ** cannot absorb at once, or from a limit with no message rate. */
+    uint64_t throttled_overload;
+    double overload_from_s;        /* first overload refusal, run time */
+    double overload_offered_max;   /* highest offered rate at one, msg/s */
+    double overload_capacity_min;  /* lowest refusing capacity, msg/s */
+    double offered_now, offered_from, offered_until; /* mq_offered_rate cache */
     uint64_t connected_producers, connected_consumers;
     uint64_t ready_total;       /* ready copies over all queues */
     uint64_t unacked_total;

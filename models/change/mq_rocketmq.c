@@ -197,7 +197,7 @@ static bool bucket_take(double rate, double burst_s, double *tokens, double *t, 
 /* The spec is the instance's (seed line 59: TPS bought for the instance),
 ** whatever the brokers' load layout; a broker's own capacity_tps is checked
 ** by the base model before this. */
-static bool send_admit(mq_world *w, mq_producer *p)
+static bool send_admit(mq_world *w, mq_producer *p, double *refused_tps)
 {
     rocketmq_rt *rt = rt_of(w);
     double now = sim_now(w->sim);
@@ -210,6 +210,7 @@ static bool send_admit(mq_world *w, mq_producer *p)
         which = 1;
     if (which < 0) return true;
     rt->rejected[p->conn.group][which]++;
+    *refused_tps = which == 1 ? rt->cap_tps : NAN; /* bandwidth is bytes, not messages */
     return false;
 }
 
