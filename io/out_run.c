@@ -210,7 +210,7 @@ static int plot_disruption(const char *dir, const mq_result *r, json_t *plots, s
 }
 
 /* Longest cut-off per endpoint type, from the metrics a change model reports
-** as disruption_<endpoint>_max_s (e.g. the RabbitMQ conversion); endpoint
+** as disruption_<endpoint>_max_s (a change that moves clients); endpoint
 ** types without clients (NaN) are left out. No such metric: no chart. */
 static int plot_endpoint_disruption(const char *dir, const mq_result *r, json_t *plots,
                                     sim_err *err)

@@ -549,6 +549,33 @@ static double json_capacity(json_t *rb)
     return cap > 0 ? cap - json_number_value(json_object_get(rb, "other_tenants_tps")) : NAN;
 }
 
+static const char *json_text(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+/* A shared -> dedicated conversion leaves existing connections where they
+** are (seed: "restart your application to reconnect"): clients still on
+** the source at the end, when the source keeps serving or phase 4 was not
+** reached, need an application restart. */
+static bool json_advice(json_t *rb, json_t *metrics, char *buf, size_t n)
+{
+    json_t *left_m = out_metrics_find(metrics, "clients_left_on_source");
+    double left = json_number_value(json_object_get(left_m, "value"));
+    json_t *p4 = out_metrics_find(metrics, "phase4_start_s");
+    if (!(left > 0) || strcmp(json_text(rb, "from"), "shared") ||
+        strcmp(json_text(rb, "to"), "dedicated") ||
+        (strcmp(json_text(rb, "source_stop"), "serve") &&
+         strcmp(json_text(p4, "status"), "not_reached")))
+        return false;
+    snprintf(buf, n, "Restart the applications during off-peak hours: %.0f clients are still "
+             "connected to the source cluster, and the server does not move existing "
+             "connections; only an application or server-side restart brings them to the "
+             "destination.", left);
+    return true;
+}
+
 const scn_change_io scn_rabbitmq_io = {
     .ops = &mq_rabbitmq_ops,
     .fields = scn_rabbitmq_fields,
@@ -556,4 +583,5 @@ const scn_change_io scn_rabbitmq_io = {
     .load = load,
     .to_json = to_json,
     .json_capacity = json_capacity,
+    .json_advice = json_advice,
 };
