@@ -5,7 +5,7 @@
 ** scenario file -> scn_load -> R x mq_model_run (replication r uses streams
 ** derived from (seed, r)) -> sim_rep (mean, t-based 95% CI) -> outputs.
 **   - Paired baseline: when the scenario has a change (timed events, a
-**     RocketMQ spec change, a RabbitMQ conversion) or --baseline is given,
+**     change block of any type) or --baseline is given,
 **     the same file is loaded a second time, the change is stripped
 **     (mq_scenario_strip_change) and replication r of the baseline runs on
 **     the same seed and replication index, i.e. on common random numbers.
@@ -76,7 +76,7 @@ static void run_usage(FILE *f)
         "  --seed N    master seed (default: the scenario's run.seed)\n"
         "  --out DIR   results folder (default: results/<scenario name>/)\n"
         "  --progress  show progress on stderr (default: when stderr is a terminal)\n"
-        "  --at HH:MM  start the change (e.g. a conversion) at this time of day (counted\n"
+        "  --at HH:MM  start the change block at this time of day (counted\n"
         "              from run.start_at, wrapping at 24h)\n"
         "  --replications R  independent replications (default 1); the summary gets\n"
         "              95%% t-intervals in ci95_low/ci95_high\n"
@@ -125,7 +125,7 @@ typedef struct run_args {
     double precision;       /* 0 = off */
     int baseline;           /* -1 auto, 0 off, 1 on */
     int report;
-    const char *at;         /* --at HH:MM: the conversion starts then */
+    const char *at;         /* --at HH:MM: the change starts then */
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
     int jobs;               /* threads for the replications */
     int plots;              /* 0 with --no-plots */

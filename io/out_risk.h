@@ -58,8 +58,8 @@ void out_groups_free(out_groups *g);
 /* Profile defaults whose source says "assumption" and whose value the
 ** scenario kept: [{"profile","key","value","source","groups":[...],
 ** "set_with":[scenario key per group, e.g. "producers.web.send_timeout"]}], then
-** every change-block default the scenario relied on (profile = the block,
-** e.g. "rabbitmq_conversion", groups empty). */
+** every change-block default the scenario relied on (profile = the block's
+** key, groups empty). */
 json_t *out_assumptions_json(const mq_scenario *s);
 
 /* Bands as [{"t0_s","t1_s","label"}]. */

@@ -227,7 +227,7 @@ static int plot_disruption(plot_ctx *pc, sim_err *err)
 }
 
 /* Longest cut-off per endpoint type, from the metrics a change model reports
-** as disruption_<endpoint>_max_s (e.g. the RabbitMQ conversion); endpoint
+** as disruption_<endpoint>_max_s (a change that moves clients); endpoint
 ** types without clients (NaN) are left out. No such metric: no chart. */
 static int plot_endpoint_disruption(plot_ctx *pc, sim_err *err)
 {

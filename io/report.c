@@ -20,6 +20,7 @@
 #include "io/change/scn_change.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
+#include "io/out_json.h"
 #include "io/out_text.h"
 #include "io/units.h"
 
@@ -219,11 +220,7 @@ static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
 
 static json_t *metric(json_t *metrics, const char *name)
 {
-    size_t i;
-    json_t *m;
-    json_array_foreach(metrics, i, m)
-        if (!strcmp(jstr(m, "metric"), name)) return m;
-    return NULL;
+    return out_metrics_find(metrics, name);
 }
 
 static double mval(json_t *metrics, const char *name)
@@ -705,18 +702,14 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
              "reconnect intervals or cap the producers' replay rate; a larger message-rate "
              "specification does not help.", thr),
             n++;
-    /* a shared -> dedicated conversion leaves existing connections where
-    ** they are (seed: "restart your application to reconnect") */
-    json_t *cv = json_object_get(json_object_get(root, "scenario"), "rabbitmq_conversion");
-    double left = mval(metrics, "clients_left_on_source");
-    if (left > 0 && !strcmp(jstr(cv, "from"), "shared") && !strcmp(jstr(cv, "to"), "dedicated") &&
-        (!strcmp(jstr(cv, "source_stop"), "serve") ||
-         !strcmp(jstr(metric(metrics, "phase4_start_s"), "status"), "not_reached")))
-        item(d, "Restart the applications during off-peak hours: %.0f clients are still "
-             "connected to the source cluster, and the server does not move existing "
-             "connections; only an application or server-side restart brings them to the "
-             "destination.", left),
-            n++;
+    /* the change's own advice (its io half, io/change/) */
+    for (size_t j = 0; scn_changes[j]; j++) {
+        json_t *ch = json_object_get(json_object_get(root, "scenario"), scn_changes[j]->ops->key);
+        char adv[1024];
+        if (json_is_object(ch) && scn_changes[j]->json_advice &&
+            scn_changes[j]->json_advice(ch, metrics, adv, sizeof adv))
+            item(d, "%s", adv), n++;
+    }
     /* clients that never came back, with the reason the model had */
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");

@@ -505,8 +505,9 @@ void mq_producer_up(mq_world *w, mq_producer *p)
 ** against the real Java client after a freeze longer than its heartbeat
 ** detection: the application's retries run out while the broker is still
 ** unreachable, and those sends are lost (docs/VALIDATION.md). Called with
-** the connection still UP (mq_rocketmq.c moves a timed-out send to another
-** broker), the copies wait in the buffer for the caller's flush. */
+** the connection still UP (a change type moves a timed-out send to another
+** broker, models/change/), the copies wait in the buffer for the caller's
+** flush. */
 void mq_producer_down(mq_world *w, mq_producer *p)
 {
     const mq_producer_group *g = p->g;
@@ -526,7 +527,7 @@ void mq_producer_down(mq_world *w, mq_producer *p)
         }
         for (size_t i = 0; i < again.n; i++) {
             uint32_t msg = mq_ring_at(&again, i)->msg;
-            if (up) { /* resent after the caller's timeout (mq_rocketmq.c) */
+            if (up) { /* resent after the caller's timeout (the change type's) */
                 mq_msg_copy_add(w, msg);
                 SIM_NEED_OK(mq_ring_push_back(&p->buffer, (mq_ent){.msg = msg, .redelivered = 1}));
             } else if (g->ondown != MQ_ONDOWN_DROP) {

@@ -36,7 +36,8 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 /* Why a second copy of a message exists (duplicate causes). */
 /* REQUEUE: RabbitMQ unacked copy requeued; REDELIVERY: its RocketMQ
 ** counterpart (in-flight message redelivered); OFFSET_ROLLBACK: RocketMQ
-** consumer re-reads from its last committed offset (mq_rocketmq.c). */
+** consumer re-reads from its last committed offset (a change type's
+** rebalance, models/change/). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
 /* What the base clients do differently per broker kind, as data
