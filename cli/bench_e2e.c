@@ -75,7 +75,8 @@ static int run_scaled(const char *file, double scale, bool day, e2e_row *row)
         fprintf(stderr, "%s\n", err.msg);
         return CLI_USAGE;
     }
-    /* scale what grows with the message count, keeping rates and clients */
+    /* scale what grows with the message count, keeping rates and clients;
+    ** `change.` is the scenario's change block, whatever its type */
     char dur[32], backlog[32], at[32], smp[32];
     snprintf(dur, sizeof dur, "%.6gs", s.run.duration_s * scale);
     snprintf(backlog, sizeof backlog, "%.0f",
@@ -83,7 +84,7 @@ static int run_scaled(const char *file, double scale, bool day, e2e_row *row)
     snprintf(at, sizeof at, "%.6gs", s.run.duration_s * scale / 6.0);
     snprintf(smp, sizeof smp, "%.6gs", fmin(s.run.sample_s, fmax(0.001, 3600.0 * scale / 360.0)));
     mq_scenario_free(&s);
-    const char *keys[] = {"run.duration", "backlog[0].messages", "rabbitmq_conversion.at",
+    const char *keys[] = {"run.duration", "backlog[0].messages", "change.at",
                           "run.sample_interval"};
     const char *vals[] = {dur, backlog, at, smp};
     if (scn_load_with(file, keys, vals, day ? 1 : 4, &s, &err)) {

@@ -38,6 +38,11 @@ void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
     printf("  published %s, consumed %s, duplicates %s, lost %s\n",
            text(m, "messages_published", a, sizeof a), text(m, "messages_consumed", b, sizeof b),
            text(m, "duplicates", c, sizeof c), text(m, "lost", d, sizeof d));
+    /* what neither consumed nor lost holds: the end of the run cut it off */
+    const sim_metric *pending = sim_metrics_find(m, "still_stored");
+    if (pending && pending->value > 0)
+        printf("  still pending when the run ended %s (cut off by the end of the run, not lost)\n",
+               text(m, "still_stored", a, sizeof a));
     printf("  delay p50 %s, p99 %s, max %s\n", text(m, "delay_p50_s", a, sizeof a),
            text(m, "delay_p99_s", b, sizeof b), text(m, "delay_max_s", c, sizeof c));
 }

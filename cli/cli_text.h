@@ -29,7 +29,8 @@ typedef const char *(*cli_metric_text_fn)(const sim_metrics *m, const char *name
 
 /* The two console lines every run prints, simulated or real:
 ** "  published ..., consumed ..., duplicates ..., lost ..." and
-** "  delay p50 ..., p99 ..., max ...", each value through `text`. */
+** "  delay p50 ..., p99 ..., max ...", each value through `text`, and
+** between them the messages still pending at the end when there are any. */
 void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text);
 
 #endif

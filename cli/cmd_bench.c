@@ -23,6 +23,7 @@
 */
 #include "cli/cli.h"
 #include "sim/sim.h"
+#include "sim/sim_err.h"
 #include "sim/sim_rng.h"
 
 #include <errno.h>
@@ -212,10 +213,10 @@ typedef struct result {
     uint64_t fingerprint;
 } result;
 
-static int ref_hold(uint64_t n, uint64_t m, uint64_t seed, result *r)
+static void ref_hold(uint64_t n, uint64_t m, uint64_t seed, result *r)
 {
     ref_heap q = {malloc(n * sizeof(ref_ent)), 0};
-    if (!q.h) return -1;
+    SIM_NEED(q.h != NULL, "out of memory for %llu pending events", (unsigned long long)n);
     uint64_t x = sim_mix64(seed) | 1;
     for (uint64_t i = 0; i < n; i++) ref_push(&q, (ref_ent){ref_exp(&x), i});
     for (uint64_t i = 0; i < n; i++) { /* warm-up */
@@ -236,7 +237,6 @@ static int ref_hold(uint64_t n, uint64_t m, uint64_t seed, result *r)
     r->mem_per_event = (double)sizeof(ref_ent);
     r->fingerprint = 0;
     free(q.h);
-    return 0;
 }
 
 /* ---- the engine, through the public loop ------------------------------- */
@@ -259,11 +259,7 @@ static int engine_hold(sim_queue_kind kind, uint64_t n, uint64_t m,
 {
     sim *s = sim_new_queue(kind);
     hold_ctx c = {sim_rng_new(seed, 0, 0, sim_hash_str("hold")), n};
-    if (!s || !c.rng) {
-        sim_free(s);
-        if (c.rng) gsl_rng_free(c.rng);
-        return -1;
-    }
+    SIM_NEED(s && c.rng, "out of memory");
     for (uint64_t i = 0; i < n; i++)
         sim_at(s, sim_rng_exp(c.rng, 1.0), 0, 0, hold_action, &c, i);
     sim_run(s, INFINITY); /* warm-up: n steps, then sim_stop */
@@ -303,12 +299,12 @@ static int bench_hold(const bench_opts *o)
     sim_queue_kind kinds[2] = {SIM_QUEUE_LADDER, SIM_QUEUE_HEAP};
     for (uint64_t rep = 0; rep < o->reps; rep++) {
         result r;
-        if (ref_hold(o->pending, o->events, o->seed, &r)) goto oom;
+        ref_hold(o->pending, o->events, o->seed, &r);
         keep_best(&ref, &r);
         for (int k = 0; k < 2; k++) {
             if (!(o->queues & (1 << k))) continue;
             if (engine_hold(kinds[k], o->pending, o->events, o->seed, &r))
-                goto oom;
+                return CLI_INTERNAL; /* the engine lost or made events: printed */
             keep_best(&eng[k], &r);
         }
     }
@@ -324,9 +320,6 @@ static int bench_hold(const bench_opts *o)
                eng[k].final_t, eng[k].rate / ref.rate);
     }
     return CLI_OK;
-oom:
-    fprintf(stderr, "mqsim bench: out of memory\n");
-    return CLI_INTERNAL;
 }
 
 /* ---- cancel ------------------------------------------------------------- */

@@ -5,7 +5,7 @@
 ** [--name N] [--timeout T] [--allow-remote]`: sample a RabbitMQ broker's
 ** management API over the window (load/lt_capture.h) and write a scenario
 ** that `mqsim check` accepts (to FILE or standard output), so that
-** `mqsim capture ... --change conversion.yaml | mqsim run - --at HH:MM`
+** `mqsim capture ... --change change.yaml | mqsim run - --at HH:MM`
 ** works: --change appends the planned change to the captured scenario, and
 ** the whole is checked before anything is written.
 **
@@ -19,6 +19,7 @@
 ** written only once complete, a file atomically); 1 when writing fails.
 */
 #include "cli/cli.h"
+#include "io/change/scn_change.h"
 #include "io/out_file.h"
 #include "io/rate_csv.h"
 #include "io/scn_load.h"
@@ -51,8 +52,11 @@ static void capture_usage(FILE *f)
         "  --duration T        run.duration of the scenario (default 10m)\n"
         "  --name N            scenario name (default captured)\n"
         "  --timeout T         time limit of each request (default 10s)\n"
-        "  --change FILE       append this YAML (the planned change: rabbitmq_conversion,\n"
-        "                      events, budget) to the captured scenario\n"
+        "  --change FILE       append this YAML (the planned change: a change block,\n"
+        "                      events, budget) to the captured scenario\n");
+    fprintf(f, "                      change blocks:");
+    for (size_t i = 0; scn_changes[i]; i++) fprintf(f, "%s %s", i ? "," : "", scn_changes[i]->ops->key);
+    fprintf(f, "\n"
         "  --sample-interval T time between samples (default 1s; keep it below the\n"
         "                      broker's statistics interval, 5 s by default: a rate is\n"
         "                      then off by at most one sample interval over the window)\n"
@@ -138,11 +142,12 @@ static int add_change(const char *path, char **text, size_t *len, sim_err *err)
     FILE *f = fopen(path, "r");
     if (!f) return sim_err_set(err, "--change %s: cannot open", path);
     char *frag = malloc(SCN_MAX_BYTES + 1);
-    size_t n = frag ? fread(frag, 1, SCN_MAX_BYTES + 1, f) : 0;
+    SIM_NEED(frag != NULL, "out of memory");
+    size_t n = fread(frag, 1, SCN_MAX_BYTES + 1, f);
     fclose(f);
-    if (!frag || n > SCN_MAX_BYTES) {
+    if (n > SCN_MAX_BYTES) {
         free(frag);
-        return sim_err_set(err, "--change %s: %s", path, frag ? "larger than 4 MiB" : "out of memory");
+        return sim_err_set(err, "--change %s: larger than 4 MiB", path);
     }
     char head[600];
     int hn = snprintf(head, sizeof head, "# The change: --change %.500s (not captured)\n", path);

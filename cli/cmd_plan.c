@@ -63,14 +63,15 @@ static void plan_usage(FILE *f)
         "                  [--max-memory SIZE] [--max-events N]\n"
         "  finds the smallest KEY in [LO, HI] at which every budget line passes with\n"
         "  confidence, by bisection (the verdict must be monotone in KEY: failing below\n"
-        "  some value, passing above). KEY is a scenario path as in `mqsim sweep`.\n"
+        "  some value, passing above). KEY is a scenario path as in `mqsim sweep`;\n"
+        "  change.KEY is a key of the scenario's change block, whatever its type.\n"
         "  --step S        grid step (default 1)\n"
         "  --replications  per evaluated value (default 5)\n"
         "exit 0 with the value found, 3 when no value in the range passes, 2 on bad\n"
         "input.\n"
         "examples:\n"
         "  mqsim plan scenarios/backlog-drain.yaml --vary consumers.workers.count --range 1..16\n"
-        "  mqsim plan FILE --vary rocketmq_change.to.spec_tps --range 1000..10000 --step 500\n");
+        "  mqsim plan FILE --vary instance.spec_tps --range 1000..10000 --step 500\n");
 }
 
 /* "12.5s" -> 12.5 and suffix "s". */

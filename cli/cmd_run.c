@@ -5,7 +5,7 @@
 ** scenario file -> scn_load -> R x mq_model_run (replication r uses streams
 ** derived from (seed, r)) -> sim_rep (mean, t-based 95% CI) -> outputs.
 **   - Paired baseline: when the scenario has a change (timed events, a
-**     RocketMQ spec change, a RabbitMQ conversion) or --baseline is given,
+**     change block of any type) or --baseline is given,
 **     the same file is loaded a second time, the change is stripped
 **     (mq_scenario_strip_change) and replication r of the baseline runs on
 **     the same seed and replication index, i.e. on common random numbers.
@@ -22,10 +22,13 @@
 ** replication order, so the --precision stopping point and every output
 ** byte are the same for any --jobs.
 ** The results folder is claimed up front (out_dir.h: lock, writability,
-** a temporary sibling folder); outputs go into the temporary folder only
-** after every run has finished and passed its accounting check, and the
-** folder is swapped in whole at the end, so a failed or killed run leaves
-** the previous results intact and never mixes its files with them.
+** a temporary sibling folder). Replication 0's job writes the files that
+** read its result alone (timeseries.csv and its plots, out_run_write_rep)
+** into the temporary folder as soon as it has run, while the other
+** replications still run on the other threads; the files of the aggregates
+** follow once every run has finished and passed its accounting check, and
+** the folder is swapped in whole at the end, so a failed or killed run
+** leaves the previous results intact and never mixes its files with them.
 **
 ** cli_run is a list of named steps over one run_state; each step prints its
 ** own error and returns the exit status (CLI_OK to go on). Options are
@@ -73,7 +76,7 @@ static void run_usage(FILE *f)
         "  --seed N    master seed (default: the scenario's run.seed)\n"
         "  --out DIR   results folder (default: results/<scenario name>/)\n"
         "  --progress  show progress on stderr (default: when stderr is a terminal)\n"
-        "  --at HH:MM  start the change (e.g. a conversion) at this time of day (counted\n"
+        "  --at HH:MM  start the change block at this time of day (counted\n"
         "              from run.start_at, wrapping at 24h)\n"
         "  --replications R  independent replications (default 1); the summary gets\n"
         "              95%% t-intervals in ci95_low/ci95_high\n"
@@ -88,7 +91,8 @@ static void run_usage(FILE *f)
         "  --no-plots  write no PNG plots (the report then shows none), for scripts\n"
         "              and CI where nobody looks at them\n"
         "  --timing    print on stderr the time spent starting the process, loading\n"
-        "              the scenario, running and writing the outputs\n"
+        "              the scenario, running (replication 0's timeseries and plots are\n"
+        "              drawn while the others run) and writing the other outputs\n"
         CLI_LIMITS_USAGE
         "  --suggest-start   with a day-profile load and a change: also run the window at\n"
         "              the quietest start hour and report its p99 delay (default with\n"
@@ -121,7 +125,7 @@ typedef struct run_args {
     double precision;       /* 0 = off */
     int baseline;           /* -1 auto, 0 off, 1 on */
     int report;
-    const char *at;         /* --at HH:MM: the conversion starts then */
+    const char *at;         /* --at HH:MM: the change starts then */
     int suggest_start;      /* -1 auto (with --report), 0 off, 1 on */
     int jobs;               /* threads for the replications */
     int plots;              /* 0 with --no-plots */
@@ -269,6 +273,19 @@ static int parse_args(int argc, char **argv, run_args *a)
     return check_args(a);
 }
 
+/* Replication 0's part of the results folder, written by its job
+** (out_run_write_rep); read by the main thread after the job runner joins. */
+typedef struct rep_files {
+    const char *dir;          /* the temporary folder */
+    out_run_axes axes;
+    int plots;
+    int threads;              /* for its files: the threads no other job will use */
+    int final;                /* a single replication: its metrics are the summary's */
+    int rc;                   /* 0, or -1 with err filled */
+    out_run_plots wrote;
+    sim_err err;
+} rep_files;
+
 /* Everything one `mqsim run` holds between its steps. */
 typedef struct run_state {
     const run_args *a;
@@ -292,6 +309,8 @@ typedef struct run_state {
     mq_budget_verdict *verd;
     size_t nb, nfail;
     json_t *meta;
+    rep_files files;          /* replication 0's files, written by its job */
+    json_t *budget_lines;     /* the budget's lines for the plots (out_budget_json) */
     cli_timing t;
 } run_state;
 
@@ -355,12 +374,12 @@ static int precise_enough(const sim_rep *rep, const mq_budget *b, const sim_metr
 
 /* ---- replications as jobs ------------------------------------------ */
 
-/* A replication's table carries, after its metrics, its per-group figures
-** ("group:<i>:<field>", out_groups_rows) and, with a baseline, the
-** baseline's metrics prefixed "baseline:", so it can run on any thread or
-** MPI rank and be taken apart in replication order. */
-#define BASE_PREFIX "baseline:"
-
+/* With a baseline, replication r is two jobs: 2r runs the change and 2r+1
+** the baseline, so the two cores share a replication's halves and the last
+** job of a run is half as long. Without one, job r is replication r. The
+** change's table carries, after its metrics, its per-group figures
+** ("group:<i>:<field>", out_groups_rows), so any thread or MPI rank can run
+** it and it is taken apart in replication order. */
 typedef struct rep_ctx {
     const mq_scenario *sc, *base;
     uint64_t seed;
@@ -369,26 +388,17 @@ typedef struct rep_ctx {
     cli_progress *prog;       /* NULL: no progress */
     mq_result *keep;          /* replication 0's whole result goes here (only its
                               ** job writes it; MPI puts job 0 on rank 0) */
+    rep_files *files;         /* replication 0's own files; NULL: not this rank's */
 } rep_ctx;
 
-static int baseline_rows(const mq_scenario *base, uint64_t seed, uint64_t r, sim_metrics *out,
-                         sim_err *err)
-{
-    sim_metrics b = {0};
-    if (mq_model_run_metrics(base, seed, r, &b, err)) return -1;
-    for (size_t i = 0; i < b.n; i++) {
-        char name[256];
-        snprintf(name, sizeof name, BASE_PREFIX "%s", b.v[i].name);
-        SIM_NEED_OK(sim_metrics_add_copy(out, &b.v[i], name));
-    }
-    sim_metrics_free(&b);
-    return 0;
-}
+/* Jobs per replication. */
+static size_t rep_jobs(const rep_ctx *c) { return c->base ? 2 : 1; }
 
 static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
 {
     const rep_ctx *c = vctx;
-    uint64_t r = c->first + j;
+    uint64_t r = c->first + j / rep_jobs(c);
+    if (c->base && j % 2) return mq_model_run_metrics(c->base, c->seed, r, out, err);
     cli_progress_job pj = {c->prog, r};
     mq_run_opts o = {.seed = c->seed, .replication = r,
                      .progress = c->prog ? cli_progress_engine : NULL, .progress_ud = &pj};
@@ -403,27 +413,25 @@ static int rep_job(size_t j, void *vctx, sim_metrics *out, sim_err *err)
     }
     SIM_NEED_OK(out_groups_rows(c->groups, res, out));
     if (res == &own) mq_result_free(&own);
-    return c->base ? baseline_rows(c->base, c->seed, r, out, err) : 0;
+    else if (c->files) /* an output error is reported where the others are, after the runs */
+        c->files->rc = out_run_write_rep(c->files->dir, res, &c->files->axes, c->files->plots,
+                                         c->files->final, c->files->threads, &c->files->wrote,
+                                         &c->files->err);
+    return 0;
 }
 
-/* Split one replication's table and add it to the aggregates. */
-static void consume_replication(run_state *st, const sim_metrics *tab)
+/* Add one replication's tables (the change's; the baseline's, or NULL) to
+** the aggregates. */
+static void consume_replication(run_state *st, const sim_metrics *tab, const sim_metrics *base)
 {
-    sim_metrics main = {0}, base = {0};
-    size_t plen = strlen(BASE_PREFIX);
-    for (size_t i = 0; i < tab->n; i++) {
-        const sim_metric *m = &tab->v[i];
-        if (!strncmp(m->name, "group:", 6)) continue;
-        int rc = !strncmp(m->name, BASE_PREFIX, plen)
-                     ? sim_metrics_add_copy(&base, m, m->name + plen)
-                     : sim_metrics_add_copy(&main, m, NULL);
-        SIM_NEED_OK(rc);
-    }
+    sim_metrics main = {0};
+    for (size_t i = 0; i < tab->n; i++)
+        if (strncmp(tab->v[i].name, "group:", 6))
+            SIM_NEED_OK(sim_metrics_add_copy(&main, &tab->v[i], NULL));
     SIM_NEED_OK(sim_rep_add(st->rep, &main));
-    if (st->drep) SIM_NEED_OK(sim_rep_add_delta(st->drep, &main, &base));
+    if (st->drep) SIM_NEED_OK(sim_rep_add_delta(st->drep, &main, base));
     out_groups_add_rows(st->groups, tab);
     sim_metrics_free(&main);
-    sim_metrics_free(&base);
 }
 
 /* Run replications 0.. in chunks on the job runner and consume them in
@@ -435,36 +443,37 @@ static int run_replications(run_state *st)
 {
     const run_args *A = st->a;
     rep_ctx ctx = {&st->sc, st->with_base ? &st->base : NULL, st->seed, st->groups, 0,
-                   st->prog, &st->first};
+                   st->prog, &st->first, st->writer ? &st->files : NULL};
+    size_t per = rep_jobs(&ctx);
     for (uint64_t r = 0; r < st->cap && !st->reached;) {
         size_t n = (size_t)(st->cap - r);
         if (A->precision > 0 && n > (size_t)A->jobs * 2) n = (size_t)A->jobs * 2;
-        sim_metrics *tabs = calloc(n, sizeof *tabs);
+        sim_metrics *tabs = calloc(n * per, sizeof *tabs);
         SIM_NEED(tabs != NULL, "out of memory");
         ctx.first = r;
-        int par = par_run(n, A->jobs, rep_job, &ctx, tabs, NULL, &st->err);
+        int par = par_run(n * per, A->jobs, rep_job, &ctx, tabs, NULL, &st->err);
         if (par == 1) { /* another MPI rank: its share is sent */
-            for (size_t i = 0; i < n; i++) sim_metrics_free(&tabs[i]);
+            for (size_t i = 0; i < n * per; i++) sim_metrics_free(&tabs[i]);
             free(tabs);
             r += n;
             if (par_share_decision(0) || r >= st->cap) return -1;
             continue;
         }
         if (par) {
-            for (size_t i = 0; i < n; i++) sim_metrics_free(&tabs[i]);
+            for (size_t i = 0; i < n * per; i++) sim_metrics_free(&tabs[i]);
             free(tabs);
             fprintf(stderr, "mqsim run: %s: %s\n", A->file, st->err.msg);
             return CLI_INTERNAL;
         }
         for (size_t i = 0; i < n && !st->reached; i++) {
-            consume_replication(st, &tabs[i]);
+            consume_replication(st, &tabs[i * per], per == 2 ? &tabs[i * per + 1] : NULL);
             st->done = ++r;
             if (A->precision > 0 && st->done >= A->replications && st->done >= 2 &&
                 precise_enough(st->rep, st->sc.budget, &st->first.metrics, A->precision,
                                st->worst, sizeof st->worst, &st->worst_rel))
                 st->reached = 1;
         }
-        for (size_t i = 0; i < n; i++) sim_metrics_free(&tabs[i]);
+        for (size_t i = 0; i < n * per; i++) sim_metrics_free(&tabs[i]);
         free(tabs);
         st->reached = par_share_decision(st->reached);
     }
@@ -572,6 +581,15 @@ static int simulate_step(run_state *st)
     SIM_NEED(st->rep && (!st->with_base || st->drep) && st->groups, "out of memory");
     if (A->progress && par_rank() == 0)
         st->prog = cli_progress_new(stderr, isatty(2), "mqsim run", st->cap, NULL);
+    if (st->sc.budget) st->budget_lines = out_budget_json(st->sc.budget, NULL);
+    /* replication 0's files take the threads the first chunk's jobs leave
+    ** idle (a single replication: every thread but its own) */
+    uint64_t first = A->precision > 0 && st->cap > 2 * (uint64_t)A->jobs ? 2 * (uint64_t)A->jobs
+                                                                         : st->cap;
+    uint64_t njobs = first * (st->with_base ? 2 : 1);
+    st->files = (rep_files){.dir = st->od.tmp, .plots = A->plots, .final = st->cap == 1,
+                            .threads = (uint64_t)A->jobs > njobs ? A->jobs - (int)njobs + 1 : 1,
+                            .axes = {st->sc.run.start_clock_s, st->budget_lines}};
     int rc = run_replications(st);
     cli_progress_free(st->prog);
     st->prog = NULL;
@@ -610,7 +628,10 @@ static int write_step(run_state *st)
     char path[4200];
     if (!st->writer) return CLI_OK; /* another MPI rank (cli_out.h): rank 0 writes */
     const char *what = "writing results";
-    int rc = out_run_write(dir, &st->first, st->meta, A->plots, &st->err);
+    int rc = st->files.rc;
+    if (rc) st->err = st->files.err;
+    else rc = out_run_write_summary(dir, &st->first, st->meta, A->plots, st->files.wrote,
+                                    &st->err);
     if (!rc && st->sc.budget) {
         snprintf(path, sizeof path, "%s/budget.csv", dir);
         rc = out_budget_csv(path, st->sc.budget, st->verd, &st->err);
@@ -652,7 +673,8 @@ static int print_step(const run_state *st)
            metric_text(m, "drain_time_s", e, sizeof e),
            metric_text(m, "drain_time_fluid_s", f, sizeof f));
     if (st->with_base)
-        printf("  change - baseline: delay p99 %s, longest cut-off %s, duplicates %s\n",
+        printf("  the change's own effect (change - baseline, paired): delay p99 %s, "
+               "longest cut-off %s, duplicates %s\n",
                metric_text(dl, "delay_p99_s", a, sizeof a),
                metric_text(dl, "disruption_max_s", b, sizeof b),
                metric_text(dl, "duplicates", c, sizeof c));
@@ -677,6 +699,7 @@ static void free_state(run_state *st)
     if (st->od_open) out_dir_abort(&st->od); /* a no-op after a commit */
     cli_progress_free(st->prog);
     json_decref(st->meta);
+    json_decref(st->budget_lines);
     free(st->verd);
     sim_metrics_free(&st->delta);
     mq_result_free(&st->first);

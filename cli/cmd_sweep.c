@@ -12,7 +12,8 @@
 **               mean, ci95_low, ci95_high, unit;
 **   sweep_<metric>.png  each plotted metric against the first swept key,
 **               one line per combination of the other keys.
-** Output bytes do not depend on --jobs or the number of MPI ranks.
+** Output bytes do not depend on --jobs or the number of MPI ranks. The
+** plots are drawn on the same threads, one job per metric.
 */
 #include "cli/cli.h"
 #include "cli/cli_limits.h"
@@ -155,9 +156,23 @@ static int write_csv(const char *dir, const sweep *sw, const sim_metrics *agg, s
     return out_file_commit(&f, err);
 }
 
-static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
-                       char **metrics, size_t nmetrics, sim_err *err)
+/* What every plot job of a sweep reads. */
+typedef struct plot_ctx {
+    const char *dir;
+    const sweep *sw;
+    const sim_metrics *agg;
+    char xlabel[300]; /* the swept key with its unit */
+} plot_ctx;
+
+/* sweep_<metric>.png for metric mi: a job on the job runner (par_job_fn;
+** *out stays empty), so the plots of a sweep are drawn on every core. */
+static int plot_job(size_t mi, void *vctx, sim_metrics *out, sim_err *err)
 {
+    (void)out;
+    const plot_ctx *pc = vctx;
+    const sweep *sw = pc->sw;
+    const sim_metrics *agg = pc->agg;
+    const char *metric = sw->metrics[mi];
     const sweep_key *k0 = &sw->keys[0];
     size_t nlines = sw->npoints / k0->nvals;
     double *x = malloc(k0->nvals * sizeof *x), *y = malloc(sw->npoints * sizeof *y);
@@ -165,62 +180,48 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
     double *bnd = malloc(sw->npoints * sizeof *bnd); /* censored points' lower bounds */
     plot_line *lines = calloc(2 * nlines, sizeof *lines);
     char (*labels)[256] = calloc(2 * nlines, sizeof *labels);
-    int rc = 0;
     SIM_NEED(x && y && lo && hi && bnd && lines && labels, "out of memory");
-    for (size_t i = 0; rc == 0 && i < k0->nvals; i++) x[i] = x_of(k0->vals[i], i);
-    /* the swept key's unit: durations are seconds (the axis picks s/min/h),
-    ** times of day hours */
-    char xlabel[300];
-    double tmp;
-    const char *v0 = k0->vals[0];
-    if (units_number(v0, &tmp, NULL) == 0) snprintf(xlabel, sizeof xlabel, "%s", k0->key);
-    else if (units_duration(v0, &tmp, NULL) == 0) snprintf(xlabel, sizeof xlabel, "%s (s)", k0->key);
-    else if (units_time_of_day(v0, &tmp, NULL) == 0)
-        snprintf(xlabel, sizeof xlabel, "%s (hour of day)", k0->key);
-    else snprintf(xlabel, sizeof xlabel, "%s (value index)", k0->key);
-    for (size_t mi = 0; rc == 0 && mi < nmetrics; mi++) {
-        const char *unit = "";
-        size_t nl = nlines;
-        for (size_t l = 0; l < nlines; l++) {
-            /* line l: the l-th combination of the other keys */
-            const char *lk[MAX_KEYS], *lv[MAX_KEYS];
-            for (size_t k = 1; k < sw->nkeys; k++) {
-                lk[k - 1] = sw->keys[k].key;
-                lv[k - 1] = sw->keys[k].vals[val_index(sw, l, k)];
-            }
-            cli_label(labels[l], sizeof labels[l], lk, lv, sw->nkeys - 1);
-            if (sw->nkeys == 1) snprintf(labels[l], sizeof labels[l], "%s (mean)", metrics[mi]);
-            for (size_t i = 0; i < k0->nvals; i++) {
-                const sim_metric *m = sim_metrics_find(&agg[i * nlines + l], metrics[mi]);
-                size_t j = l * k0->nvals + i;
-                y[j] = m ? m->value : NAN;
-                lo[j] = m ? m->ci_lo : NAN;
-                hi[j] = m ? m->ci_hi : NAN;
-                bnd[j] = m && m->status >= SIM_CENSORED_AT_END ? m->bound : NAN;
-                if (m) unit = m->unit;
-            }
-            lines[l] = (plot_line){labels[l], x, y + l * k0->nvals, k0->nvals,
-                                   lo + l * k0->nvals, hi + l * k0->nvals, 1};
-            /* points that did not finish: their lower bounds, as separate dots */
-            bool any = false;
-            for (size_t i = 0; i < k0->nvals; i++) any |= !isnan(bnd[l * k0->nvals + i]);
-            if (any) {
-                if (sw->nkeys == 1) snprintf(labels[nl], sizeof labels[nl], "did not finish (>= bound)");
-                else snprintf(labels[nl], sizeof labels[nl], "%.200s, unfinished (>=)", labels[l]);
-                lines[nl] = (plot_line){labels[nl], x, bnd + l * k0->nvals, k0->nvals, NULL,
-                                        NULL, 1};
-                nl++;
-            }
+    for (size_t i = 0; i < k0->nvals; i++) x[i] = x_of(k0->vals[i], i);
+    const char *unit = "";
+    size_t nl = nlines;
+    for (size_t l = 0; l < nlines; l++) {
+        /* line l: the l-th combination of the other keys */
+        const char *lk[MAX_KEYS], *lv[MAX_KEYS];
+        for (size_t k = 1; k < sw->nkeys; k++) {
+            lk[k - 1] = sw->keys[k].key;
+            lv[k - 1] = sw->keys[k].vals[val_index(sw, l, k)];
         }
-        char title[256], ylabel[256], path[4400];
-        snprintf(title, sizeof title, "%s against %s (mean and 95%% CI of %d replications)",
-                 metrics[mi], k0->key, sw->reps);
-        snprintf(ylabel, sizeof ylabel, "%s%s%s%s", metrics[mi], *unit ? " (" : "", unit,
-                 *unit ? ")" : "");
-        snprintf(path, sizeof path, "%s/sweep_%s.png", dir, metrics[mi]);
-        plot_spec spec = {title, xlabel, ylabel, 0, 0, 0, NULL, 0, 0, 0};
-        rc = plot_lines_png(path, &spec, lines, nl, NULL, err);
+        cli_label(labels[l], sizeof labels[l], lk, lv, sw->nkeys - 1);
+        if (sw->nkeys == 1) snprintf(labels[l], sizeof labels[l], "%s (mean)", metric);
+        for (size_t i = 0; i < k0->nvals; i++) {
+            const sim_metric *m = sim_metrics_find(&agg[i * nlines + l], metric);
+            size_t j = l * k0->nvals + i;
+            y[j] = m ? m->value : NAN;
+            lo[j] = m ? m->ci_lo : NAN;
+            hi[j] = m ? m->ci_hi : NAN;
+            bnd[j] = m && m->status >= SIM_CENSORED_AT_END ? m->bound : NAN;
+            if (m) unit = m->unit;
+        }
+        lines[l] = (plot_line){labels[l], x, y + l * k0->nvals, k0->nvals, lo + l * k0->nvals,
+                               hi + l * k0->nvals, 1};
+        /* points that did not finish: their lower bounds, as separate dots */
+        bool any = false;
+        for (size_t i = 0; i < k0->nvals; i++) any |= !isnan(bnd[l * k0->nvals + i]);
+        if (any) {
+            if (sw->nkeys == 1) snprintf(labels[nl], sizeof labels[nl], "did not finish (>= bound)");
+            else snprintf(labels[nl], sizeof labels[nl], "%.200s, unfinished (>=)", labels[l]);
+            lines[nl] = (plot_line){labels[nl], x, bnd + l * k0->nvals, k0->nvals, NULL, NULL, 1};
+            nl++;
+        }
     }
+    char title[256], ylabel[256], path[4400];
+    snprintf(title, sizeof title, "%s against %s (mean and 95%% CI of %d replications)", metric,
+             k0->key, sw->reps);
+    snprintf(ylabel, sizeof ylabel, "%s%s%s%s", metric, *unit ? " (" : "", unit,
+             *unit ? ")" : "");
+    snprintf(path, sizeof path, "%s/sweep_%s.png", pc->dir, metric);
+    plot_spec spec = {title, pc->xlabel, ylabel, 0, 0, 0, NULL, 0, 0, 0};
+    int rc = plot_lines_png(path, &spec, lines, nl, NULL, err);
     free(x);
     free(y);
     free(lo);
@@ -228,6 +229,28 @@ static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg,
     free(bnd);
     free(lines);
     free(labels);
+    return rc;
+}
+
+/* Every sweep_<metric>.png, drawn on the sweep's threads. */
+static int write_plots(const char *dir, const sweep *sw, const sim_metrics *agg, sim_err *err)
+{
+    plot_ctx pc = {dir, sw, agg, ""};
+    /* the swept key's unit: durations are seconds (the axis picks s/min/h),
+    ** times of day hours */
+    const sweep_key *k0 = &sw->keys[0];
+    double tmp;
+    const char *v0 = k0->vals[0];
+    if (units_number(v0, &tmp, NULL) == 0) snprintf(pc.xlabel, sizeof pc.xlabel, "%s", k0->key);
+    else if (units_duration(v0, &tmp, NULL) == 0)
+        snprintf(pc.xlabel, sizeof pc.xlabel, "%s (s)", k0->key);
+    else if (units_time_of_day(v0, &tmp, NULL) == 0)
+        snprintf(pc.xlabel, sizeof pc.xlabel, "%s (hour of day)", k0->key);
+    else snprintf(pc.xlabel, sizeof pc.xlabel, "%s (value index)", k0->key);
+    sim_metrics *none = calloc(sw->nmetrics ? sw->nmetrics : 1, sizeof *none);
+    SIM_NEED(none != NULL, "out of memory");
+    int rc = par_run_threads(sw->nmetrics, sw->threads, plot_job, &pc, none, err);
+    free(none);
     return rc;
 }
 
@@ -437,7 +460,7 @@ static int sweep_run(sweep *sw, out_dir *od, const char *final_dir, sim_err *err
     } else if (rc == CLI_OK && check_metrics(sw, &agg[0])) {
         rc = CLI_USAGE;
     } else if (rc == CLI_OK && (write_csv(od->tmp, sw, agg, err) ||
-                                write_plots(od->tmp, sw, agg, sw->metrics, sw->nmetrics, err))) {
+                                write_plots(od->tmp, sw, agg, err))) {
         fprintf(stderr, "mqsim sweep: %s\n", err->msg);
         rc = CLI_INTERNAL;
     } else if (rc == CLI_OK && cli_out_commit(od, "sweep")) {

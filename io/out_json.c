@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17))
 
@@ -68,6 +69,17 @@ static const char *better_name(sim_better b)
     case SIM_BETTER_NONE: break;
     }
     return "none";
+}
+
+json_t *out_metrics_find(json_t *metrics, const char *name)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(metrics, i, m) {
+        const char *k = json_string_value(json_object_get(m, "metric"));
+        if (k && !strcmp(k, name)) return m;
+    }
+    return NULL;
 }
 
 json_t *out_metrics_json(const sim_metrics *m)

@@ -33,6 +33,9 @@ int out_summary_json(const char *path, const sim_metrics *m, json_t *meta,
 ** New reference; caller json_decref()s. Aborts on out-of-memory. */
 json_t *out_metrics_json(const sim_metrics *m);
 
+/* The object of metric `name` in such an array (borrowed), or NULL. */
+json_t *out_metrics_find(json_t *metrics, const char *name);
+
 /* Write any JSON value atomically with the summary.json flags. value is
 ** borrowed. */
 int out_json_file(const char *path, const json_t *value, sim_err *err);

@@ -83,6 +83,10 @@ json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v)
         put(o, "metric", json_string(l->metric));
         put(o, "op", json_string(mq_budget_op_str(l->op)));
         put(o, "limit", num(l->limit));
+        if (!v) { /* the lines alone, before any verdict */
+            push(a, o);
+            continue;
+        }
         put(o, "value", num(v[i].value));
         put(o, "ci95_low", num(v[i].lo));
         put(o, "ci95_high", num(v[i].hi));

@@ -30,7 +30,8 @@
 int out_budget_csv(const char *path, const mq_budget *b, const mq_budget_verdict *v,
                    sim_err *err);
 /* [{"line","metric","op","limit","value","ci95_low","ci95_high","verdict",
-**   "status","lower_bound","why"}] */
+**   "status","lower_bound","why"}]; v NULL: the lines alone, [{"line",
+**   "metric","op","limit"}] (what the plots draw, known before any run). */
 json_t *out_budget_json(const mq_budget *b, const mq_budget_verdict *v);
 
 /* One CI test case per budget line: the line, whether it failed, and
@@ -57,8 +58,8 @@ void out_groups_free(out_groups *g);
 /* Profile defaults whose source says "assumption" and whose value the
 ** scenario kept: [{"profile","key","value","source","groups":[...],
 ** "set_with":[scenario key per group, e.g. "producers.web.send_timeout"]}], then
-** every change-block default the scenario relied on (profile = the block,
-** e.g. "rabbitmq_conversion", groups empty). */
+** every change-block default the scenario relied on (profile = the block's
+** key, groups empty). */
 json_t *out_assumptions_json(const mq_scenario *s);
 
 /* Bands as [{"t0_s","t1_s","label"}]. */

@@ -11,7 +11,7 @@
 ** number of vertices handed to libplot is O(lines x plot width), and paths
 ** are ended every PATH_CHUNK vertices so libplot never holds a huge path.
 ** Deterministic by construction: no clocks, no environment, no hash order.
-** libplot renders a binary PNM into memory (open_memstream) and png_out.c
+** libplot renders a binary PNM into memory (fmemopen) and png_out.c
 ** encodes it as the PNG: libplot's own PNG writer spent more instructions
 ** than the whole simulation of a small run on compressing (docs/MODEL.md,
 ** "Speed") and stamped a creation time into every file.
@@ -68,9 +68,9 @@ typedef struct canvas {
     plPlotter *pl;
     plPlotterParams *pp;
     const char *path;
-    FILE *mem;       /* libplot writes the binary PNM here (open_memstream) */
+    FILE *mem;       /* libplot writes the binary PNM here (fmemopen on buf) */
     char *buf;
-    size_t len;
+    size_t cap, len;
     double w, h;
 } canvas;
 
@@ -94,6 +94,9 @@ static int canvas_close(canvas *c, sim_err *err)
     pl_deleteplparams(c->pp);
     c->pl = NULL;
     c->pp = NULL;
+    long end = fflush(c->mem) == 0 && !ferror(c->mem) ? ftell(c->mem) : -1;
+    bad |= end < 0 || (size_t)end >= c->cap; /* a full buffer: the PNM did not fit */
+    c->len = end < 0 ? 0 : (size_t)end;
     bad |= fclose(c->mem) != 0;
     c->mem = NULL;
     if (bad) {
@@ -123,7 +126,12 @@ static int canvas_open(canvas *c, const char *path, const plot_spec *spec,
         return sim_err_set(err, "%s: plot size %dx%d out of range (160x120 .. 8000x8000)",
                            path, w, h);
     c->path = path;
-    c->mem = open_memstream(&c->buf, &c->len); /* the PNM raster */
+    /* The PNM raster: a P6 header (under 100 bytes) and 3 bytes a pixel at
+    ** most, in one buffer of that size, so it is never copied as it grows
+    ** (a memstream doubles and copies) */
+    c->cap = (size_t)w * (size_t)h * 3 + 1024;
+    c->buf = malloc(c->cap);
+    c->mem = c->buf ? fmemopen(c->buf, c->cap, "w") : NULL;
     SIM_NEED(c->mem != NULL, "%s: out of memory", path);
     char size[32];
     snprintf(size, sizeof size, "%dx%d", w, h);

@@ -126,11 +126,13 @@ static void on_row(int term, void *p)
                    "YYYY-MM-DD HH:MM[:SS][Z|+HH:MM] or Unix time", c->f[0]);
         return;
     }
-    if (c->n >= MAX_ROWS || sim_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) {
+    if (c->n >= MAX_ROWS) {
         c->failed = 1;
-        sim_err_at(c->err, c->path, c->line, 0, "more than %d rows or out of memory", MAX_ROWS);
+        sim_err_at(c->err, c->path, c->line, 0, "more than %d rows", MAX_ROWS);
         return;
     }
+    SIM_NEED(sim_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v) == 0, "%s: out of memory",
+             c->path);
     c->v[c->n++] = (row){tod, rate};
 }
 

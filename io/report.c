@@ -20,6 +20,7 @@
 #include "io/change/scn_change.h"
 #include "io/out_csv.h"
 #include "io/out_file.h"
+#include "io/out_json.h"
 #include "io/out_text.h"
 #include "io/units.h"
 
@@ -219,11 +220,7 @@ static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
 
 static json_t *metric(json_t *metrics, const char *name)
 {
-    size_t i;
-    json_t *m;
-    json_array_foreach(metrics, i, m)
-        if (!strcmp(jstr(m, "metric"), name)) return m;
-    return NULL;
+    return out_metrics_find(metrics, name);
 }
 
 static double mval(json_t *metrics, const char *name)
@@ -304,10 +301,16 @@ static void sec_verdict(doc *d, json_t *root)
     json_t *uf = metric(metrics, "undelivered_fraction");
     if (uf && jnum(uf, "value") > 0) {
         char p99[96], all[96];
-        para(d, NULL, "%.3g %% of the messages sent after warm-up were lost or not delivered by "
-             "the end, and have no delay: delay p99 over the delivered ones is %s, over every "
-             "message (undelivered ones counted as delayed to the end of the run) %s.",
-             100 * jnum(uf, "value"),
+        /* name what "undelivered" holds: losses, expiries, and messages
+        ** the end of the run cut off (still queued or held, not lost) */
+        para(d, NULL, "%.3g %% of the messages sent after warm-up were not delivered by the "
+             "end of the run (over the whole run: %.0f lost, %.0f expired, %.0f still pending "
+             "when it ended, %.0f of them held by producers; pending ones are cut off by the "
+             "end of the run, not lost). They have no delay of their own: delay p99 over the "
+             "delivered messages is %s; counting each undelivered one as delayed until the end "
+             "of the run, %s.",
+             100 * jnum(uf, "value"), mval(metrics, "lost"), mval(metrics, "expired"),
+             mval(metrics, "still_stored"), mval(metrics, "still_in_producers"),
              mtext(p99, sizeof p99, metrics, "delay_p99_s"),
              mtext(all, sizeof all, metrics, "delay_all_p99_s"));
     }
@@ -347,11 +350,17 @@ static void sec_deltas(doc *d, json_t *root)
              "anyway.");
         return;
     }
-    para(d, NULL, "Baseline: %s. Each value is the mean of (change - baseline) over the "
-         "replication pairs, with its 95%% CI; a CI that excludes 0 means the change itself "
-         "moves the metric.", jstr(base, "what"));
+    if (jnum(root, "replications") < 2)
+        para(d, NULL, "Baseline: %s. Each value is change - baseline of the one replication "
+             "pair, with no interval: one pair cannot tell the change's effect from chance. "
+             "Run --replications 10 (or --precision 0.05) for 95%% CIs.", jstr(base, "what"));
+    else
+        para(d, NULL, "Baseline: %s. Each value is the mean of (change - baseline) over the "
+             "replication pairs, with its 95%% CI; a CI that excludes 0 means the change "
+             "itself moves the metric.", jstr(base, "what"));
     static const char *const head[] = {"metric", "change - baseline [95% CI]"};
-    table_begin(d, head, 2);
+    static const char *const head1[] = {"metric", "change - baseline (one pair)"};
+    table_begin(d, jnum(root, "replications") < 2 ? head1 : head, 2);
     size_t i, shown = 0;
     json_t *m;
     json_array_foreach(json_object_get(base, "deltas"), i, m) {
@@ -644,30 +653,6 @@ static int group_auto_reconnect(json_t *root, json_t *g)
 
 /* Peak offered send rate (every producer group at its highest step) and the
 ** smallest capacity limit the scenario declares (0: none), msg/s. */
-static void load_vs_capacity(json_t *root, double *peak, double *cap)
-{
-    json_t *sc = json_object_get(root, "scenario");
-    size_t i, k;
-    json_t *p, *st;
-    *peak = 0;
-    json_array_foreach(json_object_get(sc, "producers"), i, p) {
-        double top = 0;
-        json_array_foreach(json_object_get(json_object_get(p, "rate"), "steps"), k, st)
-            top = fmax(top, jnum(st, "rate"));
-        *peak += top * (double)json_integer_value(json_object_get(p, "count"));
-    }
-    double lim[1 + SCN_MAX_CHANGES] = {jnum(json_object_get(sc, "instance"), "spec_tps")};
-    size_t nlim = 1;
-    for (size_t j = 0; scn_changes[j] && nlim < 1 + SCN_MAX_CHANGES; j++) {
-        json_t *ch = json_object_get(sc, scn_changes[j]->ops->key);
-        if (json_is_object(ch) && scn_changes[j]->json_capacity)
-            lim[nlim++] = scn_changes[j]->json_capacity(ch);
-    }
-    *cap = 0;
-    for (size_t j = 0; j < nlim; j++)
-        if (lim[j] > 0 && (*cap == 0 || lim[j] < *cap)) *cap = lim[j];
-}
-
 static void sec_recommend(doc *d, json_t *root, json_t *metrics)
 {
     h2(d, "Recommendations");
@@ -695,34 +680,36 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  "absorbs the %.0f duplicates this change delivers.", dup),
                 n++;
     }
-    /* throttling: steady load over capacity, or a burst (reconnects
-    ** replaying what producers held) on an instance that takes the load */
-    double thr = mval(metrics, "throttled_sends"), peak, cap;
-    load_vs_capacity(root, &peak, &cap);
-    if (thr > 0 && cap > 0 && peak > cap)
-        item(d, "The instance cannot take the offered load: the peak send rate is %.4g msg/s "
-             "against a capacity of %.4g msg/s, and %.0f send attempts were throttled. Choose a "
-             "specification at or above the peak send rate, or spread the load.", peak, cap, thr),
+    /* throttling, by the cause the model recorded at each refusal: the
+    ** offered rate above the limit that refused it (overload), or not
+    ** (a burst of replays and retries, or a bandwidth limit) */
+    double thr = mval(metrics, "throttled_sends");
+    double over = mval(metrics, "throttled_sends_overload");
+    if (thr > 0 && over > 0) {
+        char from[48];
+        item(d, "The instance cannot take the offered load: from %s the producers offer up to "
+             "%.4g msg/s against a capacity of %.4g msg/s, and %.0f of the %.0f throttled send "
+             "attempts were refused for that. Choose a specification at or above %.4g msg/s, "
+             "or spread the load.", fmt_num(from, sizeof from, mval(metrics, "overload_from_s"), "s"),
+             mval(metrics, "overload_offered_rate"), mval(metrics, "overload_capacity"), over,
+             thr, mval(metrics, "overload_offered_rate")),
             n++;
-    else if (thr > 0)
-        item(d, "%.0f send attempts were throttled in a burst, although the peak send rate "
-             "(%.4g msg/s) is within the capacity (%s): clients reconnecting together replay "
-             "what they held. Add jitter to reconnect intervals, or cap the producers' replay "
-             "rate; a larger specification is not needed.", thr, peak,
-             cap > 0 ? "declared" : "unlimited"),
+    } else if (thr > 0)
+        item(d, "%.0f send attempts were throttled, none of them while the producers offered "
+             "more messages per second than the limit that refused them: they came in bursts "
+             "(clients reconnecting together replay what they held) or from a limit on bytes, "
+             "not messages (Internet bandwidth; see the warnings). For bursts, add jitter to "
+             "reconnect intervals or cap the producers' replay rate; a larger message-rate "
+             "specification does not help.", thr),
             n++;
-    /* a shared -> dedicated conversion leaves existing connections where
-    ** they are (seed: "restart your application to reconnect") */
-    json_t *cv = json_object_get(json_object_get(root, "scenario"), "rabbitmq_conversion");
-    double left = mval(metrics, "clients_left_on_source");
-    if (left > 0 && !strcmp(jstr(cv, "from"), "shared") && !strcmp(jstr(cv, "to"), "dedicated") &&
-        (!strcmp(jstr(cv, "source_stop"), "serve") ||
-         !strcmp(jstr(metric(metrics, "phase4_start_s"), "status"), "not_reached")))
-        item(d, "Restart the applications during off-peak hours: %.0f clients are still "
-             "connected to the source cluster, and the server does not move existing "
-             "connections; only an application or server-side restart brings them to the "
-             "destination.", left),
-            n++;
+    /* the change's own advice (its io half, io/change/) */
+    for (size_t j = 0; scn_changes[j]; j++) {
+        json_t *ch = json_object_get(json_object_get(root, "scenario"), scn_changes[j]->ops->key);
+        char adv[1024];
+        if (json_is_object(ch) && scn_changes[j]->json_advice &&
+            scn_changes[j]->json_advice(ch, metrics, adv, sizeof adv))
+            item(d, "%s", adv), n++;
+    }
     /* clients that never came back, with the reason the model had */
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");
@@ -827,10 +814,16 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         double dv = dd ? jnum(dd, "value") : NAN, p99 = mval(metrics, "delay_p99_s");
         if (dd && dv > 0.001 && dv >= 0.05 * p99 && !(jnum(dd, "ci95_low") <= 0)) {
             char t[128];
+            /* an overload lasts as long as the load does: a quiet hour
+            ** helps a disruption, not a capacity below the load */
             item(d, "The change itself adds %s to the p99 delay compared with the same "
-                 "workload without it; schedule it in a quiet hour.",
+                 "workload without it; %s.",
                  out_fmt_value_ci(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
-                         jnum(dd, "ci95_high"), "s")),
+                         jnum(dd, "ci95_high"), "s"),
+                 mval(metrics, "throttled_sends_overload") > 0
+                     ? "it comes with the overload above, and a quieter hour for the change "
+                       "does not remove it while the load reaches more than the new capacity"
+                     : "schedule it in a quiet hour"),
                 n++;
         }
     }
@@ -860,8 +853,15 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         item(d, "Verdicts rest on a single replication: rerun with --replications 10 or "
              "--precision 0.05 to get confidence intervals."),
             n++;
-    if (!n) item(d, "No action needed: no duplicates, no losses, every client reconnected and "
-                 "the backlog drained within its budget.");
+    /* the run's warnings state the documents' impacts (a downgrade's
+    ** disconnects, PrivateLink cut-offs): quiet figures do not cancel them */
+    if (!n && json_array_size(json_object_get(root, "warnings")))
+        item(d, "Nothing to add from the figures (no duplicates, no losses, every client "
+             "reconnected, the backlog drained within its budget), but the warnings above "
+             "still apply.");
+    else if (!n)
+        item(d, "No action needed: no duplicates, no losses, every client reconnected and "
+             "the backlog drained within its budget.");
     list_end(d);
 }
 

@@ -714,6 +714,16 @@ static int load_instance(ctx *c, const raw_instance *r, mq_instance *in)
                     "rocketmq instances only; remove it for rabbitmq");
     in->deployment = (mq_deploy)ENUM_OR(r->deployment, MQ_DEPLOY_SHARED);
     in->billing = (mq_billing)ENUM_OR(r->billing, MQ_BILL_SUBSCRIPTION);
+    /* the documents bill a serverless instance as serverless, and nothing
+    ** else so: one given, the other follows; both given, they must agree */
+    bool sl_series = in->series == MQ_SERIES_SERVERLESS, sl_bill = in->billing == MQ_BILL_SERVERLESS;
+    if (r->series && r->billing && sl_series != sl_bill)
+        return fail(c, "instance.billing", "%s contradicts instance.series (%s): a serverless "
+                    "instance is billed as serverless, and only a serverless one is",
+                    sl_bill ? "serverless billing" : "this billing method",
+                    sl_series ? "serverless" : "subscription");
+    if (sl_series && !r->billing) in->billing = MQ_BILL_SERVERLESS;
+    if (sl_bill && !r->series) in->series = MQ_SERIES_SERVERLESS;
     in->state = (mq_state)ENUM_OR(r->state, MQ_STATE_IN_SERVICE);
     in->internet = BOOL_OR(r->internet, false);
     in->internet_unset = r->internet == NULL;

@@ -8,6 +8,7 @@
 */
 #include "io/scn_override.h"
 #include "io/scn_load.h"
+#include "io/change/scn_change.h"
 #include "sim/sim_mem.h"
 
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
+#define CHANGE_SEG "change" /* first segment naming the change block, any type */
 
 typedef struct buf {
     char *p;
@@ -74,6 +77,15 @@ static int child(yaml_document_t *d, int id, const char *seg)
     return 0;
 }
 
+/* The key of the root's change block (a registered change type's key,
+** scn_changes[]), or NULL when it has none. */
+static const char *change_block(yaml_document_t *d)
+{
+    for (size_t i = 0; scn_changes[i]; i++)
+        if (child(d, 1, scn_changes[i]->ops->key)) return scn_changes[i]->ops->key;
+    return NULL;
+}
+
 static int set_one(yaml_document_t *d, const char *key, const char *value, sim_err *err)
 {
     char path[512];
@@ -98,6 +110,11 @@ static int set_one(yaml_document_t *d, const char *key, const char *value, sim_e
         segs[ns++][l] = '\0';
         p += l;
         if (*p == '.') p++;
+    }
+    if (ns > 1 && !strcmp(segs[0], CHANGE_SEG) && !child(d, 1, CHANGE_SEG)) {
+        const char *blk = change_block(d);
+        if (!blk) return sim_err_set(err, "--set %s: the scenario has no change section", key);
+        snprintf(segs[0], sizeof segs[0], "%s", blk);
     }
     int id = 1; /* root */
     path[0] = '\0';
@@ -221,9 +238,10 @@ int scn_load_with(const char *path, const char *const *keys, const char *const *
     FILE *f = fopen(path, "rb");
     if (!f) return sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
     char *text = malloc(MAX_FILE + 1);
-    size_t len = text ? fread(text, 1, MAX_FILE + 1, f) : 0;
+    SIM_NEED(text != NULL, "out of memory");
+    size_t len = fread(text, 1, MAX_FILE + 1, f);
     fclose(f);
-    if (!text || len > MAX_FILE) {
+    if (len > MAX_FILE) {
         free(text);
         return sim_err_at(err, path, 0, 0, "larger than %u bytes", MAX_FILE);
     }

@@ -6,7 +6,9 @@
 ** KEY is a dotted path. A segment names a mapping key; on a sequence it
 ** selects the item whose `name:` equals the segment, or an index written
 ** `[i]`:  consumers.workers.count, consumers[0].prefetch, run.start_at,
-** instance.spec_tps, producers.web.rate. A missing final key is added to
+** instance.spec_tps, producers.web.rate. A first segment `change` names
+** the scenario's change block whatever its type (its key is found through
+** the registry, io/change/scn_changes.c): change.at. A missing final key is added to
 ** its mapping; a missing intermediate one is an error naming the path.
 ** VALUE replaces the scalar as written (units included: `30s`, `2h`).
 **

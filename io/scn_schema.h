@@ -155,7 +155,7 @@ extern const cyaml_schema_value_t scn_schema_top;
 void scn_schema_init(void);
 
 /* The one spelling table of each scenario enum: the schema reads them, the
-** change sections (scn_rabbitmq.c, scn_rocketmq.c) reuse them, and the
+** change sections (io/change/) reuse them, and the
 ** scenario echo of summary.json and `check`'s summary line write them. A
 ** value spelled several ways (mq_state) is written with its first entry. */
 extern const cyaml_strval_t scn_kind_strs[2], scn_edition_strs[4], scn_series_strs[2],

@@ -5,7 +5,7 @@
 ** "lost".
 **
 ** Why over AMQP and not rabbitmqctl: these run on the measured timeline
-** (phase 2's switch, phase 3's drain watch every 100 ms) where a
+** (a change's routing switch, its drain watch every 100 ms) where a
 ** rabbitmqctl call (an Erlang VM start, 0.3-0.8 s) would be far too slow;
 ** an AMQP method on loopback takes about a millisecond and is bounded by
 ** the connection's RPC timeout (lt_connect).

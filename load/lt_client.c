@@ -7,8 +7,8 @@
 ** Reconnects follow the scenario's mq_reconnect exactly as models/mq_conn.c
 ** does: automatic -> wait `interval` (fixed/exponential, jitter) between
 ** attempts, up to max_attempts; otherwise wait app_restart (or forever).
-** A group under a `disconnect` event with a duration (or a conversion's
-** PrivateLink outage) is refused until it ends; that refusal is emulated
+** A group under a `disconnect` event with a duration (or a change's
+** outage of its endpoint) is refused until it ends; that refusal is emulated
 ** here (the broker has no per-group ban).
 **
 ** The tracker also logs the tester's own stalls (a thread that woke up
@@ -19,6 +19,7 @@
 ** with it.
 */
 #include "load/lt_client_int.h"
+#include "load/change/lt_change.h"
 
 #include <amqp_tcp_socket.h>
 #include <ctype.h>
@@ -397,17 +398,19 @@ void lt_warn(lt_ctx *x, const char *fmt, ...)
     pthread_mutex_unlock(&x->warn_mu);
 }
 
-lt_phase lt_phase_now(lt_ctx *x)
-{
-    pthread_mutex_lock(&x->mu);
-    lt_phase p = x->phase;
-    pthread_mutex_unlock(&x->mu);
-    return p;
-}
-
 int lt_route_node(lt_ctx *x)
 {
-    return x->nnodes > 1 && lt_phase_now(x) >= LT_PH_DUAL ? LT_DST : LT_SRC;
+    return x->change ? x->change->connect_node(x->change_state) : LT_SRC;
+}
+
+void lt_read_plan(lt_ctx *x, int home, lt_reads *out)
+{
+    if (x->change) {
+        x->change->reads(x->change_state, home, out);
+        return;
+    }
+    *out = (lt_reads){0};
+    if (home >= 0 && home < LT_NODES) out->push[home] = true;
 }
 
 /* ---- shared client helpers ----------------------------------------------- */

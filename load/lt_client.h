@@ -12,13 +12,14 @@
 ** single mutex: at the few hundred msg/s a validation scenario runs, one
 ** lock per message is negligible and keeps the accounting exact.
 **
-** Conversions (load/change/lt_conv.c) run two nodes, source and destination. The
-** run context then carries both addresses and the phase, and the clients
-** follow the emulated routing layer: a new connection goes to the
-** destination from phase 1 on; producers publish through an exchange whose
-** routing the conversion changes on the server; consumers read the
-** destination first, then the source, during the dual-read phases (see
-** lt_consumer.c).
+** A change replayed on real brokers (load/change/lt_change.h) may run two
+** nodes, source and destination. The run context then carries both
+** addresses and the active change's table, and the clients follow the
+** routing it emulates by asking it neutral questions (lt_client_int.h):
+** which node a new connection goes to, and which nodes a consumer may read
+** now. Producers publish through an exchange (ctx->exchange) whose routing
+** the change may alter on the server. The clients know no stage of any
+** change.
 **
 ** Every loop is bounded: producers stop at the run's end or when the
 ** tracker is full (LT message cap), consumers when told to stop, and every
@@ -128,39 +129,45 @@ double lt_track_unstalled_quantile(lt_track *t, double q, uint64_t *kept, uint64
 int lt_body_format(char *buf, size_t n, uint32_t id, double intended);
 uint32_t lt_body_id(const void *bytes, size_t len);
 
-/* Nodes of a run: one, or a conversion's source and destination. */
+/* Nodes of a run: one, or a change's source and destination. */
 enum { LT_SRC = 0, LT_DST = 1, LT_NODES = 2 };
 
-/* A conversion's phases, as models/change/mq_rabbitmq.c numbers them; NONE
-** outside a conversion (and before it starts). */
-typedef enum lt_phase {
-    LT_PH_NONE = -1, LT_PH_CREATE, LT_PH_DUAL, LT_PH_SINGLE, LT_PH_DRAIN, LT_PH_DEST, LT_NPH
-} lt_phase;
+/* What the routing layer lets a consumer read now: push[n], consume node
+** n's queue (deliveries pushed, one prefetch window); pull_src, also take
+** from the source's queue by basic.get while that window has credit left
+** (the other nodes first, then the source). */
+typedef struct lt_reads {
+    bool push[LT_NODES];
+    bool pull_src;
+} lt_reads;
+
+struct lt_change_ops;
 
 /* Shared run context every client reads. */
 typedef struct lt_ctx {
     const mq_scenario *s;
     lt_url nodes[LT_NODES];    /* [LT_SRC] is the broker of a plain run */
-    int nnodes;                /* 1, or 2 for a conversion */
+    int nnodes;                /* 1, or 2 for a change that runs two nodes */
     const char *exchange;      /* producers publish here ("" = default) */
     lt_track *track;
     double t0;                 /* CLOCK_MONOTONIC at run start */
     double duration_s;
     volatile int stop_producers, stop_consumers;
-    pthread_mutex_t mu;        /* guards phase, blocked_until and client state */
-    lt_phase phase;
+    pthread_mutex_t mu;        /* guards blocked_until, client state and the
+                                  change's routing state */
+    /* the active change's load half and its state (NULL: none), asked
+    ** where new connections go and what consumers read (lt_client_int.h) */
+    const struct lt_change_ops *change;
+    void *change_state;
     double *blocked_until;     /* per group slot (producers, then consumers) */
     pthread_mutex_t warn_mu;   /* guards warnings */
     sim_strs *warnings;        /* the run's warnings (the result's) */
     const char *real_root;     /* --clients real: the drivers' root (lt_real.h); NULL = emulated */
     struct lt_endpoint *endpoint;   /* real clients' endpoint relay (lt_endpoint.h); NULL = direct */
-    struct lt_real_conv *real_conv; /* real clients' read routing in a conversion (lt_real_conv.h) */
 } lt_ctx;
 
 /* Add a run warning from any thread (out of memory: the warning is lost). */
 void lt_warn(lt_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The conversion phase now (LT_PH_NONE outside a conversion). */
-lt_phase lt_phase_now(lt_ctx *x);
 
 /* One client and its connection window bookkeeping (guarded by ctx->mu
 ** where noted; the rest is private to its thread). */
@@ -182,8 +189,8 @@ typedef struct lt_client {
     bool restart_req;
     int in_flight;             /* consumer: deliveries being processed */
     int src_unacked;           /* consumer, manual ack: deliveries taken from
-                                  the source node and not acked yet (the
-                                  conversion's phase 3 waits for none) */
+                                  the source node and not acked yet (a change
+                                  may wait for none before closing it) */
     uint64_t held;             /* producer: sends waiting (retry/buffer) */
     /* consumer, its thread only (read after the join): service times
     ** measured back to back (processing + the client's own per-message

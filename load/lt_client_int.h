@@ -51,9 +51,12 @@ bool lt_blocked(lt_client *c, double now);
 bool lt_take_restart(lt_client *c, lt_recon *r);
 /* "mqsim/GROUP/INDEX" plus suffix (connection_name shown by rabbitmqctl). */
 void lt_conn_name(const lt_client *c, const char *suffix, char *buf, size_t n);
-/* Which node a new connection goes to: the destination from phase 1 on
-** (the seed's "new connections connect directly to the destination"). */
+/* Which node a new connection (and the sends on it) goes to now: the
+** active change's answer, else the source (the one node of a plain run). */
 int lt_route_node(lt_ctx *x);
+/* What a consumer whose own connection is on node home may read now: the
+** active change's answer, else home's queue only. */
+void lt_read_plan(lt_ctx *x, int home, lt_reads *out);
 /* A processing completion of id at now (a second one is a duplicate). */
 void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered);
 

@@ -1,7 +1,7 @@
 /*
 ** lt_close.h - server-side close of chosen client connections on one node:
-** the `disconnect` event of a group, and the connection migration of a
-** conversion (source connections reset, PrivateLink cut).
+** the `disconnect` event of a group, and the connection resets a replayed
+** change makes (load/change/).
 **
 ** Clients are chosen by the local port of their own connection, which
 ** every client publishes (lt_client.local_port). The close is one

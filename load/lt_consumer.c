@@ -15,20 +15,19 @@
 ** libraries).
 **
 ** Legs. In a plain run the consumer has one connection (its "home"): qos
-** prefetch, basic.consume, push deliveries. In a conversion the emulated
-** routing layer decides what it reads (the model's mq_queue_take):
-**   - before phase 1 (and in a plain run): the queue on its home node;
-**   - phases 1-3 (dual read): the destination first, then the source: the
-**     destination's queue is consumed by push (prefetch P) and the
-**     source's is pulled with basic.get whenever the client holds fewer
-**     than P deliveries, so one prefetch window spans both clusters and
-**     the source only gets the credit the destination leaves, as in the
-**     model; the get is pipelined (sent, answered while the consumer
-**     processes) and an empty one is retried every PULL_IDLE_S;
-**   - phase 4: the destination only (the source is closed for reads).
+** prefetch, basic.consume, push deliveries. When a change runs two nodes,
+** the routing layer it emulates decides what the consumer reads (the
+** model's mq_queue_take), asked before every read (lt_read_plan, an
+** lt_reads): the queues it consumes by push, and whether it also pulls the
+** source's: then the pushed queue comes first and the source's is pulled
+** with basic.get whenever the client holds fewer than P (prefetch)
+** deliveries, so one prefetch window spans both clusters and the source
+** only gets the credit the other leaves, as in the model; the get is
+** pipelined (sent, answered while the consumer processes) and an empty one
+** is retried every PULL_IDLE_S.
 ** A consumer whose home is one node holds a second connection (a "leg") to
 ** the other while it must read there: it stands for the routing layer's
-** path, not for a client connection, so the conversion never closes it and
+** path, not for a client connection, so the change never closes it and
 ** its loss only re-opens it. Losing the home connection drops every leg
 ** (the client is down), and reconnects follow the scenario's plan.
 **
@@ -109,19 +108,6 @@ typedef struct cons {
 static size_t fifo_cap(int prefetch)
 {
     return 4 * (size_t)prefetch + 64;
-}
-
-/* What the routing layer lets this consumer read in phase ph. */
-static void read_plan(const cons *k, lt_phase ph, bool push[LT_NODES], bool *pull_src)
-{
-    push[LT_SRC] = push[LT_DST] = false;
-    *pull_src = false;
-    if (k->x->nnodes < 2 || ph < LT_PH_DUAL) {
-        push[k->home] = true;
-    } else {
-        push[LT_DST] = true;
-        *pull_src = ph <= LT_PH_DRAIN;
-    }
 }
 
 static const char *queue_name(const cons *k)
@@ -282,11 +268,13 @@ static int cons_connect(cons *k, double now, bool first)
     return 0;
 }
 
-/* Make the legs match the read plan of the current phase. */
+/* Make the legs match what the routing layer lets the consumer read now. */
 static void reconcile(cons *k, double now)
 {
-    bool push[LT_NODES];
-    read_plan(k, lt_phase_now(k->x), push, &k->pull_src);
+    lt_reads rd;
+    lt_read_plan(k->x, k->home, &rd);
+    const bool *push = rd.push;
+    k->pull_src = rd.pull_src;
     for (int n = 0; n < LT_NODES && k->home >= 0; n++) {
         leg *l = &k->legs[n];
         bool pull = n == LT_SRC && k->pull_src;
@@ -437,11 +425,12 @@ static void wait_input(cons *k, double until)
 
 /* Deliveries taken from the source and not acked yet (manual ack): the
 ** received ones of the live source leg, plus busy (being processed, or
-** NULL), published for the conversion's phase-3 gate. Deliveries still on
-** the wire are not seen: the gate can end at most one transit early. */
+** NULL), published for a change that waits until the source holds none.
+** Deliveries still on the wire are not seen: such a wait can end at most
+** one transit early. */
 static void publish_src_unacked(cons *k, const delivery *busy)
 {
-    if (k->x->nnodes < 2) return; /* no conversion: nobody reads it */
+    if (k->x->nnodes < 2) return; /* one node: nobody reads it */
     const leg *l = &k->legs[LT_SRC];
     int n = 0;
     if (k->g->ack == MQ_ACK_MANUAL && l->conn) {

@@ -170,12 +170,7 @@ static void *relay_main(void *arg)
     size_t cap = e->nslots + 2 * EP_MAX_PAIRS;
     struct pollfd *pf = calloc(cap, sizeof *pf);
     int *who = calloc(cap, sizeof *who); /* pair index, or -1 - slot for a listener */
-    if (!pf || !who) {
-        lt_warn(e->x, "the endpoint relay is out of memory: real clients cannot connect");
-        free(pf);
-        free(who);
-        return NULL;
-    }
+    SIM_NEED(pf && who, "out of memory for the endpoint relay");
     while (!e->stop) {
         nfds_t n = 0;
         for (size_t s = 0; s < e->nslots; s++) {
@@ -217,17 +212,14 @@ int lt_endpoint_start(lt_ctx *x, size_t nslots, lt_endpoint **out, sim_err *err)
 {
     *out = NULL;
     lt_endpoint *e = calloc(1, sizeof *e);
-    if (!e) return sim_err_set(err, "out of memory");
+    SIM_NEED(e != NULL, "out of memory");
     e->x = x;
     e->nslots = nslots;
     e->lfd = malloc((nslots ? nslots : 1) * sizeof *e->lfd);
     e->lport = calloc(nslots ? nslots : 1, sizeof *e->lport);
     e->pairs = malloc(EP_MAX_PAIRS * sizeof *e->pairs);
     pthread_mutex_init(&e->mu, NULL);
-    if (!e->lfd || !e->lport || !e->pairs) {
-        lt_endpoint_free(e);
-        return sim_err_set(err, "out of memory");
-    }
+    SIM_NEED(e->lfd && e->lport && e->pairs, "out of memory");
     for (size_t i = 0; i < EP_MAX_PAIRS; i++) e->pairs[i].fd[0] = e->pairs[i].fd[1] = -1;
     for (size_t s = 0; s < nslots; s++) e->lfd[s] = -1;
     for (size_t s = 0; s < nslots; s++) {

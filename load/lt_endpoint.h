@@ -12,11 +12,11 @@
 ** the destination cluster", seed rabbitmq-shared-dedicated-conversion).
 ** So the drivers stay unchanged and unaware, as a real application is,
 ** and the tester plays the routing layer:
-**   - a new connection goes to lt_route_node (the source before a
-**     conversion's phase 1, the destination from then on); an existing
-**     one stays where it is until one side closes it;
+**   - a new connection goes to lt_route_node (the node the active change
+**     routes new connections to; the source when none); an existing one
+**     stays where it is until one side closes it;
 **   - while the group is refused (x->blocked_until: a disconnect event's
-**     duration, a conversion's PrivateLink outage), a new connection is
+**     duration, a change's outage of an endpoint), a new connection is
 **     accepted and closed at once, which the library sees as a failed
 **     connection attempt and retries on its own schedule;
 **   - a server-side close (lt_close.h) closes the relay's upstream

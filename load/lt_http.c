@@ -39,7 +39,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
         h->too_big = 1;
         return 0; /* aborts the transfer */
     }
-    if (sim_grow((void **)&h->buf, &h->cap, h->len + k + 1, 1)) return 0;
+    SIM_NEED_OK(sim_grow((void **)&h->buf, &h->cap, h->len + k + 1, 1));
     memcpy(h->buf + h->len, p, k);
     h->len += k;
     h->buf[h->len] = '\0';

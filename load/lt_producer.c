@@ -14,9 +14,9 @@
 ** (wait for the reconnect) or drop (lost), as in models/mq_producer.c.
 **
 ** Where a send lands is the server's business: the producer publishes to
-** the run's exchange (the default exchange, or in a conversion the
-** `mqsim.ingress` exchange whose routing lt_conv.c changes) on the node its
-** connection went to (lt_route_node), and never switches by itself.
+** the run's exchange (ctx->exchange: the default one, or one whose routing
+** a replayed change alters on the server) on the node its connection went
+** to (lt_route_node), and never switches by itself.
 */
 #include "load/lt_client_int.h"
 #include "models/mq_model.h"
@@ -171,7 +171,7 @@ void *lt_producer_main(void *arg)
     p.r.rng = sim_rng_new(c->seed, 0, sim_mix64(sim_hash_str(p.g->name) + (uint64_t)c->index),
                           sim_hash_str("reconnect"));
     if (!p.q || !arr || !p.r.rng) goto out;
-    /* random phase so deterministic senders do not fire together */
+    /* random start offset so deterministic senders do not fire together */
     double t_next = next_gap(&p, arr, 0) * (p.g->rate.arrivals == MQ_ARRIVALS_POISSON ? 1.0
                                               : gsl_rng_uniform(arr));
     if (prod_connect(&p, lt_now(x), true)) lt_start_cut_off(c, &p.r);

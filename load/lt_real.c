@@ -29,7 +29,6 @@
 #include "load/lt_real.h"
 #include "load/lt_client_int.h"
 #include "load/lt_endpoint.h"
-#include "load/lt_real_conv.h"
 #include "models/change/mq_change.h"
 #include "models/mq_model.h"
 #include "models/mq_profile.h"
@@ -170,7 +169,7 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err)
 /* The relay is needed when connections must move (a change replayed on
 ** two nodes: x->nnodes > 1 after its setup) or be refused for a while (a
 ** disconnect event with a duration); other runs connect straight to the
-** broker, as before. */
+** broker. */
 static bool needs_endpoint(const lt_ctx *x)
 {
     const mq_scenario *s = x->s;
@@ -188,17 +187,11 @@ int lt_real_prepare(lt_ctx *x, sim_err *err)
     if (needs_endpoint(x) &&
         lt_endpoint_start(x, s->nproducers + s->nconsumers, &x->endpoint, err))
         return -1;
-    if (x->nnodes > 1 && lt_real_conv_start(x, &x->real_conv, err)) {
-        lt_real_release(x);
-        return -1;
-    }
     return 0;
 }
 
 void lt_real_release(lt_ctx *x)
 {
-    lt_real_conv_free(x->real_conv);
-    x->real_conv = NULL;
     lt_endpoint_free(x->endpoint);
     x->endpoint = NULL;
 }

@@ -14,10 +14,10 @@
 ** unchanged. The shared log format is in load/clients/README.md.
 **
 ** Where a driver connects: the broker itself, or, when the scenario moves
-** or refuses connections (a conversion, a disconnect event with a
-** duration), its group's port on the endpoint relay (lt_endpoint.h); in a
-** conversion the read routing (lt_real_conv.h) moves the source's messages
-** to the destination for the consumers there. A driver's UP port is mapped
+** or refuses connections (a change replayed on two nodes, a disconnect
+** event with a duration), its group's port on the endpoint relay
+** (lt_endpoint.h); a change that routes reads between its nodes runs its
+** own router for the real libraries (load/change/). A driver's UP port is mapped
 ** through the relay to the port the broker sees, so server-side closes
 ** (lt_close.h) find it.
 **
@@ -46,8 +46,8 @@ int lt_real_check(const mq_scenario *s, char *root, size_t n, sim_err *err);
 
 /* After the nodes are known, before the clients start: the endpoint relay
 ** (lt_endpoint.h) when the scenario moves or refuses connections (a
-** conversion, a disconnect event with a duration), and a conversion's read
-** routing (lt_real_conv.h), into x. 0 ok; -1 with a message. */
+** change replayed on two nodes, a disconnect event with a duration), into
+** x. 0 ok; -1 with a message. */
 int lt_real_prepare(lt_ctx *x, sim_err *err);
 /* Stop and free what lt_real_prepare started (idempotent). */
 void lt_real_release(lt_ctx *x);

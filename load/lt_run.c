@@ -3,8 +3,8 @@
 **
 ** Threads: the caller's thread samples the timeseries; one event thread
 ** applies disruptions (a rabbitmqctl call takes ~0.3-0.8 s, so it must not
-** hold up sampling); one thread per client; a conversion adds its own
-** timeline thread (lt_conv.c). A per-group close is one server-side close
+** hold up sampling); one thread per client; a change replayed here runs
+** its own threads (load/change/lt_change.h). A per-group close is one server-side close
 ** of the group's connections, chosen by the local ports the clients
 ** publish (lt_close.h). Before the clock starts: the queues are declared
 ** and purged (lt_admin.h) and the stacked backlog is put in
@@ -111,7 +111,7 @@ static void check_silent(const mq_scenario *s, bool own_broker, sim_strs *warnin
         int rc = 0;
         if (!own_broker || ev->type != MQ_EVENT_DISCONNECT || s->change.ops)
             rc = sim_strs_add(warnings, "event at %.0f s: a silent peer needs a broker started here "
-                              "(--start-broker, no conversion); applied as a reset", ev->at_s);
+                              "(--start-broker, no change); applied as a reset", ev->at_s);
         else if (ev->ngroups || ev->duration_s <= 0)
             rc = sim_strs_add(warnings, "event at %.0f s: a silent peer freezes the whole broker for "
                               "the event's duration (every group; %.0f s)", ev->at_s,
@@ -127,9 +127,9 @@ typedef struct run {
     lt_ctx ctx;
     lt_track track;
     const lt_broker *broker; /* NULL when not ours (ctl uses the env's node);
-                                a conversion: its source node */
+                                a change's: its source node */
     const lt_change_ops *chg; /* the change's load half, NULL if no change */
-    void *conv;              /* its state (two nodes for a conversion) */
+    void *chg_state;         /* its state (the nodes it started) */
     uint64_t preloaded;      /* stacked messages put in before t0 */
     lt_client *clients;
     size_t nclients, nprod;
@@ -299,7 +299,7 @@ static void apply_event(run *r, const mq_event *ev)
         return;
     }
     case MQ_EVENT_DISCONNECT: {
-        if (ev->silent && r->broker && r->broker->pgid > 0 && !r->conv) {
+        if (ev->silent && r->broker && r->broker->pgid > 0 && !r->chg_state) {
             /* the broker goes silent for the duration, then speaks again */
             sleep_until(r, ev->at_s);
             set_label(r, ev);
@@ -431,11 +431,11 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     pthread_mutex_unlock(&k->mu);
     v[C_PRODS] = prods;
     v[C_CONSS] = conss;
-    /* an event in effect names the row, else the conversion's phase */
-    const char *phase = r->chg ? r->chg->phase_label(lt_phase_now(&r->ctx)) : "";
+    /* an event in effect names the row, else the change's stage */
+    const char *stage = r->chg ? r->chg->stage_label(r->chg_state) : "";
     pthread_mutex_lock(&r->label_mu);
     bool ev_on = r->label[0] && t >= r->label_from && t < r->label_until;
-    SIM_NEED_OK(sim_series_add_row(&out->series, v, ev_on ? r->label : phase));
+    SIM_NEED_OK(sim_series_add_row(&out->series, v, ev_on ? r->label : stage));
     pthread_mutex_unlock(&r->label_mu);
     sm->backlog_area += sm->last_backlog * (t - sm->last_t);
     sm->last_t = t;
@@ -443,16 +443,16 @@ static void take_sample(run *r, mq_result *out, sampler *sm, double t)
     sm->backlog_max = fmax(sm->backlog_max, backlog);
 }
 
-/* Drain every queue (a conversion: the source's first, then the
-** destination's, so nothing a shovel moves meanwhile is missed). */
+/* Drain every queue (a change's two nodes: the source's first, then the
+** destination's, so nothing the change moves meanwhile is missed). */
 static int drain(run *r, double timeout_s, sim_err *err)
 {
     double end = lt_now(&r->ctx) + timeout_s;
     for (int n = 0; n < r->ctx.nnodes; n++) {
         const char *names[64];
         size_t k = 0;
-        if (r->conv) {
-            k = r->chg->drain_queues(r->conv, n, names, 64);
+        if (r->chg_state) {
+            k = r->chg->drain_queues(r->chg_state, n, names, 64);
         } else {
             for (size_t q = 0; q < r->s->nqueues && k < 64; q++) names[k++] = r->s->queues[q].name;
         }
@@ -604,8 +604,8 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     const mq_scenario *s = r->s;
     lt_ctx *x = &r->ctx;
     /* declare (durable: a broker restart keeps them) and purge the queues:
-    ** a clean start (a conversion's two nodes were set up by lt_conv) */
-    if (!r->conv) {
+    ** a clean start (a change's nodes were set up by the change) */
+    if (!r->chg_state) {
         amqp_connection_state_t ctl = lt_connect(&x->nodes[LT_SRC], 5, "mqsim/control", err);
         if (!ctl) return -1;
         for (size_t q = 0; q < s->nqueues; q++)
@@ -652,7 +652,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     bool evt_ok = pthread_create(&evt, NULL, event_main, r) == 0;
     for (size_t i = 0; i < r->nclients; i++)
         if (!r->clients[i].started) rc = sim_err_set(err, "cannot start a client thread");
-    if (rc == 0 && r->conv) rc = r->chg->start(r->conv, r->clients, r->nclients, err);
+    if (rc == 0 && r->chg_state) rc = r->chg->start(r->chg_state, r->clients, r->nclients, err);
     sampler sm = {0};
     double dur = x->duration_s;
     for (double t = fmin(s->run.sample_s, dur); rc == 0; ) {
@@ -675,7 +675,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
         r->events_stop = 1; /* a pending start_app still runs: the drain needs the broker */
         pthread_join(evt, NULL);
     }
-    if (r->chg) r->chg->stop(r->conv);
+    if (r->chg) r->chg->stop(r->chg_state);
     if (rc) return rc;
     SIM_NEED(collect_outages(r, out, dur) == 0, "out of memory");
     /* a real driver's connection closes with its process: give the broker a
@@ -685,7 +685,7 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     if (drain(r, o->drain_timeout_s > 0 ? o->drain_timeout_s : 60, err)) return -1;
     info->drain_s = lt_now(x) - d0;
     compute(r, out, &sm, dur, info->broker_startup_s);
-    if (r->conv && r->chg->results(r->conv, out, dur, consumer_overhead(r)))
+    if (r->chg_state && r->chg->results(r->chg_state, out, dur, consumer_overhead(r)))
         sim_oom(__FILE__, __LINE__, "out of memory");
     for (size_t i = 0; i < s->nevents; i++) {
         const mq_event *ev = &s->events[i];
@@ -711,7 +711,6 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     r.ctx.s = s;
     r.ctx.nnodes = 1;
     r.ctx.exchange = "";
-    r.ctx.phase = LT_PH_NONE;
     r.ctx.warnings = &out->warnings;
     pthread_mutex_init(&r.ctx.mu, NULL);
     pthread_mutex_init(&r.ctx.warn_mu, NULL);
@@ -723,11 +722,14 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     r.chg = lt_change_find(s);
     if (r.chg) {
         if (!o->start_broker) {
-            sim_err_set(err, "a conversion runs between two private nodes: use --start-broker");
+            sim_err_set(err, "the change (%s) runs on private nodes started here: use --start-broker",
+                        r.chg->key);
             goto done;
         }
-        if (r.chg->setup(s, &r.ctx, &r.conv, err)) goto done;
-        const lt_broker *src = r.chg->node(r.conv, LT_SRC), *dst = r.chg->node(r.conv, LT_DST);
+        if (r.chg->setup(s, &r.ctx, &r.chg_state, err)) goto done;
+        r.ctx.change = r.chg;
+        r.ctx.change_state = r.chg_state;
+        const lt_broker *src = r.chg->node(r.chg_state, LT_SRC), *dst = r.chg->node(r.chg_state, LT_DST);
         info->broker_startup_s = fmax(src->startup_s, dst->startup_s);
         snprintf(info->broker, sizeof info->broker, "amqp://127.0.0.1:%d (source), "
                  "amqp://127.0.0.1:%d (destination)", src->amqp_port, dst->amqp_port);
@@ -761,7 +763,7 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     if (!r.ctx.real_root || lt_real_prepare(&r.ctx, err) == 0) rc = run_clients(&r, o, out, info, err);
 done:
     lt_real_release(&r.ctx);
-    if (r.chg) r.chg->free(r.conv); /* stops its nodes */
+    if (r.chg) r.chg->free(r.chg_state); /* stops its nodes */
     lt_broker_stop(&broker);
     free(r.clients);
     free(r.ctx.blocked_until);

@@ -3,14 +3,15 @@
 ** into the same mq_result the simulation produces (so io/out_run.c writes
 ** the same summary.csv, timeseries.csv, summary.json and plots).
 **
-** Flow: [start a private broker, or a conversion's two nodes (lt_conv.h)]
+** Flow: [start a private broker, or the nodes a replayed change needs
+** (load/change/lt_change.h)]
 ** -> declare and purge the queues -> put in the stacked backlog
 ** (lt_preload.h) -> start one thread per client -> apply the scenario's
 ** events at their times from an event thread (a server-side close of
 ** the selected groups' connections, lt_close.h /
 ** stop_app + start_app for a broker restart; app restarts and per-group
-** refusal windows are emulated in the clients) and a conversion's phases
-** from its own thread -> sample the timeseries every sample_interval -> at
+** refusal windows are emulated in the clients) and the change's own steps
+** from its own threads -> sample the timeseries every sample_interval -> at
 ** the end stop producers, then consumers -> drain every queue with
 ** basic.get to tell "still stored" from "lost" -> build the result ->
 ** [stop the broker(s)].
@@ -18,8 +19,8 @@
 ** What a scenario may use in load mode (checked by lt_check_scenario before
 ** anything starts): a rabbitmq instance with one broker, consumers with
 ** concurrency 1, at most LT_MAX_BACKLOG stacked messages and no scheduled
-** ones, a conversion only with --start-broker (and the limits of
-** lt_conv_check), at most LT_MAX_CLIENTS clients and LT_MAX_MESSAGES
+** ones, a change only when it has a load half (load/change/lt_changes.c),
+** with --start-broker and within the limits of its check, at most LT_MAX_CLIENTS clients and LT_MAX_MESSAGES
 ** messages. A silent disconnect with --start-broker freezes the broker's
 ** VM (SIGSTOP, then SIGCONT after the event's duration: lt_broker_freeze):
 ** the clients connected then are cut off for the silence without knowing

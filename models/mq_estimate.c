@@ -86,7 +86,8 @@ double mq_est_channel_mva(double t, int p, int k, double d)
     SIM_NEED(lw != NULL, "out of memory");
     for (int n = 0; n <= p; n++) {
         if (n > 0) lbeta += log(n < k ? n : k);
-        lw[n] = (p - n) * log(d) - lgamma(p - n + 1.0) + n * log(t) - lbeta;
+        int sign; /* lgamma_r: lgamma writes the global signgam, a race between jobs */
+        lw[n] = (p - n) * log(d) - lgamma_r(p - n + 1.0, &sign) + n * log(t) - lbeta;
         lmax = fmax(lmax, lw[n]);
     }
     double z = 0, busy = 0;

@@ -289,6 +289,14 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("reconnects", w->reconnects, "count", NO);
     ADD("exceptions_logged", w->exceptions, "count", LO);
     ADD("throttled_sends", w->throttled, "count", LO);
+    ADD("throttled_sends_overload", w->throttled_overload, "count", LO);
+    static const char *const overload[] = {"overload_from_s", "overload_offered_rate",
+                                           "overload_capacity"};
+    bool over = w->throttled_overload > 0;
+    ADD(overload[0], over ? w->overload_from_s : NAN, "s", NO);
+    ADD(overload[1], over ? w->overload_offered_max : NAN, "msg/s", NO);
+    ADD(overload[2], over ? w->overload_capacity_min : NAN, "msg/s", NO);
+    for (int i = 0; i < 3 && !over; i++) sim_metrics_censor(m, overload[i], SIM_NOT_APPLICABLE, NAN);
 
     double mu = w->drain_est.mu, lambda = rate_at_drain(w), fluid = w->drain_est.fluid_s;
     double drain = w->drain_armed ? NAN : w->drain_done_at - w->s->run.drain_from_s;
@@ -564,12 +572,11 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     w.series = &out->series;
     w.bands = &out->bands;
     int rc = -1;
-    if (series_init(&out->series, s) ||
-        !(w.sample_row = calloc(out->series.ncols, sizeof *w.sample_row)) || build(&w) ||
-        (chg->create && chg->create(&w, s->change.cfg, &w.change.state))) {
-        sim_err_set(err, "out of memory building the model");
-        goto done;
-    }
+    SIM_NEED(series_init(&out->series, s) == 0 &&
+                 (w.sample_row = calloc(out->series.ncols, sizeof *w.sample_row)) != NULL &&
+                 build(&w) == 0 &&
+                 !(chg->create && chg->create(&w, s->change.cfg, &w.change.state)),
+             "out of memory building the model");
     sim_twavg_init(&w.backlog_tw, 0, 0);
     sim_twavg_init(&w.insys_tw, 0, 0);
     if (s->run.warmup_s > 0)
@@ -587,10 +594,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     sim_set_lookahead(w.sim, lookahead, &w);
     sim_run(w.sim, s->run.duration_s);
 
-    if (collect_outages(&w, out)) {
-        sim_err_set(err, "out of memory collecting results");
-        goto done;
-    }
+    SIM_NEED(collect_outages(&w, out) == 0, "out of memory collecting results");
     compute_metrics(&w, out);
     out->fingerprint = sim_fingerprint(w.sim);
     out->events = sim_events_executed(w.sim);

@@ -61,6 +61,8 @@ typedef struct mq_result {
     uint64_t events;        /* events executed */
 } mq_result;
 
+/* Run s once. 0 ok; -1 with err when the accounting check fails (out of
+** memory ends the process, SIM_NEED). */
 int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out,
                  sim_err *err);
 void mq_result_free(mq_result *r);

@@ -213,6 +213,43 @@ double mq_producer_throttle_backoff(int attempt)
     return fmin(THROTTLE_BACKOFF_S * pow(THROTTLE_MULTIPLIER, attempt), THROTTLE_BACKOFF_MAX_S);
 }
 
+/* The offered rate at run time t, from a cache that holds while no
+** group's rate schedule steps (mq_offered_rate itself walks every group). */
+static double offered_at(mq_world *w, double t)
+{
+    if (t >= w->offered_from && t < w->offered_until) return w->offered_now;
+    double lambda = 0, until = INFINITY;
+    for (size_t i = 0; i < w->s->nproducers; i++) {
+        const mq_rate *r = &w->s->producers[i].rate;
+        double off = clock_offset(w->s, r), rate, end;
+        rate_segment(r, t + off, &rate, &end);
+        lambda += rate;
+        until = fmin(until, end - off);
+    }
+    w->offered_now = lambda;
+    w->offered_from = t;
+    w->offered_until = until;
+    return lambda;
+}
+
+/* A send refused by a limit of refused_tps msg/s (NAN: a limit that is no
+** message rate): counted, and counted as overload when the producers
+** offer more than that limit at this moment. */
+static void note_throttled(mq_world *w, double now, double refused_tps)
+{
+    w->throttled++;
+    if (!(refused_tps > 0)) return;
+    double offered = offered_at(w, now);
+    if (!(offered > refused_tps)) return;
+    if (!w->throttled_overload++) {
+        w->overload_from_s = now;
+        w->overload_offered_max = offered;
+        w->overload_capacity_min = refused_tps;
+    }
+    w->overload_offered_max = fmax(w->overload_offered_max, offered);
+    w->overload_capacity_min = fmin(w->overload_capacity_min, refused_tps);
+}
+
 bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
 {
     double cap = b->capacity_tps;
@@ -278,10 +315,17 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         }
         uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)g->queue);
         /* the capacity of the cluster that stores the message admits it */
-        if (!mq_capacity_admit(w, &w->brokers[mq_queue_admit_broker(w, &p->conn, q)]) ||
-            (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) ||
-            (w->change.ops->send_admit && !w->change.ops->send_admit(w, p))) {
-            w->throttled++;
+        mq_broker_rt *store = &w->brokers[mq_queue_admit_broker(w, &p->conn, q)];
+        double refused_tps = NAN;
+        if (!mq_capacity_admit(w, store)) refused_tps = store->capacity_tps;
+        else if (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec))
+            refused_tps = w->spec.capacity_tps;
+        else if (w->change.ops->send_admit && !w->change.ops->send_admit(w, p, &refused_tps))
+            ;
+        else
+            refused_tps = -1; /* admitted */
+        if (refused_tps != -1) {
+            note_throttled(w, now, refused_tps);
             w->exceptions++;
             if (w->bk->throttle_uses_attempts) {
                 /* the SDK's back-off; each throttled retry uses an attempt */
@@ -461,8 +505,9 @@ void mq_producer_up(mq_world *w, mq_producer *p)
 ** against the real Java client after a freeze longer than its heartbeat
 ** detection: the application's retries run out while the broker is still
 ** unreachable, and those sends are lost (docs/VALIDATION.md). Called with
-** the connection still UP (mq_rocketmq.c moves a timed-out send to another
-** broker), the copies wait in the buffer for the caller's flush. */
+** the connection still UP (a change type moves a timed-out send to another
+** broker, models/change/), the copies wait in the buffer for the caller's
+** flush. */
 void mq_producer_down(mq_world *w, mq_producer *p)
 {
     const mq_producer_group *g = p->g;
@@ -482,7 +527,7 @@ void mq_producer_down(mq_world *w, mq_producer *p)
         }
         for (size_t i = 0; i < again.n; i++) {
             uint32_t msg = mq_ring_at(&again, i)->msg;
-            if (up) { /* resent after the caller's timeout (mq_rocketmq.c) */
+            if (up) { /* resent after the caller's timeout (the change type's) */
                 mq_msg_copy_add(w, msg);
                 SIM_NEED_OK(mq_ring_push_back(&p->buffer, (mq_ent){.msg = msg, .redelivered = 1}));
             } else if (g->ondown != MQ_ONDOWN_DROP) {

@@ -287,8 +287,8 @@ int mq_scenario_add_default(mq_scenario *s, const char *key, const char *value,
 ** the scenario a change - the timed events and the change - freeing them,
 ** so the same workload can be run without the change on common random
 ** numbers. A change type may keep part of itself as the baseline's
-** (mq_change_ops.to_baseline: a RocketMQ change keeps the instance's
-** current spec, Internet access and bandwidth, nothing changes).
+** (mq_change_ops.to_baseline, e.g. the instance's current configuration
+** with nothing changing).
 ** NULL is a no-op. */
 void mq_scenario_strip_change(mq_scenario *s);
 /* `mqsim run --at HH:MM`: make the change start at time of day clock_s

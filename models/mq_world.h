@@ -36,7 +36,8 @@ enum { FATE_PENDING = 0, FATE_CONSUMED, FATE_EXPIRED, FATE_LOST, FATE_FREE, FATE
 /* Why a second copy of a message exists (duplicate causes). */
 /* REQUEUE: RabbitMQ unacked copy requeued; REDELIVERY: its RocketMQ
 ** counterpart (in-flight message redelivered); OFFSET_ROLLBACK: RocketMQ
-** consumer re-reads from its last committed offset (mq_rocketmq.c). */
+** consumer re-reads from its last committed offset (a change type's
+** rebalance, models/change/). */
 enum { DUP_REQUEUE = 0, DUP_REPUBLISH, DUP_SEND_RETRY, DUP_OFFSET_ROLLBACK,
        DUP_REDELIVERY, DUP_NCAUSES };
 /* What the base clients do differently per broker kind, as data
@@ -280,6 +281,15 @@ typedef struct mq_world {
     uint64_t dup_by_cause[DUP_NCAUSES], lost_by_cause[LOSS_NCAUSES];
     uint64_t expired_by_cause[EXP_NCAUSES];
     uint64_t exceptions, throttled, reconnects;
+    /* Throttled sends by cause: overload = refused while the offered rate
+    ** was above the capacity that refused them (a spec too small for the
+    ** load); the rest came in bursts (replays, retries) the capacity
+    ** cannot absorb at once, or from a limit with no message rate. */
+    uint64_t throttled_overload;
+    double overload_from_s;        /* first overload refusal, run time */
+    double overload_offered_max;   /* highest offered rate at one, msg/s */
+    double overload_capacity_min;  /* lowest refusing capacity, msg/s */
+    double offered_now, offered_from, offered_until; /* mq_offered_rate cache */
     uint64_t connected_producers, connected_consumers;
     uint64_t ready_total;       /* ready copies over all queues */
     uint64_t unacked_total;

@@ -1,6 +1,6 @@
 /*
-** test_layers.c - the direction of every dependency, and the one
-** out-of-memory policy, read from the sources.
+** test_layers.c - the direction of every dependency, the one
+** out-of-memory policy and the change plug-ins' privacy, read from the sources.
 **
 ** Lists each .c and .h file under sim/, models/, io/, load/ and cli/ (and
 ** their subfolders, e.g. models/change/), reads its `#include "..."` lines
@@ -11,7 +11,14 @@
 **   - models/mq_world.h, the model's private header, is included only by
 **     files under models/;
 **   - no file but sim/sim_err.h defines an out-of-memory check (a macro
-**     named *OOM*): there is one policy, SIM_NEED / SIM_NEED_OK.
+**     named *OOM*): there is one policy, SIM_NEED / SIM_NEED_OK;
+**   - nothing names a change type outside its own files (a `change/`
+**     subfolder): no line elsewhere holds a change type's key (read from
+**     the `.key = "..."` of the .c files in models/change/), the name of one of its
+**     files (the stems under models/change/, io/change/ and load/change/,
+**     except the registries and plug-in interfaces, whose stems say
+**     "change"), or the load tester's conversion phase names (LT_PH_,
+**     lt_phase). A plug-in is reached through its table only.
 ** A file's layer is the first folder of its path and an include's layer the
 ** first folder of the included path, so subfolders need no entry here.
 ** Tests (tests/) are white-box and exempt. The rule function is tested on
@@ -24,6 +31,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +69,36 @@ static const char *violation(const char *file, const char *inc)
     return allowed[from][to] ? NULL : "includes a layer above its own";
 }
 
+/* Names that belong to one change type (see the file header). */
+typedef struct names {
+    char v[64][64];
+    int n;
+} names;
+
+static void names_add(names *nm, const char *name)
+{
+    if (!*name || nm->n == 64) return;
+    for (int i = 0; i < nm->n; i++)
+        if (!strcmp(nm->v[i], name)) return;
+    snprintf(nm->v[nm->n++], sizeof nm->v[0], "%s", name);
+}
+
+/* Inside a change type's own files: a `change/` folder. */
+static bool in_change_dir(const char *rel)
+{
+    return strstr(rel, "/change/") != NULL;
+}
+
+/* The change-type name that this line of file rel holds where it may not,
+** or NULL. */
+static const char *names_change(const char *rel, const char *line, const names *nm)
+{
+    if (in_change_dir(rel)) return NULL;
+    for (int i = 0; i < nm->n; i++)
+        if (strstr(line, nm->v[i])) return nm->v[i];
+    return NULL;
+}
+
 static void test_rules(void **state)
 {
     (void)state;
@@ -85,12 +123,33 @@ static void test_rules(void **state)
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         if (violation(good[i][0], good[i][1]))
             fail_msg("%s including %s should be allowed", good[i][0], good[i][1]);
+    names nm = {0};
+    names_add(&nm, "rabbitmq_conversion");
+    names_add(&nm, "lt_conv");
+    names_add(&nm, "LT_PH_");
+    static const char *const named[][2] = {
+        {"load/lt_client.c", "    return lt_phase_now(x) >= LT_PH_DUAL ? LT_DST : LT_SRC;"},
+        {"cli/bench_e2e.c", "    const char *keys[] = {\"rabbitmq_conversion.at\"};"},
+        {"load/lt_run.h", "** Flow: [a conversion's two nodes (lt_conv.h)]"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (!names_change(named[i][0], named[i][1], &nm))
+            fail_msg("%s: '%s' should be refused", named[i][0], named[i][1]);
+    static const char *const fine[][2] = {
+        {"load/change/lt_conv.c", "    c->phase = LT_PH_DUAL;"},
+        {"models/change/mq_rabbitmq.c", "    .key = \"rabbitmq_conversion\","},
+        {"load/lt_client.c", "    return x->change ? x->change->connect_node(x->change_state) : LT_SRC;"},
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++)
+        if (names_change(fine[i][0], fine[i][1], &nm))
+            fail_msg("%s: '%s' should be allowed", fine[i][0], fine[i][1]);
 }
 
 typedef struct found {
     char text[16384];
     size_t len;
     int files, includes;
+    const names *nm;
 } found;
 
 static void note(found *f, const char *fmt, ...)
@@ -116,6 +175,10 @@ static void scan_file(const char *root, const char *rel, found *f)
     f->files++;
     char line[1024];
     for (int ln = 1; fgets(line, sizeof line, fp); ln++) {
+        const char *named = f->nm ? names_change(rel, line, f->nm) : NULL;
+        if (named)
+            note(f, "%s:%d: names the change type's '%s' outside its own files; go through "
+                    "its table (a change/ folder's registry)\n", rel, ln, named);
         const char *p = line;
         while (*p == ' ' || *p == '\t') p++;
         if (*p++ != '#') continue;
@@ -166,18 +229,61 @@ static void scan_dir(const char *root, const char *rel, found *f)
     closedir(d);
 }
 
+/* The names of one change type's own files under root/dir (stems without
+** "change") and, with keys, the `.key = "..."` of its .c files. */
+static void collect_names(const char *root, const char *dir, bool keys, names *nm)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", root, dir);
+    DIR *d = opendir(path);
+    if (!d) return;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n < 3 || e->d_name[n - 2] != '.' || (e->d_name[n - 1] != 'c' && e->d_name[n - 1] != 'h'))
+            continue;
+        char stem[64];
+        snprintf(stem, sizeof stem, "%.*s", (int)(n - 2), e->d_name);
+        if (strstr(stem, "change")) continue;
+        names_add(nm, stem);
+        if (!keys || e->d_name[n - 1] != 'c') continue;
+        char file[sizeof path + 260];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        FILE *fp = fopen(file, "r");
+        if (!fp) continue;
+        char line[1024];
+        while (fgets(line, sizeof line, fp)) {
+            char key[64];
+            const char *k = strstr(line, ".key = \"");
+            if (k && sscanf(k, ".key = \"%63[^\"]\"", key) == 1) names_add(nm, key);
+        }
+        fclose(fp);
+    }
+    closedir(d);
+}
+
 static void test_tree(void **state)
 {
     (void)state;
     const char *root = getenv("MQSIM_ROOT");
     if (!root) root = ".";
+    static names nm;
+    memset(&nm, 0, sizeof nm);
+    collect_names(root, "models/change", true, &nm);
+    collect_names(root, "io/change", false, &nm);
+    collect_names(root, "load/change", false, &nm);
+    /* the load tester's conversion phases (load/change/lt_conv.h) */
+    names_add(&nm, "LT_PH_");
+    names_add(&nm, "lt_phase");
+    /* the scan must have found the change types it guards */
+    if (nm.n < 8) fail_msg("found only %d change-type names under %s", nm.n, root);
     static found f;
     memset(&f, 0, sizeof f);
+    f.nm = &nm;
     for (int i = 0; i < N_LAYERS; i++) scan_dir(root, layers[i], &f);
     /* the scan itself must have seen the sources */
     if (f.files < 100 || f.includes < f.files)
         fail_msg("read only %d files and %d includes under %s", f.files, f.includes, root);
-    if (f.len) fail_msg("includes against the layer order:\n%s", f.text);
+    if (f.len) fail_msg("against the layering rules:\n%s", f.text);
 }
 
 int main(void)

@@ -2,8 +2,10 @@
 ** test_out.c - cmocka tests of the result writers: io/out_file (atomic
 ** replace, mkdir -p), io/out_csv (summary.csv and timeseries.csv byte-exact,
 ** read-back round trip and its error messages) and io/out_json (summary.json
-** content, key order, determinism; the scenario echo), and the metric
-** table's hash index (sim_table.h) at 300 000 rows.
+** content, key order, determinism; the scenario echo), the metric
+** table's hash index (sim_table.h) at 300 000 rows, and io/out_run's two
+** parts (a single replication's summary plots drawn early are the
+** aggregate's).
 **
 ** Every test works in a private directory made by mkdtemp under /tmp, which
 ** the group teardown removes, so tests never touch the repository.
@@ -18,6 +20,10 @@
 #include "io/out_csv.h"
 #include "io/out_file.h"
 #include "io/out_json.h"
+#include "io/out_risk.h"
+#include "io/out_run.h"
+#include "io/scn_load.h"
+#include "sim/sim_rep.h"
 #include "tests/test_util.h"
 
 #include <dirent.h>
@@ -575,6 +581,71 @@ static void test_results_folder_one_dir_sync(void **state)
     assert_int_equal(sh(cmd), 0);
 }
 
+/* Whether two files hold the same bytes (both must exist). */
+static int same_file(const char *a, const char *b)
+{
+    char *x = slurp(a), *y = slurp(b);
+    assert_non_null(x);
+    assert_non_null(y);
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    fseek(fa, 0, SEEK_END);
+    fseek(fb, 0, SEEK_END);
+    long na = ftell(fa), nb = ftell(fb);
+    fclose(fa);
+    fclose(fb);
+    int same = na == nb && memcmp(x, y, (size_t)na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* A single replication's percentile and endpoint plots are drawn with its
+** own plots, from its own metrics (out_run_write_rep's `final`), before the
+** aggregate exists: they must be the plots the aggregate of that one
+** replication gives (sim_rep's mean of one value is the value). A scenario
+** with a budget (its lines on the percentile plot) and every endpoint type. */
+static void test_single_replication_summary_plots(void **state)
+{
+    (void)state;
+    mq_scenario sc;
+    sim_err err = {{0}};
+    assert_int_equal(scn_load_file("scenarios/rabbitmq/privatelink.yaml", &sc, &err), 0);
+    mq_budget *b = mq_budget_new();
+    assert_non_null(b);
+    mq_budget_push(b, (mq_budget_line){.text = strdup("delay_p99_s <= 2"),
+                                       .metric = strdup("delay_p99_s"), .op = MQ_BUDGET_LE,
+                                       .limit = 2});
+    json_t *lines = out_budget_json(b, NULL), *meta = json_object();
+    assert_int_equal(json_object_set(meta, "budget", lines), 0);
+    mq_run_opts o = {.seed = 7};
+    mq_result res;
+    assert_int_equal(mq_model_run(&sc, &o, &res, &err), 0);
+    out_run_axes ax = {0, lines};
+    out_run_plots wrote = 0;
+    /* the shortcut: every plot in part one */
+    assert_int_equal(out_run_write_rep(tpath("one"), &res, &ax, true, true, 2, &wrote, &err), 0);
+    assert_int_equal(out_run_write_summary(tpath("one"), &res, meta, true, wrote, &err), 0);
+    /* the aggregate of the one replication, drawn in part two */
+    sim_rep *rep = sim_rep_new();
+    sim_metrics agg;
+    assert_int_equal(sim_rep_add(rep, &res.metrics), 0);
+    assert_int_equal(sim_rep_result(rep, &agg), 0);
+    mq_result viaagg = res;
+    viaagg.metrics = agg;
+    assert_int_equal(out_run_write_rep(tpath("agg"), &res, &ax, true, false, 1, &wrote, &err), 0);
+    assert_int_equal(out_run_write_summary(tpath("agg"), &viaagg, meta, true, wrote, &err), 0);
+    assert_true(same_file(tpath("one/percentiles.png"), tpath("agg/percentiles.png")));
+    assert_true(same_file(tpath("one/disruption_endpoint.png"),
+                          tpath("agg/disruption_endpoint.png")));
+    sim_metrics_free(&agg);
+    sim_rep_free(rep);
+    mq_result_free(&res);
+    json_decref(meta);
+    json_decref(lines);
+    mq_budget_free(b);
+    mq_scenario_free(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_scenario_json),
         cmocka_unit_test(test_metrics_index),
         cmocka_unit_test(test_results_folder_one_dir_sync),
+        cmocka_unit_test(test_single_replication_summary_plots),
     };
     return cmocka_run_group_tests_name("out", tests, group_setup, group_teardown);
 }

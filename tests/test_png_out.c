@@ -2,7 +2,8 @@
 ** test_png_out.c - cmocka tests of io/png_out.c: a PNM in each form libplot
 ** writes (P6 with few colours -> indexed PNG, P6 with more than 256 colours
 ** -> RGB PNG, P5 grey, P4 bitmap, header comments) is encoded and decoded
-** back with libpng's reader, and every pixel must match; the same pixels
+** back with libpng's reader, and every pixel must match (indexes packed to
+** 1, 2, 4 and 8 bits, rows that repeat the one above); the same pixels
 ** give the same bytes; malformed PNMs (bad magic, maxval, truncated raster)
 ** fail with a message and write nothing.
 */
@@ -149,6 +150,37 @@ static void test_grey_and_bitmap(void **state)
     free(in.b);
 }
 
+/* The indexes are packed to 1, 2, 4 or 8 bits by the palette's size; widths
+** that leave a partial last byte, and rows equal to the one above, decode
+** to the same pixels. */
+static void test_packed_depths(void **state)
+{
+    (void)state;
+    static const struct { int colours, depth; } c[] = {{2, 1}, {3, 2}, {4, 2}, {5, 4},
+                                                       {16, 4}, {17, 8}};
+    enum { W = 13, H = 6 };
+    for (size_t t = 0; t < sizeof c / sizeof *c; t++) {
+        unsigned char rgb[W * H * 3];
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int i = y == 3 ? 2 * W + x : y * W + x; /* row 3 repeats row 2 */
+                int k = (i * 7) % c[t].colours; /* 7 is prime to every count: all appear */
+                unsigned char *p = rgb + 3 * (y * W + x);
+                p[0] = (unsigned char)(k * 15);
+                p[1] = (unsigned char)(255 - k);
+                p[2] = (unsigned char)(k & 1 ? 200 : 7);
+            }
+        buf in = pnm("P6\n13 6\n255\n", rgb, sizeof rgb);
+        char msg[256];
+        buf out = encode(in, msg, sizeof msg);
+        assert_non_null(out.b);
+        assert_int_equal(decode_equals(out, W, H, rgb), PNG_COLOR_TYPE_PALETTE);
+        assert_int_equal(out.b[24], c[t].depth); /* IHDR bit depth */
+        free(out.b);
+        free(in.b);
+    }
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -171,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_few_colours_indexed),
         cmocka_unit_test(test_many_colours_rgb),
         cmocka_unit_test(test_grey_and_bitmap),
+        cmocka_unit_test(test_packed_depths),
         cmocka_unit_test(test_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

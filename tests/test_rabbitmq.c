@@ -54,33 +54,6 @@ static const char *scenario(const char *run, const char *inst, const char *body)
     return buf;
 }
 
-static int load_text(const char *text, mq_scenario *s, sim_err *err)
-{
-    return scn_load_string("t.yaml", text, strlen(text), s, err);
-}
-
-static void run_text(const char *text, mq_result *r)
-{
-    mq_scenario s;
-    sim_err err = {{0}};
-    if (load_text(text, &s, &err)) fail_msg("load failed: %s", err.msg);
-    run_scn(&s, r);
-    mq_scenario_free(&s);
-}
-
-static void expect_reject(const char *text, const char *where, const char *substring)
-{
-    mq_scenario s;
-    sim_err err = {{0}};
-    int rc = load_text(text, &s, &err);
-    if (rc == 0) {
-        mq_scenario_free(&s);
-        fail_msg("accepted; expected an error containing '%s'", substring);
-    }
-    if (!strstr(err.msg, substring)) fail_msg("error '%s' lacks '%s'", err.msg, substring);
-    if (where && !strstr(err.msg, where)) fail_msg("error '%s' is not at %s", err.msg, where);
-}
-
 static const char *const CLIENTS =
     "producers:\n  - { name: p, count: 2, rate: 100, profile: rabbitmq-java }\n"
     "consumers:\n  - { name: c, count: 2, prefetch: 20, concurrency: 2,"
@@ -163,7 +136,7 @@ static void test_serverless_billing(void **state)
             snprintf(in, sizeof in, "%s, deployment: %s", inst[i], d ? "dedicated" : "shared");
             mq_scenario s;
             sim_err err = {{0}};
-            if (load_text(scenario("{duration: 20m}", in, body), &s, &err))
+            if (load_yaml(scenario("{duration: 20m}", in, body), &s, &err))
                 fail_msg("%s: %s", in, err.msg);
             assert_int_equal(mq_rabbitmq_of(&s)->series, MQ_SERIES_SERVERLESS);
             assert_true(mq_rabbitmq_of(&s)->migrates);
@@ -185,7 +158,7 @@ static void test_serverless_billing(void **state)
     reject_target("edition: professional", "{ edition: platinum, billing: serverless }",
                   "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
     reject_target("series: subscription, billing: serverless", "{ deployment: dedicated }",
-                  "instance.billing", "serverless billing belongs to the serverless series");
+                  "instance.billing", "serverless billing contradicts instance.series");
 }
 
 /* A spec change within one deployment is not a conversion: it runs as a
@@ -214,7 +187,7 @@ static void test_spec_change_no_migration(void **state)
                  "3m", cases[i].to);
         mq_scenario s;
         sim_err err = {{0}};
-        if (load_text(scenario("{duration: 6m}", cases[i].inst, body), &s, &err))
+        if (load_yaml(scenario("{duration: 6m}", cases[i].inst, body), &s, &err))
             fail_msg("%s -> %s: %s", cases[i].inst, cases[i].to, err.msg);
         assert_false(mq_rabbitmq_of(&s)->migrates);
         assert_int_equal(s.warnings.n, 2);
@@ -241,7 +214,7 @@ static void test_spec_change_no_migration(void **state)
              CLIENTS);
     mq_scenario s;
     sim_err err = {{0}};
-    assert_int_equal(load_text(scenario("{duration: 10m}", "edition: professional", body), &s, &err), 0);
+    assert_int_equal(load_yaml(scenario("{duration: 10m}", "edition: professional", body), &s, &err), 0);
     assert_int_equal(s.warnings.n, 1);
     assert_non_null(strstr(s.warnings.v[0], "nothing changes"));
     mq_scenario_free(&s);
@@ -263,7 +236,7 @@ static void test_live_delayed_messages(void **state)
         "rabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n"
         "  phases: { dual_write: 2m, single_write: 1m }\n";
     mq_result r;
-    run_text(scenario("{duration: 1h, sample_interval: 30s}", "edition: platinum", body), &r);
+    run_yaml(scenario("{duration: 1h, sample_interval: 30s}", "edition: platinum", body), &r);
     double t2 = metric(&r, "phase4_start_s") - metric(&r, "phase3_s") - 60; /* phase 2 start */
     double t4 = metric(&r, "phase4_start_s");
     print_message("live delayed messages: phase 2 at %.0f s, phase 4 at %.0f s, hold %.0f s\n",
@@ -292,14 +265,14 @@ static void test_rule_old_instance_warns(void **state)
              "  instance_age: old\n", CLIENTS);
     mq_scenario s;
     sim_err err = {{0}};
-    assert_int_equal(load_text(scenario("{duration: 10m}", "edition: professional", body), &s, &err), 0);
+    assert_int_equal(load_yaml(scenario("{duration: 10m}", "edition: professional", body), &s, &err), 0);
     assert_int_equal(s.warnings.n, 1);
     assert_non_null(strstr(s.warnings.v[0], "older subscription instances"));
     mq_scenario_free(&s);
     /* a new instance, or a serverless one, gets no warning */
     snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  instance_age: old\n"
              "  to: { deployment: dedicated }\n", CLIENTS);
-    assert_int_equal(load_text(scenario("{duration: 10m}", "series: serverless", body), &s, &err), 0);
+    assert_int_equal(load_yaml(scenario("{duration: 10m}", "series: serverless", body), &s, &err), 0);
     assert_int_equal(s.warnings.n, 0);
     mq_scenario_free(&s);
 }
@@ -357,7 +330,7 @@ static void test_gate_backlog(void **state)
         "rabbitmq_conversion:\n  at: 10s\n  to: { edition: professional }\n"
         "  phases: { dual_write: 10s, single_write: 10s }\n";
     mq_result r;
-    run_text(scenario("{duration: 5m}", "edition: platinum", body), &r);
+    run_yaml(scenario("{duration: 5m}", "edition: platinum", body), &r);
     assert_true(isnan(metric(&r, "phase4_start_s")));
     assert_true(isnan(metric(&r, "phase3_s")));
     assert_true(metric(&r, "source_backlog_at_phase3") >= 100); /* + phase-1 writes */
@@ -378,14 +351,14 @@ static void test_gate_scheduled(void **state)
     char body[2048];
     mq_result r;
     snprintf(body, sizeof body, fmt, CLIENTS, "");
-    run_text(scenario("{duration: 3h, sample_interval: 1m}", "edition: platinum", body), &r);
+    run_yaml(scenario("{duration: 3h, sample_interval: 1m}", "edition: platinum", body), &r);
     /* phase 3 starts at 30 s; ends right after the messages are due at 7200 s */
     assert_true(metric(&r, "phase4_start_s") >= 7200);
     assert_true(metric(&r, "phase4_start_s") < 7201);
     assert_near(metric(&r, "source_scheduled_hold_s"), 7200 - 30, 1e-6);
     mq_result_free(&r);
     snprintf(body, sizeof body, fmt, CLIENTS, ", ttl: 1h");
-    run_text(scenario("{duration: 3h, sample_interval: 1m}", "edition: platinum", body), &r);
+    run_yaml(scenario("{duration: 3h, sample_interval: 1m}", "edition: platinum", body), &r);
     assert_near(metric(&r, "phase4_start_s"), 3600, 1e-6);
     assert_near(metric(&r, "expired_ttl"), 3, 0);
     mq_result_free(&r);
@@ -406,7 +379,7 @@ static void test_gate_unacked(void **state)
         "  destination: { create_time: 0s }\n"
         "  phases: { dual_write: 1s, single_write: 1s }\n";
     mq_result r;
-    run_text(scenario("{duration: 5m, rtt: 1ms}", "edition: professional", body), &r);
+    run_yaml(scenario("{duration: 5m, rtt: 1ms}", "edition: professional", body), &r);
     double t4 = metric(&r, "phase4_start_s");
     print_message("phase 4 at %.2f s (source unacked at phase 3: %.0f)\n", t4,
                   metric(&r, "source_unacked_at_phase3"));
@@ -486,7 +459,7 @@ static void test_vpc_upgrade_stays_on_source(void **state)
     char body[2048];
     snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n"
              "  source_stop: silent\n", CLIENTS);
-    assert_int_equal(load_text(scenario("{duration: 10m}", "edition: professional", body), &s,
+    assert_int_equal(load_yaml(scenario("{duration: 10m}", "edition: professional", body), &s,
                                &(sim_err){{0}}), 0);
     assert_int_equal(s.warnings.n, 1);
     assert_non_null(strstr(s.warnings.v[0], "what-if beyond the document"));
@@ -521,7 +494,7 @@ static void test_upgrade_disconnects_nobody_anywhere(void **state)
                          "  phases: { dual_write: 30s, single_write: 30s }\n",
                          prof[k], ep[e], prof[k], ep[e], to[i]);
                 mq_result r;
-                run_text(scenario("{duration: 10m}", inst[i], body), &r);
+                run_yaml(scenario("{duration: 10m}", inst[i], body), &r);
                 if (metric(&r, "connections_dropped_by_migration") != 0 ||
                     metric(&r, "clients_disrupted") != 0 || isnan(metric(&r, "phase4_start_s")) ||
                     metric(&r, "clients_left_on_source") != 4 || metric(&r, "lost") != 0)
@@ -573,7 +546,7 @@ static void test_public_endpoint(void **state)
         " processing: { dist: exponential, mean: 5ms } }\n"
         "rabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n";
     mq_result r;
-    run_text(scenario("{duration: 10m}", "edition: platinum", body), &r);
+    run_yaml(scenario("{duration: 10m}", "edition: platinum", body), &r);
     assert_near(metric(&r, "disruption_public_max_s"), 5, 1e-6);
     assert_near(metric(&r, "connections_dropped_by_migration"), 4, 0);
     assert_true(isnan(metric(&r, "disruption_vpc_max_s")));
@@ -670,9 +643,9 @@ static void test_capacity_of_storing_cluster(void **state)
     /* the same upgrade requested after the end of the run's traffic: no
     ** phase 2 inside the run, nothing throttled */
     snprintf(body, sizeof body, fmt, "1m", "platinum", "create_time: 1m, capacity_tps: 250", "");
-    run_text(scenario("{duration: 10m}", "edition: professional", body), &r);
+    run_yaml(scenario("{duration: 10m}", "edition: professional", body), &r);
     snprintf(body, sizeof body, fmt, "9m", "platinum", "create_time: 1m, capacity_tps: 250", "");
-    run_text(scenario("{duration: 10m}", "edition: professional", body), &late);
+    run_yaml(scenario("{duration: 10m}", "edition: professional", body), &late);
     print_message("upgrade to a 250 msg/s destination under 520 msg/s: throttled %.0f "
                   "(no phase 2 in the run: %.0f), p99 %.1f s\n", metric(&r, "throttled_sends"),
                   metric(&late, "throttled_sends"), metric(&r, "delay_p99_s"));
@@ -692,7 +665,7 @@ static void test_capacity_of_storing_cluster(void **state)
              "  destination: { capacity_tps: 1000, other_tenants_tps: 800 }\n"
              "  phases: { dual_write: 1m, single_write: 1h }\n"
              "  server_disconnect: source_stop\n");
-    run_text(scenario("{duration: 10m}", "edition: platinum", body), &r);
+    run_yaml(scenario("{duration: 10m}", "edition: platinum", body), &r);
     assert_near(metric(&r, "destination_tps"), 200, 0);
     assert_near(metric(&r, "connections_dropped_by_migration"), 0, 0);
     assert_true(metric(&r, "throttled_sends") > 10000);
@@ -718,21 +691,21 @@ static void test_upgrade_never_lowers_capacity(void **state)
     mq_result r, none;
     snprintf(body, sizeof body, fmt, "{ steps: [ {at: 0s, rate: 800}, {at: 4m, rate: 1500} ] }",
              "1m", ", spec_tps: 2000");
-    run_text(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &r);
+    run_yaml(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &r);
     assert_near(metric(&r, "spec_tps_to"), 2000, 0);
     assert_near(metric(&r, "throttled_sends"), 0, 0);
     mq_result_free(&r);
     /* no spec on the instance: unlimited before and after */
     snprintf(body, sizeof body, fmt, "5000", "1m", "");
-    run_text(scenario("{duration: 5m}", "edition: professional", body), &r);
+    run_yaml(scenario("{duration: 5m}", "edition: professional", body), &r);
     assert_near(metric(&r, "destination_tps"), 0, 0);
     assert_near(metric(&r, "throttled_sends"), 0, 0);
     mq_result_free(&r);
     /* spec 1000 under 1200 msg/s: throttled from t = 0, the upgrade adds none */
     snprintf(body, sizeof body, fmt, "1200", "1m", "");
-    run_text(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &r);
+    run_yaml(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &r);
     snprintf(body, sizeof body, fmt, "1200", "8m", "");
-    run_text(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &none);
+    run_yaml(scenario("{duration: 8m}", "edition: professional, spec_tps: 1000", body), &none);
     double a = metric(&r, "throttled_sends"), b = metric(&none, "throttled_sends");
     print_message("spec 1000 under 1200 msg/s: throttled %.0f with the upgrade, %.0f without\n",
                   a, b);

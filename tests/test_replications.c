@@ -3,7 +3,8 @@
 ** deltas, relative half-width) and `mqsim run --replications/--precision`
 ** with the paired baseline on a bundled scenario; the whole results folder
 ** (plots, timeseries, report, budget) byte for byte the same for --jobs 1,
-** 2 and 3, and --precision under mpirun; `--no-plots` and `--timing`.
+** 2 and 3, a sweep's folder for --jobs 1 and 3, and --precision under
+** mpirun; `--no-plots` and `--timing`.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -264,10 +265,23 @@ static void test_jobs_whole_folder(void **state)
     /* --precision consumes chunks of 2 x jobs: the stopping point is the same */
     jobs_same_bytes("scenarios/broker-restart.yaml --precision 0.05 --max-replications 7 "
                     "--report", j13, 2);
+    /* one replication: its timeseries and plots are drawn on every thread */
+    jobs_same_bytes("scenarios/broker-restart.yaml --no-baseline --report", j13, 2);
     /* the start-time search's replications run on the job runner too */
     jobs_same_bytes("scenarios/rabbitmq/peak-vs-offpeak.yaml --replications 3 --report "
                     "--suggest-start", j12, 2);
     assert_int_equal(sh("grep -q alternative_start build/test-jobs/j1/summary.json"), 0);
+    /* a sweep's folder (sweep.csv, its plots drawn on the job runner) and
+    ** its console lines */
+    for (int j = 1; j <= 3; j += 2)
+        assert_int_equal(mq("sweep scenarios/broker-restart.yaml --set "
+                            "consumers.workers.count=2,8 --set events[0].duration=10s,30s "
+                            "--replications 2 --jobs %d --out build/test-jobs/s%d 2>/dev/null | "
+                            "sed 's|build/test-jobs/s%d|DIR|' > build/test-jobs/sweep%d.txt",
+                            j, j, j, j), 0);
+    assert_int_equal(sh("diff -r build/test-jobs/s1 build/test-jobs/s3 >&2 && "
+                        "diff build/test-jobs/sweep1.txt build/test-jobs/sweep3.txt >&2 && "
+                        "ls build/test-jobs/s1/sweep_*.png | wc -l | grep -qx 5"), 0);
 }
 
 static void test_no_plots_and_timing(void **state)

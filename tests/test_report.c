@@ -85,22 +85,98 @@ static void expect_not_in(const char *md, const char *bad)
     if (strstr(md, bad)) fail_msg("report says '%s' although it should not:\n%s", bad, md);
 }
 
-/* Throttling: steady load over capacity gets "cannot take the offered
-** load"; a reconnect burst on an instance that takes the load does not. */
+/* Throttling: advice follows the cause the model recorded at each refusal.
+** Refusals while the offered rate was above the refusing limit get "cannot
+** take the offered load" with the model's figures; refusals without one
+** (bursts, a bandwidth limit) do not. */
 static void test_advice_throttling(void **state)
 {
     (void)state;
-    const char *met = M("throttled_sends", 5000, "count") "," M("still_in_producers", 0, "msgs");
-    char *md = render("build/test-advice/thr-steady", met, GRP("web", "producer", 10, 0, 0),
-                      PROD("web", 200, 10, "true"), "", "", "");
-    expect_in(md, "cannot take the offered load: the peak send rate is 2000 msg/s against a "
-                  "capacity of 1000 msg/s");
+    const char *steady = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 4000, "count")
+        "," M("overload_from_s", 1800, "s") "," M("overload_offered_rate", 800, "msg/s")
+        "," M("overload_capacity", 600, "msg/s") "," M("still_in_producers", 0, "msgs");
+    char *md = render("build/test-advice/thr-steady", steady, GRP("web", "producer", 10, 0, 0),
+                      PROD("web", 800, 10, "true"), "", "", "");
+    expect_in(md, "cannot take the offered load: from 30m the producers offer up to 800 msg/s "
+                  "against a capacity of 600 msg/s, and 4000 of the 5000 throttled");
     free(md);
-    md = render("build/test-advice/thr-burst", met, GRP("web", "producer", 10, 10, 0),
-                PROD("web", 50, 10, "true"), "", "", "");
+    const char *burst = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 0, "count");
+    md = render("build/test-advice/thr-burst", burst, GRP("web", "producer", 10, 10, 0),
+                PROD("web", 500, 10, "true"), "", "", "");
     expect_not_in(md, "cannot take the offered load");
-    expect_in(md, "throttled in a burst");
+    expect_in(md, "none of them while the producers offered more messages per second");
     free(md);
+}
+
+/* Undelivered messages are named by what they are: lost, expired, or cut
+** off by the end of the run (pending), never all called "lost". */
+static void test_undelivered_named(void **state)
+{
+    (void)state;
+    const char *met = M("undelivered_fraction", 0.1, "ratio") "," M("lost", 3, "msgs") ","
+        M("expired", 2, "msgs") "," M("still_stored", 120, "msgs") ","
+        M("still_in_producers", 100, "msgs");
+    char *md = render("build/test-advice/undelivered", met, GRP("web", "producer", 1, 0, 0),
+                      PROD("web", 10, 1, "true"), "", "", "");
+    expect_in(md, "10 % of the messages sent after warm-up were not delivered by the end of "
+                  "the run (over the whole run: 3 lost, 2 expired, 120 still pending when it "
+                  "ended, 100 of them held by producers; pending ones are cut off by the end of "
+                  "the run, not lost)");
+    free(md);
+}
+
+/* Quiet figures beside a warning do not read "No action needed". */
+static void test_quiet_with_warning(void **state)
+{
+    (void)state;
+    char *md = render("build/test-advice/quiet", M("duplicates", 0, "msgs"),
+                      GRP("web", "producer", 1, 0, 0), PROD("web", 10, 1, "true"), "", "", "");
+    expect_in(md, "No action needed");
+    free(md);
+    const char *path = "build/test-advice/quiet/summary.json";
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "sed -i 's/\"warnings\": \\[\\]/\"warnings\": [\"the server "
+             "closed 4 connections\"]/' %s", path);
+    assert_int_equal(sh(cmd), 0);
+    sim_err e = {{0}};
+    if (report_write("build/test-advice/quiet", &e)) fail_msg("report_write: %s", e.msg);
+    char *md2 = slurp("build/test-advice/quiet/report.md");
+    assert_non_null(md2);
+    expect_not_in(md2, "No action needed");
+    expect_in(md2, "the warnings above still apply");
+    free(md2);
+}
+
+/* The overload figures come from the run: a group's rate is the whole
+** group's (10 clients at 800 msg/s offer 800 msg/s, not 8000), and the
+** capacity that refused is the new spec (600), not the old (1000). */
+static void test_overload_from_run(void **state)
+{
+    (void)state;
+    const char *dir = "build/test-advice/overload-run";
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cat > '%s/s.yaml' <<'EOF'\n"
+             "name: overload\nrun: { duration: 8m, seed: 3 }\n"
+             "instance: { kind: rabbitmq, edition: professional, spec_tps: 1000 }\n"
+             "clusters: [ { name: shared, brokers: [ { name: b1 } ] } ]\n"
+             "queues: [ { name: q, broker: b1 } ]\n"
+             "producers: [ { name: web, queue: q, count: 10, rate: { steps: [ {at: 0s, rate: 400}, "
+             "{at: 5m, rate: 800} ] } } ]\n"
+             "consumers: [ { name: w, queue: q, count: 4, concurrency: 4, prefetch: 50, "
+             "processing: { dist: exponential, mean: 10ms } } ]\n"
+             "rabbitmq_conversion: { at: 2m, to: { edition: enterprise, spec_tps: 600 } }\n"
+             "EOF\n'%s' run '%s/s.yaml' --no-baseline --no-plots --out '%s/out' >/dev/null 2>&1",
+             dir, dir, dir, mqsim(), dir, dir);
+    assert_int_equal(sh(cmd), 0);
+    static const char *const want[] = {"overload_offered_rate,800,", "overload_capacity,600,",
+                                       "overload_from_s,30[0-9]\\."};
+    for (int i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd, "grep -q '^%s' '%s/out/summary.csv'", want[i], dir);
+        if (sh(cmd) != 0) fail_msg("summary.csv lacks %s", want[i]);
+    }
+    snprintf(cmd, sizeof cmd, "'%s' report '%s/out' >/dev/null && grep -q 'offer up to 800 "
+             "msg/s against a capacity of 600 msg/s' '%s/out/report.md'", mqsim(), dir, dir);
+    assert_int_equal(sh(cmd), 0);
 }
 
 /* A backlog left by consumers that never reconnected is not a reason to
@@ -306,6 +382,9 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_advice_throttling),
+        cmocka_unit_test(test_overload_from_run),
+        cmocka_unit_test(test_undelivered_named),
+        cmocka_unit_test(test_quiet_with_warning),
         cmocka_unit_test(test_advice_drain),
         cmocka_unit_test(test_advice_reconnect),
         cmocka_unit_test(test_summary_records_change),

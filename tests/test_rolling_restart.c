@@ -65,32 +65,6 @@ static const char *scenario(const char *change)
 static const char *const RESTART =
     "rolling_restart:\n  at: 1m\n  restart_duration: 32s\n  interval: 90s\n";
 
-static int load_text(const char *text, mq_scenario *s, sim_err *err)
-{
-    return scn_load_string("t.yaml", text, strlen(text), s, err);
-}
-
-static void expect_reject(const char *text, const char *where, const char *substring)
-{
-    mq_scenario s;
-    sim_err err = {{0}};
-    if (load_text(text, &s, &err) == 0) {
-        mq_scenario_free(&s);
-        fail_msg("accepted; expected an error containing '%s'", substring);
-    }
-    if (!strstr(err.msg, substring)) fail_msg("error '%s' lacks '%s'", err.msg, substring);
-    if (where && !strstr(err.msg, where)) fail_msg("error '%s' is not at %s", err.msg, where);
-}
-
-static void run_text(const char *text, mq_result *r)
-{
-    mq_scenario s;
-    sim_err err = {{0}};
-    if (load_text(text, &s, &err)) fail_msg("load failed: %s", err.msg);
-    run_scn(&s, r);
-    mq_scenario_free(&s);
-}
-
 /* ---- the model ------------------------------------------------------------ */
 
 /* Node n1 (group a, I = 5 s) restarts at 60 s for 32 s: its clients are back
@@ -100,7 +74,7 @@ static void test_cutoff_per_node(void **state)
 {
     (void)state;
     mq_result r;
-    run_text(scenario(RESTART), &r);
+    run_yaml(scenario(RESTART), &r);
     size_t seen = 0;
     for (size_t i = 0; i < r.noutages; i++) {
         const mq_client_outage *o = &r.outages[i];
@@ -125,7 +99,7 @@ static void test_nothing_lost_duplicates_bounded(void **state)
 {
     (void)state;
     mq_result r;
-    run_text(scenario(RESTART), &r);
+    run_yaml(scenario(RESTART), &r);
     assert_near(metric(&r, "lost"), 0, 0);
     assert_near(metric(&r, "expired"), 0, 0);
     double dup = metric(&r, "duplicates"), rq = metric(&r, "duplicates_requeue"),
@@ -149,7 +123,7 @@ static void test_baseline(void **state)
     (void)state;
     mq_scenario s;
     sim_err err = {{0}};
-    if (load_text(scenario(RESTART), &s, &err)) fail_msg("%s", err.msg);
+    if (load_yaml(scenario(RESTART), &s, &err)) fail_msg("%s", err.msg);
     assert_non_null(mq_rolling_restart_of(&s));
     assert_true(mq_scenario_has_change(&s));
     mq_scenario_strip_change(&s);
@@ -191,7 +165,7 @@ static void test_rules(void **state)
     /* the position is the offending key's line */
     mq_scenario s;
     sim_err err = {{0}};
-    assert_int_not_equal(load_text(scenario("rolling_restart:\n  at: 1m\n"
+    assert_int_not_equal(load_yaml(scenario("rolling_restart:\n  at: 1m\n"
                                             "  restart_duration: 30s\n  interval: 10s\n"),
                                    &s, &err), 0);
     assert_non_null(strstr(err.msg, "t.yaml:21:13:"));
@@ -237,7 +211,7 @@ static void test_warnings_and_defaults(void **state)
     sim_err err = {{0}};
     /* default interval (2 x restart), default nodes (every broker), a run
     ** too short for the whole restart */
-    if (load_text(scenario("rolling_restart:\n  at: 5m\n  restart_duration: 40s\n"), &s, &err))
+    if (load_yaml(scenario("rolling_restart:\n  at: 5m\n  restart_duration: 40s\n"), &s, &err))
         fail_msg("%s", err.msg);
     const mq_rolling_restart *rr = mq_rolling_restart_of(&s);
     assert_non_null(rr);
@@ -259,7 +233,7 @@ static void test_warnings_and_defaults(void **state)
     assert_non_null(p);
     char *prof = strstr(p, "profile: rabbitmq-java");
     memcpy(prof, "profile: pika         ", strlen("profile: rabbitmq-java"));
-    if (load_text(text, &s, &err)) fail_msg("%s", err.msg);
+    if (load_yaml(text, &s, &err)) fail_msg("%s", err.msg);
     assert_true(has_warning(&s, "group 'cb' does not reconnect by itself"));
     assert_false(has_warning(&s, "group 'ca'"));
     mq_scenario_free(&s);
@@ -276,7 +250,7 @@ static void test_lost_sends_warned(void **state)
     char *p;
     while ((p = strstr(text, "on_disconnect: buffer"))) memcpy(p, "on_disconnect: retry ", 21);
     mq_result r;
-    run_text(text, &r);
+    run_yaml(text, &r);
     if (!(metric(&r, "lost") > 0)) fail_msg("retrying producers lost nothing to a 32 s restart");
     bool warned = false;
     for (size_t i = 0; i < r.warnings.n; i++)

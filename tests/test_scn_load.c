@@ -4,6 +4,8 @@
 ** (durations in seconds, profile defaults applied, the file's overrides
 ** winning, references resolved to indices), and in-memory scenarios cover
 ** rate steps, RocketMQ profile knobs, event references and error cleanup.
+** A `--set change.KEY` setting addresses the change block whatever its type
+** (the same text as naming the block's own key), and is refused without one.
 ** Tests run with cwd = repository root.
 */
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include "tests/test_run.h"
 
 #include "io/scn_load.h"
+#include "io/scn_override.h"
 #include "models/mq_profile.h"
 
 #include <string.h>
@@ -378,9 +381,40 @@ static void test_library_keys_model(void **state)
     mq_scenario_free(&s);
 }
 
+/* `change.at` sets the change block's `at`, found through the registry:
+** the same modified text as the block's own key; no change block: refused. */
+static void test_override_change_block(void **state)
+{
+    (void)state;
+    static const char conv[] = "run: { duration: 10m }\nrabbitmq_conversion:\n  at: 1m\n";
+    static const char roll[] = "run: { duration: 10m }\nrolling_restart:\n  at: 1m\n";
+    static const char none[] = "run: { duration: 10m }\n";
+    sim_err e = {{0}};
+    const char *v[] = {"42s"};
+    char *a = NULL, *b = NULL;
+    size_t na, nb;
+    const char *own[] = {"rabbitmq_conversion.at"}, *any[] = {"change.at"};
+    assert_int_equal(scn_override_apply(conv, strlen(conv), own, v, 1, &a, &na, &e), 0);
+    assert_int_equal(scn_override_apply(conv, strlen(conv), any, v, 1, &b, &nb, &e), 0);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(b, "42s"));
+    free(a);
+    free(b);
+    const char *rown[] = {"rolling_restart.at"};
+    assert_int_equal(scn_override_apply(roll, strlen(roll), rown, v, 1, &a, &na, &e), 0);
+    assert_int_equal(scn_override_apply(roll, strlen(roll), any, v, 1, &b, &nb, &e), 0);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_int_equal(scn_override_apply(none, strlen(none), any, v, 1, &b, &nb, &e), -1);
+    assert_null(b);
+    assert_non_null(strstr(e.msg, "no change section"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_override_change_block),
         cmocka_unit_test(test_steady_state),
         cmocka_unit_test(test_backlog_drain),
         cmocka_unit_test(test_broker_restart),

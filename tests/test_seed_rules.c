@@ -740,9 +740,20 @@ static void test_cli_refusal(void **state)
         "instance: { kind: rabbitmq, edition: professional, state: creating }\nclusters:\n"
         "  - name: m\n    brokers:\n      - name: b1\nqueues:\n  - name: q\n"
         "rabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n",
+        /* a source upgrade before the migration begins migrates nobody */
+        "instance: { kind: rabbitmq, edition: professional }\nclusters:\n"
+        "  - name: m\n    brokers:\n      - name: b1\nqueues:\n  - name: q\n"
+        "rabbitmq_conversion:\n  at: 2m\n  to: { edition: platinum }\n"
+        "  source_upgrade_disconnect: { at: 1m }\n",
+        /* a serverless instance is billed as serverless (both documents) */
+        "instance: { kind: rocketmq, edition: professional, series: serverless, billing: "
+        "subscription }\nclusters:\n  - name: m\n    brokers:\n      - name: b1\nqueues:\n"
+        "  - name: q\nrocketmq_change:\n  at: 1m\n  to: { edition: standard }\n",
     };
-    static const char *const where[] = {":12:18: rocketmq_change.to.edition", ":3:59: instance.state"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const where[] = {":12:18: rocketmq_change.to.edition", ":3:59: instance.state",
+                                        ":13:36: rabbitmq_conversion.source_upgrade_disconnect.at",
+                                        ":3:81: instance.billing"};
+    for (int i = 0; i < 4; i++) {
         const char *f = path_in(dir, "bad.yaml");
         FILE *o = fopen(f, "w");
         assert_non_null(o);

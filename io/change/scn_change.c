@@ -47,17 +47,15 @@ int scn_change_fail(const char *file, const scn_index *idx, sim_err *err, const 
     return sim_err_at(err, file, l.line, l.col, "%s: %s", path, msg);
 }
 
-int scn_change_warn(const char *file, const scn_index *idx, sim_err *err, mq_scenario *s,
-                    const char *path, const char *fmt, ...)
+void scn_change_warn(const char *file, const scn_index *idx, mq_scenario *s, const char *path,
+                     const char *fmt, ...)
 {
     char msg[SIM_ERR_LEN];
     va_list ap;
     va_start(ap, fmt);
     mq_loc l = vlocate(idx, path, msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (sim_strs_add(&s->warnings, "%s:%d:%d: %s: %s", file, l.line, l.col, path, msg) < 0)
-        return sim_err_at(err, file, 0, 0, "out of memory");
-    return 0;
+    SIM_NEED_OK(sim_strs_add(&s->warnings, "%s:%d:%d: %s: %s", file, l.line, l.col, path, msg));
 }
 
 int scn_change_duration(const char *file, const scn_index *idx, sim_err *err, const char *path,

@@ -38,6 +38,10 @@ typedef struct scn_change_io {
     /* Optional: the send capacity (msg/s) the change gives the instance,
     ** read back from that JSON by the report; <= 0 or NAN = none. */
     double (*json_capacity)(json_t *change);
+    /* Optional: the report's recommendation for this change, read back from
+    ** that JSON and summary.json's metrics array (out_metrics_find), into
+    ** buf (n bytes); true when there is one. */
+    bool (*json_advice)(json_t *change, json_t *metrics, char *buf, size_t n);
 } scn_change_io;
 
 /* The registry, NULL-terminated (io/change/scn_changes.c). */
@@ -62,11 +66,11 @@ mq_loc scn_change_where(const scn_index *idx, const char *path);
 __attribute__((format(printf, 5, 6)))
 int scn_change_fail(const char *file, const scn_index *idx, sim_err *err, const char *path,
                     const char *fmt, ...);
-/* Append "FILE:LINE:COL: path: message" to s->warnings. 0, or -1 (err
-** set) on out-of-memory. */
-__attribute__((format(printf, 6, 7)))
-int scn_change_warn(const char *file, const scn_index *idx, sim_err *err, mq_scenario *s,
-                    const char *path, const char *fmt, ...);
+/* Append "FILE:LINE:COL: path: message" to s->warnings (out of memory
+** ends the process, SIM_NEED_OK). */
+__attribute__((format(printf, 5, 6)))
+void scn_change_warn(const char *file, const scn_index *idx, mq_scenario *s, const char *path,
+                     const char *fmt, ...);
 /* A duration at path in (lo, hi] (lo_open) or [lo, hi]; text NULL leaves
 ** *out alone. 0, or -1 with err at path. */
 int scn_change_duration(const char *file, const scn_index *idx, sim_err *err, const char *path,

@@ -170,18 +170,6 @@ static mq_series billing_series(mq_billing b)
     return b == MQ_BILL_SERVERLESS ? MQ_SERIES_SERVERLESS : MQ_SERIES_SUBSCRIPTION;
 }
 
-/* The instance's series: instance.series, or serverless billing. */
-static int instance_series(const rctx *c, const mq_instance *in, mq_series *out)
-{
-    *out = in->series;
-    if (in->billing != MQ_BILL_SERVERLESS) return 0;
-    if (scn_index_get(c->idx, "instance.series") && in->series != MQ_SERIES_SERVERLESS)
-        return fail(c, "instance.billing", "serverless billing belongs to the serverless "
-                    "series; instance.series is subscription");
-    *out = MQ_SERIES_SERVERLESS;
-    return 0;
-}
-
 /* Deployment of a subscription edition (seed: Professional and Enterprise
 ** are shared, Platinum is dedicated). */
 static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_deploy *out)
@@ -210,7 +198,7 @@ static int source_side(const rctx *c, const mq_scenario *s, mq_series *series,
         return fail(c, "instance.state", "only an instance that is in service can be "
                     "converted; the instance is '%s'", nd && nd->value ? nd->value : "other");
     }
-    if (instance_series(c, in, series) < 0) return -1;
+    *series = in->series; /* the loader makes series and billing agree */
     if (*series == MQ_SERIES_SERVERLESS) {
         *from = in->deployment;
         return 0;
@@ -516,6 +504,12 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
         dur(&c, SEC ".source_upgrade_disconnect.at", raw->source_upgrade_disconnect->at, 0,
             s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
         return -1;
+    /* the document's source upgrade happens during the migration: before
+    ** it, a reset reconnects to the source and migrates nobody */
+    if (cv->source_upgrade_at_s >= 0 && cv->source_upgrade_at_s < cv->at_s)
+        return fail(&c, SEC ".source_upgrade_disconnect.at", "%s is before the conversion "
+                    "starts (" SEC ".at); a source-cluster upgrade moves connections only "
+                    "once the migration has begun", raw->source_upgrade_disconnect->at);
     if (record_defaults(s, raw, d, ph, upgrade) < 0)
         sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
@@ -555,6 +549,33 @@ static double json_capacity(json_t *rb)
     return cap > 0 ? cap - json_number_value(json_object_get(rb, "other_tenants_tps")) : NAN;
 }
 
+static const char *json_text(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+/* A shared -> dedicated conversion leaves existing connections where they
+** are (seed: "restart your application to reconnect"): clients still on
+** the source at the end, when the source keeps serving or phase 4 was not
+** reached, need an application restart. */
+static bool json_advice(json_t *rb, json_t *metrics, char *buf, size_t n)
+{
+    json_t *left_m = out_metrics_find(metrics, "clients_left_on_source");
+    double left = json_number_value(json_object_get(left_m, "value"));
+    json_t *p4 = out_metrics_find(metrics, "phase4_start_s");
+    if (!(left > 0) || strcmp(json_text(rb, "from"), "shared") ||
+        strcmp(json_text(rb, "to"), "dedicated") ||
+        (strcmp(json_text(rb, "source_stop"), "serve") &&
+         strcmp(json_text(p4, "status"), "not_reached")))
+        return false;
+    snprintf(buf, n, "Restart the applications during off-peak hours: %.0f clients are still "
+             "connected to the source cluster, and the server does not move existing "
+             "connections; only an application or server-side restart brings them to the "
+             "destination.", left);
+    return true;
+}
+
 const scn_change_io scn_rabbitmq_io = {
     .ops = &mq_rabbitmq_ops,
     .fields = scn_rabbitmq_fields,
@@ -562,4 +583,5 @@ const scn_change_io scn_rabbitmq_io = {
     .load = load,
     .to_json = to_json,
     .json_capacity = json_capacity,
+    .json_advice = json_advice,
 };

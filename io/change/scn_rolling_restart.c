@@ -100,7 +100,7 @@ static bool restarted(const mq_rolling_restart *rr, int broker)
 
 /* One warning per client group on a restarted node whose own settings make
 ** the restart cost more than a short cut-off. */
-static int group_warnings(const rctx *c, const mq_rolling_restart *rr)
+static void group_warnings(const rctx *c, const mq_rolling_restart *rr)
 {
     const mq_scenario *s = c->s;
     for (size_t i = 0; i < s->nproducers + s->nconsumers; i++) {
@@ -111,37 +111,32 @@ static int group_warnings(const rctx *c, const mq_rolling_restart *rr)
         const mq_reconnect *r = cons ? &s->consumers[g].reconnect : &s->producers[g].reconnect;
         if (!restarted(rr, s->queues[q].broker)) continue;
         const char *node = s->brokers[s->queues[q].broker].name;
-        if (!r->automatic && r->app_restart_s < 0 &&
-            scn_change_warn(c->file, c->idx, c->err, c->s, ROOT,
+        if (!r->automatic && r->app_restart_s < 0)
+            scn_change_warn(c->file, c->idx, c->s, ROOT,
                             "group '%s' does not reconnect by itself (no automatic recovery, "
                             "no application restart): it stays cut off once node '%s' restarts",
-                            name, node) < 0)
-            return -1;
-        if (!cons && s->producers[g].ondown == MQ_ONDOWN_DROP &&
-            scn_change_warn(c->file, c->idx, c->err, c->s, ROOT,
+                            name, node);
+        if (!cons && s->producers[g].ondown == MQ_ONDOWN_DROP)
+            scn_change_warn(c->file, c->idx, c->s, ROOT,
                             "producer group '%s' drops its sends while disconnected "
                             "(on_disconnect: drop): what it sends while node '%s' restarts "
-                            "is lost", name, node) < 0)
-            return -1;
+                            "is lost", name, node);
     }
-    return 0;
 }
 
-static int warnings(const rctx *c, const mq_rolling_restart *rr)
+static void warnings(const rctx *c, const mq_rolling_restart *rr)
 {
     const mq_scenario *s = c->s;
     double end = mq_rolling_restart_end(rr);
-    if (end > s->run.duration_s &&
-        scn_change_warn(c->file, c->idx, c->err, c->s, ROOT,
+    if (end > s->run.duration_s)
+        scn_change_warn(c->file, c->idx, c->s, ROOT,
                         "the last node is back at %.0f s, after the end of the run (%.0f s): "
-                        "the run sees only part of the restart", end, s->run.duration_s) < 0)
-        return -1;
-    if (s->nbrokers == 1 &&
-        scn_change_warn(c->file, c->idx, c->err, c->s, ROOT,
+                        "the run sees only part of the restart", end, s->run.duration_s);
+    if (s->nbrokers == 1)
+        scn_change_warn(c->file, c->idx, c->s, ROOT,
                         "a one-node instance: every client is cut off while the node restarts "
-                        "(no other node serves)") < 0)
-        return -1;
-    return group_warnings(c, rr);
+                        "(no other node serves)");
+    group_warnings(c, rr);
 }
 
 static int load(const char *file, const scn_index *idx, const void *raw_v, mq_scenario *s,
@@ -179,7 +174,8 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             sim_oom(__FILE__, __LINE__, "out of memory");
     }
     if (load_nodes(&c, raw, rr) < 0) return -1;
-    return warnings(&c, rr);
+    warnings(&c, rr);
+    return 0;
 }
 
 static json_t *to_json(const mq_scenario *s, const void *cfg)

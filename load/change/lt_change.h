@@ -6,6 +6,14 @@
 **
 ** Lifecycle (lt_run.c): check -> setup (starts the nodes it needs) ->
 ** start (after the clients) -> stop -> results -> free.
+**
+** While the run goes, the clients ask the change three questions through
+** the run context (lt_ctx.change, lt_client_int.h): where a new connection
+** goes, what a consumer may read, and the label of the stage in effect.
+** The answers are the change's own routing, in its own terms; the clients
+** know no stage of any change. These three are called from any thread, at
+** any time between setup and free (before start: the state before the
+** change), and take ctx->mu themselves (the caller must not hold it).
 */
 #ifndef LT_CHANGE_H
 #define LT_CHANGE_H
@@ -27,8 +35,14 @@ typedef struct lt_change_ops {
     size_t (*drain_queues)(const void *c, int node, const char **names, size_t cap);
     int (*start)(void *c, lt_client *clients, size_t nclients, sim_err *err);
     void (*stop)(void *c); /* idempotent; NULL-safe */
-    /* The label of the phase in effect, for timeseries rows. */
-    const char *(*phase_label)(lt_phase p);
+    /* The node (LT_SRC or LT_DST) a new connection, and the sends on it,
+    ** goes to now. */
+    int (*connect_node)(const void *c);
+    /* What a consumer whose own connection is on node home may read now. */
+    void (*reads)(const void *c, int home, lt_reads *out);
+    /* The label of the change's stage in effect, for timeseries rows
+    ** ("" before it starts). Static storage. */
+    const char *(*stage_label)(const void *c);
     /* After stop: the change's rows, bands and warnings. 0 ok, -1 OOM. */
     int (*results)(void *c, mq_result *out, double end_s, double overhead_s);
     void (*free)(void *c); /* NULL-safe */

@@ -20,7 +20,7 @@
 #include "load/change/lt_conv.h"
 #include "load/lt_admin.h"
 #include "load/lt_close.h"
-#include "load/lt_real_conv.h"
+#include "load/change/lt_conv_router.h"
 #include "models/mq_model.h"
 #include "models/mq_estimate.h"
 #include "models/change/mq_rabbitmq.h"
@@ -54,6 +54,9 @@ struct lt_conv {
     double t[LT_NPH];             /* phase starts (NAN = not reached) */
     int on_source[LT_NPH];
     lt_phase last;                /* last phase entered */
+    lt_phase phase;               /* the same, guarded by x->mu: the clients'
+                                     questions read it (lt_conv_ops) */
+    lt_conv_router *router;       /* real-library clients' read routing; NULL none */
     uint64_t backlog_p3;
     double fluid_p3;
     double privatelink_s;         /* NAN = no PrivateLink client */
@@ -64,9 +67,12 @@ struct lt_conv {
     pthread_mutex_t mu;           /* guards dropped, bound, lag_max_s */
 };
 
-const char *lt_conv_phase_label(lt_phase p)
+lt_phase lt_conv_phase(const lt_conv *c)
 {
-    return mq_rabbitmq_phase_label(p);
+    pthread_mutex_lock(&c->x->mu);
+    lt_phase p = c->phase;
+    pthread_mutex_unlock(&c->x->mu);
+    return p;
 }
 
 const lt_broker *lt_conv_node(const lt_conv *c, int node)
@@ -208,7 +214,7 @@ int lt_conv_setup(const mq_scenario *s, lt_ctx *x, lt_conv **out, sim_err *err)
     c->s = s;
     c->cv = mq_rabbitmq_of(s);
     c->x = x;
-    c->last = LT_PH_NONE;
+    c->last = c->phase = LT_PH_NONE;
     c->upgrade_at = NAN;
     for (int i = 0; i < LT_NPH; i++) c->t[i] = NAN;
     pthread_mutex_init(&c->mu, NULL);
@@ -294,7 +300,7 @@ static int count_on_source(lt_conv *c)
 static void enter_counted(lt_conv *c, lt_phase ph, int on_source)
 {
     pthread_mutex_lock(&c->x->mu);
-    c->x->phase = ph;
+    c->phase = ph;
     pthread_mutex_unlock(&c->x->mu);
     c->t[ph] = now_of(c);
     c->on_source[ph] = on_source;
@@ -492,8 +498,8 @@ static int source_unacked(lt_conv *c)
     pthread_mutex_lock(&c->x->mu);
     for (size_t i = 0; i < c->nclients; i++) n += c->clients[i].src_unacked;
     pthread_mutex_unlock(&c->x->mu);
-    if (n == 0 && c->x->real_conv) /* real clients: the router's and the source's own count */
-        n = lt_real_conv_source_held(c->x->real_conv, &c->node[LT_SRC], c->clients, c->nclients);
+    if (n == 0 && c->router) /* real clients: the router's and the source's own count */
+        n = lt_conv_router_source_held(c->router, &c->node[LT_SRC], c->clients, c->nclients);
     return n;
 }
 
@@ -560,6 +566,7 @@ int lt_conv_start(lt_conv *c, lt_client *clients, size_t nclients, sim_err *err)
 {
     c->clients = clients;
     c->nclients = nclients;
+    if (c->x->real_root && lt_conv_router_start(c->x, c, &c->router, err)) return -1;
     c->th_ok = pthread_create(&c->th, NULL, timeline_main, c) == 0;
     if (!c->th_ok) return sim_err_set(err, "cannot start the conversion thread");
     if (c->cv->source_upgrade_at_s >= 0) {
@@ -655,6 +662,7 @@ void lt_conv_free(lt_conv *c)
 {
     if (!c) return;
     lt_conv_stop(c);
+    lt_conv_router_free(c->router);
     /* both at once: a graceful stop takes seconds, mostly waiting */
     pthread_t th;
     bool par = pthread_create(&th, NULL, stop_node, &c->node[LT_DST]) == 0;
@@ -690,6 +698,37 @@ static int ops_results(void *c, mq_result *out, double end_s, double overhead_s)
 }
 static void ops_free(void *c) { lt_conv_free(c); }
 
+int lt_conv_connect_node_in(lt_phase ph)
+{
+    /* "new connections connect directly to the destination" from phase 1 */
+    return ph >= LT_PH_DUAL ? LT_DST : LT_SRC;
+}
+
+void lt_conv_reads_in(lt_phase ph, int home, lt_reads *out)
+{
+    *out = (lt_reads){0};
+    if (ph < LT_PH_DUAL) { /* before phase 1: the queue on the client's own node */
+        if (home >= 0 && home < LT_NODES) out->push[home] = true;
+    } else { /* phases 1-3: destination first, then the source; 4: destination only */
+        out->push[LT_DST] = true;
+        out->pull_src = ph <= LT_PH_DRAIN;
+    }
+}
+
+/* The clients' questions (lt_change.h), answered from the phase in effect. */
+static int ops_connect_node(const void *c)
+{
+    return lt_conv_connect_node_in(lt_conv_phase(c));
+}
+static void ops_reads(const void *c, int home, lt_reads *out)
+{
+    lt_conv_reads_in(lt_conv_phase(c), home, out);
+}
+static const char *ops_stage_label(const void *c)
+{
+    return mq_rabbitmq_phase_label(lt_conv_phase(c));
+}
+
 const lt_change_ops lt_conv_ops = {
     .key = "rabbitmq_conversion",
     .check = lt_conv_check,
@@ -698,7 +737,9 @@ const lt_change_ops lt_conv_ops = {
     .drain_queues = ops_drain,
     .start = ops_start,
     .stop = ops_stop,
-    .phase_label = lt_conv_phase_label,
+    .connect_node = ops_connect_node,
+    .reads = ops_reads,
+    .stage_label = ops_stage_label,
     .results = ops_results,
     .free = ops_free,
 };

@@ -16,8 +16,9 @@
 **     read-only for real, on the server, and a producer still connected
 **     there has its sends stored on the destination (the model's
 **     writes_to_twin).
-**   - routing layer for reads: emulated in the consumers (lt_consumer.c;
-**     real libraries: a tester-side router, lt_real_conv.h):
+**   - routing layer for reads: emulated in the consumers (lt_consumer.c,
+**     told what to read by lt_conv_ops.reads; real libraries: a tester-side
+**     router, lt_conv_router.h):
 **     destination first, then source, through a second connection. RabbitMQ
 **     cannot read another node's queue on demand, and a shovel would move
 **     the whole source backlog at once, making phase 3 vanish.
@@ -31,7 +32,8 @@
 **     anything that still lands there (deliveries requeued by clients reset
 **     at the source stop) to the destination (the model's read_closed).
 **   - connection migration: new connections go to the destination from
-**     phase 1 (lt_route_node); existing ones stay until they drop. Server-
+**     phase 1 (lt_conv_ops.connect_node, asked by the clients through
+**     lt_route_node); existing ones stay until they drop. Server-
 **     side resets (downgrade's server_disconnect, source_stop,
 **     source_upgrade_disconnect, the PrivateLink cut) are real server-side
 **     closes of the clients' own connections (lt_close.h), launched one
@@ -65,6 +67,22 @@
 
 typedef struct lt_conv lt_conv;
 
+/* The conversion's phases, as models/change/mq_rabbitmq.c numbers them;
+** NONE before it starts. */
+typedef enum lt_phase {
+    LT_PH_NONE = -1, LT_PH_CREATE, LT_PH_DUAL, LT_PH_SINGLE, LT_PH_DRAIN, LT_PH_DEST, LT_NPH
+} lt_phase;
+
+/* The phase in effect (any thread; takes the run context's mu). */
+lt_phase lt_conv_phase(const lt_conv *c);
+
+/* The routing layer in phase ph, as the clients are told it
+** (lt_conv_ops.connect_node and .reads answer with the phase in effect):
+** the node a new connection goes to, and what a consumer whose own
+** connection is on node home may read. */
+int lt_conv_connect_node_in(lt_phase ph);
+void lt_conv_reads_in(lt_phase ph, int home, lt_reads *out);
+
 /* Can this scenario's conversion be replayed (lt_check_scenario has
 ** checked the rest)? 0 ok (warnings appended); -1 with why. */
 int lt_conv_check(const mq_scenario *s, sim_strs *warnings, sim_err *err);
@@ -81,13 +99,12 @@ const lt_broker *lt_conv_node(const lt_conv *c, int node);
 ** the source) into names (up to cap); returns how many. */
 size_t lt_conv_drain_queues(const lt_conv *c, int node, const char **names, size_t cap);
 
-/* Start the phase timeline (after the clients started at x->t0). 0 ok. */
+/* Start the phase timeline (after the clients started at x->t0), and
+** with real-library clients (x->real_root) the read router
+** (lt_conv_router.h). 0 ok. */
 int lt_conv_start(lt_conv *c, lt_client *clients, size_t nclients, sim_err *err);
 /* Stop the timeline and wait for it (idempotent). */
 void lt_conv_stop(lt_conv *c);
-
-/* The label of the phase in effect (for timeseries rows). */
-const char *lt_conv_phase_label(lt_phase p);
 
 /* After lt_conv_stop: the model's conversion rows (phase lengths, fluid
 ** estimate, clients left on the source, per-endpoint windows, ...), the
@@ -98,7 +115,7 @@ const char *lt_conv_phase_label(lt_phase p);
 ** 0 ok, -1 out of memory. */
 int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s);
 
-/* Stop both nodes and free (NULL is a no-op). */
+/* Stop the read router and both nodes, and free (NULL is a no-op). */
 void lt_conv_free(lt_conv *c);
 
 /* The functions above as the change type's load half (registered in

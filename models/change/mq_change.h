@@ -87,8 +87,9 @@ typedef struct mq_change_ops {
     /* After every change of a queue's ready or scheduled contents. */
     void (*backlog_changed)(struct mq_world *w);
     /* Extra admission of a send after its broker's capacity (false =
-    ** throttled). */
-    bool (*send_admit)(struct mq_world *w, struct mq_producer *p);
+    ** throttled; *refused_tps then holds the message rate of the limit
+    ** that refused it, NAN for a limit that is no message rate). */
+    bool (*send_admit)(struct mq_world *w, struct mq_producer *p, double *refused_tps);
     /* A consumer acked msg. */
     void (*on_ack)(struct mq_world *w, struct mq_consumer *c, uint32_t msg);
     /* After a consumer's requeue on a drop. */

@@ -82,7 +82,8 @@ typedef struct rocketmq_rt {
     double *cut_max;        /* per group slot: longest cut-off that began
                                in the change (INFINITY: still cut at the end) */
     double http_max;        /* longest HTTP cut-off begun by the disruption */
-    int nbatches;
+    int nbatches;           /* planned */
+    int batches_started;    /* begun within the run */
 } rocketmq_rt;
 
 static rocketmq_rt *rt_of(mq_world *w) { return w->change.state; }
@@ -197,7 +198,7 @@ static bool bucket_take(double rate, double burst_s, double *tokens, double *t, 
 /* The spec is the instance's (seed line 59: TPS bought for the instance),
 ** whatever the brokers' load layout; a broker's own capacity_tps is checked
 ** by the base model before this. */
-static bool send_admit(mq_world *w, mq_producer *p)
+static bool send_admit(mq_world *w, mq_producer *p, double *refused_tps)
 {
     rocketmq_rt *rt = rt_of(w);
     double now = sim_now(w->sim);
@@ -210,6 +211,7 @@ static bool send_admit(mq_world *w, mq_producer *p)
         which = 1;
     if (which < 0) return true;
     rt->rejected[p->conn.group][which]++;
+    *refused_tps = which == 1 ? rt->cap_tps : NAN; /* bandwidth is bytes, not messages */
     return false;
 }
 
@@ -323,6 +325,7 @@ static void on_batch(sim *s, void *subject, uint64_t arg)
     mq_world *w = subject;
     size_t lo, hi;
     batch_range(w, (int)arg, &lo, &hi);
+    rt_of(w)->batches_started++;
     /* mark the whole batch down first, so nobody fails over inside it */
     double back = sim_now(w->sim) + rt_of(w)->ch->node_downtime_s;
     for (size_t b = lo; b < hi; b++) w->brokers[b].down_until = fmax(w->brokers[b].down_until, back);
@@ -695,7 +698,10 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("lost_during_restart", lost[LOST_RESTART], "msgs", LO);
     ADD("lost_throttled", lost[LOST_THROTTLED], "msgs", LO);
     ADD("clients_cut_off_internet", rt->cut_internet, "clients", LO);
-    ADD("restart_batches", rt->nbatches, "count", NO);
+    ADD("restart_batches", rt->batches_started, "count", NO);
+    if (rt->batches_started < rt->nbatches) /* the run ended before the last batch */
+        sim_metrics_censor(&out->metrics, "restart_batches", SIM_CENSORED_AT_END,
+                           rt->batches_started);
     ADD("change_duration_s", mq_rocketmq_duration(s, ch), "s", LO);
     ADD("billing_delta", mq_rocketmq_billing_delta(method, b), b->present ? b->currency : "",
         LO);
@@ -742,7 +748,7 @@ static const mq_metric_info metric_rows[] = {
     {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted"},
     {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled"},
     {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
-    {"restart_batches", "count", MQ_MI_NO, "", "RocketMQ: batches of brokers restarted by the change"},
+    {"restart_batches", "count", MQ_MI_NO, MQ_MI_CEN, "RocketMQ: batches of brokers the change restarted within the run; censored when the run ended before its last planned batch"},
     {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)"},
     {"billing_delta", "", MQ_MI_LO, MQ_MI_NA, "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
 };

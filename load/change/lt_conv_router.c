@@ -1,6 +1,6 @@
 /*
-** lt_real_conv.c - the destination's read routing for real-library
-** clients in a conversion (see lt_real_conv.h).
+** lt_conv_router.c - the destination's read routing for real-library
+** clients in a conversion (see lt_conv_router.h).
 **
 ** One thread with two rabbitmq-c connections of its own (never closed by
 ** the conversion: they stand for the routing layer, not for a client):
@@ -11,7 +11,7 @@
 ** Every wait is bounded: RPC timeouts on both connections, ROUTE_IDLE_S
 ** between polls, a stop seen within one poll.
 */
-#include "load/lt_real_conv.h"
+#include "load/change/lt_conv_router.h"
 #include "load/lt_admin.h"
 #include "load/lt_client_int.h"
 
@@ -26,8 +26,9 @@
 #define CTL_TIMEOUT_S 10
 #define ROUTED_REDELIVERED "x-mqsim-redelivered" /* the drivers read it (load/clients/) */
 
-struct lt_real_conv {
+struct lt_conv_router {
     lt_ctx *x;
+    const lt_conv *conv;
     pthread_t th;
     bool th_ok;
     volatile int stop;
@@ -36,7 +37,7 @@ struct lt_real_conv {
     uint64_t published; /* publishes on the current destination connection */
 };
 
-static void set_held(lt_real_conv *r, int n)
+static void set_held(lt_conv_router *r, int n)
 {
     pthread_mutex_lock(&r->mu);
     r->held = n;
@@ -71,7 +72,7 @@ static int await_confirm(amqp_connection_state_t d, uint64_t upto)
 ** ROUTED_REDELIVERED header, the flag a publish cannot set), then, once the
 ** destination confirmed the last, all acked on the source at once. The
 ** count moved, or -1 when a connection failed. */
-static int move_batch(lt_real_conv *r, amqp_connection_state_t s, amqp_connection_state_t d,
+static int move_batch(lt_conv_router *r, amqp_connection_state_t s, amqp_connection_state_t d,
                       const char *q, int want)
 {
     amqp_bytes_t qb = amqp_cstring_bytes(q);
@@ -107,7 +108,7 @@ static int move_batch(lt_real_conv *r, amqp_connection_state_t s, amqp_connectio
 
 /* One round over the queues: top each destination queue up to ROUTE_LOW
 ** ready messages from the source. -1 when a connection failed. */
-static int route_round(lt_real_conv *r, amqp_connection_state_t s, amqp_connection_state_t d,
+static int route_round(lt_conv_router *r, amqp_connection_state_t s, amqp_connection_state_t d,
                        bool *moved)
 {
     const mq_scenario *sc = r->x->s;
@@ -125,12 +126,12 @@ static int route_round(lt_real_conv *r, amqp_connection_state_t s, amqp_connecti
 
 static void *router_main(void *arg)
 {
-    lt_real_conv *r = arg;
+    lt_conv_router *r = arg;
     lt_ctx *x = r->x;
     amqp_connection_state_t s = NULL, d = NULL;
     double next_open = 0;
     while (!r->stop && !x->stop_consumers) { /* the final drain must find what is left */
-        lt_phase ph = lt_phase_now(x);
+        lt_phase ph = lt_conv_phase(r->conv);
         if (ph >= LT_PH_DEST) break; /* the source is closed for reads (lt_conv's shovels) */
         if (ph < LT_PH_DUAL) {
             lt_sleep(LT_SLICE_S / 2);
@@ -166,16 +167,17 @@ static void *router_main(void *arg)
     return NULL;
 }
 
-int lt_real_conv_start(lt_ctx *x, lt_real_conv **out, sim_err *err)
+int lt_conv_router_start(lt_ctx *x, const lt_conv *c, lt_conv_router **out, sim_err *err)
 {
     *out = NULL;
-    lt_real_conv *r = calloc(1, sizeof *r);
-    if (!r) return sim_err_set(err, "out of memory");
+    lt_conv_router *r = calloc(1, sizeof *r);
+    SIM_NEED(r != NULL, "out of memory");
     r->x = x;
+    r->conv = c;
     pthread_mutex_init(&r->mu, NULL);
     r->th_ok = pthread_create(&r->th, NULL, router_main, r) == 0;
     if (!r->th_ok) {
-        lt_real_conv_free(r);
+        lt_conv_router_free(r);
         return sim_err_set(err, "cannot start the read-routing thread");
     }
     *out = r;
@@ -200,7 +202,7 @@ static long source_unacked(const lt_ctx *x, const lt_broker *src)
     return total;
 }
 
-int lt_real_conv_source_held(lt_real_conv *r, const lt_broker *src, const lt_client *clients,
+int lt_conv_router_source_held(lt_conv_router *r, const lt_broker *src, const lt_client *clients,
                              size_t n)
 {
     pthread_mutex_lock(&r->mu);
@@ -216,7 +218,7 @@ int lt_real_conv_source_held(lt_real_conv *r, const lt_broker *src, const lt_cli
     return u < 0 ? 1 : (int)u; /* unknown: keep waiting (the run's end bounds it) */
 }
 
-void lt_real_conv_free(lt_real_conv *r)
+void lt_conv_router_free(lt_conv_router *r)
 {
     if (!r) return;
     r->stop = 1;
