@@ -262,6 +262,20 @@ bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
     return true;
 }
 
+/* A send to queue q passes the capacity of the cluster that stores it, the
+** instance's spec and the change type's own limits; refused, *refused_tps
+** is the message rate of the limit that refused it (NAN: a limit that is
+** no message rate). */
+static bool admit_send(mq_world *w, mq_producer *p, uint32_t q, double *refused_tps)
+{
+    mq_broker_rt *store = &w->brokers[mq_queue_admit_broker(w, &p->conn, q)];
+    *refused_tps = NAN;
+    if (!mq_capacity_admit(w, store)) *refused_tps = store->capacity_tps;
+    else if (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) *refused_tps = w->spec.capacity_tps;
+    else return !w->change.ops->send_admit || w->change.ops->send_admit(w, p, refused_tps);
+    return false;
+}
+
 /* How long before its reconnection a disconnected producer's send still
 ** gets through with the retries above (MQ_ONDOWN_RETRY); the fluid drain
 ** estimate (mq_estimate.c) counts its sends from then. */
@@ -314,17 +328,8 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
             return;
         }
         uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)g->queue);
-        /* the capacity of the cluster that stores the message admits it */
-        mq_broker_rt *store = &w->brokers[mq_queue_admit_broker(w, &p->conn, q)];
-        double refused_tps = NAN;
-        if (!mq_capacity_admit(w, store)) refused_tps = store->capacity_tps;
-        else if (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec))
-            refused_tps = w->spec.capacity_tps;
-        else if (w->change.ops->send_admit && !w->change.ops->send_admit(w, p, &refused_tps))
-            ;
-        else
-            refused_tps = -1; /* admitted */
-        if (refused_tps != -1) {
+        double refused_tps;
+        if (!admit_send(w, p, q, &refused_tps)) {
             note_throttled(w, now, refused_tps);
             w->exceptions++;
             if (w->bk->throttle_uses_attempts) {
