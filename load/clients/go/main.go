@@ -276,7 +276,7 @@ func consumer(o opts) {
 			// the deliveries until the library closes the channel
 			for d := range dl {
 				proc(o, rng)
-				// a conversion's read routing carries the flag in a header (load/lt_real_conv.c)
+				// a conversion's read routing carries the flag in a header (load/change/lt_conv_router.c)
 				_, routedAgain := d.Headers["x-mqsim-redelivered"]
 				logf("DLV %s %d", strings.Fields(string(d.Body))[0], b2i(d.Redelivered || routedAgain))
 				if o["ack"] != "auto" {

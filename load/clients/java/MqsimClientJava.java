@@ -188,7 +188,7 @@ public final class MqsimClientJava {
                         double s = exp ? -Math.log(1 - rng.nextDouble()) * mean : mean;
                         try { Thread.sleep((long) (s * 1000), (int) ((s * 1e9) % 1e6)); }
                         catch (InterruptedException e) { return; }
-                        /* a conversion's read routing carries the flag in a header (load/lt_real_conv.c) */
+                        /* a conversion's read routing carries the flag in a header (load/change/lt_conv_router.c) */
                         boolean again = env.isRedeliver() || (p.getHeaders() != null &&
                                                               p.getHeaders().containsKey(ROUTED_REDELIVERED));
                         log("DLV " + new String(body, "UTF-8").split(" ")[0] + " " + (again ? 1 : 0));

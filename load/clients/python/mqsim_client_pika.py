@@ -184,7 +184,7 @@ def consumer(o):
     def on_message(chn, method, props, body):
         mean = float(o["proc_mean"])
         time.sleep(rng.expovariate(1.0 / mean) if o.get("proc_kind") == "exp" and mean > 0 else mean)
-        # a conversion's read routing carries the flag in a header (load/lt_real_conv.c)
+        # a conversion's read routing carries the flag in a header (load/change/lt_conv_router.c)
         again = method.redelivered or ROUTED_REDELIVERED in (props.headers or {})
         log("DLV %s %d" % (body.split()[0].decode(), 1 if again else 0))
         if not auto:
