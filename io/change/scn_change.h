@@ -35,9 +35,6 @@ typedef struct scn_change_io {
     /* The loaded change (of scenario s) as summary.json writes it under its
     ** key (a new reference; out-of-memory is fatal, as in out_json.c). */
     json_t *(*to_json)(const mq_scenario *s, const void *cfg);
-    /* Optional: the send capacity (msg/s) the change gives the instance,
-    ** read back from that JSON by the report; <= 0 or NAN = none. */
-    double (*json_capacity)(json_t *change);
     /* Optional: the report's recommendation for this change, read back from
     ** that JSON and summary.json's metrics array (out_metrics_find), into
     ** buf (n bytes); true when there is one. */

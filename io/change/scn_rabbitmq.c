@@ -515,7 +515,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     return 0;
 }
 
-/* ---- the summary's view, and the report's capacity -------------------- */
+/* ---- the summary's view, and the report's advice ----------------------- */
 
 static json_t *to_json(const mq_scenario *s, const void *cfg)
 {
@@ -540,13 +540,6 @@ static json_t *to_json(const mq_scenario *s, const void *cfg)
                                                ? json_null()
                                                : out_json_num(cv->source_upgrade_at_s));
     return o;
-}
-
-/* The destination's capacity less what other tenants take (0 = unlimited). */
-static double json_capacity(json_t *rb)
-{
-    double cap = json_number_value(json_object_get(rb, "capacity_tps"));
-    return cap > 0 ? cap - json_number_value(json_object_get(rb, "other_tenants_tps")) : NAN;
 }
 
 static const char *json_text(json_t *o, const char *k)
@@ -582,6 +575,5 @@ const scn_change_io scn_rabbitmq_io = {
     .raw_size = sizeof(scn_raw_rabbitmq),
     .load = load,
     .to_json = to_json,
-    .json_capacity = json_capacity,
     .json_advice = json_advice,
 };

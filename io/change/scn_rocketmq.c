@@ -288,7 +288,7 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
     return 0;
 }
 
-/* ---- the summary's view, and the report's capacity -------------------- */
+/* ---- the summary's view --------------------------------------------------- */
 
 static json_t *to_json(const mq_scenario *s, const void *cfg)
 {
@@ -320,18 +320,10 @@ static json_t *to_json(const mq_scenario *s, const void *cfg)
     return o;
 }
 
-/* The target spec (0 or absent = unlimited or unchanged). */
-static double json_capacity(json_t *ch)
-{
-    json_t *to = json_object_get(ch, "to");
-    return json_is_object(to) ? json_number_value(json_object_get(to, "spec_tps")) : NAN;
-}
-
 const scn_change_io scn_rocketmq_io = {
     .ops = &mq_rocketmq_ops,
     .fields = scn_rocketmq_fields,
     .raw_size = sizeof(scn_raw_rocketmq),
     .load = load,
     .to_json = to_json,
-    .json_capacity = json_capacity,
 };
