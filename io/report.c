@@ -685,15 +685,35 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     ** (a burst of replays and retries, or a bandwidth limit) */
     double thr = mval(metrics, "throttled_sends");
     double over = mval(metrics, "throttled_sends_overload");
+    double by_broker = mval(metrics, "throttled_overload_broker");
+    if (!(by_broker > 0)) by_broker = 0;
     if (thr > 0 && over > 0) {
         char from[48];
-        item(d, "The instance cannot take the offered load: from %s the producers offer up to "
-             "%.4g msg/s against a capacity of %.4g msg/s, and %.0f of the %.0f throttled send "
-             "attempts were refused for that. Choose a specification at or above %.4g msg/s, "
-             "or spread the load.", fmt_num(from, sizeof from, mval(metrics, "overload_from_s"), "s"),
-             mval(metrics, "overload_offered_rate"), mval(metrics, "overload_capacity"), over,
-             thr, mval(metrics, "overload_offered_rate")),
-            n++;
+        double offered = mval(metrics, "overload_offered_rate");
+        fmt_num(from, sizeof from, mval(metrics, "overload_from_s"), "s");
+        if (by_broker == 0)
+            item(d, "The instance's specification cannot take the offered load: from %s the "
+                 "producers offer up to %.4g msg/s against a specification of %.4g msg/s, and "
+                 "%.0f of the %.0f throttled send attempts were refused for that. Choose a "
+                 "specification at or above %.4g msg/s, or move load to other hours.", from,
+                 offered, mval(metrics, "overload_capacity"), over, thr, offered),
+                n++;
+        else if (by_broker == over)
+            item(d, "A broker cannot take the load routed to it: from %s the producers offer one "
+                 "broker up to %.4g msg/s against its own capacity of %.4g msg/s, and %.0f of the "
+                 "%.0f throttled send attempts were refused for that. Give that broker at least "
+                 "%.4g msg/s (brokers[].capacity_tps; in a conversion, a destination cluster with "
+                 "that much room left), or move queues to other brokers.", from, offered,
+                 mval(metrics, "overload_capacity"), over, thr, offered),
+                n++;
+        else
+            item(d, "The load is above the limits that refuse it: from %s, %.0f of the %.0f "
+                 "throttled send attempts were refused by the instance's specification and %.0f "
+                 "by a broker's own capacity, each while the producers offered it more than it "
+                 "takes (at most %.4g msg/s against %.4g msg/s). Raise both: the specification "
+                 "and the brokers' capacity to the rates their producers offer.", from,
+                 over - by_broker, thr, by_broker, offered, mval(metrics, "overload_capacity")),
+                n++;
     } else if (thr > 0)
         item(d, "%.0f send attempts were throttled, none of them while the producers offered "
              "more messages per second than the limit that refused them: they came in bursts "

@@ -108,7 +108,10 @@ static void attempt(sim *s, void *subject, uint64_t arg)
         return;
     }
     SIM_ASSERT(c->state == CONN_BACKOFF || c->state == CONN_CUT_OFF);
-    if (w->change.ops->conn_route) w->change.ops->conn_route(w, c); /* a migration may move it */
+    if (w->change.ops->conn_route) { /* a migration may move it */
+        w->change.ops->conn_route(w, c);
+        mq_routing_changed(w);
+    }
     if (mq_conn_reachable(w, c)) {
         set_up(w, c);
         return;

@@ -290,12 +290,13 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("exceptions_logged", w->exceptions, "count", LO);
     ADD("throttled_sends", w->throttled, "count", LO);
     ADD("throttled_sends_overload", w->throttled_overload, "count", LO);
+    ADD("throttled_overload_broker", w->throttled_overload_broker, "count", LO);
     static const char *const overload[] = {"overload_from_s", "overload_offered_rate",
                                            "overload_capacity"};
     bool over = w->throttled_overload > 0;
     ADD(overload[0], over ? w->overload_from_s : NAN, "s", NO);
-    ADD(overload[1], over ? w->overload_offered_max : NAN, "msg/s", NO);
-    ADD(overload[2], over ? w->overload_capacity_min : NAN, "msg/s", NO);
+    ADD(overload[1], over ? w->overload_offered : NAN, "msg/s", NO);
+    ADD(overload[2], over ? w->overload_capacity : NAN, "msg/s", NO);
     for (int i = 0; i < 3 && !over; i++) sim_metrics_censor(m, overload[i], SIM_NOT_APPLICABLE, NAN);
 
     double mu = w->drain_est.mu, lambda = rate_at_drain(w), fluid = w->drain_est.fluid_s;

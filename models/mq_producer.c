@@ -232,22 +232,59 @@ static double offered_at(mq_world *w, double t)
     return lambda;
 }
 
+/* The rate the producers offer at run time t to the limit that refused a
+** send: the clients whose sends that limit checks now, routed as send()
+** routes them. limit is a store broker's capacity or the instance's spec
+** (w->spec), or NULL for the change type's own limit, which every send
+** meets. A walk over the producer clients, kept in the limit until a
+** rate step or a routing change (mq_routing_changed); every 1024th use of
+** a kept value walks again and must find the same, so a routing change
+** that was not reported stops the run instead of misclassifying sends. */
+static double offered_to(mq_world *w, double t, mq_broker_rt *limit)
+{
+    if (!limit) return offered_at(w, t);
+    bool kept = limit->offered_epoch == w->route_epoch && t >= limit->offered_from &&
+                t < limit->offered_until;
+    if (kept && ++w->offered_lookups % 1024) return limit->offered;
+    double sum = 0;
+    for (size_t i = 0; i < w->nprod; i++) {
+        const mq_producer *p = w->producers[i];
+        uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)p->g->queue);
+        bool checked = limit == &w->spec ? q < w->s->nqueues
+                                          : &w->brokers[mq_queue_admit_broker(w, &p->conn, q)] == limit;
+        if (checked) sum += mq_rate_at_run(w->s, &p->g->rate, t) / p->g->count;
+    }
+    SIM_ASSERTF(!kept || sum == limit->offered, "offered rate to a limit: %.17g kept, %.17g now "
+                "(a routing change was not reported with mq_routing_changed)", limit->offered, sum);
+    offered_at(w, t); /* the rate steps' segment around t */
+    limit->offered = sum;
+    limit->offered_from = w->offered_from;
+    limit->offered_until = w->offered_until;
+    limit->offered_epoch = w->route_epoch;
+    return sum;
+}
+
 /* A send refused by a limit of refused_tps msg/s (NAN: a limit that is no
-** message rate): counted, and counted as overload when the producers
-** offer more than that limit at this moment. */
-static void note_throttled(mq_world *w, double now, double refused_tps)
+** message rate; limit: as in offered_to): counted, and counted as
+** overload when the producers offer that limit more than it takes at
+** this moment. The overload figures kept are the first such refusal's
+** time, and the offered rate and capacity at the refusal with the highest
+** offered rate (the lower capacity on a tie): one limit's pair, never two
+** limits' mixed, and a limit at or above that rate refuses none of them. */
+__attribute__((noinline, cold)) /* a refusal's path: kept out of send()'s */
+static void note_throttled(mq_world *w, double now, double refused_tps, mq_broker_rt *limit)
 {
     w->throttled++;
-    if (!(refused_tps > 0)) return;
-    double offered = offered_at(w, now);
+    if (!(refused_tps > 0) || !(offered_at(w, now) > refused_tps)) return;
+    double offered = offered_to(w, now, limit);
     if (!(offered > refused_tps)) return;
-    if (!w->throttled_overload++) {
-        w->overload_from_s = now;
-        w->overload_offered_max = offered;
-        w->overload_capacity_min = refused_tps;
-    }
-    w->overload_offered_max = fmax(w->overload_offered_max, offered);
-    w->overload_capacity_min = fmin(w->overload_capacity_min, refused_tps);
+    if (limit && limit != &w->spec) w->throttled_overload_broker++;
+    if (!w->throttled_overload++) w->overload_from_s = now;
+    else if (offered < w->overload_offered ||
+             (offered == w->overload_offered && refused_tps >= w->overload_capacity))
+        return;
+    w->overload_offered = offered;
+    w->overload_capacity = refused_tps;
 }
 
 bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
@@ -265,14 +302,17 @@ bool mq_capacity_admit(mq_world *w, mq_broker_rt *b)
 /* A send to queue q passes the capacity of the cluster that stores it, the
 ** instance's spec and the change type's own limits; refused, *refused_tps
 ** is the message rate of the limit that refused it (NAN: a limit that is
-** no message rate). */
-static bool admit_send(mq_world *w, mq_producer *p, uint32_t q, double *refused_tps)
+** no message rate) and *limit that limit (as in offered_to). */
+static bool admit_send(mq_world *w, mq_producer *p, uint32_t q, double *refused_tps,
+                       mq_broker_rt **limit)
 {
     mq_broker_rt *store = &w->brokers[mq_queue_admit_broker(w, &p->conn, q)];
     *refused_tps = NAN;
-    if (!mq_capacity_admit(w, store)) *refused_tps = store->capacity_tps;
-    else if (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) *refused_tps = w->spec.capacity_tps;
+    *limit = NULL;
+    if (!mq_capacity_admit(w, store)) *limit = store;
+    else if (q < w->s->nqueues && !mq_capacity_admit(w, &w->spec)) *limit = &w->spec;
     else return !w->change.ops->send_admit || w->change.ops->send_admit(w, p, refused_tps);
+    *refused_tps = (*limit)->capacity_tps;
     return false;
 }
 
@@ -329,8 +369,9 @@ static void send(mq_world *w, mq_producer *p, mq_ent e)
         }
         uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)g->queue);
         double refused_tps;
-        if (!admit_send(w, p, q, &refused_tps)) {
-            note_throttled(w, now, refused_tps);
+        mq_broker_rt *limit;
+        if (!admit_send(w, p, q, &refused_tps, &limit)) {
+            note_throttled(w, now, refused_tps, limit);
             w->exceptions++;
             if (w->bk->throttle_uses_attempts) {
                 /* the SDK's back-off; each throttled retry uses an attempt */

@@ -197,6 +197,11 @@ void mq_backlog_changed(mq_world *w)
     if (w->change.ops->backlog_changed) w->change.ops->backlog_changed(w);
 }
 
+void mq_routing_changed(mq_world *w)
+{
+    w->route_epoch++;
+}
+
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue)
 {
     return w->change.ops->route_send ? w->change.ops->route_send(w, c, queue) : queue;

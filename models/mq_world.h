@@ -246,6 +246,11 @@ typedef struct mq_broker_rt {
     double tokens, tokens_t;    /* capacity token bucket */
     double capacity_tps;        /* current capacity, msg/s (0 = unlimited);
                                    the scenario's, changed by change models */
+    /* The rate the producers offer this limit (mq_producer.c offered_to),
+    ** valid for run times in [offered_from, offered_until) while
+    ** world.route_epoch is offered_epoch. */
+    double offered, offered_from, offered_until;
+    uint64_t offered_epoch;
 } mq_broker_rt;
 
 typedef struct mq_world {
@@ -281,15 +286,20 @@ typedef struct mq_world {
     uint64_t dup_by_cause[DUP_NCAUSES], lost_by_cause[LOSS_NCAUSES];
     uint64_t expired_by_cause[EXP_NCAUSES];
     uint64_t exceptions, throttled, reconnects;
-    /* Throttled sends by cause: overload = refused while the offered rate
-    ** was above the capacity that refused them (a spec too small for the
-    ** load); the rest came in bursts (replays, retries) the capacity
-    ** cannot absorb at once, or from a limit with no message rate. */
+    /* Throttled sends by cause: overload = refused while the producers
+    ** offered the limit that refused them more than its capacity (a spec,
+    ** or a broker, too small for the load); the rest came in bursts
+    ** (replays, retries) the limit cannot absorb at once, or from a limit
+    ** with no message rate. */
     uint64_t throttled_overload;
-    double overload_from_s;        /* first overload refusal, run time */
-    double overload_offered_max;   /* highest offered rate at one, msg/s */
-    double overload_capacity_min;  /* lowest refusing capacity, msg/s */
+    uint64_t throttled_overload_broker; /* of those, by a broker's own capacity */
+    double overload_from_s;     /* first overload refusal, run time */
+    double overload_offered;    /* offered rate, msg/s, and capacity, msg/s, */
+    double overload_capacity;   /* at the refusal with the most offered */
     double offered_now, offered_from, offered_until; /* mq_offered_rate cache */
+    uint64_t route_epoch;       /* mq_routing_changed calls */
+    uint64_t offered_lookups;   /* offered_to's cache hits; every 1024th is
+                                   recomputed and must agree */
     uint64_t connected_producers, connected_consumers;
     uint64_t ready_total;       /* ready copies over all queues */
     uint64_t unacked_total;
@@ -375,6 +385,9 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
 ** (route_send, admit_broker), else the queue itself and c's broker. */
 uint32_t mq_queue_route(const mq_world *w, const mq_conn *c, uint32_t queue);
 int mq_queue_admit_broker(const mq_world *w, const mq_conn *c, uint32_t stored);
+/* Every answer of the two may have changed (a connection moved, a change
+** type's phase rerouted sends): forgets what was derived from them. O(1). */
+void mq_routing_changed(mq_world *w);
 /* Take the head ready copy of `queue` (expiring what is due first); false
 ** when it has none. For a change type's take hook. */
 bool mq_queue_take_ready(mq_world *w, uint32_t queue, mq_ent *e);

@@ -5,6 +5,7 @@
 ** recommendations; no external URL in the HTML).
 */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -97,8 +98,28 @@ static void test_advice_throttling(void **state)
         "," M("overload_capacity", 600, "msg/s") "," M("still_in_producers", 0, "msgs");
     char *md = render("build/test-advice/thr-steady", steady, GRP("web", "producer", 10, 0, 0),
                       PROD("web", 800, 10, "true"), "", "", "");
-    expect_in(md, "cannot take the offered load: from 30m the producers offer up to 800 msg/s "
-                  "against a capacity of 600 msg/s, and 4000 of the 5000 throttled");
+    expect_in(md, "specification cannot take the offered load: from 30m the producers offer up "
+                  "to 800 msg/s against a specification of 600 msg/s, and 4000 of the 5000 "
+                  "throttled");
+    expect_in(md, "Choose a specification at or above 800 msg/s");
+    free(md);
+    /* refused by a broker's own capacity: no advice to buy a larger spec */
+    const char *broker = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 4000, "count")
+        "," M("throttled_overload_broker", 4000, "count") "," M("overload_from_s", 60, "s")
+        "," M("overload_offered_rate", 1200, "msg/s") "," M("overload_capacity", 1000, "msg/s");
+    md = render("build/test-advice/thr-broker", broker, GRP("web", "producer", 10, 0, 0),
+                PROD("web", 1200, 10, "true"), "", "", "");
+    expect_in(md, "A broker cannot take the load routed to it: from 60 s the producers offer one "
+                  "broker up to 1200 msg/s against its own capacity of 1000 msg/s");
+    expect_not_in(md, "Choose a specification");
+    free(md);
+    const char *both = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 4000, "count")
+        "," M("throttled_overload_broker", 3000, "count") "," M("overload_from_s", 60, "s")
+        "," M("overload_offered_rate", 1600, "msg/s") "," M("overload_capacity", 1500, "msg/s");
+    md = render("build/test-advice/thr-both", both, GRP("web", "producer", 10, 0, 0),
+                PROD("web", 1600, 10, "true"), "", "", "");
+    expect_in(md, "1000 of the 5000 throttled send attempts were refused by the instance's "
+                  "specification and 3000 by a broker's own capacity");
     free(md);
     const char *burst = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 0, "count");
     md = render("build/test-advice/thr-burst", burst, GRP("web", "producer", 10, 10, 0),
@@ -175,8 +196,85 @@ static void test_overload_from_run(void **state)
         if (sh(cmd) != 0) fail_msg("summary.csv lacks %s", want[i]);
     }
     snprintf(cmd, sizeof cmd, "'%s' report '%s/out' >/dev/null && grep -q 'offer up to 800 "
-             "msg/s against a capacity of 600 msg/s' '%s/out/report.md'", mqsim(), dir, dir);
+             "msg/s against a specification of 600 msg/s' '%s/out/report.md'", mqsim(), dir, dir);
     assert_int_equal(sh(cmd), 0);
+}
+
+/* Run one scenario (YAML on stdin of a here-document) into dir/out;
+** 0 when the run exits 0. */
+static int run_yaml(const char *dir, const char *yaml)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cat > '%s/s.yaml' <<'EOF'\n%sEOF\n"
+             "'%s' run '%s/s.yaml' --no-baseline --no-plots --out '%s/out' >/dev/null 2>&1",
+             dir, dir, dir, yaml, mqsim(), dir, dir);
+    return sh(cmd);
+}
+
+static bool summary_has(const char *dir, const char *row)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "grep -q '^%s' '%s/out/summary.csv'", row, dir);
+    return sh(cmd) == 0;
+}
+
+/* A broker's capacity is compared with the rate offered to that broker,
+** not with the whole instance's: two brokers of 1000 msg/s, each offered
+** 800 msg/s, refuse a reconnect burst, never for overload (the model
+** once compared 1600 with 1000). Offered 1200 and 400, the first broker
+** is overloaded at 1200 msg/s, by its own capacity. The rate offered to
+** a broker follows the producers that move to it. */
+static void test_overload_per_broker(void **state)
+{
+    (void)state;
+#define TWO_BROKERS(r1, r2)                                                                    \
+    "name: two\nrun: { duration: 4m, seed: 3 }\n"                                             \
+    "instance: { kind: rabbitmq, edition: professional }\n"                                  \
+    "clusters: [ { name: c, brokers: [ { name: b1, capacity_tps: 1000 }, "                    \
+    "{ name: b2, capacity_tps: 1000 } ] } ]\n"                                                \
+    "queues: [ { name: q1, broker: b1 }, { name: q2, broker: b2 } ]\n"                        \
+    "producers: [ { name: p1, queue: q1, count: 10, rate: " r1 " }, "                         \
+    "{ name: p2, queue: q2, count: 10, rate: " r2 " } ]\n"                                    \
+    "consumers: [ { name: w1, queue: q1, count: 4, concurrency: 4, prefetch: 50, "            \
+    "processing: { dist: exponential, mean: 10ms } }, { name: w2, queue: q2, count: 4, "      \
+    "concurrency: 4, prefetch: 50, processing: { dist: exponential, mean: 10ms } } ]\n"       \
+    "events: [ { at: 1m, type: disconnect, duration: 20s } ]\n"
+    const char *even = "build/test-advice/overload-even";
+    assert_int_equal(run_yaml(even, TWO_BROKERS("800", "800")), 0);
+    assert_false(summary_has(even, "throttled_sends,0,"));
+    assert_true(summary_has(even, "throttled_sends_overload,0,"));
+    assert_true(summary_has(even, "overload_offered_rate,nan,.*not_applicable"));
+    const char *hot = "build/test-advice/overload-hot";
+    assert_int_equal(run_yaml(hot, TWO_BROKERS("1200", "400")), 0);
+    assert_true(summary_has(hot, "overload_offered_rate,1200,"));
+    assert_true(summary_has(hot, "overload_capacity,1000,"));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "awk -F, '$1 == \"throttled_sends_overload\" { o = $2 } "
+             "$1 == \"throttled_overload_broker\" { b = $2 } END { exit !(o > 0 && o == b) }' "
+             "'%s/out/summary.csv'", hot);
+    assert_int_equal(sh(cmd), 0);
+#undef TWO_BROKERS
+    /* RocketMQ rolling restart: broker-a's producers fail over to b and c,
+    ** which are then offered 300 msg/s each against 250 (never 600, the
+    ** whole instance's rate), and only from the first restart (5m) on */
+    const char *failover = "build/test-advice/overload-failover";
+    assert_int_equal(run_yaml(failover,
+        "name: failover\nrun: { duration: 8m, seed: 7 }\n"
+        "instance: { kind: rocketmq, edition: professional, sub_category: cluster, spec_tps: 1000 }\n"
+        "clusters: [ { name: main, brokers: [ { name: a, capacity_tps: 250 }, "
+        "{ name: b, capacity_tps: 250 }, { name: c, capacity_tps: 250 } ] } ]\n"
+        "queues: [ { name: qa, broker: a }, { name: qb, broker: b }, { name: qc, broker: c } ]\n"
+        "producers: [ { name: pa, queue: qa, count: 4, profile: rocketmq-4, rate: 200 }, "
+        "{ name: pb, queue: qb, count: 4, profile: rocketmq-4, rate: 200 }, "
+        "{ name: pc, queue: qc, count: 4, profile: rocketmq-4, rate: 200 } ]\n"
+        "consumers: [ { name: wa, queue: qa, count: 2, profile: rocketmq-4, processing: { dist: exponential, mean: 20ms } }, "
+        "{ name: wb, queue: qb, count: 2, profile: rocketmq-4, processing: { dist: exponential, mean: 20ms } }, "
+        "{ name: wc, queue: qc, count: 2, profile: rocketmq-4, processing: { dist: exponential, mean: 20ms } } ]\n"
+        "rocketmq_change: { at: 5m, to: { spec_tps: 2000 }, rolling: { batch_size: 1, node_downtime: 5s, "
+        "batch_interval: 60s } }\n"), 0);
+    assert_true(summary_has(failover, "overload_offered_rate,300,"));
+    assert_true(summary_has(failover, "overload_capacity,250,"));
+    assert_true(summary_has(failover, "overload_from_s,30[0-9]\\."));
 }
 
 /* A backlog left by consumers that never reconnected is not a reason to
@@ -383,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_advice_throttling),
         cmocka_unit_test(test_overload_from_run),
+        cmocka_unit_test(test_overload_per_broker),
         cmocka_unit_test(test_undelivered_named),
         cmocka_unit_test(test_quiet_with_warning),
         cmocka_unit_test(test_advice_drain),

@@ -101,7 +101,10 @@ typedef struct mq_change_ops {
 
     /* ---- storage routing (a change that adds queues, e.g. a migration's
     ** destination); NULL = every queue stands alone ---- */
-    /* The queue a send from c to `queue` is stored in. */
+    /* The queue a send from c to `queue` is stored in. Whatever changes
+    ** the answer of this hook or the next (a phase flag, a connection's
+    ** broker or cluster) calls mq_routing_changed; conn_route's moves are
+    ** reported by the base model. */
     uint32_t (*route_send)(const struct mq_world *w, const struct mq_conn *c, uint32_t queue);
     /* The broker whose capacity admits a send from c stored in `stored`
     ** (NULL: the broker c is connected to). */

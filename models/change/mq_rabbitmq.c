@@ -384,6 +384,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         break;
     case PH_SINGLE:
         st->writes_to_twin = true;
+        mq_routing_changed(w);
         sim_at(s, sim_now(s) + cv->single_write_s, PRIO_EVENT, K_EVENT_START, on_phase, w, PH_DRAIN);
         break;
     case PH_DRAIN:
@@ -399,6 +400,7 @@ static void on_phase(sim *s, void *subject, uint64_t arg)
         ** downgrade: the server's disconnect, if it was put here. */
         for (size_t q = 0; q < st->nsrc; q++) st->unacked_p4 += w->queues[q].unacked;
         st->read_closed = true;
+        mq_routing_changed(w);
         if (downgrade ? cv->server_disconnect == MQ_RB_WHEN_SOURCE_STOP
                       : cv->source_stop != MQ_RB_STOP_SERVE) {
             int before = (int)st->dropped;

@@ -257,8 +257,10 @@ static void on_route_back(sim *s, void *subject, uint64_t arg)
     mq_producer *p = subject;
     int home = p->w->s->queues[p->g->queue].broker;
     if (p->conn.state == CONN_UP && mq_conn_reachable(p->w, &(mq_conn){.broker = home,
-        .consumer = false, .group = p->conn.group}))
+        .consumer = false, .group = p->conn.group})) {
         p->conn.broker = home;
+        mq_routing_changed(p->w);
+    }
 }
 
 /* A broker that is up, other than b, to fail over to; -1 if none. Clients
@@ -292,6 +294,7 @@ static void restart_broker(mq_world *w, int b)
         /* The send in flight times out; the retry goes to another broker. */
         w->exceptions++;
         p->conn.broker = o;
+        mq_routing_changed(w);
         mq_producer_down(w, p); /* stored but unconfirmed -> resend */
         if (p->buffer.n > 0)
             sim_after(w->sim, p->g->send_timeout_s, PRIO_CLIENT, K_SEND_RETRY, on_flush, p, 0);
