@@ -61,7 +61,8 @@ static const mq_metric_info table[] = {
     {"sim_events", "events", MQ_MI_NO, "", "engine events executed (cost of the run)"},
 };
 
-/* measured by `mqsim load` only */
+/* measured by `mqsim load` only, whatever the change (a change type's own
+** load-tester rows are in its table) */
 static const mq_metric_info load_rows[] = {
     {"republished", "msgs", MQ_MI_NO, "", "load tester: sends the real client library published again"},
     {"consumer_overhead_s", "s", MQ_MI_NO, "", "load tester: measured per-message client cost"},
@@ -76,8 +77,6 @@ static const mq_metric_info load_rows[] = {
     {"broker_startup_s", "s", MQ_MI_NO, "", "load tester: time the broker took to start"},
     {"disruption_lag_s", "s", MQ_MI_NO, "", "load tester: largest lag of an injected disruption behind its schedule"},
     {"ctl_latency_s", "s", MQ_MI_NO, "", "load tester: control-channel latency"},
-    {"source_drain_fluid_measured_s", "s", MQ_MI_LO, MQ_MI_NR, "load tester: source drain estimate with the measured client cost"},
-    {"conversion_lag_s", "s", MQ_MI_NO, "", "load tester: largest lag of a conversion step behind its schedule"},
 };
 
 #define NBASE (sizeof table / sizeof *table)

@@ -702,6 +702,9 @@ static const mq_metric_info metric_rows[] = {
     {"privatelink_outage_s", "s", MQ_MI_NO, MQ_MI_NA " " MQ_MI_NR, "the sampled PrivateLink cut-off of this conversion (not reached: phase 1 is after the end of the run)"},
     {"connections_dropped_by_migration", "count", MQ_MI_LO, "", "connections the conversion closed"},
     {"duplicates_bound", "msgs", MQ_MI_NO, "", "upper bound on duplicates from the connections the conversion dropped"},
+    /* measured by `mqsim load` only (load/change/lt_conv.c) */
+    {"source_drain_fluid_measured_s", "s", MQ_MI_LO, MQ_MI_NR, "load tester: source drain estimate with the measured client cost"},
+    {"conversion_lag_s", "s", MQ_MI_NO, "", "load tester: largest lag of a conversion step behind its schedule"},
 };
 
 const mq_change_ops mq_rabbitmq_ops = {
