@@ -69,11 +69,26 @@ double mq_rate_at_run(const mq_scenario *s, const mq_rate *r, double t)
     return mq_rate_at(r, t + clock_offset(s, r));
 }
 
-double mq_offered_rate(const mq_scenario *s, double t)
+/* The offered rate at run time t and the run time until which it holds
+** (the first rate step after t of any group). */
+static double offered_segment(const mq_scenario *s, double t, double *until)
 {
     double lambda = 0;
-    for (size_t i = 0; i < s->nproducers; i++) lambda += mq_rate_at_run(s, &s->producers[i].rate, t);
+    *until = INFINITY;
+    for (size_t i = 0; i < s->nproducers; i++) {
+        const mq_rate *r = &s->producers[i].rate;
+        double off = clock_offset(s, r), rate, end;
+        rate_segment(r, t + off, &rate, &end);
+        lambda += rate;
+        *until = fmin(*until, end - off);
+    }
     return lambda;
+}
+
+double mq_offered_rate(const mq_scenario *s, double t)
+{
+    double until;
+    return offered_segment(s, t, &until);
 }
 
 /* The schedule time at which `area` units of per-client rate have
@@ -218,18 +233,9 @@ double mq_producer_throttle_backoff(int attempt)
 static double offered_at(mq_world *w, double t)
 {
     if (t >= w->offered_from && t < w->offered_until) return w->offered_now;
-    double lambda = 0, until = INFINITY;
-    for (size_t i = 0; i < w->s->nproducers; i++) {
-        const mq_rate *r = &w->s->producers[i].rate;
-        double off = clock_offset(w->s, r), rate, end;
-        rate_segment(r, t + off, &rate, &end);
-        lambda += rate;
-        until = fmin(until, end - off);
-    }
-    w->offered_now = lambda;
+    w->offered_now = offered_segment(w->s, t, &w->offered_until);
     w->offered_from = t;
-    w->offered_until = until;
-    return lambda;
+    return w->offered_now;
 }
 
 /* The rate the producers offer at run time t to the limit that refused a
