@@ -722,6 +722,15 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
              "reconnect intervals or cap the producers' replay rate; a larger message-rate "
              "specification does not help.", thr),
             n++;
+    /* what the throttling figures assume of a RabbitMQ application */
+    json_t *inst = json_object_get(json_object_get(root, "scenario"), "instance");
+    if (thr > 0 && !strcmp(jstr(inst, "kind"), "rabbitmq"))
+        item(d, "Make sure the producers reopen a channel the broker closed: ApsaraMQ for "
+             "RabbitMQ answers a refused publish with 530 and closes its channel, and automatic "
+             "recovery does not reopen it. The figures above assume the application reopens "
+             "it and publishes again; a producer that does not stops sending at its first "
+             "refusal."),
+            n++;
     /* the change's own advice (its io half, io/change/) */
     for (size_t j = 0; scn_changes[j]; j++) {
         json_t *ch = json_object_get(json_object_get(root, "scenario"), scn_changes[j]->ops->key);

@@ -220,9 +220,10 @@ int lt_track_init(lt_track *t, uint32_t cap, double warmup_s)
     t->delay = sim_hist_new();
     t->delay_iv = sim_hist_new();
     t->delay_of = malloc((cap ? cap : 1) * sizeof *t->delay_of);
+    t->redelivered_at = malloc((cap ? cap : 1) * sizeof *t->redelivered_at);
     t->stalls_full_from = INFINITY;
     if (!t->intended || !t->consumed || !t->confirmed || !t->drained || !t->delay || !t->delay_iv ||
-        !t->delay_of || pthread_mutex_init(&t->mu, NULL)) {
+        !t->delay_of || !t->redelivered_at || pthread_mutex_init(&t->mu, NULL)) {
         lt_track_free(t);
         return -1;
     }
@@ -237,6 +238,7 @@ void lt_track_free(lt_track *t)
     free(t->confirmed);
     free(t->drained);
     free(t->delay_of);
+    free(t->redelivered_at);
     free(t->stalls);
     sim_hist_free(t->delay);
     sim_hist_free(t->delay_iv);
@@ -252,6 +254,7 @@ uint32_t lt_track_new(lt_track *t, double intended, bool preloaded)
         id = t->n++;
         t->intended[id] = intended;
         t->delay_of[id] = NAN;
+        t->redelivered_at[id] = NAN;
         if (!preloaded) t->iv_published++;
     }
     pthread_mutex_unlock(&t->mu);
@@ -273,6 +276,7 @@ void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
     pthread_mutex_lock(&t->mu);
     if (id < t->n) {
         t->redelivered += redelivered;
+        if (redelivered) t->redelivered_at[id] = (float)now;
         if (t->consumed[id]) {
             t->duplicates++;
             /* a copy the broker requeued comes flagged; a second copy a

@@ -92,6 +92,8 @@ typedef struct lt_track {
     uint64_t dup_requeue, dup_republish; /* duplicates by the copy's flag */
     uint64_t republished;     /* sends made again after a failed or timed-out one */
     float *delay_of;          /* delay of each measured id's first completion (s); NAN when none */
+    float *redelivered_at;    /* run time of each id's last completion of a
+                                 redelivered copy (s); NAN when none */
     double (*stalls)[2];      /* the tester's own stalls [from, to] (lt_track_stall) */
     size_t nstalls, stalls_cap;
     double stalls_full_from;  /* the log overflowed: all from here counts as stalled (INFINITY) */
@@ -192,6 +194,10 @@ typedef struct lt_client {
                                   the source node and not acked yet (a change
                                   may wait for none before closing it) */
     uint64_t held;             /* producer: sends waiting (retry/buffer) */
+    double src_done_at;        /* consumer, manual ack, its thread only (read
+                                  after the join): when it last acked a
+                                  delivery taken from the source node; NAN:
+                                  never */
     /* consumer, its thread only (read after the join): service times
     ** measured back to back (processing + the client's own per-message
     ** work), the processing times drawn for them, and their count */
@@ -208,11 +214,16 @@ typedef struct lt_client {
     double close_lag_s;
     /* guarded by ctx->mu: the server-side closes of a disconnect event that
     ** landed on its connection, as the broker saw them (lt_close_ports_held):
-    ** when (run time) and the deliveries it held unacked then. A real
-    ** driver's thread turns them into the close state above (lt_real.c). */
+    ** when (run time) and the deliveries it held unacked then.
+    ** lt_real_close_state turns them into the close state above. */
     int srv_closes;
     double srv_close_at[LT_MAX_SRV_CLOSES];
     uint64_t srv_close_held[LT_MAX_SRV_CLOSES];
+    /* real consumer: the ids its library completed on each connection the
+    ** server closed (close k: closed_ids[closed_end[k-1] .. closed_end[k])),
+    ** kept by its thread for lt_real_close_state, which frees them */
+    uint32_t *closed_ids;
+    size_t closed_end[LT_MAX_SRV_CLOSES];
 } lt_client;
 
 double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */

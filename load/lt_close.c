@@ -36,8 +36,8 @@ static int reason_ok(const char *r)
 }
 
 int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const char *reason,
-                        int *closed, uint64_t *held, size_t *nclosed, double *landed_unix_s,
-                        sim_err *err)
+                        double at_unix_s, int *closed, uint64_t *held, size_t *nclosed,
+                        double *landed_unix_s, sim_err *err)
 {
     *nclosed = 0;
     if (landed_unix_s) *landed_unix_s = NAN;
@@ -45,7 +45,14 @@ int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const ch
     if (n > LT_MAX_CLIENTS || !reason_ok(reason) || strlen(reason) > 100)
         return sim_err_set(err, "closing connections: bad request (%zu ports)", n);
     char expr[2048];
-    size_t k = (size_t)snprintf(expr, sizeof expr, "Ports = [");
+    /* a close asked for a moment waits for it in the node, whose clock is
+    ** the tester's (loopback): the VM that rabbitmqctl starts first may
+    ** take seconds on a busy host, the wait in the broker does not */
+    size_t k = isnan(at_unix_s) ? 0
+             : (size_t)snprintf(expr, sizeof expr, "W = %lld - os:system_time(millisecond), "
+                                "if W > 0 -> timer:sleep(W); true -> ok end, ",
+                                (long long)llround(at_unix_s * 1e3));
+    k += (size_t)snprintf(expr + k, sizeof expr - k, "Ports = [");
     for (size_t i = 0; i < n && k < sizeof expr - 16; i++)
         k += (size_t)snprintf(expr + k, sizeof expr - k, "%s%d", i ? "," : "", ports[i]);
     /* per connection, its channels' unacknowledged count read just before
@@ -91,5 +98,5 @@ int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const ch
 int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *reason,
                    int *closed, size_t *nclosed, sim_err *err)
 {
-    return lt_close_ports_held(b, ports, n, reason, closed, NULL, nclosed, NULL, err);
+    return lt_close_ports_held(b, ports, n, reason, NAN, closed, NULL, nclosed, NULL, err);
 }

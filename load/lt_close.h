@@ -32,13 +32,16 @@
 ** rabbitmqctl failed (message in err). */
 int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *reason,
                    int *closed, size_t *nclosed, sim_err *err);
-/* The same, and what the broker saw at the close: held[i] (room for n;
-** may be NULL) the deliveries closed[i]'s channels held unacknowledged
-** just before it was closed (they are requeued), *landed_unix_s (may be
-** NULL) the node's CLOCK_REALTIME when the closes began, s (NAN when
-** nothing was asked). */
+/* The same at a given moment, and what the broker saw at the close: the
+** node waits until at_unix_s (CLOCK_REALTIME, s; NAN: at once) before it
+** picks and closes the connections, so a call made early lands on time
+** however long rabbitmqctl takes to start; held[i] (room for n; may be
+** NULL) the deliveries closed[i]'s channels held unacknowledged just
+** before it was closed (they are requeued), *landed_unix_s (may be NULL)
+** the node's CLOCK_REALTIME when the closes began, s (NAN when nothing was
+** asked). */
 int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const char *reason,
-                        int *closed, uint64_t *held, size_t *nclosed, double *landed_unix_s,
-                        sim_err *err);
+                        double at_unix_s, int *closed, uint64_t *held, size_t *nclosed,
+                        double *landed_unix_s, sim_err *err);
 
 #endif

@@ -480,6 +480,7 @@ static void process_one(cons *k)
     if (k->g->ack != MQ_ACK_MANUAL || !l->conn || l->gen != d.gen) return; /* stale: requeued */
     k->ack_unchecked = true;
     if (amqp_basic_ack(l->conn, d.channel, d.tag, 0) != AMQP_STATUS_OK) leg_failed(k, d.node, now);
+    else if (d.node == LT_SRC) k->c->src_done_at = now;
     publish_src_unacked(k, NULL);
 }
 

@@ -230,33 +230,21 @@ static void note_dlv(drv *d, uint32_t id, bool again)
     d->dlv[d->ndlv++] = (struct dlv){.id = id, .again = again};
 }
 
-/* The close state of a real consumer (lt_client.h: closes, close_busy,
-** close_buffered, close_dup_model), from what the broker saw at each
-** server-side close that landed on its connection (when, and the
-** deliveries held unacked: srv_close_*) and the driver's log. Busy: the
-** deliveries of the closed connection (from its UP to the library's DOWN
-** after the close, in log order) that came back redelivered later - the
-** library completed them but the broker never got their acks, whether the
-** ack was still in flight at the close or the library went on working
-** until it noticed. However late the broker or the driver ran, those are
-** counted as they happened. Buffered: the rest of what the broker held,
-** which the profile's rule (mq_consumer_close_duplicates) says the library
-** processes again or drops. The redelivered copies are looked for in this
-** consumer's own log (one consumer per queue, as in the validation cells;
-** with more, a copy taken by another is missed and busy is low). */
-static void close_state(drv *d)
+/* The deliveries each server-side close that landed on this consumer's
+** connection ended (from what the broker saw: srv_close_*): the ids its
+** library completed on that connection, from its UP to the library's DOWN
+** after the close, in log order, kept in c->closed_ids for
+** lt_real_close_state. However late the broker or the driver ran, those
+** are the completions that happened on it. */
+static void keep_closed(drv *d)
 {
     lt_client *c = d->c;
-    const mq_consumer_group *g = &d->x->s->consumers[c->group];
     pthread_mutex_lock(&d->x->mu);
     int n = c->srv_closes;
     double at[LT_MAX_SRV_CLOSES];
-    uint64_t held[LT_MAX_SRV_CLOSES];
-    for (int k = 0; k < n; k++) {
-        at[k] = c->srv_close_at[k];
-        held[k] = c->srv_close_held[k];
-    }
+    for (int k = 0; k < n; k++) at[k] = c->srv_close_at[k];
     pthread_mutex_unlock(&d->x->mu);
+    size_t kept = 0, cap = 0;
     for (int k = 0; k < n; k++) {
         /* the first DOWN read after the close (clock conversion aside: µs),
         ** and the UP of the connection it ended */
@@ -267,19 +255,32 @@ static void close_state(drv *d)
         for (size_t j = 0; j < d->nmarks && d->marks[j].t <= (m < d->nmarks ? d->marks[m].t : INFINITY);
              j++)
             if (d->marks[j].up && d->marks[j].at <= to) from = d->marks[j].at;
+        if (to > from) {
+            SIM_NEED(!sim_grow((void **)&c->closed_ids, &cap, kept + (to - from), sizeof *c->closed_ids),
+                     "out of memory");
+            for (size_t i = from; i < to; i++) c->closed_ids[kept++] = d->dlv[i].id;
+        }
+        c->closed_end[k] = kept;
+    }
+}
+
+void lt_real_close_state(lt_client *c, const lt_track *t)
+{
+    const mq_consumer_group *g = &c->ctx->s->consumers[c->group];
+    for (int k = 0; k < c->srv_closes; k++) {
         uint64_t busy = 0;
-        for (size_t i = from; i < to; i++)
-            for (size_t j = to; j < d->ndlv; j++)
-                if (d->dlv[j].id == d->dlv[i].id && d->dlv[j].again) {
-                    busy++;
-                    break;
-                }
-        uint64_t buffered = held[k] > busy ? held[k] - busy : 0;
+        for (size_t i = k ? c->closed_end[k - 1] : 0; i < c->closed_end[k]; i++) {
+            uint32_t id = c->closed_ids[i];
+            busy += id < t->n && t->redelivered_at[id] > c->srv_close_at[k];
+        }
+        uint64_t held = c->srv_close_held[k], buffered = held > busy ? held - busy : 0;
         c->closes++;
         c->close_busy += busy;
         c->close_buffered += buffered;
         c->close_dup_model += mq_consumer_close_duplicates(g, busy, buffered);
     }
+    free(c->closed_ids);
+    c->closed_ids = NULL;
 }
 
 typedef struct argv_b {
@@ -656,7 +657,7 @@ void *lt_real_consumer_main(void *arg)
     }
 out:
     finish(&d, 2.0, 2.0);
-    close_state(&d);
+    keep_closed(&d);
     free(d.dlv);
     gsl_rng_free(d.r.rng);
     return NULL;

@@ -55,5 +55,15 @@ void lt_real_release(lt_ctx *x);
 /* Thread entry points, as lt_producer_main / lt_consumer_main. */
 void *lt_real_producer_main(void *arg);
 void *lt_real_consumer_main(void *arg);
+/* After every consumer thread is joined: the close state of real consumer
+** c (lt_client.h: closes, close_busy, close_buffered, close_dup_model) for
+** each server-side close that landed on its connection. Busy: the
+** deliveries its library completed on the closed connection that came back
+** redelivered after the close, to any consumer (t->redelivered_at): the
+** library completed them but the broker never got their acks. Buffered:
+** the rest of what the broker held then, which the profile's rule
+** (mq_consumer_close_duplicates) says the library processes again or
+** drops. Frees c->closed_ids. */
+void lt_real_close_state(lt_client *c, const lt_track *t);
 
 #endif

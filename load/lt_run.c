@@ -220,8 +220,8 @@ static void close_groups(run *r, const mq_event *ev)
     pthread_mutex_unlock(&r->ctx.mu);
     sim_err e;
     double landed;
-    if (lt_close_ports_held(r->broker, ports, np, "mqsim: disconnect event", closed, held, &nc,
-                            &landed, &e)) {
+    if (lt_close_ports_held(r->broker, ports, np, "mqsim: disconnect event", NAN, closed, held,
+                            &nc, &landed, &e)) {
         lt_warn(&r->ctx, "disconnect at %.0f s: %s", ev->at_s, e.msg);
         return;
     }
@@ -489,9 +489,10 @@ static void add_known(sim_metrics *m, const char *name, bool known, double v, co
 
 /* What the consumers held when the server closed their connections, and
 ** the model's duplicates for that state: an emulated consumer records it
-** itself (lt_consumer.c); for a real library the driver's thread derives
-** it from the broker's count at a disconnect event's close and the
-** deliveries the library completed before it noticed (lt_real.c). Not
+** itself (lt_consumer.c); for a real library lt_real_close_state derives
+** it, once every consumer is joined, from the broker's count at a
+** disconnect event's close and the deliveries the library completed on the
+** closed connection that came back redelivered to any consumer. Not
 ** applicable: real clients in a change (its closes are not recorded), and
 ** the scheduling lag before a close for real clients (their threads are
 ** not the tester's) or when no close happened. */
@@ -631,12 +632,12 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     for (size_t g = 0; g < s->nproducers; g++)
         for (int i = 0; i < s->producers[g].count; i++, k++)
             r->clients[k] = (lt_client){.ctx = x, .group = (int)g, .index = i, .slot = (int)g,
-                                        .seed = s->run.seed, .restart_at = -1};
+                                        .seed = s->run.seed, .restart_at = -1, .src_done_at = NAN};
     for (size_t g = 0; g < s->nconsumers; g++)
         for (int i = 0; i < s->consumers[g].count; i++, k++)
             r->clients[k] = (lt_client){.ctx = x, .consumer = true, .group = (int)g, .index = i,
                                         .slot = (int)(s->nproducers + g), .seed = s->run.seed,
-                                        .restart_at = -1};
+                                        .restart_at = -1, .src_done_at = NAN};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     x->t0 = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
     int rc = 0;
@@ -671,6 +672,8 @@ static int run_clients(run *r, const lt_opts *o, mq_result *out, lt_info *info, 
     x->stop_consumers = 1;
     for (size_t i = r->nprod; i < r->nclients; i++)
         if (r->clients[i].started) pthread_join(r->clients[i].th, NULL);
+    if (x->real_root) /* a close's redelivered copies may have gone to any consumer */
+        for (size_t i = r->nprod; i < r->nclients; i++) lt_real_close_state(&r->clients[i], x->track);
     if (evt_ok) {
         r->events_stop = 1; /* a pending start_app still runs: the drain needs the broker */
         pthread_join(evt, NULL);

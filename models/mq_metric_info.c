@@ -44,7 +44,7 @@ static const mq_metric_info table[] = {
     {"clients_cut_off_at_end", "clients", MQ_MI_LO, "", "clients still cut off when the run ended (never reconnected)"},
     {"reconnects", "count", MQ_MI_NO, "", "successful reconnections"},
     {"exceptions_logged", "count", MQ_MI_LO, "", "client exceptions (failed sends, dropped connections)"},
-    {"throttled_sends", "count", MQ_MI_LO, "", "send attempts rejected by the capacity limit"},
+    {"throttled_sends", "count", MQ_MI_LO, "", "send attempts rejected by a capacity limit; a held send is retried until admitted (RabbitMQ: every retry_backoff, at least 50 ms), so under a lasting overload this counts attempts, many per message, not messages"},
     {"throttled_sends_overload", "count", MQ_MI_LO, "", "of those, attempts refused while the producers offered the limit that refused them more than its capacity (the rest came in bursts the limit could not absorb at once, or from a bandwidth limit)"},
     {"throttled_overload_broker", "count", MQ_MI_LO, "", "of the overload refusals, those by a broker's own capacity (brokers[].capacity_tps, or the room a conversion's destination cluster has left); the rest by the instance's spec"},
     {"overload_from_s", "s", MQ_MI_NO, MQ_MI_NA, "run time of the first send refused for overload; not_applicable without one"},

@@ -29,7 +29,11 @@ for d in a b; do
     awk -v d=$d 'BEGIN { print "metric,value,ci95_low,ci95_high,unit";
         for (i = 0; i < 40000; i++) printf "m%d,%d,,,s\n", i, (d == "a" ? i : i + 1) }' > "$b/$d/summary.csv"
 done
+# The generated names are in no metric table, so compare reads, matches and
+# prints all 40 000 rows and then refuses to judge (exit 2, by design:
+# tests/test_compare.c); the row times that whole pass.
 t0=$(date +%s.%N)
-"$mqsim" compare "$b/a" "$b/b" > /dev/null || true
+rc=0
+"$mqsim" compare "$b/a" "$b/b" > /dev/null 2>&1 || rc=$?
 t1=$(date +%s.%N)
-echo "compare, 40000-row summary.csv: $(echo "$t1 - $t0" | bc) s (before: 17 s)"
+echo "compare, 40000-row summary.csv: $(echo "$t1 - $t0" | bc) s (before: 17 s; exit $rc: no direction for generated names)"

@@ -873,12 +873,12 @@ static bool has_label(const char *series_path, const char *label)
 
 /* The figures a conversion comparison reads, from one side's summary. */
 enum { CV_P1, CV_P2, CV_P3, CV_P4_START, CV_BACKLOG, CV_FLUID, CV_FLUID_MEASURED, CV_P99,
-       CV_DUP, CV_BOUND, CV_GIVEN, CV_HELD, CV_CLOSES, CV_VPC, CV_PL, CV_LAG, CV_N };
+       CV_DUP, CV_BOUND, CV_GIVEN, CV_HELD, CV_CLOSES, CV_VPC, CV_PL, CV_LAG, CV_DRAINED, CV_N };
 static const char *const conv_fig_name[CV_N] = {
     "phase1_s", "phase2_s", "phase3_s", "phase4_start_s", "source_backlog_at_phase3",
     "source_drain_fluid_s", "source_drain_fluid_measured_s", "delay_p99_s", "duplicates",
     "duplicates_bound", "duplicates_given_close_state", "close_held_unacked", "consumer_closes",
-    "disruption_vpc_max_s", "disruption_privatelink_max_s", "conversion_lag_s"};
+    "disruption_vpc_max_s", "disruption_privatelink_max_s", "conversion_lag_s", "source_drained_s"};
 static const char *const conv_exact[] = {"clients_on_source_phase1", "clients_on_source_phase2",
                                          "clients_on_source_phase3", "clients_on_source_phase4",
                                          "clients_left_on_source", "connections_dropped_by_migration",
@@ -941,12 +941,19 @@ static void conv_compare(const char *name, int closed, conv_fig s, conv_fig r, d
     assert_near(rv[CV_P2], sv[CV_P2], 0.1);
     /* phase 3 drains the source at mu - lambda (destination read
     ** first): real against its own fluid estimate with the measured
-    ** consumer capacity, then against the simulation */
-    double p3s = sv[CV_P3], p3r = rv[CV_P3], fm = rv[CV_FLUID_MEASURED];
-    assert_near(p3r, fm, 0.05 * fm + 0.5);
+    ** consumer capacity, then against the simulation. The real drain is
+    ** the consumers' (their last ack of a source delivery): phase3_s adds
+    ** the tester's noticing it (a 0.1 s poll, and seconds when the host
+    ** starves the tester), which the model's gate does not have, so
+    ** phase 4's real start is compared less that delay. */
+    double p3s = sv[CV_P3], p3r = rv[CV_P3], fm = rv[CV_FLUID_MEASURED], dr = rv[CV_DRAINED];
+    print_message("# %s drained by the consumers after %.2f s; the tester noticed %.2f s later\n",
+                  name, dr, p3r - dr);
+    assert_true(dr >= 0 && dr <= p3r);
+    assert_near(dr, fm, 0.05 * fm + 0.5);
     assert_near(rv[CV_BACKLOG], sv[CV_BACKLOG], 0.10 * sv[CV_BACKLOG] + 50);
-    assert_near(p3r, p3s, 0.15 * p3s + 0.5);
-    assert_near(rv[CV_P4_START], sv[CV_P4_START], 0.15 * p3s + 0.5);
+    assert_near(dr, p3s, 0.15 * p3s + 0.5);
+    assert_near(rv[CV_P4_START] - (p3r - dr), sv[CV_P4_START], 0.15 * p3s + 0.5);
     assert_near(rv[CV_VPC], sv[CV_VPC], 0.5);
     if (!isnan(sv[CV_PL])) assert_near(rv[CV_PL], sv[CV_PL], 0.5);
     assert_near(rv[CV_P99], sv[CV_P99], 0.10 * sv[CV_P99] + 0.005);

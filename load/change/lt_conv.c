@@ -34,6 +34,11 @@
 
 #define ROUTING_QUEUE "mqsim.to-destination" /* source's alternate exchange and queue */
 #define DRAIN_POLL_S 0.1
+/* How early a timed close is launched (it waits in the node until its
+** target): four measured rabbitmqctl latencies, at least 3 s. A busy
+** 2-core host was seen to delay a close by 3-7 s when it was launched one
+** latency early. */
+#define CUT_LEAD(c) fmax(4.0 * (c)->lead_s, 3.0)
 #define STARTUP_STALL_S 90 /* a start-up fails when its node made no progress this long (lt_wait) */
 #define CTL_TIMEOUT_S 20
 
@@ -354,19 +359,28 @@ static void *cut_main(void *arg)
     pthread_mutex_unlock(&c->x->mu);
     size_t ok = 0;
     uint64_t bound = 0;
+    /* the target on the nodes' clock (CLOCK_REALTIME; both clocks read now) */
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double unix_now = (double)wall.tv_sec + wall.tv_nsec * 1e-9, run_now = now_of(c);
+    double at_unix = unix_now + (k->target - run_now), landed = NAN;
     for (int n = 0; n < LT_NODES; n++) {
         size_t nc = 0;
         sim_err e;
-        if (lt_close_ports(&c->node[n], port[n], np[n], "mqsim: conversion", closed, &nc, &e)) {
+        double l;
+        if (lt_close_ports_held(&c->node[n], port[n], np[n], "mqsim: conversion", at_unix, closed,
+                                NULL, &nc, &l, &e)) {
             lt_warn(c->x, "%s: %s", k->what, e.msg);
             continue;
         }
+        if (nc) landed = isnan(landed) ? l : fmax(landed, l);
         ok += nc;
         for (size_t j = 0; j < nc; j++)
             for (size_t p = 0; p < np[n]; p++)
                 if (port[n][p] == closed[j]) bound += share[n][p];
     }
-    double lag = fabs(now_of(c) - k->target);
+    /* how far from its target the close landed, on the nodes' clock */
+    double lag = isnan(landed) ? fabs(now_of(c) - k->target) : fabs(landed - at_unix);
     pthread_mutex_lock(&c->mu);
     c->dropped += ok;
     c->bound += bound;
@@ -375,8 +389,9 @@ static void *cut_main(void *arg)
     return NULL;
 }
 
-/* Pick the clients now and close them (landing about one CLI latency
-** later, i.e. at target when launched lead_s early). */
+/* Pick the clients now and close them at target: the nodes wait for it
+** (lt_close_ports_held), so a launch early enough for rabbitmqctl to start
+** (CUT_LEAD) lands on time on a busy host too. */
 static void cut_launch(lt_conv *c, cut *k, cut_kind kind, const char *what, double target)
 {
     *k = (cut){.c = c, .kind = kind, .what = what, .target = target};
@@ -397,8 +412,13 @@ static bool run_phase1(lt_conv *c, double t1)
 {
     cut k;
     lt_ctx *x = c->x;
-    if (!wait_until(c, t1 - c->lead_s)) return false;
-    if (!isnan(c->privatelink_s)) {
+    if (!wait_until(c, fmax(t1 - CUT_LEAD(c), now_of(c)))) return false;
+    int on_source = count_on_source(c);
+    cut_launch(c, &k, CUT_PHASE1, "conversion phase 1", t1);
+    bool on_time = wait_until(c, t1);
+    /* the PrivateLink outage from t1: the cut clients' reconnects are
+    ** refused until it ends (the earliest comes a reconnect delay later) */
+    if (on_time && !isnan(c->privatelink_s)) {
         pthread_mutex_lock(&x->mu);
         for (size_t g = 0; g < c->s->nproducers; g++)
             if (c->s->producers[g].endpoint == MQ_EP_PRIVATELINK)
@@ -409,9 +429,6 @@ static bool run_phase1(lt_conv *c, double t1)
                     fmax(x->blocked_until[c->s->nproducers + g], t1 + c->privatelink_s);
         pthread_mutex_unlock(&x->mu);
     }
-    int on_source = count_on_source(c);
-    cut_launch(c, &k, CUT_PHASE1, "conversion phase 1", t1);
-    bool on_time = wait_until(c, t1);
     if (on_time) enter_counted(c, LT_PH_DUAL, on_source);
     cut_join(&k);
     return on_time;
@@ -555,7 +572,7 @@ static void *upgrade_main(void *arg)
     cut k;
     lt_conv *c = arg;
     double t = c->cv->source_upgrade_at_s;
-    if (!wait_until(c, t - fmax(c->lead_s, 0.5))) return NULL;
+    if (!wait_until(c, fmax(t - CUT_LEAD(c), now_of(c)))) return NULL;
     cut_launch(c, &k, CUT_SOURCE, "source upgrade disconnect", t);
     cut_join(&k);
     c->upgrade_at = t;
@@ -622,6 +639,17 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
     ADD("source_drain_fluid_s", isnan(t3) ? nan : c->fluid_p3, "s", LO);
     ADD("source_drain_fluid_measured_s", isnan(t3) || isnan(overhead_s) ? nan :
         fluid(c, c->backlog_p3, t3, overhead_s), "s", NO);
+    /* the drain as the consumers completed it: phase 3's end without the
+    ** tester's polling and its own lateness in noticing (phase3_s has both) */
+    double done = isnan(t4) ? nan : t3;
+    for (size_t i = 0; i < c->nclients && !isnan(done); i++)
+        if (c->clients[i].consumer && c->clients[i].src_done_at <= t4)
+            done = fmax(done, c->clients[i].src_done_at);
+    ADD("source_drained_s", c->router ? nan : done - t3, "s", NO);
+    if (c->router) /* real libraries do not report their acks' node */
+        sim_metrics_censor(m, "source_drained_s", SIM_NOT_APPLICABLE, NAN);
+    else if (isnan(done))
+        sim_metrics_censor(m, "source_drained_s", SIM_NOT_REACHED, isnan(t3) ? NAN : end_s - t3);
     ADD("source_backlog_at_phase3", isnan(t3) ? nan : (double)c->backlog_p3, "msgs", NO);
     ADD("source_scheduled_hold_s", isnan(t3) ? nan : 0, "s", NO);
     static const char *const on_src[LT_NPH] = {

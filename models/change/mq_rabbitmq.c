@@ -705,6 +705,7 @@ static const mq_metric_info metric_rows[] = {
     /* measured by `mqsim load` only (load/change/lt_conv.c) */
     {"source_drain_fluid_measured_s", "s", MQ_MI_LO, MQ_MI_NR, "load tester: source drain estimate with the measured client cost"},
     {"conversion_lag_s", "s", MQ_MI_NO, "", "load tester: largest lag of a conversion step behind its schedule"},
+    {"source_drained_s", "s", MQ_MI_NO, MQ_MI_NA " " MQ_MI_NR, "load tester: phase 3 as the consumers completed it, from its start to their last ack of a source delivery (phase3_s adds the tester's polling and its lateness in noticing); not_applicable with real client libraries, not_reached when phase 4 never came"},
 };
 
 const mq_change_ops mq_rabbitmq_ops = {
