@@ -35,10 +35,11 @@
 #define ROUTING_QUEUE "mqsim.to-destination" /* source's alternate exchange and queue */
 #define DRAIN_POLL_S 0.1
 /* How early a timed close is launched (it waits in the node until its
-** target): four measured rabbitmqctl latencies, at least 3 s. A busy
-** 2-core host was seen to delay a close by 3-7 s when it was launched one
-** latency early. */
-#define CUT_LEAD(c) fmax(4.0 * (c)->lead_s, 3.0)
+** target): four measured rabbitmqctl latencies, 3 to 8 s. A busy 2-core
+** host was seen to delay a close by 3-7 s when it was launched one latency
+** early. The clients to close are picked at the launch, so a client that
+** reconnects in those seconds is missed: the cap keeps the window short. */
+#define CUT_LEAD(c) fmin(fmax(4.0 * (c)->lead_s, 3.0), 8.0)
 #define STARTUP_STALL_S 90 /* a start-up fails when its node made no progress this long (lt_wait) */
 #define CTL_TIMEOUT_S 20
 
