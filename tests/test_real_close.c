@@ -21,6 +21,19 @@
 
 #include <stdlib.h>
 
+/* A consumer whose library completed ids 0-4 on its connection before it
+** saw the server's close at 5.0 s; the broker held 6 unacked then. */
+static lt_client closed_client(lt_ctx *x)
+{
+    lt_client c = {.ctx = x, .consumer = true, .group = 0, .srv_closes = 1,
+                   .srv_close_at = {5.0}, .srv_close_held = {6}};
+    c.closed_ids = malloc(5 * sizeof *c.closed_ids);
+    assert_non_null(c.closed_ids);
+    for (uint32_t i = 0; i < 5; i++) c.closed_ids[i] = i;
+    c.closed_end[0] = 5;
+    return c;
+}
+
 static void test_busy_from_any_consumer(void **state)
 {
     (void)state;
@@ -30,14 +43,7 @@ static void test_busy_from_any_consumer(void **state)
     assert_int_equal(lt_track_init(&t, 16, 0), 0);
     lt_ctx x = {.s = &s, .track = &t};
     for (int i = 0; i < 8; i++) lt_track_new(&t, 0.1 * i, false);
-    /* the closed consumer completed ids 0-4 on its connection before it
-    ** saw the close at 5.0 s; the broker held 6 unacked then */
-    lt_client a = {.ctx = &x, .consumer = true, .group = 0, .srv_closes = 1,
-                   .srv_close_at = {5.0}, .srv_close_held = {6}};
-    a.closed_ids = malloc(5 * sizeof *a.closed_ids);
-    assert_non_null(a.closed_ids);
-    for (uint32_t i = 0; i < 5; i++) a.closed_ids[i] = i;
-    a.closed_end[0] = 5;
+    lt_client a = closed_client(&x);
     for (uint32_t i = 0; i < 5; i++) lt_track_consumed(&t, i, 1.0 + i * 0.5, false);
     /* id 1 came back redelivered before the close (an earlier requeue: not
     ** this close's), ids 3 and 4 after it, to the other consumer */
@@ -52,12 +58,7 @@ static void test_busy_from_any_consumer(void **state)
     assert_int_equal(a.close_dup_model, 6); /* busy + buffered processed again */
     /* a library that drops its buffer at the close: the busy ones only */
     g[0].process_buffer_on_close = false;
-    lt_client b = {.ctx = &x, .consumer = true, .group = 0, .srv_closes = 1,
-                   .srv_close_at = {5.0}, .srv_close_held = {6}};
-    b.closed_ids = malloc(5 * sizeof *b.closed_ids);
-    assert_non_null(b.closed_ids);
-    for (uint32_t i = 0; i < 5; i++) b.closed_ids[i] = i;
-    b.closed_end[0] = 5;
+    lt_client b = closed_client(&x);
     lt_real_close_state(&b, &t);
     assert_int_equal(b.close_dup_model, 2);
     lt_track_free(&t);

@@ -103,24 +103,28 @@ static void test_advice_throttling(void **state)
                   "throttled");
     expect_in(md, "Choose a specification at or above 800 msg/s");
     free(md);
-    /* refused by a broker's own capacity: no advice to buy a larger spec */
-    const char *broker = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 4000, "count")
-        "," M("throttled_overload_broker", 4000, "count") "," M("overload_from_s", 60, "s")
-        "," M("overload_offered_rate", 1200, "msg/s") "," M("overload_capacity", 1000, "msg/s");
-    md = render("build/test-advice/thr-broker", broker, GRP("web", "producer", 10, 0, 0),
-                PROD("web", 1200, 10, "true"), "", "", "");
-    expect_in(md, "A broker cannot take the load routed to it: from 60 s the producers offer one "
-                  "broker up to 1200 msg/s against its own capacity of 1000 msg/s");
-    expect_not_in(md, "Choose a specification");
-    free(md);
-    const char *both = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 4000, "count")
-        "," M("throttled_overload_broker", 3000, "count") "," M("overload_from_s", 60, "s")
-        "," M("overload_offered_rate", 1600, "msg/s") "," M("overload_capacity", 1500, "msg/s");
-    md = render("build/test-advice/thr-both", both, GRP("web", "producer", 10, 0, 0),
-                PROD("web", 1600, 10, "true"), "", "", "");
-    expect_in(md, "1000 of the 5000 throttled send attempts were refused by the instance's "
-                  "specification and 3000 by a broker's own capacity");
-    free(md);
+    /* refused by a broker's own capacity: no advice to buy a larger spec;
+    ** by both kinds of limit: each named with its count */
+#define OVERLOAD(by_broker, offered, cap)                                                      \
+    M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 4000, "count") ","    \
+    M("throttled_overload_broker", by_broker, "count") "," M("overload_from_s", 60, "s") ","   \
+    M("overload_offered_rate", offered, "msg/s") "," M("overload_capacity", cap, "msg/s")
+    static const struct { const char *dir, *met, *prod, *want, *unwanted; } by_limit[] = {
+        {"build/test-advice/thr-broker", OVERLOAD(4000, 1200, 1000), PROD("web", 1200, 10, "true"),
+         "A broker cannot take the load routed to it: from 60 s the producers offer one broker up "
+         "to 1200 msg/s against its own capacity of 1000 msg/s", "Choose a specification"},
+        {"build/test-advice/thr-both", OVERLOAD(3000, 1600, 1500), PROD("web", 1600, 10, "true"),
+         "1000 of the 5000 throttled send attempts were refused by the instance's specification "
+         "and 3000 by a broker's own capacity", "Choose a specification"},
+    };
+#undef OVERLOAD
+    for (size_t i = 0; i < sizeof by_limit / sizeof *by_limit; i++) {
+        md = render(by_limit[i].dir, by_limit[i].met, GRP("web", "producer", 10, 0, 0),
+                    by_limit[i].prod, "", "", "");
+        expect_in(md, by_limit[i].want);
+        expect_not_in(md, by_limit[i].unwanted);
+        free(md);
+    }
     const char *burst = M("throttled_sends", 5000, "count") "," M("throttled_sends_overload", 0, "count");
     md = render("build/test-advice/thr-burst", burst, GRP("web", "producer", 10, 10, 0),
                 PROD("web", 500, 10, "true"), "", "", "");
