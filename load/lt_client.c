@@ -426,6 +426,14 @@ double lt_now(const lt_ctx *c)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9 - c->t0;
 }
 
+double lt_unix_offset(const lt_ctx *c)
+{
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double run = lt_now(c);
+    return (double)wall.tv_sec + wall.tv_nsec * 1e-9 - run;
+}
+
 void lt_sleep(double s)
 {
     if (s <= 0) return;

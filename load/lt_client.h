@@ -227,6 +227,10 @@ typedef struct lt_client {
 } lt_client;
 
 double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */
+/* What to add to a run time (lt_now) to get the broker nodes' clock
+** (CLOCK_REALTIME, which rabbitmqctl's Erlang side reads), s: both clocks
+** read side by side now. Subtract it to bring a node's time onto the run. */
+double lt_unix_offset(const lt_ctx *c);
 void *lt_producer_main(void *arg);
 void *lt_consumer_main(void *arg);
 

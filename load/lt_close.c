@@ -35,6 +35,11 @@ static int reason_ok(const char *r)
     return 1;
 }
 
+double lt_close_lead(double ctl_latency_s)
+{
+    return fmin(fmax(4.0 * ctl_latency_s, 3.0), 8.0);
+}
+
 int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const char *reason,
                         double at_unix_s, int *closed, uint64_t *held, size_t *nclosed,
                         double *landed_unix_s, sim_err *err)

@@ -43,5 +43,12 @@ int lt_close_ports(const lt_broker *b, const int *ports, size_t n, const char *r
 int lt_close_ports_held(const lt_broker *b, const int *ports, size_t n, const char *reason,
                         double at_unix_s, int *closed, uint64_t *held, size_t *nclosed,
                         double *landed_unix_s, sim_err *err);
+/* How early a timed close is launched (lt_close_ports_held waits in the
+** node until its target), given one measured rabbitmqctl latency, s: four
+** latencies, 3 to 8 s. A busy 2-core host was seen to delay a close by
+** 3-7 s when it was launched one latency early. The connections to close
+** are picked at the launch, so a client that reconnects in those seconds
+** is missed: the cap keeps that window short. */
+double lt_close_lead(double ctl_latency_s);
 
 #endif

@@ -202,7 +202,8 @@ static void silence_clients(run *r, bool freeze)
 /* Close the selected groups' current connections on the broker, server
 ** side (by the ports the clients publish, lt_close.h; connections that are
 ** not the clients', such as a user's on a shared broker, are left alone),
-** and record on each closed client what the broker held on it then. */
+** at the event's time on the node's clock, and record on each closed client
+** what the broker held on it then and when the close landed (run time). */
 static void close_groups(run *r, const mq_event *ev)
 {
     int ports[LT_MAX_CLIENTS], closed[LT_MAX_CLIENTS];
@@ -219,19 +220,18 @@ static void close_groups(run *r, const mq_event *ev)
     }
     pthread_mutex_unlock(&r->ctx.mu);
     sim_err e;
-    double landed;
-    if (lt_close_ports_held(r->broker, ports, np, "mqsim: disconnect event", NAN, closed, held,
-                            &nc, &landed, &e)) {
+    double landed, offset = lt_unix_offset(&r->ctx);
+    if (lt_close_ports_held(r->broker, ports, np, "mqsim: disconnect event", ev->at_s + offset,
+                            closed, held, &nc, &landed, &e)) {
         lt_warn(&r->ctx, "disconnect at %.0f s: %s", ev->at_s, e.msg);
         return;
     }
     if (nc < np)
         lt_warn(&r->ctx, "disconnect at %.0f s: %zu of %zu connections found on the broker",
                 ev->at_s, nc, np);
-    /* the node's clock at the close, on the run's: both clocks read now */
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    double at = lt_now(&r->ctx) - ((double)wall.tv_sec + wall.tv_nsec * 1e-9 - landed);
+    if (nc == 0) return;
+    double at = landed - offset; /* the node's clock at the close, on the run's */
+    r->lag_max_s = fmax(r->lag_max_s, fabs(at - ev->at_s));
     pthread_mutex_lock(&r->ctx.mu);
     for (size_t j = 0; j < nc; j++)
         for (size_t p = 0; p < np; p++) {
@@ -274,8 +274,9 @@ static void note_lag(run *r, const mq_event *ev)
 }
 
 /* Apply one event. rabbitmqctl needs ~lead_s to act (an Erlang VM starts
-** for every call), so server-side actions are launched lead_s early and land
-** close to the scenario's time. */
+** for every call): a broker restart is launched lead_s early and lands
+** close to the scenario's time; a disconnect's closes wait in the node
+** until it (lt_close_lead) and the lag is the node's. */
 static void apply_event(run *r, const mq_event *ev)
 {
     lt_ctx *x = &r->ctx;
@@ -318,7 +319,10 @@ static void apply_event(run *r, const mq_event *ev)
             silence_clients(r, false);
             return;
         }
-        sleep_until(r, ev->at_s - lead);
+        /* the closes wait in the node until at_s (close_groups), launched
+        ** early enough for rabbitmqctl to start on a busy host; the clients'
+        ** reconnects are refused from the launch, before the close lands */
+        sleep_until(r, ev->at_s - lt_close_lead(lead));
         pthread_mutex_lock(&x->mu);
         for (size_t g = 0; g < s->nproducers; g++)
             if (selected(ev, false, (int)g)) x->blocked_until[g] = ev->at_s + d;
@@ -327,7 +331,6 @@ static void apply_event(run *r, const mq_event *ev)
         pthread_mutex_unlock(&x->mu);
         set_label(r, ev);
         close_groups(r, ev); /* no groups: every client's connection */
-        note_lag(r, ev);
         return;
     }
     case MQ_EVENT_APP_RESTART: {

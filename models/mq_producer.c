@@ -252,13 +252,19 @@ static double offered_to(mq_world *w, double t, mq_broker_rt *limit)
     bool kept = limit->offered_epoch == w->route_epoch && t >= limit->offered_from &&
                 t < limit->offered_until;
     if (kept && ++w->offered_lookups % 1024) return limit->offered;
-    double sum = 0;
+    double sum = 0, each = 0; /* each: one client's rate, the same for its whole group */
+    const mq_producer_group *g = NULL;
     for (size_t i = 0; i < w->nprod; i++) {
         const mq_producer *p = w->producers[i];
         uint32_t q = mq_queue_route(w, &p->conn, (uint32_t)p->g->queue);
         bool checked = limit == &w->spec ? q < w->s->nqueues
                                           : &w->brokers[mq_queue_admit_broker(w, &p->conn, q)] == limit;
-        if (checked) sum += mq_rate_at_run(w->s, &p->g->rate, t) / p->g->count;
+        if (!checked) continue;
+        if (p->g != g) {
+            g = p->g;
+            each = mq_rate_at_run(w->s, &g->rate, t) / g->count;
+        }
+        sum += each;
     }
     SIM_ASSERTF(!kept || sum == limit->offered, "offered rate to a limit: %.17g kept, %.17g now "
                 "(a routing change was not reported with mq_routing_changed)", limit->offered, sum);

@@ -34,12 +34,6 @@
 
 #define ROUTING_QUEUE "mqsim.to-destination" /* source's alternate exchange and queue */
 #define DRAIN_POLL_S 0.1
-/* How early a timed close is launched (it waits in the node until its
-** target): four measured rabbitmqctl latencies, 3 to 8 s. A busy 2-core
-** host was seen to delay a close by 3-7 s when it was launched one latency
-** early. The clients to close are picked at the launch, so a client that
-** reconnects in those seconds is missed: the cap keeps the window short. */
-#define CUT_LEAD(c) fmin(fmax(4.0 * (c)->lead_s, 3.0), 8.0)
 #define STARTUP_STALL_S 90 /* a start-up fails when its node made no progress this long (lt_wait) */
 #define CTL_TIMEOUT_S 20
 
@@ -360,11 +354,7 @@ static void *cut_main(void *arg)
     pthread_mutex_unlock(&c->x->mu);
     size_t ok = 0;
     uint64_t bound = 0;
-    /* the target on the nodes' clock (CLOCK_REALTIME; both clocks read now) */
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    double unix_now = (double)wall.tv_sec + wall.tv_nsec * 1e-9, run_now = now_of(c);
-    double at_unix = unix_now + (k->target - run_now), landed = NAN;
+    double at_unix = k->target + lt_unix_offset(c->x), landed = NAN; /* the nodes' clock */
     for (int n = 0; n < LT_NODES; n++) {
         size_t nc = 0;
         sim_err e;
@@ -392,7 +382,7 @@ static void *cut_main(void *arg)
 
 /* Pick the clients now and close them at target: the nodes wait for it
 ** (lt_close_ports_held), so a launch early enough for rabbitmqctl to start
-** (CUT_LEAD) lands on time on a busy host too. */
+** (lt_close_lead) lands on time on a busy host too. */
 static void cut_launch(lt_conv *c, cut *k, cut_kind kind, const char *what, double target)
 {
     *k = (cut){.c = c, .kind = kind, .what = what, .target = target};
@@ -413,7 +403,7 @@ static bool run_phase1(lt_conv *c, double t1)
 {
     cut k;
     lt_ctx *x = c->x;
-    if (!wait_until(c, fmax(t1 - CUT_LEAD(c), now_of(c)))) return false;
+    if (!wait_until(c, fmax(t1 - lt_close_lead(c->lead_s), now_of(c)))) return false;
     int on_source = count_on_source(c);
     cut_launch(c, &k, CUT_PHASE1, "conversion phase 1", t1);
     bool on_time = wait_until(c, t1);
@@ -573,7 +563,7 @@ static void *upgrade_main(void *arg)
     cut k;
     lt_conv *c = arg;
     double t = c->cv->source_upgrade_at_s;
-    if (!wait_until(c, fmax(t - CUT_LEAD(c), now_of(c)))) return NULL;
+    if (!wait_until(c, fmax(t - lt_close_lead(c->lead_s), now_of(c)))) return NULL;
     cut_launch(c, &k, CUT_SOURCE, "source upgrade disconnect", t);
     cut_join(&k);
     c->upgrade_at = t;
