@@ -37,6 +37,8 @@
 #include <string.h>
 
 #define MAX_EVALS 64
+/* The most values evaluated in one parallel run: the range's two ends. */
+#define PLAN_BATCH 2
 
 typedef struct probe {
     double value;
@@ -48,7 +50,7 @@ typedef struct plan {
     const char *file, *key;
     char suffix[32];
     int reps, threads;
-    mq_scenario scn; /* the scenario at the value being evaluated */
+    mq_scenario scn[PLAN_BATCH]; /* the scenarios at the values being evaluated */
     mq_limits limits; /* each evaluated value is checked against the size ceiling */
     probe evals[MAX_EVALS];
     int nevals;
@@ -84,54 +86,93 @@ static int split_value(const char *text, double *v, char *suffix, size_t n)
     return 0;
 }
 
+/* Job j: replication j % reps of the batch's value j / reps. */
 static int job(size_t j, void *ctx, sim_metrics *out, sim_err *err)
 {
     plan *p = ctx;
-    return mq_model_run_metrics(&p->scn, p->scn.run.seed, j, out, err);
+    const mq_scenario *s = &p->scn[j / (size_t)p->reps];
+    return mq_model_run_metrics(s, s->run.seed, j % (size_t)p->reps, out, err);
+}
+
+static probe *cached(plan *p, double v)
+{
+    for (int i = 0; i < p->nevals; i++)
+        if (p->evals[i].value == v) return &p->evals[i];
+    return NULL;
+}
+
+/* Evaluate the budget at the values v[0..k-1] (k <= PLAN_BATCH, none of
+** them evaluated yet), all their replications in one parallel run, into
+** fresh[0..k-1]: not yet recorded, so that a value the search turns out
+** not to need leaves no trace. Every MPI rank gets each value's verdict
+** (only rank 0 has the tables: elsewhere agg stays empty). 0, or -1 with
+** err filled. */
+static int evaluate_batch(plan *p, const double *v, int k, probe *fresh, sim_err *err)
+{
+    int loaded = 0, rc = 0;
+    while (loaded < k && rc == 0) {
+        char val[64];
+        snprintf(val, sizeof val, "%.15g%s", v[loaded], p->suffix);
+        const char *keys[1] = {p->key}, *vals[1] = {val};
+        if (scn_load_with(p->file, keys, vals, 1, &p->scn[loaded], err)) {
+            rc = -1;
+            break;
+        }
+        rc = mq_size_check(&p->scn[loaded++], &p->limits, err) ? -1 : 0;
+    }
+    size_t njobs = (size_t)k * (size_t)p->reps;
+    sim_metrics *res = NULL;
+    if (rc == 0) {
+        res = calloc(njobs, sizeof *res);
+        SIM_NEED(res != NULL, "out of memory");
+        rc = par_run(njobs, p->threads, job, p, res, NULL, err);
+    }
+    for (int i = 0; i < k && rc >= 0; i++) {
+        fresh[i] = (probe){.value = v[i]};
+        if (rc == 0) {
+            sim_rep *agg = sim_rep_new();
+            SIM_NEED(agg != NULL, "out of memory");
+            for (int r = 0; r < p->reps; r++)
+                SIM_NEED_OK(sim_rep_add(agg, &res[(size_t)i * (size_t)p->reps + (size_t)r]));
+            SIM_NEED_OK(sim_rep_result(agg, &fresh[i].agg));
+            sim_rep_free(agg);
+            mq_budget_verdict vd[256];
+            const mq_budget *b = p->scn[i].budget;
+            fresh[i].pass = b && b->n <= 256 && mq_budget_eval(b, &fresh[i].agg, vd) == 0;
+        }
+        fresh[i].pass = par_share_decision(fresh[i].pass); /* rank 0's, on every rank */
+    }
+    if (res)
+        for (size_t j = 0; j < njobs; j++) sim_metrics_free(&res[j]);
+    free(res);
+    for (int i = 0; i < loaded; i++) mq_scenario_free(&p->scn[i]);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Keep a fresh probe as evaluated (it moves in): counted, reported on
+** stderr and written to plan.csv. */
+static probe *record(plan *p, const probe *fresh)
+{
+    probe *pr = &p->evals[p->nevals++];
+    *pr = *fresh;
+    p->runs += (size_t)p->reps;
+    if (par_rank() == 0)
+        fprintf(stderr, "plan: %s = %.15g%s -> %s\n", p->key, pr->value, p->suffix,
+                pr->pass ? "passes" : "fails");
+    return pr;
 }
 
 /* Evaluate the budget at value v (cached). Returns the probe, or NULL with
 ** err filled. */
 static probe *evaluate(plan *p, double v, sim_err *err)
 {
-    for (int i = 0; i < p->nevals; i++)
-        if (p->evals[i].value == v) return &p->evals[i];
+    probe *c = cached(p, v), fresh;
+    if (c) return c;
     if (p->nevals == MAX_EVALS) {
         sim_err_set(err, "more than %d evaluations", MAX_EVALS);
         return NULL;
     }
-    char val[64];
-    snprintf(val, sizeof val, "%.15g%s", v, p->suffix);
-    const char *keys[1] = {p->key}, *vals[1] = {val};
-    if (scn_load_with(p->file, keys, vals, 1, &p->scn, err)) return NULL;
-    if (mq_size_check(&p->scn, &p->limits, err)) {
-        mq_scenario_free(&p->scn);
-        return NULL;
-    }
-    sim_metrics *res = calloc((size_t)p->reps, sizeof *res);
-    SIM_NEED(res != NULL, "out of memory");
-    probe *pr = &p->evals[p->nevals];
-    *pr = (probe){.value = v};
-    int rc = par_run((size_t)p->reps, p->threads, job, p, res, NULL, err);
-    if (rc == 0) {
-        sim_rep *agg = sim_rep_new();
-        SIM_NEED(agg != NULL, "out of memory");
-        for (int r = 0; r < p->reps; r++) SIM_NEED_OK(sim_rep_add(agg, &res[r]));
-        SIM_NEED_OK(sim_rep_result(agg, &pr->agg));
-        sim_rep_free(agg);
-    }
-    for (int r = 0; r < p->reps; r++) sim_metrics_free(&res[r]);
-    free(res);
-    if (rc == 0) {
-        mq_budget_verdict vd[256];
-        const mq_budget *b = p->scn.budget;
-        pr->pass = b && b->n <= 256 && mq_budget_eval(b, &pr->agg, vd) == 0;
-        p->runs += (size_t)p->reps;
-        p->nevals++;
-        fprintf(stderr, "plan: %s = %s -> %s\n", p->key, val, pr->pass ? "passes" : "fails");
-    }
-    mq_scenario_free(&p->scn);
-    return rc == 0 ? pr : NULL;
+    return evaluate_batch(p, &v, 1, &fresh, err) ? NULL : record(p, &fresh);
 }
 
 static int write_csv(const char *dir, const plan *p, const mq_budget *b, sim_err *err)
@@ -253,18 +294,43 @@ static int parse_plan_args(int argc, char **argv, plan *p, plan_args *pa)
     return parse_range(p, pa);
 }
 
+/* The range's two ends: *top, and *first (the lowest value) when the top
+** passes (NULL otherwise). With more than one worker they run together:
+** the bottom is needed whenever the top passes, the usual case, and its
+** replications fill the workers the top's leave idle. When the top fails,
+** the bottom's evaluation is dropped unrecorded, so what is written is the
+** same as one after the other. 0, or -1 with err filled. */
+static int ends(plan *p, const plan_args *pa, probe **top, probe **first, sim_err *err)
+{
+    double v[2] = {pa->lo + (double)(pa->n - 1) * pa->step, pa->lo};
+    probe fresh[2];
+    *first = NULL;
+    int together = par_share_decision(pa->n > 1 && (p->threads > 1 || par_size() > 1));
+    if (together && p->nevals + 2 <= MAX_EVALS && !cached(p, v[0]) && !cached(p, v[1]) &&
+        evaluate_batch(p, v, 2, fresh, err) == 0) {
+        *top = record(p, &fresh[0]);
+        if ((*top)->pass) *first = record(p, &fresh[1]);
+        else sim_metrics_free(&fresh[1].agg);
+        return 0;
+    }
+    /* one at a time; after a failed batch too, so that an error is the one
+    ** the search meets in order (a bottom that cannot run is no error when
+    ** the top fails) */
+    if (!(*top = evaluate(p, v[0], err))) return -1;
+    if ((*top)->pass && !(*first = evaluate(p, v[1], err))) return -1;
+    return 0;
+}
+
 /* Bisection on grid indices [0, n-1]: invariant fail(lo_i-1), pass(hi_i).
 ** *answer is the smallest passing value, NAN when even the largest fails.
 ** -1 with err filled when a probe cannot be evaluated. */
 static int bisect(plan *p, const plan_args *pa, double *answer, sim_err *err)
 {
     *answer = NAN;
-    probe *top = evaluate(p, pa->lo + (double)(pa->n - 1) * pa->step, err);
-    if (!top) return -1;
+    probe *top, *first;
+    if (ends(p, pa, &top, &first, err)) return -1;
     if (!top->pass) return 0;
     size_t a = 0, b = pa->n - 1;
-    probe *first = evaluate(p, pa->lo, err);
-    if (!first) return -1;
     if (first->pass) b = 0;
     while (b > a + 1 && !first->pass) {
         size_t m = a + (b - a) / 2;

@@ -12,10 +12,12 @@
 #       output written) against cimba's benchmark/MM1_single, run back to
 #       back in interleaved pairs: >= 1.5x cimba's speed.
 #   (d) `--jobs 2` against `--jobs 1` on 8 replications
-#       (scenarios/broker-restart.yaml): >= 1.8x; the summaries of the two
-#       are compared byte for byte as well. The row also says how many cores
-#       the --jobs 2 runs got (CPU over wall): near 1, another process held
-#       the second core and the ratio says nothing about mqsim.
+#       (scenarios/broker-restart.yaml), on a sweep (4 points x 3
+#       replications of it) and on a plan (scenarios/capacity-drain.yaml):
+#       >= 1.8x each; the outputs of the two are compared byte for byte as
+#       well. Each row also says how many cores the --jobs 2 runs got (CPU
+#       over wall): near 1, another process held the second core and the
+#       ratio says nothing about mqsim.
 #
 # Each timed row runs BENCH_RUNS times (default 3), back to back; the verdict
 # is on the median, and every run's figure is printed. Wall time decides the
@@ -110,21 +112,36 @@ else
     echo "(c) whole-process M/M/1 (1e6 customers, rho 0.9), >= 1.5x cimba MM1_single: cimba not built here (set CIMBA_MM1; see scripts/bench-targets.sh), so NOT measured back to back; against the 0.153 s issue 19 recorded for cimba in another session: ${r}x (mqsim median $mw s [$(list "$b/mm1" 1)], cpu $mc s)"
 fi
 
-# (d) --jobs 2 against --jobs 1
+# (d) --jobs 2 against --jobs 1: replications, a sweep and a plan.
+# jobs_row LABEL FILE CMD...: run CMD --jobs 1 and --jobs 2 (each with --out
+# into the bench folder) BENCH_RUNS times, interleaved, and print the row;
+# FILE is the output the two must agree on byte for byte.
+jobs_row() {
+    label=$1; file=$2; shift 2
+    : > "$b/j1"
+    : > "$b/j2"
+    i=0
+    while [ $i -lt "$runs" ]; do
+        time_cmd "$b/j1" "$@" --jobs 1 --out "$b/j1-out"
+        time_cmd "$b/j2" "$@" --jobs 2 --out "$b/j2-out"
+        i=$((i + 1))
+    done
+    j1=$(median "$b/j1" 1)
+    j2=$(median "$b/j2" 1)
+    r=$(awk -v a="$j1" -v b="$j2" 'BEGIN { printf "%.2f", a / b }')
+    same=$(cmp -s "$b/j1-out/$file" "$b/j2-out/$file" && echo "byte-identical" || echo "DIFFER")
+    # cores the --jobs 2 runs had: CPU over wall (about 2 when both were free)
+    cores=$(awk '{ s += $2 / ($1 > 0 ? $1 : 1) } END { printf "%.2f", s / NR }' "$b/j2")
+    echo "$label, >= 1.8x: $(verdict "$r" 1.8 ge) (${r}x: median $j1 s [$(list "$b/j1" 1)] against $j2 s [$(list "$b/j2" 1)]; cpu $(list "$b/j1" 2) s against $(list "$b/j2" 2) s, so --jobs 2 had $cores cores on average; $file $same)"
+}
 reps=scenarios/broker-restart.yaml
-: > "$b/j1"
-: > "$b/j2"
-i=0
-while [ $i -lt "$runs" ]; do
-    time_cmd "$b/j1" "$mqsim" run "$reps" --replications 8 --jobs 1 --out "$b/j1-out"
-    time_cmd "$b/j2" "$mqsim" run "$reps" --replications 8 --jobs 2 --out "$b/j2-out"
-    i=$((i + 1))
-done
-j1=$(median "$b/j1" 1)
-j2=$(median "$b/j2" 1)
-r=$(awk -v a="$j1" -v b="$j2" 'BEGIN { printf "%.2f", a / b }')
-same=$(cmp -s "$b/j1-out/summary.csv" "$b/j2-out/summary.csv" && echo "byte-identical" || echo "DIFFER")
-# cores the --jobs 2 runs had: CPU over wall (about 2 when both were free)
-cores=$(awk '{ s += $2 / ($1 > 0 ? $1 : 1) } END { printf "%.2f", s / NR }' "$b/j2")
-echo "(d) --jobs 2 vs --jobs 1, 8 replications of $reps, >= 1.8x: $(verdict "$r" 1.8 ge) (${r}x: median $j1 s [$(list "$b/j1" 1)] against $j2 s [$(list "$b/j2" 1)]; cpu $(list "$b/j1" 2) s against $(list "$b/j2" 2) s, so --jobs 2 had $cores cores on average; summaries $same)"
+jobs_row "(d) --jobs 2 vs --jobs 1, 8 replications of $reps" summary.csv \
+    "$mqsim" run "$reps" --replications 8
+jobs_row "(d) sweep: 4 points x 3 replications of $reps" sweep.csv \
+    "$mqsim" sweep "$reps" --set 'consumers[0].count=2,4,6,8' --replications 3
+# a plan's probes are sequential (each needs the last one's verdict): with R
+# replications per probe on 2 threads the bound is R / ceil(R / 2), 1.67x
+# at the default R = 5, except the range's two ends, which run together
+jobs_row "(d) plan: capacity-drain.yaml over 1..16 consumers, 5 replications per value" plan.csv \
+    "$mqsim" plan scenarios/capacity-drain.yaml --vary consumers.workers.count --range 1..16
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (a 2-core machine shared with other work: the other core may not be free)"

@@ -296,7 +296,7 @@ static void test_no_plots_and_timing(void **state)
     assert_int_equal(sh("test -s build/test-np/o/report.html && "
                         "test -s build/test-np/o/timeseries.csv"), 0);
     /* every phase on one line on stderr; stdout as without --timing */
-    assert_int_equal(sh("grep -Eq '^timing: process start [0-9.]+ s, scenario load [0-9.]+ s, "
+    assert_int_equal(sh("grep -Eq '^timing: process start [0-9.]+ s \\(CPU\\), scenario load [0-9.]+ s, "
                         "run [0-9.]+ s, writing outputs [0-9.]+ s, total [0-9.]+ s$' "
                         "build/test-np/err.txt"), 0);
     assert_int_equal(mq("run scenarios/broker-restart.yaml --report --out %s/p 2>/dev/null | "
