@@ -90,9 +90,10 @@ static void run_usage(FILE *f)
         "  --report    also write report.html and report.md (as `mqsim report DIR`)\n"
         "  --no-plots  write no PNG plots (the report then shows none), for scripts\n"
         "              and CI where nobody looks at them\n"
-        "  --timing    print on stderr the time spent starting the process, loading\n"
-        "              the scenario, running (replication 0's timeseries and plots are\n"
-        "              drawn while the others run) and writing the other outputs\n"
+        "  --timing    print on stderr the time spent starting the process (its CPU\n"
+        "              time before the command), loading the scenario, running\n"
+        "              (replication 0's timeseries and plots are drawn while the\n"
+        "              others run) and writing the other outputs\n"
         CLI_LIMITS_USAGE
         "  --suggest-start   with a day-profile load and a change: also run the window at\n"
         "              the quietest start hour and report its p99 delay (default with\n"

@@ -229,6 +229,42 @@ static double mval(json_t *metrics, const char *name)
     return m ? jnum(m, "value") : NAN;
 }
 
+/* Whether a start hour can matter: some producer group follows a day
+** profile (a periodic rate schedule, as mq_start_has_day_profile reads
+** it); without one every hour carries the same load. */
+static bool day_profile(json_t *root)
+{
+    json_t *prods = json_object_get(json_object_get(root, "scenario"), "producers"), *p;
+    size_t i;
+    json_array_foreach(prods, i, p)
+        if (jnum(json_object_get(p, "rate"), "period_s") > 0) return true;
+    return false;
+}
+
+/* What the start time can do about the change's own p99 delay, from what
+** produced it: an overload lasts as long as the load does; a flat load is
+** the same at every hour; with a day profile the start-time search (its
+** result in "alternative_start") says whether the quietest hour helps. */
+static const char *start_advice(json_t *root, json_t *metrics)
+{
+    if (mval(metrics, "throttled_sends_overload") > 0)
+        return "it comes with the overload above, and a quieter hour for the change does not "
+               "remove it while the load reaches more than the new capacity";
+    if (!day_profile(root))
+        return "the scenario's load is the same at every hour (no day profile), so no start "
+               "time lowers it";
+    json_t *alt = json_object_get(root, "alternative_start");
+    if (!json_is_object(alt))
+        return "the load follows a day profile: `mqsim run --suggest-start` runs the change "
+               "at the quietest hour and compares, when that hour carries at most 80 % of "
+               "this window's load";
+    json_t *c = json_object_get(alt, "current"), *sg = json_object_get(alt, "suggested");
+    return jnum(sg, "delay_p99_s") < 0.95 * jnum(c, "delay_p99_s")
+               ? "a quieter start hour lowers it (below)"
+               : "the quietest start hour does not lower the p99 delay by 5 % or more "
+                 "(start-time search)";
+}
+
 static char *mtext(char *buf, size_t n, json_t *metrics, const char *name)
 {
     json_t *m = metric(metrics, name);
@@ -843,16 +879,11 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         double dv = dd ? jnum(dd, "value") : NAN, p99 = mval(metrics, "delay_p99_s");
         if (dd && dv > 0.001 && dv >= 0.05 * p99 && !(jnum(dd, "ci95_low") <= 0)) {
             char t[128];
-            /* an overload lasts as long as the load does: a quiet hour
-            ** helps a disruption, not a capacity below the load */
             item(d, "The change itself adds %s to the p99 delay compared with the same "
                  "workload without it; %s.",
                  out_fmt_value_ci(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
                          jnum(dd, "ci95_high"), "s"),
-                 mval(metrics, "throttled_sends_overload") > 0
-                     ? "it comes with the overload above, and a quieter hour for the change "
-                       "does not remove it while the load reaches more than the new capacity"
-                     : "schedule it in a quiet hour"),
+                 start_advice(root, metrics)),
                 n++;
         }
     }
