@@ -687,8 +687,54 @@ static int group_auto_reconnect(json_t *root, json_t *g)
     return json_is_boolean(r) ? json_is_true(r) : -1;
 }
 
-/* Peak offered send rate (every producer group at its highest step) and the
-** smallest capacity limit the scenario declares (0: none), msg/s. */
+/* Append to a group list ("a, b"), as far as it has room. */
+static void list_add(char *lst, size_t n, const char *name)
+{
+    size_t l = strlen(lst);
+    if (l < n) snprintf(lst + l, n - l, "%s%s", l ? ", " : "", name);
+}
+
+/* Why messages were lost and what prevents it, from the two causes the
+** model counts and the settings of the groups involved, into why (": ..."
+** then "."): failed sends come from the disrupted producer groups that drop
+** a failed send or stop retrying; auto-acked deliveries from consumer
+** groups with ack: auto. A remedy is named only for a cause that occurred. */
+static void lost_causes(json_t *root, json_t *groups, double send_failed, double autoack,
+                        char *why, size_t n)
+{
+    char drop[256] = "", retry[256] = "", autos[256] = "";
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        json_t *cfg = group_cfg(root, g);
+        if (!cfg || !(jnum(g, "clients_disrupted") > 0)) continue;
+        if (!strcmp(jstr(g, "role"), "producer")) {
+            const char *od = jstr(cfg, "ondown");
+            if (!strcmp(od, "drop")) list_add(drop, sizeof drop, jstr(g, "group"));
+            else if (!strcmp(od, "retry")) list_add(retry, sizeof retry, jstr(g, "group"));
+        } else if (!strcmp(jstr(cfg, "ack"), "auto")) {
+            list_add(autos, sizeof autos, jstr(g, "group"));
+        }
+    }
+    size_t l = 0;
+    why[0] = '\0';
+#define WHY(...) (l += (size_t)snprintf(why + l, l < n ? n - l : 0, __VA_ARGS__), l = l < n ? l : n)
+    if (send_failed > 0 && *drop)
+        WHY("%s producer groups %s drop a send that fails while they are disconnected: let them "
+            "buffer it or retry it", l ? ";" : ":", drop);
+    if (send_failed > 0 && *retry)
+        WHY("%s producer groups %s give up after their retries (retries, retry_backoff): let "
+            "them retry for as long as a cut-off lasts, or buffer while disconnected",
+            l ? ";" : ":", retry);
+    if (autoack > 0)
+        WHY("%s consumer groups %s acknowledge on delivery, so what a dropped consumer held is "
+            "gone: use manual acks", l ? ";" : ":", *autos ? autos : "with ack: auto");
+    WHY(".");
+#undef WHY
+}
+
+/* The recommendations, each derived from the figures and the cause the
+** run recorded for them. */
 static void sec_recommend(doc *d, json_t *root, json_t *metrics)
 {
     h2(d, "Recommendations");
@@ -793,11 +839,12 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     }
     double lost = mval(metrics, "lost");
     if (lost > 0) {
-        char a[48], b[48], c[48];
-        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer): let "
-             "producers buffer or retry while disconnected, and use manual acks.",
+        char a[48], b[48], c[48], why[1024];
+        lost_causes(root, groups, mval(metrics, "lost_send_failed"),
+                    mval(metrics, "lost_autoack_buffer"), why, sizeof why);
+        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer)%s",
              fmt_num(a, sizeof a, lost, "msgs"), fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
-             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), "")),
+             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), ""), why),
             n++;
     }
     double drain = mval(metrics, "drain_time_s"), bl = mval(metrics, "backlog_at_drain_start");

@@ -535,6 +535,51 @@ static void test_start_advice_from_load(void **state)
     }
 }
 
+/* Lost messages: the remedy follows the cause the model counted and the
+** settings of the groups involved. Producers that retry (3 times, 2 s
+** apart) and a consumer group with manual acks, busy (40 msg/s offered,
+** 20 msg/s taken, so their buffers are full), all cut off for 2 min:
+** only the retries are named. Producers that drop and a consumer group
+** with auto acks: both, each with its own remedy. The report used to say
+** "let producers buffer or retry ..., and use manual acks" to both. */
+static void test_lost_advice_from_cause(void **state)
+{
+    (void)state;
+    const char *yaml =
+        "name: lost\nrun: { duration: 30m, sample_interval: 1m, seed: 5 }\n"
+        "instance: { kind: rabbitmq, edition: professional }\n"
+        "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+        "queues: [ { name: q, broker: b1 } ]\n"
+        "producers: [ { name: web, count: 4, rate: 40%s } ]\n"
+        "consumers: [ { name: w, count: 2, prefetch: 20%s, processing: { dist: exponential, "
+        "mean: 100ms } } ]\n"
+        "events: [ { at: 10m, type: disconnect, duration: 2m } ]\n";
+    const char *var[2][2] = {{"", ""}, {", on_disconnect: drop", ", ack: auto"}};
+    sh("rm -rf build/test-advice-lost && mkdir -p build/test-advice-lost");
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen("build/test-advice-lost/s.yaml", "w");
+        assert_non_null(f);
+        fprintf(f, yaml, var[i][0], var[i][1]);
+        fclose(f);
+        char *md = run_report("build/test-advice-lost/s.yaml", "--no-baseline",
+                              "build/test-advice-lost/o", 0);
+        expect_in(md, "msgs are lost (");
+        if (i == 0) {
+            expect_in(md, "auto-acked in a dropped consumer): producer groups web give up "
+                          "after their retries");
+            expect_not_in(md, "manual acks");
+            expect_not_in(md, "drop a send");
+        } else {
+            expect_in(md, "producer groups web drop a send that fails while they are "
+                          "disconnected: let them buffer it or retry it; consumer groups w "
+                          "acknowledge on delivery");
+            expect_in(md, "use manual acks.");
+            expect_not_in(md, "give up after their retries");
+        }
+        free(md);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -550,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_report_contents),
         cmocka_unit_test(test_start_suggestion),
         cmocka_unit_test(test_start_advice_from_load),
+        cmocka_unit_test(test_lost_advice_from_cause),
     };
     return cmocka_run_group_tests_name("report", t, NULL, NULL);
 }
