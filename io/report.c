@@ -251,8 +251,9 @@ static const char *start_advice(json_t *root, json_t *metrics)
         return "it comes with the overload above, and a quieter hour for the change does not "
                "remove it while the load reaches more than the new capacity";
     if (!day_profile(root))
-        return "the scenario's load is the same at every hour (no day profile), so no start "
-               "time lowers it";
+        return "the scenario's load is the same at every hour (no day profile), so it cannot "
+               "show what a quieter hour would change: give the producers their day profile "
+               "(rate steps with a period) to compare start hours";
     json_t *alt = json_object_get(root, "alternative_start");
     if (!json_is_object(alt))
         return "the load follows a day profile: `mqsim run --suggest-start` runs the change "

@@ -495,7 +495,8 @@ static void test_start_suggestion(void **state)
 /* The change's own p99 delay and what the start time can do about it,
 ** derived from the load: a consumer group cut off for 2 min delays about
 ** 3 % of an hour's messages by up to 2 min at any rate. With a flat load
-** no hour differs; with a day profile the start-time search ran the change
+** the model cannot compare hours, and says so; with a day profile the
+** start-time search ran the change
 ** at 20:00 (a quarter of the load) and the p99 stayed: the report used to
 ** advise "schedule it in a quiet hour" in both. */
 static void test_start_advice_from_load(void **state)
@@ -515,8 +516,8 @@ static void test_start_advice_from_load(void **state)
         "    rate:\n      steps: [ {at: 0s, rate: 40}, {at: 8h, rate: 80}, {at: 20h, rate: 10} ]\n"
         "      period: 24h\n"};
     const char *want[2] = {
-        "the scenario's load is the same at every hour (no day profile), so no start time "
-        "lowers it.",
+        "the scenario's load is the same at every hour (no day profile), so it cannot show "
+        "what a quieter hour would change: give the producers their day profile",
         "the quietest start hour does not lower the p99 delay by 5 % or more (start-time "
         "search)."};
     sh("rm -rf build/test-advice-start && mkdir -p build/test-advice-start");
