@@ -861,7 +861,8 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     bool undrained = !strcmp(jstr(metric(metrics, "drain_time_s"), "status"), "not_reached") ||
                      isnan(drain);
     if (bl > 0 && (undrained || !isnan(drain_limit))) {
-        char need[64] = "";
+        char need[64] = "", fl[48];
+        double fluid = mval(metrics, "drain_time_fluid_s");
         if (!isnan(drain_limit) && drain_limit > 0)
             snprintf(need, sizeof need, "; about %.4g msg/s would drain it in the budget",
                      bl / drain_limit + lam);
@@ -872,11 +873,22 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  undrained ? "does not drain within the run" : "drains too slowly for the budget",
                  cons_cut),
                 n++;
+        else if (undrained && isnan(drain_limit) && mu > lam && isfinite(fluid) &&
+                 fluid > jnum(metric(metrics, "drain_time_s"), "lower_bound"))
+            /* no budget on the drain, and the consumers keep ahead of the
+            ** load: the run ends before the fluid estimate says the drain
+            ** does; nothing says the drain is too slow */
+            item(d, "The backlog of %.0f messages does not drain within the run, but it does "
+                 "drain: consumers take %.4g msg/s against %.4g msg/s offered, about %s in all "
+                 "(fluid estimate). Lengthen run.duration to see the drain, or add a "
+                 "drain_time_s budget line if that is too long.", bl, mu, lam,
+                 fmt_num(fl, sizeof fl, fluid, "s")),
+                n++;
         else
             item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g "
-                 "msg/s offered%s. Add consumers or concurrency before the change.", bl,
+                 "msg/s offered%s%s. Add consumers or concurrency before the change.", bl,
                  undrained ? "does not drain within the run" : "drains too slowly for the budget",
-                 mu, lam, need),
+                 mu, lam, mu > lam ? "" : ", less than arrives", need),
                 n++;
     }
     json_array_foreach(budget, i, b) {

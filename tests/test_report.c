@@ -304,7 +304,9 @@ static void test_overload_per_broker(void **state)
 }
 
 /* A backlog left by consumers that never reconnected is not a reason to
-** add consumers; one left by too few consumers is. */
+** add consumers; one left by too few consumers is; one the run ended
+** before, with consumers ahead of the load and no budget, is a reason to
+** run longer. */
 static void test_advice_drain(void **state)
 {
     (void)state;
@@ -323,6 +325,30 @@ static void test_advice_drain(void **state)
     md = render("build/test-advice/drain-few", met, GRP("workers", "consumer", 3, 0, 0), "",
                 CONS("workers", "true"), "", "");
     expect_in(md, "Add consumers or concurrency");
+    free(md);
+    /* consumers ahead of the load, no budget on the drain, and the fluid
+    ** estimate past the run's end: the run was too short, not the
+    ** consumers too few */
+    const char *late = "{\"metric\": \"drain_time_s\", \"value\": null, \"unit\": \"s\", "
+                       "\"status\": \"not_reached\", \"lower_bound\": 900},"
+                       M("backlog_at_drain_start", 100000, "msgs") "," M("consume_capacity", 100, "msg/s")
+                       "," M("offered_rate_at_drain_start", 50, "msg/s") ","
+                       M("drain_time_fluid_s", 2000, "s");
+    md = render("build/test-advice/drain-late", late, GRP("workers", "consumer", 3, 0, 0), "",
+                CONS("workers", "true"), "", "");
+    expect_in(md, "does not drain within the run, but it does drain: consumers take 100 msg/s "
+                  "against 50 msg/s offered, about 33m20s in all (fluid estimate)");
+    expect_not_in(md, "Add consumers");
+    free(md);
+    /* the same with consumers slower than the load */
+    const char *slow = "{\"metric\": \"drain_time_s\", \"value\": null, \"unit\": \"s\", "
+                       "\"status\": \"not_reached\", \"lower_bound\": 900},"
+                       M("backlog_at_drain_start", 100000, "msgs") "," M("consume_capacity", 40, "msg/s")
+                       "," M("offered_rate_at_drain_start", 50, "msg/s");
+    md = render("build/test-advice/drain-slow", slow, GRP("workers", "consumer", 3, 0, 0), "",
+                CONS("workers", "true"), "", "");
+    expect_in(md, "consumers take 40 msg/s against 50 msg/s offered, less than arrives. Add "
+                  "consumers or concurrency");
     free(md);
 }
 
