@@ -669,10 +669,15 @@ static int print_step(const run_state *st)
                A->precision, st->reached ? "reached" : "NOT reached (cap)", done, st->worst,
                st->worst_rel);
     cli_print_flow(m, metric_text);
-    printf("  longest cut-off %s, drain time %s (fluid estimate %s)\n",
-           metric_text(m, "disruption_max_s", d, sizeof d),
-           metric_text(m, "drain_time_s", e, sizeof e),
-           metric_text(m, "drain_time_fluid_s", f, sizeof f));
+    const sim_metric *bl = sim_metrics_find(m, "backlog_at_drain_start");
+    if (bl && bl->status == SIM_MEASURED && bl->value == 0 && !(bl->ci_hi > 0))
+        printf("  longest cut-off %s, drain time: no backlog at run.drain_from\n",
+               metric_text(m, "disruption_max_s", d, sizeof d));
+    else
+        printf("  longest cut-off %s, drain time %s (fluid estimate %s)\n",
+               metric_text(m, "disruption_max_s", d, sizeof d),
+               metric_text(m, "drain_time_s", e, sizeof e),
+               metric_text(m, "drain_time_fluid_s", f, sizeof f));
     if (st->with_base)
         printf("  the change's own effect (change - baseline, paired): delay p99 %s, "
                "longest cut-off %s, duplicates %s\n",

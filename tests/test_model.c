@@ -342,6 +342,25 @@ static void test_cli_same_bytes(void **state)
     sh(cmd);
 }
 
+/* The console's drain figure: with no backlog at run.drain_from there is
+** nothing to drain, and it says so rather than "drain time 0 s"; with a
+** backlog, the measured time and the fluid estimate. */
+static void test_cli_drain_line(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' run scenarios/steady-state.yaml --no-baseline --no-plots "
+             "--out /tmp/mqsim-drain-line-$$ | grep -q '^  longest cut-off .*, drain time: no "
+             "backlog at run.drain_from$'; r=$?; rm -rf /tmp/mqsim-drain-line-$$; exit $r",
+             getenv("MQSIM"));
+    assert_int_equal(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' run scenarios/backlog-drain.yaml --no-baseline --no-plots "
+             "--out /tmp/mqsim-drain-line-$$ | grep -Eq '^  longest cut-off .*, drain time "
+             "[0-9.]+ s \\(fluid estimate [0-9.]+ s\\)$'; r=$?; rm -rf /tmp/mqsim-drain-line-$$; "
+             "exit $r", getenv("MQSIM"));
+    assert_int_equal(sh(cmd), 0);
+}
+
 /* A run that fails (bad scenario) exits 2 and leaves an earlier run's
 ** results untouched; no temp files are left behind. */
 static void test_cli_failed_run_keeps_results(void **state)
@@ -488,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_drain_matches_fluid),
         cmocka_unit_test(test_determinism_in_process),
         cmocka_unit_test(test_cli_same_bytes),
+        cmocka_unit_test(test_cli_drain_line),
         cmocka_unit_test(test_cli_failed_run_keeps_results),
         cmocka_unit_test(test_cli_usage_errors),
         cmocka_unit_test(test_ring_grow_and_reserve),
