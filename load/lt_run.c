@@ -161,6 +161,19 @@ static bool selected(const mq_event *ev, bool consumer, int group)
     return false;
 }
 
+/* Whether every client ev selects is connected (its port known). */
+static bool selected_up(run *r, const mq_event *ev)
+{
+    bool all = true;
+    pthread_mutex_lock(&r->ctx.mu);
+    for (size_t i = 0; i < r->nclients && all; i++) {
+        const lt_client *c = &r->clients[i];
+        if (selected(ev, c->consumer, c->group)) all = c->up && c->local_port;
+    }
+    pthread_mutex_unlock(&r->ctx.mu);
+    return all;
+}
+
 static void sleep_until(run *r, double t)
 {
     while (!r->events_stop) {
@@ -323,6 +336,11 @@ static void apply_event(run *r, const mq_event *ev)
         ** early enough for rabbitmqctl to start on a busy host; the clients'
         ** reconnects are refused from the launch, before the close lands */
         sleep_until(r, ev->at_s - lt_close_lead(lead));
+        /* the close picks its clients at the launch: ones still connecting
+        ** (an event early in the run) are waited for, down to one CLI
+        ** latency before the event */
+        while (!r->events_stop && lt_now(x) < ev->at_s - lead && !selected_up(r, ev))
+            lt_sleep(0.05);
         pthread_mutex_lock(&x->mu);
         for (size_t g = 0; g < s->nproducers; g++)
             if (selected(ev, false, (int)g)) x->blocked_until[g] = ev->at_s + d;
