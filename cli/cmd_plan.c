@@ -26,6 +26,7 @@
 #include "io/out_file.h"
 #include "io/scn_load.h"
 #include "io/scn_override.h"
+#include "models/mq_metric_info.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
 #include "sim/sim_rep.h"
@@ -134,7 +135,7 @@ static int evaluate_batch(plan *p, const double *v, int k, probe *fresh, sim_err
             SIM_NEED(agg != NULL, "out of memory");
             for (int r = 0; r < p->reps; r++)
                 SIM_NEED_OK(sim_rep_add(agg, &res[(size_t)i * (size_t)p->reps + (size_t)r]));
-            SIM_NEED_OK(sim_rep_result(agg, &fresh[i].agg));
+            SIM_NEED_OK(mq_rep_result(agg, &fresh[i].agg));
             sim_rep_free(agg);
             mq_budget_verdict vd[256];
             const mq_budget *b = p->scn[i].budget;

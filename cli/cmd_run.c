@@ -51,6 +51,7 @@
 #include "io/report.h"
 #include "io/scn_load.h"
 #include "io/units.h"
+#include "models/mq_metric_info.h"
 #include "models/mq_budget.h"
 #include "models/mq_model.h"
 #include "models/mq_start.h"
@@ -523,7 +524,7 @@ static int suggest_start(run_state *st)
         fprintf(stderr, "mqsim run: %s: start-time search: %s\n", A->file, st->err.msg);
         return CLI_INTERNAL;
     }
-    SIM_NEED_OK(sim_rep_result(rep, &agg));
+    SIM_NEED_OK(mq_rep_result(rep, &agg));
     sim_rep_free(rep);
     json_object_set_new(st->meta, "alternative_start",
                         out_meta_alt_start(&c, &st->first.metrics, &agg));
@@ -597,7 +598,7 @@ static int simulate_step(run_state *st)
     if (rc) return rc;
     /* replication 0's result carries the means and CIs */
     sim_metrics agg;
-    SIM_NEED_OK(sim_rep_result(st->rep, &agg));
+    SIM_NEED_OK(mq_rep_result(st->rep, &agg));
     if (st->with_base) SIM_NEED_OK(sim_rep_result(st->drep, &st->delta));
     sim_metrics_free(&st->first.metrics);
     st->first.metrics = agg;

@@ -27,6 +27,7 @@
 #include "io/scn_load.h"
 #include "io/scn_override.h"
 #include "io/units.h"
+#include "models/mq_metric_info.h"
 #include "models/mq_model.h"
 #include "sim/sim_rep.h"
 
@@ -396,7 +397,7 @@ static int run_points(sweep *sw, sim_metrics *res, sim_metrics *agg, sim_err *er
         SIM_NEED(r != NULL, "out of memory");
         for (int k = 0; k < sw->reps; k++)
             SIM_NEED_OK(sim_rep_add(r, &res[p * (size_t)sw->reps + (size_t)k]));
-        SIM_NEED_OK(sim_rep_result(r, &agg[p]));
+        SIM_NEED_OK(mq_rep_result(r, &agg[p]));
         sim_rep_free(r);
     }
     return CLI_OK;

@@ -6,6 +6,7 @@
 #include "models/mq_metric_info.h"
 #include "models/change/mq_change.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 
@@ -98,4 +99,25 @@ const mq_metric_info *mq_metric_info_find(const char *name)
     for (size_t i = 0; mq_metric_info_at(i); i++)
         if (!strcmp(mq_metric_info_at(i)->name, name)) return mq_metric_info_at(i);
     return NULL;
+}
+
+/* Units of quantities that are never negative (a currency is not one: a
+** refund is a negative price difference). */
+static bool never_negative(const char *unit)
+{
+    static const char *const units[] = {"s", "msgs", "msg/s", "count", "clients", "events",
+                                        "ratio"};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (!strcmp(unit, units[i])) return true;
+    return false;
+}
+
+int mq_rep_result(const sim_rep *r, sim_metrics *out)
+{
+    if (sim_rep_result(r, out)) return -1;
+    for (size_t i = 0; i < out->n; i++) {
+        sim_metric *x = &out->v[i];
+        if (x->ci_lo < 0 && never_negative(x->unit)) x->ci_lo = 0;
+    }
+    return 0;
 }

@@ -15,6 +15,7 @@
 #ifndef MQ_METRIC_INFO_H
 #define MQ_METRIC_INFO_H
 
+#include "sim/sim_rep.h"
 #include "sim/sim_table.h"
 
 #include <stddef.h>
@@ -39,5 +40,13 @@ typedef struct mq_metric_info {
 const mq_metric_info *mq_metric_info_find(const char *name);
 /* Row i of n (table order), NULL past the end. */
 const mq_metric_info *mq_metric_info_at(size_t i);
+
+/* The replications' means and 95% t-intervals (sim_rep_result, same
+** ownership) of per-run metrics, with the interval of a quantity that
+** cannot be negative (its unit is a count, a rate, a duration or a ratio)
+** cut at 0: the t-interval of a few replications of a small count reaches
+** below 0 ("2.3 msgs [-1.5, 6.1]"), a value no such mean can take. Paired
+** deltas (sim_rep_add_delta) can be negative: use sim_rep_result. */
+int mq_rep_result(const sim_rep *r, sim_metrics *out);
 
 #endif

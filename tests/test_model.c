@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "io/scn_load.h"
+#include "models/mq_metric_info.h"
 #include "models/mq_model.h"
 #include "models/mq_ring.h"
 #include "tests/test_run.h"
@@ -342,6 +343,45 @@ static void test_cli_same_bytes(void **state)
     sh(cmd);
 }
 
+/* Three replications of a small count (0, 0, 7 msgs): its t-interval
+** reaches below 0, which no mean of a count can; mq_rep_result cuts it at
+** 0 and leaves the mean and the upper end alone. A currency (a refund is
+** negative) and a paired delta keep the plain t-interval. */
+static void test_rep_interval_floor(void **state)
+{
+    (void)state;
+    const double v[3] = {0, 0, 7}, price[3] = {-5, 0, 2};
+    sim_rep *r = sim_rep_new(), *d = sim_rep_new();
+    assert_non_null(r);
+    assert_non_null(d);
+    sim_metrics zero = {0};
+    assert_int_equal(sim_metrics_add(&zero, "pending", 0, "msgs", SIM_BETTER_LOWER), 0);
+    for (int i = 0; i < 3; i++) {
+        sim_metrics m = {0};
+        assert_int_equal(sim_metrics_add(&m, "pending", v[i], "msgs", SIM_BETTER_LOWER), 0);
+        assert_int_equal(sim_metrics_add(&m, "price", price[i], "CNY", SIM_BETTER_LOWER), 0);
+        assert_int_equal(sim_rep_add(r, &m), 0);
+        assert_int_equal(sim_rep_add_delta(d, &m, &zero), 0);
+        sim_metrics_free(&m);
+    }
+    sim_metrics plain, cut, delta;
+    assert_int_equal(sim_rep_result(r, &plain), 0);
+    assert_int_equal(mq_rep_result(r, &cut), 0);
+    assert_int_equal(sim_rep_result(d, &delta), 0);
+    const sim_metric *p = sim_metrics_find(&plain, "pending"), *c = sim_metrics_find(&cut, "pending");
+    assert_true(p->ci_lo < 0); /* the case exists */
+    assert_true(c->ci_lo == 0);
+    assert_true(c->value == p->value && c->ci_hi == p->ci_hi);
+    assert_true(sim_metrics_find(&cut, "price")->ci_lo < 0);
+    assert_true(sim_metrics_find(&delta, "pending")->ci_lo < 0);
+    sim_metrics_free(&plain);
+    sim_metrics_free(&cut);
+    sim_metrics_free(&delta);
+    sim_metrics_free(&zero);
+    sim_rep_free(r);
+    sim_rep_free(d);
+}
+
 /* The console's drain figure: with no backlog at run.drain_from there is
 ** nothing to drain, and it says so rather than "drain time 0 s"; with a
 ** backlog, the measured time and the fluid estimate. */
@@ -507,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_drain_matches_fluid),
         cmocka_unit_test(test_determinism_in_process),
         cmocka_unit_test(test_cli_same_bytes),
+        cmocka_unit_test(test_rep_interval_floor),
         cmocka_unit_test(test_cli_drain_line),
         cmocka_unit_test(test_cli_failed_run_keeps_results),
         cmocka_unit_test(test_cli_usage_errors),
