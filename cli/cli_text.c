@@ -4,7 +4,10 @@
 ** through put(), which tracks the used length and never passes cap - 1.
 */
 #include "cli/cli_text.h"
+#include "io/out_text.h"
+#include "io/units.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +21,26 @@ static int put(char *buf, size_t cap, size_t *len, const char *s)
     *len += n;
     buf[*len] = '\0';
     return cut;
+}
+
+const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
+{
+    const sim_metric *x = sim_metrics_find(m, name);
+    char v[48];
+    if (!x) {
+        snprintf(buf, n, "-");
+    } else if (x->status != SIM_MEASURED) {
+        units_format_human(x->bound, x->unit, v, sizeof v);
+        if (isnan(x->bound)) snprintf(buf, n, "%s", sim_status_str(x->status));
+        else snprintf(buf, n, ">= %s (%s)", v, x->status == SIM_NOT_REACHED
+                                                   ? "not reached within the run"
+                                                   : "not finished when the run ended");
+    } else if (isinf(x->value) && x->value > 0 && !strcmp(x->unit, "s")) {
+        snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
+    } else {
+        out_fmt_value_ci(buf, n, x->value, x->ci_lo, x->ci_hi, x->unit);
+    }
+    return buf;
 }
 
 int cli_label(char *buf, size_t cap, const char *const *keys, const char *const *vals, size_t n)

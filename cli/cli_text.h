@@ -23,6 +23,12 @@
 ** NUL-terminated). Returns 1 when the text was cut to fit, else 0. */
 int cli_label(char *buf, size_t cap, const char *const *keys, const char *const *vals, size_t n);
 
+/* One metric for the console, in buf (n bytes), returned: "-" when absent;
+** not measured, its status, or ">= BOUND (not reached within the run)" /
+** "(not finished when the run ended)"; "never" for a time that never
+** comes; else the value with its unit and 95% interval. */
+const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, size_t n);
+
 /* How a command writes one metric for the console (NAME absent: "-"). */
 typedef const char *(*cli_metric_text_fn)(const sim_metrics *m, const char *name, char *buf,
                                           size_t n);

@@ -316,26 +316,6 @@ typedef struct run_state {
     cli_timing t;
 } run_state;
 
-static const char *metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
-{
-    const sim_metric *x = sim_metrics_find(m, name);
-    char v[48];
-    if (!x) {
-        snprintf(buf, n, "-");
-    } else if (x->status != SIM_MEASURED) {
-        units_format_human(x->bound, x->unit, v, sizeof v);
-        if (isnan(x->bound)) snprintf(buf, n, "%s", sim_status_str(x->status));
-        else snprintf(buf, n, ">= %s (%s)", v, x->status == SIM_NOT_REACHED
-                                                   ? "not reached within the run"
-                                                   : "not finished when the run ended");
-    } else if (isinf(x->value) && x->value > 0 && !strcmp(x->unit, "s")) {
-        snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
-    } else {
-        out_fmt_value_ci(buf, n, x->value, x->ci_lo, x->ci_hi, x->unit);
-    }
-    return buf;
-}
-
 /* --junit / --json: one test case per budget line (none without a budget). */
 static int write_ci_verdict(const run_args *a, const mq_budget *b, const mq_budget_verdict *v,
                             sim_err *err)
@@ -669,25 +649,25 @@ static int print_step(const run_state *st)
         printf("  precision %g %s after %" PRIu64 " replications (widest: %s, %.3g)\n",
                A->precision, st->reached ? "reached" : "NOT reached (cap)", done, st->worst,
                st->worst_rel);
-    cli_print_flow(m, metric_text);
+    cli_print_flow(m, cli_metric_text);
     const sim_metric *bl = sim_metrics_find(m, "backlog_at_drain_start");
     if (bl && bl->status == SIM_MEASURED && bl->value == 0 && !(bl->ci_hi > 0))
         printf("  longest cut-off %s, drain time: no backlog at run.drain_from\n",
-               metric_text(m, "disruption_max_s", d, sizeof d));
+               cli_metric_text(m, "disruption_max_s", d, sizeof d));
     else
         printf("  longest cut-off %s, drain time %s (fluid estimate %s)\n",
-               metric_text(m, "disruption_max_s", d, sizeof d),
-               metric_text(m, "drain_time_s", e, sizeof e),
-               metric_text(m, "drain_time_fluid_s", f, sizeof f));
+               cli_metric_text(m, "disruption_max_s", d, sizeof d),
+               cli_metric_text(m, "drain_time_s", e, sizeof e),
+               cli_metric_text(m, "drain_time_fluid_s", f, sizeof f));
     if (st->with_base)
         printf("  the change's own effect (change - baseline, paired): delay p99 %s, "
                "longest cut-off %s, duplicates %s\n",
-               metric_text(dl, "delay_p99_s", a, sizeof a),
-               metric_text(dl, "disruption_max_s", b, sizeof b),
-               metric_text(dl, "duplicates", c, sizeof c));
+               cli_metric_text(dl, "delay_p99_s", a, sizeof a),
+               cli_metric_text(dl, "disruption_max_s", b, sizeof b),
+               cli_metric_text(dl, "duplicates", c, sizeof c));
     for (size_t i = 0; i < nb; i++)
         printf("  budget %s: %s (%s: %s)\n", st->verd[i].pass ? "pass" : "FAIL",
-               st->sc.budget->v[i].text, metric_text(m, st->sc.budget->v[i].metric, a, sizeof a),
+               st->sc.budget->v[i].text, cli_metric_text(m, st->sc.budget->v[i].metric, a, sizeof a),
                mq_budget_why_str(st->verd[i].why));
     for (size_t i = 0; i < st->sc.warnings.n; i++) printf("  warning: %s\n", st->sc.warnings.v[i]);
     for (size_t i = 0; i < st->first.warnings.n; i++)

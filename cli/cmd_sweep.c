@@ -427,7 +427,11 @@ static void print_sweep(const sweep *sw, const sim_metrics *agg, const char *fin
             printf("%s=%s ", sw->keys[k].key, sw->keys[k].vals[val_index(sw, p, k)]);
         for (size_t mi = 0; mi < sw->nmetrics; mi++) {
             const sim_metric *m = sim_metrics_find(&agg[p], sw->metrics[mi]);
-            if (m) printf(" %s=%.4g", m->name, m->value);
+            char t[160];
+            if (!m) continue;
+            /* the mean alone, or what a value cut off by the run's end is */
+            if (m->status == SIM_MEASURED && isfinite(m->value)) printf(" %s=%.4g", m->name, m->value);
+            else printf(" %s=%s", m->name, cli_metric_text(&agg[p], m->name, t, sizeof t));
         }
         printf("\n");
     }
