@@ -42,14 +42,6 @@ static void load_usage(FILE *f)
         "                  emulation; a library missing here is an error (exit 2)\n");
 }
 
-static const char *metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
-{
-    const sim_metric *x = sim_metrics_find(m, name);
-    if (!x) snprintf(buf, n, "-");
-    else snprintf(buf, n, "%.6g%s%s", x->value, *x->unit ? " " : "", x->unit);
-    return buf;
-}
-
 typedef struct load_args {
     const char *file, *out, *broker, *dur;
     lt_opts o;
@@ -135,10 +127,10 @@ static void print_load(const mq_scenario *sc, const mq_result *res, const lt_inf
     char a[64], b[64];
     const sim_metrics *m = &res->metrics;
     printf("%s (real, %s, %.0f s)\n", sc->name, info->broker, info->duration_s);
-    cli_print_flow(m, metric_text);
+    cli_print_flow(m, cli_metric_text);
     printf("  longest cut-off %s, clients disrupted %s\n",
-           metric_text(m, "disruption_max_s", a, sizeof a),
-           metric_text(m, "clients_disrupted", b, sizeof b));
+           cli_metric_text(m, "disruption_max_s", a, sizeof a),
+           cli_metric_text(m, "clients_disrupted", b, sizeof b));
     if (!isnan(info->broker_startup_s)) printf("  broker started in %.1f s\n", info->broker_startup_s);
     for (size_t i = 0; i < res->warnings.n; i++) printf("  warning: %s\n", res->warnings.v[i]);
     printf("  results in %s/\n", final_dir);
