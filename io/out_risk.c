@@ -118,7 +118,7 @@ int out_budget_cases(const mq_budget *b, const mq_budget_verdict *v, out_cases *
 /* ---- groups ----------------------------------------------------------- */
 
 typedef struct grp_acc {
-    double dmax, dsum, disrupted, cut, reconnects;
+    double dmax, dsum, disrupted, cut, reconnects, dups;
 } grp_acc;
 
 struct out_groups {
@@ -158,8 +158,9 @@ static const char *group_name(const out_groups *g, size_t i)
 /* One replication's per-group figures travel as metric rows named
 ** "group:<index>:<field>" so that replications run elsewhere (threads, MPI
 ** ranks; cli_par.h) can carry them in their metric table. */
-static const char *const grp_fields[] = {"dmax", "dsum", "disrupted", "cut", "reconnects"};
-#define GRP_NFIELDS 5
+static const char *const grp_fields[] = {"dmax", "dsum", "disrupted", "cut", "reconnects",
+                                         "dups"};
+#define GRP_NFIELDS 6
 
 int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows)
 {
@@ -181,6 +182,7 @@ int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows)
             one[i][2] += o->drops > 0;
             one[i][3] += !o->connected_at_end;
             one[i][4] += o->reconnects;
+            one[i][5] += (double)o->duplicates;
             break;
         }
     }
@@ -211,6 +213,7 @@ void out_groups_add_rows(out_groups *g, const sim_metrics *rows)
         g->acc[i].disrupted += v[2];
         g->acc[i].cut += v[3];
         g->acc[i].reconnects += v[4];
+        g->acc[i].dups += v[5];
     }
     g->reps++;
 }
@@ -247,6 +250,7 @@ json_t *out_groups_json(const out_groups *g)
         put(o, "clients_disrupted", num(g->acc[i].disrupted / n));
         put(o, "clients_cut_off_at_end", num(g->acc[i].cut / n));
         put(o, "reconnects", num(g->acc[i].reconnects / n));
+        if (cons) put(o, "duplicates", num(g->acc[i].dups / n));
         push(a, o);
     }
     return a;

@@ -51,7 +51,8 @@ int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows);
 void out_groups_add_rows(out_groups *g, const sim_metrics *rows);
 /* [{"group","role","profile","clients","disruption_max_s",
 **   "disruption_client_s","clients_disrupted","clients_cut_off_at_end",
-**   "reconnects","idempotent"(consumers)}], means over replications. */
+**   "reconnects","idempotent" and "duplicates" (consumers: the duplicate
+**   deliveries its clients processed)}], means over replications. */
 json_t *out_groups_json(const out_groups *g);
 void out_groups_free(out_groups *g);
 

@@ -581,17 +581,19 @@ static void sec_groups(doc *d, json_t *root, json_t *metrics)
         return;
     }
     char dl[96], du[96];
-    para(d, NULL, "Means over the replications. Delay and duplicates are measured for the "
-         "whole run, not per group: delay p99 %s, duplicates %s.",
+    para(d, NULL, "Means over the replications. Delay is measured for the whole run, not "
+         "per group (p99 %s); the duplicates (%s in all) are counted at the consumer group "
+         "that processed them (\"-\": a producer, or a folder that does not say).",
          mtext(dl, sizeof dl, metrics, "delay_p99_s"), mtext(du, sizeof du, metrics, "duplicates"));
     static const char *const head[] = {"group", "role", "profile", "clients",
                                        "longest cut-off", "client-time cut off",
-                                       "clients disrupted", "still cut off at end"};
-    table_begin(d, head, 8);
+                                       "clients disrupted", "still cut off at end",
+                                       "duplicates processed"};
+    table_begin(d, head, 9);
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g) {
-        char c[32], a[96], b[64], e[32], f[32];
+        char c[32], a[96], b[64], e[32], f[32], h[32] = "-";
         snprintf(c, sizeof c, "%lld", (long long)json_integer_value(json_object_get(g, "clients")));
         /* a group with clients still cut off at the end: the cut-offs are lower bounds */
         bool open = jnum(g, "clients_cut_off_at_end") > 0;
@@ -602,8 +604,10 @@ static void sec_groups(doc *d, json_t *root, json_t *metrics)
         snprintf(b, sizeof b, "%s%s", open ? "\u2265 " : "", bm);
         snprintf(e, sizeof e, "%.3g", jnum(g, "clients_disrupted"));
         snprintf(f, sizeof f, "%.3g", jnum(g, "clients_cut_off_at_end"));
-        const char *row[] = {jstr(g, "group"), jstr(g, "role"), jstr(g, "profile"), c, a, b, e, f};
-        cells(d, row, 8, false);
+        if (json_is_number(json_object_get(g, "duplicates")))
+            snprintf(h, sizeof h, "%.4g", jnum(g, "duplicates")); /* consumers only */
+        const char *row[] = {jstr(g, "group"), jstr(g, "role"), jstr(g, "profile"), c, a, b, e, f, h};
+        cells(d, row, 9, false);
     }
     table_end(d);
 }
@@ -746,16 +750,23 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     size_t i;
     json_t *g;
     if (dup > 0) {
+        /* the groups the duplicates reach (a folder that does not say
+        ** where they went: every group that does not de-duplicate) */
         char names[512] = "";
         json_array_foreach(groups, i, g) {
-            if (strcmp(jstr(g, "role"), "consumer") || json_is_true(json_object_get(g, "idempotent")))
+            json_t *gd = json_object_get(g, "duplicates");
+            if (strcmp(jstr(g, "role"), "consumer") || json_is_true(json_object_get(g, "idempotent")) ||
+                (json_is_number(gd) && !(json_number_value(gd) > 0)))
                 continue;
             size_t l = strlen(names);
-            snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", jstr(g, "group"));
+            if (json_is_number(gd))
+                snprintf(names + l, sizeof names - l, "%s%s: %.3g", l ? ", " : "", jstr(g, "group"),
+                         json_number_value(gd));
+            else snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", jstr(g, "group"));
         }
         if (*names)
-            item(d, "Make consumers idempotent (%s): %.0f duplicates expected (requeue %.0f, "
-                 "republish %.0f, send retry %.0f).", names, dup, mval(metrics, "duplicates_requeue"),
+            item(d, "Make consumers idempotent (%s): %.3g duplicates expected (requeue %.3g, "
+                 "republish %.3g, send retry %.3g).", names, dup, mval(metrics, "duplicates_requeue"),
                  mval(metrics, "duplicates_republish"), mval(metrics, "duplicates_send_retry")),
                 n++;
         else

@@ -271,10 +271,12 @@ void lt_track_confirmed(lt_track *t, uint32_t id)
     pthread_mutex_unlock(&t->mu);
 }
 
-void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
+bool lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
 {
+    bool dup = false;
     pthread_mutex_lock(&t->mu);
     if (id < t->n) {
+        dup = t->consumed[id] != 0;
         t->redelivered += redelivered;
         if (redelivered) t->redelivered_at[id] = (float)now;
         if (t->consumed[id]) {
@@ -299,6 +301,7 @@ void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
         if (t->consumed[id] < UINT8_MAX) t->consumed[id]++;
     }
     pthread_mutex_unlock(&t->mu);
+    return dup;
 }
 
 void lt_track_stall(lt_track *t, double due, double now)

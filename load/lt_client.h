@@ -187,6 +187,7 @@ typedef struct lt_client {
     int local_port;            /* of the current connection, 0 when down */
     double down_since, total_down_s, max_down_s;
     int drops, reconnects;
+    uint64_t duplicates;     /* consumer: deliveries of ids already consumed (its thread) */
     double restart_at;         /* app restart requested: reconnect at this time; <0 none */
     bool restart_req;
     int in_flight;             /* consumer: deliveries being processed */

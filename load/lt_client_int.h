@@ -58,6 +58,7 @@ int lt_route_node(lt_ctx *x);
 ** active change's answer, else home's queue only. */
 void lt_read_plan(lt_ctx *x, int home, lt_reads *out);
 /* A processing completion of id at now (a second one is a duplicate). */
-void lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered);
+/* Returns whether id had been consumed before (a duplicate). */
+bool lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered);
 
 #endif

@@ -472,7 +472,8 @@ static void process_one(cons *k)
         k->c->busy_n++;
     }
     k->busy_since = k->n > 0 ? now : 0;
-    if (d.id != UINT32_MAX) lt_track_consumed(x->track, d.id, now, d.redelivered);
+    if (d.id != UINT32_MAX && lt_track_consumed(x->track, d.id, now, d.redelivered))
+        k->c->duplicates++;
     pthread_mutex_lock(&x->mu);
     k->c->in_flight = 0;
     pthread_mutex_unlock(&x->mu);

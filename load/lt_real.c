@@ -519,7 +519,7 @@ static void handle_line(drv *d, char *l)
     } else if (!strcmp(l, "DLV")) {
         char *r = strchr(rest, ' ');
         bool again = r && atoi(r + 1) == 1;
-        lt_track_consumed(t, (uint32_t)v, now, again);
+        if (lt_track_consumed(t, (uint32_t)v, now, again)) d->c->duplicates++;
         if (d->c->consumer) note_dlv(d, (uint32_t)v, again);
     } else if (!strcmp(l, "ERR")) {
         lt_warn(x, "client %s/%d: %s", d->c->consumer ? "consumer" : "producer", d->c->index, rest);

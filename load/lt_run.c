@@ -615,7 +615,8 @@ static int collect_outages(run *r, mq_result *out, double end_t)
         const char *g = c->consumer ? r->s->consumers[c->group].name : r->s->producers[c->group].name;
         out->outages[i] = (mq_client_outage){.group = strdup(g), .index = c->index, .total_s = total,
                                              .max_s = mx, .drops = c->drops,
-                                             .reconnects = c->reconnects, .connected_at_end = c->up};
+                                             .reconnects = c->reconnects, .connected_at_end = c->up,
+                                             .duplicates = c->duplicates};
         if (!out->outages[i].group) return -1;
     }
     return 0;

@@ -61,12 +61,13 @@
 
 static void on_done(sim *s, void *subject, uint64_t arg);
 
-/* First consumption or duplicate, at processing end. */
-static void consume(mq_world *w, uint32_t msg)
+/* First consumption or duplicate, at processing end by consumer c. */
+static void consume(mq_world *w, mq_consumer *c, uint32_t msg)
 {
     mq_msg *m = &w->msgs[msg];
     double now = sim_now(w->sim);
     if (m->fate == FATE_CONSUMED) {
+        c->duplicates++;
         w->duplicates++;
         w->iv_duplicates++;
         w->dup_by_cause[m->dup_cause]++;
@@ -224,7 +225,7 @@ static void on_done(sim *s, void *subject, uint64_t arg)
     mq_world *w = c->w;
     mq_slot *sl = &c->slots[mq_done_slot(arg)];
     SIM_ASSERT(sl->busy);
-    consume(w, sl->msg);
+    consume(w, c, sl->msg);
     if (sl->orphan) {
         mq_msg_unpin(w, sl->msg); /* its requeued copy lives on */
     } else if (c->conn.state == CONN_DETECTING && c->g->ack == MQ_ACK_MANUAL) {

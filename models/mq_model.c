@@ -464,6 +464,11 @@ static int check_accounting(mq_world *w, sim_err *err)
             (unsigned long long)lost, (unsigned long long)lost_n,
             (unsigned long long)bad, (unsigned long long)vanished,
             (unsigned long long)sched, (unsigned long long)sched_pending);
+    uint64_t dups = 0; /* the duplicates the consumers processed are all of them */
+    for (size_t i = 0; i < w->ncons; i++) dups += w->consumers[i]->duplicates;
+    if (dups != w->duplicates)
+        return sim_err_set(err, "accounting violated: %llu duplicates, %llu of them by consumer",
+                           (unsigned long long)w->duplicates, (unsigned long long)dups);
     return 0;
 }
 
@@ -556,7 +561,8 @@ static int collect_outages(mq_world *w, mq_result *out)
         out->outages[i] = (mq_client_outage){
             .group = strdup(g), .index = c->index, .total_s = c->total_down_s,
             .max_s = c->max_down_s, .drops = c->drops, .reconnects = c->reconnects,
-            .connected_at_end = c->state == CONN_UP};
+            .connected_at_end = c->state == CONN_UP,
+            .duplicates = i < w->nprod ? 0 : w->consumers[i - w->nprod]->duplicates};
         if (!out->outages[i].group) return -1;
     }
     return 0;

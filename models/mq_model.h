@@ -48,6 +48,8 @@ typedef struct mq_client_outage {
     double total_s, max_s;  /* time cut off, summed and longest */
     int drops, reconnects;
     int connected_at_end;
+    uint64_t duplicates;    /* a consumer's deliveries of messages it or another
+                               consumer had already processed (0: producer) */
 } mq_client_outage;
 
 typedef struct mq_result {

@@ -228,6 +228,7 @@ typedef struct mq_consumer {
     double *stash;      /* processing times drawn for starts that were undone,
                            next first: the next starts use them (<= concurrency) */
     int nstash;
+    uint64_t duplicates; /* deliveries it processed that were consumed before */
     mq_slot slots[];    /* concurrency slots, inline: one allocation, and the
                            slots share cache lines with the fields above */
 } mq_consumer;

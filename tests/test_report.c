@@ -458,7 +458,7 @@ static void test_report_contents(void **state)
                           "| lost == 0 |", "## Effect of the change", "disruption_max_s",
                           "b1 restart", "![delay.png](delay.png)", "duplicates_requeue",
                           "| workers | consumer | rabbitmq-java |", "assumption:",
-                          "Make consumers idempotent (workers, reports)", "msgs are lost"};
+                          "Make consumers idempotent (workers: 3.33): 3.33 duplicates expected", "msgs are lost"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(md, want[i])) fail_msg("report.md lacks '%s'", want[i]);
     /* six plots embedded (delay, backlog, throughput, clients per group,
@@ -607,6 +607,40 @@ static void test_lost_advice_from_cause(void **state)
     }
 }
 
+/* Duplicates are counted at the consumer group that processed them: two
+** groups on two queues, only "orders" (and its queue's producers) cut off,
+** so only "orders" is asked to de-duplicate; "audit" processed none and is
+** left out (the report used to name every group that does not
+** de-duplicate). The per-group counts add up to the run's total (the
+** model checks that on every run). */
+static void test_duplicates_per_group(void **state)
+{
+    (void)state;
+    sh("rm -rf build/test-advice-dups && mkdir -p build/test-advice-dups");
+    FILE *f = fopen("build/test-advice-dups/s.yaml", "w");
+    assert_non_null(f);
+    fputs("name: twog\nrun: { duration: 5m, sample_interval: 10s, seed: 3 }\n"
+          "instance: { kind: rabbitmq, edition: professional }\n"
+          "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+          "queues: [ { name: q1, broker: b1 }, { name: q2, broker: b1 } ]\n"
+          "producers: [ { name: p1, queue: q1, count: 2, rate: 50 }, "
+          "{ name: p2, queue: q2, count: 2, rate: 50 } ]\n"
+          "consumers:\n"
+          "  - { name: orders, queue: q1, count: 2, prefetch: 50, processing: "
+          "{ dist: exponential, mean: 20ms } }\n"
+          "  - { name: audit, queue: q2, count: 2, prefetch: 50, processing: "
+          "{ dist: exponential, mean: 20ms } }\n"
+          "events: [ { at: 1m, type: disconnect, duration: 10s, groups: [orders, p1] } ]\n", f);
+    fclose(f);
+    char *md = run_report("build/test-advice-dups/s.yaml", "--replications 2",
+                          "build/test-advice-dups/o", 0);
+    expect_in(md, "- Make consumers idempotent (orders: ");
+    expect_not_in(md, "audit: ");
+    expect_in(md, "| audit | consumer | rabbitmq-java | 2 | 0 s | 0 s | 0 | 0 | 0 |");
+    free(md);
+    assert_int_equal(sh("grep -q '\"duplicates\": 0.0' build/test-advice-dups/o/summary.json"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -623,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_start_suggestion),
         cmocka_unit_test(test_start_advice_from_load),
         cmocka_unit_test(test_lost_advice_from_cause),
+        cmocka_unit_test(test_duplicates_per_group),
     };
     return cmocka_run_group_tests_name("report", t, NULL, NULL);
 }
