@@ -692,11 +692,22 @@ static int group_auto_reconnect(json_t *root, json_t *g)
     return json_is_boolean(r) ? json_is_true(r) : -1;
 }
 
+/* Append printf-style text to buf (cap bytes, NUL-terminated, cut to fit). */
+__attribute__((format(printf, 3, 4)))
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t l = strlen(buf);
+    if (l + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + l, cap - l, fmt, ap);
+    va_end(ap);
+}
+
 /* Append to a group list ("a, b"), as far as it has room. */
 static void list_add(char *lst, size_t n, const char *name)
 {
-    size_t l = strlen(lst);
-    if (l < n) snprintf(lst + l, n - l, "%s%s", l ? ", " : "", name);
+    appendf(lst, n, "%s%s", *lst ? ", " : "", name);
 }
 
 /* Why messages were lost and what prevents it, from the two causes the
@@ -721,21 +732,19 @@ static void lost_causes(json_t *root, json_t *groups, double send_failed, double
             list_add(autos, sizeof autos, jstr(g, "group"));
         }
     }
-    size_t l = 0;
     why[0] = '\0';
-#define WHY(...) (l += (size_t)snprintf(why + l, l < n ? n - l : 0, __VA_ARGS__), l = l < n ? l : n)
     if (send_failed > 0 && *drop)
-        WHY("%s producer groups %s drop a send that fails while they are disconnected: let them "
-            "buffer it or retry it", l ? ";" : ":", drop);
+        appendf(why, n, ": producer groups %s drop a send that fails while they are "
+                "disconnected: let them buffer it or retry it", drop);
     if (send_failed > 0 && *retry)
-        WHY("%s producer groups %s give up after their retries (retries, retry_backoff): let "
-            "them retry for as long as a cut-off lasts, or buffer while disconnected",
-            l ? ";" : ":", retry);
+        appendf(why, n, "%s producer groups %s give up after their retries (retries, "
+                "retry_backoff): let them retry for as long as a cut-off lasts, or buffer "
+                "while disconnected", *why ? ";" : ":", retry);
     if (autoack > 0)
-        WHY("%s consumer groups %s acknowledge on delivery, so what a dropped consumer held is "
-            "gone: use manual acks", l ? ";" : ":", *autos ? autos : "with ack: auto");
-    WHY(".");
-#undef WHY
+        appendf(why, n, "%s consumer groups %s acknowledge on delivery, so what a dropped "
+                "consumer held is gone: use manual acks", *why ? ";" : ":",
+                *autos ? autos : "with ack: auto");
+    appendf(why, n, ".");
 }
 
 /* The recommendations, each derived from the figures and the cause the
