@@ -767,11 +767,10 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
             if (strcmp(jstr(g, "role"), "consumer") || json_is_true(json_object_get(g, "idempotent")) ||
                 (json_is_number(gd) && !(json_number_value(gd) > 0)))
                 continue;
-            size_t l = strlen(names);
             if (json_is_number(gd))
-                snprintf(names + l, sizeof names - l, "%s%s: %.3g", l ? ", " : "", jstr(g, "group"),
-                         json_number_value(gd));
-            else snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", jstr(g, "group"));
+                appendf(names, sizeof names, "%s%s: %.3g", *names ? ", " : "", jstr(g, "group"),
+                        json_number_value(gd));
+            else list_add(names, sizeof names, jstr(g, "group"));
         }
         if (*names)
             item(d, "Make consumers idempotent (%s): %.3g duplicates expected (requeue %.3g, "
