@@ -1,6 +1,6 @@
 /*
-** cli_text.c - bounded label joining and the shared console lines; see
-** cli_text.h. Every append goes
+** cli_text.c - bounded label joining, one metric's console text and the
+** shared console lines; see cli_text.h. Every append of the label goes
 ** through put(), which tracks the used length and never passes cap - 1.
 */
 #include "cli/cli_text.h"

@@ -9,8 +9,10 @@
 ** write; adding it to an offset without a bound is the overflow this module
 ** exists to avoid.
 **
-** cli_print_flow prints the message-flow lines `run` and `load` share, each
-** with its own way of writing a value.
+** cli_metric_text writes one metric the way every command's console does
+** (`run`, `load`, and `sweep` for a value that is not a plain mean): a value
+** cut off by the run's end as a lower bound with its reason, never "nan".
+** cli_print_flow prints the message-flow lines `run` and `load` share.
 */
 #ifndef CLI_TEXT_H
 #define CLI_TEXT_H
