@@ -535,10 +535,26 @@ void lt_start_cut_off(lt_client *c, lt_recon *r)
     lt_went_down(c, r, lt_now(c->ctx));
 }
 
+bool lt_slot_blocked(const lt_ctx *c, size_t slot, double now)
+{
+    return now >= c->blocked[slot].from_s && now < c->blocked[slot].until_s;
+}
+
+void lt_block_slot(lt_ctx *c, size_t slot, double from_s, double until_s, double now)
+{
+    lt_block *b = &c->blocked[slot];
+    if (b->until_s > now && b->until_s > b->from_s) { /* open or ahead: widen */
+        b->from_s = fmin(b->from_s, from_s);
+        b->until_s = fmax(b->until_s, until_s);
+    } else {
+        *b = (lt_block){from_s, until_s};
+    }
+}
+
 bool lt_blocked(lt_client *c, double now)
 {
     pthread_mutex_lock(&c->ctx->mu);
-    bool b = c->ctx->blocked_until[c->slot] > now;
+    bool b = lt_slot_blocked(c->ctx, (size_t)c->slot, now);
     pthread_mutex_unlock(&c->ctx->mu);
     return b;
 }

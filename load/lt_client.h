@@ -146,6 +146,13 @@ typedef struct lt_reads {
 struct lt_change_ops;
 
 /* Shared run context every client reads. */
+/* A window [from_s, until_s) of run time in which a client group's new
+** connections are refused (a disconnect event's duration, a change's
+** outage of an endpoint); until_s <= from_s: none. */
+typedef struct lt_block {
+    double from_s, until_s;
+} lt_block;
+
 typedef struct lt_ctx {
     const mq_scenario *s;
     lt_url nodes[LT_NODES];    /* [LT_SRC] is the broker of a plain run */
@@ -155,13 +162,14 @@ typedef struct lt_ctx {
     double t0;                 /* CLOCK_MONOTONIC at run start */
     double duration_s;
     volatile int stop_producers, stop_consumers;
-    pthread_mutex_t mu;        /* guards blocked_until, client state and the
+    pthread_mutex_t mu;        /* guards blocked, client state and the
                                   change's routing state */
     /* the active change's load half and its state (NULL: none), asked
     ** where new connections go and what consumers read (lt_client_int.h) */
     const struct lt_change_ops *change;
     void *change_state;
-    double *blocked_until;     /* per group slot (producers, then consumers) */
+    lt_block *blocked;         /* per group slot (producers, then consumers):
+                                  when its new connections are refused */
     pthread_mutex_t warn_mu;   /* guards warnings */
     sim_strs *warnings;        /* the run's warnings (the result's) */
     const char *real_root;     /* --clients real: the drivers' root (lt_real.h); NULL = emulated */
@@ -228,6 +236,13 @@ typedef struct lt_client {
 } lt_client;
 
 double lt_now(const lt_ctx *c); /* seconds since ctx->t0 */
+/* Whether group slot's new connections are refused at run time now; and
+** refuse them over [from_s, until_s). A window still open or ahead at now
+** is widened to cover both, never narrowed: a second event launched
+** before the first one's window ends keeps the first in force. Both with
+** c->mu held. */
+bool lt_slot_blocked(const lt_ctx *c, size_t slot, double now);
+void lt_block_slot(lt_ctx *c, size_t slot, double from_s, double until_s, double now);
 /* What to add to a run time (lt_now) to get the broker nodes' clock
 ** (CLOCK_REALTIME, which rabbitmqctl's Erlang side reads), s: both clocks
 ** read side by side now. Subtract it to bring a node's time onto the run. */

@@ -119,7 +119,7 @@ static void admit(lt_endpoint *e, int slot)
     lt_ctx *x = e->x;
     double now = lt_now(x);
     pthread_mutex_lock(&x->mu);
-    bool blocked = x->blocked_until[slot] > now;
+    bool blocked = lt_slot_blocked(x, (size_t)slot, now);
     pthread_mutex_unlock(&x->mu);
     pair *p = NULL;
     for (size_t i = 0; !blocked && i < EP_MAX_PAIRS && !p; i++)

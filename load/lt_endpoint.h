@@ -15,7 +15,7 @@
 **   - a new connection goes to lt_route_node (the node the active change
 **     routes new connections to; the source when none); an existing one
 **     stays where it is until one side closes it;
-**   - while the group is refused (x->blocked_until: a disconnect event's
+**   - while the group is refused (x->blocked: a disconnect event's
 **     duration, a change's outage of an endpoint), a new connection is
 **     accepted and closed at once, which the library sees as a failed
 **     connection attempt and retries on its own schedule;

@@ -333,8 +333,9 @@ static void apply_event(run *r, const mq_event *ev)
             return;
         }
         /* the closes wait in the node until at_s (close_groups), launched
-        ** early enough for rabbitmqctl to start on a busy host; the clients'
-        ** reconnects are refused from the launch, before the close lands */
+        ** early enough for rabbitmqctl to start on a busy host; the groups'
+        ** reconnects are refused from at_s, set now so that the refusal is
+        ** in place before the close lands */
         sleep_until(r, ev->at_s - lt_close_lead(lead));
         /* the close picks its clients at the launch: ones still connecting
         ** (an event early in the run) are waited for, down to one CLI
@@ -342,10 +343,12 @@ static void apply_event(run *r, const mq_event *ev)
         while (!r->events_stop && lt_now(x) < ev->at_s - lead && !selected_up(r, ev))
             lt_sleep(0.05);
         pthread_mutex_lock(&x->mu);
+        double now = lt_now(x);
         for (size_t g = 0; g < s->nproducers; g++)
-            if (selected(ev, false, (int)g)) x->blocked_until[g] = ev->at_s + d;
+            if (selected(ev, false, (int)g)) lt_block_slot(x, g, ev->at_s, ev->at_s + d, now);
         for (size_t g = 0; g < s->nconsumers; g++)
-            if (selected(ev, true, (int)g)) x->blocked_until[s->nproducers + g] = ev->at_s + d;
+            if (selected(ev, true, (int)g))
+                lt_block_slot(x, s->nproducers + g, ev->at_s, ev->at_s + d, now);
         pthread_mutex_unlock(&x->mu);
         set_label(r, ev);
         close_groups(r, ev); /* no groups: every client's connection */
@@ -780,8 +783,8 @@ int lt_run(const mq_scenario *s, const lt_opts *o, mq_result *out, lt_info *info
     double cap = mq_scenario_peak_rate(s) * r.ctx.duration_s * 1.2 + 1000;
     for (size_t i = 0; i < s->nbacklogs; i++) cap += (double)s->backlogs[i].messages;
     if (cap > LT_MAX_MESSAGES) cap = LT_MAX_MESSAGES;
-    r.ctx.blocked_until = calloc(s->nproducers + s->nconsumers + 1, sizeof(double));
-    SIM_NEED(r.ctx.blocked_until && !lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) &&
+    r.ctx.blocked = calloc(s->nproducers + s->nconsumers + 1, sizeof *r.ctx.blocked);
+    SIM_NEED(r.ctx.blocked && !lt_track_init(&r.track, (uint32_t)cap, s->run.warmup_s) &&
                  !sim_series_init(&out->series, NCOLS, col_names),
              "out of memory");
     r.ctx.track = &r.track;
@@ -791,7 +794,7 @@ done:
     if (r.chg) r.chg->free(r.chg_state); /* stops its nodes */
     lt_broker_stop(&broker);
     free(r.clients);
-    free(r.ctx.blocked_until);
+    free(r.ctx.blocked);
     lt_track_free(&r.track);
     pthread_mutex_destroy(&r.ctx.mu);
     pthread_mutex_destroy(&r.ctx.warn_mu);

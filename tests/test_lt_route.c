@@ -7,7 +7,8 @@
 ** phase by phase, are the seed's routing layer (new connections to the
 ** destination from phase 1; reads: the own node before phase 1, the
 ** destination first and then the source in phases 1-3, the destination
-** only in phase 4).
+** only in phase 4). A group's refusal window (lt_block_slot) starts at
+** its event, not when it is set.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,12 +97,39 @@ static void test_conversion_phases(void **state)
     assert_true(strlen(mq_rabbitmq_phase_label(LT_PH_DUAL)) > 0);
 }
 
+/* A group's refusal window: refused from its start, not from when it was
+** set (a disconnect event sets it 3-8 s early, so that it is in place
+** before the close lands, and a client that drops for another reason in
+** those seconds must still get back in); a second window set while the
+** first is open or ahead widens it, never narrows it; one set after the
+** first ended replaces it. */
+static void test_refusal_window(void **state)
+{
+    (void)state;
+    lt_block b[1] = {{0, 0}};
+    lt_ctx x = {.blocked = b};
+    assert_false(lt_slot_blocked(&x, 0, 0));
+    lt_block_slot(&x, 0, 20, 30, 14); /* set at 14 for [20, 30) */
+    assert_false(lt_slot_blocked(&x, 0, 15));
+    assert_true(lt_slot_blocked(&x, 0, 20));
+    assert_true(lt_slot_blocked(&x, 0, 29.9));
+    assert_false(lt_slot_blocked(&x, 0, 30));
+    lt_block_slot(&x, 0, 28, 38, 22); /* the next event, launched at 22 */
+    assert_true(lt_slot_blocked(&x, 0, 25)); /* the first window still holds */
+    assert_true(lt_slot_blocked(&x, 0, 37));
+    assert_false(lt_slot_blocked(&x, 0, 38));
+    lt_block_slot(&x, 0, 50, 55, 44); /* after both ended: a fresh window */
+    assert_false(lt_slot_blocked(&x, 0, 45));
+    assert_true(lt_slot_blocked(&x, 0, 50));
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_no_change),
         cmocka_unit_test(test_asks_the_table),
         cmocka_unit_test(test_conversion_phases),
+        cmocka_unit_test(test_refusal_window),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

@@ -411,13 +411,13 @@ static bool run_phase1(lt_conv *c, double t1)
     ** refused until it ends (the earliest comes a reconnect delay later) */
     if (on_time && !isnan(c->privatelink_s)) {
         pthread_mutex_lock(&x->mu);
+        double now = now_of(c);
         for (size_t g = 0; g < c->s->nproducers; g++)
             if (c->s->producers[g].endpoint == MQ_EP_PRIVATELINK)
-                x->blocked_until[g] = fmax(x->blocked_until[g], t1 + c->privatelink_s);
+                lt_block_slot(x, g, t1, t1 + c->privatelink_s, now);
         for (size_t g = 0; g < c->s->nconsumers; g++)
             if (c->s->consumers[g].endpoint == MQ_EP_PRIVATELINK)
-                x->blocked_until[c->s->nproducers + g] =
-                    fmax(x->blocked_until[c->s->nproducers + g], t1 + c->privatelink_s);
+                lt_block_slot(x, c->s->nproducers + g, t1, t1 + c->privatelink_s, now);
         pthread_mutex_unlock(&x->mu);
     }
     if (on_time) enter_counted(c, LT_PH_DUAL, on_source);
