@@ -46,7 +46,6 @@
 #include "io/out_meta.h"
 #include "io/out_risk.h"
 #include "io/out_run.h"
-#include "io/out_text.h"
 #include "io/out_verdict.h"
 #include "io/report.h"
 #include "io/scn_load.h"
@@ -651,7 +650,7 @@ static int print_step(const run_state *st)
                st->worst_rel);
     cli_print_flow(m, cli_metric_text);
     const sim_metric *bl = sim_metrics_find(m, "backlog_at_drain_start");
-    if (bl && bl->status == SIM_MEASURED && bl->value == 0 && !(bl->ci_hi > 0))
+    if (bl && bl->status == SIM_MEASURED && bl->value == 0) /* a mean of counts: all 0 */
         printf("  longest cut-off %s, drain time: no backlog at run.drain_from\n",
                cli_metric_text(m, "disruption_max_s", d, sizeof d));
     else

@@ -229,6 +229,24 @@ static double mval(json_t *metrics, const char *name)
     return m ? jnum(m, "value") : NAN;
 }
 
+/* Append printf-style text to buf (cap bytes, NUL-terminated, cut to fit). */
+__attribute__((format(printf, 3, 4)))
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t l = strlen(buf);
+    if (l + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + l, cap - l, fmt, ap);
+    va_end(ap);
+}
+
+/* Append to a group list ("a, b"), as far as it has room. */
+static void list_add(char *lst, size_t n, const char *name)
+{
+    appendf(lst, n, "%s%s", *lst ? ", " : "", name);
+}
+
 /* Whether a start hour can matter: some producer group follows a day
 ** profile (a periodic rate schedule, as mq_start_has_day_profile reads
 ** it); without one every hour carries the same load. */
@@ -654,15 +672,11 @@ static void sec_assumptions(doc *d, json_t *root)
         char gl[512] = "";
         size_t k;
         json_t *g;
-        json_array_foreach(json_object_get(a, "groups"), k, g) {
-            size_t l = strlen(gl);
-            snprintf(gl + l, sizeof gl - l, "%s%s", l ? ", " : "", json_string_value(g));
-        }
+        json_array_foreach(json_object_get(a, "groups"), k, g)
+            list_add(gl, sizeof gl, json_string_value(g));
         char sw[512] = "";
-        json_array_foreach(json_object_get(a, "set_with"), k, g) {
-            size_t l = strlen(sw);
-            snprintf(sw + l, sizeof sw - l, "%s%s", l ? ", " : "", json_string_value(g));
-        }
+        json_array_foreach(json_object_get(a, "set_with"), k, g)
+            list_add(sw, sizeof sw, json_string_value(g));
         const char *row[] = {jstr(a, "profile"), jstr(a, "key"), v ? v : "?", jstr(a, "source"), gl,
                              sw};
         cells(d, row, 6, false);
@@ -690,24 +704,6 @@ static int group_auto_reconnect(json_t *root, json_t *g)
 {
     json_t *r = json_object_get(json_object_get(group_cfg(root, g), "reconnect"), "automatic");
     return json_is_boolean(r) ? json_is_true(r) : -1;
-}
-
-/* Append printf-style text to buf (cap bytes, NUL-terminated, cut to fit). */
-__attribute__((format(printf, 3, 4)))
-static void appendf(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t l = strlen(buf);
-    if (l + 1 >= cap) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + l, cap - l, fmt, ap);
-    va_end(ap);
-}
-
-/* Append to a group list ("a, b"), as far as it has room. */
-static void list_add(char *lst, size_t n, const char *name)
-{
-    appendf(lst, n, "%s%s", *lst ? ", " : "", name);
 }
 
 /* Why messages were lost and what prevents it, from the two causes the
@@ -924,8 +920,7 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                 int a = group_auto_reconnect(root, g);
                 char *lst = a == 1 ? autos_l : a == 0 ? manual : NULL;
                 if (!lst) continue;
-                size_t l = strlen(lst);
-                snprintf(lst + l, 256 - l, "%s%s", l ? ", " : "", jstr(g, "group"));
+                list_add(lst, sizeof manual, jstr(g, "group"));
                 if (a == 1) auto_max = fmax(auto_max, jnum(g, "disruption_max_s"));
             }
             mtext(dm, sizeof dm, metrics, "disruption_max_s");

@@ -279,7 +279,7 @@ bool lt_track_consumed(lt_track *t, uint32_t id, double now, bool redelivered)
         dup = t->consumed[id] != 0;
         t->redelivered += redelivered;
         if (redelivered) t->redelivered_at[id] = (float)now;
-        if (t->consumed[id]) {
+        if (dup) {
             t->duplicates++;
             /* a copy the broker requeued comes flagged; a second copy a
             ** producer republished comes unflagged */
