@@ -54,6 +54,28 @@ static char *run_report(const char *file, const char *args, const char *out, int
     return md;
 }
 
+/* The instance and cluster lines of the scenarios below: one RabbitMQ
+** professional instance with one broker, b1. */
+#define ONE_BROKER                                                                             \
+    "instance: { kind: rabbitmq, edition: professional }\n"                                  \
+    "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+
+/* DIR made afresh with yaml as DIR/s.yaml, then run_report of it into
+** DIR/o; its report.md (caller frees). */
+static char *report_of_yaml(const char *dir, const char *yaml, const char *args, int want)
+{
+    char cmd[1024], file[512], out[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(file, sizeof file, "%s/s.yaml", dir);
+    snprintf(out, sizeof out, "%s/o", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(yaml, f);
+    fclose(f);
+    return run_report(file, args, out, want);
+}
+
 /* Write DIR/summary.json from a template with these parts and render the
 ** report; returns report.md (caller frees). */
 static char *render(const char *dir, const char *metrics, const char *groups,
@@ -496,21 +518,16 @@ static void test_report_contents(void **state)
 static void test_start_suggestion(void **state)
 {
     (void)state;
-    sh("rm -rf build/test-report-day && mkdir -p build/test-report-day");
-    FILE *f = fopen("build/test-report-day/s.yaml", "w");
-    assert_non_null(f);
-    fputs("name: day\nrun: { duration: 9h, start_at: \"02:00\", sample_interval: 1m, seed: 5 }\n"
-          "instance: { kind: rabbitmq, edition: professional }\n"
-          "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
-          "queues: [ { name: q, broker: b1 } ]\n"
-          "producers:\n  - name: web\n    count: 4\n    rate:\n"
-          "      steps: [ {at: 0s, rate: 10}, {at: 8h, rate: 80}, {at: 20h, rate: 10} ]\n"
-          "      period: 24h\n"
-          "consumers: [ { name: w, count: 2, prefetch: 20, processing: { dist: exponential, mean: 5ms } } ]\n"
-          "events: [ { at: 7h, type: broker_restart, broker: b1, duration: 30s } ]\n", f);
-    fclose(f);
-    char *md = run_report("build/test-report-day/s.yaml", "--replications 2",
-                          "build/test-report-day/o", 0);
+    char *md = report_of_yaml("build/test-report-day",
+        "name: day\nrun: { duration: 9h, start_at: \"02:00\", sample_interval: 1m, seed: 5 }\n"
+        ONE_BROKER
+        "queues: [ { name: q, broker: b1 } ]\n"
+        "producers:\n  - name: web\n    count: 4\n    rate:\n"
+        "      steps: [ {at: 0s, rate: 10}, {at: 8h, rate: 80}, {at: 20h, rate: 10} ]\n"
+        "      period: 24h\n"
+        "consumers: [ { name: w, count: 2, prefetch: 20, processing: { dist: exponential, mean: 5ms } } ]\n"
+        "events: [ { at: 7h, type: broker_restart, broker: b1, duration: 30s } ]\n",
+        "--replications 2", 0);
     /* night rate 10 msg/s from 20:00; the window 02:00-11:00 averages more */
     if (!strstr(md, "Start at 20:00 instead of 02:00: p99 delay goes from"))
         fail_msg("no start-time recommendation in report.md");
@@ -530,8 +547,7 @@ static void test_start_advice_from_load(void **state)
     (void)state;
     const char *base =
         "name: sa\nrun: { duration: 1h, start_at: \"02:00\", sample_interval: 1m, seed: 5 }\n"
-        "instance: { kind: rabbitmq, edition: professional }\n"
-        "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+        ONE_BROKER
         "queues: [ { name: q, broker: b1 } ]\n"
         "consumers: [ { name: w, count: 2, prefetch: 20, processing: { dist: exponential, "
         "mean: 5ms } } ]\n"
@@ -546,14 +562,10 @@ static void test_start_advice_from_load(void **state)
         "what a quieter hour would change: give the producers their day profile",
         "the quietest start hour does not lower the p99 delay by 5 % or more (start-time "
         "search)."};
-    sh("rm -rf build/test-advice-start && mkdir -p build/test-advice-start");
     for (int i = 0; i < 2; i++) {
-        FILE *f = fopen("build/test-advice-start/s.yaml", "w");
-        assert_non_null(f);
-        fprintf(f, "%s%s", base, rate[i]);
-        fclose(f);
-        char *md = run_report("build/test-advice-start/s.yaml", "--replications 2",
-                              "build/test-advice-start/o", 0);
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml, "%s%s", base, rate[i]);
+        char *md = report_of_yaml("build/test-advice-start", yaml, "--replications 2", 0);
         expect_in(md, "The change itself adds");
         expect_in(md, want[i]);
         expect_not_in(md, "quiet hour");
@@ -574,22 +586,17 @@ static void test_lost_advice_from_cause(void **state)
     (void)state;
     const char *yaml =
         "name: lost\nrun: { duration: 30m, sample_interval: 1m, seed: 5 }\n"
-        "instance: { kind: rabbitmq, edition: professional }\n"
-        "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+        ONE_BROKER
         "queues: [ { name: q, broker: b1 } ]\n"
         "producers: [ { name: web, count: 4, rate: 40%s } ]\n"
         "consumers: [ { name: w, count: 2, prefetch: 20%s, processing: { dist: exponential, "
         "mean: 100ms } } ]\n"
         "events: [ { at: 10m, type: disconnect, duration: 2m } ]\n";
     const char *var[2][2] = {{"", ""}, {", on_disconnect: drop", ", ack: auto"}};
-    sh("rm -rf build/test-advice-lost && mkdir -p build/test-advice-lost");
     for (int i = 0; i < 2; i++) {
-        FILE *f = fopen("build/test-advice-lost/s.yaml", "w");
-        assert_non_null(f);
-        fprintf(f, yaml, var[i][0], var[i][1]);
-        fclose(f);
-        char *md = run_report("build/test-advice-lost/s.yaml", "--no-baseline",
-                              "build/test-advice-lost/o", 0);
+        char text[2048];
+        snprintf(text, sizeof text, yaml, var[i][0], var[i][1]);
+        char *md = report_of_yaml("build/test-advice-lost", text, "--no-baseline", 0);
         expect_in(md, "msgs are lost (");
         if (i == 0) {
             expect_in(md, "auto-acked in a dropped consumer): producer groups web give up "
@@ -616,24 +623,19 @@ static void test_lost_advice_from_cause(void **state)
 static void test_duplicates_per_group(void **state)
 {
     (void)state;
-    sh("rm -rf build/test-advice-dups && mkdir -p build/test-advice-dups");
-    FILE *f = fopen("build/test-advice-dups/s.yaml", "w");
-    assert_non_null(f);
-    fputs("name: twog\nrun: { duration: 5m, sample_interval: 10s, seed: 3 }\n"
-          "instance: { kind: rabbitmq, edition: professional }\n"
-          "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
-          "queues: [ { name: q1, broker: b1 }, { name: q2, broker: b1 } ]\n"
-          "producers: [ { name: p1, queue: q1, count: 2, rate: 50 }, "
-          "{ name: p2, queue: q2, count: 2, rate: 50 } ]\n"
-          "consumers:\n"
-          "  - { name: orders, queue: q1, count: 2, prefetch: 50, processing: "
-          "{ dist: exponential, mean: 20ms } }\n"
-          "  - { name: audit, queue: q2, count: 2, prefetch: 50, processing: "
-          "{ dist: exponential, mean: 20ms } }\n"
-          "events: [ { at: 1m, type: disconnect, duration: 10s, groups: [orders, p1] } ]\n", f);
-    fclose(f);
-    char *md = run_report("build/test-advice-dups/s.yaml", "--replications 2",
-                          "build/test-advice-dups/o", 0);
+    char *md = report_of_yaml("build/test-advice-dups",
+        "name: twog\nrun: { duration: 5m, sample_interval: 10s, seed: 3 }\n"
+        ONE_BROKER
+        "queues: [ { name: q1, broker: b1 }, { name: q2, broker: b1 } ]\n"
+        "producers: [ { name: p1, queue: q1, count: 2, rate: 50 }, "
+        "{ name: p2, queue: q2, count: 2, rate: 50 } ]\n"
+        "consumers:\n"
+        "  - { name: orders, queue: q1, count: 2, prefetch: 50, processing: "
+        "{ dist: exponential, mean: 20ms } }\n"
+        "  - { name: audit, queue: q2, count: 2, prefetch: 50, processing: "
+        "{ dist: exponential, mean: 20ms } }\n"
+        "events: [ { at: 1m, type: disconnect, duration: 10s, groups: [orders, p1] } ]\n",
+        "--replications 2", 0);
     expect_in(md, "- Make consumers idempotent (orders: ");
     expect_not_in(md, "audit: ");
     expect_in(md, "| audit | consumer | rabbitmq-java | 2 | 0 s | 0 s | 0 | 0 | 0 |");
