@@ -117,8 +117,24 @@ int out_budget_cases(const mq_budget *b, const mq_budget_verdict *v, out_cases *
 
 /* ---- groups ----------------------------------------------------------- */
 
+/* One replication's per-group figures travel as metric rows named
+** "group:<index>:<field>" so that replications run elsewhere (threads, MPI
+** ranks; cli_par.h) can carry them in their metric table. The clients cut
+** off at the end are split by why (mq_end_state; "refused" counts those a
+** broker let in again later in the change, "refused_for_good" the others). */
+enum {
+    G_DMAX, G_DSUM, G_DISRUPTED, G_CUT, G_RECONNECTS, G_DUPS,
+    G_REFUSED, G_REFUSED_FOR_GOOD, G_RECONNECTING, G_RESTART_LATER, G_GAVE_UP, G_NO_RECOVERY,
+    G_NOT_RECORDED, GRP_NFIELDS
+};
+static const char *const grp_fields[GRP_NFIELDS] = {
+    "dmax", "dsum", "disrupted", "cut", "reconnects", "dups",
+    "refused", "refused_for_good", "reconnecting", "restart_later", "gave_up", "no_recovery",
+    "not_recorded"};
+
+/* sums over the replications (means when written) */
 typedef struct grp_acc {
-    double dmax, dsum, disrupted, cut, reconnects, dups;
+    double v[GRP_NFIELDS];
 } grp_acc;
 
 struct out_groups {
@@ -155,13 +171,6 @@ static const char *group_name(const out_groups *g, size_t i)
                                 : g->s->consumers[i - g->s->nproducers].name;
 }
 
-/* One replication's per-group figures travel as metric rows named
-** "group:<index>:<field>" so that replications run elsewhere (threads, MPI
-** ranks; cli_par.h) can carry them in their metric table. */
-static const char *const grp_fields[] = {"dmax", "dsum", "disrupted", "cut", "reconnects",
-                                         "dups"};
-#define GRP_NFIELDS 6
-
 int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows)
 {
     double (*one)[GRP_NFIELDS] = calloc(g->n ? g->n : 1, sizeof *one);
@@ -177,12 +186,23 @@ int out_groups_rows(const out_groups *g, const mq_result *r, sim_metrics *rows)
             size_t i = (at + j) % g->n;
             if (strcmp(group_name(g, i), o->group) != 0) continue;
             at = i;
-            one[i][0] = fmax(one[i][0], o->max_s);
-            one[i][1] += o->total_s;
-            one[i][2] += o->drops > 0;
-            one[i][3] += !o->connected_at_end;
-            one[i][4] += o->reconnects;
-            one[i][5] += (double)o->duplicates;
+            one[i][G_DMAX] = fmax(one[i][G_DMAX], o->max_s);
+            one[i][G_DSUM] += o->total_s;
+            one[i][G_DISRUPTED] += o->drops > 0;
+            one[i][G_CUT] += !o->connected_at_end;
+            one[i][G_RECONNECTS] += o->reconnects;
+            one[i][G_DUPS] += (double)o->duplicates;
+            switch (o->end) {
+            case MQ_END_REFUSED:
+                one[i][isinf(o->refused_until) ? G_REFUSED_FOR_GOOD : G_REFUSED] += 1;
+                break;
+            case MQ_END_RECONNECTING: one[i][G_RECONNECTING] += 1; break;
+            case MQ_END_RESTART_LATER: one[i][G_RESTART_LATER] += 1; break;
+            case MQ_END_GAVE_UP: one[i][G_GAVE_UP] += 1; break;
+            case MQ_END_NO_RECOVERY: one[i][G_NO_RECOVERY] += 1; break;
+            case MQ_END_NOT_RECORDED: one[i][G_NOT_RECORDED] += 1; break;
+            case MQ_END_CONNECTED: case MQ_END_NSTATES: break;
+            }
             break;
         }
     }
@@ -208,12 +228,7 @@ void out_groups_add_rows(out_groups *g, const sim_metrics *rows)
             SIM_ASSERTF(m != NULL, "replication table lacks %s", name);
             v[f] = m->value;
         }
-        g->acc[i].dmax += v[0];
-        g->acc[i].dsum += v[1];
-        g->acc[i].disrupted += v[2];
-        g->acc[i].cut += v[3];
-        g->acc[i].reconnects += v[4];
-        g->acc[i].dups += v[5];
+        for (int f = 0; f < GRP_NFIELDS; f++) g->acc[i].v[f] += v[f];
     }
     g->reps++;
 }
@@ -245,12 +260,17 @@ json_t *out_groups_json(const out_groups *g)
             put(o, "profile", json_string(p->profile ? p->profile : ""));
             put(o, "clients", json_integer(p->count));
         }
-        put(o, "disruption_max_s", num(g->acc[i].dmax / n));
-        put(o, "disruption_client_s", num(g->acc[i].dsum / n));
-        put(o, "clients_disrupted", num(g->acc[i].disrupted / n));
-        put(o, "clients_cut_off_at_end", num(g->acc[i].cut / n));
-        put(o, "reconnects", num(g->acc[i].reconnects / n));
-        if (cons) put(o, "duplicates", num(g->acc[i].dups / n));
+        const double *v = g->acc[i].v;
+        put(o, "disruption_max_s", num(v[G_DMAX] / n));
+        put(o, "disruption_client_s", num(v[G_DSUM] / n));
+        put(o, "clients_disrupted", num(v[G_DISRUPTED] / n));
+        put(o, "clients_cut_off_at_end", num(v[G_CUT] / n));
+        json_t *why = must(json_object()); /* adds up to clients_cut_off_at_end */
+        for (int f = G_REFUSED; f <= G_NOT_RECORDED; f++)
+            put(why, grp_fields[f], num(v[f] / n));
+        put(o, "cut_off_at_end_why", why);
+        put(o, "reconnects", num(v[G_RECONNECTS] / n));
+        if (cons) put(o, "duplicates", num(v[G_DUPS] / n));
         push(a, o);
     }
     return a;

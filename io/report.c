@@ -706,6 +706,42 @@ static int group_auto_reconnect(json_t *root, json_t *g)
     return json_is_boolean(r) ? json_is_true(r) : -1;
 }
 
+/* Why a group's clients were cut off at the end, from the state the model
+** recorded for each (groups[].cut_off_at_end_why, mq_end_state), with the
+** remedy for that state only, into why; 0 when the folder (or a real
+** run) does not record it. A client its broker refused is not told to reconnect harder: no
+** setting of its own brings it back. */
+static int cut_off_why(json_t *g, char *why, size_t n)
+{
+    static const char *const text[][2] = {
+        {"refused_for_good", "refused for good (the change closed their endpoint or broker to "
+                             "them; the warnings say why): neither reconnect settings nor a "
+                             "restart bring them back; move them to an endpoint that stays open"},
+        {"refused", "refused by their broker until after the end of the run (down or "
+                    "closed to them): a longer run.duration shows when they return"},
+        {"reconnecting", "still detecting the drop or in their reconnect back-off: a longer "
+                         "run.duration shows when they return"},
+        {"restart_later", "waiting for an application restart due after the end of the run"},
+        {"gave_up", "gave up reconnecting (reconnect.max_attempts): raise it or let them "
+                    "retry without a limit, or restart the application after the change"},
+        {"no_recovery", "without automatic reconnect, and no application restart was due: "
+                        "enable automatic recovery in the client, or plan the application "
+                        "restart as part of the change"},
+    };
+    json_t *w = json_object_get(g, "cut_off_at_end_why");
+    if (!json_is_object(w)) return 0;
+    why[0] = '\0';
+    for (size_t k = 0; k < sizeof text / sizeof *text; k++) {
+        double c = jnum(w, text[k][0]);
+        if (c > 0) appendf(why, n, "%s%.3g %s", *why ? "; " : "", c, text[k][1]);
+    }
+    /* a real run knows only that they were cut off: the caller falls back
+    ** to the groups' settings when nothing else is known */
+    double unknown = jnum(w, "not_recorded");
+    if (*why && unknown > 0) appendf(why, n, "; %.3g more: the run does not record why", unknown);
+    return *why != '\0';
+}
+
 /* Why messages were lost and what prevents it, from the two causes the
 ** model counts and the settings of the groups involved, into why (": ..."
 ** then "."): failed sends come from the disrupted producer groups that drop
@@ -714,7 +750,7 @@ static int group_auto_reconnect(json_t *root, json_t *g)
 static void lost_causes(json_t *root, json_t *groups, double send_failed, double autoack,
                         char *why, size_t n)
 {
-    char drop[256] = "", retry[256] = "", autos[256] = "";
+    char drop[256] = "", retry[256] = "", autos[256] = "", closed[256] = "";
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g) {
@@ -722,7 +758,9 @@ static void lost_causes(json_t *root, json_t *groups, double send_failed, double
         if (!cfg || !(jnum(g, "clients_disrupted") > 0)) continue;
         if (!strcmp(jstr(g, "role"), "producer")) {
             const char *od = jstr(cfg, "ondown");
-            if (!strcmp(od, "drop")) list_add(drop, sizeof drop, jstr(g, "group"));
+            if (jnum(json_object_get(g, "cut_off_at_end_why"), "refused_for_good") > 0)
+                list_add(closed, sizeof closed, jstr(g, "group")); /* no setting helps */
+            else if (!strcmp(od, "drop")) list_add(drop, sizeof drop, jstr(g, "group"));
             else if (!strcmp(od, "retry")) list_add(retry, sizeof retry, jstr(g, "group"));
         } else if (!strcmp(jstr(cfg, "ack"), "auto")) {
             list_add(autos, sizeof autos, jstr(g, "group"));
@@ -736,6 +774,10 @@ static void lost_causes(json_t *root, json_t *groups, double send_failed, double
         appendf(why, n, "%s producer groups %s give up after their retries (retries, "
                 "retry_backoff): let them retry for as long as a cut-off lasts, or buffer "
                 "while disconnected", *why ? ";" : ":", retry);
+    if (send_failed > 0 && *closed)
+        appendf(why, n, "%s producer groups %s send into an endpoint the change closed to them "
+                "for good: retries and buffers do not save those sends; move them to an "
+                "endpoint that stays open", *why ? ";" : ":", closed);
     if (autoack > 0)
         appendf(why, n, "%s consumer groups %s acknowledge on delivery, so what a dropped "
                 "consumer held is gone: use manual acks", *why ? ";" : ":",
@@ -763,15 +805,29 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
             if (strcmp(jstr(g, "role"), "consumer") || json_is_true(json_object_get(g, "idempotent")) ||
                 (json_is_number(gd) && !(json_number_value(gd) > 0)))
                 continue;
+            char v[48];
             if (json_is_number(gd))
-                appendf(names, sizeof names, "%s%s: %.3g", *names ? ", " : "", jstr(g, "group"),
-                        json_number_value(gd));
+                appendf(names, sizeof names, "%s%s: %s", *names ? ", " : "", jstr(g, "group"),
+                        fmt_num(v, sizeof v, json_number_value(gd), ""));
             else list_add(names, sizeof names, jstr(g, "group"));
         }
+        /* every cause the model counted (the base model's and the change's
+        ** duplicates_* rows), so the parts add up to the total */
+        char causes[512] = "", v[48];
+        json_t *m;
+        json_array_foreach(metrics, i, m) {
+            const char *name = jstr(m, "metric");
+            if (strncmp(name, "duplicates_", 11) || !(jnum(m, "value") > 0)) continue;
+            char label[64];
+            snprintf(label, sizeof label, "%s", name + 11);
+            for (char *p = label; *p; p++)
+                if (*p == '_') *p = ' ';
+            appendf(causes, sizeof causes, "%s%s %s", *causes ? ", " : "", label,
+                    fmt_num(v, sizeof v, jnum(m, "value"), ""));
+        }
         if (*names)
-            item(d, "Make consumers idempotent (%s): %.3g duplicates expected (requeue %.3g, "
-                 "republish %.3g, send retry %.3g).", names, dup, mval(metrics, "duplicates_requeue"),
-                 mval(metrics, "duplicates_republish"), mval(metrics, "duplicates_send_retry")),
+            item(d, "Make consumers idempotent (%s): %s duplicates expected (%s).", names,
+                 fmt_num(v, sizeof v, dup, ""), causes),
                 n++;
         else
             item(d, "Keep the consumers' de-duplication on: every consumer group is idempotent and "
@@ -841,6 +897,15 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");
         if (!(cut > 0)) continue;
+        char why[1024];
+        if (cut_off_why(g, why, sizeof why)) {
+            item(d, "Group %s: %.3g of its %lld clients were still cut off when the run ended: "
+                 "%s.", jstr(g, "group"), cut,
+                 (long long)json_integer_value(json_object_get(g, "clients")), why),
+                n++;
+            continue;
+        }
+        /* a folder written before the model recorded why: from settings */
         int autorec = group_auto_reconnect(root, g);
         item(d, "Restart group %s after the change: %.3g of its %lld clients never reconnected "
              "(still cut off at the end of the run) because %s.", jstr(g, "group"), cut,
@@ -916,7 +981,11 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
             double auto_max = 0, lim = jnum(b, "limit");
             size_t k;
             json_array_foreach(groups, k, g) {
-                if (!(jnum(g, "clients_disrupted") > 0)) continue;
+                /* a group refused for good is cut off by the change, not by
+                ** its intervals (its own item says so) */
+                if (!(jnum(g, "clients_disrupted") > 0) ||
+                    jnum(json_object_get(g, "cut_off_at_end_why"), "refused_for_good") > 0)
+                    continue;
                 int a = group_auto_reconnect(root, g);
                 char *lst = a == 1 ? autos_l : a == 0 ? manual : NULL;
                 if (!lst) continue;

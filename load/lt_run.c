@@ -619,6 +619,7 @@ static int collect_outages(run *r, mq_result *out, double end_t)
         out->outages[i] = (mq_client_outage){.group = strdup(g), .index = c->index, .total_s = total,
                                              .max_s = mx, .drops = c->drops,
                                              .reconnects = c->reconnects, .connected_at_end = c->up,
+                                             .end = c->up ? MQ_END_CONNECTED : MQ_END_NOT_RECORDED,
                                              .duplicates = c->duplicates};
         if (!out->outages[i].group) return -1;
     }

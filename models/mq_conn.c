@@ -22,6 +22,10 @@
 ** the real libraries with the broker's VM stopped and resumed
 ** (docs/VALIDATION.md): none of them dropped its connection.
 **
+** At the end of the run mq_conn_end_state says why a client is still cut
+** off (mq_end_state): a refusal by its broker first, since then no setting
+** of the client would have brought it back, else its state here.
+**
 ** Simplification (documented in docs/MODEL.md): when the peer goes silent,
 ** the broker notices and requeues at the same moment the client does.
 */
@@ -182,6 +186,24 @@ void mq_conn_resume(mq_world *w, mq_conn *c)
     if (c->consumer) w->connected_consumers++;
     else w->connected_producers++;
     mq_client_on_resume(w, c);
+}
+
+mq_end_state mq_conn_end_state(mq_world *w, const mq_conn *c, double *refused_until)
+{
+    *refused_until = NAN;
+    if (c->state == CONN_UP) return MQ_END_CONNECTED;
+    /* where its next attempt would go: the change's routing, on a copy */
+    mq_conn next = *c;
+    if (w->change.ops->conn_route) w->change.ops->conn_route(w, &next);
+    if (!mq_conn_reachable(w, &next)) {
+        const mq_broker_rt *b = &w->brokers[next.broker];
+        *refused_until =
+            fmax(b->down_until, b->blocked_until[mq_group_slot(w->s, next.consumer, next.group)]);
+        return MQ_END_REFUSED;
+    }
+    if (c->state == CONN_DETECTING || c->state == CONN_BACKOFF) return MQ_END_RECONNECTING;
+    if (c->timer_at > sim_now(w->sim)) return MQ_END_RESTART_LATER; /* CUT_OFF, restart armed */
+    return c->cfg->automatic ? MQ_END_GAVE_UP : MQ_END_NO_RECOVERY;
 }
 
 void mq_conn_finish(mq_world *w, mq_conn *c)

@@ -557,11 +557,13 @@ static int collect_outages(mq_world *w, mq_result *out)
     for (size_t i = 0; i < out->noutages; i++) {
         mq_conn *c = i < w->nprod ? &w->producers[i]->conn : &w->consumers[i - w->nprod]->conn;
         mq_conn_finish(w, c);
+        double refused_until;
+        mq_end_state end = mq_conn_end_state(w, c, &refused_until);
         const char *g = c->consumer ? w->s->consumers[c->group].name : w->s->producers[c->group].name;
         out->outages[i] = (mq_client_outage){
             .group = strdup(g), .index = c->index, .total_s = c->total_down_s,
             .max_s = c->max_down_s, .drops = c->drops, .reconnects = c->reconnects,
-            .connected_at_end = c->state == CONN_UP,
+            .connected_at_end = c->state == CONN_UP, .end = end, .refused_until = refused_until,
             .duplicates = i < w->nprod ? 0 : w->consumers[i - w->nprod]->duplicates};
         if (!out->outages[i].group) return -1;
     }

@@ -41,6 +41,22 @@ typedef struct mq_run_opts {
     void *progress_ud;
 } mq_run_opts;
 
+/* Why a client was still cut off when the run ended: what the report's
+** advice for it follows from. A client its broker does not let in is
+** REFUSED whatever its own settings (no setting of the client brings it
+** back); the others by the state of their reconnect machine (mq_conn.c). */
+typedef enum mq_end_state {
+    MQ_END_CONNECTED = 0,
+    MQ_END_REFUSED,       /* its broker (or the broker a new connection goes
+                             to) is down or closed to it at the end */
+    MQ_END_RECONNECTING,  /* still detecting the drop or in its back-off */
+    MQ_END_RESTART_LATER, /* an application restart is due after the end */
+    MQ_END_GAVE_UP,       /* automatic reconnect stopped at max_attempts */
+    MQ_END_NO_RECOVERY,   /* no automatic reconnect, no restart due */
+    MQ_END_NOT_RECORDED,  /* cut off, why not known (a real broker run) */
+    MQ_END_NSTATES
+} mq_end_state;
+
 /* One client's cut-off windows, for plots and per-group tables. */
 typedef struct mq_client_outage {
     char *group;            /* owned */
@@ -48,6 +64,9 @@ typedef struct mq_client_outage {
     double total_s, max_s;  /* time cut off, summed and longest */
     int drops, reconnects;
     int connected_at_end;
+    mq_end_state end;       /* why it was cut off at the end (CONNECTED if not) */
+    double refused_until;   /* END_REFUSED: when its broker lets it in again
+                               (INFINITY: for good) */
     uint64_t duplicates;    /* a consumer's deliveries of messages it or another
                                consumer had already processed (0: producer) */
 } mq_client_outage;

@@ -417,6 +417,9 @@ void mq_client_on_silent(mq_world *w, mq_conn *c);
 void mq_conn_resume(mq_world *w, mq_conn *c);
 void mq_client_on_resume(mq_world *w, mq_conn *c);
 void mq_conn_finish(mq_world *w, mq_conn *c); /* close open windows at end */
+/* Why c is cut off now (the end of the run; mq_end_state), without
+** changing it; *refused_until is set for MQ_END_REFUSED. */
+mq_end_state mq_conn_end_state(mq_world *w, const mq_conn *c, double *refused_until);
 
 /* mq_producer.c */
 /* Take one send from b's capacity token bucket (burst: 100 ms of it);

@@ -480,7 +480,8 @@ static void test_report_contents(void **state)
                           "| lost == 0 |", "## Effect of the change", "disruption_max_s",
                           "b1 restart", "![delay.png](delay.png)", "duplicates_requeue",
                           "| workers | consumer | rabbitmq-java |", "assumption:",
-                          "Make consumers idempotent (workers: 3.33): 3.33 duplicates expected", "msgs are lost"};
+                          "Make consumers idempotent (workers: 3.333): 3.333 duplicates expected (requeue 3.333).",
+                          "msgs are lost"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(md, want[i])) fail_msg("report.md lacks '%s'", want[i]);
     /* six plots embedded (delay, backlog, throughput, clients per group,
@@ -643,6 +644,72 @@ static void test_duplicates_per_group(void **state)
     assert_int_equal(sh("grep -q '\"duplicates\": 0.0' build/test-advice-dups/o/summary.json"), 0);
 }
 
+/* Clients still cut off at the end: the advice follows the state the model
+** recorded for each client, not the group's settings. One client per
+** state: in its back-off (60 s interval, dropped 20 s before the end),
+** refused by its broker past the end (a 2-minute disconnect 20 s before
+** it), no automatic reconnect (pika), an application restart due after the
+** end, and gave up (max_attempts 2 within a 1-minute refusal). Then
+** RocketMQ clients on the public endpoint when Internet access is turned
+** off: refused for good, so neither "restart" nor "retry longer" is
+** advised. The report used to tell every one of them to restart, and the
+** last ones to raise reconnect.max_attempts and retry longer. */
+#define PROC ", processing: { dist: exponential, mean: 5ms }"
+static void test_cut_off_why(void **state)
+{
+    (void)state;
+    char *md = report_of_yaml("build/test-advice-why",
+        "name: why\nrun: { duration: 10m, sample_interval: 10s, seed: 4 }\n"
+        ONE_BROKER
+        "queues: [ { name: q, broker: b1 } ]\n"
+        "producers: [ { name: web, count: 2, rate: 20 } ]\n"
+        "consumers:\n"
+        "  - { name: late, count: 1, reconnect: { interval: 60s }" PROC " }\n"
+        "  - { name: down, count: 1" PROC " }\n"
+        "  - { name: nope, count: 1, profile: pika" PROC " }\n"
+        "  - { name: later, count: 1, profile: pika, reconnect: { app_restart: 10m }" PROC " }\n"
+        "  - { name: quit, count: 1, reconnect: { max_attempts: 2, interval: 1s }" PROC " }\n"
+        "events:\n"
+        "  - { at: 580s, type: disconnect, duration: 5s, groups: [late] }\n"
+        "  - { at: 580s, type: disconnect, duration: 2m, groups: [down] }\n"
+        "  - { at: 5m, type: disconnect, duration: 1m, groups: [nope, later, quit] }\n",
+        "--no-baseline", 0);
+    static const char *const want[][2] = {
+        {"late", "1 still detecting the drop or in their reconnect back-off: a longer "
+                 "run.duration shows when they return."},
+        {"down", "1 refused by their broker until after the end of the run"},
+        {"nope", "1 without automatic reconnect, and no application restart was due: enable "
+                 "automatic recovery"},
+        {"later", "1 waiting for an application restart due after the end of the run."},
+        {"quit", "1 gave up reconnecting (reconnect.max_attempts)"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        char line[512];
+        snprintf(line, sizeof line, "- Group %s: 1 of its 1 clients were still cut off when the "
+                 "run ended: %s", want[i][0], want[i][1]);
+        expect_in(md, line);
+    }
+    expect_not_in(md, "Restart group");
+    free(md);
+    md = report_of_yaml("build/test-advice-why",
+        "name: closed\nrun: { duration: 5m, sample_interval: 10s, seed: 4 }\n"
+        "instance: { kind: rocketmq, edition: standard, sub_category: cluster, billing: payg, "
+        "spec_tps: 2000, internet: true }\n"
+        "clusters: [ { name: c, brokers: [ { name: a } ] } ]\n"
+        "queues: [ { name: q, broker: a } ]\n"
+        "producers: [ { name: web, count: 2, rate: 20, profile: rocketmq-5, endpoint: public } ]\n"
+        "consumers: [ { name: w, count: 1, profile: rocketmq-5, idempotent: true" PROC " } ]\n"
+        "rocketmq_change: { at: 1m, to: { internet: false } }\n",
+        "--no-baseline", 0);
+    expect_in(md, "- Group web: 2 of its 2 clients were still cut off when the run ended: 2 "
+                  "refused for good");
+    expect_in(md, "producer groups web send into an endpoint the change closed to them for good");
+    expect_not_in(md, "Restart group");
+    expect_not_in(md, "give up after their retries");
+    expect_not_in(md, "raise it or let them retry");
+    free(md);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -660,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_start_advice_from_load),
         cmocka_unit_test(test_lost_advice_from_cause),
         cmocka_unit_test(test_duplicates_per_group),
+        cmocka_unit_test(test_cut_off_why),
     };
     return cmocka_run_group_tests_name("report", t, NULL, NULL);
 }

@@ -82,7 +82,10 @@ typedef struct mq_change_ops {
     size_t nmetrics;
 
     /* ---- hooks from the base model; NULL = none ---- */
-    /* Before every connection attempt: may move c to another broker. */
+    /* Before every connection attempt: may move c to another broker. At
+    ** the end of the run it is also called on a copy of a cut-off client's
+    ** connection to ask where its next attempt would go, so it may change
+    ** only c's own routing fields (broker, cluster). */
     void (*conn_route)(struct mq_world *w, struct mq_conn *c);
     /* After every change of a queue's ready or scheduled contents. */
     void (*backlog_changed)(struct mq_world *w);
