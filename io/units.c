@@ -105,10 +105,69 @@ static int with_unit(const char *text, const unit *table, const char *what,
                        "%s, e.g. %s", text, suffix, what, units, example);
 }
 
+/* The longest unit of `table` that text starts with, or NULL. */
+static const unit *unit_prefix(const char *text, const unit *table)
+{
+    const unit *best = NULL;
+    for (const unit *u = table; u->name; u++) {
+        size_t k = strlen(u->name);
+        if (strncmp(text, u->name, k) == 0 && (!best || k > strlen(best->name))) best = u;
+    }
+    return best;
+}
+
+/* A duration may be compound, "1h30m" or "2m30.5s", as the summaries print
+** them (units_format_duration): parts from the largest unit to the
+** smallest, each unit once. A single part goes through with_unit, so its
+** messages are those of every other quantity. */
 int units_duration(const char *text, double *seconds, sim_err *err)
 {
-    return with_unit(text, duration_units, "a duration", "30s",
-                     UNITS_MAX_DURATION_S, seconds, err);
+    if (!text || !*text || *text == '-' || *text == '+')
+        return with_unit(text, duration_units, "a duration", "30s", UNITS_MAX_DURATION_S,
+                         seconds, err);
+    double total = 0, last_factor = INFINITY;
+    const char *p = text;
+    int parts = 0;
+    for (;;) {
+        double v = 0;
+        int n = decimal(p, &v);
+        const unit *u = n > 0 ? unit_prefix(p + n, duration_units) : NULL;
+        /* a unit is followed by the end or by the next part's number:
+        ** "5sec" is the unknown unit "sec", not "s" and a bad part */
+        const char *next = u ? p + n + strlen(u->name) : NULL;
+        if (next && *next && !(*next >= '0' && *next <= '9') && *next != '.') u = NULL;
+        if (parts == 0 && (!u || !*next))
+            return with_unit(text, duration_units, "a duration", "30s", UNITS_MAX_DURATION_S,
+                             seconds, err);
+        if (n < 0)
+            return sim_err_set(err, "'%.40s...': too many digits for a duration", text);
+        if (n > 0 && !p[n])
+            return sim_err_set(err, "'%s': its last part '%s' has no unit; expected one of us, "
+                               "ms, s, m, h, d, e.g. 1h30m", text, p);
+        if (n > 0 && !u)
+            return sim_err_set(err, "'%s': unknown unit '%s' in a compound duration; expected "
+                               "one of us, ms, s, m, h, d, e.g. 1h30m", text, p + n);
+        if (n == 0 || !u) {
+            char units[96];
+            unit_list(duration_units, units, sizeof units);
+            return sim_err_set(err, "'%s': '%s' is not a part of a compound duration; expected "
+                               "a number with a unit (%s) after each part, e.g. 1h30m",
+                               text, p, units);
+        }
+        if (!(u->factor < last_factor))
+            return sim_err_set(err, "'%s': the parts of a compound duration go from the "
+                               "largest unit to the smallest, each unit once, e.g. 1h30m or "
+                               "2m30s", text);
+        last_factor = u->factor;
+        total += v * u->factor;
+        parts++;
+        p += n + strlen(u->name);
+        if (!*p) break;
+    }
+    if (!isfinite(total) || total > UNITS_MAX_DURATION_S)
+        return sim_err_set(err, "'%s': a duration out of range", text);
+    *seconds = total;
+    return 0;
 }
 
 int units_size(const char *text, double *bytes, sim_err *err)

@@ -9,6 +9,7 @@
 ** NaN, infinities, hex, exponents where a unit is expected, overflow and
 ** trailing junk. The grammar of a quantity with a unit is
 **     DIGITS [ "." DIGITS ] UNIT      (or "." DIGITS UNIT)
+** (a duration may chain such parts, largest unit first: "1h30m")
 ** with no sign, no spaces and no exponent; plain numbers (rates, sigma,
 ** multiplier) also accept an exponent ("1e6") but never a sign on durations.
 **
@@ -27,8 +28,9 @@
 /* Largest duration any parser accepts: 3650 d. Fields narrow it further. */
 #define UNITS_MAX_DURATION_S (3650.0 * 86400.0)
 
-/* "500ms", "30s", "5m", "2h", "1d", "1.5s", "250us", "0s" -> seconds.
-** A bare number is an error. */
+/* "500ms", "30s", "5m", "2h", "1d", "1.5s", "250us", "0s" -> seconds, and
+** compound "1h30m", "9m40s", "1d2h" (largest unit first, each once: what
+** units_format_duration prints reads back). A bare number is an error. */
 int units_duration(const char *text, double *seconds, sim_err *err);
 
 /* "512B", "4KB" (1000), "1KiB" (1024), "MB"/"MiB", "GB"/"GiB" -> bytes.

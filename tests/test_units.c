@@ -51,6 +51,24 @@ static void test_duration_forms(void **state)
     dur_ok("0s", 0);
     dur_ok(".5s", 0.5);
     dur_ok("3650d", 3650 * 86400.0);
+    /* compound, as the summaries print them */
+    dur_ok("9m40s", 580);
+    dur_ok("1h30m", 5400);
+    dur_ok("2m30.5s", 150.5);
+    dur_ok("1d2h3m4s5ms6us", 93784.005006);
+    dur_ok("5m30s", 330); /* "m" then a number: minutes, not the "ms" unit */
+}
+
+/* Every duration the formatter prints reads back to itself. */
+static void test_duration_round_trip(void **state)
+{
+    (void)state;
+    static const double v[] = {90, 580, 5400, 90000, 93784, 0.5, 1.5, 3723, 86399};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char buf[32];
+        units_format_duration(v[i], buf, sizeof buf);
+        dur_ok(buf, v[i]);
+    }
 }
 
 static void test_duration_errors(void **state)
@@ -68,6 +86,12 @@ static void test_duration_errors(void **state)
     dur_bad("10ms!", "unknown unit 'ms!'");
     dur_bad("", "empty");
     dur_bad("3651d", "out of range");
+    dur_bad("3650d1s", "out of range");
+    dur_bad("30s1m", "from the largest unit to the smallest, each unit once");
+    dur_bad("5m5m", "each unit once");
+    dur_bad("1h30", "its last part '30' has no unit");
+    dur_bad("1h5sec", "unknown unit 'sec' in a compound duration");
+    dur_bad("1m-5s", "unknown unit 'm-5s'");
     dur_bad("99999999999999999999d", "out of range");
     char many[400];
     memset(many, '9', sizeof many - 2);
@@ -210,6 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration_forms),
         cmocka_unit_test(test_duration_errors),
+        cmocka_unit_test(test_duration_round_trip),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_bandwidth),
         cmocka_unit_test(test_numbers),
