@@ -39,6 +39,9 @@ static void markdown(void)
           "back-off), `restart_later` (an application restart due after the end),\n"
           "`gave_up` (reconnect.max_attempts), `no_recovery` (no automatic reconnect and\n"
           "no restart due) and `not_recorded` (`mqsim load`: a real client does not say).\n\n"
+          "A metric marked \"one cause of `X`\" is a part of the total `X`: a run's\n"
+          "parts of a total add up to it exactly (checked at the end of every run, with\n"
+          "the rest of the accounting), and the report lists them under it.\n\n"
           "- `value`: the mean over replications; `nan` when the metric was not measured.\n"
           "- `ci95_low`, `ci95_high`: the 95% t-interval of the mean; empty with one\n"
           "  replication or when not measured. For a quantity that cannot be negative (a\n"
@@ -63,8 +66,10 @@ static void markdown(void)
           "| --- | --- | --- | --- | --- |\n", stdout);
     for (size_t i = 0; mq_metric_info_at(i); i++) {
         const mq_metric_info *m = mq_metric_info_at(i);
-        printf("| `%s` | %s | %s | %s | %s |\n", m->name, *m->unit ? m->unit : "currency",
+        printf("| `%s` | %s | %s | %s | %s", m->name, *m->unit ? m->unit : "currency",
                better_word(m->better), *m->statuses ? m->statuses : "-", m->definition);
+        if (m->part_of) printf(" (one cause of `%s`)", m->part_of);
+        printf(" |\n");
     }
 }
 

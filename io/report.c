@@ -23,11 +23,11 @@
 #include "io/out_json.h"
 #include "io/out_text.h"
 #include "io/units.h"
+#include "models/mq_metric_info.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -563,30 +563,33 @@ static void sec_plots(doc *d, const char *dir, json_t *root)
     }
 }
 
+/* One row of the cause table, then the rows the metric table declares
+** part of it (mq_metric_info.part_of: the base model's causes and the
+** change type's), one level deeper: the parts add up to the row above
+** them, the model checks that on every run. */
+static void cause_rows(doc *d, json_t *metrics, const char *name, const char *label, int depth)
+{
+    if (!metric(metrics, name)) return;
+    char v[160], text[320];
+    snprintf(text, sizeof text, "%*s%s", 2 * depth, "", label);
+    const char *row[] = {text, name, mtext(v, sizeof v, metrics, name)};
+    cells(d, row, 3, false);
+    const mq_metric_info *part;
+    for (size_t i = 0; (part = mq_metric_info_at(i)); i++)
+        if (part->part_of && !strcmp(part->part_of, name) && depth < 3)
+            cause_rows(d, metrics, part->name, part->definition, depth + 1);
+}
+
 static void sec_causes(doc *d, json_t *metrics)
 {
     h2(d, "Duplicates, losses and expiries by cause");
-    static const char *const rows[][2] = {
-        {"duplicates", "duplicates delivered (total)"},
-        {"duplicates_requeue", "  requeued after a consumer dropped mid-processing"},
-        {"duplicates_republish", "  republished by producers after an unconfirmed send"},
-        {"duplicates_send_retry", "  sent again by a producer retry"},
-        {"duplicate_rate", "duplicates per consumed message"},
-        {"lost", "messages lost (total)"},
-        {"lost_send_failed", "  sends that failed for good"},
-        {"lost_autoack_buffer", "  auto-acked deliveries in a dropped consumer's buffer"},
-        {"expired", "messages expired (total)"},
-        {"expired_ttl", "  TTL"},
-        {"expired_retention", "  retention"},
-    };
+    para(d, NULL, "Each indented row is one cause of the row above it; they add up to it.");
     static const char *const head[] = {"cause", "metric", "value [95% CI]"};
     table_begin(d, head, 3);
-    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        if (!metric(metrics, rows[i][0])) continue;
-        char v[160];
-        const char *row[] = {rows[i][1], rows[i][0], mtext(v, sizeof v, metrics, rows[i][0])};
-        cells(d, row, 3, false);
-    }
+    cause_rows(d, metrics, "duplicates", "duplicates delivered (total)", 0);
+    cause_rows(d, metrics, "duplicate_rate", "duplicates per consumed message", 0);
+    cause_rows(d, metrics, "lost", "messages lost (total)", 0);
+    cause_rows(d, metrics, "expired", "messages expired (total)", 0);
     table_end(d);
 }
 
@@ -811,19 +814,21 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                         fmt_num(v, sizeof v, json_number_value(gd), ""));
             else list_add(names, sizeof names, jstr(g, "group"));
         }
-        /* every cause the model counted (the base model's and the change's
-        ** duplicates_* rows), so the parts add up to the total */
+        /* every cause the model counted (the rows part of "duplicates":
+        ** the base model's and the change's), so the parts add up to it */
         char causes[512] = "", v[48];
-        json_t *m;
-        json_array_foreach(metrics, i, m) {
-            const char *name = jstr(m, "metric");
-            if (strncmp(name, "duplicates_", 11) || !(jnum(m, "value") > 0)) continue;
-            char label[64];
-            snprintf(label, sizeof label, "%s", name + 11);
-            for (char *p = label; *p; p++)
+        const mq_metric_info *part;
+        for (size_t k = 0; (part = mq_metric_info_at(k)); k++) {
+            if (!part->part_of || strcmp(part->part_of, "duplicates") ||
+                !(mval(metrics, part->name) > 0))
+                continue;
+            const char *label = part->name + (strncmp(part->name, "duplicates_", 11) ? 0 : 11);
+            char words[64];
+            snprintf(words, sizeof words, "%s", label);
+            for (char *p = words; *p; p++)
                 if (*p == '_') *p = ' ';
-            appendf(causes, sizeof causes, "%s%s %s", *causes ? ", " : "", label,
-                    fmt_num(v, sizeof v, jnum(m, "value"), ""));
+            appendf(causes, sizeof causes, "%s%s %s", *causes ? ", " : "", words,
+                    fmt_num(v, sizeof v, mval(metrics, part->name), ""));
         }
         if (*names)
             item(d, "Make consumers idempotent (%s): %s duplicates expected (%s).", names,

@@ -15,6 +15,7 @@
 #ifndef MQ_METRIC_INFO_H
 #define MQ_METRIC_INFO_H
 
+#include "sim/sim_err.h"
 #include "sim/sim_rep.h"
 #include "sim/sim_table.h"
 
@@ -26,6 +27,10 @@ typedef struct mq_metric_info {
     sim_better better;
     const char *statuses; /* statuses besides measured, "" = always measured */
     const char *definition;
+    const char *part_of;  /* the total this row is one cause of ("lost"), or
+                             NULL: a total's parts add up to it on every run
+                             (mq_metric_parts_check), and the report lists
+                             them under it */
 } mq_metric_info;
 
 /* Shorthands for writing rows (this table's and each change type's). */
@@ -40,6 +45,11 @@ typedef struct mq_metric_info {
 const mq_metric_info *mq_metric_info_find(const char *name);
 /* Row i of n (table order), NULL past the end. */
 const mq_metric_info *mq_metric_info_at(size_t i);
+
+/* Every total whose parts (rows with part_of) the run wrote adds up to
+** them exactly: 0, or -1 with err saying which and by how much. For one
+** replication's metrics (counts), before any averaging. */
+int mq_metric_parts_check(const sim_metrics *m, sim_err *err);
 
 /* The replications' means and 95% t-intervals (sim_rep_result, same
 ** ownership) of per-run metrics, with the interval of a quantity that

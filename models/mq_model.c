@@ -20,6 +20,7 @@
 */
 #include "models/change/mq_change.h"
 #include "models/mq_estimate.h"
+#include "models/mq_metric_info.h"
 #include "models/mq_world.h"
 #include "sim/sim_dist.h"
 #include "sim/sim_err.h"
@@ -607,7 +608,7 @@ int mq_model_run(const mq_scenario *s, const mq_run_opts *o, mq_result *out, sim
     compute_metrics(&w, out);
     out->fingerprint = sim_fingerprint(w.sim);
     out->events = sim_events_executed(w.sim);
-    if (check_accounting(&w, err)) goto done;
+    if (check_accounting(&w, err) || mq_metric_parts_check(&out->metrics, err)) goto done;
     rc = 0;
 done:
     world_free(&w);

@@ -382,6 +382,39 @@ static void test_rep_interval_floor(void **state)
     sim_rep_free(d);
 }
 
+/* A total and the rows the metric table declares part of it: equal sums
+** pass, at any depth (lost_send_failed is a part of lost and the total of
+** RocketMQ's loss causes); one message off fails, naming the total. */
+static void test_metric_parts(void **state)
+{
+    (void)state;
+    static const struct { const char *name; double v; } rows[] = {
+        {"duplicates", 7}, {"duplicates_requeue", 2}, {"duplicates_send_retry", 1},
+        {"duplicates_offset_rollback", 4}, {"duplicates_bound", 20}, /* not a cause */
+        {"lost", 9}, {"lost_send_failed", 6}, {"lost_autoack_buffer", 3},
+        {"lost_internet_off", 5}, {"lost_throttled", 1},
+    };
+    for (int off = 0; off < 3; off++) {
+        sim_metrics m = {0};
+        for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+            double v = rows[i].v;
+            if (off == 1 && !strcmp(rows[i].name, "duplicates_send_retry")) v += 1;
+            if (off == 2 && !strcmp(rows[i].name, "lost_throttled")) v += 1;
+            assert_int_equal(sim_metrics_add(&m, rows[i].name, v, "msgs", SIM_BETTER_LOWER), 0);
+        }
+        sim_err e = {{0}};
+        int rc = mq_metric_parts_check(&m, &e);
+        if (off == 0) assert_int_equal(rc, 0);
+        else {
+            assert_int_equal(rc, -1);
+            const char *want = off == 1 ? "duplicates is 7 but its 3 causes add up to 8"
+                                        : "lost_send_failed is 6 but its 2 causes add up to 7";
+            if (!strstr(e.msg, want)) fail_msg("'%s' lacks '%s'", e.msg, want);
+        }
+        sim_metrics_free(&m);
+    }
+}
+
 /* The console's drain figure: with no backlog at run.drain_from there is
 ** nothing to drain, and it says so rather than "drain time 0 s"; with a
 ** backlog, the measured time and the fluid estimate. */
@@ -578,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_determinism_in_process),
         cmocka_unit_test(test_cli_same_bytes),
         cmocka_unit_test(test_rep_interval_floor),
+        cmocka_unit_test(test_metric_parts),
         cmocka_unit_test(test_cli_drain_line),
         cmocka_unit_test(test_cli_delay_line),
         cmocka_unit_test(test_cli_failed_run_keeps_results),

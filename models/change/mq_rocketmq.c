@@ -743,17 +743,17 @@ static void cfg_free(void *cfg) { mq_rocketmq_change_free(cfg); }
 /* ---- its metrics (models/mq_metric_info.h) ---- */
 
 static const mq_metric_info metric_rows[] = {
-    {"duplicates_offset_rollback", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart"},
-    {"duplicates_redelivery", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages"},
-    {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)"},
-    {"lost_during_http_disruption", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while HTTP access was down"},
-    {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off"},
-    {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted"},
-    {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled"},
-    {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access"},
-    {"restart_batches", "count", MQ_MI_NO, MQ_MI_CEN, "RocketMQ: batches of brokers the change restarted within the run; censored when the run ended before its last planned batch"},
-    {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)"},
-    {"billing_delta", "", MQ_MI_LO, MQ_MI_NA, "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency"},
+    {"duplicates_offset_rollback", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart", "duplicates"},
+    {"duplicates_redelivery", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages", "duplicates"},
+    {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)", NULL},
+    {"lost_during_http_disruption", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while HTTP access was down", "lost_send_failed"},
+    {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off", "lost_send_failed"},
+    {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted", "lost_send_failed"},
+    {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled", "lost_send_failed"},
+    {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access", NULL},
+    {"restart_batches", "count", MQ_MI_NO, MQ_MI_CEN, "RocketMQ: batches of brokers the change restarted within the run; censored when the run ended before its last planned batch", NULL},
+    {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)", NULL},
+    {"billing_delta", "", MQ_MI_LO, MQ_MI_NA, "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency", NULL},
 };
 
 static const mq_change_ops *to_baseline(void *cfg)

@@ -218,14 +218,14 @@ static void destroy(mq_world *w, void *state_)
 /* ---- the type's table --------------------------------------------------- */
 
 static const mq_metric_info metric_rows[] = {
-    {"restart_nodes", "count", MQ_MI_NO, "", "rolling restart: nodes (brokers) it restarts"},
-    {"restart_nodes_started", "count", MQ_MI_NO, "", "rolling restart: nodes whose restart began within the run"},
-    {"rolling_restart_s", "s", MQ_MI_LO, "", "rolling restart: from the first node down to the last node back (planned)"},
-    {"connections_dropped_by_restart", "count", MQ_MI_LO, "", "rolling restart: client connections reset by a node's restart"},
-    {"restart_cutoff_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "rolling restart: longest client cut-off begun by a node's restart (restart plus the client's wait for its first attempt after it)"},
-    {"restart_unacked_at_close", "msgs", MQ_MI_NO, "", "rolling restart: unacked deliveries (manual ack) the reset consumers held at their close"},
-    {"restart_unconfirmed_at_close", "msgs", MQ_MI_NO, "", "rolling restart: stored sends awaiting a confirm the reset producers held at their close"},
-    {"restart_duplicates_bound", "msgs", MQ_MI_NO, "", "rolling restart: upper bound on its duplicates (unacked plus unconfirmed at the closes)"},
+    {"restart_nodes", "count", MQ_MI_NO, "", "rolling restart: nodes (brokers) it restarts", NULL},
+    {"restart_nodes_started", "count", MQ_MI_NO, "", "rolling restart: nodes whose restart began within the run", NULL},
+    {"rolling_restart_s", "s", MQ_MI_LO, "", "rolling restart: from the first node down to the last node back (planned)", NULL},
+    {"connections_dropped_by_restart", "count", MQ_MI_LO, "", "rolling restart: client connections reset by a node's restart", NULL},
+    {"restart_cutoff_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "rolling restart: longest client cut-off begun by a node's restart (restart plus the client's wait for its first attempt after it)", NULL},
+    {"restart_unacked_at_close", "msgs", MQ_MI_NO, "", "rolling restart: unacked deliveries (manual ack) the reset consumers held at their close", NULL},
+    {"restart_unconfirmed_at_close", "msgs", MQ_MI_NO, "", "rolling restart: stored sends awaiting a confirm the reset producers held at their close", NULL},
+    {"restart_duplicates_bound", "msgs", MQ_MI_NO, "", "rolling restart: upper bound on its duplicates (unacked plus unconfirmed at the closes)", NULL},
 };
 
 static void cfg_free(void *cfg) { mq_rolling_restart_free(cfg); }
