@@ -6,6 +6,7 @@
 #include "cli/cli_text.h"
 #include "io/out_text.h"
 #include "io/units.h"
+#include "models/mq_metric_info.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -72,7 +73,7 @@ void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
     ** above are of the delivered ones; where the others move the p99, the
     ** line says so, or "the change costs nothing" could be read off a run
     ** in which most messages never arrived. */
-    if (cli_undelivered_move_p99(m))
+    if (mq_undelivered_moves_p99(m))
         printf(" over the delivered messages; %.3g %% were not delivered by the end of the "
                "run (lost %s, expired %s, still pending %s): counting each as delayed until "
                "the end, p99 %s",
@@ -80,13 +81,4 @@ void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
                text(m, "lost", a, sizeof a), text(m, "expired", b, sizeof b),
                text(m, "still_stored", c, sizeof c), text(m, "delay_all_p99_s", d, sizeof d));
     printf("\n");
-}
-
-bool cli_undelivered_move_p99(const sim_metrics *m)
-{
-    const sim_metric *uf = sim_metrics_find(m, "undelivered_fraction"),
-                     *p = sim_metrics_find(m, "delay_p99_s"),
-                     *all = sim_metrics_find(m, "delay_all_p99_s");
-    return uf && p && all && uf->status == SIM_MEASURED && uf->value > 0 &&
-           p->status == SIM_MEASURED && all->status == SIM_MEASURED && all->value != p->value;
 }

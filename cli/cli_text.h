@@ -19,7 +19,6 @@
 
 #include "sim/sim_table.h"
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* Write "k0=v0, k1=v1, ..." (n pairs) into buf (cap > 0 bytes, always
@@ -42,8 +41,5 @@ typedef const char *(*cli_metric_text_fn)(const sim_metrics *m, const char *name
 ** between them the messages still pending at the end when there are any;
 ** the delay line names the undelivered share where it moves the p99. */
 void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text);
-/* Whether messages undelivered at the end move the p99 delay: then the
-** delivered-only percentiles need saying so, beside delay_all_p99_s. */
-bool cli_undelivered_move_p99(const sim_metrics *m);
 
 #endif

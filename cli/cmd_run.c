@@ -661,7 +661,7 @@ static int print_step(const run_state *st)
     if (st->with_base) {
         printf("  the change's own effect (change - baseline, paired): delay p99 %s",
                cli_metric_text(dl, "delay_p99_s", a, sizeof a));
-        if (cli_undelivered_move_p99(m)) /* see cli_print_flow */
+        if (mq_undelivered_moves_p99(m)) /* see cli_print_flow */
             printf(" over the delivered messages (%s counting the undelivered as delayed until "
                    "the end)", cli_metric_text(dl, "delay_all_p99_s", a, sizeof a));
         printf(", longest cut-off %s, duplicates %s\n",

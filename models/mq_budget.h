@@ -20,6 +20,13 @@
 ** limit passes, and anything else is undecided (the run ended too early to
 ** tell) and fails. The verdict's `why` says which of these applied.
 **
+** Delay over the delivered messages only (delay_p99_s, delay_mean_s, ...;
+** not delay_all_*): an upper limit on one cannot pass while the messages
+** not delivered by the end move the p99 (mq_undelivered_moves_p99), unless
+** the budget bounds undelivered_fraction in a line of its own. A run that
+** stranded most of its messages would otherwise pass "delay_p99_s <= 5s"
+** on the few that arrived.
+**
 ** Ownership: mq_budget_new() returns an empty budget the caller frees with
 ** mq_budget_free() (NULL is a no-op); the scenario owns its budget.
 */
@@ -69,7 +76,9 @@ typedef enum mq_budget_why {
     MQ_WHY_BOUND_BEYOND, /* censored; the lower bound alone violates it */
     MQ_WHY_BOUND_WITHIN, /* censored; the lower bound alone satisfies it */
     MQ_WHY_UNDECIDED,    /* censored; the bound cannot decide: fails */
-    MQ_WHY_MISSING       /* not measured, not applicable or absent: fails */
+    MQ_WHY_MISSING,      /* not measured, not applicable or absent: fails */
+    MQ_WHY_UNDELIVERED   /* within over the delivered messages, but the
+                            undelivered ones move the p99: fails */
 } mq_budget_why;
 
 /* A short sentence for `why`, e.g. "the 95% CI reaches past the limit". */
@@ -84,11 +93,13 @@ typedef struct mq_budget_verdict {
     mq_budget_why why;
 } mq_budget_verdict;
 
-/* Evaluate line `l` against metrics m (see the verdict rule above). */
+/* Evaluate line `l` against metrics m (see the verdict rule above), on
+** its own: the undelivered rule needs the whole budget (mq_budget_eval). */
 mq_budget_verdict mq_budget_eval_line(const mq_budget_line *l, const sim_metrics *m);
 
-/* Evaluate every line into out[0..b->n-1] (caller-provided). Returns the
-** number of failing lines. b may be NULL (returns 0). */
+/* Evaluate every line into out[0..b->n-1] (caller-provided), with every
+** rule above. Returns the number of failing lines. b may be NULL
+** (returns 0). */
 size_t mq_budget_eval(const mq_budget *b, const sim_metrics *m, mq_budget_verdict *out);
 
 #endif

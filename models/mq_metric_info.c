@@ -94,6 +94,15 @@ const mq_metric_info *mq_metric_info_at(size_t i)
     return i < NLOAD ? &load_rows[i] : NULL;
 }
 
+bool mq_undelivered_moves_p99(const sim_metrics *m)
+{
+    const sim_metric *uf = sim_metrics_find(m, "undelivered_fraction"),
+                     *p = sim_metrics_find(m, "delay_p99_s"),
+                     *all = sim_metrics_find(m, "delay_all_p99_s");
+    return uf && p && all && uf->status == SIM_MEASURED && uf->value > 0 &&
+           p->status == SIM_MEASURED && all->status == SIM_MEASURED && all->value != p->value;
+}
+
 int mq_metric_parts_check(const sim_metrics *m, sim_err *err)
 {
     for (size_t i = 0; i < m->n; i++) {

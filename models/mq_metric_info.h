@@ -19,6 +19,7 @@
 #include "sim/sim_rep.h"
 #include "sim/sim_table.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct mq_metric_info {
@@ -50,6 +51,13 @@ const mq_metric_info *mq_metric_info_at(size_t i);
 ** them exactly: 0, or -1 with err saying which and by how much. For one
 ** replication's metrics (counts), before any averaging. */
 int mq_metric_parts_check(const sim_metrics *m, sim_err *err);
+
+/* Whether messages not delivered by the end (lost, expired or still
+** pending) move the p99 delay: delay_all_p99_s, which counts them as
+** delayed until the end, differs from the delivered-only delay_p99_s.
+** Then a delivered-only delay figure does not describe the run on its own
+** (the console says so; a budget line on one cannot pass, mq_budget.h). */
+bool mq_undelivered_moves_p99(const sim_metrics *m);
 
 /* The replications' means and 95% t-intervals (sim_rep_result, same
 ** ownership) of per-run metrics, with the interval of a quantity that

@@ -151,6 +151,49 @@ static void test_eval_censored(void **state)
     sim_metrics_free(&m);
 }
 
+/* Delay over the delivered messages cannot pass an upper limit while the
+** undelivered ones move the p99 (30 % stranded: delivered p99 50 ms, 8 min
+** counting them), unless the budget bounds undelivered_fraction itself; the
+** delay_all_ lines and lower limits are judged as written, and where the
+** undelivered messages do not move the p99 nothing changes. It used to
+** pass "delay_p99_s <= 5s" on the messages that arrived. */
+static void test_eval_undelivered(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        sim_metrics m = {0};
+        assert_int_equal(sim_metrics_add(&m, "undelivered_fraction", 0.3, "ratio",
+                                         SIM_BETTER_LOWER), 0);
+        assert_int_equal(sim_metrics_add(&m, "delay_p99_s", 0.05, "s", SIM_BETTER_LOWER), 0);
+        assert_int_equal(sim_metrics_add(&m, "delay_mean_s", 0.01, "s", SIM_BETTER_LOWER), 0);
+        assert_int_equal(sim_metrics_add(&m, "delay_all_p99_s", k == 2 ? 0.05 : 480, "s",
+                                         SIM_BETTER_LOWER), 0);
+        mq_budget *b = mq_budget_new();
+        sim_err e;
+        const char *lines[] = {"delay_p99_s <= 5s", "delay_mean_s < 1s", "delay_all_p99_s <= 10m",
+                               "delay_p99_s >= 1ms", "undelivered_fraction <= 0.5"};
+        size_t n = k == 1 ? 5 : 4; /* k == 1: the budget bounds the undelivered share */
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(scn_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
+        mq_budget_verdict v[5];
+        size_t failed = mq_budget_eval(b, &m, v);
+        if (k == 0) {
+            assert_int_equal(failed, 2);
+            assert_false(v[0].pass);
+            assert_int_equal(v[0].why, MQ_WHY_UNDELIVERED);
+            assert_non_null(strstr(mq_budget_why_str(v[0].why), "delivered messages only"));
+            assert_false(v[1].pass);
+            assert_int_equal(v[1].why, MQ_WHY_UNDELIVERED);
+        } else {
+            assert_int_equal(failed, 0);
+        }
+        assert_true(v[2].pass);
+        assert_true(v[3].pass);
+        mq_budget_free(b);
+        sim_metrics_free(&m);
+    }
+}
+
 static void test_names_from_model(void **state)
 {
     (void)state;
@@ -237,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_eval_ci_bound),
         cmocka_unit_test(test_eval_censored),
+        cmocka_unit_test(test_eval_undelivered),
         cmocka_unit_test(test_names_from_model),
         cmocka_unit_test(test_run_exit_3),
     };
