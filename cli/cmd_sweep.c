@@ -425,14 +425,21 @@ static void print_sweep(const sweep *sw, const sim_metrics *agg, const char *fin
         printf("  ");
         for (size_t k = 0; k < sw->nkeys; k++)
             printf("%s=%s ", sw->keys[k].key, sw->keys[k].vals[val_index(sw, p, k)]);
+        bool delivered_delay = false; /* a delay of the delivered messages only is shown */
         for (size_t mi = 0; mi < sw->nmetrics; mi++) {
             const sim_metric *m = sim_metrics_find(&agg[p], sw->metrics[mi]);
             char t[160];
             if (!m) continue;
+            delivered_delay |= !strncmp(m->name, "delay_", 6) && strncmp(m->name, "delay_all_", 10);
             /* the mean alone, or what a value cut off by the run's end is */
             if (m->status == SIM_MEASURED && isfinite(m->value)) printf(" %s=%.4g", m->name, m->value);
             else printf(" %s=%s", m->name, cli_metric_text(&agg[p], m->name, t, sizeof t));
         }
+        /* a delivered-only delay beside a point that stranded messages */
+        if (delivered_delay && mq_undelivered_moves_p99(&agg[p]))
+            printf("  (delays over the delivered messages: undelivered_fraction=%.3g, "
+                   "delay_all_p99_s=%.4g)", sim_metrics_find(&agg[p], "undelivered_fraction")->value,
+                   sim_metrics_find(&agg[p], "delay_all_p99_s")->value);
         printf("\n");
     }
 }
