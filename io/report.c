@@ -928,9 +928,18 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         char a[48], b[48], c[48], why[1024];
         lost_causes(root, groups, mval(metrics, "lost_send_failed"),
                     mval(metrics, "lost_autoack_buffer"), why, sizeof why);
-        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer)%s",
+        /* the failed sends by the causes the change type counted (its rows
+        ** part of lost_send_failed), so the remedy below reads against them */
+        char by[512] = "", v[48];
+        const mq_metric_info *part;
+        for (size_t k = 0; (part = mq_metric_info_at(k)); k++)
+            if (part->part_of && !strcmp(part->part_of, "lost_send_failed") &&
+                mval(metrics, part->name) > 0)
+                appendf(by, sizeof by, "%s%s %s", *by ? ", " : "; the failed sends by cause: ",
+                        part->name, fmt_num(v, sizeof v, mval(metrics, part->name), ""));
+        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer%s)%s",
              fmt_num(a, sizeof a, lost, "msgs"), fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
-             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), ""), why),
+             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), ""), by, why),
             n++;
     }
     double drain = mval(metrics, "drain_time_s"), bl = mval(metrics, "backlog_at_drain_start");

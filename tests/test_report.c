@@ -706,6 +706,7 @@ static void test_cut_off_why(void **state)
     expect_in(md, "- Group web: 2 of its 2 clients were still cut off when the run ended: 2 "
                   "refused for good");
     expect_in(md, "producer groups web send into an endpoint the change closed to them for good");
+    expect_in(md, "; the failed sends by cause: lost_internet_off ");
     expect_not_in(md, "Restart group");
     expect_not_in(md, "give up after their retries");
     expect_not_in(md, "raise it or let them retry");
