@@ -836,7 +836,8 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                 n++;
         else
             item(d, "Keep the consumers' de-duplication on: every consumer group is idempotent and "
-                 "absorbs the %.0f duplicates this change delivers.", dup),
+                 "absorbs the %s duplicate%s this change delivers.",
+                 fmt_num(v, sizeof v, dup, ""), dup == 1 ? "" : "s"),
                 n++;
     }
     /* throttling, by the cause the model recorded at each refusal: the
