@@ -831,8 +831,8 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                     fmt_num(v, sizeof v, mval(metrics, part->name), ""));
         }
         if (*names)
-            item(d, "Make consumers idempotent (%s): %s duplicates expected (%s).", names,
-                 fmt_num(v, sizeof v, dup, ""), causes),
+            item(d, "Make consumers idempotent (%s): %s duplicate%s expected (%s).", names,
+                 fmt_num(v, sizeof v, dup, ""), dup == 1 ? "" : "s", causes),
                 n++;
         else
             item(d, "Keep the consumers' de-duplication on: every consumer group is idempotent and "
