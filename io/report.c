@@ -570,8 +570,11 @@ static void sec_plots(doc *d, const char *dir, json_t *root)
 static void cause_rows(doc *d, json_t *metrics, const char *name, const char *label, int depth)
 {
     if (!metric(metrics, name)) return;
-    char v[160], text[320];
-    snprintf(text, sizeof text, "%*s%s", 2 * depth, "", label);
+    /* indented with no-break spaces: Markdown and HTML both drop plain
+    ** leading spaces in a table cell */
+    char v[160], text[320] = "";
+    for (int k = 0; k < 2 * depth; k++) appendf(text, sizeof text, "\u00a0");
+    appendf(text, sizeof text, "%s", label);
     const char *row[] = {text, name, mtext(v, sizeof v, metrics, name)};
     cells(d, row, 3, false);
     const mq_metric_info *part;
