@@ -729,6 +729,50 @@ static void test_losses_by_cause(void **state)
     mq_result_free(&r);
 }
 
+/* Losses in outages that are not the change's: a disconnect event before
+** the change and one after it, producers that drop while disconnected. The
+** first event's losses are lost_not_change (they went uncounted among the
+** causes, and the run now checks that the causes add up to
+** lost_send_failed, so it would fail), the later event's too (they were
+** charged to the restart); only the restart's own go to
+** lost_during_restart. */
+static void test_losses_outside_change(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n"
+        "  - { name: tcp, queue: qa, count: 2, rate: 50, on_disconnect: drop }\n"
+        "consumers:\n"
+        "  - { name: w, queue: qa, idempotent: true, processing: { dist: constant, value: 1ms } }\n"
+        "events:\n"
+        "  - { at: 20s, type: disconnect, duration: 10s, groups: [tcp] }\n"
+        "  - { at: 150s, type: disconnect, duration: 10s, groups: [tcp] }\n";
+    mq_result r;
+    run_text(scn("edition: professional", body,
+                 "  at: 60s\n  to: { spec_tps: 3000 }\n"
+                 "  rolling: { batch_size: 2, node_downtime: 5s }\n"),
+             &r);
+    double other = metric(&r, "lost_not_change"), restart = metric(&r, "lost_during_restart");
+    assert_true(other > 500); /* both events lose sends (100 msg/s, cut off seconds each) */
+    assert_true(restart > 100); /* the 5 s node downtime and the reconnect */
+    assert_near(metric(&r, "lost_send_failed"),
+                other + restart + metric(&r, "lost_throttled") +
+                    metric(&r, "lost_internet_off") + metric(&r, "lost_during_http_disruption"),
+                0);
+    mq_result_free(&r);
+    /* without the events: the restart's losses are the same draws, and
+    ** nothing is charged outside the change */
+    char quiet[4096];
+    snprintf(quiet, sizeof quiet, "%.*s", (int)(strstr(body, "events:") - body), body);
+    run_text(scn("edition: professional", quiet,
+                 "  at: 60s\n  to: { spec_tps: 3000 }\n"
+                 "  rolling: { batch_size: 2, node_downtime: 5s }\n"),
+             &r);
+    assert_near(metric(&r, "lost_not_change"), 0, 0);
+    assert_near(metric(&r, "lost_during_restart"), restart, 0);
+    mq_result_free(&r);
+}
+
 /* Item 10: the spec is the instance's. 400 msg/s on one of two brokers:
 ** 1000 -> 600 and 1000 -> 1200 throttle nothing; a broker's own
 ** capacity_tps still applies after the change. */
@@ -1024,6 +1068,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edition_upgrade_allowed),
+        cmocka_unit_test(test_losses_outside_change),
         cmocka_unit_test(test_edition_downgrade_rejected),
         cmocka_unit_test(test_subcategory_rule),
         cmocka_unit_test(test_storage_rejected),

@@ -61,7 +61,7 @@ typedef struct acked_list {
 } acked_list;
 
 /* Why a producer group lost sends (rocketmq_rt.lost, per group). */
-enum { LOST_HTTP, LOST_INTERNET, LOST_RESTART, LOST_THROTTLED, LOST_NWHY };
+enum { LOST_HTTP, LOST_INTERNET, LOST_RESTART, LOST_THROTTLED, LOST_OTHER, LOST_NWHY };
 
 typedef struct rocketmq_rt {
     const mq_rocketmq_change *ch;
@@ -416,7 +416,9 @@ static bool http_window(const rocketmq_rt *rt, double t);
 ** producer from sending, in this order: throttling; Internet access off
 ** (a public-endpoint client whose outage began before Internet access was
 ** on); the HTTP disruption (an HTTP client whose outage began in it); the
-** restart (any other outage from the change's start on). */
+** restart (any other outage that began while the change ran); else an
+** outage that is not the change's (an event before or after it), so the
+** causes add up to lost_send_failed. */
 static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
 {
     rocketmq_rt *rt = rt_of(w);
@@ -425,9 +427,9 @@ static void on_lost(mq_world *w, mq_producer *p, mq_lost_why why)
     int k = why == MQ_LOST_THROTTLED ? LOST_THROTTLED
             : public && (!rt->internet || since < rt->internet_since) ? LOST_INTERNET
             : p->g->protocol == MQ_PROTO_HTTP && http_window(rt, since) ? LOST_HTTP
-            : rt->changing ? LOST_RESTART
-                           : -1;
-    if (k >= 0) rt->lost[p->conn.group][k]++;
+            : rt->changing && since >= rt->ch->at_s && since <= rt->change_end ? LOST_RESTART
+                                                                               : LOST_OTHER;
+    rt->lost[p->conn.group][k]++;
 }
 
 /* Whether a cut-off that began at t began because of the change. */
@@ -700,6 +702,7 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("lost_internet_off", lost[LOST_INTERNET], "msgs", LO);
     ADD("lost_during_restart", lost[LOST_RESTART], "msgs", LO);
     ADD("lost_throttled", lost[LOST_THROTTLED], "msgs", LO);
+    ADD("lost_not_change", lost[LOST_OTHER], "msgs", LO);
     ADD("clients_cut_off_internet", rt->cut_internet, "clients", LO);
     ADD("restart_batches", rt->batches_started, "count", NO);
     if (rt->batches_started < rt->nbatches) /* the run ended before the last batch */
@@ -750,6 +753,7 @@ static const mq_metric_info metric_rows[] = {
     {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off", "lost_send_failed"},
     {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted", "lost_send_failed"},
     {"lost_throttled", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost after their retries were throttled", "lost_send_failed"},
+    {"lost_not_change", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost in outages that are not the change's (events before or after it)", "lost_send_failed"},
     {"clients_cut_off_internet", "clients", MQ_MI_LO, "", "RocketMQ: public-endpoint clients cut off for good by disabling Internet access", NULL},
     {"restart_batches", "count", MQ_MI_NO, MQ_MI_CEN, "RocketMQ: batches of brokers the change restarted within the run; censored when the run ended before its last planned batch", NULL},
     {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)", NULL},
