@@ -19,6 +19,7 @@ static const mq_metric_info table[] = {
     {"duplicates_requeue", "msgs", MQ_MI_LO, "", "duplicates from deliveries requeued after a consumer dropped mid-processing", "duplicates"},
     {"duplicates_republish", "msgs", MQ_MI_LO, "", "duplicates from producers republishing a send whose confirm was lost", "duplicates"},
     {"duplicates_send_retry", "msgs", MQ_MI_LO, "", "duplicates from a producer retrying a send that had been stored", "duplicates"},
+    {"duplicates_redelivery", "msgs", MQ_MI_LO, "", "RocketMQ instances: duplicates from redelivery of messages a dropped consumer had not acknowledged", "duplicates"},
     {"redelivered", "msgs", MQ_MI_LO, "", "deliveries flagged as redelivered", NULL},
     {"lost", "msgs", MQ_MI_LO, "", "messages that will never be delivered (all causes)", NULL},
     {"lost_send_failed", "msgs", MQ_MI_LO, "", "sends that failed for good (no retry or buffer left)", "lost"},

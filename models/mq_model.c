@@ -266,6 +266,8 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("duplicates_requeue", w->dup_by_cause[DUP_REQUEUE], "msgs", LO);
     ADD("duplicates_republish", w->dup_by_cause[DUP_REPUBLISH], "msgs", LO);
     ADD("duplicates_send_retry", w->dup_by_cause[DUP_SEND_RETRY], "msgs", LO);
+    if (w->bk->dup_requeue == DUP_REDELIVERY) /* the broker kind's own requeue */
+        ADD("duplicates_redelivery", w->dup_by_cause[DUP_REDELIVERY], "msgs", LO);
     ADD("redelivered", w->redelivered, "msgs", LO);
     ADD("lost", lost, "msgs", LO);
     ADD("lost_send_failed", w->lost_by_cause[LOSS_SEND_FAILED], "msgs", LO);

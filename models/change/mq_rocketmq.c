@@ -694,7 +694,6 @@ static void metrics(mq_world *w, mq_result *out)
                                                              : s->instance.billing;
     const mq_rocketmq_billing *b = &ch->billing;
     ADD("duplicates_offset_rollback", w->dup_by_cause[DUP_OFFSET_ROLLBACK], "msgs", LO);
-    ADD("duplicates_redelivery", w->dup_by_cause[DUP_REDELIVERY], "msgs", LO);
     ADD("http_disruption_max_s", rt->http_max, "s", LO);
     if (!mq_rocketmq_has_http(s)) /* no HTTP client: nothing to measure */
         sim_metrics_censor(&out->metrics, "http_disruption_max_s", SIM_NOT_APPLICABLE, NAN);
@@ -747,7 +746,6 @@ static void cfg_free(void *cfg) { mq_rocketmq_change_free(cfg); }
 
 static const mq_metric_info metric_rows[] = {
     {"duplicates_offset_rollback", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart", "duplicates"},
-    {"duplicates_redelivery", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from redelivery of unacknowledged messages", "duplicates"},
     {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)", NULL},
     {"lost_during_http_disruption", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while HTTP access was down", "lost_send_failed"},
     {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off", "lost_send_failed"},
