@@ -361,6 +361,18 @@ void mq_consumer_resume(mq_world *w, mq_consumer *c)
     fill(w, c);
 }
 
+bool mq_consumers_orphan_holds(const mq_world *w, uint32_t msg)
+{
+    for (size_t k = 0; k < w->ncons; k++) {
+        const mq_consumer *c = w->consumers[k];
+        for (size_t i = 0; i < c->orphans.n; i++)
+            if (mq_ring_at(&c->orphans, i)->msg == msg) return true;
+        for (int i = 0; i < c->g->concurrency; i++)
+            if (c->slots[i].busy && c->slots[i].orphan && c->slots[i].msg == msg) return true;
+    }
+    return false;
+}
+
 void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud)
 {
     for (size_t i = 0; i < c->buffer.n; i++) fn(mq_ring_at(&c->buffer, i)->msg, false, ud);

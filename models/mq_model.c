@@ -431,7 +431,8 @@ static int check_accounting(mq_world *w, sim_err *err)
         unsigned held = sr.copies[i] + m->scheduled; /* schedule holds one copy */
         sched += m->scheduled;
         if (held != m->copies || sr.pins[i] != m->pins) bad++;
-        if (m->fate == FATE_PENDING && m->copies == 0) vanished++;
+        /* pending with no copy: only an orphan's pin may hold it */
+        if (m->fate == FATE_PENDING && m->copies == 0 && sr.pins[i] == 0) vanished++;
         /* a settled message with nothing left should have been recycled */
         if (!w->keep_records && m->fate != FATE_PENDING && m->fate != FATE_FREE &&
             m->copies == 0 && m->pins == 0)

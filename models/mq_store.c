@@ -164,6 +164,11 @@ static void drop_settle(mq_world *w, uint32_t msg, uint8_t fate, uint64_t *cause
     mq_msg *m = live_msg(w, msg);
     SIM_ASSERTF(m->copies > 0, "message %u: copy count would go negative", msg);
     m->copies--;
+    /* a dropped consumer's orphan still processes it: not lost (nor
+    ** expired); it is consumed when the orphan ends */
+    if (m->copies == 0 && m->fate == FATE_PENDING && m->pins > 0 &&
+        mq_consumers_orphan_holds(w, msg))
+        return;
     if (m->copies == 0 && m->fate == FATE_PENDING) {
         m->fate = fate;
         (*cause_count)++;

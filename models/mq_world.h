@@ -366,7 +366,10 @@ void mq_msg_unpin(mq_world *w, uint32_t msg);
 ** a copy or a pin, so the record stays live). */
 void mq_msg_consume(mq_world *w, uint32_t msg);
 /* Drop a copy; when it was the last one of a message not yet settled, the
-** message is lost (expired) for that cause. */
+** message is lost (expired) for that cause - unless an orphaned processing
+** slot or buffered delivery of a dropped consumer still holds it: the
+** application will process it, so it is not lost, and it stays pending
+** until then. */
 void mq_msg_copy_drop_lost(mq_world *w, uint32_t msg, int cause);
 void mq_msg_copy_drop_expired(mq_world *w, uint32_t msg, int cause);
 /* A time before which the message can expire neither by TTL nor by
@@ -474,6 +477,10 @@ void mq_consumer_resume(mq_world *w, mq_consumer *c);
 void mq_consumer_deliver(mq_world *w, mq_consumer *c, mq_ent e);
 /* Copies in the buffer and busy slots (pin = false), orphaned slots (pin). */
 void mq_consumer_each_held(mq_consumer *c, mq_held_fn fn, void *ud);
+/* Whether some consumer's orphaned slot or orphaned buffered delivery holds
+** msg (the application will still process it). Linear in the consumers'
+** slots and orphans: asked only when a message's last copy goes. */
+bool mq_consumers_orphan_holds(const mq_world *w, uint32_t msg);
 
 /* mq_events.c: the scenario's timed events */
 void mq_events_schedule(mq_world *w);
