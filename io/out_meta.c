@@ -106,7 +106,8 @@ json_t *out_meta_alt_start(const mq_start_choice *c, const sim_metrics *current,
     set(o, "suggested_start", json_string(b));
     set(o, "offered_rate_current", json_real(c->current_rate));
     set(o, "offered_rate_suggested", json_real(c->best_rate));
-    static const char *const keys[] = {"delay_p99_s", "duplicates", "lost", "disruption_max_s"};
+    static const char *const keys[] = {"delay_p99_s", "delay_all_p99_s", "duplicates", "lost",
+                                       "disruption_max_s"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const sim_metric *x = sim_metrics_find(current, keys[k]);
         const sim_metric *y = sim_metrics_find(suggested, keys[k]);

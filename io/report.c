@@ -263,6 +263,18 @@ static bool day_profile(json_t *root)
 ** produced it: an overload lasts as long as the load does; a flat load is
 ** the same at every hour; with a day profile the start-time search (its
 ** result in "alternative_start") says whether the quietest hour helps. */
+/* The p99 a start-time comparison judges: the delivered messages', or,
+** where undelivered ones move it (as on the console), the one counting
+** them; *label names it for the reader. */
+static const char *start_p99_key(json_t *metrics, const char **label)
+{
+    bool all = mval(metrics, "undelivered_fraction") > 0 &&
+               mval(metrics, "delay_all_p99_s") != mval(metrics, "delay_p99_s");
+    *label = all ? "p99 delay (undelivered messages counted as delayed until the end)"
+                 : "p99 delay";
+    return all ? "delay_all_p99_s" : "delay_p99_s";
+}
+
 static const char *start_advice(json_t *root, json_t *metrics)
 {
     if (mval(metrics, "throttled_sends_overload") > 0)
@@ -278,7 +290,8 @@ static const char *start_advice(json_t *root, json_t *metrics)
                "at the quietest hour and compares, when that hour carries at most 80 % of "
                "this window's load";
     json_t *c = json_object_get(alt, "current"), *sg = json_object_get(alt, "suggested");
-    return jnum(sg, "delay_p99_s") < 0.95 * jnum(c, "delay_p99_s")
+    const char *label, *key = start_p99_key(metrics, &label);
+    return jnum(sg, key) < 0.95 * jnum(c, key)
                ? "a quieter start hour lowers it (below)"
                : "the quietest start hour does not lower the p99 delay by 5 % or more "
                  "(start-time search)";
@@ -1062,15 +1075,16 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_t *alt = json_object_get(root, "alternative_start");
     if (json_is_object(alt)) {
         json_t *c = json_object_get(alt, "current"), *sg = json_object_get(alt, "suggested");
-        double a = jnum(c, "delay_p99_s"), bq = jnum(sg, "delay_p99_s");
+        const char *label, *key = start_p99_key(metrics, &label);
+        double a = jnum(c, key), bq = jnum(sg, key);
         double da = jnum(c, "duplicates"), db = jnum(sg, "duplicates");
         double la = jnum(c, "lost"), lb = jnum(sg, "lost");
         if (bq < 0.95 * a || db < 0.95 * da || lb < 0.95 * la) {
             char x[64], y[64];
-            item(d, "Start at %s instead of %s: p99 delay goes from %s to %s, duplicates from "
+            item(d, "Start at %s instead of %s: %s goes from %s to %s, duplicates from "
                  "%.0f to %.0f, lost from %.0f to %.0f (offered load %.4g -> %.4g msg/s over "
                  "the run window).", jstr(alt, "suggested_start"), jstr(alt, "current_start"),
-                 fmt_num(x, sizeof x, a, "s"), fmt_num(y, sizeof y, bq, "s"), da, db, la, lb,
+                 label, fmt_num(x, sizeof x, a, "s"), fmt_num(y, sizeof y, bq, "s"), da, db, la, lb,
                  jnum(alt, "offered_rate_current"), jnum(alt, "offered_rate_suggested")),
                 n++;
         }
