@@ -118,9 +118,9 @@ static bool delivered_delay_cap(const mq_budget_line *l)
 }
 
 /* Whether the undelivered messages make a delivered-only delay line fail:
-** judged on the delay_all_ twin of its quantile where there is one, else
-** when the undelivered share alone reaches the quantile (u >= 1 - q; a
-** mean or maximum has q = 1: any share that moves the p99). */
+** judged on its delay_all_ twin where there is one (p50, p99, p999, mean,
+** max), else when the undelivered share alone reaches the quantile's tail
+** (u >= 1 - q; a delay metric without a quantile in its name has q = 1). */
 static bool undelivered_breaks(const mq_budget_line *l, const sim_metrics *m)
 {
     char twin[64];

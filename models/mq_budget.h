@@ -23,10 +23,9 @@
 ** Delay over the delivered messages only (delay_p99_s, delay_mean_s, ...;
 ** not delay_all_*): while the messages not delivered by the end move the
 ** p99 (mq_undelivered_moves_p99), an upper limit on one passes only if it
-** also holds counting them as delayed until the end: on the delay_all_
-** twin of its quantile (p50, p99, p999), else only while the undelivered
-** share stays below the quantile's tail (u < 1 - q; a mean or maximum has
-** none). A budget that bounds undelivered_fraction in a line of its own
+** also holds counting them as delayed until the end: on its delay_all_
+** twin (p50, p99, p999, mean, max), else (p90, p9999) only while the
+** undelivered share stays below the quantile's tail (u < 1 - q). A budget that bounds undelivered_fraction in a line of its own
 ** judges those messages there, and the delay lines as written. A run that
 ** stranded most of its messages would otherwise pass "delay_p99_s <= 5s"
 ** on the few that arrived.

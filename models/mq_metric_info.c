@@ -40,6 +40,8 @@ static const mq_metric_info table[] = {
     {"delay_all_p50_s", "s", MQ_MI_LO, "", "median delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run", NULL},
     {"delay_all_p99_s", "s", MQ_MI_LO, "", "99th percentile delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run (losing messages cannot lower it)", NULL},
     {"delay_all_p999_s", "s", MQ_MI_LO, "", "99.9th percentile of the same", NULL},
+    {"delay_all_mean_s", "s", MQ_MI_LO, "", "mean delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run", NULL},
+    {"delay_all_max_s", "s", MQ_MI_LO, "", "largest delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run", NULL},
     {"disruption_max_s", "s", MQ_MI_LO, MQ_MI_CEN, "longest time one client was cut off; censored when a client was still cut off at the end", NULL},
     {"disruption_client_s", "s", MQ_MI_LO, MQ_MI_CEN, "client-seconds cut off, summed over clients; censored as above", NULL},
     {"clients_disrupted", "clients", MQ_MI_LO, "", "clients cut off at least once", NULL},

@@ -153,9 +153,9 @@ static void test_eval_censored(void **state)
 
 /* Delay over the delivered messages, while the undelivered ones move the
 ** p99 (here 30 % stranded: delivered p99 50 ms, 8 min counting them): an
-** upper limit passes only if it also holds counting them - on the
-** delay_all_ twin of its quantile, else while the undelivered share stays
-** below the quantile's tail (p90: 10 %; a mean has none) - unless the
+** upper limit passes only if it also holds counting them - on its
+** delay_all_ twin, else while the undelivered share stays below the
+** quantile's tail (p90: 10 %; here the mean has no twin: none) - unless the
 ** budget bounds undelivered_fraction itself. delay_all_ lines and lower
 ** limits are judged as written, and where the undelivered messages do not
 ** move the p99 nothing changes. It used to pass "delay_p99_s <= 5s" on the
