@@ -259,10 +259,6 @@ static bool day_profile(json_t *root)
     return false;
 }
 
-/* What the start time can do about the change's own p99 delay, from what
-** produced it: an overload lasts as long as the load does; a flat load is
-** the same at every hour; with a day profile the start-time search (its
-** result in "alternative_start") says whether the quietest hour helps. */
 /* The p99 a start-time comparison judges: the delivered messages', or,
 ** where undelivered ones move it (as on the console), the one counting
 ** them; *label names it for the reader. */
@@ -275,6 +271,10 @@ static const char *start_p99_key(json_t *metrics, const char **label)
     return all ? "delay_all_p99_s" : "delay_p99_s";
 }
 
+/* What the start time can do about the change's own p99 delay, from what
+** produced it: an overload lasts as long as the load does; a flat load is
+** the same at every hour; with a day profile the start-time search (its
+** result in "alternative_start") says whether the quietest hour helps. */
 static const char *start_advice(json_t *root, json_t *metrics)
 {
     if (mval(metrics, "throttled_sends_overload") > 0)
@@ -727,9 +727,9 @@ static int group_auto_reconnect(json_t *root, json_t *g)
 
 /* Why a group's clients were cut off at the end, from the state the model
 ** recorded for each (groups[].cut_off_at_end_why, mq_end_state), with the
-** remedy for that state only, into why; 0 when the folder (or a real
-** run) does not record it. A client its broker refused is not told to reconnect harder: no
-** setting of its own brings it back. */
+** remedy for that state only, into why; 0 when the folder (or a real run)
+** does not record it. A client its broker refused is not told to reconnect
+** harder: no setting of its own brings it back. */
 static int cut_off_why(json_t *g, char *why, size_t n)
 {
     static const char *const text[][2] = {
