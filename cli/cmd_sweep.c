@@ -430,7 +430,7 @@ static void print_sweep(const sweep *sw, const sim_metrics *agg, const char *fin
             const sim_metric *m = sim_metrics_find(&agg[p], sw->metrics[mi]);
             char t[160];
             if (!m) continue;
-            delivered_delay |= !strncmp(m->name, "delay_", 6) && strncmp(m->name, "delay_all_", 10);
+            delivered_delay |= mq_metric_is_delivered_delay(m->name);
             /* the mean alone, or what a value cut off by the run's end is */
             if (m->status == SIM_MEASURED && isfinite(m->value)) printf(" %s=%.4g", m->name, m->value);
             else printf(" %s=%s", m->name, cli_metric_text(&agg[p], m->name, t, sizeof t));

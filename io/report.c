@@ -247,6 +247,39 @@ static void list_add(char *lst, size_t n, const char *name)
     appendf(lst, n, "%s%s", *lst ? ", " : "", name);
 }
 
+/* The causes the metric table declares part of `total` (part_of: the base
+** model's and the change type's rows) with a value above 0, appended to
+** buf as "label value, ...": the label is the metric's name, or with
+** `strip` (its common prefix) the rest of it in words ("requeue"). */
+static void parts_list(char *buf, size_t n, json_t *metrics, const char *total, const char *strip)
+{
+    const mq_metric_info *part;
+    for (size_t k = 0; (part = mq_metric_info_at(k)); k++) {
+        double x = mval(metrics, part->name);
+        if (!part->part_of || strcmp(part->part_of, total) || !(x > 0)) continue;
+        char label[64], v[48];
+        size_t skip = strip && !strncmp(part->name, strip, strlen(strip)) ? strlen(strip) : 0;
+        snprintf(label, sizeof label, "%s", part->name + skip);
+        for (char *c = label; strip && *c; c++)
+            if (*c == '_') *c = ' ';
+        appendf(buf, n, "%s%s %s", *buf ? ", " : "", label, fmt_num(v, sizeof v, x, ""));
+    }
+}
+
+/* mq_undelivered_moves_p99 on a folder's metrics (the report reads
+** summary.json): messages not delivered by the end move the p99. */
+static bool undelivered_moves_p99(json_t *metrics)
+{
+    return mval(metrics, "undelivered_fraction") > 0 &&
+           mval(metrics, "delay_all_p99_s") != mval(metrics, "delay_p99_s");
+}
+
+/* Clients of group g that the change refused for good at the end. */
+static double refused_for_good(json_t *g)
+{
+    return jnum(json_object_get(g, "cut_off_at_end_why"), "refused_for_good");
+}
+
 /* Whether a start hour can matter: some producer group follows a day
 ** profile (a periodic rate schedule, as mq_start_has_day_profile reads
 ** it); without one every hour carries the same load. */
@@ -264,8 +297,7 @@ static bool day_profile(json_t *root)
 ** them; *label names it for the reader. */
 static const char *start_p99_key(json_t *metrics, const char **label)
 {
-    bool all = mval(metrics, "undelivered_fraction") > 0 &&
-               mval(metrics, "delay_all_p99_s") != mval(metrics, "delay_p99_s");
+    bool all = undelivered_moves_p99(metrics);
     *label = all ? "p99 delay (undelivered messages counted as delayed until the end)"
                  : "p99 delay";
     return all ? "delay_all_p99_s" : "delay_p99_s";
@@ -777,7 +809,7 @@ static void lost_causes(json_t *root, json_t *groups, double send_failed, double
         if (!cfg || !(jnum(g, "clients_disrupted") > 0)) continue;
         if (!strcmp(jstr(g, "role"), "producer")) {
             const char *od = jstr(cfg, "ondown");
-            if (jnum(json_object_get(g, "cut_off_at_end_why"), "refused_for_good") > 0)
+            if (refused_for_good(g) > 0)
                 list_add(closed, sizeof closed, jstr(g, "group")); /* no setting helps */
             else if (!strcmp(od, "drop")) list_add(drop, sizeof drop, jstr(g, "group"));
             else if (!strcmp(od, "retry")) list_add(retry, sizeof retry, jstr(g, "group"));
@@ -833,19 +865,7 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         /* every cause the model counted (the rows part of "duplicates":
         ** the base model's and the change's), so the parts add up to it */
         char causes[512] = "", v[48];
-        const mq_metric_info *part;
-        for (size_t k = 0; (part = mq_metric_info_at(k)); k++) {
-            if (!part->part_of || strcmp(part->part_of, "duplicates") ||
-                !(mval(metrics, part->name) > 0))
-                continue;
-            const char *label = part->name + (strncmp(part->name, "duplicates_", 11) ? 0 : 11);
-            char words[64];
-            snprintf(words, sizeof words, "%s", label);
-            for (char *p = words; *p; p++)
-                if (*p == '_') *p = ' ';
-            appendf(causes, sizeof causes, "%s%s %s", *causes ? ", " : "", words,
-                    fmt_num(v, sizeof v, mval(metrics, part->name), ""));
-        }
+        parts_list(causes, sizeof causes, metrics, "duplicates", "duplicates_");
         if (*names)
             item(d, "Make consumers idempotent (%s): %s duplicate%s expected (%s).", names,
                  fmt_num(v, sizeof v, dup, ""), dup == 1 ? "" : "s", causes),
@@ -947,16 +967,12 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                     mval(metrics, "lost_autoack_buffer"), why, sizeof why);
         /* the failed sends by the causes the change type counted (its rows
         ** part of lost_send_failed), so the remedy below reads against them */
-        char by[512] = "", v[48];
-        const mq_metric_info *part;
-        for (size_t k = 0; (part = mq_metric_info_at(k)); k++)
-            if (part->part_of && !strcmp(part->part_of, "lost_send_failed") &&
-                mval(metrics, part->name) > 0)
-                appendf(by, sizeof by, "%s%s %s", *by ? ", " : "; the failed sends by cause: ",
-                        part->name, fmt_num(v, sizeof v, mval(metrics, part->name), ""));
-        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer%s)%s",
+        char by[512] = "";
+        parts_list(by, sizeof by, metrics, "lost_send_failed", NULL);
+        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer%s%s)%s",
              fmt_num(a, sizeof a, lost, "msgs"), fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
-             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), ""), by, why),
+             fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), ""),
+             *by ? "; the failed sends by cause: " : "", by, why),
             n++;
     }
     double drain = mval(metrics, "drain_time_s"), bl = mval(metrics, "backlog_at_drain_start");
@@ -1015,7 +1031,7 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                 /* a group refused for good is cut off by the change, not by
                 ** its intervals (its own item says so) */
                 if (!(jnum(g, "clients_disrupted") > 0) ||
-                    jnum(json_object_get(g, "cut_off_at_end_why"), "refused_for_good") > 0)
+                    refused_for_good(g) > 0)
                     continue;
                 int a = group_auto_reconnect(root, g);
                 char *lst = a == 1 ? autos_l : a == 0 ? manual : NULL;
@@ -1056,8 +1072,7 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
             /* where undelivered messages move the p99 (as on the console),
             ** the figure is the delivered messages' and says so */
             json_t *da = metric(json_object_get(base, "deltas"), "delay_all_p99_s");
-            double uf = mval(metrics, "undelivered_fraction");
-            if (da && uf > 0 && mval(metrics, "delay_all_p99_s") != p99) {
+            if (da && undelivered_moves_p99(metrics)) {
                 char u[128];
                 snprintf(all, sizeof all, " over the delivered messages (%s counting the "
                          "undelivered ones as delayed until the end)",

@@ -128,6 +128,8 @@ int units_duration(const char *text, double *seconds, sim_err *err)
     double total = 0, last_factor = INFINITY;
     const char *p = text;
     int parts = 0;
+    char units[96];
+    unit_list(duration_units, units, sizeof units);
     for (;;) {
         double v = 0;
         int n = decimal(p, &v);
@@ -142,18 +144,15 @@ int units_duration(const char *text, double *seconds, sim_err *err)
         if (n < 0)
             return sim_err_set(err, "'%.40s...': too many digits for a duration", text);
         if (n > 0 && !p[n])
-            return sim_err_set(err, "'%s': its last part '%s' has no unit; expected one of us, "
-                               "ms, s, m, h, d, e.g. 1h30m", text, p);
+            return sim_err_set(err, "'%s': its last part '%s' has no unit; expected one of %s, "
+                               "e.g. 1h30m", text, p, units);
         if (n > 0 && !u)
             return sim_err_set(err, "'%s': unknown unit '%s' in a compound duration; expected "
-                               "one of us, ms, s, m, h, d, e.g. 1h30m", text, p + n);
-        if (n == 0 || !u) {
-            char units[96];
-            unit_list(duration_units, units, sizeof units);
+                               "one of %s, e.g. 1h30m", text, p + n, units);
+        if (n == 0 || !u)
             return sim_err_set(err, "'%s': '%s' is not a part of a compound duration; expected "
                                "a number with a unit (%s) after each part, e.g. 1h30m",
                                text, p, units);
-        }
         if (!(u->factor < last_factor))
             return sim_err_set(err, "'%s': the parts of a compound duration go from the "
                                "largest unit to the smallest, each unit once, e.g. 1h30m or "

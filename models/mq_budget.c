@@ -113,7 +113,7 @@ mq_budget_verdict mq_budget_eval_line(const mq_budget_line *l, const sim_metrics
 /* A limit from above on the delay of delivered messages only. */
 static bool delivered_delay_cap(const mq_budget_line *l)
 {
-    return !strncmp(l->metric, "delay_", 6) && strncmp(l->metric, "delay_all_", 10) &&
+    return mq_metric_is_delivered_delay(l->metric) &&
            (l->op == MQ_BUDGET_LE || l->op == MQ_BUDGET_LT || l->op == MQ_BUDGET_EQ);
 }
 

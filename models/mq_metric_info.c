@@ -106,6 +106,11 @@ bool mq_undelivered_moves_p99(const sim_metrics *m)
            p->status == SIM_MEASURED && all->status == SIM_MEASURED && all->value != p->value;
 }
 
+bool mq_metric_is_delivered_delay(const char *name)
+{
+    return !strncmp(name, "delay_", 6) && strncmp(name, "delay_all_", 10);
+}
+
 int mq_metric_parts_check(const sim_metrics *m, sim_err *err)
 {
     for (size_t i = 0; i < m->n; i++) {

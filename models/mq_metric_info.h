@@ -58,6 +58,9 @@ int mq_metric_parts_check(const sim_metrics *m, sim_err *err);
 ** Then a delivered-only delay figure does not describe the run on its own
 ** (the console says so; a budget line on one cannot pass, mq_budget.h). */
 bool mq_undelivered_moves_p99(const sim_metrics *m);
+/* Whether `name` is a delay of the delivered messages only (delay_*, not
+** the delay_all_* figures that count the undelivered ones too). */
+bool mq_metric_is_delivered_delay(const char *name);
 
 /* The replications' means and 95% t-intervals (sim_rep_result, same
 ** ownership) of per-run metrics, with the interval of a quantity that
