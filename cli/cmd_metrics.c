@@ -7,6 +7,7 @@
 */
 #include "cli/cli.h"
 #include "models/mq_metric_info.h"
+#include "sim/sim_stats.h"
 #include "sim/sim_table.h"
 
 #include <stdbool.h>
@@ -47,7 +48,13 @@ static void markdown(void)
           "  replication or when not measured. For a quantity that cannot be negative (a\n"
           "  count, a rate, a duration, a ratio) `ci95_low` is at least 0: a few\n"
           "  replications of a small count give a t-interval that reaches below it.\n"
-          "  Paired deltas (summary_delta.csv) keep the plain interval.\n"
+          "  Paired deltas (summary_delta.csv) keep the plain interval. A delay\n"
+          "  quantile (`delay_p50_s` ... `delay_p9999_s` and the `delay_all_` ones)\n"
+          "  is read off a log-bucketed histogram: it is its bucket's midpoint,\n", stdout);
+    printf("  within %.2f %% of the exact order statistic. When every replication's\n",
+           100.0 * SIM_HIST_REL_ERR);
+    fputs("  quantile falls in one bucket the interval is `[x, x]`: the replications\n"
+          "  agree to that resolution, not better.\n"
           "- `status`: `measured`; `censored_at_end` (still going on when the run ended,\n"
           "  e.g. a client that never reconnected); `not_reached` (the end point never\n"
           "  came, e.g. a backlog that never drained, a phase never begun);\n"
