@@ -167,6 +167,14 @@ static void test_spec_internet_bandwidth_both_ways(void **state)
     must_reject(scn("edition: professional, internet: false", BASIC_BODY,
                     "  at: 1m\n  to: { bandwidth: 5Mbps }\n"),
                 "Internet bandwidth needs Internet access");
+    /* 0 is "unlimited", not "none": without Internet access it is refused too,
+    ** whether the access was off already or the change turns it off */
+    must_reject(scn("edition: professional, internet: false, bandwidth: 10Mbps", BASIC_BODY,
+                    "  at: 1m\n  to: { bandwidth: 0 }\n"),
+                "Internet bandwidth needs Internet access");
+    must_reject(scn("edition: professional, internet: true, bandwidth: 10Mbps", BASIC_BODY,
+                    "  at: 1m\n  to: { internet: false, bandwidth: 0 }\n"),
+                "Internet bandwidth needs Internet access");
 }
 
 static void test_serverless_rules(void **state)

@@ -179,7 +179,8 @@ size_t mq_rocketmq_check(const mq_instance *from, const mq_rocketmq_change *ch,
                     "may change within the same sub-category",
                     subcat_name(from->sub_category), subcat_name(ch->sub_category));
         bool internet = ch->has_internet ? ch->internet : from->internet;
-        if (ch->has_bandwidth && ch->bandwidth_mbps > 0 && !internet)
+        /* any to.bandwidth, 0 (unlimited) included: without access there is none */
+        if (ch->has_bandwidth && !internet)
             violate(v, max, &n, MQ_ROCKETMQ_BANDWIDTH_NO_INTERNET, "to.bandwidth",
                     "Internet bandwidth needs Internet access; set to.internet: true or "
                     "remove to.bandwidth");
