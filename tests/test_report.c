@@ -736,6 +736,48 @@ static void test_cut_off_why(void **state)
     free(md);
 }
 
+/* Shared -> dedicated (the seed: existing connections stay; "restart your
+** application to reconnect"): the restart advice follows who is on the source
+** when the run ends. A restart after phase 4 moved them all: no advice. A
+** restart while the destination is still being created reconnects them to the
+** source, and the advice says a restart must come after phase 1. */
+static void test_restart_advice_follows_the_end(void **state)
+{
+    (void)state;
+    const char *base =
+        "name: t\nrun: { duration: 10m, warmup: 0s, sample_interval: 5s, seed: 2 }\n"
+        "instance: { kind: rabbitmq, edition: professional, deployment: shared }\n"
+        "clusters: [ { name: sh, brokers: [ { name: b1 } ] } ]\n"
+        "queues: [ { name: q, broker: b1 } ]\n"
+        "producers: [ { name: p, count: 2, profile: rabbitmq-java, rate: 20 } ]\n"
+        "consumers: [ { name: c, count: 2, profile: rabbitmq-java, prefetch: 20,"
+        " processing: { dist: exponential, mean: 10ms } } ]\n"
+        "%s"
+        "rabbitmq_conversion:\n  at: %s\n  to: { edition: platinum }\n"
+        "  destination: { create_time: %s }\n  phases: { dual_write: 1m, single_write: 1m }\n";
+    char yaml[2048];
+    /* phase 4 at 3m30s; everyone restarts at 6m */
+    snprintf(yaml, sizeof yaml, base, "events: [ { at: 6m, type: app_restart, duration: 10s } ]\n",
+             "30s", "1m");
+    char *md = report_of_yaml("build/test-advice/restart-after-p4", yaml, "--no-plots", 0);
+    expect_not_in(md, "Restart the applications");
+    expect_not_in(md, "still connected to the source cluster");
+    free(md);
+    /* the same without the restart: all 4 stay, and the advice says so */
+    snprintf(yaml, sizeof yaml, base, "", "30s", "1m");
+    md = report_of_yaml("build/test-advice/no-restart", yaml, "--no-plots", 0);
+    expect_in(md, "Restart the applications during off-peak hours: 4 clients are still "
+                  "connected to the source cluster when the run ends");
+    free(md);
+    /* conversion at 8m with a 10 m creation: a restart at 9m is before phase 1 */
+    snprintf(yaml, sizeof yaml, base, "events: [ { at: 9m, type: app_restart, duration: 10s } ]\n",
+             "8m", "10m");
+    md = report_of_yaml("build/test-advice/restart-before-p1", yaml, "--no-plots", 0);
+    expect_in(md, "The migration had not begun when the run ended");
+    expect_in(md, "a restart before phase 1 reconnects them there");
+    free(md);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -754,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_lost_advice_from_cause),
         cmocka_unit_test(test_duplicates_per_group),
         cmocka_unit_test(test_cut_off_why),
+        cmocka_unit_test(test_restart_advice_follows_the_end),
     };
     return cmocka_run_group_tests_name("report", t, NULL, NULL);
 }

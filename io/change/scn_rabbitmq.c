@@ -550,22 +550,32 @@ static const char *json_text(json_t *o, const char *k)
 
 /* A shared -> dedicated conversion leaves existing connections where they
 ** are (seed: "restart your application to reconnect"): clients still on
-** the source at the end, when the source keeps serving or phase 4 was not
-** reached, need an application restart. */
+** the source when the run ended, when the source keeps serving or phase 4
+** was not reached, need an application restart, and only one after the
+** migration begins (phase 1: "after instance migration begins, all new
+** connections connect directly to the destination") moves them. */
 static bool json_advice(json_t *rb, json_t *metrics, char *buf, size_t n)
 {
     json_t *left_m = out_metrics_find(metrics, "clients_left_on_source");
     double left = json_number_value(json_object_get(left_m, "value"));
     json_t *p4 = out_metrics_find(metrics, "phase4_start_s");
+    json_t *p1 = out_metrics_find(metrics, "clients_on_source_phase1");
     if (!(left > 0) || strcmp(json_text(rb, "from"), "shared") ||
         strcmp(json_text(rb, "to"), "dedicated") ||
         (strcmp(json_text(rb, "source_stop"), "serve") &&
          strcmp(json_text(p4, "status"), "not_reached")))
         return false;
-    snprintf(buf, n, "Restart the applications during off-peak hours: %.0f clients are still "
-             "connected to the source cluster, and the server does not move existing "
-             "connections; only an application or server-side restart brings them to the "
-             "destination.", left);
+    if (!strcmp(json_text(p1, "status"), "not_reached"))
+        snprintf(buf, n, "The migration had not begun when the run ended (the destination was "
+                 "still being created): all %.0f connected clients are on the source cluster, "
+                 "and a restart before phase 1 reconnects them there. Restart the applications "
+                 "after phase 1 begins, during off-peak hours; the server does not move "
+                 "existing connections.", left);
+    else
+        snprintf(buf, n, "Restart the applications during off-peak hours: %.0f clients are "
+                 "still connected to the source cluster when the run ends, and the server does "
+                 "not move existing connections; only an application or server-side restart "
+                 "after the migration began brings them to the destination.", left);
     return true;
 }
 

@@ -650,7 +650,7 @@ int lt_conv_results(lt_conv *c, mq_result *out, double end_s, double overhead_s)
         ADD(on_src[i], isnan(t[i]) ? nan : (double)c->on_source[i], "clients", LO);
     int left = 0;
     for (size_t i = 0; i < c->nclients; i++) left += c->clients[i].up && c->clients[i].home == LT_SRC;
-    ADD("clients_left_on_source", isnan(t4) ? left : c->on_source[LT_PH_DEST], "clients", LO);
+    ADD("clients_left_on_source", left, "clients", LO); /* at the end, as the model counts */
     static const char *const ep_metric[] = {"disruption_vpc_max_s", "disruption_public_max_s",
                                             "disruption_privatelink_max_s"};
     double ep_max[3] = {nan, nan, nan};
