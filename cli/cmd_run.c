@@ -659,8 +659,13 @@ static int print_step(const run_state *st)
                cli_metric_text(m, "drain_time_s", e, sizeof e),
                cli_metric_text(m, "drain_time_fluid_s", f, sizeof f));
     if (st->with_base) {
-        printf("  the change's own effect (change - baseline, paired): delay p99 %s",
-               cli_metric_text(dl, "delay_p99_s", a, sizeof a));
+        const char *of = mq_scenario_effect_of(&st->sc);
+        if (!strcmp(of, "the change"))
+            printf("  the change's own effect (change - baseline, paired): delay p99 %s",
+                   cli_metric_text(dl, "delay_p99_s", a, sizeof a));
+        else /* events are in it: say so, the baseline leaves them out too */
+            printf("  the effect of %s (paired with a baseline without them): delay p99 %s", of,
+                   cli_metric_text(dl, "delay_p99_s", a, sizeof a));
         if (mq_undelivered_moves_p99(m)) /* see cli_print_flow */
             printf(" over the delivered messages (%s counting the undelivered as delayed until "
                    "the end)", cli_metric_text(dl, "delay_all_p99_s", a, sizeof a));

@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -183,6 +184,14 @@ static const char *jstr(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s ? s : "";
+}
+
+/* What the baseline's deltas are the effect of (summary.json's
+** baseline.effect_of; "the change" in a folder written before it). */
+static const char *effect_of(json_t *base)
+{
+    const char *of = json_string_value(json_object_get(base, "effect_of"));
+    return of && *of ? of : "the change";
 }
 
 static char *fmt_num(char *buf, size_t n, double v, const char *unit)
@@ -443,7 +452,10 @@ static void sec_budget(doc *d, json_t *root)
 static void sec_deltas(doc *d, json_t *root)
 {
     json_t *base = json_object_get(root, "baseline");
-    h2(d, "Effect of the change (paired with a baseline)");
+    const char *of = effect_of(base);
+    char title[128];
+    snprintf(title, sizeof title, "Effect of %s (paired with a baseline)", of);
+    h2(d, title);
     if (!json_is_object(base)) {
         para(d, NULL, "No baseline was run (the scenario has no change or events, or "
              "--no-baseline was given): the figures below include what the workload does "
@@ -452,12 +464,13 @@ static void sec_deltas(doc *d, json_t *root)
     }
     if (jnum(root, "replications") < 2)
         para(d, NULL, "Baseline: %s. Each value is change - baseline of the one replication "
-             "pair, with no interval: one pair cannot tell the change's effect from chance. "
-             "Run --replications 10 (or --precision 0.05) for 95%% CIs.", jstr(base, "what"));
+             "pair, with no interval: one pair cannot tell the effect of %s from chance. "
+             "Run --replications 10 (or --precision 0.05) for 95%% CIs.", jstr(base, "what"),
+             of);
     else
         para(d, NULL, "Baseline: %s. Each value is the mean of (change - baseline) over the "
-             "replication pairs, with its 95%% CI; a CI that excludes 0 means the change "
-             "itself moves the metric.", jstr(base, "what"));
+             "replication pairs, with its 95%% CI; a CI that excludes 0 means %s itself "
+             "moves the metric.", jstr(base, "what"), of);
     static const char *const head[] = {"metric", "change - baseline [95% CI]"};
     static const char *const head1[] = {"metric", "change - baseline (one pair)"};
     table_begin(d, jnum(root, "replications") < 2 ? head1 : head, 2);
@@ -1079,11 +1092,15 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                          out_fmt_value_ci(u, sizeof u, jnum(da, "value"), jnum(da, "ci95_low"),
                                           jnum(da, "ci95_high"), "s"));
             }
-            item(d, "The change itself adds %s to the p99 delay%s compared with the same "
-                 "workload without it; %s.",
+            /* the baseline also leaves the scenario's events out: name them */
+            const char *of = effect_of(base);
+            bool change_alone = !strcmp(of, "the change");
+            item(d, "%c%s %s %s to the p99 delay%s compared with the same workload without "
+                 "%s; %s.", toupper((unsigned char)*of), of + 1,
+                 change_alone ? "itself adds" : strstr(of, " and ") ? "together add" : "add",
                  out_fmt_value_ci(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
                          jnum(dd, "ci95_high"), "s"),
-                 all, start_advice(root, metrics)),
+                 all, change_alone ? "it" : "them", start_advice(root, metrics)),
                 n++;
         }
     }

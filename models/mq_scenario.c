@@ -146,8 +146,21 @@ int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *e
     return 0;
 }
 
+static bool has_change_block(const mq_scenario *s)
+{
+    return s->change.ops && !(s->change.ops->flags & MQ_CHANGE_BASELINE_ONLY);
+}
+
 bool mq_scenario_has_change(const mq_scenario *s)
 {
-    return s->nevents > 0 ||
-           (s->change.ops && !(s->change.ops->flags & MQ_CHANGE_BASELINE_ONLY));
+    return s->nevents > 0 || has_change_block(s);
+}
+
+const char *mq_scenario_effect_of(const mq_scenario *s)
+{
+    bool change = has_change_block(s), events = s->nevents > 0;
+    return change && events ? "the change and the scenario's events"
+           : change         ? "the change"
+           : events         ? "the scenario's events"
+                            : "nothing";
 }

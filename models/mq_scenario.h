@@ -298,6 +298,11 @@ void mq_scenario_strip_change(mq_scenario *s);
 int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *err);
 /* Whether s has anything mq_scenario_strip_change would remove. */
 bool mq_scenario_has_change(const mq_scenario *s);
+/* What a paired baseline (s without what mq_scenario_strip_change removes)
+** measures the effect of, as words for a sentence: "the change", "the
+** scenario's events", "the change and the scenario's events", or "nothing"
+** (neither: a forced baseline). A static string. */
+const char *mq_scenario_effect_of(const mq_scenario *s);
 
 /* Figures of the workload shared by the model, its rules and the load
 ** tester, so that they agree by construction:

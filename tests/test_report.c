@@ -477,7 +477,7 @@ static void test_report_contents(void **state)
     assert_non_null(html);
     const char *want[] = {"FAIL: 1 of 2 budget lines fail.", "- 'lost == 0' fails: ",
                           "## Risk budget",
-                          "| lost == 0 |", "## Effect of the change", "disruption_max_s",
+                          "| lost == 0 |", "## Effect of the scenario's events", "disruption_max_s",
                           "b1 restart", "![delay.png](delay.png)", "duplicates_requeue",
                           "| workers | consumer | rabbitmq-java |", "assumption:",
                           "Make consumers idempotent (workers: 3.333): 3.333 duplicates expected (requeue 3.333).",
@@ -587,7 +587,7 @@ static void test_start_advice_from_load(void **state)
         char yaml[2048];
         snprintf(yaml, sizeof yaml, "%s%s", base, rate[i]);
         char *md = report_of_yaml("build/test-advice-start", yaml, "--replications 2", 0);
-        expect_in(md, "The change itself adds");
+        expect_in(md, "The scenario's events add"); /* a disconnect event, no change */
         expect_in(md, want[i]);
         expect_not_in(md, "quiet hour");
         expect_not_in(md, "Start at ");
