@@ -986,8 +986,18 @@ static void test_internet_access(void **state)
     double lon = metric(&on, "lost_internet_off");
     assert_true(lon > 20 * 100 && lon < 20 * 140);
     assert_near(metric(&on, "clients_cut_off_at_end"), 0, 0);
+    assert_true(result_warns(&on, "were cut off until the change enabled it"));
     mq_result_free(&off);
     mq_result_free(&on);
+    /* a change that has not completed when the run ends enabled nothing:
+    ** the warning says the clients were cut off for the whole run */
+    mq_result late;
+    run_text(scn("edition: professional, internet: false", body,
+                 "  at: 150s\n  to: { internet: true }\n"), &late);
+    assert_true(result_warns(&late, "were cut off for the whole run: the change that enables "
+                                    "it had not completed when the run ended"));
+    assert_false(result_warns(&late, "until the change enabled it"));
+    mq_result_free(&late);
     mq_scenario s;
     must_load(scn("edition: professional, internet: false", body,
                   "  at: 60s\n  to: { internet: true }\n"), &s);

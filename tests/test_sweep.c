@@ -17,7 +17,9 @@
 
 #include "tests/test_util.h"
 #include "cli/cli_text.h"
+#include "sim/sim_table.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +192,31 @@ static void test_console_censored(void **state)
     if (sh(cmd)) fail_msg("console in %s/cens2.txt", dir);
 }
 
+/* A censored value without a bound (a paired difference of one) is words
+** on the console, not a status name: "longest cut-off censored_at_end" read
+** like a value. */
+static void test_console_unbounded_status(void **state)
+{
+    (void)state;
+    sim_metrics m = {0};
+    const char *names[] = {"a", "b", "c", "d"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(sim_metrics_add(&m, names[i], 1.0, "s", SIM_BETTER_LOWER), 0);
+    sim_metrics_censor(&m, "a", SIM_CENSORED_AT_END, NAN);
+    sim_metrics_censor(&m, "b", SIM_NOT_REACHED, NAN);
+    sim_metrics_censor(&m, "c", SIM_NOT_APPLICABLE, NAN);
+    sim_metrics_censor(&m, "d", SIM_CENSORED_AT_END, 240);
+    char buf[96];
+    assert_string_equal(cli_metric_text(&m, "a", buf, sizeof buf),
+                        "unknown (still going on when the run ended)");
+    assert_string_equal(cli_metric_text(&m, "b", buf, sizeof buf),
+                        "unknown (not reached within the run)");
+    assert_string_equal(cli_metric_text(&m, "c", buf, sizeof buf), "not applicable");
+    assert_string_equal(cli_metric_text(&m, "d", buf, sizeof buf),
+                        ">= 4m (not finished when the run ended)");
+    sim_metrics_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_label_bounded),
         cmocka_unit_test(test_long_value_sweep),
         cmocka_unit_test(test_console_censored),
+        cmocka_unit_test(test_console_unbounded_status),
     };
     return cmocka_run_group_tests_name("sweep", tests, setup, teardown);
 }

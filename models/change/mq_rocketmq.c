@@ -716,12 +716,15 @@ static void metrics(mq_world *w, mq_result *out)
     if (ch->at_s + mq_rocketmq_duration(s, ch) > end) /* the run ends inside the change */
         sim_metrics_censor(&out->metrics, "change_duration_s", SIM_CENSORED_AT_END,
                            fmax(0, end - ch->at_s));
+    bool enables = !s->instance.internet && ch->has_internet && ch->internet;
     if (rt->cut_internet > 0)
         WARN("SEVERE RISK: Internet access %s; %llu public-endpoint clients were cut off%s",
              s->instance.internet ? "disabled" : "is off on this instance",
              (unsigned long long)rt->cut_internet,
-             !s->instance.internet && ch->has_internet && ch->internet
-                 ? " until the change enabled it" : " for good");
+             !enables      ? " for good"
+             : rt->internet ? " until the change enabled it"
+                            : " for the whole run: the change that enables it had not "
+                              "completed when the run ended");
     loss_warnings(w, out);
 }
 
