@@ -41,6 +41,14 @@ static void run_file(const char *path, mq_result *r)
     mq_scenario_free(&s);
 }
 
+/* Whether one of the run's warnings contains `want`. */
+static bool result_has_warning(const mq_result *r, const char *want)
+{
+    for (size_t i = 0; i < r->warnings.n; i++)
+        if (strstr(r->warnings.v[i], want)) return true;
+    return false;
+}
+
 /* A one-queue rabbitmq scenario: `inst` is the instance mapping's body,
 ** `body` the rest (clients, backlog, scheduled, rabbitmq_conversion). */
 static const char *scenario(const char *run, const char *inst, const char *body)
@@ -599,6 +607,19 @@ static void test_privatelink(void **state)
     double pl = metric(&r, "disruption_privatelink_max_s");
     assert_true(pl >= out && pl <= out + 6); /* + at most one 5 s AR interval */
     assert_true(metric(&r, "disruption_vpc_max_s") < 10);
+    assert_true(result_has_warning(&r, "PrivateLink connections were disconnected at phase 1"));
+    assert_false(result_has_warning(&r, "still cut off when the run ended"));
+    mq_result_free(&r);
+    /* Go clients do not recover by themselves: the outage ends, they stay
+    ** away, and the warning says how many, not only how long it lasted */
+    const char *body =
+        "producers:\n  - { name: p, count: 2, rate: 20, profile: go-amqp091, endpoint: privatelink }\n"
+        "consumers:\n  - { name: c, count: 1, prefetch: 20, endpoint: privatelink,"
+        " processing: { dist: exponential, mean: 5ms } }\n"
+        "rabbitmq_conversion:\n  at: 1m\n  to: { edition: professional }\n";
+    run_yaml(scenario("{duration: 15m}", "edition: platinum", body), &r);
+    assert_true(result_has_warning(&r, "3 PrivateLink connections were disconnected at phase 1"));
+    assert_true(result_has_warning(&r, "; 2 of them were still cut off when the run ended"));
     mq_result_free(&r);
 }
 

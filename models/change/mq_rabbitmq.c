@@ -583,14 +583,24 @@ static void effect_warnings(mq_world *w, mq_result *out)
             *manual ? " do not reconnect by themselves and stay cut off until their "
                       "application restarts" : ""));
     }
-    if (st->dropped_pl > 0)
+    if (st->dropped_pl > 0) {
+        /* the outage ends for everyone; a client without recovery stays away */
+        unsigned long long still = 0;
+        for (size_t i = 0; i < w->nprod + w->ncons; i++)
+            still += endpoint_of(w, conn_at(w, i)) == MQ_EP_PRIVATELINK &&
+                     conn_at(w, i)->state != CONN_UP;
+        char away[160] = "";
+        if (still > 0)
+            snprintf(away, sizeof away, "; %llu of them were still cut off when the run ended "
+                     "(groups[].cut_off_at_end_why says why)", still);
         SIM_NEED_OK(sim_strs_add(
             &out->warnings,
             "%llu PrivateLink connection%s disconnected at phase 1 for %.0f s (the "
-            "document: disconnections lasting several minutes during the migration). Run the "
-            "migration off-peak with a robust reconnection mechanism",
+            "document: disconnections lasting several minutes during the migration)%s. Run "
+            "the migration off-peak with a robust reconnection mechanism",
             (unsigned long long)st->dropped_pl, st->dropped_pl == 1 ? " was" : "s were",
-            st->privatelink_s));
+            st->privatelink_s, away));
+    }
 }
 
 static void metrics(mq_world *w, mq_result *out)
