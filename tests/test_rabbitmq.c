@@ -521,6 +521,16 @@ static void test_upgrade_disconnects_nobody_anywhere(void **state)
 static void test_vpc_upgrade_source_events(void **state)
 {
     (void)state;
+    /* the migration begins after the destination is created (phase 1): a
+    ** source upgrade before that would reconnect everyone to the source */
+    char body[2048];
+    snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n"
+             "  destination: { create_time: 5m }\n  source_upgrade_disconnect: { at: 2m }\n",
+             CLIENTS);
+    expect_reject(scenario("{duration: 20m}", "edition: professional", body),
+                  "rabbitmq_conversion.source_upgrade_disconnect.at",
+                  "2m is before the migration begins (rabbitmq_conversion.at + "
+                  "destination.create_time: 6m)");
     mq_scenario s;
     mq_result r;
     load_file("scenarios/rabbitmq/shared-to-dedicated-vpc.yaml", &s);

@@ -505,11 +505,17 @@ static int load(const char *file, const scn_index *idx, const void *raw_v, mq_sc
             s->run.duration_s, 0, &cv->source_upgrade_at_s) < 0)
         return -1;
     /* the document's source upgrade happens during the migration: before
-    ** it, a reset reconnects to the source and migrates nobody */
-    if (cv->source_upgrade_at_s >= 0 && cv->source_upgrade_at_s < cv->at_s)
-        return fail(&c, SEC ".source_upgrade_disconnect.at", "%s is before the conversion "
-                    "starts (" SEC ".at); a source-cluster upgrade moves connections only "
-                    "once the migration has begun", raw->source_upgrade_disconnect->at);
+    ** it begins (phase 1, after the destination's creation), a reset
+    ** reconnects to the source and migrates nobody */
+    if (cv->source_upgrade_at_s >= 0 && cv->source_upgrade_at_s < cv->at_s + cv->create_s) {
+        char begin[32];
+        units_format_duration(cv->at_s + cv->create_s, begin, sizeof begin);
+        return fail(&c, SEC ".source_upgrade_disconnect.at", "%s is before the migration "
+                    "begins (" SEC ".at%s: %s); a source-cluster upgrade moves connections "
+                    "only once the migration has begun, before that a reset reconnects them "
+                    "to the source", raw->source_upgrade_disconnect->at,
+                    cv->create_s > 0 ? " + destination.create_time" : "", begin);
+    }
     if (record_defaults(s, raw, d, ph, upgrade) < 0)
         sim_oom(__FILE__, __LINE__, "out of memory");
     return 0;
