@@ -5,7 +5,8 @@
 **                   loses its connection (reset, or silent if asked) and
 **                   cannot reconnect until the broker is back;
 **   disconnect      the listed groups (all by default) are dropped from the
-**                   broker (all by default) and refused for `duration`
+**                   broker (all by default, a change's added brokers too)
+**                   and refused for `duration`
 **                   (or not refused at all: "until_reconnect"); a silent
 **                   one with a duration is a silence: clients that have
 **                   not noticed it by its end keep their connections;
@@ -151,7 +152,9 @@ static void on_start(sim *s, void *subject, uint64_t arg)
         drop_clients(w, ev, match_broker, -1);
         break;
     case MQ_EVENT_DISCONNECT:
-        for (size_t b = 0; b < sc->nbrokers; b++) {
+        /* "every broker" includes one a change added (a conversion's
+        ** destination): a client that lands there is refused as well */
+        for (size_t b = 0; b < (ev->broker < 0 ? w->nbrk : sc->nbrokers); b++) {
             if (!on_broker(ev, (int)b)) continue;
             for (size_t g = 0; g < sc->nproducers; g++)
                 if (selected(ev, false, (int)g))

@@ -605,6 +605,25 @@ static void test_downgrade_disconnects(void **state)
     mq_result_free(&r);
 }
 
+/* A disconnect event during the migration refuses the group everywhere,
+** on the destination too: a Java client that lands there is cut off for the
+** event's 10 s, not for its 5 s recovery interval. */
+static void test_disconnect_event_on_destination(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n  - { name: p, count: 2, rate: 40, profile: rabbitmq-java }\n"
+        "consumers:\n  - { name: c, count: 2, prefetch: 20, processing: { dist: exponential,"
+        " mean: 5ms } }\n"
+        "events:\n  - { at: 3m30s, type: disconnect, groups: [p], duration: 10s }\n"
+        "rabbitmq_conversion:\n  at: 1m\n  to: { edition: platinum }\n"
+        "  destination: { create_time: 1m }\n  phases: { dual_write: 1m, single_write: 1m }\n";
+    mq_result r;
+    run_yaml(scenario("{duration: 10m}", "edition: professional, deployment: shared", body), &r);
+    assert_near(metric(&r, "disruption_max_s"), 10, 1e-6);
+    mq_result_free(&r);
+}
+
 /* PrivateLink: every PrivateLink client is cut off for the sampled outage
 ** (uniform 2-5 min); the VPC clients of the same upgrade are not. */
 static void test_privatelink(void **state)
@@ -900,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_bundled_scenarios_run),
         cmocka_unit_test(test_bundled_items),
         cmocka_unit_test(test_close_duplicates_rule),
+        cmocka_unit_test(test_disconnect_event_on_destination),
     };
     return cmocka_run_group_tests_name("rabbitmq", tests, NULL, NULL);
 }
