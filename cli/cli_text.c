@@ -62,10 +62,17 @@ int cli_label(char *buf, size_t cap, const char *const *keys, const char *const 
 
 void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
 {
-    char a[96], b[96], c[96], d[96];
-    printf("  published %s, consumed %s, duplicates %s, lost %s\n",
-           text(m, "messages_published", a, sizeof a), text(m, "messages_consumed", b, sizeof b),
-           text(m, "duplicates", c, sizeof c), text(m, "lost", d, sizeof d));
+    char a[96], b[96], c[96], d[96], e[128] = "";
+    /* published counts the preloaded backlog and scheduled messages too */
+    const sim_metric *pre = sim_metrics_find(m, "messages_preloaded");
+    if (pre && pre->status == SIM_MEASURED && pre->value > 0) {
+        char p[96];
+        snprintf(e, sizeof e, " (%s of them preloaded)", text(m, "messages_preloaded", p, sizeof p));
+    }
+    printf("  published %s%s, consumed %s, duplicates %s, lost %s\n",
+           text(m, "messages_published", a, sizeof a), e,
+           text(m, "messages_consumed", b, sizeof b), text(m, "duplicates", c, sizeof c),
+           text(m, "lost", d, sizeof d));
     /* what neither consumed nor lost holds: the end of the run cut it off */
     const sim_metric *pending = sim_metrics_find(m, "still_stored");
     if (pending && pending->value > 0)

@@ -11,7 +11,7 @@
 
 
 static const mq_metric_info table[] = {
-    {"messages_published", "msgs", MQ_MI_NO, "", "messages the producers created (sent or failed), preloaded backlog excluded", NULL},
+    {"messages_published", "msgs", MQ_MI_NO, "", "every message that entered the run: the producers' (sent or failed) and the preloaded ones (messages_preloaded, included here)", NULL},
     {"messages_preloaded", "msgs", MQ_MI_NO, "", "messages of the initial backlogs and scheduled messages", NULL},
     {"messages_consumed", "msgs", MQ_MI_HI, "", "distinct messages processed by a consumer", NULL},
     {"duplicates", "msgs", MQ_MI_LO, "", "extra deliveries of a message already processed (all causes)", NULL},
