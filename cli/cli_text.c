@@ -67,7 +67,7 @@ void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
     const sim_metric *pre = sim_metrics_find(m, "messages_preloaded");
     if (pre && pre->status == SIM_MEASURED && pre->value > 0) {
         char p[96];
-        snprintf(e, sizeof e, " (%s of them preloaded)", text(m, "messages_preloaded", p, sizeof p));
+        snprintf(e, sizeof e, " (%s preloaded)", text(m, "messages_preloaded", p, sizeof p));
     }
     printf("  published %s%s, consumed %s, duplicates %s, lost %s\n",
            text(m, "messages_published", a, sizeof a), e,
