@@ -443,6 +443,16 @@ static int get_reconnect(ctx *c, const char *group, const raw_reconnect *r,
                     fmt_dur(out->max_interval_s, a, sizeof a),
                     fmt_dur(out->interval_s, b, sizeof b));
     }
+    /* no pause and no limit: while a broker refuses, the attempts never let
+    ** the clock move (a real client that did this would spin a core) */
+    if (out->automatic && out->interval_s == 0 && out->max_attempts == 0) {
+        char path[512];
+        return fail(c, join(path, sizeof path, base,
+                            r->interval ? "interval" : r->automatic ? "automatic" : "max_attempts"),
+                    "automatic reconnection with a 0 s interval and unlimited attempts "
+                    "(max_attempts: 0) retries without pause while a broker refuses; expected "
+                    "an interval above 0 (e.g. 1s) or a max_attempts");
+    }
     return 0;
 }
 

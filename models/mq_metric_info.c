@@ -28,7 +28,7 @@ static const mq_metric_info table[] = {
     {"expired_ttl", "msgs", MQ_MI_LO, "", "messages removed by their TTL", "expired"},
     {"expired_retention", "msgs", MQ_MI_LO, "", "messages removed by the retention period", "expired"},
     {"still_stored", "msgs", MQ_MI_NO, "", "messages still pending at the end (in the broker or clients)", NULL},
-    {"still_in_producers", "msgs", MQ_MI_LO, "", "messages still held by producers (buffers, retries) at the end", NULL},
+    {"still_in_producers", "msgs", MQ_MI_LO, "", "messages not yet consumed, lost or expired that producers still hold (buffers, retries) at the end; they are among still_stored", NULL},
     {"delay_mean_s", "s", MQ_MI_LO, "", "mean end-to-end delay (intended send to processing) of delivered messages sent after warm-up", NULL},
     {"delay_p50_s", "s", MQ_MI_LO, "", "median delay of delivered messages", NULL},
     {"delay_p90_s", "s", MQ_MI_LO, "", "90th percentile delay of delivered messages", NULL},

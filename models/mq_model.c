@@ -254,10 +254,17 @@ static void compute_metrics(mq_world *w, mq_result *out)
     for (int i = 0; i < LOSS_NCAUSES; i++) lost += w->lost_by_cause[i];
     for (int i = 0; i < EXP_NCAUSES; i++) expired += w->expired_by_cause[i];
     stored = w->published - w->consumed - lost - expired;
+    /* held sends of messages still pending: a republish of a message that
+    ** was consumed meanwhile is a duplicate in waiting, not a message held */
     for (size_t i = 0; i < w->nprod; i++) {
-        mq_producer *p = w->producers[i];
-        in_producers += p->buffer.n + p->retry.n;
+        const mq_ring *held[2] = {&w->producers[i]->buffer, &w->producers[i]->retry};
+        for (int k = 0; k < 2; k++)
+            for (size_t j = 0; j < held[k]->n; j++)
+                in_producers += w->msgs[mq_ring_at(held[k], j)->msg].fate == FATE_PENDING;
     }
+    SIM_ASSERTF(in_producers <= stored, "producers hold %llu pending messages, more than the "
+                "%llu still pending", (unsigned long long)in_producers,
+                (unsigned long long)stored);
     ADD("messages_published", w->published, "msgs", NO);
     ADD("messages_preloaded", w->preloaded, "msgs", NO);
     ADD("messages_consumed", w->consumed, "msgs", HI);

@@ -252,6 +252,29 @@ static void test_error_leaves_empty(void **state)
     assert_non_null(strstr(e.msg, "unknown producer or consumer group 'apx'; did you mean 'app'?"));
 }
 
+/* Automatic reconnection with no pause and no limit never lets the clock
+** move while a broker refuses (a run hung at the restart): refused at the
+** key that made it so; a limited number of immediate attempts is fine. */
+static void test_reconnect_without_pause(void **state)
+{
+    (void)state;
+    const char *head =
+        "name: t\nrun: { duration: 2m }\ninstance: { kind: rocketmq }\n"
+        "clusters: [ { name: c0, brokers: [ { name: b0 } ] } ]\nqueues: [ { name: q0 } ]\n"
+        "consumers:\n  - name: c1\n    processing: { dist: constant, value: 30ms }\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%s    reconnect: { backoff: fixed, interval: 0s }\n", head);
+    expect_reject(text, "t.yaml:9:44: consumers[0].reconnect.interval",
+                  "automatic reconnection with a 0 s interval and unlimited attempts");
+    snprintf(text, sizeof text, "%s    reconnect: { backoff: exponential, interval: 0s }\n", head);
+    expect_reject(text, "consumers[0].reconnect.interval", "retries without pause");
+    snprintf(text, sizeof text, "%s    reconnect: { interval: 0s, max_attempts: 3 }\n", head);
+    mq_scenario s;
+    sim_err e = {{0}};
+    assert_int_equal(scn_load_string("t.yaml", text, strlen(text), &s, &e), 0);
+    mq_scenario_free(&s);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -421,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_rocketmq_defaults_and_refs),
         cmocka_unit_test(test_error_leaves_empty),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_reconnect_without_pause),
         cmocka_unit_test(test_profiles_table),
         cmocka_unit_test(test_library_keys),
         cmocka_unit_test(test_library_keys_model),
