@@ -66,6 +66,7 @@ const char *mq_est_method_name(mq_est_method m)
     case MQ_EST_CONSTANT: return "constant";
     case MQ_EST_MVA: return "mva";
     case MQ_EST_NUMERIC: return "numeric";
+    case MQ_EST_SATURATED: return "saturated";
     }
     return "?";
 }
@@ -256,6 +257,34 @@ static void cache_put(const sim_dist *proc, double overhead_s, int p, int k, dou
 
 #define P_CAP 2000 /* credits solved directly; more: see mq_est_channel */
 
+/* The channel is a closed loop of p credits through a delay d (the round
+** trip) and k slots. Far from its balance point one side binds alone:
+** - the slots never starve when the credits in transit, about (k/t) d with
+**   a variance of about (k/t) d cv^2 (the departures of a window d), leave
+**   more than k for the slots by 10 standard deviations: rate k/t;
+** - no credit ever waits for a slot when the credits at the slots, about
+**   p t / (d + t) (binomial, variance below the mean), stay below k by 10
+**   standard deviations: rate p / (d + t).
+** The numerical recursion costs O(p) per batch, which for millions of
+** credits with a long round trip takes minutes (it was found hanging
+** `mqsim check`); the answer there is the bound to far below its error. */
+static bool saturated(const sim_dist *proc, double t, int p, int k, double d, mq_est_rate *r)
+{
+    if (!(t > 0)) return false;
+    double cv2 = fmax(1.0, sim_dist_variance(proc) / (t * t));
+    double transit = (double)k / t * d;
+    if ((double)p >= (double)k + transit + 10.0 * sqrt(transit * cv2) + 10.0 * sqrt((double)k)) {
+        *r = (mq_est_rate){(double)k / t, 0, MQ_EST_SATURATED};
+        return true;
+    }
+    double at_slots = (double)p * t / (d + t);
+    if ((double)k >= at_slots + 10.0 * sqrt(at_slots) + 1.0) {
+        *r = (mq_est_rate){(double)p / (d + t), 0, MQ_EST_SATURATED};
+        return true;
+    }
+    return false;
+}
+
 /* The recursion, run until the error is small enough. */
 static double numeric_rate(const sim_dist *proc, double overhead_s, int p, int k, double d,
                            double *se)
@@ -276,6 +305,7 @@ mq_est_rate mq_est_channel(const sim_dist *proc, double overhead_s, int p, int k
     if (proc->kind == SIM_DIST_EXPONENTIAL && overhead_s == 0)
         return (mq_est_rate){mq_est_channel_mva(t, p, k, d), 0, MQ_EST_MVA};
     mq_est_rate r;
+    if (p > P_CAP && saturated(proc, t, p, k, d, &r)) return r;
     if (cache_get(proc, overhead_s, p, k, d, &r)) return r;
     double bound = mq_est_channel_bound(t, p, k, d), se = 1, rate = 0;
     /* A large prefetch costs p per cycle. The rate grows with p and never

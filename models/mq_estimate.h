@@ -25,8 +25,12 @@ typedef enum mq_est_method {
     MQ_EST_NO_QUEUE,      /* prefetch <= concurrency: p / (RTT + E[S]), exact */
     MQ_EST_CONSTANT,      /* constant processing: min(k/t, p/(RTT+t)), exact */
     MQ_EST_MVA,           /* exponential processing: product form, exact */
-    MQ_EST_NUMERIC        /* any other: the channel's recursion solved
+    MQ_EST_NUMERIC,       /* any other: the channel's recursion solved
                              numerically, relative standard error rel_se */
+    MQ_EST_SATURATED      /* a prefetch far beyond the balance point (more
+                             than P_CAP credits): the side that binds, k/t
+                             or p/(RTT+t), with the other side 10 standard
+                             deviations away, so exact to far below rel_se */
 } mq_est_method;
 
 typedef struct mq_est_rate {

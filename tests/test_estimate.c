@@ -126,12 +126,25 @@ static void test_numeric_general(void **state)
     assert_true(a.rel_se > 0 && a.rel_se <= 1e-3);
     assert_memory_equal(&a.rate, &b.rate, sizeof a.rate);
     assert_true(a.rate < 0.9 * mq_est_channel_bound(0.01, 3, 1, 0.04));
-    /* a prefetch far beyond the round trip: solved at 2000 credits, which
-    ** already reach the bound, so the bound */
+    /* a prefetch far beyond the round trip: the slots never starve, so the
+    ** bound k/t without solving anything */
     sim_dist l = sim_dist_lognormal_mean(0.01, 1);
     mq_est_rate big = mq_est_channel(&l, 0, 100000, 2, 0.04);
-    assert_int_equal(big.method, MQ_EST_NUMERIC);
+    assert_int_equal(big.method, MQ_EST_SATURATED);
     assert_near(big.rate, 200, 1e-9);
+    /* a million credits over a 1-minute round trip (found hanging `mqsim
+    ** check`): 150 000 in transit leave 850 000 for 100 slots */
+    sim_dist g1 = sim_dist_gamma(1, 0.04);
+    mq_est_rate huge = mq_est_channel(&g1, 0, 1000000, 100, 60);
+    assert_int_equal(huge.method, MQ_EST_SATURATED);
+    assert_near(huge.rate, 100 / 0.04, 1e-9);
+    /* ... and the other side: 500 000 slots for about 667 credits at them */
+    mq_est_rate wide = mq_est_channel(&g1, 0, 1000000, 500000, 60);
+    assert_int_equal(wide.method, MQ_EST_SATURATED);
+    assert_near(wide.rate, 1000000 / 60.04, 1e-9);
+    /* near the balance point (2 500 in transit, 100 at the slots) it solves */
+    mq_est_rate mid = mq_est_channel(&g, 0, 2600, 100, 0.25);
+    assert_int_equal(mid.method, MQ_EST_NUMERIC);
     /* exponential plus a fixed overhead is not exponential any more */
     sim_dist e = sim_dist_exponential(0.01);
     mq_est_rate o = mq_est_channel(&e, 0.001, 3, 1, 0.04);
