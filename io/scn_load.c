@@ -21,6 +21,7 @@
 */
 #include "io/scn_budget.h"
 #include "io/scn_load.h"
+#include "models/mq_estimate.h"
 
 #include "io/change/scn_change.h"
 #include "io/scn_schema.h"
@@ -650,6 +651,16 @@ static int load_consumer(ctx *c, size_t i, const raw_consumer *r, mq_consumer_gr
     char dbase[512];
     join(dbase, sizeof dbase, base, "processing");
     if (get_dist(c, dbase, r->processing, &g->processing) < 0) return -1;
+    if (!mq_est_channel_tractable(&g->processing, g->prefetch, g->concurrency, c->s->run.rtt_s)) {
+        char path[512];
+        return fail(c, join(path, sizeof path, base, r->prefetch ? "prefetch" : "processing"),
+                    "prefetch %d with concurrency %d and a %g s round trip is near the "
+                    "channel's balance point, where this processing law has no closed form "
+                    "and the numerical throughput estimate costs O(prefetch) per batch "
+                    "(minutes at this size); expected a prefetch of at most %d, or "
+                    "exponential or constant processing", g->prefetch, g->concurrency,
+                    c->s->run.rtt_s, MQ_EST_PREFETCH_SOLVED);
+    }
     g->ack = (mq_ackmode)ENUM_OR(r->ack, (int)p->ack);
     g->protocol = (mq_protocol)ENUM_OR(r->protocol, (int)p->protocol);
     g->endpoint = (mq_endpoint)ENUM_OR(r->endpoint, (int)p->endpoint);

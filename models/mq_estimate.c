@@ -323,6 +323,15 @@ mq_est_rate mq_est_channel(const sim_dist *proc, double overhead_s, int p, int k
     return r;
 }
 
+bool mq_est_channel_tractable(const sim_dist *proc, int p, int k, double d)
+{
+    mq_est_rate r;
+    double t = proc_mean(proc);
+    return p <= MQ_EST_PREFETCH_SOLVED || p <= k || proc->kind == SIM_DIST_CONSTANT ||
+           (proc->kind == SIM_DIST_UNIFORM && proc->p1 == proc->p2) ||
+           proc->kind == SIM_DIST_EXPONENTIAL || saturated(proc, t, p, k, d, &r);
+}
+
 mq_est_rate mq_est_group_rate(const mq_consumer_group *g, double rtt_s, double overhead_s)
 {
     return mq_est_channel(&g->processing, overhead_s, g->prefetch, g->concurrency, rtt_s);

@@ -15,6 +15,7 @@
 
 #include "sim/sim_dist.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mq_world;
@@ -45,6 +46,15 @@ typedef struct mq_est_rate {
 ** bytes. */
 mq_est_rate mq_est_channel(const sim_dist *proc, double overhead_s, int prefetch,
                            int concurrency, double rtt_s);
+
+/* Largest prefetch mq_est_channel solves numerically (it costs O(prefetch)
+** per batch: seconds here, minutes for a million). */
+#define MQ_EST_PREFETCH_SOLVED 20000
+/* Whether mq_est_channel(proc, 0, prefetch, concurrency, rtt_s) answers in
+** bounded time: false only for a prefetch above MQ_EST_PREFETCH_SOLVED near
+** the channel's balance point with a law that has no closed form. The
+** loader refuses those scenarios up front. */
+bool mq_est_channel_tractable(const sim_dist *proc, int prefetch, int concurrency, double rtt_s);
 
 /* Exact throughput for exponential processing of mean mean_s (the product
 ** form of the closed network); any rtt distribution of mean rtt_s. */

@@ -23,6 +23,7 @@
 #include "io/scn_override.h"
 #include "models/mq_profile.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void load(const char *path, mq_scenario *s)
@@ -275,6 +276,35 @@ static void test_reconnect_without_pause(void **state)
     mq_scenario_free(&s);
 }
 
+/* A channel whose throughput estimate cannot be had in bounded time is
+** refused at its prefetch: a million credits over a 1-minute round trip at
+** the balance point with gamma processing (the numerical estimate would
+** take minutes; `mqsim check` hung). Away from the balance point, or with
+** a closed-form law, the same prefetch loads at once. */
+static void test_prefetch_estimate_bounded(void **state)
+{
+    (void)state;
+    const char *fmt =
+        "name: t\nrun: { duration: 15m, rtt: 1m }\ninstance: { kind: rabbitmq }\n"
+        "clusters: [ { name: c0, brokers: [ { name: b0 } ] } ]\nqueues: [ { name: q0 } ]\n"
+        "consumers:\n  - { name: c0, concurrency: %d, prefetch: 1000000, processing: %s }\n";
+    char text[1024];
+    snprintf(text, sizeof text, fmt, 666, "{ dist: gamma, shape: 1, scale: 40ms }");
+    expect_reject(text, "t.yaml:7:45: consumers[0].prefetch",
+                  "is near the channel's balance point");
+    const char *ok[][2] = {{"100", "{ dist: gamma, shape: 1, scale: 40ms }"},
+                           {"666", "{ dist: exponential, mean: 40ms }"},
+                           {"666", "{ dist: constant, value: 40ms }"}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, fmt, atoi(ok[i][0]), ok[i][1]);
+        mq_scenario s;
+        sim_err e = {{0}};
+        if (scn_load_string("t.yaml", text, strlen(text), &s, &e))
+            fail_msg("case %zu refused: %s", i, e.msg);
+        mq_scenario_free(&s);
+    }
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -445,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_error_leaves_empty),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_reconnect_without_pause),
+        cmocka_unit_test(test_prefetch_estimate_bounded),
         cmocka_unit_test(test_profiles_table),
         cmocka_unit_test(test_library_keys),
         cmocka_unit_test(test_library_keys_model),
