@@ -745,6 +745,23 @@ static int load_instance(ctx *c, const raw_instance *r, mq_instance *in)
                     sl_series ? "serverless" : "subscription");
     if (sl_series && !r->billing) in->billing = MQ_BILL_SERVERLESS;
     if (sl_bill && !r->series) in->series = MQ_SERIES_SERVERLESS;
+    /* a RabbitMQ subscription edition decides the deployment (the seed's
+    ** table): derived when left out, refused when it contradicts */
+    mq_deploy by_edition;
+    if (in->kind == MQ_KIND_RABBITMQ && in->series == MQ_SERIES_SUBSCRIPTION) {
+        if (!mq_subscription_deployment(in->edition, &by_edition))
+            return fail(c, "instance.edition", "'standard' is not a RabbitMQ subscription "
+                        "edition: the series has professional and enterprise (shared) and "
+                        "platinum (dedicated)");
+        if (!r->deployment) in->deployment = by_edition;
+        const scn_node *en = scn_index_get(c->idx, "instance.edition");
+        if (r->deployment && in->deployment != by_edition)
+            return fail(c, "instance.deployment", "a subscription %s instance is %s "
+                        "(professional and enterprise are shared, platinum is dedicated), not %s",
+                        en && en->value ? en->value : "professional",
+                        by_edition == MQ_DEPLOY_DEDICATED ? "dedicated" : "shared",
+                        in->deployment == MQ_DEPLOY_DEDICATED ? "dedicated" : "shared");
+    }
     in->state = (mq_state)ENUM_OR(r->state, MQ_STATE_IN_SERVICE);
     in->internet = BOOL_OR(r->internet, false);
     in->internet_unset = r->internet == NULL;

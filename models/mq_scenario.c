@@ -146,6 +146,17 @@ int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *e
     return 0;
 }
 
+bool mq_subscription_deployment(mq_edition e, mq_deploy *out)
+{
+    switch (e) {
+    case MQ_EDITION_PROFESSIONAL:
+    case MQ_EDITION_ENTERPRISE: *out = MQ_DEPLOY_SHARED; return true;
+    case MQ_EDITION_PLATINUM: *out = MQ_DEPLOY_DEDICATED; return true;
+    case MQ_EDITION_STANDARD: break;
+    }
+    return false;
+}
+
 static bool has_change_block(const mq_scenario *s)
 {
     return s->change.ops && !(s->change.ops->flags & MQ_CHANGE_BASELINE_ONLY);

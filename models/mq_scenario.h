@@ -296,6 +296,10 @@ void mq_scenario_strip_change(mq_scenario *s);
 ** 0 ok; -1 (err filled) when the change has no start time (or there is no
 ** change) or the start falls after the end of the run. */
 int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *err);
+/* A RabbitMQ subscription edition's deployment (seed: Professional and
+** Enterprise are shared, Platinum is dedicated); false for Standard, which
+** is no RabbitMQ edition. */
+bool mq_subscription_deployment(mq_edition e, mq_deploy *out);
 /* Whether s has anything mq_scenario_strip_change would remove. */
 bool mq_scenario_has_change(const mq_scenario *s);
 /* What a paired baseline (s without what mq_scenario_strip_change removes)

@@ -174,12 +174,7 @@ static mq_series billing_series(mq_billing b)
 ** are shared, Platinum is dedicated). */
 static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_deploy *out)
 {
-    switch (e) {
-    case MQ_EDITION_PROFESSIONAL:
-    case MQ_EDITION_ENTERPRISE: *out = MQ_DEPLOY_SHARED; return 0;
-    case MQ_EDITION_PLATINUM: *out = MQ_DEPLOY_DEDICATED; return 0;
-    case MQ_EDITION_STANDARD: break;
-    }
+    if (mq_subscription_deployment(e, out)) return 0;
     return fail(c, path, "'standard' is not a RabbitMQ subscription edition: the series has "
                 "professional and enterprise (shared) and platinum (dedicated)");
 }
@@ -198,17 +193,8 @@ static int source_side(const rctx *c, const mq_scenario *s, mq_series *series,
         return fail(c, "instance.state", "only an instance that is in service can be "
                     "converted; the instance is '%s'", nd && nd->value ? nd->value : "other");
     }
-    *series = in->series; /* the loader makes series and billing agree */
-    if (*series == MQ_SERIES_SERVERLESS) {
-        *from = in->deployment;
-        return 0;
-    }
-    if (edition_deploy(c, "instance.edition", in->edition, from) < 0) return -1;
-    if (scn_index_get(c->idx, "instance.deployment") && in->deployment != *from)
-        return fail(c, "instance.deployment", "a subscription %s instance is %s "
-                    "(professional and enterprise are shared, platinum is dedicated), "
-                    "not %s", edition_name(in->edition), deploy_name(*from),
-                    deploy_name(in->deployment));
+    *series = in->series; /* the loader makes series and billing agree, */
+    *from = in->deployment; /* and a subscription edition and its deployment */
     return 0;
 }
 
