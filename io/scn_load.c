@@ -567,8 +567,13 @@ static int get_delayed(ctx *c, const char *base, const raw_delayed *r, mq_delaye
     join(b, sizeof b, base, "delayed");
     join(db, sizeof db, b, "delay");
     if (!r->fraction) return fail(c, b, "needs 'fraction' (0..1: the share of sends delayed)");
-    return get_num(c, b, "fraction", r->fraction, 0, true, 1, 0, &out->fraction) < 0 ||
-                   get_dist(c, db, r->delay, &out->delay) < 0 ||
+    char fb[512];
+    sim_err e;
+    join(fb, sizeof fb, b, "fraction"); /* a number or a percentage, as every fraction */
+    if (units_fraction(r->fraction, &out->fraction, &e) < 0) return fail(c, fb, "%s", e.msg);
+    if (!(out->fraction > 0))
+        return fail(c, fb, "%s: expected a share above 0 and at most 1 (or 100%%)", r->fraction);
+    return get_dist(c, db, r->delay, &out->delay) < 0 ||
                    get_dur(c, b, "ttl", r->ttl, 0, false, UNITS_MAX_DURATION_S, 0,
                            &out->ttl_s) < 0
                ? -1

@@ -262,7 +262,17 @@ static void test_live_delayed_messages(void **state)
         "producers:\n  - name: p\n    rate: 50\n"
         "    delayed: { fraction: 1.5, delay: { dist: constant, value: 1m } }\n";
     expect_reject(scenario("{duration: 10m}", "edition: platinum", bad),
-                  "producers[0].delayed.fraction", "out of range");
+                  "producers[0].delayed.fraction", "a fraction must be in [0, 1]");
+    /* a share as every fraction is written: a percentage too */
+    const char *pct =
+        "producers:\n  - name: p\n    rate: 50\n"
+        "    delayed: { fraction: 10%, delay: { dist: constant, value: 1m } }\n";
+    mq_scenario s;
+    sim_err e = {{0}};
+    if (load_yaml(scenario("{duration: 10m}", "edition: platinum", pct), &s, &e))
+        fail_msg("10%% refused: %s", e.msg);
+    assert_near(s.producers[0].delayed.fraction, 0.1, 1e-12);
+    mq_scenario_free(&s);
 }
 
 static void test_rule_old_instance_warns(void **state)
