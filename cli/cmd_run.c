@@ -659,12 +659,13 @@ static int print_step(const run_state *st)
                cli_metric_text(m, "drain_time_s", e, sizeof e),
                cli_metric_text(m, "drain_time_fluid_s", f, sizeof f));
     if (st->with_base) {
-        const char *of = mq_scenario_effect_of(&st->sc);
-        if (!strcmp(of, "the change"))
+        mq_effect eff = mq_scenario_effect(&st->sc);
+        if (eff == MQ_EFFECT_CHANGE)
             printf("  the change's own effect (change - baseline, paired): delay p99 %s",
                    cli_metric_text(dl, "delay_p99_s", a, sizeof a));
         else /* events are in it: say so, the baseline leaves them out too */
-            printf("  the effect of %s (paired with a baseline without them): delay p99 %s", of,
+            printf("  the effect of %s (paired with a baseline without them): delay p99 %s",
+                   mq_effect_words(eff),
                    cli_metric_text(dl, "delay_p99_s", a, sizeof a));
         if (mq_undelivered_moves_p99(m)) /* see cli_print_flow */
             printf(" over the delivered messages (%s counting the undelivered as delayed until "

@@ -75,7 +75,7 @@ json_t *out_meta_sim(const mq_scenario *s, const out_sim_meta *m)
         SIM_NEED(b != NULL, "out of memory");
         set(b, "what", json_string("the same scenario without its events and change, on common "
                                    "random numbers"));
-        set(b, "effect_of", json_string(mq_scenario_effect_of(s)));
+        set(b, "effect_of", json_string(mq_effect_words(mq_scenario_effect(s))));
         set(b, "deltas", out_metrics_json(m->delta));
         set(meta, "baseline", b);
     }

@@ -24,6 +24,7 @@
 #include "io/out_text.h"
 #include "io/units.h"
 #include "models/mq_metric_info.h"
+#include "models/mq_scenario.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -187,11 +188,10 @@ static const char *jstr(json_t *o, const char *k)
 }
 
 /* What the baseline's deltas are the effect of (summary.json's
-** baseline.effect_of; "the change" in a folder written before it). */
-static const char *effect_of(json_t *base)
+** baseline.effect_of; the change in a folder written before it). */
+static mq_effect effect_of(json_t *base)
 {
-    const char *of = json_string_value(json_object_get(base, "effect_of"));
-    return of && *of ? of : "the change";
+    return mq_effect_parse(json_string_value(json_object_get(base, "effect_of")));
 }
 
 static char *fmt_num(char *buf, size_t n, double v, const char *unit)
@@ -452,7 +452,7 @@ static void sec_budget(doc *d, json_t *root)
 static void sec_deltas(doc *d, json_t *root)
 {
     json_t *base = json_object_get(root, "baseline");
-    const char *of = effect_of(base);
+    const char *of = mq_effect_words(effect_of(base));
     char title[128];
     snprintf(title, sizeof title, "Effect of %s (paired with a baseline)", of);
     h2(d, title);
@@ -1093,11 +1093,12 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                                           jnum(da, "ci95_high"), "s"));
             }
             /* the baseline also leaves the scenario's events out: name them */
-            const char *of = effect_of(base);
-            bool change_alone = !strcmp(of, "the change");
+            mq_effect eff = effect_of(base);
+            const char *of = mq_effect_words(eff);
+            bool change_alone = eff == MQ_EFFECT_CHANGE;
             item(d, "%c%s %s %s to the p99 delay%s compared with the same workload without "
                  "%s; %s.", toupper((unsigned char)*of), of + 1,
-                 change_alone ? "itself adds" : strstr(of, " and ") ? "together add" : "add",
+                 change_alone ? "itself adds" : eff == MQ_EFFECT_BOTH ? "together add" : "add",
                  out_fmt_value_ci(t, sizeof t, jnum(dd, "value"), jnum(dd, "ci95_low"),
                          jnum(dd, "ci95_high"), "s"),
                  all, change_alone ? "it" : "them", start_advice(root, metrics)),

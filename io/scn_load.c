@@ -750,14 +750,18 @@ static int load_instance(ctx *c, const raw_instance *r, mq_instance *in)
                     sl_series ? "serverless" : "subscription");
     if (sl_series && !r->billing) in->billing = MQ_BILL_SERVERLESS;
     if (sl_bill && !r->series) in->series = MQ_SERIES_SERVERLESS;
+    /* the seed's table gives the RabbitMQ serverless series no editions:
+    ** its instances are shared or dedicated */
+    if (in->kind == MQ_KIND_RABBITMQ && in->series == MQ_SERIES_SERVERLESS && r->edition)
+        return fail(c, "instance.edition", "editions belong to the RabbitMQ subscription "
+                    "series; a serverless instance names its deployment (shared or "
+                    "dedicated) instead");
     /* a RabbitMQ subscription edition decides the deployment (the seed's
     ** table): derived when left out, refused when it contradicts */
     mq_deploy by_edition;
     if (in->kind == MQ_KIND_RABBITMQ && in->series == MQ_SERIES_SUBSCRIPTION) {
         if (!mq_subscription_deployment(in->edition, &by_edition))
-            return fail(c, "instance.edition", "'standard' is not a RabbitMQ subscription "
-                        "edition: the series has professional and enterprise (shared) and "
-                        "platinum (dedicated)");
+            return fail(c, "instance.edition", "%s", MQ_NOT_A_SUBSCRIPTION_EDITION);
         if (!r->deployment) in->deployment = by_edition;
         const scn_node *en = scn_index_get(c->idx, "instance.edition");
         if (r->deployment && in->deployment != by_edition)

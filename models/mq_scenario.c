@@ -167,11 +167,30 @@ bool mq_scenario_has_change(const mq_scenario *s)
     return s->nevents > 0 || has_change_block(s);
 }
 
-const char *mq_scenario_effect_of(const mq_scenario *s)
+mq_effect mq_scenario_effect(const mq_scenario *s)
 {
     bool change = has_change_block(s), events = s->nevents > 0;
-    return change && events ? "the change and the scenario's events"
-           : change         ? "the change"
-           : events         ? "the scenario's events"
-                            : "nothing";
+    return change && events ? MQ_EFFECT_BOTH
+           : change         ? MQ_EFFECT_CHANGE
+           : events         ? MQ_EFFECT_EVENTS
+                            : MQ_EFFECT_NOTHING;
+}
+
+static const char *const effect_words[] = {
+    [MQ_EFFECT_NOTHING] = "nothing",
+    [MQ_EFFECT_CHANGE] = "the change",
+    [MQ_EFFECT_EVENTS] = "the scenario's events",
+    [MQ_EFFECT_BOTH] = "the change and the scenario's events",
+};
+
+const char *mq_effect_words(mq_effect e)
+{
+    return effect_words[e];
+}
+
+mq_effect mq_effect_parse(const char *words)
+{
+    for (int e = 0; e < (int)(sizeof effect_words / sizeof *effect_words); e++)
+        if (words && !strcmp(words, effect_words[e])) return (mq_effect)e;
+    return MQ_EFFECT_CHANGE;
 }

@@ -300,13 +300,29 @@ int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *e
 ** Enterprise are shared, Platinum is dedicated); false for Standard, which
 ** is no RabbitMQ edition. */
 bool mq_subscription_deployment(mq_edition e, mq_deploy *out);
+/* The loaders' words when mq_subscription_deployment returns false. */
+#define MQ_NOT_A_SUBSCRIPTION_EDITION                                            \
+    "'standard' is not a RabbitMQ subscription edition: the series has "         \
+    "professional and enterprise (shared) and platinum (dedicated)"
 /* Whether s has anything mq_scenario_strip_change would remove. */
 bool mq_scenario_has_change(const mq_scenario *s);
 /* What a paired baseline (s without what mq_scenario_strip_change removes)
-** measures the effect of, as words for a sentence: "the change", "the
-** scenario's events", "the change and the scenario's events", or "nothing"
-** (neither: a forced baseline). A static string. */
-const char *mq_scenario_effect_of(const mq_scenario *s);
+** measures the effect of: the change block, the scenario's events, both, or
+** nothing (a forced baseline). */
+typedef enum {
+    MQ_EFFECT_NOTHING,
+    MQ_EFFECT_CHANGE,
+    MQ_EFFECT_EVENTS,
+    MQ_EFFECT_BOTH,
+} mq_effect;
+mq_effect mq_scenario_effect(const mq_scenario *s);
+/* The words for a sentence ("the change", "the scenario's events", "the
+** change and the scenario's events", "nothing"), as summary.json's
+** baseline.effect_of stores them. A static string. */
+const char *mq_effect_words(mq_effect e);
+/* The inverse of mq_effect_words; MQ_EFFECT_CHANGE for NULL or unknown words
+** (a results folder written before effect_of existed measured the change). */
+mq_effect mq_effect_parse(const char *words);
 
 /* Figures of the workload shared by the model, its rules and the load
 ** tester, so that they agree by construction:

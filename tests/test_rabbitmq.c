@@ -167,6 +167,17 @@ static void test_serverless_billing(void **state)
                   "rabbitmq_conversion.to.billing", "cross-series conversion is not supported");
     reject_target("series: subscription, billing: serverless", "{ deployment: dedicated }",
                   "instance.billing", "serverless billing contradicts instance.series");
+    /* the serverless series has no editions, on the instance either */
+    for (int i = 0; i < 2; i++)
+        reject_target(i ? "billing: serverless, edition: professional, deployment: shared"
+                        : "series: serverless, edition: platinum",
+                      "{ deployment: dedicated }", "instance.edition",
+                      "editions belong to the RabbitMQ subscription series");
+    reject_target("edition: standard", "{ edition: platinum }", "instance.edition",
+                  "'standard' is not a RabbitMQ subscription edition");
+    reject_target("edition: professional", "{ edition: standard }",
+                  "rabbitmq_conversion.to.edition",
+                  "'standard' is not a RabbitMQ subscription edition");
 }
 
 /* A spec change within one deployment is not a conversion: it runs as a

@@ -1003,6 +1003,24 @@ static void test_internet_access(void **state)
                   "  at: 60s\n  to: { internet: true }\n"), &s);
     assert_true(has_warning(&s, "cannot connect until the change that enables it completes"));
     mq_scenario_free(&s);
+    /* a public HTTP producer whose retries cannot outlast the HTTP
+    ** disruption loses sends to it only if it is connected when it comes */
+    const char *http =
+        "producers:\n  - { name: hpub, queue: qb, profile: http, endpoint: public, rate: 5,"
+        " retries: 3 }\n";
+    for (int before = 0; before < 2; before++)
+        for (int after = 0; after < 2; after++) {
+            char inst[64], change[64];
+            snprintf(inst, sizeof inst, "edition: professional, internet: %s",
+                     before ? "true" : "false");
+            snprintf(change, sizeof change, "  at: 60s\n  to: { internet: %s }\n",
+                     after ? "true" : "false");
+            if (before == after) snprintf(change, sizeof change, "  at: 60s\n  to: { spec_tps: 2000 }\n");
+            must_load(scn(inst, http, change), &s);
+            assert_int_equal(has_warning(&s, "HTTP producer group 'hpub' will lose sends to the "
+                                             "30 s HTTP disruption"), before);
+            mq_scenario_free(&s);
+        }
 }
 
 /* `instance.internet` left out: read from the rest of the scenario, never

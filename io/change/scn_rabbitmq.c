@@ -175,8 +175,7 @@ static mq_series billing_series(mq_billing b)
 static int edition_deploy(const rctx *c, const char *path, mq_edition e, mq_deploy *out)
 {
     if (mq_subscription_deployment(e, out)) return 0;
-    return fail(c, path, "'standard' is not a RabbitMQ subscription edition: the series has "
-                "professional and enterprise (shared) and platinum (dedicated)");
+    return fail(c, path, "%s", MQ_NOT_A_SUBSCRIPTION_EDITION);
 }
 
 /* ---- the rules ---------------------------------------------------------- */

@@ -335,7 +335,9 @@ void mq_rocketmq_explain_reconnect(const mq_reconnect *r, char *buf, size_t len)
 }
 
 /* HTTP groups (seed line 41): how long each stays cut off by the
-** disruption, and whether a producer's retries outlast it. */
+** disruption, and whether a producer's retries outlast it. A public-endpoint
+** group of an instance without Internet access is not connected when the
+** disruption comes: the Internet warning below names it instead. */
 static int http_warnings(const mq_scenario *s, const mq_rocketmq_change *ch, sim_strs *out)
 {
     double d = ch->http_disruption_s;
@@ -345,6 +347,8 @@ static int http_warnings(const mq_scenario *s, const mq_rocketmq_change *ch, sim
         const mq_producer_group *pg = prod ? &s->producers[k] : NULL;
         const mq_consumer_group *cg = prod ? NULL : &s->consumers[k - s->nproducers];
         if ((prod ? pg->protocol : cg->protocol) != MQ_PROTO_HTTP) continue;
+        if (!s->instance.internet && (prod ? pg->endpoint : cg->endpoint) == MQ_EP_PUBLIC)
+            continue;
         const mq_reconnect *r = prod ? &pg->reconnect : &cg->reconnect;
         const char *name = prod ? pg->name : cg->name;
         double cut = mq_rocketmq_cutoff(r, d);
