@@ -98,6 +98,7 @@ static void preload_backlog(mq_world *w)
         w->ready_total += b->messages;
         w->published += b->messages;
         w->preloaded += b->messages;
+        mq_queue_arm_expiry(w, (uint32_t)b->queue);
         free(age);
         gsl_rng_free(r);
     }

@@ -12,8 +12,12 @@
 ** free credit. A copy that arrives while a consumer waits goes straight to
 ** it; otherwise it waits in the ring. Requeued copies go to the front, as
 ** RabbitMQ requeues to the original position (near the head). TTL and
-** retention are applied at the head, lazily, when a copy is about to be
-** delivered (RabbitMQ expires at the head) and by the end-of-run sweep.
+** retention are applied at the head, as RabbitMQ expires them: when a copy
+** is about to be delivered, and by a wake-up at the head's expiry time (the
+** queue process's TTL timer), so a queue nobody reads still drops what
+** expires and a migration waiting for the source to empty sees it go. One
+** wake-up per queue is armed at a time, for the current head only, and only
+** when the head can expire at all (its entry's expiry bound is finite).
 **
 ** Record lifetime. A record is needed while something may still act on its
 ** message: a copy (queue, client buffer or slot, producer, schedule) or a
@@ -292,6 +296,7 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     }
     SIM_NEED_OK(mq_ring_push_back(&q->ready, e));
     w->ready_total++;
+    if (q->ready.n == 1) mq_queue_arm_expiry(w, queue); /* it is the head */
     mq_backlog_changed(w);
 }
 
@@ -347,6 +352,7 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     }
     SIM_NEED_OK(mq_ring_push_front(&q->ready, e));
     w->ready_total++;
+    mq_queue_arm_expiry(w, queue); /* it is the head */
     mq_backlog_changed(w);
 }
 
@@ -362,7 +368,7 @@ static void expire_head(mq_world *w, mq_queue_rt *q)
         mq_msg *m = &w->msgs[e->msg];
         int cause;
         if (now >= m->expire_at) cause = EXP_TTL;
-        else if (ret > 0 && now - m->stored_at >= ret) cause = EXP_RETENTION;
+        else if (ret > 0 && now >= m->stored_at + ret) cause = EXP_RETENTION;
         else break;
         mq_ent gone = mq_ring_pop_front(&q->ready);
         w->ready_total--;
@@ -370,8 +376,49 @@ static void expire_head(mq_world *w, mq_queue_rt *q)
     }
 }
 
-static bool take_ready(mq_world *w, mq_queue_rt *q, mq_ent *e)
+/* When the head of q expires (the time expire_head drops it at); INFINITY
+** when q is empty or its head never expires (read from the entry's bound
+** first, so a queue without TTL or retention never touches the record). */
+static double head_expiry(const mq_world *w, mq_queue_rt *q)
 {
+    if (q->ready.n == 0) return INFINITY;
+    const mq_ent *e = mq_ring_at(&q->ready, 0);
+    return e->avail_at == INFINITY ? INFINITY : mq_msg_expiry(w, e->msg);
+}
+
+double mq_msg_expiry(const mq_world *w, uint32_t msg)
+{
+    const mq_msg *m = &w->msgs[msg];
+    double ret = w->s->run.retention_s;
+    return ret > 0 && !isnan(m->stored_at) ? fmin(m->expire_at, m->stored_at + ret)
+                                           : m->expire_at;
+}
+
+static void on_queue_expiry(sim *s, void *subject, uint64_t arg)
+{
+    mq_world *w = subject;
+    mq_queue_rt *q = &w->queues[arg];
+    if (q->expiry_armed && sim_now(s) >= q->expiry_at) q->expiry_armed = false;
+    size_t before = q->ready.n;
+    expire_head(w, q);
+    if (q->ready.n != before) mq_backlog_changed(w);
+    mq_queue_arm_expiry(w, (uint32_t)arg);
+}
+
+void mq_queue_arm_expiry(mq_world *w, uint32_t queue)
+{
+    mq_queue_rt *q = &w->queues[queue];
+    double t = head_expiry(w, q);
+    if (t == INFINITY || (q->expiry_armed && q->expiry_at <= t)) return;
+    t = fmax(t, sim_now(w->sim));
+    q->expiry_armed = true;
+    q->expiry_at = t;
+    sim_at(w->sim, t, PRIO_CLIENT, K_QUEUE_EXPIRE, on_queue_expiry, w, queue);
+}
+
+static bool take_ready(mq_world *w, uint32_t queue, mq_ent *e)
+{
+    mq_queue_rt *q = &w->queues[queue];
     size_t before = q->ready.n;
     expire_head(w, q);
     if (q->ready.n == 0) {
@@ -380,19 +427,20 @@ static bool take_ready(mq_world *w, mq_queue_rt *q, mq_ent *e)
     }
     *e = mq_ring_pop_front(&q->ready);
     w->ready_total--;
+    mq_queue_arm_expiry(w, queue); /* a new head */
     mq_backlog_changed(w);
     return true;
 }
 
 bool mq_queue_take_ready(mq_world *w, uint32_t queue, mq_ent *e)
 {
-    return take_ready(w, &w->queues[queue], e);
+    return take_ready(w, queue, e);
 }
 
 bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e)
 {
     mq_queue_rt *q = &w->queues[queue];
-    if (w->change.ops->take ? w->change.ops->take(w, queue, e) : take_ready(w, q, e)) {
+    if (w->change.ops->take ? w->change.ops->take(w, queue, e) : take_ready(w, queue, e)) {
         if (!w->change.ops->take) e->from_alt = 0;
         return true;
     }

@@ -26,7 +26,7 @@
 ** same instant: scenario events before client activity, sampling last. */
 enum {
     K_ARRIVAL = 1, K_SEND_RETRY, K_PROC_DONE, K_CONS_WAKE, K_CONN_TIMER,
-    K_EVENT_START, K_EVENT_END, K_SCHED_DUE, K_SCHED_EXPIRE, K_SAMPLE
+    K_EVENT_START, K_EVENT_END, K_SCHED_DUE, K_SCHED_EXPIRE, K_SAMPLE, K_QUEUE_EXPIRE
 };
 enum { PRIO_EVENT = 0, PRIO_CLIENT = 10, PRIO_SAMPLE = 100 };
 
@@ -239,6 +239,8 @@ typedef struct mq_queue_rt {
     uint64_t unacked;           /* deliveries taken from this queue, unacked */
     mq_cons_ring waiting;       /* consumers with free credit, FIFO; entries
                                    whose consumer left are skipped */
+    bool expiry_armed;          /* a head-expiry wake-up is pending ... */
+    double expiry_at;           /* ... at this time (the earliest armed) */
 } mq_queue_rt;
 
 typedef struct mq_broker_rt {
@@ -384,6 +386,15 @@ bool mq_queue_take(mq_world *w, uint32_t queue, mq_consumer *c, mq_ent *e);
 void mq_queue_unwait(mq_world *w, uint32_t queue, mq_consumer *c);
 /* Requeue an unacked copy at the front (redelivered). */
 void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg);
+/* Arm the wake-up that drops the head of `queue` when it expires (TTL or
+** retention), unless one as early is armed or the head never expires. The
+** store arms it whenever the head changes; code that fills a ring without
+** mq_queue_store (the preload) calls it once after. */
+void mq_queue_arm_expiry(mq_world *w, uint32_t queue);
+/* When a stored copy of msg expires at the head of a queue: its TTL or the
+** retention period after it was stored, whichever comes first (INFINITY:
+** never). */
+double mq_msg_expiry(const mq_world *w, uint32_t msg);
 /* The queue a send from connection c to `queue` is stored in, and the
 ** broker whose capacity admits it: the change type's routing hooks
 ** (route_send, admit_broker), else the queue itself and c's broker. */

@@ -91,6 +91,39 @@ static void test_accounting_identity(void **state)
     }
 }
 
+/* A queue nobody reads still drops what expires, at the head's expiry time
+** (RabbitMQ's queue TTL timer), not only when a consumer asks: with the one
+** consumer gone at 1 s and never back, every message stored more than the
+** retention (10 min) before the end has expired, and those stored after it
+** (the producer's last 10 min, 1 msg/s) are still stored. Per-message TTL
+** likewise: 40 scheduled messages due at 1 min with a 5 min TTL are gone by
+** 5 min, so the backlog of the time series reads 0 between. */
+static void test_expiry_without_consumer(void **state)
+{
+    (void)state;
+    const char *body =
+        "backlog:\n  - { queue: q, messages: 1000 }\n"
+        "producers:\n  - { name: p, rate: 1, arrivals: deterministic, confirms: false }\n"
+        "consumers:\n  - { name: c, profile: pika, processing: { dist: constant, value: 10ms },\n"
+        "      reconnect: { app_restart: never } }\n"
+        "events:\n  - { at: 1s, type: disconnect, groups: [c], duration: until_reconnect }\n";
+    mq_result r;
+    run_text(scenario("  duration: 20m\n  retention: 10m\n  seed: 3\n", body), 3, &r);
+    double st = metric(&r, "still_stored");
+    assert_true(st >= 599 && st <= 601); /* 1 msg/s over the last 10 min */
+    assert_near(metric(&r, "expired_retention"),
+                metric(&r, "messages_published") - metric(&r, "messages_consumed") - st, 0);
+    assert_near(metric(&r, "expired_ttl"), 0, 0);
+    mq_result_free(&r);
+    const char *sched =
+        "scheduled:\n  - { queue: q, messages: 40, deliver_at: { dist: constant, value: 1m },"
+        " ttl: 5m }\n";
+    run_text(scenario("  duration: 8m\n  seed: 3\n", sched), 3, &r);
+    assert_near(metric(&r, "expired_ttl"), 40, 0);
+    assert_near(metric(&r, "still_stored"), 0, 0);
+    mq_result_free(&r);
+}
+
 /* Producers buffer while the broker is down: the load keeps arriving on
 ** schedule, and the delay of a message sent during the outage counts from
 ** its intended time. */
@@ -697,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_exponential_backoff_window),
         cmocka_unit_test(test_cut_off_without_recovery),
         cmocka_unit_test(test_scheduled_expiry),
+        cmocka_unit_test(test_expiry_without_consumer),
         cmocka_unit_test(test_drain_matches_fluid),
         cmocka_unit_test(test_determinism_in_process),
         cmocka_unit_test(test_cli_same_bytes),

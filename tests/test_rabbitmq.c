@@ -94,6 +94,40 @@ static void test_rule_cross_series(void **state)
     assert_non_null(strstr(err.msg, ":34:13: rabbitmq_conversion.to.series: cross-series"));
 }
 
+/* Seed: the wait for the source's consumption takes longer for "stacked
+** messages awaiting consumption or unscheduled messages that have not
+** expired": expired ones do not hold it. Scheduled messages on a queue
+** nobody reads, due at 1 min with a 10 min TTL: phase 3 (from 6 min, the
+** migration beginning at 3 min) ends when they expire, at 10 min, and the
+** fluid estimate says so, with no "never" warning. */
+static void test_phase3_ends_when_source_expires(void **state)
+{
+    (void)state;
+    const char *text =
+        "name: t\nrun: { duration: 40m, sample_interval: 1s, seed: 3 }\n"
+        "instance: { kind: rabbitmq, edition: professional }\n"
+        "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+        "queues: [ { name: q1, broker: b1 }, { name: q2, broker: b1 } ]\n"
+        "scheduled:\n  - { queue: q2, messages: 50, deliver_at: { dist: constant, value: 1m },"
+        " ttl: 10m }\n"
+        "producers:\n  - { name: p1, queue: q1, count: 2, profile: rabbitmq-java, rate: 50 }\n"
+        "consumers:\n  - { name: c1, queue: q1, count: 2, profile: rabbitmq-java,"
+        " processing: { dist: exponential, mean: 10ms } }\n"
+        "rabbitmq_conversion:\n  at: 2m\n  to: { edition: platinum }\n"
+        "  destination: { create_time: 1m }\n";
+    mq_scenario s;
+    sim_err err = {{0}};
+    if (load_yaml(text, &s, &err)) fail_msg("%s", err.msg);
+    mq_result r;
+    run_scn(&s, &r);
+    assert_near(metric(&r, "phase3_s"), 240, 1e-6);
+    assert_near(metric(&r, "source_drain_fluid_s"), 240, 1e-6);
+    assert_near(metric(&r, "expired_ttl"), 50, 0);
+    assert_false(result_has_warning(&r, "never"));
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
 static void test_rule_not_in_service(void **state)
 {
     (void)state;
@@ -915,6 +949,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_cross_series),
         cmocka_unit_test(test_rule_not_in_service),
+        cmocka_unit_test(test_phase3_ends_when_source_expires),
         cmocka_unit_test(test_rule_series_and_direction),
         cmocka_unit_test(test_rule_old_instance_warns),
         cmocka_unit_test(test_serverless_billing),

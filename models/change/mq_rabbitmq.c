@@ -297,6 +297,23 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
                  "taken from the source and not acked", (unsigned long long)st->unacked_p3);
     }
     st->fluid_p3 = fmax(flow, hold > 0 ? hold + e.pass_s : 0);
+    /* What nobody consumes still leaves when it expires: the head's TTL or
+    ** retention drops it (mq_store.c), so the source holds nothing past the
+    ** last expiry of its ready and scheduled copies, if every one expires
+    ** (deliveries taken and not acked do not). */
+    double last = st->unacked_p3 > 0 ? INFINITY : now;
+    for (size_t q = 0; q < st->nsrc && last < INFINITY; q++) {
+        const mq_ring *r = &w->queues[q].ready;
+        for (size_t k = 0; k < r->n && last < INFINITY; k++)
+            last = fmax(last, mq_msg_expiry(w, mq_ring_at(r, k)->msg));
+    }
+    for (size_t i = 0; i < w->nmsgs && last < INFINITY; i++)
+        if (w->msgs[i].scheduled && w->msgs[i].queue < st->nsrc)
+            last = fmax(last, mq_msg_expiry(w, (uint32_t)i));
+    if (last - now < st->fluid_p3) {
+        st->fluid_p3 = last - now;
+        st->never_p3[0] = '\0'; /* it ends: by expiry */
+    }
 }
 
 static void privatelink_cut(mq_world *w, rb_state *st)
