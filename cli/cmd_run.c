@@ -49,6 +49,7 @@
 #include "io/out_verdict.h"
 #include "io/report.h"
 #include "io/scn_load.h"
+#include "io/scn_override.h"
 #include "io/units.h"
 #include "models/mq_metric_info.h"
 #include "models/mq_budget.h"
@@ -535,6 +536,17 @@ static int load_step(run_state *st)
         double clock;
         if (units_time_of_day(A->at, &clock, &st->err) < 0 ||
             mq_scenario_start_change_at_clock(&st->sc, clock, &st->err) < 0) {
+            fprintf(stderr, "mqsim run: --at: %s\n", st->err.msg);
+            return CLI_USAGE;
+        }
+        /* loaded again with change.at set, so that every rule and warning
+        ** that depends on the start (a source upgrade before the migration
+        ** begins, the change inside the warm-up, ...) is checked on it */
+        char at[64];
+        snprintf(at, sizeof at, "%.17gs", mq_scenario_change_start(&st->sc));
+        const char *key = "change.at", *val = at;
+        mq_scenario_free(&st->sc);
+        if (scn_load_with(A->file, &key, &val, 1, &st->sc, &st->err)) {
             fprintf(stderr, "mqsim run: --at: %s\n", st->err.msg);
             return CLI_USAGE;
         }

@@ -1212,13 +1212,16 @@ static int read_capped(FILE *f, const char *name, char **buf, size_t *len, sim_e
 static char *stdin_text;
 static size_t stdin_len;
 
-int scn_load_file(const char *path, mq_scenario *out, sim_err *err)
+int scn_read_file(const char *path, char **text, size_t *len, sim_err *err)
 {
-    *out = (mq_scenario){0};
     if (!strcmp(path, "-")) {
         if (!stdin_text && read_capped(stdin, "<stdin>", &stdin_text, &stdin_len, err))
             return -1;
-        return scn_load_string("<stdin>", stdin_text, stdin_len, out, err);
+        *text = malloc(stdin_len + 1);
+        SIM_NEED(*text != NULL, "out of memory");
+        memcpy(*text, stdin_text, stdin_len);
+        *len = stdin_len;
+        return 0;
     }
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -1236,12 +1239,18 @@ int scn_load_file(const char *path, mq_scenario *out, sim_err *err)
                           "at most %zu = 4 MiB)", (long long)st.st_size,
                           SCN_MAX_BYTES);
     }
+    int rc = read_capped(f, path, text, len, err);
+    fclose(f);
+    return rc;
+}
+
+int scn_load_file(const char *path, mq_scenario *out, sim_err *err)
+{
+    *out = (mq_scenario){0};
     char *buf;
     size_t n;
-    int rc = read_capped(f, path, &buf, &n, err);
-    fclose(f);
-    if (rc) return -1;
-    rc = scn_load_string(path, buf, n, out, err);
+    if (scn_read_file(path, &buf, &n, err)) return -1;
+    int rc = scn_load_string(strcmp(path, "-") ? path : "<stdin>", buf, n, out, err);
     free(buf);
     return rc;
 }

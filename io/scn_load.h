@@ -27,6 +27,11 @@
 ** name "<stdin>"); it is read once per process and reused by later loads. */
 int scn_load_file(const char *path, mq_scenario *out, sim_err *err);
 
+/* The text of the scenario at PATH ("-": standard input, as scn_load_file
+** reads it) in a malloc'ed buffer of *len bytes the caller frees; the
+** loader's size limit applies. 0 ok; -1 with err filled. */
+int scn_read_file(const char *path, char **text, size_t *len, sim_err *err);
+
 /* Same from a memory buffer of len bytes (need not be NUL-terminated);
 ** `name` is used as the path in messages and for the default scenario
 ** name. The buffer is borrowed for the call only. */

@@ -227,26 +227,17 @@ int scn_override_apply(const char *text, size_t len, const char *const *keys,
     return 0;
 }
 
-#define MAX_FILE (4u << 20) /* the loader's own limit */
-
 int scn_load_with(const char *path, const char *const *keys, const char *const *values,
                   size_t n, mq_scenario *out, sim_err *err)
 {
     if (scn_load_file(path, out, err)) return -1;
     if (n == 0) return 0;
     mq_scenario_free(out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return sim_err_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
-    char *text = malloc(MAX_FILE + 1);
-    SIM_NEED(text != NULL, "out of memory");
-    size_t len = fread(text, 1, MAX_FILE + 1, f);
-    fclose(f);
-    if (len > MAX_FILE) {
-        free(text);
-        return sim_err_at(err, path, 0, 0, "larger than %u bytes", MAX_FILE);
-    }
+    char *text;
+    size_t len;
+    if (scn_read_file(path, &text, &len, err)) return -1;
     char name[1024];
-    int off = snprintf(name, sizeof name, "%s [", path);
+    int off = snprintf(name, sizeof name, "%s [", strcmp(path, "-") ? path : "<stdin>");
     for (size_t i = 0; i < n && off < (int)sizeof name; i++)
         off += snprintf(name + off, sizeof name - (size_t)off, "%s%s=%s", i ? ", " : "",
                         keys[i], values[i]);

@@ -132,6 +132,13 @@ void mq_scenario_strip_change(mq_scenario *s)
     free_defaults(s);
 }
 
+double mq_scenario_change_start(const mq_scenario *s)
+{
+    double *at = s->change.ops && s->change.ops->start_at ? s->change.ops->start_at(s->change.cfg)
+                                                          : NULL;
+    return at ? *at : NAN;
+}
+
 int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *err)
 {
     const char *path = s->path ? s->path : "scenario";

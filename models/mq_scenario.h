@@ -296,6 +296,9 @@ void mq_scenario_strip_change(mq_scenario *s);
 ** 0 ok; -1 (err filled) when the change has no start time (or there is no
 ** change) or the start falls after the end of the run. */
 int mq_scenario_start_change_at_clock(mq_scenario *s, double clock_s, sim_err *err);
+/* The change block's start (run time, s); NAN when there is none or the
+** change type has no start time. */
+double mq_scenario_change_start(const mq_scenario *s);
 /* A RabbitMQ subscription edition's deployment (seed: Professional and
 ** Enterprise are shared, Platinum is dedicated); false for Standard, which
 ** is no RabbitMQ edition. */

@@ -846,6 +846,47 @@ static void test_time_of_day_and_at(void **state)
                   "'rolling' applies to app_restart events only");
 }
 
+/* `run --at` moves the change's start and every rule that depends on it is
+** checked again, from a file or from standard input: a source-cluster
+** upgrade at 5m is fine with the migration beginning at 4m, and refused
+** when --at 00:10 makes it begin at 12m. */
+static void test_at_rechecks_rules(void **state)
+{
+    (void)state;
+    char dir[256], cmd[2048];
+    assert_int_equal(scratch_make(dir, sizeof dir, "at-recheck"), 0);
+    const char *yaml =
+        "name: g1\nrun: { duration: 20m, sample_interval: 1s, seed: 3 }\n"
+        "instance: { kind: rabbitmq, edition: professional }\n"
+        "clusters: [ { name: c, brokers: [ { name: b1 } ] } ]\n"
+        "queues: [ { name: q1, broker: b1 } ]\n"
+        "producers: [ { name: p1, queue: q1, count: 2, profile: rabbitmq-java, rate: 5 } ]\n"
+        "consumers: [ { name: c1, queue: q1, count: 2, profile: rabbitmq-java,"
+        " processing: { dist: exponential, mean: 10ms } } ]\n"
+        "rabbitmq_conversion:\n  at: 2m\n  to: { edition: platinum }\n"
+        "  destination: { create_time: 2m }\n  source_upgrade_disconnect: { at: 5m }\n";
+    FILE *f = fopen(path_in(dir, "g1.yaml"), "w");
+    assert_non_null(f);
+    fputs(yaml, f);
+    fclose(f);
+    const char *mq = mqsim_bin();
+    for (int from_stdin = 0; from_stdin < 2; from_stdin++) {
+        const char *in = from_stdin ? "-" : path_in(dir, "g1.yaml");
+        const char *redirect = from_stdin ? path_in(dir, "g1.yaml") : "/dev/null";
+        snprintf(cmd, sizeof cmd, "'%s' run '%s' --at 00:02 --no-baseline --no-plots --out '%s/ok' "
+                 "< '%s' > /dev/null 2>&1", mq, in, dir, redirect);
+        assert_int_equal(sh(cmd), 0);
+        snprintf(cmd, sizeof cmd, "'%s' run '%s' --at 00:10 --out '%s/late' < '%s' > '%s/err' 2>&1",
+                 mq, in, dir, redirect, dir);
+        assert_int_equal(sh(cmd), 2);
+        char *err = slurp_text(path_in(dir, "err"));
+        assert_non_null(strstr(err, "[change.at=600s]:"));
+        assert_non_null(strstr(err, "source_upgrade_disconnect.at: 5m is before the migration "
+                                    "begins"));
+    }
+    scratch_remove(dir);
+}
+
 /* Off-peak (03:00) versus peak (09:00) start: the peak start republishes
 ** more unconfirmed sends. */
 static void test_peak_vs_offpeak(void **state)
@@ -972,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_bound),
         cmocka_unit_test(test_time_of_day_and_at),
         cmocka_unit_test(test_peak_vs_offpeak),
+        cmocka_unit_test(test_at_rechecks_rules),
         cmocka_unit_test(test_bundled_scenarios_run),
         cmocka_unit_test(test_bundled_items),
         cmocka_unit_test(test_close_duplicates_rule),
