@@ -1050,6 +1050,16 @@ static void test_internet_unset_inferred(void **state)
     assert_false(s.instance.internet);
     assert_true(has_warning(&s, "assumed off because rocketmq_change.to.internet enables it"));
     mq_scenario_free(&s);
+    /* a bandwidth change with VPC clients only: the bandwidth is an
+    ** Internet access's, so access is on today (it was read as off and the
+    ** change refused) */
+    must_load(scn("edition: professional", "producers:\n  - { name: v, queue: qa, rate: 20 }\n",
+                  "  at: 60s\n  to: { bandwidth: 20Mbps }\n"),
+              &s);
+    assert_true(s.instance.internet);
+    assert_true(has_warning(&s, "assumed on because rocketmq_change.to.bandwidth changes the "
+                                "Internet bandwidth"));
+    mq_scenario_free(&s);
 }
 
 /* Item 15: the seed's advice in the check summary (and so in the run's

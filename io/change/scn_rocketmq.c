@@ -220,6 +220,10 @@ static int infer_internet(const rctx *c, mq_scenario *s, const mq_rocketmq_chang
         s->instance.internet = !ch->internet;
         why = ch->internet ? "rocketmq_change.to.internet enables it"
                            : "rocketmq_change.to.internet disables it";
+    } else if (ch->has_bandwidth) {
+        s->instance.internet = true;
+        why = "rocketmq_change.to.bandwidth changes the Internet bandwidth, which only an "
+              "instance with Internet access has";
     } else if (group) {
         s->instance.internet = true;
         why = "a client group uses the public endpoint";
