@@ -1125,6 +1125,18 @@ static int load_change(ctx *c, const scn_raw *raw)
         first = key;
         if (scn_changes[i]->load(c->file, c->idx, raw->change[i], c->s, c->err) < 0) return -1;
     }
+    /* the delay metrics leave out what is sent during the warm-up */
+    double at = mq_scenario_change_start(c->s), wu = c->s->run.warmup_s;
+    if (at < wu) {
+        char a[32], w[32];
+        if (sim_strs_add(&c->s->warnings, "%s: the change starts at %s, inside run.warmup (%s): "
+                         "the delay metrics leave out every message sent before the warm-up "
+                         "ends, so they miss the change's effect on delay until then (the counts, "
+                         "duplicates and losses among them, cover the whole run); a shorter "
+                         "warm-up, or a later change, measures it", c->file,
+                         fmt_dur(at, a, sizeof a), fmt_dur(wu, w, sizeof w)) < 0)
+            return oom(c);
+    }
     return 0;
 }
 

@@ -53,6 +53,13 @@ const char *mq_budget_why_str(mq_budget_why why)
     switch (why) {
     case MQ_WHY_WITHIN: return "the whole 95% CI is within the limit";
     case MQ_WHY_BEYOND: return "the 95% CI reaches past the limit";
+    case MQ_WHY_ALL_BEYOND: return "the whole 95% CI is past the limit";
+    case MQ_WHY_VALUE_WITHIN: return "within the limit (one replication: no CI)";
+    case MQ_WHY_VALUE_BEYOND: return "past the limit (one replication: no CI)";
+    case MQ_WHY_UNFINISHED:
+        return "within the limit, but the change had not completed when the run ended "
+               "(change_completed), so its whole effect is not in the figure: lengthen "
+               "run.duration";
     case MQ_WHY_BOUND_BEYOND: return "not finished within the run, and already past the limit";
     case MQ_WHY_BOUND_WITHIN: return "not finished within the run, and already past the limit's side";
     case MQ_WHY_UNDECIDED:
@@ -106,7 +113,20 @@ mq_budget_verdict mq_budget_eval_line(const mq_budget_line *l, const sim_metrics
     case MQ_BUDGET_GT: v.pass = v.lo > l->limit; break;
     case MQ_BUDGET_EQ: v.pass = v.lo == l->limit && v.hi == l->limit; break;
     }
-    v.why = v.pass ? MQ_WHY_WITHIN : MQ_WHY_BEYOND;
+    bool ci = !isnan(x->ci_lo) && !isnan(x->ci_hi);
+    if (!ci) {
+        v.why = v.pass ? MQ_WHY_VALUE_WITHIN : MQ_WHY_VALUE_BEYOND;
+        return v;
+    }
+    bool none_within = false; /* no value of the CI satisfies the line */
+    switch (l->op) {
+    case MQ_BUDGET_LE: none_within = v.lo > l->limit; break;
+    case MQ_BUDGET_LT: none_within = v.lo >= l->limit; break;
+    case MQ_BUDGET_GE: none_within = v.hi < l->limit; break;
+    case MQ_BUDGET_GT: none_within = v.hi <= l->limit; break;
+    case MQ_BUDGET_EQ: none_within = v.lo > l->limit || v.hi < l->limit; break;
+    }
+    v.why = v.pass ? MQ_WHY_WITHIN : none_within ? MQ_WHY_ALL_BEYOND : MQ_WHY_BEYOND;
     return v;
 }
 
@@ -150,6 +170,9 @@ size_t mq_budget_eval(const mq_budget *b, const sim_metrics *m, mq_budget_verdic
     for (size_t i = 0; i < b->n; i++)
         bounds_undelivered |= !strcmp(b->v[i].metric, "undelivered_fraction");
     bool moved = mq_undelivered_moves_p99(m);
+    /* a change the run ended inside: what passed may not hold for the rest */
+    const sim_metric *done = sim_metrics_find(m, "change_completed");
+    bool unfinished = done && done->status == SIM_MEASURED && done->value < 1;
     size_t failed = 0;
     for (size_t i = 0; i < b->n; i++) {
         out[i] = mq_budget_eval_line(&b->v[i], m);
@@ -157,6 +180,10 @@ size_t mq_budget_eval(const mq_budget *b, const sim_metrics *m, mq_budget_verdic
             undelivered_breaks(&b->v[i], m)) {
             out[i].pass = false;
             out[i].why = MQ_WHY_UNDELIVERED;
+        }
+        if (out[i].pass && unfinished && strcmp(b->v[i].metric, "change_completed")) {
+            out[i].pass = false;
+            out[i].why = MQ_WHY_UNFINISHED;
         }
         failed += !out[i].pass;
     }

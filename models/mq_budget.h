@@ -20,6 +20,11 @@
 ** limit passes, and anything else is undecided (the run ended too early to
 ** tell) and fails. The verdict's `why` says which of these applied.
 **
+** A change the run ended inside (change_completed < 1 in any replication):
+** every line that would pass fails, since the change's effect after the
+** end of the run is not in the figures (a line on change_completed itself
+** is judged as written).
+**
 ** Delay over the delivered messages only (delay_p99_s, delay_mean_s, ...;
 ** not delay_all_*): while the messages not delivered by the end move the
 ** p99 (mq_undelivered_moves_p99), an upper limit on one passes only if it
@@ -75,13 +80,18 @@ const char *mq_budget_op_str(mq_budget_op op);
 /* Why a line passed or failed. */
 typedef enum mq_budget_why {
     MQ_WHY_WITHIN,       /* the whole CI satisfies the line */
-    MQ_WHY_BEYOND,       /* (part of) the CI violates it */
+    MQ_WHY_BEYOND,       /* part of the CI violates it */
+    MQ_WHY_ALL_BEYOND,   /* the whole CI violates it */
+    MQ_WHY_VALUE_WITHIN, /* no CI (one replication): the value satisfies it */
+    MQ_WHY_VALUE_BEYOND, /* no CI: the value violates it */
     MQ_WHY_BOUND_BEYOND, /* censored; the lower bound alone violates it */
     MQ_WHY_BOUND_WITHIN, /* censored; the lower bound alone satisfies it */
     MQ_WHY_UNDECIDED,    /* censored; the bound cannot decide: fails */
     MQ_WHY_MISSING,      /* not measured, not applicable or absent: fails */
-    MQ_WHY_UNDELIVERED   /* within over the delivered messages, but the
+    MQ_WHY_UNDELIVERED,  /* within over the delivered messages, but the
                             undelivered ones move the p99: fails */
+    MQ_WHY_UNFINISHED    /* within, but the change had not completed when
+                            the run ended (change_completed < 1): fails */
 } mq_budget_why;
 
 /* A short sentence for `why`, e.g. "the 95% CI reaches past the limit". */

@@ -63,6 +63,7 @@ static const mq_metric_info table[] = {
     {"backlog_mean", "msgs", MQ_MI_LO, "", "time-averaged ready messages after warm-up", NULL},
     {"in_system_mean", "msgs", MQ_MI_LO, "", "time-averaged ready plus unacknowledged messages after warm-up", NULL},
     {"sim_events", "events", MQ_MI_NO, "", "engine events executed (cost of the run)", NULL},
+    {"change_completed", "ratio", MQ_MI_HI, MQ_MI_NA, "1 when the scenario's change had completed when the run ended (a RabbitMQ conversion reached phase 4 or its spec change took effect, a RocketMQ change or a rolling restart finished), 0 when the run ended first: its effects after the end are not in the figures, so every budget line fails; over replications, the fraction that completed; not_applicable without a change block", NULL},
 };
 
 /* measured by `mqsim load` only, whatever the change (a change type's own

@@ -323,11 +323,11 @@ static void compute_metrics(mq_world *w, mq_result *out)
                                w->s->consumers[w->drain_est.worst_group].name,
                                100 * w->drain_est.worst_se));
     if (isnan(drain) && isinf(fluid))
-        SIM_NEED_OK(sim_strs_add(&out->warnings, "backlog of %llu did not drain within the run",
+        SIM_NEED_OK(sim_strs_add(&out->warnings, "backlog of %llu msgs did not drain within the run",
                                (unsigned long long)w->backlog_at_drain_from));
     else if (isnan(drain))
         SIM_NEED_OK(sim_strs_add(&out->warnings,
-                               "backlog of %llu did not drain within the run (fluid estimate %.1f s)",
+                               "backlog of %llu msgs did not drain within the run (fluid estimate %.0f s)",
                                (unsigned long long)w->backlog_at_drain_from, fluid));
     ADD("backlog_at_drain_start", w->backlog_at_drain_from, "msgs", NO);
     ADD("drain_time_s", drain, "s", LO);
@@ -341,6 +341,9 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("backlog_mean", sim_twavg_mean(&w->backlog_tw, sim_now(w->sim)), "msgs", LO);
     ADD("in_system_mean", sim_twavg_mean(&w->insys_tw, sim_now(w->sim)), "msgs", LO);
     ADD("sim_events", sim_events_executed(w->sim), "events", NO);
+    bool (*completed)(mq_world *) = w->change.ops->completed;
+    ADD("change_completed", completed ? completed(w) : NAN, "ratio", HI);
+    if (!completed) sim_metrics_censor(m, "change_completed", SIM_NOT_APPLICABLE, NAN);
     if (w->change.ops->metrics) w->change.ops->metrics(w, out);
 }
 

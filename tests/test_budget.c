@@ -105,8 +105,62 @@ static void test_eval_ci_bound(void **state)
     assert_false(v[5].pass);          /* not measured */
     assert_false(v[5].measured);
     assert_false(v[6].pass);          /* lo 90 is not > 90 */
+    /* the reason names what decided: part or all of the CI, or the value
+    ** where there is no CI */
+    assert_int_equal(v[0].why, MQ_WHY_BEYOND);
+    assert_int_equal(v[1].why, MQ_WHY_WITHIN);
+    assert_int_equal(v[4].why, MQ_WHY_VALUE_WITHIN);
+    assert_non_null(strstr(mq_budget_why_str(MQ_WHY_VALUE_WITHIN), "no CI"));
+    mq_budget_free(b);
+    b = mq_budget_new();
+    const char *more[] = {"delay_p99_s <= 19", "lost >= 1", "consumed <= 80"};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(scn_budget_add(b, more[i], (mq_loc){1, 1}, "x", &e), 0);
+    assert_int_equal(mq_budget_eval(b, &m, v), 3);
+    assert_int_equal(v[0].why, MQ_WHY_ALL_BEYOND); /* CI 20..31 all above 19 */
+    assert_int_equal(v[1].why, MQ_WHY_VALUE_BEYOND);
+    assert_int_equal(v[2].why, MQ_WHY_ALL_BEYOND); /* CI 90..110 all above 80 */
     mq_budget_free(b);
     sim_metrics_free(&m);
+}
+
+/* A run that ended inside the change: a line that holds on what was
+** simulated fails as unfinished (the rest of the change is not in it); a
+** failing line keeps its reason; a line on change_completed is judged as
+** written; a completed change (or none) leaves the verdicts alone. */
+static void test_eval_change_unfinished(void **state)
+{
+    (void)state;
+    for (int done = 0; done < 3; done++) { /* 0 unfinished, 1 completed, 2 no change */
+        sim_metrics m = {0};
+        assert_int_equal(sim_metrics_add(&m, "duplicates", 1000, "msgs", SIM_BETTER_LOWER), 0);
+        assert_int_equal(sim_metrics_add(&m, "lost", 5, "msgs", SIM_BETTER_LOWER), 0);
+        if (done < 2)
+            assert_int_equal(sim_metrics_add(&m, "change_completed", done ? 1 : 0.5, "ratio",
+                                             SIM_BETTER_HIGHER), 0);
+        else
+            assert_int_equal(sim_metrics_add_censored(&m, "change_completed", NAN, "ratio",
+                                                      SIM_BETTER_HIGHER, SIM_NOT_APPLICABLE), 0);
+        mq_budget *b = mq_budget_new();
+        sim_err e;
+        const char *lines[] = {"duplicates <= 1500", "lost == 0", "change_completed >= 0.5"};
+        for (size_t i = 0; i < 3; i++)
+            assert_int_equal(scn_budget_add(b, lines[i], (mq_loc){1, 1}, "x", &e), 0);
+        mq_budget_verdict v[3];
+        size_t failed = mq_budget_eval(b, &m, v);
+        assert_int_equal(v[1].why, MQ_WHY_VALUE_BEYOND);
+        if (done == 0) {
+            assert_int_equal(failed, 2);
+            assert_false(v[0].pass);
+            assert_int_equal(v[0].why, MQ_WHY_UNFINISHED);
+            assert_true(v[2].pass);
+        } else {
+            assert_int_equal(failed, done == 1 ? 1 : 2); /* n/a fails its own line */
+            assert_true(v[0].pass);
+        }
+        mq_budget_free(b);
+        sim_metrics_free(&m);
+    }
 }
 
 /* A censored metric is decided by its lower bound where the bound alone
@@ -257,7 +311,7 @@ static void test_run_exit_3(void **state)
     assert_non_null(strstr(buf, "line,metric,value,ci95_low,ci95_high,limit,verdict,status,"
                                 "lower_bound,why\n"));
     assert_non_null(strstr(buf, "\"lost == 0\",\"lost\","));
-    assert_non_null(strstr(buf, ",0,fail,measured,,\"the 95% CI reaches past the limit\"\n"));
+    assert_non_null(strstr(buf, ",0,fail,measured,,\"past the limit (one replication: no CI)\"\n"));
     assert_non_null(strstr(buf, ",120,pass,measured,,"));
     assert_int_equal(sh("grep -q '\"verdict\": \"fail\"' build/test-budget/f/summary.json"), 0);
     /* the same verdict for CI: one JUnit test case and one JSON case per line */
@@ -290,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_eval_ci_bound),
         cmocka_unit_test(test_eval_censored),
+        cmocka_unit_test(test_eval_change_unfinished),
         cmocka_unit_test(test_eval_undelivered),
         cmocka_unit_test(test_names_from_model),
         cmocka_unit_test(test_run_exit_3),

@@ -846,6 +846,28 @@ static void test_time_of_day_and_at(void **state)
                   "'rolling' applies to app_restart events only");
 }
 
+/* A change that starts inside the warm-up is named at load: the delay
+** metrics leave its first part out; a later start says nothing. */
+static void test_change_inside_warmup_warned(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        char body[2048];
+        snprintf(body, sizeof body, "%srabbitmq_conversion:\n  at: %s\n  to: { edition: platinum }\n",
+                 CLIENTS, late ? "5m" : "1m");
+        mq_scenario s;
+        sim_err err = {{0}};
+        if (load_yaml(scenario("{duration: 30m, warmup: 3m}", "edition: professional", body), &s,
+                      &err))
+            fail_msg("%s", err.msg);
+        bool warned = false;
+        for (size_t i = 0; i < s.warnings.n; i++)
+            warned |= strstr(s.warnings.v[i], "the change starts at 1m, inside run.warmup (3m)") != NULL;
+        assert_int_equal(warned, !late);
+        mq_scenario_free(&s);
+    }
+}
+
 /* `run --at` moves the change's start and every rule that depends on it is
 ** checked again, from a file or from standard input: a source-cluster
 ** upgrade at 5m is fine with the migration beginning at 4m, and refused
@@ -1014,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_time_of_day_and_at),
         cmocka_unit_test(test_peak_vs_offpeak),
         cmocka_unit_test(test_at_rechecks_rules),
+        cmocka_unit_test(test_change_inside_warmup_warned),
         cmocka_unit_test(test_bundled_scenarios_run),
         cmocka_unit_test(test_bundled_items),
         cmocka_unit_test(test_close_duplicates_rule),

@@ -647,6 +647,40 @@ static void test_http_default_profile_rides_out(void **state)
     mq_scenario_free(&s);
 }
 
+/* A run that ends inside the HTTP disruption: its longest cut-off is at
+** least what had passed (censored at the end), not a measured 15 s; and the
+** change had not completed (change_completed 0, with a warning). */
+static void test_http_disruption_cut_by_end(void **state)
+{
+    (void)state;
+    const char *body =
+        "producers:\n  - { name: hp, queue: qa, count: 2, profile: http, rate: 20 }\n"
+        "consumers:\n  - { name: hc, queue: qa, profile: http, idempotent: true,\n"
+        "      processing: { dist: constant, value: 1ms } }\n";
+    mq_scenario s;
+    must_load(scn("edition: professional, internet: true", body,
+                  "  at: 60s\n  to: { spec_tps: 2000 }\n"),
+              &s);
+    s.run.duration_s = 75; /* 15 s into the 30 s disruption */
+    mq_result r;
+    run_scn(&s, &r);
+    const sim_metric *h = sim_metrics_find(&r.metrics, "http_disruption_max_s");
+    assert_non_null(h);
+    assert_int_equal(h->status, SIM_CENSORED_AT_END);
+    assert_true(h->bound >= 14 && h->bound <= 15.5);
+    assert_near(metric(&r, "change_completed"), 0, 0);
+    assert_true(result_warns(&r, "the change did not complete within the run"));
+    mq_result_free(&r);
+    s.run.duration_s = 180; /* the whole change: measured, completed */
+    run_scn(&s, &r);
+    h = sim_metrics_find(&r.metrics, "http_disruption_max_s");
+    assert_int_equal(h->status, SIM_MEASURED);
+    assert_near(metric(&r, "change_completed"), 1, 0);
+    assert_false(result_warns(&r, "did not complete"));
+    mq_result_free(&r);
+    mq_scenario_free(&s);
+}
+
 /* Item 8: a group whose own settings lose sends or stay cut off past 1 min
 ** is named by `check` and by the run, with the setting behind it. */
 static void test_http_group_settings_named(void **state)
@@ -1136,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_no_change_rejected),
         cmocka_unit_test(test_http_default_profile_rides_out),
         cmocka_unit_test(test_http_group_settings_named),
+        cmocka_unit_test(test_http_disruption_cut_by_end),
         cmocka_unit_test(test_tcp_cutoff_named),
         cmocka_unit_test(test_losses_by_cause),
         cmocka_unit_test(test_capacity_is_the_instances),

@@ -17,6 +17,7 @@
 **             (extra brokers or queues), 0 or -1 on out-of-memory;
 **   schedule  after the scenario's events are scheduled: the change's own
 **             engine events;
+**   completed at the end: whether the change had completed within the run;
 **   metrics   at the end of the summary: the change's rows and warnings;
 **   destroy   when the world is torn down (also after a failed create).
 ** The value side: cfg_free releases the loaded change; to_baseline makes
@@ -74,6 +75,10 @@ typedef struct mq_change_ops {
     int (*create)(struct mq_world *w, const void *cfg, void **state);
     void (*schedule)(struct mq_world *w);
     void (*metrics)(struct mq_world *w, struct mq_result *out);
+    /* At the end of the run: whether the change had completed within it
+    ** (the base model's change_completed). NULL for a type that changes
+    ** nothing (a paired baseline's). */
+    bool (*completed)(struct mq_world *w);
     void (*destroy)(struct mq_world *w, void *state);
     /* The rows its metrics add to the summary, in the order it writes them
     ** (the metric table, models/mq_metric_info.h, lists them after the

@@ -739,6 +739,14 @@ static const mq_metric_info metric_rows[] = {
     {"source_drained_s", "s", MQ_MI_NO, MQ_MI_NA " " MQ_MI_NR, "load tester: phase 3 as the consumers completed it, from its start to their last ack of a source delivery (phase3_s adds the tester's polling and its lateness in noticing); not_applicable with real client libraries, not_reached when phase 4 never came", NULL},
 };
 
+/* A migration completes when phase 4 begins; a spec change takes effect at
+** its start. */
+static bool completed(mq_world *w)
+{
+    const rb_state *st = state(w);
+    return st->cv->migrates ? !isnan(st->t[PH_DEST]) : st->cv->at_s <= sim_now(w->sim);
+}
+
 const mq_change_ops mq_rabbitmq_ops = {
     .key = "rabbitmq_conversion",
     .cfg_free = cfg_free,
@@ -746,6 +754,7 @@ const mq_change_ops mq_rabbitmq_ops = {
     .create = create,
     .schedule = schedule,
     .metrics = metrics,
+    .completed = completed,
     .destroy = destroy,
     .metrics_info = metric_rows,
     .nmetrics = sizeof metric_rows / sizeof *metric_rows,

@@ -82,6 +82,7 @@ typedef struct rocketmq_rt {
     double *cut_max;        /* per group slot: longest cut-off that began
                                in the change (INFINITY: still cut at the end) */
     double http_max;        /* longest HTTP cut-off begun by the disruption */
+    bool http_open;         /* one of them still ran when the run ended */
     int nbatches;           /* planned */
     int batches_started;    /* begun within the run */
 } rocketmq_rt;
@@ -658,6 +659,8 @@ static void cutoff_warnings(mq_world *w, mq_result *out)
             size_t k = mq_group_slot(s, c->consumer, c->group);
             if (group_public(s, k) && !rt->internet)
                 win = fmin(win, mq_rocketmq_cutoff(group_reconnect(s, k), rt->ch->http_disruption_s));
+            else
+                rt->http_open = true; /* its end is not known */
             rt->http_max = fmax(rt->http_max, win);
         }
         if (!in_change(rt, c->down_since)) continue;
@@ -697,6 +700,9 @@ static void metrics(mq_world *w, mq_result *out)
     ADD("http_disruption_max_s", rt->http_max, "s", LO);
     if (!mq_rocketmq_has_http(s)) /* no HTTP client: nothing to measure */
         sim_metrics_censor(&out->metrics, "http_disruption_max_s", SIM_NOT_APPLICABLE, NAN);
+    else if (rt->http_open) /* at least this long */
+        sim_metrics_censor(&out->metrics, "http_disruption_max_s", SIM_CENSORED_AT_END,
+                           rt->http_max);
     ADD("lost_during_http_disruption", lost[LOST_HTTP], "msgs", LO);
     ADD("lost_internet_off", lost[LOST_INTERNET], "msgs", LO);
     ADD("lost_during_restart", lost[LOST_RESTART], "msgs", LO);
@@ -713,9 +719,15 @@ static void metrics(mq_world *w, mq_result *out)
     if (!b->present) /* no price table: nothing to compute */
         sim_metrics_censor(&out->metrics, "billing_delta", SIM_NOT_APPLICABLE, NAN);
     double end = sim_now(w->sim);
-    if (ch->at_s + mq_rocketmq_duration(s, ch) > end) /* the run ends inside the change */
+    if (ch->at_s + mq_rocketmq_duration(s, ch) > end) { /* the run ends inside the change */
         sim_metrics_censor(&out->metrics, "change_duration_s", SIM_CENSORED_AT_END,
                            fmax(0, end - ch->at_s));
+        WARN("the change did not complete within the run (%llu of %llu restart batches "
+             "begun; it ends at %.0f s, the run at %.0f s): its effects after the end are not in "
+             "these figures, and every budget line fails; lengthen run.duration",
+             (unsigned long long)rt->batches_started, (unsigned long long)rt->nbatches,
+             ch->at_s + mq_rocketmq_duration(s, ch), end);
+    }
     bool enables = !s->instance.internet && ch->has_internet && ch->internet;
     if (rt->cut_internet > 0)
         WARN("SEVERE RISK: Internet access %s; %llu public-endpoint clients were cut off%s",
@@ -749,7 +761,7 @@ static void cfg_free(void *cfg) { mq_rocketmq_change_free(cfg); }
 
 static const mq_metric_info metric_rows[] = {
     {"duplicates_offset_rollback", "msgs", MQ_MI_LO, "", "RocketMQ: duplicates from consumer offsets rolled back by a broker restart", "duplicates"},
-    {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients)", NULL},
+    {"http_disruption_max_s", "s", MQ_MI_LO, MQ_MI_NA " " MQ_MI_CEN, "RocketMQ: longest HTTP cut-off begun by the HTTP disruption (not applicable without HTTP clients; censored when one was still going on when the run ended)", NULL},
     {"lost_during_http_disruption", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while HTTP access was down", "lost_send_failed"},
     {"lost_internet_off", "msgs", MQ_MI_LO, "", "RocketMQ: sends of public-endpoint clients lost because Internet access was off", "lost_send_failed"},
     {"lost_during_restart", "msgs", MQ_MI_LO, "", "RocketMQ: sends lost while brokers restarted", "lost_send_failed"},
@@ -760,6 +772,15 @@ static const mq_metric_info metric_rows[] = {
     {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)", NULL},
     {"billing_delta", "", MQ_MI_LO, MQ_MI_NA, "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency", NULL},
 };
+
+/* The rolling change completes when its last batch is back. */
+static bool completed(mq_world *w)
+{
+    const mq_rocketmq_change *ch = rt_of(w)->ch;
+    return ch->at_s + mq_rocketmq_duration(w->s, ch) <= sim_now(w->sim);
+}
+
+static double *start_at(void *cfg) { return &((mq_rocketmq_change *)cfg)->at_s; }
 
 static const mq_change_ops *to_baseline(void *cfg)
 {
@@ -772,9 +793,11 @@ const mq_change_ops mq_rocketmq_ops = {
     .flags = MQ_CHANGE_KEEPS_RECORDS,
     .cfg_free = cfg_free,
     .to_baseline = to_baseline,
+    .start_at = start_at,
     .create = create,
     .schedule = schedule,
     .metrics = metrics,
+    .completed = completed,
     .destroy = destroy,
     .metrics_info = metric_rows,
     .nmetrics = sizeof metric_rows / sizeof *metric_rows,

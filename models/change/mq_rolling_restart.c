@@ -228,6 +228,13 @@ static const mq_metric_info metric_rows[] = {
     {"restart_duplicates_bound", "msgs", MQ_MI_NO, "", "rolling restart: upper bound on its duplicates (unacked plus unconfirmed at the closes)", NULL},
 };
 
+/* Every node restarted and the last one back. */
+static bool completed(mq_world *w)
+{
+    const rr_state *st = state(w);
+    return st->started == st->rr->nnodes && mq_rolling_restart_end(st->rr) <= sim_now(w->sim);
+}
+
 static void cfg_free(void *cfg) { mq_rolling_restart_free(cfg); }
 
 static double *start_at(void *cfg) { return &((mq_rolling_restart *)cfg)->at_s; }
@@ -239,6 +246,7 @@ const mq_change_ops mq_rolling_restart_ops = {
     .create = create,
     .schedule = schedule,
     .metrics = metrics,
+    .completed = completed,
     .destroy = destroy,
     .metrics_info = metric_rows,
     .nmetrics = sizeof metric_rows / sizeof *metric_rows,
