@@ -691,8 +691,8 @@ static int print_step(const run_state *st)
                st->sc.budget->v[i].text, cli_metric_text(m, st->sc.budget->v[i].metric, a, sizeof a),
                mq_budget_why_str(st->verd[i].why));
     for (size_t i = 0; i < st->sc.warnings.n; i++) printf("  warning: %s\n", st->sc.warnings.v[i]);
-    for (size_t i = 0; i < st->first.warnings.n; i++)
-        printf("  warning: %s\n", st->first.warnings.v[i]);
+    for (size_t i = 0; i < st->first.warnings.n; i++) /* replication 0's own figures */
+        printf("  warning%s: %s\n", done > 1 ? " (replication 0)" : "", st->first.warnings.v[i]);
     printf("  results in %s/\n", st->final_dir);
     if (nb) printf("verdict: %s: %zu of %zu budget line%s fail%s\n", nfail ? "FAIL" : "PASS",
                    nfail, nb, nb == 1 ? "" : "s", nfail == 1 ? "s" : "");

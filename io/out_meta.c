@@ -63,6 +63,10 @@ json_t *out_meta_sim(const mq_scenario *s, const out_sim_meta *m)
     snprintf(fp, sizeof fp, "%016" PRIx64, m->first->fingerprint);
     set(meta, "trace_fingerprint", json_string(fp));
     scenario_and_warnings(meta, s, m->first);
+    if (m->replications > 1 && m->first->warnings.n > 0)
+        set(meta, "warnings_note", json_string("the run's warnings (after the scenario's) quote "
+                                               "replication 0's figures; the metrics are over "
+                                               "all replications"));
     set(meta, "groups", out_groups_json(m->groups));
     set(meta, "assumptions", out_assumptions_json(s));
     set(meta, "timeline", out_timeline_json(&m->first->bands));

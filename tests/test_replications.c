@@ -171,6 +171,28 @@ static void test_cli_ci_columns_and_deltas(void **state)
     assert_int_equal(sh("grep -q '\"replications\": 4' build/test-rep/summary.json"), 0);
 }
 
+/* With several replications the run's warnings quote replication 0's
+** figures beside means: the console and summary.json say so; one
+** replication needs no label. */
+static void test_cli_warnings_name_replication(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    for (int reps = 1; reps <= 2; reps++) {
+        sh("rm -rf build/test-repw");
+        snprintf(cmd, sizeof cmd, "'%s' run scenarios/rabbitmq/privatelink.yaml --replications %d "
+                 "--no-baseline --no-plots --out build/test-repw > build/test-repw.txt 2>&1",
+                 mqsim(), reps);
+        assert_int_equal(sh(cmd), 0);
+        assert_int_equal(sh("grep -q '^  warning (replication 0): 7 PrivateLink' "
+                            "build/test-repw.txt"), reps > 1 ? 0 : 1);
+        assert_int_equal(sh("grep -q '^  warning: 7 PrivateLink' build/test-repw.txt"),
+                         reps > 1 ? 1 : 0);
+        assert_int_equal(sh("grep -q '\"warnings_note\"' build/test-repw/summary.json"),
+                         reps > 1 ? 0 : 1);
+    }
+}
+
 static void test_cli_precision(void **state)
 {
     (void)state;
@@ -314,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_rep_censored),
         cmocka_unit_test(test_cli_ci_columns_and_deltas),
         cmocka_unit_test(test_cli_precision),
+        cmocka_unit_test(test_cli_warnings_name_replication),
         cmocka_unit_test(test_mpi_precision),
         cmocka_unit_test(test_jobs_whole_folder),
         cmocka_unit_test(test_no_plots_and_timing),

@@ -1021,6 +1021,11 @@ static void test_internet_access(void **state)
     assert_true(lon > 20 * 100 && lon < 20 * 140);
     assert_near(metric(&on, "clients_cut_off_at_end"), 0, 0);
     assert_true(result_warns(&on, "were cut off until the change enabled it"));
+    /* the loss advice follows the cause: off until the change, or off */
+    assert_true(result_warns(&on, "Internet access was off until the change enabled it"));
+    assert_false(result_warns(&on, "keep Internet access on"));
+    assert_true(result_warns(&off, "Internet access was off; use a VPC endpoint or keep "
+                                   "Internet access on"));
     mq_result_free(&off);
     mq_result_free(&on);
     /* a change that has not completed when the run ends enabled nothing:
@@ -1031,6 +1036,8 @@ static void test_internet_access(void **state)
     assert_true(result_warns(&late, "were cut off for the whole run: the change that enables "
                                     "it had not completed when the run ended"));
     assert_false(result_warns(&late, "until the change enabled it"));
+    assert_true(result_warns(&late, "Internet access was off for the whole run (the change "
+                                    "that enables it had not completed)"));
     mq_result_free(&late);
     mq_scenario s;
     must_load(scn("edition: professional, internet: false", body,

@@ -610,13 +610,15 @@ static void effect_warnings(mq_world *w, mq_result *out)
         if (still > 0)
             snprintf(away, sizeof away, "; %llu of them were still cut off when the run ended "
                      "(groups[].cut_off_at_end_why says why)", still);
+        bool past_end = st->t[PH_DUAL] + st->privatelink_s > sim_now(w->sim);
         SIM_NEED_OK(sim_strs_add(
             &out->warnings,
-            "%llu PrivateLink connection%s disconnected at phase 1 for %.0f s (the "
-            "document: disconnections lasting several minutes during the migration)%s. Run "
-            "the migration off-peak with a robust reconnection mechanism",
+            "%llu PrivateLink connection%s disconnected at phase 1 for %.0f s (a draw from "
+            "rabbitmq_conversion.privatelink_outage%s; the document: disconnections lasting "
+            "several minutes during the migration)%s. Run the migration off-peak with a robust "
+            "reconnection mechanism",
             (unsigned long long)st->dropped_pl, st->dropped_pl == 1 ? " was" : "s were",
-            st->privatelink_s, away));
+            st->privatelink_s, past_end ? ", lasting past the end of the run" : "", away));
     }
 }
 

@@ -618,10 +618,18 @@ static void loss_warnings(mq_world *w, mq_result *out)
                                     : "no other broker was up to fail over to",
                  why);
         }
-        if (l[LOST_INTERNET])
+        if (l[LOST_INTERNET]) {
+            /* off before the change enabled it, or off after it disabled it */
+            bool enables = !s->instance.internet && ch->has_internet && ch->internet;
             WARN("producer group '%s' lost %llu sends: it uses the public endpoint and "
-                 "Internet access is off; use a VPC endpoint or keep Internet access on",
-                 pg->name, (unsigned long long)l[LOST_INTERNET]);
+                 "Internet access was off%s",
+                 pg->name, (unsigned long long)l[LOST_INTERNET],
+                 !enables ? "; use a VPC endpoint or keep Internet access on"
+                 : rt->internet ? " until the change enabled it; starting these clients after "
+                                  "the change completes, or a VPC endpoint until then, avoids it"
+                                : " for the whole run (the change that enables it had not "
+                                  "completed); a VPC endpoint avoids it");
+        }
         if (l[LOST_THROTTLED]) {
             const uint64_t *r = rt->rejected[g];
             WARN("producer group '%s' lost %llu sends to throttling: each stayed throttled "
