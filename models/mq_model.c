@@ -118,7 +118,7 @@ static void preload_scheduled(mq_world *w)
             uint32_t id = mq_msg_new(w, (uint32_t)sc->queue, due);
             mq_msg *m = &w->msgs[id];
             m->stored_at = 0;
-            if (sc->ttl_s > 0) m->expire_at = sc->ttl_s;
+            if (sc->ttl_s > 0) m->expire_at = sc->ttl_s, w->may_expire = true;
             mq_queue_schedule(w, (uint32_t)sc->queue, id);
         }
         w->published += sc->messages;
@@ -538,6 +538,7 @@ static int build(mq_world *w)
     if (!w->sim || !w->delay || !w->delay_iv || !w->undelivered || !w->queues || !w->brokers)
         return -1;
     w->nq = s->nqueues;
+    w->may_expire = s->run.retention_s > 0;
     w->nbrk = s->nbrokers;
     size_t ngroups = s->nproducers + s->nconsumers;
     for (size_t b = 0; b < s->nbrokers; b++) {

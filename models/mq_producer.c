@@ -477,7 +477,7 @@ static void delay_message(mq_producer *p, mq_msg *m, double now)
     double delay = fmax(0, sim_dist_sample(&d->delay, p->delay_rng));
     m->intended = now + delay;
     m->measured = m->intended >= p->w->s->run.warmup_s;
-    if (d->ttl_s > 0) m->expire_at = now + d->ttl_s;
+    if (d->ttl_s > 0) m->expire_at = now + d->ttl_s, p->w->may_expire = true;
 }
 
 static void on_arrival(sim *s, void *subject, uint64_t arg)

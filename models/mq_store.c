@@ -296,7 +296,7 @@ void mq_queue_store(mq_world *w, uint32_t queue, uint32_t msg, int redelivered)
     }
     SIM_NEED_OK(mq_ring_push_back(&q->ready, e));
     w->ready_total++;
-    if (q->ready.n == 1) mq_queue_arm_expiry(w, queue); /* it is the head */
+    if (w->may_expire && q->ready.n == 1) mq_queue_arm_expiry(w, queue); /* the head */
     mq_backlog_changed(w);
 }
 
@@ -352,7 +352,7 @@ void mq_queue_requeue(mq_world *w, uint32_t queue, uint32_t msg)
     }
     SIM_NEED_OK(mq_ring_push_front(&q->ready, e));
     w->ready_total++;
-    mq_queue_arm_expiry(w, queue); /* it is the head */
+    if (w->may_expire) mq_queue_arm_expiry(w, queue); /* it is the head */
     mq_backlog_changed(w);
 }
 
@@ -420,14 +420,14 @@ static bool take_ready(mq_world *w, uint32_t queue, mq_ent *e)
 {
     mq_queue_rt *q = &w->queues[queue];
     size_t before = q->ready.n;
-    expire_head(w, q);
+    if (w->may_expire) expire_head(w, q);
     if (q->ready.n == 0) {
         if (before) mq_backlog_changed(w); /* expiry emptied it */
         return false;
     }
     *e = mq_ring_pop_front(&q->ready);
     w->ready_total--;
-    mq_queue_arm_expiry(w, queue); /* a new head */
+    if (w->may_expire) mq_queue_arm_expiry(w, queue); /* a new head */
     mq_backlog_changed(w);
     return true;
 }

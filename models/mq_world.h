@@ -287,6 +287,8 @@ typedef struct mq_world {
     /* counters */
     uint64_t published, preloaded, consumed, duplicates, redelivered;
     uint64_t dup_by_cause[DUP_NCAUSES], lost_by_cause[LOSS_NCAUSES];
+    bool may_expire;            /* a copy can expire (retention, or a TTL was
+                                   set): queues skip expiry work while false */
     uint64_t expired_by_cause[EXP_NCAUSES];
     uint64_t exceptions, throttled, reconnects;
     /* Throttled sends by cause: overload = refused while the producers
