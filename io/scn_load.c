@@ -671,6 +671,7 @@ static int load_consumer(ctx *c, size_t i, const raw_consumer *r, mq_consumer_gr
     g->endpoint = (mq_endpoint)ENUM_OR(r->endpoint, (int)p->endpoint);
     g->idempotent = BOOL_OR(r->idempotent, false);
     g->process_buffer_on_close = BOOL_OR(r->process_buffer_on_close, p->process_buffer_on_close);
+    g->close_drain_s = p->close_drain_s;
     if (get_dur(c, base, "commit_interval", r->commit_interval, 0, false, HOUR,
                 p->commit_interval_s, &g->commit_interval_s) < 0 ||
         get_dur(c, base, "route_refresh", r->route_refresh, 0, false, HOUR,

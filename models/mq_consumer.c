@@ -29,7 +29,8 @@
 ** process_buffer_on_close, the profile's default unless the scenario
 ** overrides it; the defaults are checked against the real libraries in
 ** docs/VALIDATION.md): the Java client's consumer work pool keeps
-** dispatching it; pika's BlockingConnection raises the close from
+** dispatching it for up to 10 s (the profile's close_drain_s: its channel
+** then stops waiting and clears the pool); pika's BlockingConnection raises the close from
 ** _flush_output before it dispatches pending deliveries, and amqp091-go's
 ** consumer buffer drops what it has not handed over ("closed before
 ** drained, drop in-flight", consumers.go): those are only redelivered.
@@ -113,9 +114,27 @@ static void start_slot(mq_world *w, mq_consumer *c, mq_ent e, bool orphan)
 
 /* Orphans first: the application works through the deliveries it already
 ** had before anything new, whatever the state of the connection (they have
-** all arrived, so none starts in transit). */
+** all arrived, so none starts in transit). Those read before a close that
+** have not started when the library stops waiting for its dispatcher
+** (orphans_until) are dropped unprocessed: only their requeued copy lives
+** on, so they make no duplicate. (One whose requeued copy is already gone,
+** lost or expired, is processed anyway: the books kept it pending for the
+** orphan, which is all that holds it.) */
+static void drop_late_orphans(mq_world *w, mq_consumer *c)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < c->orphans.n; i++) {
+        mq_ent e = *mq_ring_at(&c->orphans, i);
+        const mq_msg *m = &w->msgs[e.msg];
+        if (m->copies == 0 && m->fate == FATE_PENDING) *mq_ring_at(&c->orphans, keep++) = e;
+        else mq_msg_unpin(w, e.msg);
+    }
+    c->orphans.n = keep;
+}
+
 static void start_orphans(mq_world *w, mq_consumer *c)
 {
+    if (c->orphans.n > 0 && sim_now(w->sim) > c->orphans_until) drop_late_orphans(w, c);
     while (c->busy < c->g->concurrency && c->orphans.n > 0)
         start_slot(w, c, mq_ring_pop_front(&c->orphans), true);
 }
@@ -317,6 +336,8 @@ void mq_consumer_down(mq_world *w, mq_consumer *c)
     bool read_before_close = c->conn.down_cause == DOWN_RESET &&
                              w->bk->reads_before_close && c->buffer_on_close;
     double now = sim_now(w->sim);
+    if (read_before_close)
+        c->orphans_until = c->g->close_drain_s < 0 ? INFINITY : now + c->g->close_drain_s;
     while (c->buffer.n > 0) {
         mq_ent e = *mq_ring_at(&c->buffer, c->buffer.n - 1);
         c->buffer.n--;

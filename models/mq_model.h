@@ -129,7 +129,10 @@ bool mq_consumer_buffer_on_close(const mq_consumer_group *g);
 ** `busy` deliveries being processed and `buffered` read into its buffer,
 ** all unacked. Manual ack: every busy one finishes, its ack is lost and
 ** its requeued copy comes back (one duplicate each); the buffered ones do
-** the same when the library processes its buffer on close. Auto ack: none
+** the same when the library processes its buffer on close (the simulation
+** further drops those that would start later than the profile's
+** close_drain_s after the close: the rule holds while the buffer's
+** processing fits in it, as in every validation cell). Auto ack: none
 ** (the buffer is lost instead). mq_consumer_down applies this rule; the
 ** load tester applies it to the state it records at a real close. */
 uint64_t mq_consumer_close_duplicates(const mq_consumer_group *g, uint64_t busy, uint64_t buffered);

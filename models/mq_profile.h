@@ -29,7 +29,8 @@ typedef struct mq_profile_src {
     const char *protocol, *endpoint;
     const char *send_timeout, *retries, *retry_backoff, *confirms,
         *confirm_latency, *ondown, *confirm_wait_times_out;
-    const char *prefetch, *concurrency, *ack, *commit_interval, *process_buffer_on_close;
+    const char *prefetch, *concurrency, *ack, *commit_interval, *process_buffer_on_close,
+        *close_drain;
     const char *route_refresh, *rebalance, *pull_backoff;
     const char *automatic, *backoff, *interval, *max_interval, *multiplier,
         *jitter, *max_attempts, *detect_silent, *app_restart;
@@ -58,6 +59,8 @@ typedef struct mq_profile {
     bool process_buffer_on_close; /* deliveries the library had read when the
                                      server closed the connection are still
                                      handed to the application */
+    double close_drain_s;         /* ... but only what starts within this long
+                                     of the close (< 0: no limit) */
     /* RocketMQ client timers (0 = not applicable) */
     double route_refresh_s;
     double rebalance_s;

@@ -169,6 +169,8 @@ typedef struct mq_consumer_group {
     bool process_buffer_on_close; /* deliveries read before a server-side close
                                      are still processed (profile default,
                                      overridable) */
+    double close_drain_s; /* ... those that start within this long of the
+                             close (the profile's; < 0: no limit) */
     double commit_interval_s; /* RocketMQ offset commit period; 0 = per-ack */
     mq_reconnect reconnect;
     double route_refresh_s; /* RocketMQ route poll period; 0 = n/a */

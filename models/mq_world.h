@@ -224,6 +224,8 @@ typedef struct mq_consumer {
     bool waiting;       /* registered as wanting messages */
     bool buffer_on_close; /* deliveries read before a server-side close are
                              still processed (profile: process_buffer_on_close) */
+    double orphans_until; /* ... if they start by then (the last close plus the
+                             profile's close_drain_s); later, all are dropped */
     uint32_t starts;    /* slot starts so far (mq_slot.seq) */
     double *stash;      /* processing times drawn for starts that were undone,
                            next first: the next starts use them (<= concurrency) */

@@ -124,6 +124,28 @@ static void test_expiry_without_consumer(void **state)
     mq_result_free(&r);
 }
 
+/* The Java client processes what it had read before a server-side close
+** only while its channel waits for the dispatcher (10 s, amqp-client's
+** ConsumerWorkService shutdown timeout); the rest is dropped unprocessed.
+** 250 buffered deliveries of 100 ms at concurrency 1: the one in progress
+** and the 100 that start within 10 s come back as duplicates, not 250. */
+static void test_java_close_drain_limit(void **state)
+{
+    (void)state;
+    const char *body =
+        "backlog:\n  - { queue: q, messages: 2000 }\n"
+        "consumers:\n  - { name: c, prefetch: 250, concurrency: 1,"
+        " processing: { dist: constant, value: 100ms } }\n"
+        "events:\n  - { at: 30s, type: disconnect, groups: [c], duration: 1s }\n";
+    mq_result r;
+    run_text(scenario("  duration: 2m\n  seed: 1\n", body), 1, &r);
+    double d = metric(&r, "duplicates_requeue");
+    assert_true(d >= 100 && d <= 102);
+    assert_near(metric(&r, "messages_published"),
+                metric(&r, "messages_consumed") + metric(&r, "still_stored"), 0);
+    mq_result_free(&r);
+}
+
 /* Producers buffer while the broker is down: the load keeps arriving on
 ** schedule, and the delay of a message sent during the outage counts from
 ** its intended time. */
@@ -731,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_cut_off_without_recovery),
         cmocka_unit_test(test_scheduled_expiry),
         cmocka_unit_test(test_expiry_without_consumer),
+        cmocka_unit_test(test_java_close_drain_limit),
         cmocka_unit_test(test_drain_matches_fluid),
         cmocka_unit_test(test_determinism_in_process),
         cmocka_unit_test(test_cli_same_bytes),
