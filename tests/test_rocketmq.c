@@ -621,17 +621,19 @@ static void test_no_change_rejected(void **state)
     mq_scenario_free(&s);
 }
 
+/* Default-profile HTTP clients on queue qa. */
+static const char *const HTTP_CLIENTS =
+    "producers:\n  - { name: hp, queue: qa, count: 2, profile: http, rate: 20 }\n"
+    "consumers:\n  - { name: hc, queue: qa, profile: http, idempotent: true,\n"
+    "      processing: { dist: constant, value: 1ms } }\n";
+
 /* Item 8: the default HTTP profile outlasts the default disruption (a send
 ** at its start is retried 10 x (5 s + 1 s) = 60 s). */
 static void test_http_default_profile_rides_out(void **state)
 {
     (void)state;
-    const char *body =
-        "producers:\n  - { name: hp, queue: qa, count: 2, profile: http, rate: 20 }\n"
-        "consumers:\n  - { name: hc, queue: qa, profile: http, idempotent: true,\n"
-        "      processing: { dist: constant, value: 1ms } }\n";
     mq_scenario s;
-    must_load(scn("edition: professional, internet: true", body,
+    must_load(scn("edition: professional, internet: true", HTTP_CLIENTS,
                   "  at: 60s\n  to: { spec_tps: 2000 }\n"),
               &s);
     assert_near(mq_rocketmq_of(&s)->http_disruption_s, 30, 0);
@@ -653,12 +655,8 @@ static void test_http_default_profile_rides_out(void **state)
 static void test_http_disruption_cut_by_end(void **state)
 {
     (void)state;
-    const char *body =
-        "producers:\n  - { name: hp, queue: qa, count: 2, profile: http, rate: 20 }\n"
-        "consumers:\n  - { name: hc, queue: qa, profile: http, idempotent: true,\n"
-        "      processing: { dist: constant, value: 1ms } }\n";
     mq_scenario s;
-    must_load(scn("edition: professional, internet: true", body,
+    must_load(scn("edition: professional, internet: true", HTTP_CLIENTS,
                   "  at: 60s\n  to: { spec_tps: 2000 }\n"),
               &s);
     s.run.duration_s = 75; /* 15 s into the 30 s disruption */
