@@ -8,6 +8,7 @@
 #include "io/units.h"
 #include "models/mq_metric_info.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,20 @@ static int put(char *buf, size_t cap, size_t *len, const char *s)
     *len += n;
     buf[*len] = '\0';
     return cut;
+}
+
+/* A count's unit agrees with its number: units_format_human writes the
+** unit as given ("msgs", "clients", "events"), so a value of exactly 1
+** heading buf ("1 msgs [0 msgs, 3 msgs]") loses the plural s. */
+static void singular_head(char *buf, double v, const char *unit)
+{
+    size_t ul = strlen(unit);
+    if (v != 1 || ul < 2 || unit[ul - 1] != 's' || strncmp(buf, "1 ", 2) ||
+        strncmp(buf + 2, unit, ul) || (buf[2 + ul] && buf[2 + ul] != ' '))
+        return;
+    for (size_t k = 0; k < ul - 1; k++)
+        if (!isalpha((unsigned char)unit[k])) return; /* a rate (msg/s), not a count */
+    memmove(buf + 1 + ul, buf + 2 + ul, strlen(buf + 2 + ul) + 1);
 }
 
 const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
@@ -44,6 +59,7 @@ const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, s
         snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
     } else {
         out_fmt_value_ci(buf, n, x->value, x->ci_lo, x->ci_hi, x->unit);
+        singular_head(buf, x->value, x->unit);
     }
     return buf;
 }
@@ -73,11 +89,12 @@ void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
            text(m, "messages_published", a, sizeof a), e,
            text(m, "messages_consumed", b, sizeof b), text(m, "duplicates", c, sizeof c),
            text(m, "lost", d, sizeof d));
-    /* what neither consumed nor lost holds: the end of the run cut it off */
+    /* neither consumed, lost nor expired by the end: what becomes of them
+    ** after it is not simulated (a scheduled message may yet expire) */
     const sim_metric *pending = sim_metrics_find(m, "still_stored");
     if (pending && pending->value > 0)
-        printf("  still pending when the run ended %s (cut off by the end of the run, not lost)\n",
-               text(m, "still_stored", a, sizeof a));
+        printf("  still pending when the run ended %s (their fate after the end is not "
+               "simulated; not counted as lost)\n", text(m, "still_stored", a, sizeof a));
     printf("  delay p50 %s, p99 %s, max %s", text(m, "delay_p50_s", a, sizeof a),
            text(m, "delay_p99_s", b, sizeof b), text(m, "delay_max_s", c, sizeof c));
     /* Undelivered messages have no delay of their own, so the percentiles
@@ -85,9 +102,10 @@ void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text)
     ** line says so, or "the change costs nothing" could be read off a run
     ** in which most messages never arrived. */
     if (mq_undelivered_moves_p99(m))
-        printf(" over the delivered messages; %.3g %% were not delivered by the end of the "
-               "run (lost %s, expired %s, still pending %s): counting each as delayed until "
-               "the end, p99 %s",
+        printf(" over the delivered messages; %.3g %% of the messages sent after warm-up "
+               "and due by the end were not delivered (the run's totals, preloaded and "
+               "not yet due ones included: lost %s, expired %s, still pending %s): counting "
+               "each as delayed until the end, p99 %s",
                100 * sim_metrics_find(m, "undelivered_fraction")->value,
                text(m, "lost", a, sizeof a), text(m, "expired", b, sizeof b),
                text(m, "still_stored", c, sizeof c), text(m, "delay_all_p99_s", d, sizeof d));

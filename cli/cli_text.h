@@ -28,7 +28,8 @@ int cli_label(char *buf, size_t cap, const char *const *keys, const char *const 
 /* One metric for the console, in buf (n bytes), returned: "-" when absent;
 ** not measured, its status, or ">= BOUND (not reached within the run)" /
 ** "(not finished when the run ended)"; "never" for a time that never
-** comes; else the value with its unit and 95% interval. */
+** comes; else the value with its unit and 95% interval, a count of exactly
+** 1 with its unit in the singular ("1 msg [0 msgs, 3 msgs]"). */
 const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, size_t n);
 
 /* How a command writes one metric for the console (NAME absent: "-"). */
@@ -38,7 +39,8 @@ typedef const char *(*cli_metric_text_fn)(const sim_metrics *m, const char *name
 /* The two console lines every run prints, simulated or real:
 ** "  published ..., consumed ..., duplicates ..., lost ..." and
 ** "  delay p50 ..., p99 ..., max ...", each value through `text`, and
-** between them the messages still pending at the end when there are any;
+** between them the messages still pending at the end when there are any
+** (not called lost: what becomes of them after the end is not simulated);
 ** the delay line names the undelivered share where it moves the p99. */
 void cli_print_flow(const sim_metrics *m, cli_metric_text_fn text);
 

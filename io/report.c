@@ -200,6 +200,21 @@ static char *fmt_num(char *buf, size_t n, double v, const char *unit)
     return buf;
 }
 
+/* A count's unit agrees with its number: units_format_human writes the
+** unit as given ("msgs", "clients", "events"), so a value of exactly 1
+** heading buf ("1 msgs [0 msgs, 3 msgs]") loses the plural s. */
+static char *singular_head(char *buf, double v, const char *unit)
+{
+    size_t ul = strlen(unit);
+    if (v != 1 || ul < 2 || unit[ul - 1] != 's' || strncmp(buf, "1 ", 2) ||
+        strncmp(buf + 2, unit, ul) || (buf[2 + ul] && buf[2 + ul] != ' '))
+        return buf;
+    for (size_t k = 0; k < ul - 1; k++)
+        if (!isalpha((unsigned char)unit[k])) return buf; /* a rate (msg/s), not a count */
+    memmove(buf + 1 + ul, buf + 2 + ul, strlen(buf + 2 + ul) + 1);
+    return buf;
+}
+
 /* What a censored metric's status means, in words. */
 static const char *status_words(const char *name, const char *status)
 {
@@ -217,8 +232,9 @@ static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
 {
     const char *st = jstr(m, "status");
     if (!*st || !strcmp(st, "measured"))
-        return out_fmt_value_ci(buf, n, jnum(m, "value"), jnum(m, "ci95_low"), jnum(m, "ci95_high"),
-                       jstr(m, "unit"));
+        return singular_head(out_fmt_value_ci(buf, n, jnum(m, "value"), jnum(m, "ci95_low"),
+                                              jnum(m, "ci95_high"), jstr(m, "unit")),
+                             jnum(m, "value"), jstr(m, "unit"));
     double b = jnum(m, "lower_bound");
     char a[64];
     if (!strcmp(st, "not_applicable") || isnan(b)) snprintf(buf, n, "%s", status_words(name, st));
@@ -281,6 +297,78 @@ static bool undelivered_moves_p99(json_t *metrics)
 {
     return mval(metrics, "undelivered_fraction") > 0 &&
            mval(metrics, "delay_all_p99_s") != mval(metrics, "delay_p99_s");
+}
+
+/* The scenario's change block as summary.json echoes it (under its
+** type's key), or NULL for a run without a change. */
+static json_t *change_block(json_t *root)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    for (size_t j = 0; scn_changes[j]; j++) {
+        json_t *ch = json_object_get(sc, scn_changes[j]->ops->key);
+        if (json_is_object(ch)) return ch;
+    }
+    return NULL;
+}
+
+/* "1 client" / "3 clients": a count of `noun` (singular) as text in buf
+** (n bytes). A mean over replications keeps its digits ("2.5 clients"). */
+static char *count_of(char *buf, size_t n, double v, const char *noun)
+{
+    char num[48];
+    fmt_num(num, sizeof num, v, "");
+    snprintf(buf, n, "%s %s%s", num, noun, v == 1 ? "" : "s");
+    return buf;
+}
+
+/* Run time of what the baseline leaves out: the change's `at`, or without
+** a change the first of the scenario's events; 0 when there is neither. */
+static double disturbance_at(json_t *root)
+{
+    json_t *ch = change_block(root);
+    if (ch) return jnum(ch, "at_s");
+    double first = INFINITY;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(json_object_get(root, "scenario"), "events"), i, e)
+        first = fmin(first, jnum(e, "at_s"));
+    return isfinite(first) ? first : 0;
+}
+
+/* Seconds after midnight of a "HH:MM" clock time; NAN when it is not one. */
+static double clock_of(const char *hhmm)
+{
+    int h, m;
+    return sscanf(hhmm, "%d:%d", &h, &m) == 2 ? h * 3600.0 + m * 60.0 : NAN;
+}
+
+/* A time of day as "HH:MM" in buf (n bytes), from seconds after a
+** midnight (any number of days later). */
+static char *clock_text(char *buf, size_t n, double s)
+{
+    long sec = ((long)llround(s) % 86400 + 86400) % 86400;
+    snprintf(buf, n, "%02ld:%02ld", sec / 3600, sec / 60 % 60);
+    return buf;
+}
+
+/* The clients of group g still cut off at the end, as the subject of a
+** sentence, in buf (n bytes): "its 1 client", "all 3 of its clients",
+** "1 of its 3 clients" (a mean over replications: "1.5 of its 3 clients"). */
+static char *some_of_its(char *buf, size_t n, json_t *g)
+{
+    double cut = jnum(g, "clients_cut_off_at_end");
+    long long all = json_integer_value(json_object_get(g, "clients"));
+    char part[64];
+    if (cut == 1 && all == 1)
+        snprintf(buf, n, "its 1 client");
+    else if (cut == 2 && all == 2)
+        snprintf(buf, n, "both its clients");
+    else if (cut == (double)all)
+        snprintf(buf, n, "all %lld of its clients", all);
+    else
+        snprintf(buf, n, "%s of its %lld client%s",
+                 fmt_num(part, sizeof part, cut, ""), all, all == 1 ? "" : "s");
+    return buf;
 }
 
 /* Clients of group g that the change refused for good at the end. */
@@ -346,6 +434,109 @@ static char *mtext(char *buf, size_t n, json_t *metrics, const char *name)
     return buf;
 }
 
+/* The scenario echo's producer or consumer group of a "groups" row. */
+static json_t *group_cfg(json_t *root, json_t *g)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    const char *role = jstr(g, "role");
+    json_t *list = json_object_get(sc, !strcmp(role, "producer") ? "producers" : "consumers");
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+        if (!strcmp(jstr(x, "name"), jstr(g, "group"))) return x;
+    return NULL;
+}
+
+/* Clients still cut off at the end that no wait brings back (refused for
+** good, no automatic reconnect and no restart due, or gave up), among
+** those a cut-off metric counts: every client for NULL or a metric over
+** all clients ("disruption_max_s", "disruption_client_s"), the clients of
+** one endpoint for a per-endpoint one ("disruption_<endpoint>_max_s"),
+** none for any other metric. */
+static double never_back(json_t *root, const char *metric_name)
+{
+    char endpoint[32] = "";
+    if (metric_name) {
+        if (strncmp(metric_name, "disruption_", 11)) return 0;
+        const char *rest = metric_name + 11, *tail = strstr(rest, "_max_s");
+        if (tail && !tail[6]) snprintf(endpoint, sizeof endpoint, "%.*s", (int)(tail - rest), rest);
+    }
+    static const char *const for_good[] = {"refused_for_good", "no_recovery", "gave_up"};
+    double n = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(root, "groups"), i, g) {
+        if (*endpoint && strcmp(jstr(group_cfg(root, g), "endpoint"), endpoint)) continue;
+        for (size_t k = 0; k < sizeof for_good / sizeof *for_good; k++) {
+            double c = jnum(json_object_get(g, "cut_off_at_end_why"), for_good[k]);
+            if (c > 0) n += c;
+        }
+    }
+    return n;
+}
+
+/* Scheduled messages (scenario.scheduled) sure to expire after the end:
+** their TTL, counted from the start of the run, ends after the run but
+** before the earliest time the entry's deliver_at can give (a constant, or
+** a uniform's low end; a distribution without a floor proves nothing). */
+static double scheduled_expiring_after_end(json_t *root)
+{
+    json_t *sc = json_object_get(root, "scenario");
+    double end = jnum(json_object_get(sc, "run"), "duration_s"), n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(sc, "scheduled"), i, e) {
+        json_t *at = json_object_get(e, "deliver_at"), *par = json_object_get(at, "params");
+        const char *dist = jstr(at, "dist");
+        double ttl = jnum(e, "ttl_s");
+        double earliest = !strcmp(dist, "constant") ? jnum(par, "value")
+                        : !strcmp(dist, "uniform") ? jnum(par, "lo") : NAN;
+        if (ttl > end && earliest > ttl) n += jnum(e, "messages");
+    }
+    return n;
+}
+
+/* The change block's Internet bandwidth (to.bandwidth_mbps), or NAN when
+** the run has no change or its change leaves the bandwidth as it is. */
+static double change_bandwidth(json_t *root)
+{
+    return jnum(json_object_get(change_block(root), "to"), "bandwidth_mbps");
+}
+
+/* Whether the producers on the public endpoint offer more bytes per second
+** than the Internet bandwidth in force at the end (the change's, else the
+** instance's; 0 is unlimited), at each group's highest scheduled rate (a
+** group's rate is the whole group's): *offered_mbit and *limit_mbit in
+** Mbit/s, *rate their msg/s, groups the groups' names. The bandwidth is
+** a limit on bytes, so throttled_sends_overload (messages per second)
+** never counts its refusals. */
+static bool bandwidth_overload(json_t *root, double *offered_mbit, double *limit_mbit,
+                               double *rate, char *groups, size_t n)
+{
+    json_t *sc = json_object_get(root, "scenario"), *p;
+    double bw = change_bandwidth(root);
+    if (isnan(bw)) bw = jnum(json_object_get(sc, "instance"), "bandwidth_mbps");
+    double bytes = 0;
+    size_t i;
+    *rate = 0;
+    groups[0] = '\0';
+    json_array_foreach(json_object_get(sc, "producers"), i, p) {
+        if (strcmp(jstr(p, "endpoint"), "public")) continue;
+        double peak = 0;
+        size_t k;
+        json_t *st;
+        json_array_foreach(json_object_get(json_object_get(p, "rate"), "steps"), k, st)
+            peak = fmax(peak, jnum(st, "rate"));
+        if (!(peak > 0)) continue;
+        bytes += peak * jnum(p, "msg_size_bytes");
+        *rate += peak;
+        list_add(groups, n, jstr(p, "name"));
+    }
+    *offered_mbit = bytes * 8 / 1e6;
+    *limit_mbit = bw;
+    return bw > 0 && *offered_mbit > bw;
+}
+
 /* ---- sections ---------------------------------------------------------- */
 
 /* Everything that decides the verdict, at the top: the verdict, each
@@ -389,15 +580,24 @@ static void sec_verdict(doc *d, json_t *root)
     size_t unfinished = 0;
     json_t *m;
     json_array_foreach(metrics, i, m) {
-        const char *st = jstr(m, "status");
+        const char *st = jstr(m, "status"), *name = jstr(m, "metric");
         if (strcmp(st, "censored_at_end") && strcmp(st, "not_reached")) continue;
         if (!unfinished++) {
             para(d, NULL, "Did not finish within the run (values are lower bounds; a longer "
-                 "run.duration shows the end):");
+                 "run.duration shows the end%s):",
+                 never_back(root, NULL) > 0 ? " unless a line says otherwise" : "");
             list_begin(d);
         }
-        char v[160];
-        item(d, "%s: %s", jstr(m, "metric"), fmt_metric(v, sizeof v, m, jstr(m, "metric")));
+        char v[160], gone[64] = "";
+        double lost_for_good = !strcmp(st, "censored_at_end") ? never_back(root, name) : 0;
+        if (lost_for_good > 0)
+            item(d, "%s: %s; no run length shows its end: %s never %s by %s (see the "
+                 "recommendations)", name, fmt_metric(v, sizeof v, m, name),
+                 count_of(gone, sizeof gone, lost_for_good, "client"),
+                 lost_for_good == 1 ? "reconnects" : "reconnect",
+                 lost_for_good == 1 ? "itself" : "themselves");
+        else
+            item(d, "%s: %s", name, fmt_metric(v, sizeof v, m, name));
     }
     if (unfinished) list_end(d);
     json_t *w, *ws = json_object_get(root, "warnings");
@@ -409,17 +609,28 @@ static void sec_verdict(doc *d, json_t *root)
     }
     json_t *uf = metric(metrics, "undelivered_fraction");
     if (uf && jnum(uf, "value") > 0) {
-        char p99[96], all[96];
-        /* name what "undelivered" holds: losses, expiries, and messages
-        ** the end of the run cut off (still queued or held, not lost) */
+        char p99[96], all[96], doomed[160] = "";
+        /* name what "undelivered" holds (losses, expiries, messages due but
+        ** not delivered) and what the share leaves out (messages not yet
+        ** due at the end), beside the run's totals, whose pending messages
+        ** include those; a pending message's fate after the end is not
+        ** simulated, so it is neither called lost nor delivered */
+        double expiring = scheduled_expiring_after_end(root);
+        if (expiring > 0)
+            snprintf(doomed, sizeof doomed, "; %.0f of them are scheduled messages whose TTL "
+                     "ends after the run but before they are due, so they will expire",
+                     expiring);
         para(d, NULL, "%.3g %% of the messages sent after warm-up were not delivered by the "
-             "end of the run (over the whole run: %.0f lost, %.0f expired, %.0f still pending "
-             "when it ended, %.0f of them held by producers; pending ones are cut off by the "
-             "end of the run, not lost). They have no delay of their own: delay p99 over the "
-             "delivered messages is %s; counting each undelivered one as delayed until the end "
-             "of the run, %s.",
+             "end of the run: lost, expired, or still pending although due (a delayed or "
+             "scheduled message not yet due when the run ended is left out of this share). "
+             "Over the whole run, preloaded and scheduled messages included: %.0f lost, %.0f "
+             "expired, %.0f still pending when it ended (%.0f of them held by producers%s). "
+             "What becomes of a pending message after the end is not simulated, so none is "
+             "counted as lost. The undelivered ones have no delay of their own: delay p99 "
+             "over the delivered messages is %s; counting each undelivered one as delayed "
+             "until the end of the run, %s.",
              100 * jnum(uf, "value"), mval(metrics, "lost"), mval(metrics, "expired"),
-             mval(metrics, "still_stored"), mval(metrics, "still_in_producers"),
+             mval(metrics, "still_stored"), mval(metrics, "still_in_producers"), doomed,
              mtext(p99, sizeof p99, metrics, "delay_p99_s"),
              mtext(all, sizeof all, metrics, "delay_all_p99_s"));
     }
@@ -501,12 +712,23 @@ static void sec_timeline(doc *d, json_t *root)
     }
     static const char *const head[] = {"from", "to", "length", "phase / event"};
     table_begin(d, head, 4);
-    size_t i;
-    json_t *b;
+    /* in time order: the model lists the change's phases and the events
+    ** each in its own order; a stable sort keeps equal starts as listed */
+    size_t nb = json_array_size(tl);
+    json_t **rows = malloc(nb * sizeof *rows);
+    SIM_NEED(rows != NULL, "out of memory");
+    for (size_t k = 0; k < nb; k++) {
+        json_t *row = json_array_get(tl, k);
+        size_t at = k;
+        for (; at > 0 && jnum(rows[at - 1], "t0_s") > jnum(row, "t0_s"); at--)
+            rows[at] = rows[at - 1];
+        rows[at] = row;
+    }
     /* with run.start_at, the time of day beside the run time */
     double clock0 = jnum(json_object_get(json_object_get(root, "scenario"), "run"),
                          "start_clock_s");
-    json_array_foreach(tl, i, b) {
+    for (size_t i = 0; i < nb; i++) {
+        json_t *b = rows[i];
         char a[64], z[64], l[32];
         double t0 = jnum(b, "t0_s"), t1 = jnum(b, "t1_s");
         units_format_duration(t0, a, sizeof a);
@@ -514,10 +736,10 @@ static void sec_timeline(doc *d, json_t *root)
         units_format_duration(t1 - t0, l, sizeof l);
         if (clock0 > 0) {
             for (int e = 0; e < 2; e++) {
-                char *buf = e ? z : a, run_t[64];
-                long sec = ((long)llround(clock0 + (e ? t1 : t0)) % 86400 + 86400) % 86400;
+                char *buf = e ? z : a, run_t[64], hhmm[16];
                 snprintf(run_t, sizeof run_t, "%s", buf);
-                snprintf(buf, 64, "%02ld:%02ld (%.48s)", sec / 3600, sec / 60 % 60, run_t);
+                snprintf(buf, 64, "%s (%.48s)",
+                         clock_text(hhmm, sizeof hhmm, clock0 + (e ? t1 : t0)), run_t);
             }
         }
         /* a band the model closed at the end of the run had not ended */
@@ -533,6 +755,7 @@ static void sec_timeline(doc *d, json_t *root)
         const char *row[] = {a, z, l, lab};
         cells(d, row, 4, false);
     }
+    free(rows);
     table_end(d);
 }
 
@@ -749,19 +972,6 @@ static void sec_assumptions(doc *d, json_t *root)
     table_end(d);
 }
 
-/* The scenario echo's producer or consumer group of a "groups" row. */
-static json_t *group_cfg(json_t *root, json_t *g)
-{
-    json_t *sc = json_object_get(root, "scenario");
-    const char *role = jstr(g, "role");
-    json_t *list = json_object_get(sc, !strcmp(role, "producer") ? "producers" : "consumers");
-    size_t i;
-    json_t *x;
-    json_array_foreach(list, i, x)
-        if (!strcmp(jstr(x, "name"), jstr(g, "group"))) return x;
-    return NULL;
-}
-
 /* Whether a group's clients reconnect by themselves: 1 yes, 0 no, -1 the
 ** folder does not say. */
 static int group_auto_reconnect(json_t *root, json_t *g)
@@ -896,6 +1106,8 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     double over = mval(metrics, "throttled_sends_overload");
     double by_broker = mval(metrics, "throttled_overload_broker");
     if (!(by_broker > 0)) by_broker = 0;
+    double bw_offered, bw_limit, bw_rate;
+    char bw_groups[256];
     if (thr > 0 && over > 0) {
         char from[48];
         double offered = mval(metrics, "overload_offered_rate");
@@ -923,7 +1135,17 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                  "and the brokers' capacity to the rates their producers offer.", from,
                  over - by_broker, thr, by_broker, offered, mval(metrics, "overload_capacity")),
                 n++;
-    } else if (thr > 0)
+    } else if (thr > 0 && bandwidth_overload(root, &bw_offered, &bw_limit, &bw_rate, bw_groups,
+                                             sizeof bw_groups))
+        item(d, "%.0f send attempts were throttled, none of them for too many messages per second, and "
+             "the producers on the public endpoint (%s) offer up to %.4g Mbit/s (%.4g msg/s) "
+             "against an Internet bandwidth of %.4g Mbit/s%s: a lasting overload of the "
+             "bandwidth, not a burst. Raise the Internet bandwidth to at least %.4g Mbit/s, or "
+             "move those producers to a VPC endpoint; reconnect jitter and a larger "
+             "message-rate specification do not help.", thr, bw_groups, bw_offered, bw_rate,
+             bw_limit, isnan(change_bandwidth(root)) ? "" : " after the change", bw_offered),
+            n++;
+    else if (thr > 0)
         item(d, "%.0f send attempts were throttled, none of them while the producers offered "
              "more messages per second than the limit that refused them: they came in bursts "
              "(clients reconnecting together replay what they held) or from a limit on bytes, "
@@ -952,19 +1174,17 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     json_array_foreach(groups, i, g) {
         double cut = jnum(g, "clients_cut_off_at_end");
         if (!(cut > 0)) continue;
-        char why[1024];
+        char why[1024], who[96];
         if (cut_off_why(g, why, sizeof why)) {
-            item(d, "Group %s: %.3g of its %lld clients were still cut off when the run ended: "
-                 "%s.", jstr(g, "group"), cut,
-                 (long long)json_integer_value(json_object_get(g, "clients")), why),
+            item(d, "Group %s: %s %s still cut off when the run ended: %s.", jstr(g, "group"),
+                 some_of_its(who, sizeof who, g), cut == 1 ? "was" : "were", why),
                 n++;
             continue;
         }
         /* a folder written before the model recorded why: from settings */
         int autorec = group_auto_reconnect(root, g);
-        item(d, "Restart group %s after the change: %.3g of its %lld clients never reconnected "
-             "(still cut off at the end of the run) because %s.", jstr(g, "group"), cut,
-             (long long)json_integer_value(json_object_get(g, "clients")),
+        item(d, "Restart group %s after the change: %s never reconnected (still cut off at "
+             "the end of the run) because %s.", jstr(g, "group"), some_of_its(who, sizeof who, g),
              autorec == 0 ? "its client library has no automatic reconnect; enable automatic "
                             "recovery in the client, or plan the application restart as part of "
                             "the change"
@@ -982,8 +1202,8 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         ** part of lost_send_failed), so the remedy below reads against them */
         char by[512] = "";
         parts_list(by, sizeof by, metrics, "lost_send_failed", NULL);
-        item(d, "%s are lost (%s failed sends, %s auto-acked in a dropped consumer%s%s)%s",
-             fmt_num(a, sizeof a, lost, "msgs"), fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
+        item(d, "%s %s lost (%s failed sends, %s auto-acked in a dropped consumer%s%s)%s",
+             count_of(a, sizeof a, lost, "msg"), lost == 1 ? "is" : "are", fmt_num(b, sizeof b, mval(metrics, "lost_send_failed"), ""),
              fmt_num(c, sizeof c, mval(metrics, "lost_autoack_buffer"), ""),
              *by ? "; the failed sends by cause: " : "", by, why),
             n++;
@@ -1026,9 +1246,10 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                 n++;
         else
             item(d, "The backlog of %.0f messages %s: consumers take %.4g msg/s against %.4g "
-                 "msg/s offered%s%s. Add consumers or concurrency before the change.", bl,
+                 "msg/s offered%s%s. Add consumers or concurrency before %s.", bl,
                  undrained ? "does not drain within the run" : "drains too slowly for the budget",
-                 mu, lam, mu > lam ? "" : ", less than arrives", need),
+                 mu, lam, mu > lam ? "" : ", less than arrives", need,
+                 change_block(root) ? "the change" : "the backlog builds up"),
                 n++;
     }
     json_array_foreach(budget, i, b) {
@@ -1109,16 +1330,34 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
     if (json_is_object(alt)) {
         json_t *c = json_object_get(alt, "current"), *sg = json_object_get(alt, "suggested");
         const char *label, *key = start_p99_key(metrics, &label);
-        double a = jnum(c, key), bq = jnum(sg, key);
-        double da = jnum(c, "duplicates"), db = jnum(sg, "duplicates");
-        double la = jnum(c, "lost"), lb = jnum(sg, "lost");
-        if (bq < 0.95 * a || db < 0.95 * da || lb < 0.95 * la) {
-            char x[64], y[64];
-            item(d, "Start at %s instead of %s: %s goes from %s to %s, duplicates from "
-                 "%.0f to %.0f, lost from %.0f to %.0f (offered load %.4g -> %.4g msg/s over "
-                 "the run window).", jstr(alt, "suggested_start"), jstr(alt, "current_start"),
-                 label, fmt_num(x, sizeof x, a, "s"), fmt_num(y, sizeof y, bq, "s"), da, db, la, lb,
-                 jnum(alt, "offered_rate_current"), jnum(alt, "offered_rate_suggested")),
+        /* the search moves the whole run window (current_start and
+        ** suggested_start are its first minute), and the change or the
+        ** events keep their place in it: the advice names their clock time */
+        double offset = disturbance_at(root);
+        double from = clock_of(jstr(alt, "current_start")) + offset;
+        double to = clock_of(jstr(alt, "suggested_start")) + offset;
+        /* the three figures alike: means, no intervals (the search keeps none) */
+        const char *const keys[] = {key, "duplicates", "lost"}, *const units[] = {"s", "", ""};
+        char fig[3][2][48];
+        bool better = false;
+        for (int k = 0; k < 3; k++) {
+            double now = jnum(c, keys[k]), moved = jnum(sg, keys[k]);
+            better |= moved < 0.95 * now;
+            fmt_num(fig[k][0], sizeof fig[k][0], now, units[k]);
+            fmt_num(fig[k][1], sizeof fig[k][1], moved, units[k]);
+        }
+        if (better && !isnan(from) && !isnan(to)) {
+            char at[16], was[16];
+            item(d, "%s %s instead of %s (the run window from %s instead of %s): %s goes "
+                 "from %s to %s, duplicates from %s to %s, lost from %s to %s (means of the "
+                 "same %.0f replications at each start; offered load %.4g -> %.4g msg/s over "
+                 "the run window).",
+                 change_block(root) ? "Make the change at" : "Schedule the scenario's events from",
+                 clock_text(at, sizeof at, to), clock_text(was, sizeof was, from),
+                 jstr(alt, "suggested_start"), jstr(alt, "current_start"), label,
+                 fig[0][0], fig[0][1], fig[1][0], fig[1][1], fig[2][0], fig[2][1],
+                 jnum(root, "replications"), jnum(alt, "offered_rate_current"),
+                 jnum(alt, "offered_rate_suggested")),
                 n++;
         }
     }
