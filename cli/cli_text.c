@@ -25,20 +25,6 @@ static int put(char *buf, size_t cap, size_t *len, const char *s)
     return cut;
 }
 
-/* A count's unit agrees with its number: units_format_human writes the
-** unit as given ("msgs", "clients", "events"), so a value of exactly 1
-** heading buf ("1 msgs [0 msgs, 3 msgs]") loses the plural s. */
-static void singular_head(char *buf, double v, const char *unit)
-{
-    size_t ul = strlen(unit);
-    if (v != 1 || ul < 2 || unit[ul - 1] != 's' || strncmp(buf, "1 ", 2) ||
-        strncmp(buf + 2, unit, ul) || (buf[2 + ul] && buf[2 + ul] != ' '))
-        return;
-    for (size_t k = 0; k < ul - 1; k++)
-        if (!isalpha((unsigned char)unit[k])) return; /* a rate (msg/s), not a count */
-    memmove(buf + 1 + ul, buf + 2 + ul, strlen(buf + 2 + ul) + 1);
-}
-
 const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, size_t n)
 {
     const sim_metric *x = sim_metrics_find(m, name);
@@ -59,7 +45,7 @@ const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, s
         snprintf(buf, n, "never"); /* a time that never comes: its warning says why */
     } else {
         out_fmt_value_ci(buf, n, x->value, x->ci_lo, x->ci_hi, x->unit);
-        singular_head(buf, x->value, x->unit);
+        out_singular_head(buf, x->value, x->unit);
     }
     return buf;
 }

@@ -6,7 +6,9 @@
 
 #include "io/units.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <string.h>
 
 int out_esc_ctl(FILE *f, char c)
 {
@@ -39,5 +41,17 @@ char *out_fmt_value_ci(char *buf, size_t n, double v, double lo, double hi, cons
         snprintf(buf, n, "%s [%s, %s]", a, (units_format_human(lo, unit, b, sizeof b), b),
                  (units_format_human(hi, unit, c, sizeof c), c)) >= (int)n)
         snprintf(buf, n, "%s", a);
+    return buf;
+}
+
+char *out_singular_head(char *buf, double v, const char *unit)
+{
+    size_t ul = strlen(unit);
+    if (v != 1 || ul < 2 || unit[ul - 1] != 's' || strncmp(buf, "1 ", 2) ||
+        strncmp(buf + 2, unit, ul) || (buf[2 + ul] && buf[2 + ul] != ' '))
+        return buf;
+    for (size_t k = 0; k < ul - 1; k++)
+        if (!isalpha((unsigned char)unit[k])) return buf; /* a rate (msg/s), not a count */
+    memmove(buf + 1 + ul, buf + 2 + ul, strlen(buf + 2 + ul) + 1);
     return buf;
 }

@@ -27,4 +27,11 @@ void out_esc_markup(FILE *f, const char *s);
 ** n, since a cut-off interval would misread; else "v". Returns buf. */
 char *out_fmt_value_ci(char *buf, size_t n, double v, double lo, double hi, const char *unit);
 
+/* A count's unit agrees with its number: units_format_human writes the
+** unit as given ("msgs", "clients", "events"), so where a value of exactly
+** 1 heads buf ("1 msgs [0 msgs, 3 msgs]") the head loses its plural s
+** ("1 msg [0 msgs, 3 msgs]"); rates (msg/s) and other text are left alone.
+** Returns buf. */
+char *out_singular_head(char *buf, double v, const char *unit);
+
 #endif

@@ -200,21 +200,6 @@ static char *fmt_num(char *buf, size_t n, double v, const char *unit)
     return buf;
 }
 
-/* A count's unit agrees with its number: units_format_human writes the
-** unit as given ("msgs", "clients", "events"), so a value of exactly 1
-** heading buf ("1 msgs [0 msgs, 3 msgs]") loses the plural s. */
-static char *singular_head(char *buf, double v, const char *unit)
-{
-    size_t ul = strlen(unit);
-    if (v != 1 || ul < 2 || unit[ul - 1] != 's' || strncmp(buf, "1 ", 2) ||
-        strncmp(buf + 2, unit, ul) || (buf[2 + ul] && buf[2 + ul] != ' '))
-        return buf;
-    for (size_t k = 0; k < ul - 1; k++)
-        if (!isalpha((unsigned char)unit[k])) return buf; /* a rate (msg/s), not a count */
-    memmove(buf + 1 + ul, buf + 2 + ul, strlen(buf + 2 + ul) + 1);
-    return buf;
-}
-
 /* What a censored metric's status means, in words. */
 static const char *status_words(const char *name, const char *status)
 {
@@ -232,9 +217,10 @@ static char *fmt_metric(char *buf, size_t n, json_t *m, const char *name)
 {
     const char *st = jstr(m, "status");
     if (!*st || !strcmp(st, "measured"))
-        return singular_head(out_fmt_value_ci(buf, n, jnum(m, "value"), jnum(m, "ci95_low"),
-                                              jnum(m, "ci95_high"), jstr(m, "unit")),
-                             jnum(m, "value"), jstr(m, "unit"));
+        return out_singular_head(out_fmt_value_ci(buf, n, jnum(m, "value"),
+                                                  jnum(m, "ci95_low"), jnum(m, "ci95_high"),
+                                                  jstr(m, "unit")),
+                                 jnum(m, "value"), jstr(m, "unit"));
     double b = jnum(m, "lower_bound");
     char a[64];
     if (!strcmp(st, "not_applicable") || isnan(b)) snprintf(buf, n, "%s", status_words(name, st));
@@ -602,7 +588,9 @@ static void sec_verdict(doc *d, json_t *root)
     if (unfinished) list_end(d);
     json_t *w, *ws = json_object_get(root, "warnings");
     if (json_array_size(ws)) {
-        para(d, NULL, "Warnings:");
+        const char *note = jstr(root, "warnings_note"); /* several replications */
+        if (*note) para(d, NULL, "Warnings (%s):", note);
+        else para(d, NULL, "Warnings:");
         list_begin(d);
         json_array_foreach(ws, i, w) item(d, "%s", json_string_value(w) ? json_string_value(w) : "?");
         list_end(d);
@@ -660,6 +648,27 @@ static void sec_budget(doc *d, json_t *root)
     table_end(d);
 }
 
+/* A paired difference as text. Censored, it is a bound only when the change
+** side was cut short and the baseline measured (sim_rep.h); otherwise no
+** number follows, and the words say which side the end of the run cut. */
+static char *fmt_delta(char *buf, size_t n, json_t *m, json_t *change_side)
+{
+    const char *st = jstr(m, "status");
+    if (!*st || !strcmp(st, "measured")) return fmt_metric(buf, n, m, jstr(m, "metric"));
+    char a[64], c[96];
+    double b = jnum(m, "lower_bound");
+    if (!isnan(b))
+        snprintf(buf, n, "≥ %s (the change's run: %s)", fmt_num(a, sizeof a, b, jstr(m, "unit")),
+                 status_words(jstr(m, "metric"), st));
+    else if (change_side && !strcmp(jstr(change_side, "status"), "measured"))
+        snprintf(buf, n, "unknown: %s in the baseline (with the change: %s)",
+                 status_words(jstr(m, "metric"), st),
+                 fmt_metric(c, sizeof c, change_side, jstr(m, "metric")));
+    else
+        snprintf(buf, n, "unknown: %s in both runs", status_words(jstr(m, "metric"), st));
+    return buf;
+}
+
 static void sec_deltas(doc *d, json_t *root)
 {
     json_t *base = json_object_get(root, "baseline");
@@ -692,8 +701,8 @@ static void sec_deltas(doc *d, json_t *root)
         if (v == 0 && (isnan(lo) || (lo == 0 && hi == 0))) continue;
         if (!strcmp(jstr(m, "metric"), "sim_events")) continue;
         if (!strcmp(jstr(m, "status"), "not_applicable")) continue;
-        char t[160];
-        fmt_metric(t, sizeof t, m, jstr(m, "metric"));
+        char t[200];
+        fmt_delta(t, sizeof t, m, metric(json_object_get(root, "metrics"), jstr(m, "metric")));
         const char *row[] = {jstr(m, "metric"), t};
         cells(d, row, 2, false);
         shown++;
@@ -1095,8 +1104,8 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
                 n++;
         else
             item(d, "Keep the consumers' de-duplication on: every consumer group is idempotent and "
-                 "absorbs the %s duplicate%s this change delivers.",
-                 fmt_num(v, sizeof v, dup, ""), dup == 1 ? "" : "s"),
+                 "absorbs the %s duplicate%s of this run (%s).",
+                 fmt_num(v, sizeof v, dup, ""), dup == 1 ? "" : "s", causes),
                 n++;
     }
     /* throttling, by the cause the model recorded at each refusal: the
@@ -1349,14 +1358,16 @@ static void sec_recommend(doc *d, json_t *root, json_t *metrics)
         if (better && !isnan(from) && !isnan(to)) {
             char at[16], was[16];
             item(d, "%s %s instead of %s (the run window from %s instead of %s): %s goes "
-                 "from %s to %s, duplicates from %s to %s, lost from %s to %s (means of the "
-                 "same %.0f replications at each start; offered load %.4g -> %.4g msg/s over "
-                 "the run window).",
+                 "from %s to %s, duplicates from %s to %s, lost from %s to %s (%s %.0f "
+                 "replication%s at each start; offered load %.4g -> %.4g msg/s over the run "
+                 "window).",
                  change_block(root) ? "Make the change at" : "Schedule the scenario's events from",
                  clock_text(at, sizeof at, to), clock_text(was, sizeof was, from),
                  jstr(alt, "suggested_start"), jstr(alt, "current_start"), label,
                  fig[0][0], fig[0][1], fig[1][0], fig[1][1], fig[2][0], fig[2][1],
-                 jnum(root, "replications"), jnum(alt, "offered_rate_current"),
+                 jnum(root, "replications") == 1 ? "the same" : "means of the same",
+                 jnum(root, "replications"), jnum(root, "replications") == 1 ? "" : "s",
+                 jnum(alt, "offered_rate_current"),
                  jnum(alt, "offered_rate_suggested")),
                 n++;
         }

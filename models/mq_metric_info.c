@@ -36,7 +36,7 @@ static const mq_metric_info table[] = {
     {"delay_p999_s", "s", MQ_MI_LO, "", "99.9th percentile delay of delivered messages", NULL},
     {"delay_p9999_s", "s", MQ_MI_LO, "", "99.99th percentile delay of delivered messages", NULL},
     {"delay_max_s", "s", MQ_MI_LO, "", "largest delay of a delivered message", NULL},
-    {"undelivered_fraction", "ratio", MQ_MI_LO, "", "messages sent after warm-up that were lost, expired or not delivered by the end, per message sent after warm-up", NULL},
+    {"undelivered_fraction", "ratio", MQ_MI_LO, "", "messages sent after warm-up that were lost, expired or not delivered by the end, per message sent after warm-up; a delayed or scheduled message not yet due when the run ends counts in neither", NULL},
     {"delay_all_p50_s", "s", MQ_MI_LO, "", "median delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run", NULL},
     {"delay_all_p99_s", "s", MQ_MI_LO, "", "99th percentile delay over every message sent after warm-up, undelivered ones counted as delayed to the end of the run (losing messages cannot lower it)", NULL},
     {"delay_all_p999_s", "s", MQ_MI_LO, "", "99.9th percentile of the same", NULL},

@@ -862,7 +862,7 @@ static void test_start_names_change_clock(void **state)
                             "\"lost\": 0}}");
     expect_in(md, "- Make the change at 03:00 instead of 09:00 (the run window from 20:00 "
                   "instead of 02:00): p99 delay goes from 0.09351 s to 0.09318 s, duplicates "
-                  "from 18 to 3.333, lost from 2.5 to 0 (means of the same 1 replications");
+                  "from 18 to 3.333, lost from 2.5 to 0 (the same 1 replication at each start");
     expect_not_in(md, "Start at 20:00");
     free(md);
 }
@@ -1007,6 +1007,34 @@ static void test_console_pending(void **state)
     free(out);
 }
 
+/* A paired difference the end of the run cut: with the baseline's side
+** cut and the change's measured it is unknown and the words say so (not
+** "never reconnected", which the change's clients did); with the change's
+** side cut it is a bound. Warnings carry their note when there is one. */
+static void test_delta_censored_words(void **state)
+{
+    (void)state;
+    const char *dir = "build/test-report-delta";
+    char *md = render(dir, M("disruption_max_s", 201, "s"), GRP("g", "consumer", 1, 1, 0), "",
+                      CONS("g", "true"), "", "");
+    free(md);
+    md = rerender_with(dir, "\"baseline\": {\"effect_of\": \"the change\", \"what\": \"w\", "
+                            "\"deltas\": [{\"metric\": \"disruption_max_s\", \"value\": null, "
+                            "\"unit\": \"s\", \"status\": \"censored_at_end\", "
+                            "\"lower_bound\": null}, {\"metric\": \"drain_time_s\", "
+                            "\"value\": null, \"unit\": \"s\", \"status\": \"censored_at_end\", "
+                            "\"lower_bound\": 30}]}, \"warnings_note\": \"NOTE\"");
+    expect_in(md, "| disruption_max_s | unknown: never reconnected in the baseline (with the "
+                  "change: 3m21s) |");
+    expect_in(md, "| drain_time_s | \u2265 30 s (the change's run: still going on at the end of "
+                  "the run) |");
+    free(md);
+    sh("sed -i 's/\"warnings\": \\[\\]/\"warnings\": [\"w1\"]/' build/test-report-delta/summary.json");
+    md = rerender_with(dir, "\"x\": 0");
+    expect_in(md, "Warnings (NOTE):");
+    free(md);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -1030,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_never_back),
         cmocka_unit_test(test_bandwidth_overload),
         cmocka_unit_test(test_timeline_order),
+        cmocka_unit_test(test_delta_censored_words),
         cmocka_unit_test(test_singular_counts),
         cmocka_unit_test(test_console_pending),
     };
