@@ -33,11 +33,14 @@ const char *cli_metric_text(const sim_metrics *m, const char *name, char *buf, s
         snprintf(buf, n, "-");
     } else if (x->status != SIM_MEASURED) {
         units_format_human(x->bound, x->unit, v, sizeof v);
-        if (isnan(x->bound)) /* no bound (a paired difference): words, not a status name */
+        /* no bound: a paired difference whose baseline side the end of the
+        ** run cut (sim_rep.h); words, not a status name */
+        if (isnan(x->bound))
             snprintf(buf, n, "%s", x->status == SIM_NOT_APPLICABLE ? "not applicable"
                                    : x->status == SIM_NOT_REACHED
                                        ? "unknown (not reached within the run)"
-                                       : "unknown (still going on when the run ended)");
+                                       : "unknown (the baseline's was still going on when the "
+                                         "run ended)");
         else snprintf(buf, n, ">= %s (%s)", v, x->status == SIM_NOT_REACHED
                                                    ? "not reached within the run"
                                                    : "not finished when the run ended");

@@ -208,7 +208,7 @@ static void test_console_unbounded_status(void **state)
     sim_metrics_censor(&m, "d", SIM_CENSORED_AT_END, 240);
     char buf[96];
     assert_string_equal(cli_metric_text(&m, "a", buf, sizeof buf),
-                        "unknown (still going on when the run ended)");
+                        "unknown (the baseline's was still going on when the run ended)");
     assert_string_equal(cli_metric_text(&m, "b", buf, sizeof buf),
                         "unknown (not reached within the run)");
     assert_string_equal(cli_metric_text(&m, "c", buf, sizeof buf), "not applicable");
