@@ -15,7 +15,7 @@ static const mq_metric_info table[] = {
     {"messages_preloaded", "msgs", MQ_MI_NO, "", "messages of the initial backlogs and scheduled messages", NULL},
     {"messages_consumed", "msgs", MQ_MI_HI, "", "distinct messages processed by a consumer", NULL},
     {"duplicates", "msgs", MQ_MI_LO, "", "extra deliveries of a message already processed (all causes)", NULL},
-    {"duplicate_rate", "ratio", MQ_MI_LO, "", "duplicates per consumed message", NULL},
+    {"duplicate_rate", "ratio", MQ_MI_LO, MQ_MI_NA, "duplicates per consumed message; not_applicable when nothing was consumed", NULL},
     {"duplicates_requeue", "msgs", MQ_MI_LO, "", "duplicates from deliveries requeued after a consumer dropped mid-processing", "duplicates"},
     {"duplicates_republish", "msgs", MQ_MI_LO, "", "duplicates from producers republishing a send whose confirm was lost", "duplicates"},
     {"duplicates_send_retry", "msgs", MQ_MI_LO, "", "duplicates from a producer retrying a send that had been stored", "duplicates"},

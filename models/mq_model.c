@@ -270,7 +270,9 @@ static void compute_metrics(mq_world *w, mq_result *out)
     ADD("messages_preloaded", w->preloaded, "msgs", NO);
     ADD("messages_consumed", w->consumed, "msgs", HI);
     ADD("duplicates", w->duplicates, "msgs", LO);
-    ADD("duplicate_rate", w->consumed ? (double)w->duplicates / (double)w->consumed : 0, "ratio", LO);
+    ADD("duplicate_rate", w->consumed ? (double)w->duplicates / (double)w->consumed : NAN, "ratio", LO);
+    if (!w->consumed) /* nothing consumed: no rate to judge (0/0) */
+        sim_metrics_censor(m, "duplicate_rate", SIM_NOT_APPLICABLE, NAN);
     ADD("duplicates_requeue", w->dup_by_cause[DUP_REQUEUE], "msgs", LO);
     ADD("duplicates_republish", w->dup_by_cause[DUP_REPUBLISH], "msgs", LO);
     ADD("duplicates_send_retry", w->dup_by_cause[DUP_SEND_RETRY], "msgs", LO);

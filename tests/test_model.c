@@ -121,6 +121,8 @@ static void test_expiry_without_consumer(void **state)
     run_text(scenario("  duration: 8m\n  seed: 3\n", sched), 3, &r);
     assert_near(metric(&r, "expired_ttl"), 40, 0);
     assert_near(metric(&r, "still_stored"), 0, 0);
+    /* nothing consumed: no duplicate rate to judge, not a rate of 0 */
+    assert_int_equal(sim_metrics_find(&r.metrics, "duplicate_rate")->status, SIM_NOT_APPLICABLE);
     mq_result_free(&r);
 }
 
