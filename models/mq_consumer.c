@@ -19,11 +19,17 @@
 ** duplicates of the same cause, up to the prefetch. Measured with the load
 ** tester (docs/VALIDATION.md): the real client produced these duplicates
 ** where the model without this had none. Deliveries still in transit, and
-** every buffered delivery when the link went silent or the application
-** restarts, were never processed: their redelivery is not a duplicate.
+** every buffered delivery when the application restarts, were never
+** processed: their redelivery is not a duplicate.
 ** While the peer is silent (not yet detected) the broker keeps delivering
 ** into the dead link and acks sent into it are lost: both stay unacked until
-** detection, then are requeued like the rest.
+** detection, then are requeued like the rest. The library cannot tell a
+** silent peer from an idle one, so it keeps handing the application what
+** had arrived before the silence (the Java client's consumer work pool,
+** amqp091-go's consumer buffer goroutine, pika's pending dispatch all run
+** apart from the socket): each of those is processed, its ack lost, and
+** comes back as a duplicate if the silence is detected; if it ends first,
+** the acks land (mq_consumer_resume).
 ** Whether the application still processes what its library had read when
 ** the server closed the connection depends on the library (the group's
 ** process_buffer_on_close, the profile's default unless the scenario
@@ -139,10 +145,34 @@ static void start_orphans(mq_world *w, mq_consumer *c)
         start_slot(w, c, mq_ring_pop_front(&c->orphans), true);
 }
 
+/* While the peer is silent the library, which cannot tell, keeps handing
+** the application what had arrived before the silence began; what the
+** broker sent into the silence never arrives. The buffer then holds, from
+** the front: deliveries processed into the silence (attempts set, their
+** acks lost), those that arrived before it, the rest. Takes the first that
+** arrived and is not processed; false when there is none. */
+static bool take_arrived_in_silence(mq_consumer *c, mq_ent *out)
+{
+    size_t k = 0;
+    while (k < c->buffer.n && mq_ring_at(&c->buffer, k)->attempts) k++;
+    if (k == c->buffer.n || mq_ring_at(&c->buffer, k)->avail_at > c->conn.down_since)
+        return false;
+    *out = *mq_ring_at(&c->buffer, k);
+    for (size_t i = k; i > 0; i--) *mq_ring_at(&c->buffer, i) = *mq_ring_at(&c->buffer, i - 1);
+    (void)mq_ring_pop_front(&c->buffer);
+    return true;
+}
+
 static void start_processing(mq_world *w, mq_consumer *c)
 {
     if (c->orphans.n > 0) start_orphans(w, c);
-    if (c->conn.state != CONN_UP) return; /* a silent link delivers nothing */
+    if (c->conn.state == CONN_DETECTING) {
+        mq_ent e;
+        while (c->busy < c->g->concurrency && take_arrived_in_silence(c, &e))
+            start_slot(w, c, e, false);
+        return;
+    }
+    if (c->conn.state != CONN_UP) return;
     while (c->busy < c->g->concurrency && c->buffer.n > 0)
         start_slot(w, c, mq_ring_pop_front(&c->buffer), false);
 }

@@ -200,9 +200,12 @@ static void test_requeue_duplicates(void **state)
     mq_result_free(&r);
 }
 
-/* The same drop, but silent (detected after the heartbeat timeout) or an
-** application restart: the buffered deliveries are never processed, only
-** the one in progress is finished, so one duplicate per consumer. */
+/* The same drop as an application restart: the buffered deliveries are
+** never processed, only the one in progress is finished, so one duplicate
+** per consumer. Silent instead (detected 5 s later): the library cannot
+** tell, so it goes on with what had arrived, its acks lost into the
+** silence; each consumer finishes deliveries at 11, 12, 13, 14 and 15 s
+** and has one in progress at the detection (15.5 s): six duplicates each. */
 static void test_requeue_duplicates_silent_or_restart(void **state)
 {
     (void)state;
@@ -219,8 +222,9 @@ static void test_requeue_duplicates_silent_or_restart(void **state)
                  events[k]);
         mq_result r;
         run_text(scenario("  duration: 60s\n", body), 1, &r);
-        if (metric(&r, "duplicates") != 2)
-            fail_msg("case %d: %g duplicates, expected 2", k, metric(&r, "duplicates"));
+        double want = k == 0 ? 12 : 2;
+        if (metric(&r, "duplicates") != want)
+            fail_msg("case %d: %g duplicates, expected %g", k, metric(&r, "duplicates"), want);
         assert_near(metric(&r, "redelivered"), 20, 0);
         mq_result_free(&r);
     }
