@@ -272,11 +272,14 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
     double now = sim_now(w->sim);
     st->backlog_p3 = 0;
     for (size_t q = 0; q < st->nsrc; q++) st->backlog_p3 += w->queues[q].ready.n;
-    double hold = 0;
+    /* the last scheduled copy on the source: when it is due (or expires in
+    ** the schedule), and when it would expire in the queue after that */
+    double hold = 0, sched_expiry = now;
     for (size_t i = 0; i < w->nmsgs; i++) {
         const mq_msg *m = &w->msgs[i];
-        if (m->scheduled && m->queue < st->nsrc)
-            hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
+        if (!m->scheduled || m->queue >= st->nsrc) continue;
+        hold = fmax(hold, fmin(m->intended, m->expire_at) - now);
+        sched_expiry = fmax(sched_expiry, mq_msg_expiry(w, (uint32_t)i));
     }
     st->sched_hold_p3 = hold;
     /* Consumers read the destination first: the source's ready copies are
@@ -301,15 +304,12 @@ static void fluid_at_drain(mq_world *w, rb_state *st)
     ** retention drops it (mq_store.c), so the source holds nothing past the
     ** last expiry of its ready and scheduled copies, if every one expires
     ** (deliveries taken and not acked do not). */
-    double last = st->unacked_p3 > 0 ? INFINITY : now;
+    double last = st->unacked_p3 > 0 ? INFINITY : sched_expiry;
     for (size_t q = 0; q < st->nsrc && last < INFINITY; q++) {
         const mq_ring *r = &w->queues[q].ready;
         for (size_t k = 0; k < r->n && last < INFINITY; k++)
             last = fmax(last, mq_msg_expiry(w, mq_ring_at(r, k)->msg));
     }
-    for (size_t i = 0; i < w->nmsgs && last < INFINITY; i++)
-        if (w->msgs[i].scheduled && w->msgs[i].queue < st->nsrc)
-            last = fmax(last, mq_msg_expiry(w, (uint32_t)i));
     if (last - now < st->fluid_p3) {
         st->fluid_p3 = last - now;
         st->never_p3[0] = '\0'; /* it ends: by expiry */

@@ -591,6 +591,19 @@ static bool group_public(const mq_scenario *s, size_t slot)
 
 /* Per producer group: its losses by cause, each with the setting behind it
 ** and the one that avoids it. */
+/* The rolling change completes when its last batch is back. */
+static bool completed(mq_world *w)
+{
+    const mq_rocketmq_change *ch = rt_of(w)->ch;
+    return ch->at_s + mq_rocketmq_duration(w->s, ch) <= sim_now(w->sim);
+}
+
+/* The instance starts without Internet access and the change turns it on. */
+static bool enables_internet(const mq_scenario *s, const mq_rocketmq_change *ch)
+{
+    return !s->instance.internet && ch->has_internet && ch->internet;
+}
+
 static void loss_warnings(mq_world *w, mq_result *out)
 {
     const mq_scenario *s = w->s;
@@ -620,7 +633,7 @@ static void loss_warnings(mq_world *w, mq_result *out)
         }
         if (l[LOST_INTERNET]) {
             /* off before the change enabled it, or off after it disabled it */
-            bool enables = !s->instance.internet && ch->has_internet && ch->internet;
+            bool enables = enables_internet(s, ch);
             WARN("producer group '%s' lost %llu sends: it uses the public endpoint and "
                  "Internet access was off%s",
                  pg->name, (unsigned long long)l[LOST_INTERNET],
@@ -727,7 +740,7 @@ static void metrics(mq_world *w, mq_result *out)
     if (!b->present) /* no price table: nothing to compute */
         sim_metrics_censor(&out->metrics, "billing_delta", SIM_NOT_APPLICABLE, NAN);
     double end = sim_now(w->sim);
-    if (ch->at_s + mq_rocketmq_duration(s, ch) > end) { /* the run ends inside the change */
+    if (!completed(w)) { /* the run ends inside the change */
         sim_metrics_censor(&out->metrics, "change_duration_s", SIM_CENSORED_AT_END,
                            fmax(0, end - ch->at_s));
         WARN("the change did not complete within the run (%llu of %llu restart batches "
@@ -736,7 +749,7 @@ static void metrics(mq_world *w, mq_result *out)
              (unsigned long long)rt->batches_started, (unsigned long long)rt->nbatches,
              ch->at_s + mq_rocketmq_duration(s, ch), end);
     }
-    bool enables = !s->instance.internet && ch->has_internet && ch->internet;
+    bool enables = enables_internet(s, ch);
     if (rt->cut_internet > 0)
         WARN("SEVERE RISK: Internet access %s; %llu public-endpoint clients were cut off%s",
              s->instance.internet ? "disabled" : "is off on this instance",
@@ -780,13 +793,6 @@ static const mq_metric_info metric_rows[] = {
     {"change_duration_s", "s", MQ_MI_LO, MQ_MI_CEN, "RocketMQ: planned length of the rolling change (censored when the run ends inside it)", NULL},
     {"billing_delta", "", MQ_MI_LO, MQ_MI_NA, "RocketMQ: price difference of the change over the rest of the billing cycle, in billing.currency", NULL},
 };
-
-/* The rolling change completes when its last batch is back. */
-static bool completed(mq_world *w)
-{
-    const mq_rocketmq_change *ch = rt_of(w)->ch;
-    return ch->at_s + mq_rocketmq_duration(w->s, ch) <= sim_now(w->sim);
-}
 
 static double *start_at(void *cfg) { return &((mq_rocketmq_change *)cfg)->at_s; }
 

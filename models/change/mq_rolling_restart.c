@@ -159,6 +159,14 @@ static void schedule(mq_world *w)
 #define ADD(name, val, unit, better) \
     SIM_NEED_OK(sim_metrics_add(&out->metrics, name, (double)(val), unit, better))
 
+/* Every node restarted and the last one back within the run. */
+static bool completed(mq_world *w)
+{
+    const rr_state *st = state(w);
+    return st->started == st->rr->nnodes &&
+           mq_rolling_restart_end(st->rr) <= w->s->run.duration_s;
+}
+
 static void metrics(mq_world *w, mq_result *out)
 {
     rr_state *st = state(w);
@@ -199,7 +207,7 @@ static void metrics(mq_world *w, mq_result *out)
                                    "(it drops sends while disconnected; on_disconnect: buffer "
                                    "avoids it)", pg->name, (unsigned long long)st->lost[g]));
     }
-    if (st->started < rr->nnodes || mq_rolling_restart_end(rr) > w->s->run.duration_s)
+    if (!completed(w))
         SIM_NEED_OK(sim_strs_add(&out->warnings,
                                "the rolling restart did not finish within the run (%zu of %zu "
                                "nodes started; the last is back at %.0f s, the run ends at "
@@ -227,13 +235,6 @@ static const mq_metric_info metric_rows[] = {
     {"restart_unconfirmed_at_close", "msgs", MQ_MI_NO, "", "rolling restart: stored sends awaiting a confirm the reset producers held at their close", NULL},
     {"restart_duplicates_bound", "msgs", MQ_MI_NO, "", "rolling restart: upper bound on its duplicates (unacked plus unconfirmed at the closes)", NULL},
 };
-
-/* Every node restarted and the last one back. */
-static bool completed(mq_world *w)
-{
-    const rr_state *st = state(w);
-    return st->started == st->rr->nnodes && mq_rolling_restart_end(st->rr) <= sim_now(w->sim);
-}
 
 static void cfg_free(void *cfg) { mq_rolling_restart_free(cfg); }
 
